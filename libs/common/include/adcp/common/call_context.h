@@ -1,0 +1,39 @@
+// Who a call runs for. The guard establishes it for the duration of a handler
+// (ScopedCallContext); the logger and the client interceptor read it so that
+// logs carry tenant_id and downstream calls carry the same tenant metadata.
+#pragma once
+
+#include <string>
+
+namespace adcp {
+
+// gRPC metadata keys of the suite (lowercase, as gRPC requires).
+inline constexpr char kTenantIdKey[] = "x-tenant-id";
+inline constexpr char kPrincipalIdKey[] = "x-principal-id";
+inline constexpr char kInternalTokenKey[] = "x-internal-token";
+inline constexpr char kRequestIdKey[] = "x-request-id";
+
+struct CallContext {
+  // Empty for platform-scoped calls.
+  std::string tenant_id;
+  std::string principal_id;
+  std::string request_id;
+};
+
+// The context of the call running on this thread, or nullptr outside one.
+const CallContext* CurrentCallContext();
+
+// Installs `context` as this thread's call context until destroyed, then
+// restores the previous one. Not movable: it lives on the handler's stack.
+class ScopedCallContext {
+ public:
+  explicit ScopedCallContext(const CallContext& context);
+  ~ScopedCallContext();
+  ScopedCallContext(const ScopedCallContext&) = delete;
+  ScopedCallContext& operator=(const ScopedCallContext&) = delete;
+
+ private:
+  const CallContext* previous_;
+};
+
+}  // namespace adcp

@@ -1,0 +1,42 @@
+// Versioned SQL migrations. Each migration runs in its own transaction and is
+// recorded in schema_migrations with a checksum; an applied migration whose
+// text has changed is an error. A session advisory lock makes a second
+// concurrent run fail fast instead of racing the first.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace adcp {
+
+struct Migration {
+  int version = 0;
+  std::string name;  // e.g. "0001_tenants.sql"
+  std::string sql;
+};
+
+// Parses "NNNN_description.sql" into its version; an error names the file.
+absl::StatusOr<int> MigrationVersion(std::string_view filename);
+
+struct MigrationOptions {
+  // Role that services connect as; migrations read it with
+  // current_setting('adcp.app_role') to grant privileges.
+  std::string app_role = "adcp_app";
+};
+
+struct MigrationReport {
+  std::vector<std::string> applied;  // names, in order
+  int version = 0;                   // schema version after the run
+};
+
+// Applies, in version order, every migration newer than the database's.
+// `migrations` must have distinct, positive versions.
+absl::StatusOr<MigrationReport> ApplyMigrations(
+    const std::string& conninfo, std::vector<Migration> migrations,
+    const MigrationOptions& options);
+
+}  // namespace adcp

@@ -1,0 +1,81 @@
+// A fixed-size pool of PostgreSQL connections (libpqxx) with per-connection
+// prepared statements, and the only place that sets the tenant of a
+// transaction for row-level security.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <pqxx/pqxx>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace adcp {
+
+// Maps a libpqxx/std exception to a Status. Lost connections are UNAVAILABLE,
+// serialization failures ABORTED, unique violations ALREADY_EXISTS,
+// privilege and row-level-security refusals PERMISSION_DENIED; anything
+// else is INTERNAL with a generic message (the detail is logged, never
+// returned, since it may quote row data).
+absl::Status PgExceptionToStatus(const std::exception& e);
+
+// The constraint named in a unique/foreign-key violation, or "".
+std::string ViolatedConstraint(const pqxx::sql_error& e);
+
+class PgPool {
+ public:
+  struct Options {
+    std::string conninfo;
+    int size = 8;
+    absl::Duration acquire_timeout = absl::Seconds(5);
+  };
+  // name -> SQL, prepared on every connection of the pool.
+  using Statements = std::vector<std::pair<std::string, std::string>>;
+  using TransactionFn = std::function<absl::Status(pqxx::work&)>;
+
+  PgPool(Options options, Statements statements);
+  ~PgPool();
+  PgPool(const PgPool&) = delete;
+  PgPool& operator=(const PgPool&) = delete;
+
+  // Runs `fn` in a read-committed transaction with no tenant set, so
+  // row-level-secured tables show no rows. Commits only when `fn` returns OK;
+  // an exception thrown by `fn` becomes a Status and rolls back.
+  absl::Status WithTransaction(const TransactionFn& fn);
+
+  // The same, after `set_config('app.tenant_id', tenant_id, true)` inside the
+  // transaction: the tenant holds for this transaction only.
+  absl::Status WithTenantTransaction(std::string_view tenant_id,
+                                     const TransactionFn& fn);
+
+  const std::string& conninfo() const { return options_.conninfo; }
+
+ private:
+  using Connection = std::unique_ptr<pqxx::connection>;
+
+  absl::Status Run(const std::string* tenant_id, const TransactionFn& fn);
+  absl::StatusOr<Connection> Acquire();
+  void Release(Connection connection, bool broken);
+
+  const Options options_;
+  const Statements statements_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<Connection> idle_;
+  int open_ = 0;  // idle + leased + being opened
+};
+
+// Refuses a connection that would defeat row-level security: a superuser, a
+// role with BYPASSRLS, or one that owns (or inherits ownership of) a table in
+// the public schema. Also requires schema_migrations to be at least at
+// `min_schema_version`. Services call this at start-up and exit on error.
+absl::Status VerifyServiceRole(PgPool& pool, int min_schema_version);
+
+}  // namespace adcp

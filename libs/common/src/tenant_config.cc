@@ -1,0 +1,280 @@
+#include "adcp/common/tenant_config.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <cmath>
+#include <set>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
+namespace adcp {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+
+std::string Join(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key)
+                      : absl::StrCat(path, ".", std::string(key));
+}
+
+const char* TypeName(const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::null:
+      return "null";
+    case nlohmann::json::value_t::object:
+      return "an object";
+    case nlohmann::json::value_t::array:
+      return "an array";
+    case nlohmann::json::value_t::string:
+      return "a string";
+    case nlohmann::json::value_t::boolean:
+      return "a boolean";
+    default:
+      return "a number";
+  }
+}
+
+void CheckObject(const nlohmann::json& value, const Descriptor* type,
+                 const std::string& path, std::vector<std::string>& errors);
+
+void CheckSingle(const nlohmann::json& value, const FieldDescriptor* field,
+                 const std::string& path, std::vector<std::string>& errors) {
+  auto expect = [&](bool ok, const char* expected) {
+    if (!ok)
+      errors.push_back(absl::StrCat(path, ": expected ", expected, ", got ",
+                                    TypeName(value)));
+  };
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_BOOL:
+      expect(value.is_boolean(), "a boolean");
+      break;
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      expect(value.is_number(), "a number");
+      break;
+    case FieldDescriptor::CPPTYPE_INT32:
+    case FieldDescriptor::CPPTYPE_INT64:
+    case FieldDescriptor::CPPTYPE_UINT32:
+    case FieldDescriptor::CPPTYPE_UINT64:
+      expect(value.is_number_integer() || value.is_number_unsigned(),
+             "an integer");
+      break;
+    case FieldDescriptor::CPPTYPE_STRING:
+      expect(value.is_string(), "a string");
+      break;
+    case FieldDescriptor::CPPTYPE_ENUM:
+      expect(value.is_string() && field->enum_type()->FindValueByName(
+                                      value.get<std::string>()) != nullptr,
+             "one of the enum names");
+      break;
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      CheckObject(value, field->message_type(), path, errors);
+      break;
+  }
+}
+
+void CheckObject(const nlohmann::json& value, const Descriptor* type,
+                 const std::string& path, std::vector<std::string>& errors) {
+  if (!value.is_object()) {
+    errors.push_back(absl::StrCat(path.empty() ? "config" : path,
+                                  ": expected an object, got ",
+                                  TypeName(value)));
+    return;
+  }
+  for (const auto& [key, child] : value.items()) {
+    const std::string child_path = Join(path, key);
+    const FieldDescriptor* field = type->FindFieldByName(key);
+    if (field == nullptr) {
+      errors.push_back(absl::StrCat(child_path, ": unknown key"));
+      continue;
+    }
+    if (!field->is_repeated()) {
+      CheckSingle(child, field, child_path, errors);
+      continue;
+    }
+    if (!child.is_array()) {
+      errors.push_back(absl::StrCat(child_path, ": expected an array, got ",
+                                    TypeName(child)));
+      continue;
+    }
+    for (size_t i = 0; i < child.size(); ++i) {
+      CheckSingle(child[i], field, absl::StrCat(child_path, "[", i, "]"),
+                  errors);
+    }
+  }
+}
+
+bool IsDigits(std::string_view text) {
+  return !text.empty() && text.size() <= 20 &&
+         std::all_of(text.begin(), text.end(), absl::ascii_isdigit);
+}
+
+bool IsHexColor(std::string_view text) {
+  return text.size() == 7 && text[0] == '#' &&
+         std::all_of(text.begin() + 1, text.end(), absl::ascii_isxdigit);
+}
+
+bool IsHttpUrl(std::string_view text) {
+  std::string_view rest;
+  if (text.starts_with("https://")) {
+    rest = text.substr(8);
+  } else if (text.starts_with("http://")) {
+    rest = text.substr(7);
+  } else {
+    return false;
+  }
+  const std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
+  return !host.empty() && text.size() <= 2048 &&
+         std::none_of(text.begin(), text.end(), [](char c) {
+           return absl::ascii_isspace(c) || absl::ascii_iscntrl(c);
+         });
+}
+
+void CheckAdapterId(bool enabled, const std::string& id,
+                    const std::string& path, std::vector<std::string>& errors) {
+  if (id.empty()) {
+    if (enabled)
+      errors.push_back(
+          absl::StrCat(path, ": required when the adapter is enabled"));
+  } else if (!IsDigits(id)) {
+    errors.push_back(absl::StrCat(path, ": expected 1 to 20 digits"));
+  }
+}
+
+void CheckRules(const TenantConfig& config, std::vector<std::string>& errors) {
+  const auto& gam = config.adapters().google_ad_manager();
+  CheckAdapterId(gam.enabled(), gam.network_code(),
+                 "adapters.google_ad_manager.network_code", errors);
+  if (!gam.company_id().empty() && !IsDigits(gam.company_id())) {
+    errors.push_back(
+        "adapters.google_ad_manager.company_id: expected 1 to 20 digits");
+  }
+  const auto& kevel = config.adapters().kevel();
+  CheckAdapterId(kevel.enabled(), kevel.network_id(),
+                 "adapters.kevel.network_id", errors);
+
+  std::set<std::string> formats;
+  const auto& auto_approve = config.creative_engine().auto_approve_formats();
+  for (int i = 0; i < auto_approve.size(); ++i) {
+    const std::string& format = auto_approve[i];
+    const std::string path =
+        absl::StrCat("creative_engine.auto_approve_formats[", i, "]");
+    if (format.empty() || format.size() > 100) {
+      errors.push_back(
+          absl::StrCat(path, ": expected a format id of 1 to 100 characters"));
+    } else if (!formats.insert(format).second) {
+      errors.push_back(absl::StrCat(path, ": duplicate format '", format, "'"));
+    }
+  }
+
+  if (config.features().has_max_daily_budget()) {
+    const double budget = config.features().max_daily_budget();
+    if (!std::isfinite(budget) || budget < 0) {
+      errors.push_back("features.max_daily_budget: must be a number >= 0");
+    }
+  }
+  const auto& branding = config.branding();
+  if (!branding.primary_color().empty() &&
+      !IsHexColor(branding.primary_color())) {
+    errors.push_back("branding.primary_color: expected a colour as #rrggbb");
+  }
+  if (!branding.logo_url().empty() && !IsHttpUrl(branding.logo_url())) {
+    errors.push_back("branding.logo_url: expected an http:// or https:// URL");
+  }
+}
+
+}  // namespace
+
+nlohmann::json StructToJson(const google::protobuf::Struct& value) {
+  std::string text;
+  // A Struct always serializes; its numbers are doubles, which nlohmann
+  // reads back as integers when integral.
+  (void)google::protobuf::util::MessageToJsonString(value, &text);
+  return nlohmann::json::parse(text);
+}
+
+nlohmann::json DeepMerge(nlohmann::json base, const nlohmann::json& patch) {
+  if (!patch.is_object()) return patch;
+  if (!base.is_object()) base = nlohmann::json::object();
+  for (const auto& [key, value] : patch.items()) {
+    if (value.is_null()) {
+      base.erase(key);
+    } else if (value.is_object()) {
+      nlohmann::json merged = DeepMerge(
+          base.contains(key) ? base[key] : nlohmann::json::object(), value);
+      base[key] = std::move(merged);
+    } else {
+      base[key] = value;
+    }
+  }
+  return base;
+}
+
+absl::StatusOr<TenantConfig> ParseConfigDocument(
+    const nlohmann::json& document) {
+  std::vector<std::string> errors;
+  CheckObject(document, TenantConfig::descriptor(), "", errors);
+  if (!errors.empty())
+    return absl::InvalidArgumentError(absl::StrJoin(errors, "; "));
+  TenantConfig config;
+  const auto parsed =
+      google::protobuf::util::JsonStringToMessage(document.dump(), &config);
+  if (!parsed.ok()) {
+    // The structural check above should make this unreachable; report the
+    // parser's words rather than guess.
+    return absl::InvalidArgumentError(
+        absl::StrCat("config: ", parsed.message().as_string()));
+  }
+  CheckRules(config, errors);
+  if (!errors.empty())
+    return absl::InvalidArgumentError(absl::StrJoin(errors, "; "));
+  return config;
+}
+
+nlohmann::json ConfigToDocument(const TenantConfig& config) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string text;
+  (void)google::protobuf::util::MessageToJsonString(config, &text, options);
+  return nlohmann::json::parse(text);
+}
+
+TenantConfigView::TenantConfigView(TenantConfig config)
+    : config_(std::move(config)), document_(ConfigToDocument(config_)) {}
+
+nlohmann::json TenantConfigView::Get(std::string_view dotted_path,
+                                     nlohmann::json default_value) const {
+  const nlohmann::json* node = &document_;
+  for (absl::string_view key : absl::StrSplit(
+           absl::string_view(dotted_path.data(), dotted_path.size()), '.')) {
+    if (!node->is_object()) return default_value;
+    auto it = node->find(std::string(key));
+    if (it == node->end()) return default_value;
+    node = &*it;
+  }
+  return *node;
+}
+
+nlohmann::json TenantConfigView::AdapterConfig(
+    std::string_view adapter_name) const {
+  return Get(absl::StrCat("adapters.", std::string(adapter_name)),
+             nlohmann::json::object());
+}
+
+bool TenantConfigView::IsAdapterEnabled(std::string_view adapter_name) const {
+  return Get(absl::StrCat("adapters.", std::string(adapter_name), ".enabled"),
+             false) == true;
+}
+
+bool TenantConfigView::IsFeatureEnabled(std::string_view feature) const {
+  return Get(absl::StrCat("features.", std::string(feature)), false) == true;
+}
+
+}  // namespace adcp

@@ -1,0 +1,270 @@
+#include "tenant_registry_service.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "adcp/common/tenant_config.h"
+#include "tenant_validation.h"
+
+namespace adcp::tenant_registry {
+namespace {
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+constexpr int kSnapshotPageSize = 500;
+
+std::string Actor(const CallContext& call) {
+  return call.principal_id.empty() ? "system" : call.principal_id;
+}
+
+std::string EncodePageToken(const std::string& last_tenant_id) {
+  return absl::WebSafeBase64Escape(last_tenant_id);
+}
+
+absl::StatusOr<std::string> DecodePageToken(const std::string& token) {
+  std::string last;
+  if (!token.empty() && (!absl::WebSafeBase64Unescape(token, &last) ||
+                         !ValidateTenantId("page_token", last).ok())) {
+    return absl::InvalidArgumentError(
+        "page_token: not a token from a previous response");
+  }
+  return last;
+}
+
+// Validates a configuration document as a whole, returning it as stored.
+absl::StatusOr<nlohmann::json> ValidatedDocument(nlohmann::json document) {
+  RETURN_IF_ERROR(ParseConfigDocument(document).status());
+  return document;
+}
+
+bool SendEvent(grpc::ServerWriter<pb::TenantEvent>* writer,
+               pb::TenantEvent::Kind kind, const Tenant* tenant) {
+  pb::TenantEvent event;
+  event.set_kind(kind);
+  if (tenant != nullptr) *event.mutable_tenant() = *tenant;
+  return writer->Write(event);
+}
+
+}  // namespace
+
+grpc::Status TenantRegistryService::CreateTenant(
+    grpc::ServerContext* context, const pb::CreateTenantRequest* request,
+    pb::Tenant* response) {
+  return guard_.Run(
+      context, CallScope::kPlatform,
+      [&](const CallContext& call) -> absl::Status {
+        RETURN_IF_ERROR(ValidateTenantId("tenant_id", request->tenant_id()));
+        RETURN_IF_ERROR(ValidateName("name", request->name()));
+        RETURN_IF_ERROR(ValidateSubdomain("subdomain", request->subdomain()));
+        if (!request->virtual_host().empty()) {
+          RETURN_IF_ERROR(
+              ValidateVirtualHost("virtual_host", request->virtual_host()));
+        }
+        const std::string plan = request->billing_plan().empty()
+                                     ? "standard"
+                                     : request->billing_plan();
+        RETURN_IF_ERROR(ValidateBillingPlan("billing_plan", plan));
+        RETURN_IF_ERROR(ValidateBillingContact("billing_contact",
+                                               request->billing_contact()));
+        // Merging over {} drops the nulls a caller may send.
+        ASSIGN_OR_RETURN(
+            nlohmann::json config,
+            ValidatedDocument(DeepMerge(nlohmann::json::object(),
+                                        StructToJson(request->config()))));
+        NewTenant tenant{.tenant_id = request->tenant_id(),
+                         .name = request->name(),
+                         .subdomain = request->subdomain(),
+                         .virtual_host = request->virtual_host(),
+                         .config = std::move(config),
+                         .billing_plan = plan,
+                         .billing_contact = request->billing_contact()};
+        ASSIGN_OR_RETURN(*response, repository_.Create(tenant, Actor(call)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status TenantRegistryService::GetTenant(
+    grpc::ServerContext* context, const pb::GetTenantRequest* request,
+    pb::Tenant* response) {
+  return guard_.Run(
+      context, CallScope::kPlatform, [&](const CallContext&) -> absl::Status {
+        if (request->tenant_id().empty())
+          return absl::InvalidArgumentError("tenant_id: required");
+        ASSIGN_OR_RETURN(*response, repository_.Get(request->tenant_id()));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status TenantRegistryService::ListTenants(
+    grpc::ServerContext* context, const pb::ListTenantsRequest* request,
+    pb::ListTenantsResponse* response) {
+  return guard_.Run(
+      context, CallScope::kPlatform, [&](const CallContext&) -> absl::Status {
+        if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("page_size: expected 0 to ", kMaxPageSize));
+        }
+        const int page_size =
+            request->page_size() == 0 ? kDefaultPageSize : request->page_size();
+        ASSIGN_OR_RETURN(const std::string after,
+                         DecodePageToken(request->page_token()));
+        // One extra row tells whether another page exists.
+        ASSIGN_OR_RETURN(std::vector<Tenant> tenants,
+                         repository_.List(after, page_size + 1));
+        const bool more = static_cast<int>(tenants.size()) > page_size;
+        if (more) tenants.pop_back();
+        for (Tenant& tenant : tenants)
+          *response->add_tenants() = std::move(tenant);
+        if (more) {
+          response->set_next_page_token(EncodePageToken(
+              response->tenants(response->tenants_size() - 1).tenant_id()));
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status TenantRegistryService::ResolveBySubdomain(
+    grpc::ServerContext* context, const pb::ResolveBySubdomainRequest* request,
+    pb::Tenant* response) {
+  return guard_.Run(
+      context, CallScope::kPlatform, [&](const CallContext&) -> absl::Status {
+        const bool by_subdomain = !request->subdomain().empty();
+        if (by_subdomain == !request->virtual_host().empty()) {
+          return absl::InvalidArgumentError(
+              "subdomain, virtual_host: set exactly one");
+        }
+        if (by_subdomain) {
+          ASSIGN_OR_RETURN(*response,
+                           repository_.FindBySubdomain(request->subdomain()));
+        } else {
+          ASSIGN_OR_RETURN(*response, repository_.FindByVirtualHost(
+                                          request->virtual_host()));
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status TenantRegistryService::UpdateTenantConfig(
+    grpc::ServerContext* context, const pb::UpdateTenantConfigRequest* request,
+    pb::Tenant* response) {
+  return guard_.Run(
+      context, CallScope::kPlatform,
+      [&](const CallContext& call) -> absl::Status {
+        if (request->tenant_id().empty())
+          return absl::InvalidArgumentError("tenant_id: required");
+        if (!request->has_config_patch()) {
+          return absl::InvalidArgumentError("config_patch: required");
+        }
+        const nlohmann::json patch = StructToJson(request->config_patch());
+        ASSIGN_OR_RETURN(*response, repository_.EditConfig(
+                                        request->tenant_id(),
+                                        [&](const nlohmann::json& current) {
+                                          return ValidatedDocument(
+                                              DeepMerge(current, patch));
+                                        },
+                                        Actor(call)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status TenantRegistryService::SetTenantActive(
+    grpc::ServerContext* context, const pb::SetTenantActiveRequest* request,
+    pb::Tenant* response) {
+  return guard_.Run(
+      context, CallScope::kPlatform,
+      [&](const CallContext& call) -> absl::Status {
+        if (request->tenant_id().empty())
+          return absl::InvalidArgumentError("tenant_id: required");
+        ASSIGN_OR_RETURN(*response, repository_.SetActive(request->tenant_id(),
+                                                          request->is_active(),
+                                                          Actor(call)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status TenantRegistryService::UpdateTenant(
+    grpc::ServerContext* context, const pb::UpdateTenantRequest* request,
+    pb::Tenant* response) {
+  return guard_.Run(
+      context, CallScope::kPlatform,
+      [&](const CallContext& call) -> absl::Status {
+        if (request->tenant_id().empty())
+          return absl::InvalidArgumentError("tenant_id: required");
+        TenantChanges changes;
+        if (request->has_name()) {
+          RETURN_IF_ERROR(ValidateName("name", request->name()));
+          changes.name = request->name();
+        }
+        if (request->has_billing_plan()) {
+          RETURN_IF_ERROR(
+              ValidateBillingPlan("billing_plan", request->billing_plan()));
+          changes.billing_plan = request->billing_plan();
+        }
+        if (request->has_billing_contact()) {
+          RETURN_IF_ERROR(ValidateBillingContact("billing_contact",
+                                                 request->billing_contact()));
+          changes.billing_contact = request->billing_contact();
+        }
+        if (request->has_virtual_host()) {
+          if (!request->virtual_host().empty()) {
+            RETURN_IF_ERROR(
+                ValidateVirtualHost("virtual_host", request->virtual_host()));
+          }
+          changes.virtual_host = request->virtual_host();
+        }
+        if (!changes.name && !changes.billing_plan &&
+            !changes.billing_contact && !changes.virtual_host) {
+          return absl::InvalidArgumentError(
+              "name, billing_plan, billing_contact, virtual_host: set at least "
+              "one");
+        }
+        ASSIGN_OR_RETURN(*response, repository_.Update(request->tenant_id(),
+                                                       changes, Actor(call)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status TenantRegistryService::WatchTenants(
+    grpc::ServerContext* context, const pb::WatchTenantsRequest* request,
+    grpc::ServerWriter<pb::TenantEvent>* writer) {
+  return guard_.Run(
+      context, CallScope::kPlatform, [&](const CallContext&) -> absl::Status {
+        // Subscribe first: a change committed during the snapshot is delivered
+        // after it rather than lost.
+        auto subscription = feed_.Subscribe();
+        bool snapshot_due = true;
+        while (!context->IsCancelled()) {
+          if (snapshot_due) {
+            snapshot_due = false;
+            if (!SendEvent(writer, pb::TenantEvent::SNAPSHOT_BEGIN, nullptr))
+              return absl::OkStatus();
+            std::string after;
+            while (true) {
+              ASSIGN_OR_RETURN(std::vector<Tenant> page,
+                               repository_.List(after, kSnapshotPageSize));
+              for (const Tenant& tenant : page) {
+                if (!SendEvent(writer, pb::TenantEvent::UPSERT, &tenant))
+                  return absl::OkStatus();
+              }
+              if (static_cast<int>(page.size()) < kSnapshotPageSize) break;
+              after = page.back().tenant_id();
+            }
+            if (!SendEvent(writer, pb::TenantEvent::SNAPSHOT_END, nullptr))
+              return absl::OkStatus();
+          }
+          std::optional<TenantChangeFeed::Event> event =
+              subscription->Next(absl::Milliseconds(250));
+          if (subscription->closed())
+            return absl::UnavailableError("server shutting down; reconnect");
+          if (!event) continue;
+          if (event->resync) {
+            snapshot_due = true;
+            continue;
+          }
+          if (!SendEvent(writer, pb::TenantEvent::UPSERT, &event->tenant))
+            return absl::OkStatus();
+        }
+        return absl::CancelledError("watch cancelled by the client");
+      });
+}
+
+}  // namespace adcp::tenant_registry

@@ -1,0 +1,261 @@
+#include "tenant_repository.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/str_cat.h"
+#include "adcp/common/log.h"
+#include "adcp/common/status.h"
+
+namespace adcp::tenant_registry {
+namespace {
+
+// Column list shared by every statement that returns a tenant; FromRow reads
+// it by position.
+#define TENANT_COLUMNS                                                     \
+  "tenant_id, name, subdomain, COALESCE(virtual_host, ''), config::text, " \
+  "is_active, "                                                            \
+  "billing_plan, COALESCE(billing_contact, ''), "                          \
+  "(extract(epoch FROM created_at) * 1000000)::bigint, "                   \
+  "(extract(epoch FROM updated_at) * 1000000)::bigint"
+
+constexpr char kInsert[] = "tenant_insert";
+constexpr char kSelectById[] = "tenant_select_by_id";
+constexpr char kSelectBySubdomain[] = "tenant_select_by_subdomain";
+constexpr char kSelectByVirtualHost[] = "tenant_select_by_virtual_host";
+constexpr char kList[] = "tenant_list";
+constexpr char kLockConfig[] = "tenant_lock_config";
+constexpr char kUpdateConfig[] = "tenant_update_config";
+constexpr char kSetActive[] = "tenant_set_active";
+constexpr char kUpdateFields[] = "tenant_update_fields";
+constexpr char kInsertAudit[] = "audit_insert";
+
+Tenant FromRow(const pqxx::row& row) {
+  Tenant tenant;
+  tenant.set_tenant_id(row[0].as<std::string>());
+  tenant.set_name(row[1].as<std::string>());
+  tenant.set_subdomain(row[2].as<std::string>());
+  tenant.set_virtual_host(row[3].as<std::string>());
+  google::protobuf::util::JsonParseOptions options;
+  // A document stored by an older build may hold keys this one dropped; the
+  // tenant must stay readable (and fixable) regardless.
+  options.ignore_unknown_fields = true;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(
+      row[4].as<std::string>(), tenant.mutable_config(), options);
+  if (!parsed.ok()) {
+    log::Error(
+        "stored tenant config does not parse",
+        {{"tenant_id", tenant.tenant_id()}, {"error", parsed.ToString()}});
+  }
+  tenant.set_is_active(row[5].as<bool>());
+  tenant.set_billing_plan(row[6].as<std::string>());
+  tenant.set_billing_contact(row[7].as<std::string>());
+  *tenant.mutable_created_at() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          row[8].as<int64_t>());
+  *tenant.mutable_updated_at() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          row[9].as<int64_t>());
+  return tenant;
+}
+
+std::optional<std::string> NullIfEmpty(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  return value;
+}
+
+absl::Status TenantNotFound() {
+  return absl::NotFoundError("tenant not found");
+}
+
+void Audit(pqxx::work& txn, const std::string& tenant_id, const char* operation,
+           const std::string& actor, const nlohmann::json& details) {
+  txn.exec_prepared0(kInsertAudit, tenant_id, operation, actor, details.dump());
+}
+
+absl::StatusOr<Tenant> SelectOne(PgPool& pool, const char* statement,
+                                 const std::string& key) {
+  Tenant tenant;
+  RETURN_IF_ERROR(pool.WithTransaction([&](pqxx::work& txn) -> absl::Status {
+    const pqxx::result rows = txn.exec_prepared(statement, key);
+    if (rows.empty()) return TenantNotFound();
+    tenant = FromRow(rows[0]);
+    return absl::OkStatus();
+  }));
+  return tenant;
+}
+
+// Maps a unique violation on tenants to the field that collided.
+absl::Status TakenField(const pqxx::unique_violation& e,
+                        const std::string& tenant_id,
+                        const std::string& subdomain) {
+  const std::string constraint = ViolatedConstraint(e);
+  if (constraint == "tenants_subdomain_key") {
+    return absl::AlreadyExistsError(
+        absl::StrCat("subdomain: '", subdomain, "' is already taken"));
+  }
+  if (constraint == "tenants_virtual_host_key") {
+    return absl::AlreadyExistsError("virtual_host: already in use");
+  }
+  if (constraint == "tenants_pkey") {
+    return absl::AlreadyExistsError(
+        absl::StrCat("tenant_id: '", tenant_id, "' already exists"));
+  }
+  return absl::AlreadyExistsError("tenant already exists");
+}
+
+}  // namespace
+
+PgPool::Statements TenantRepository::Statements() {
+  return {
+      {kInsert,
+       "INSERT INTO tenants (tenant_id, name, subdomain, virtual_host, config, "
+       "billing_plan, "
+       "billing_contact) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) "
+       "RETURNING " TENANT_COLUMNS},
+      {kSelectById,
+       "SELECT " TENANT_COLUMNS " FROM tenants WHERE tenant_id = $1"},
+      {kSelectBySubdomain,
+       "SELECT " TENANT_COLUMNS " FROM tenants WHERE subdomain = $1"},
+      {kSelectByVirtualHost,
+       "SELECT " TENANT_COLUMNS " FROM tenants WHERE virtual_host = $1"},
+      {kList, "SELECT " TENANT_COLUMNS
+              " FROM tenants WHERE tenant_id > $1 ORDER BY tenant_id LIMIT $2"},
+      {kLockConfig,
+       "SELECT config::text FROM tenants WHERE tenant_id = $1 FOR UPDATE"},
+      {kUpdateConfig,
+       "UPDATE tenants SET config = $2::jsonb, updated_at = now() WHERE "
+       "tenant_id = $1 "
+       "RETURNING " TENANT_COLUMNS},
+      {kSetActive,
+       "UPDATE tenants SET is_active = $2, updated_at = now() WHERE tenant_id "
+       "= $1 "
+       "RETURNING " TENANT_COLUMNS},
+      // $N::text IS NULL keeps the column; '' clears a nullable one.
+      {kUpdateFields,
+       "UPDATE tenants SET name = COALESCE($2, name), "
+       "billing_plan = COALESCE($3, billing_plan), "
+       "billing_contact = CASE WHEN $4::text IS NULL THEN billing_contact "
+       "                       ELSE NULLIF($4, '') END, "
+       "virtual_host = CASE WHEN $5::text IS NULL THEN virtual_host ELSE "
+       "NULLIF($5, '') END, "
+       "updated_at = now() WHERE tenant_id = $1 RETURNING " TENANT_COLUMNS},
+      {kInsertAudit,
+       "INSERT INTO audit_log (tenant_id, operation, principal_id, adapter_id, "
+       "success, details) "
+       "VALUES ($1, $2, $3, 'system', true, $4::jsonb)"},
+  };
+}
+
+absl::StatusOr<Tenant> TenantRepository::Create(const NewTenant& input,
+                                                const std::string& actor) {
+  Tenant tenant;
+  RETURN_IF_ERROR(
+      pool_.WithTenantTransaction(input.tenant_id, [&](pqxx::work& txn) {
+        try {
+          tenant = FromRow(txn.exec_prepared1(
+              kInsert, input.tenant_id, input.name, input.subdomain,
+              NullIfEmpty(input.virtual_host), input.config.dump(),
+              input.billing_plan, NullIfEmpty(input.billing_contact)));
+        } catch (const pqxx::unique_violation& e) {
+          return TakenField(e, input.tenant_id, input.subdomain);
+        }
+        Audit(txn, input.tenant_id, "tenant_created", actor,
+              {{"tenant_name", input.name}, {"subdomain", input.subdomain}});
+        return absl::OkStatus();
+      }));
+  return tenant;
+}
+
+absl::StatusOr<Tenant> TenantRepository::Get(const std::string& tenant_id) {
+  return SelectOne(pool_, kSelectById, tenant_id);
+}
+
+absl::StatusOr<Tenant> TenantRepository::FindBySubdomain(
+    const std::string& subdomain) {
+  return SelectOne(pool_, kSelectBySubdomain, subdomain);
+}
+
+absl::StatusOr<Tenant> TenantRepository::FindByVirtualHost(
+    const std::string& virtual_host) {
+  return SelectOne(pool_, kSelectByVirtualHost, virtual_host);
+}
+
+absl::StatusOr<std::vector<Tenant>> TenantRepository::List(
+    const std::string& after_tenant_id, int limit) {
+  std::vector<Tenant> tenants;
+  RETURN_IF_ERROR(pool_.WithTransaction([&](pqxx::work& txn) {
+    for (const auto& row : txn.exec_prepared(kList, after_tenant_id, limit)) {
+      tenants.push_back(FromRow(row));
+    }
+    return absl::OkStatus();
+  }));
+  return tenants;
+}
+
+absl::StatusOr<Tenant> TenantRepository::EditConfig(
+    const std::string& tenant_id, const ConfigEdit& edit,
+    const std::string& actor) {
+  Tenant tenant;
+  RETURN_IF_ERROR(pool_.WithTenantTransaction(
+      tenant_id, [&](pqxx::work& txn) -> absl::Status {
+        const pqxx::result current = txn.exec_prepared(kLockConfig, tenant_id);
+        if (current.empty()) return TenantNotFound();
+        ASSIGN_OR_RETURN(
+            const nlohmann::json updated,
+            edit(nlohmann::json::parse(current[0][0].as<std::string>())));
+        tenant = FromRow(
+            txn.exec_prepared1(kUpdateConfig, tenant_id, updated.dump()));
+        Audit(txn, tenant_id, "tenant_config_updated", actor,
+              nlohmann::json::object());
+        return absl::OkStatus();
+      }));
+  return tenant;
+}
+
+absl::StatusOr<Tenant> TenantRepository::SetActive(const std::string& tenant_id,
+                                                   bool is_active,
+                                                   const std::string& actor) {
+  Tenant tenant;
+  RETURN_IF_ERROR(pool_.WithTenantTransaction(
+      tenant_id, [&](pqxx::work& txn) -> absl::Status {
+        const pqxx::result rows =
+            txn.exec_prepared(kSetActive, tenant_id, is_active);
+        if (rows.empty()) return TenantNotFound();
+        tenant = FromRow(rows[0]);
+        Audit(txn, tenant_id,
+              is_active ? "tenant_activated" : "tenant_deactivated", actor,
+              nlohmann::json::object());
+        return absl::OkStatus();
+      }));
+  return tenant;
+}
+
+absl::StatusOr<Tenant> TenantRepository::Update(const std::string& tenant_id,
+                                                const TenantChanges& changes,
+                                                const std::string& actor) {
+  Tenant tenant;
+  RETURN_IF_ERROR(pool_.WithTenantTransaction(
+      tenant_id, [&](pqxx::work& txn) -> absl::Status {
+        pqxx::result rows;
+        try {
+          rows = txn.exec_prepared(
+              kUpdateFields, tenant_id, changes.name, changes.billing_plan,
+              changes.billing_contact, changes.virtual_host);
+        } catch (const pqxx::unique_violation& e) {
+          return TakenField(e, tenant_id, "");
+        }
+        if (rows.empty()) return TenantNotFound();
+        tenant = FromRow(rows[0]);
+        nlohmann::json fields = nlohmann::json::array();
+        if (changes.name) fields.push_back("name");
+        if (changes.billing_plan) fields.push_back("billing_plan");
+        if (changes.billing_contact) fields.push_back("billing_contact");
+        if (changes.virtual_host) fields.push_back("virtual_host");
+        Audit(txn, tenant_id, "tenant_updated", actor, {{"fields", fields}});
+        return absl::OkStatus();
+      }));
+  return tenant;
+}
+
+}  // namespace adcp::tenant_registry

@@ -1,0 +1,72 @@
+// All SQL of the tenant registry. Reads of `tenants` run without a tenant
+// (the table is platform data); every write runs in a tenant transaction so
+// that its audit_log row passes row-level security.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "adcp/common/pg_pool.h"
+#include "adcp/tenant/v1/tenant_registry.pb.h"
+
+namespace adcp::tenant_registry {
+
+using ::adcp::tenant::v1::Tenant;
+
+struct NewTenant {
+  std::string tenant_id;
+  std::string name;
+  std::string subdomain;
+  std::string virtual_host;  // empty: none
+  nlohmann::json config;     // a validated document
+  std::string billing_plan;
+  std::string billing_contact;  // empty: none
+};
+
+struct TenantChanges {
+  std::optional<std::string> name;
+  std::optional<std::string> billing_plan;
+  std::optional<std::string> billing_contact;  // "" clears
+  std::optional<std::string> virtual_host;     // "" clears
+};
+
+// Given the stored document, returns the new (validated) one or an error.
+using ConfigEdit = std::function<absl::StatusOr<nlohmann::json>(
+    const nlohmann::json& current)>;
+
+class TenantRepository {
+ public:
+  // The prepared statements this repository needs on every connection.
+  static PgPool::Statements Statements();
+
+  // `actor` is recorded in the audit log as principal_id.
+  explicit TenantRepository(PgPool& pool) : pool_(pool) {}
+
+  // ALREADY_EXISTS naming tenant_id, subdomain or virtual_host when taken.
+  absl::StatusOr<Tenant> Create(const NewTenant& tenant,
+                                const std::string& actor);
+  absl::StatusOr<Tenant> Get(const std::string& tenant_id);
+  absl::StatusOr<Tenant> FindBySubdomain(const std::string& subdomain);
+  absl::StatusOr<Tenant> FindByVirtualHost(const std::string& virtual_host);
+  // Tenants ordered by tenant_id, after `after_tenant_id` ("" for the start).
+  absl::StatusOr<std::vector<Tenant>> List(const std::string& after_tenant_id,
+                                           int limit);
+  // Locks the row, applies `edit` to the stored document, stores the result.
+  absl::StatusOr<Tenant> EditConfig(const std::string& tenant_id,
+                                    const ConfigEdit& edit,
+                                    const std::string& actor);
+  absl::StatusOr<Tenant> SetActive(const std::string& tenant_id, bool is_active,
+                                   const std::string& actor);
+  absl::StatusOr<Tenant> Update(const std::string& tenant_id,
+                                const TenantChanges& changes,
+                                const std::string& actor);
+
+ private:
+  PgPool& pool_;
+};
+
+}  // namespace adcp::tenant_registry

@@ -1,0 +1,104 @@
+#include "test_database.h"
+
+#include <openssl/rand.h>
+
+#include <cstdlib>
+#include <pqxx/pqxx>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "adcp/common/migrations.h"
+#include "adcp/common/status.h"
+#include "adcp/db/builtin_migrations.h"
+
+namespace adcp::testing {
+namespace {
+
+absl::StatusOr<std::string> Var(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') {
+    return absl::FailedPreconditionError(
+        absl::StrCat(name,
+                     " is not set: database tests run under `./dev test`, "
+                     "which starts PostgreSQL"));
+  }
+  return std::string(value);
+}
+
+absl::Status Exec(const std::string& url, const std::string& sql) {
+  try {
+    pqxx::connection connection(url);
+    pqxx::nontransaction txn(connection);
+    txn.exec(sql);
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat(sql, ": ", e.what()));
+  }
+}
+
+}  // namespace
+
+std::string RandomHex(int bytes) {
+  std::string buffer(bytes, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(buffer.data()), bytes);
+  return absl::BytesToHexString(buffer);
+}
+
+absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(
+    bool migrate) {
+  std::unique_ptr<TestDatabase> db(new TestDatabase());
+  ASSIGN_OR_RETURN(db->host_, Var("ADCP_TEST_PG_HOST"));
+  ASSIGN_OR_RETURN(db->port_, Var("ADCP_TEST_PG_PORT"));
+  ASSIGN_OR_RETURN(db->superuser_, Var("ADCP_TEST_PG_SUPERUSER"));
+  ASSIGN_OR_RETURN(db->superuser_password_,
+                   Var("ADCP_TEST_PG_SUPERUSER_PASSWORD"));
+  ASSIGN_OR_RETURN(db->owner_, Var("ADCP_TEST_PG_OWNER"));
+  ASSIGN_OR_RETURN(db->owner_password_, Var("ADCP_TEST_PG_OWNER_PASSWORD"));
+  ASSIGN_OR_RETURN(db->app_role_, Var("ADCP_TEST_PG_APP"));
+  ASSIGN_OR_RETURN(db->app_password_, Var("ADCP_TEST_PG_APP_PASSWORD"));
+  db->name_ = absl::StrCat("adcp_test_", RandomHex(6));
+  RETURN_IF_ERROR(db->ExecOnMaintenance(
+      absl::StrCat("CREATE DATABASE ", db->name_, " OWNER ", db->owner_)));
+  if (migrate) {
+    MigrationOptions options;
+    options.app_role = db->app_role_;
+    RETURN_IF_ERROR(
+        ApplyMigrations(db->OwnerUrl(), db::BuiltinMigrations(), options)
+            .status());
+  }
+  return db;
+}
+
+TestDatabase::~TestDatabase() {
+  (void)ExecOnMaintenance(
+      absl::StrCat("DROP DATABASE IF EXISTS ", name_, " WITH (FORCE)"));
+}
+
+std::string TestDatabase::Url(const std::string& user,
+                              const std::string& password,
+                              const std::string& database) const {
+  return absl::StrCat("host=", host_, " port=", port_, " dbname=", database,
+                      " user=", user, " password=", password,
+                      " connect_timeout=5");
+}
+
+std::string TestDatabase::SuperuserUrl(const std::string& database) const {
+  return Url(superuser_, superuser_password_,
+             database.empty() ? name_ : database);
+}
+std::string TestDatabase::OwnerUrl() const {
+  return Url(owner_, owner_password_, name_);
+}
+std::string TestDatabase::AppUrl() const {
+  return Url(app_role_, app_password_, name_);
+}
+
+absl::Status TestDatabase::ExecAsSuperuser(const std::string& sql) const {
+  return Exec(SuperuserUrl(), sql);
+}
+
+absl::Status TestDatabase::ExecOnMaintenance(const std::string& sql) const {
+  return Exec(SuperuserUrl("postgres"), sql);
+}
+
+}  // namespace adcp::testing
