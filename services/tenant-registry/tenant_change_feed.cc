@@ -1,7 +1,5 @@
 #include "tenant_change_feed.h"
 
-#include <pqxx/pqxx>
-
 #include "adcp/common/log.h"
 
 namespace adcp::tenant_registry {
@@ -51,33 +49,24 @@ void TenantChangeFeed::Subscription::Close() {
   ready_.notify_all();
 }
 
-class TenantChangeFeed::Receiver : public pqxx::notification_receiver {
- public:
-  Receiver(pqxx::connection_base& connection, TenantChangeFeed& feed)
-      : pqxx::notification_receiver(connection, kChannel), feed_(feed) {}
-  void operator()(const std::string& payload, int) override {
-    feed_.OnNotification(payload);
-  }
-
- private:
-  TenantChangeFeed& feed_;
-};
-
 TenantChangeFeed::TenantChangeFeed(std::string conninfo,
                                    TenantRepository& repository)
-    : conninfo_(std::move(conninfo)), repository_(repository) {}
+    : repository_(repository),
+      listener_(
+          std::move(conninfo), kChannel,
+          [this](const std::string& tenant_id) { OnNotification(tenant_id); },
+          // Anything committed while we were not listening is unknown to us.
+          [this] { Publish(Event{.resync = true, .tenant = {}}); }) {}
 
 TenantChangeFeed::~TenantChangeFeed() { Stop(); }
 
-void TenantChangeFeed::Start() {
-  listener_ = std::thread([this] { ListenLoop(); });
-}
+void TenantChangeFeed::Start() { listener_.Start(); }
 
 void TenantChangeFeed::Stop() {
-  if (stopping_.exchange(true)) return;
-  state_changed_.notify_all();
-  if (listener_.joinable()) listener_.join();
+  listener_.Stop();
   std::lock_guard<std::mutex> lock(mutex_);
+  if (stopping_) return;
+  stopping_ = true;
   for (auto& weak : subscriptions_) {
     if (auto subscription = weak.lock()) subscription->Close();
   }
@@ -85,9 +74,7 @@ void TenantChangeFeed::Stop() {
 }
 
 bool TenantChangeFeed::WaitUntilListening(absl::Duration timeout) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  return state_changed_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
-                                 [&] { return listening_; });
+  return listener_.WaitUntilListening(timeout);
 }
 
 std::shared_ptr<TenantChangeFeed::Subscription> TenantChangeFeed::Subscribe() {
@@ -123,38 +110,6 @@ void TenantChangeFeed::OnNotification(const std::string& tenant_id) {
     return;
   }
   Publish(Event{.resync = false, .tenant = *std::move(tenant)});
-}
-
-void TenantChangeFeed::ListenLoop() {
-  absl::Duration backoff = absl::Milliseconds(100);
-  while (!stopping_) {
-    try {
-      pqxx::connection connection(conninfo_);
-      Receiver receiver(connection, *this);
-      // LISTEN is issued lazily by libpqxx; force it before announcing.
-      connection.get_notifs();
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        listening_ = true;
-      }
-      state_changed_.notify_all();
-      log::Info("listening for tenant changes");
-      // Anything committed while we were not listening is unknown to us.
-      Publish(Event{.resync = true, .tenant = {}});
-      backoff = absl::Milliseconds(100);
-      while (!stopping_) connection.await_notification(0, 200000);
-    } catch (const std::exception& e) {
-      log::Warn("tenant change listener lost its connection",
-                {{"error", e.what()}});
-    }
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      listening_ = false;
-      state_changed_.wait_for(lock, absl::ToChronoMilliseconds(backoff),
-                              [&] { return stopping_.load(); });
-    }
-    backoff = std::min(backoff * 2, absl::Seconds(5));
-  }
 }
 
 }  // namespace adcp::tenant_registry

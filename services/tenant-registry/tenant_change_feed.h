@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "adcp/common/pg_listener.h"
 #include "tenant_repository.h"
 
 namespace adcp::tenant_registry {
@@ -57,19 +58,14 @@ class TenantChangeFeed {
   std::shared_ptr<Subscription> Subscribe();
 
  private:
-  class Receiver;
-  void ListenLoop();
   void Publish(const Event& event);
   void OnNotification(const std::string& tenant_id);
 
-  const std::string conninfo_;
   TenantRepository& repository_;
-  std::atomic<bool> stopping_{false};
-  std::thread listener_;
   std::mutex mutex_;
-  std::condition_variable state_changed_;
-  bool listening_ = false;
+  bool stopping_ = false;
   std::vector<std::weak_ptr<Subscription>> subscriptions_;
+  PgListener listener_;
 };
 
 }  // namespace adcp::tenant_registry

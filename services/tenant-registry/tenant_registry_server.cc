@@ -1,55 +1,34 @@
 #include "tenant_registry_server.h"
 
-#include <thread>
-
-#include "adcp/common/env.h"
 #include "adcp/common/log.h"
 #include "adcp/common/status.h"
 #include "adcp/db/builtin_migrations.h"
 
 namespace adcp::tenant_registry {
 
-absl::StatusOr<TenantRegistryConfig> TenantRegistryConfigFromEnv() {
-  TenantRegistryConfig config;
-  ASSIGN_OR_RETURN(config.database_url, env::Required("DATABASE_URL"));
-  ASSIGN_OR_RETURN(config.pool_size, env::Int("DB_POOL_SIZE", 8, 1, 256));
-  ASSIGN_OR_RETURN(config.internal_token, env::Required("ADCP_INTERNAL_TOKEN"));
-  ASSIGN_OR_RETURN(const int wait, env::Int("DB_WAIT_SECONDS", 30, 0, 3600));
-  config.database_wait = absl::Seconds(wait);
-  ASSIGN_OR_RETURN(config.host,
-                   ServiceHostOptionsFromEnv(
-                       "tenant-registry", "TENANT_REGISTRY_PORT", 50051, 9461));
-  return config;
+absl::StatusOr<ServiceConfig> TenantRegistryConfigFromEnv() {
+  return ServiceConfigFromEnv("tenant-registry", "TENANT_REGISTRY_PORT", 50051,
+                              9461);
 }
 
-TenantRegistryServer::TenantRegistryServer(TenantRegistryConfig config)
+TenantRegistryServer::TenantRegistryServer(ServiceConfig config)
     : config_(std::move(config)),
       pool_({.conninfo = config_.database_url, .size = config_.pool_size},
             TenantRepository::Statements()),
       repository_(pool_),
       feed_(config_.database_url, repository_),
-      guard_(config_.internal_token, nullptr),
+      guard_(TenantRegistryService::Policy(), BaseGuardOptions(config_)),
       service_(guard_, repository_, feed_) {}
 
 TenantRegistryServer::~TenantRegistryServer() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<TenantRegistryServer>>
-TenantRegistryServer::Start(TenantRegistryConfig config) {
-  if (config.internal_token.size() < 16) {
-    return absl::InvalidArgumentError(
-        "ADCP_INTERNAL_TOKEN: at least 16 characters");
-  }
+TenantRegistryServer::Start(ServiceConfig config) {
+  RETURN_IF_ERROR(ValidateServiceConfig(config));
   std::unique_ptr<TenantRegistryServer> server(
       new TenantRegistryServer(std::move(config)));
-  const absl::Time give_up = absl::Now() + server->config_.database_wait;
-  absl::Status role =
-      VerifyServiceRole(server->pool_, db::LatestSchemaVersion());
-  while (absl::IsUnavailable(role) && absl::Now() < give_up) {
-    log::Warn("waiting for the database", {{"error", role.ToString()}});
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-    role = VerifyServiceRole(server->pool_, db::LatestSchemaVersion());
-  }
-  RETURN_IF_ERROR(role);
+  RETURN_IF_ERROR(WaitForServiceDatabase(
+      server->pool_, db::LatestSchemaVersion(), server->config_.database_wait));
   server->feed_.Start();
   server->host_ = std::make_unique<ServiceHost>(server->config_.host);
   server->host_->AddService(&server->service_,

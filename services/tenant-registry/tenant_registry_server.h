@@ -4,11 +4,11 @@
 #pragma once
 
 #include <memory>
-#include <string>
 
 #include "absl/status/statusor.h"
 #include "adcp/common/guard.h"
 #include "adcp/common/pg_pool.h"
+#include "adcp/common/service_config.h"
 #include "adcp/common/service_host.h"
 #include "tenant_change_feed.h"
 #include "tenant_registry_service.h"
@@ -16,26 +16,16 @@
 
 namespace adcp::tenant_registry {
 
-struct TenantRegistryConfig {
-  std::string database_url;  // libpq conninfo of the app role
-  int pool_size = 8;
-  std::string internal_token;
-  ServiceHostOptions host;
-  // How long start-up waits for an unreachable database.
-  absl::Duration database_wait = absl::Seconds(30);
-};
-
-// Reads DATABASE_URL, DB_POOL_SIZE, ADCP_INTERNAL_TOKEN, TENANT_REGISTRY_PORT
-// (50051), METRICS_PORT (9461), BIND_HOST, SHUTDOWN_GRACE_SECONDS,
-// DB_WAIT_SECONDS (30).
-absl::StatusOr<TenantRegistryConfig> TenantRegistryConfigFromEnv();
+// ServiceConfigFromEnv with TENANT_REGISTRY_PORT (50051) and METRICS_PORT
+// (9461).
+absl::StatusOr<ServiceConfig> TenantRegistryConfigFromEnv();
 
 class TenantRegistryServer {
  public:
   // Refuses to start as a superuser, BYPASSRLS or table-owning role, or on a
   // schema older than this build's migrations.
   static absl::StatusOr<std::unique_ptr<TenantRegistryServer>> Start(
-      TenantRegistryConfig config);
+      ServiceConfig config);
   ~TenantRegistryServer();
 
   int port() const { return host_->port(); }
@@ -43,9 +33,9 @@ class TenantRegistryServer {
   void Shutdown();
 
  private:
-  explicit TenantRegistryServer(TenantRegistryConfig config);
+  explicit TenantRegistryServer(ServiceConfig config);
 
-  const TenantRegistryConfig config_;
+  const ServiceConfig config_;
   PgPool pool_;
   TenantRepository repository_;
   TenantChangeFeed feed_;

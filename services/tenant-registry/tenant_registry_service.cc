@@ -2,32 +2,21 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "adcp/common/pagination.h"
 #include "adcp/common/tenant_config.h"
 #include "tenant_validation.h"
 
 namespace adcp::tenant_registry {
 namespace {
 
-constexpr int kDefaultPageSize = 100;
-constexpr int kMaxPageSize = 1000;
 constexpr int kSnapshotPageSize = 500;
 
 std::string Actor(const CallContext& call) {
   return call.principal_id.empty() ? "system" : call.principal_id;
 }
 
-std::string EncodePageToken(const std::string& last_tenant_id) {
-  return absl::WebSafeBase64Escape(last_tenant_id);
-}
-
-absl::StatusOr<std::string> DecodePageToken(const std::string& token) {
-  std::string last;
-  if (!token.empty() && (!absl::WebSafeBase64Unescape(token, &last) ||
-                         !ValidateTenantId("page_token", last).ok())) {
-    return absl::InvalidArgumentError(
-        "page_token: not a token from a previous response");
-  }
-  return last;
+bool IsTenantId(const std::string& key) {
+  return ValidateTenantId("", key).ok();
 }
 
 // Validates a configuration document as a whole, returning it as stored.
@@ -46,12 +35,25 @@ bool SendEvent(grpc::ServerWriter<pb::TenantEvent>* writer,
 
 }  // namespace
 
+const ServicePolicy& TenantRegistryService::Policy() {
+  static const auto* policy = new ServicePolicy{
+      {"CreateTenant", CallScope::kSystemAdmin},
+      {"GetTenant", CallScope::kPlatform},
+      {"ListTenants", CallScope::kPlatform},
+      {"ResolveBySubdomain", CallScope::kPlatform},
+      {"UpdateTenantConfig", CallScope::kSystemAdmin},
+      {"SetTenantActive", CallScope::kSystemAdmin},
+      {"UpdateTenant", CallScope::kSystemAdmin},
+      {"WatchTenants", CallScope::kPlatform},
+  };
+  return *policy;
+}
+
 grpc::Status TenantRegistryService::CreateTenant(
     grpc::ServerContext* context, const pb::CreateTenantRequest* request,
     pb::Tenant* response) {
   return guard_.Run(
-      context, CallScope::kPlatform,
-      [&](const CallContext& call) -> absl::Status {
+      context, "CreateTenant", [&](const CallContext& call) -> absl::Status {
         RETURN_IF_ERROR(ValidateTenantId("tenant_id", request->tenant_id()));
         RETURN_IF_ERROR(ValidateName("name", request->name()));
         RETURN_IF_ERROR(ValidateSubdomain("subdomain", request->subdomain()));
@@ -86,7 +88,7 @@ grpc::Status TenantRegistryService::GetTenant(
     grpc::ServerContext* context, const pb::GetTenantRequest* request,
     pb::Tenant* response) {
   return guard_.Run(
-      context, CallScope::kPlatform, [&](const CallContext&) -> absl::Status {
+      context, "GetTenant", [&](const CallContext&) -> absl::Status {
         if (request->tenant_id().empty())
           return absl::InvalidArgumentError("tenant_id: required");
         ASSIGN_OR_RETURN(*response, repository_.Get(request->tenant_id()));
@@ -98,15 +100,10 @@ grpc::Status TenantRegistryService::ListTenants(
     grpc::ServerContext* context, const pb::ListTenantsRequest* request,
     pb::ListTenantsResponse* response) {
   return guard_.Run(
-      context, CallScope::kPlatform, [&](const CallContext&) -> absl::Status {
-        if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("page_size: expected 0 to ", kMaxPageSize));
-        }
-        const int page_size =
-            request->page_size() == 0 ? kDefaultPageSize : request->page_size();
+      context, "ListTenants", [&](const CallContext&) -> absl::Status {
+        ASSIGN_OR_RETURN(const int page_size, PageSize(request->page_size()));
         ASSIGN_OR_RETURN(const std::string after,
-                         DecodePageToken(request->page_token()));
+                         DecodePageToken(request->page_token(), &IsTenantId));
         // One extra row tells whether another page exists.
         ASSIGN_OR_RETURN(std::vector<Tenant> tenants,
                          repository_.List(after, page_size + 1));
@@ -126,7 +123,7 @@ grpc::Status TenantRegistryService::ResolveBySubdomain(
     grpc::ServerContext* context, const pb::ResolveBySubdomainRequest* request,
     pb::Tenant* response) {
   return guard_.Run(
-      context, CallScope::kPlatform, [&](const CallContext&) -> absl::Status {
+      context, "ResolveBySubdomain", [&](const CallContext&) -> absl::Status {
         const bool by_subdomain = !request->subdomain().empty();
         if (by_subdomain == !request->virtual_host().empty()) {
           return absl::InvalidArgumentError(
@@ -147,7 +144,7 @@ grpc::Status TenantRegistryService::UpdateTenantConfig(
     grpc::ServerContext* context, const pb::UpdateTenantConfigRequest* request,
     pb::Tenant* response) {
   return guard_.Run(
-      context, CallScope::kPlatform,
+      context, "UpdateTenantConfig",
       [&](const CallContext& call) -> absl::Status {
         if (request->tenant_id().empty())
           return absl::InvalidArgumentError("tenant_id: required");
@@ -170,8 +167,7 @@ grpc::Status TenantRegistryService::SetTenantActive(
     grpc::ServerContext* context, const pb::SetTenantActiveRequest* request,
     pb::Tenant* response) {
   return guard_.Run(
-      context, CallScope::kPlatform,
-      [&](const CallContext& call) -> absl::Status {
+      context, "SetTenantActive", [&](const CallContext& call) -> absl::Status {
         if (request->tenant_id().empty())
           return absl::InvalidArgumentError("tenant_id: required");
         ASSIGN_OR_RETURN(*response, repository_.SetActive(request->tenant_id(),
@@ -185,8 +181,7 @@ grpc::Status TenantRegistryService::UpdateTenant(
     grpc::ServerContext* context, const pb::UpdateTenantRequest* request,
     pb::Tenant* response) {
   return guard_.Run(
-      context, CallScope::kPlatform,
-      [&](const CallContext& call) -> absl::Status {
+      context, "UpdateTenant", [&](const CallContext& call) -> absl::Status {
         if (request->tenant_id().empty())
           return absl::InvalidArgumentError("tenant_id: required");
         TenantChanges changes;
@@ -227,7 +222,7 @@ grpc::Status TenantRegistryService::WatchTenants(
     grpc::ServerContext* context, const pb::WatchTenantsRequest* request,
     grpc::ServerWriter<pb::TenantEvent>* writer) {
   return guard_.Run(
-      context, CallScope::kPlatform, [&](const CallContext&) -> absl::Status {
+      context, "WatchTenants", [&](const CallContext&) -> absl::Status {
         // Subscribe first: a change committed during the snapshot is delivered
         // after it rather than lost.
         auto subscription = feed_.Subscribe();

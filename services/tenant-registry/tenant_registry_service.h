@@ -1,5 +1,5 @@
 // The TenantRegistry gRPC service: validates each request, then calls the
-// repository. Every handler body runs through the CallGuard.
+// repository. Every handler body runs through the CallGuard under Policy().
 #pragma once
 
 #include "adcp/common/guard.h"
@@ -16,6 +16,10 @@ class TenantRegistryService final : public pb::TenantRegistry::Service {
   TenantRegistryService(const CallGuard& guard, TenantRepository& repository,
                         TenantChangeFeed& feed)
       : guard_(guard), repository_(repository), feed_(feed) {}
+
+  // Who may call what: reads are platform-scoped (the suite's services),
+  // changes need the system admin token.
+  static const ServicePolicy& Policy();
 
   grpc::Status CreateTenant(grpc::ServerContext* context,
                             const pb::CreateTenantRequest* request,

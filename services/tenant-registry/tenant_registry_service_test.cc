@@ -46,10 +46,11 @@ class TenantRegistryTest : public ::testing::Test {
     auto db = TestDatabase::Create();
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
-    TenantRegistryConfig config;
+    ServiceConfig config;
     config.database_url = db_->AppUrl();
     config.pool_size = 4;
     config.internal_token = token_;
+    config.system_admin_token = system_token_;
     config.database_wait = absl::Seconds(5);
     config.host.service_name = "tenant-registry";
     config.host.bind_host = "127.0.0.1";
@@ -89,6 +90,7 @@ class TenantRegistryTest : public ::testing::Test {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(10));
+    context.AddMetadata(kSystemTokenKey, system_token_);
     return ((*stub_).*method)(&context, request, response);
   }
 
@@ -114,6 +116,8 @@ class TenantRegistryTest : public ::testing::Test {
   }
 
   const std::string token_ = "test-internal-token-" + testing::RandomHex(8);
+  const std::string system_token_ =
+      "test-system-token-" + testing::RandomHex(8);
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<TenantRegistryServer> server_;
   std::string address_;
@@ -476,7 +480,7 @@ TEST_F(TenantRegistryTest, SetActiveAndUpdateFields) {
 }
 
 TEST_F(TenantRegistryTest, EveryMethodRefusesCallsWithoutTheServiceToken) {
-  for (const std::string token :
+  for (const std::string& token :
        {std::string(), std::string("wrong-token-0123456789")}) {
     auto channel =
         token.empty()
@@ -515,6 +519,28 @@ TEST_F(TenantRegistryTest, EveryMethodRefusesCallsWithoutTheServiceToken) {
     EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
   }
   EXPECT_TRUE(absl::IsNotFound(Get("intruder").status()));
+}
+
+TEST_F(TenantRegistryTest, ChangesNeedTheSystemAdminTokenReadsDoNot) {
+  ASSERT_TRUE(Create("owned").ok());
+  pb::SetTenantActiveRequest deactivate;
+  deactivate.set_tenant_id("owned");
+  for (const std::string& presented :
+       {std::string(), token_, std::string("x" + system_token_)}) {
+    grpc::ClientContext context;
+    if (!presented.empty()) context.AddMetadata(kSystemTokenKey, presented);
+    pb::Tenant tenant;
+    const grpc::Status status =
+        stub_->SetTenantActive(&context, deactivate, &tenant);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << presented;
+  }
+  EXPECT_TRUE(Get("owned")->is_active());
+  grpc::ClientContext context;  // a read with the internal token only
+  pb::GetTenantRequest get;
+  get.set_tenant_id("owned");
+  pb::Tenant tenant;
+  EXPECT_TRUE(stub_->GetTenant(&context, get, &tenant).ok());
 }
 
 TEST_F(TenantRegistryTest, EveryChangeIsAudited) {

@@ -73,6 +73,7 @@ std::unique_ptr<Process> Launch(const std::map<std::string, std::string>& env) {
 std::map<std::string, std::string> BaseEnv(const std::string& database_url) {
   return {{"DATABASE_URL", database_url},
           {"ADCP_INTERNAL_TOKEN", "startup-test-token-0123456789"},
+          {"SYSTEM_ADMIN_TOKEN", "startup-test-system-token-0123456789"},
           {"TENANT_REGISTRY_PORT", "0"},
           {"METRICS_PORT", "0"},
           {"BIND_HOST", "127.0.0.1"},

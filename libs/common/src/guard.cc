@@ -9,13 +9,6 @@
 namespace adcp {
 namespace {
 
-std::string Sha256(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(digest), length);
-}
-
 std::string_view Metadata(const grpc::ServerContext& context,
                           std::string_view key) {
   const auto& metadata = context.client_metadata();
@@ -35,7 +28,46 @@ bool IsDnsLabel(std::string_view text) {
   return true;
 }
 
+bool DigestMatches(std::string_view presented, const std::string& digest) {
+  if (presented.empty() || digest.empty()) return false;
+  const std::string mine = Sha256(presented);
+  return CRYPTO_memcmp(mine.data(), digest.data(), digest.size()) == 0;
+}
+
+// The token of an "authorization: Bearer <token>" header, or "".
+std::string_view BearerToken(const grpc::ServerContext& context) {
+  std::string_view value = Metadata(context, kAuthorizationKey);
+  constexpr std::string_view kBearer = "Bearer ";
+  if (value.size() <= kBearer.size() ||
+      value.substr(0, kBearer.size()) != kBearer)
+    return {};
+  return value.substr(kBearer.size());
+}
+
 }  // namespace
+
+const char* CallScopeName(CallScope scope) {
+  switch (scope) {
+    case CallScope::kPlatform:
+      return "platform";
+    case CallScope::kSystemAdmin:
+      return "system_admin";
+    case CallScope::kTenant:
+      return "tenant";
+    case CallScope::kTenantAdmin:
+      return "tenant_admin";
+    case CallScope::kPrincipal:
+      return "principal";
+  }
+  return "unknown";
+}
+
+std::string Sha256(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
 
 bool SecretsEqual(std::string_view a, std::string_view b) {
   const std::string da = Sha256(a);
@@ -43,26 +75,71 @@ bool SecretsEqual(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(da.data(), db.data(), da.size()) == 0;
 }
 
-CallGuard::CallGuard(std::string internal_token,
-                     std::shared_ptr<const TenantDirectory> tenants)
-    : internal_token_digest_(Sha256(internal_token)),
-      tenants_(std::move(tenants)) {}
+CallGuard::CallGuard(ServicePolicy policy, GuardOptions options)
+    : policy_(std::move(policy)),
+      options_(std::move(options)),
+      internal_token_digest_(Sha256(options_.internal_token)),
+      system_token_digest_(
+          options_.system_token.empty() ? "" : Sha256(options_.system_token)),
+      limiter_(options_.clock) {}
 
-absl::StatusOr<CallContext> CallGuard::Admit(const grpc::ServerContext& context,
-                                             CallScope scope) const {
-  const std::string presented = Sha256(Metadata(context, kInternalTokenKey));
-  if (Metadata(context, kInternalTokenKey).empty() ||
-      CRYPTO_memcmp(presented.data(), internal_token_digest_.data(),
-                    presented.size()) != 0) {
+absl::Status CallGuard::Refuse(const CallContext& call, std::string_view method,
+                               absl::Status status) const {
+  if (options_.audit != nullptr) {
+    options_.audit->Record(
+        AuditEvent{.tenant_id = call.tenant_id,
+                   .operation = "auth_failed",
+                   .principal_id = "anonymous",
+                   .success = false,
+                   .details = {{"method", std::string(method)},
+                               {"reason", std::string(status.message())}}});
+  }
+  return status;
+}
+
+absl::Status CallGuard::Limit(grpc::ServerContext* context,
+                              const std::string& key, const RateLimit& limit,
+                              std::string_view what) const {
+  const std::optional<absl::Duration> wait = limiter_.Acquire(key, limit);
+  if (!wait) return absl::OkStatus();
+  const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(*wait));
+  context->AddTrailingMetadata(kRetryAfterKey, std::to_string(ms));
+  return absl::ResourceExhaustedError(
+      absl::StrCat("rate limit of this ", std::string(what),
+                   " exceeded; retry after ", ms, " ms"));
+}
+
+absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
+                                             std::string_view method) const {
+  const std::string method_name(method);
+  auto policy = policy_.find(method_name);
+  if (policy == policy_.end()) {
+    return absl::InternalError(
+        absl::StrCat("no admission policy for method ", method_name));
+  }
+  const CallScope scope = policy->second;
+  if (!DigestMatches(Metadata(*context, kInternalTokenKey),
+                     internal_token_digest_)) {
     return absl::UnauthenticatedError(absl::StrCat(
         kInternalTokenKey, ": missing or not this deployment's service token"));
   }
   CallContext call;
-  call.tenant_id = std::string(Metadata(context, kTenantIdKey));
-  call.principal_id = std::string(Metadata(context, kPrincipalIdKey));
-  call.request_id = std::string(Metadata(context, kRequestIdKey));
+  call.request_id = std::string(Metadata(*context, kRequestIdKey));
+  const bool system_admin =
+      DigestMatches(Metadata(*context, kSystemTokenKey), system_token_digest_);
   if (scope == CallScope::kPlatform) return call;
+  if (scope == CallScope::kSystemAdmin) {
+    if (!system_admin) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(kSystemTokenKey, ": a system admin token is required"));
+    }
+    call.principal_id = "system";
+    call.system_admin = true;
+    return call;
+  }
 
+  // Tenant scopes.
+  call.tenant_id = std::string(Metadata(*context, kTenantIdKey));
   if (call.tenant_id.empty()) {
     return absl::UnauthenticatedError(absl::StrCat(kTenantIdKey, ": required"));
   }
@@ -70,17 +147,62 @@ absl::StatusOr<CallContext> CallGuard::Admit(const grpc::ServerContext& context,
     return absl::InvalidArgumentError(
         absl::StrCat(kTenantIdKey, ": expected a lowercase DNS label"));
   }
-  if (tenants_ == nullptr) {
+  if (options_.tenants == nullptr) {
     return absl::InternalError(
         "tenant-scoped method on a service without a tenant directory");
   }
-  absl::StatusOr<TenantState> tenant = tenants_->Find(call.tenant_id);
+  absl::StatusOr<TenantState> tenant = options_.tenants->Find(call.tenant_id);
   if (!tenant.ok()) {
     if (absl::IsNotFound(tenant.status()))
       return absl::NotFoundError("tenant not found");
     return tenant.status();
   }
-  if (!tenant->active) return absl::PermissionDeniedError("tenant is inactive");
+  if (!tenant->active) {
+    return Refuse(call, method,
+                  absl::PermissionDeniedError("tenant is inactive"));
+  }
+  RETURN_IF_ERROR(Limit(
+      context, absl::StrCat("t:", call.tenant_id),
+      tenant->tenant_limit.value_or(options_.default_tenant_limit), "tenant"));
+  if (scope == CallScope::kTenant) return call;
+
+  if (scope == CallScope::kTenantAdmin && system_admin) {
+    call.principal_id = "system";
+    call.system_admin = true;
+    return call;
+  }
+  const std::string_view token = BearerToken(*context);
+  if (token.empty()) {
+    return Refuse(
+        call, method,
+        absl::UnauthenticatedError(absl::StrCat(
+            kAuthorizationKey, ": a bearer token of a principal is required")));
+  }
+  if (options_.principals == nullptr) {
+    return absl::InternalError(
+        "principal-scoped method on a service without a resolver");
+  }
+  absl::StatusOr<ResolvedPrincipal> principal =
+      options_.principals->Resolve(call.tenant_id, std::string(token));
+  if (!principal.ok()) {
+    if (absl::IsUnauthenticated(principal.status())) {
+      return Refuse(call, method,
+                    absl::UnauthenticatedError("invalid or revoked token"));
+    }
+    return principal.status();
+  }
+  if (scope == CallScope::kTenantAdmin && !principal->is_admin) {
+    return Refuse(call, method,
+                  absl::PermissionDeniedError(
+                      "this method needs the tenant's admin principal"));
+  }
+  call.principal_id = principal->principal_id;
+  call.principal_token = std::string(token);
+  call.is_admin = principal->is_admin;
+  RETURN_IF_ERROR(
+      Limit(context, absl::StrCat("p:", call.tenant_id, ":", call.principal_id),
+            tenant->principal_limit.value_or(options_.default_principal_limit),
+            "principal"));
   return call;
 }
 

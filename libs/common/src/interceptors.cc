@@ -156,6 +156,8 @@ class ClientPropagation : public grpc::experimental::Interceptor {
       add(kTenantIdKey, call_.tenant_id);
       add(kPrincipalIdKey, call_.principal_id);
       add(kRequestIdKey, call_.request_id);
+      if (!call_.principal_token.empty())
+        add("authorization", "Bearer " + call_.principal_token);
     }
     methods->Proceed();
   }

@@ -180,6 +180,24 @@ void CheckRules(const TenantConfig& config, std::vector<std::string>& errors) {
       errors.push_back("features.max_daily_budget: must be a number >= 0");
     }
   }
+  const auto& limits = config.rate_limits();
+  const std::pair<bool, double> rates[] = {
+      {limits.has_tenant_requests_per_second(),
+       limits.tenant_requests_per_second()},
+      {limits.has_tenant_burst(), limits.tenant_burst()},
+      {limits.has_principal_requests_per_second(),
+       limits.principal_requests_per_second()},
+      {limits.has_principal_burst(), limits.principal_burst()}};
+  const char* const rate_names[] = {
+      "tenant_requests_per_second", "tenant_burst",
+      "principal_requests_per_second", "principal_burst"};
+  for (int i = 0; i < 4; ++i) {
+    const auto [set, value] = rates[i];
+    if (set && !(value > 0 && value <= 1e6)) {
+      errors.push_back(absl::StrCat("rate_limits.", rate_names[i],
+                                    ": must be a number > 0 and <= 1000000"));
+    }
+  }
   const auto& branding = config.branding();
   if (!branding.primary_color().empty() &&
       !IsHexColor(branding.primary_color())) {

@@ -187,6 +187,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadDocument{"LogoNotString", R"({"branding":{"logo_url":true}})",
                     "branding.logo_url: expected a string, got a boolean"},
         BadDocument{
+            "RateZero", R"({"rate_limits":{"tenant_requests_per_second":0}})",
+            "rate_limits.tenant_requests_per_second: must be a number > 0"},
+        BadDocument{
+            "BurstAsString", R"({"rate_limits":{"principal_burst":"10"}})",
+            "rate_limits.principal_burst: expected a number, got a string"},
+        BadDocument{
             "NullInStoredDocument",
             R"({"features":{"enable_aee_signals":null}})",
             "features.enable_aee_signals: expected a boolean, got null"}),

@@ -16,7 +16,14 @@ inline constexpr char kRequestIdKey[] = "x-request-id";
 struct CallContext {
   // Empty for platform-scoped calls.
   std::string tenant_id;
+  // The resolved principal ("system" for a system admin); never taken from
+  // client-supplied x-principal-id.
   std::string principal_id;
+  // The caller's bearer token, forwarded to downstream services so they can
+  // verify it themselves. Never logged.
+  std::string principal_token;
+  bool is_admin = false;
+  bool system_admin = false;
   std::string request_id;
 };
 

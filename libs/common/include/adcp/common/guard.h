@@ -1,74 +1,139 @@
-// The handler guard: the check that every RPC handler runs before any side
-// effect. gRPC 1.51's C++ server interceptors cannot stop a handler, so the
-// guard is not an interceptor: handlers run their body through
-// CallGuard::Run, which admits the call or answers with an error.
+// The handler guard: the admission check every RPC handler runs before any
+// side effect. gRPC 1.51's C++ server interceptors cannot stop a handler, so
+// the guard is not an interceptor: each handler runs its body through
+// CallGuard::Run(context, "MethodName", body), which looks the method up in
+// the service's policy, admits the call or answers with an error, applies the
+// rate limits, and installs the call context for logs and propagation.
 #pragma once
 
 #include <grpcpp/server_context.h>
 
-#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "adcp/common/audit_log.h"
 #include "adcp/common/call_context.h"
+#include "adcp/common/rate_limiter.h"
 #include "adcp/common/status.h"
 
 namespace adcp {
 
+// What a method needs before it may run. Every scope needs the internal
+// service token (x-internal-token); each adds to the one above it except
+// kSystemAdmin.
 enum class CallScope {
-  // Runs for the platform, not for one tenant (e.g. the tenant registry).
-  // Needs the internal service token only.
+  // Platform data read by the suite's own services (e.g. tenant lookups).
   kPlatform,
+  // A system admin operation: also x-system-token. No tenant credential is
+  // ever accepted in its place.
+  kSystemAdmin,
   // Runs for the tenant in x-tenant-id, which must exist and be active.
   kTenant,
+  // kTenant, plus the system admin token or the bearer token of the tenant's
+  // admin principal.
+  kTenantAdmin,
+  // kTenant, plus the bearer token of a principal of that tenant.
+  kPrincipal,
 };
+
+const char* CallScopeName(CallScope scope);
+
+// Method name (as in the .proto, e.g. "CreateTenant") -> scope. A method
+// missing from its service's policy is refused.
+using ServicePolicy = absl::flat_hash_map<std::string, CallScope>;
 
 // What the guard needs to know of a tenant.
 struct TenantState {
   bool active = false;
+  std::optional<RateLimit> tenant_limit;     // unset: the guard's default
+  std::optional<RateLimit> principal_limit;  // unset: the guard's default
 };
 
-// Where the guard looks tenants up. Implementations answer from memory in
-// steady state (a cache fed by the registry's watch stream).
+// Where the guard looks tenants up: from memory in steady state.
 class TenantDirectory {
  public:
   virtual ~TenantDirectory() = default;
-  // NOT_FOUND for an unknown tenant.
+  // NOT_FOUND for an unknown tenant; UNAVAILABLE before the first sync.
   virtual absl::StatusOr<TenantState> Find(
       const std::string& tenant_id) const = 0;
 };
 
+struct ResolvedPrincipal {
+  std::string principal_id;
+  bool is_admin = false;
+};
+
+// Resolves a bearer token within one tenant: from memory in steady state.
+class PrincipalResolver {
+ public:
+  virtual ~PrincipalResolver() = default;
+  // UNAUTHENTICATED when the token is not a live token of `tenant_id`.
+  virtual absl::StatusOr<ResolvedPrincipal> Resolve(
+      const std::string& tenant_id, const std::string& token) const = 0;
+};
+
+struct GuardOptions {
+  std::string internal_token;  // required
+  std::string system_token;    // empty: system admin access is refused
+  std::shared_ptr<const TenantDirectory> tenants;  // for tenant scopes
+  std::shared_ptr<const PrincipalResolver>
+      principals;             // for kTenantAdmin/kPrincipal
+  AuditLog* audit = nullptr;  // failed authentications of known tenants
+  RateLimit default_tenant_limit{.per_second = 200, .burst = 400};
+  RateLimit default_principal_limit{.per_second = 50, .burst = 100};
+  RateLimiter::Clock clock = [] { return absl::Now(); };
+};
+
+// Metadata the guard reads besides those in call_context.h.
+inline constexpr char kSystemTokenKey[] = "x-system-token";
+inline constexpr char kAuthorizationKey[] = "authorization";
+// Trailing metadata of a RESOURCE_EXHAUSTED answer: milliseconds to wait.
+inline constexpr char kRetryAfterKey[] = "retry-after-ms";
+
 class CallGuard {
  public:
-  // `internal_token` must not be empty. `tenants` may be null only for a
-  // service without kTenant methods.
-  CallGuard(std::string internal_token,
-            std::shared_ptr<const TenantDirectory> tenants);
+  CallGuard(ServicePolicy policy, GuardOptions options);
 
-  // Checks the call's metadata for `scope`: the internal token (compared in
-  // constant time), and for kTenant a well-formed, existing, active tenant.
-  absl::StatusOr<CallContext> Admit(const grpc::ServerContext& context,
-                                    CallScope scope) const;
+  const ServicePolicy& policy() const { return policy_; }
+
+  // Checks the call's metadata against `method`'s scope. On a rate-limit
+  // refusal it adds the retry-after hint to the context's trailers.
+  absl::StatusOr<CallContext> Admit(grpc::ServerContext* context,
+                                    std::string_view method) const;
 
   // Admits the call, then runs `body(call_context)` with the call context
-  // installed for logging and propagation. The body runs only when admitted.
+  // installed. The body runs only when admitted.
   template <typename Body>
-  grpc::Status Run(const grpc::ServerContext* context, CallScope scope,
+  grpc::Status Run(grpc::ServerContext* context, std::string_view method,
                    Body&& body) const {
-    absl::StatusOr<CallContext> call = Admit(*context, scope);
+    absl::StatusOr<CallContext> call = Admit(context, method);
     if (!call.ok()) return ToGrpcStatus(call.status());
     ScopedCallContext installed(*call);
     return ToGrpcStatus(std::forward<Body>(body)(*call));
   }
 
  private:
+  absl::Status Refuse(const CallContext& call, std::string_view method,
+                      absl::Status status) const;
+  absl::Status Limit(grpc::ServerContext* context, const std::string& key,
+                     const RateLimit& limit, std::string_view what) const;
+
+  const ServicePolicy policy_;
+  const GuardOptions options_;
   const std::string internal_token_digest_;
-  const std::shared_ptr<const TenantDirectory> tenants_;
+  const std::string system_token_digest_;
+  mutable RateLimiter limiter_;
 };
 
 // Constant-time equality of two secrets of any lengths (compares digests).
 bool SecretsEqual(std::string_view a, std::string_view b);
+
+// SHA-256 of `text` (32 raw bytes).
+std::string Sha256(std::string_view text);
 
 }  // namespace adcp

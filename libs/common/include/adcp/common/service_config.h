@@ -1,0 +1,46 @@
+// The configuration every database-backed service of the suite reads from its
+// environment, and the start-up steps they share.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "adcp/common/guard.h"
+#include "adcp/common/pg_pool.h"
+#include "adcp/common/service_host.h"
+
+namespace adcp {
+
+struct ServiceConfig {
+  std::string database_url;  // libpq conninfo of the app role
+  int pool_size = 8;
+  std::string internal_token;      // >= 16 characters
+  std::string system_admin_token;  // >= 16 characters
+  absl::Duration database_wait = absl::Seconds(30);
+  RateLimit tenant_limit{.per_second = 200, .burst = 400};
+  RateLimit principal_limit{.per_second = 50, .burst = 100};
+  ServiceHostOptions host;
+};
+
+// Reads DATABASE_URL, DB_POOL_SIZE (8), ADCP_INTERNAL_TOKEN,
+// SYSTEM_ADMIN_TOKEN, DB_WAIT_SECONDS (30), RATE_LIMIT_TENANT_RPS (200),
+// RATE_LIMIT_TENANT_BURST (400), RATE_LIMIT_PRINCIPAL_RPS (50),
+// RATE_LIMIT_PRINCIPAL_BURST (100), and the host's variables
+// (ServiceHostOptionsFromEnv).
+absl::StatusOr<ServiceConfig> ServiceConfigFromEnv(std::string service_name,
+                                                   const char* port_variable,
+                                                   int default_port,
+                                                   int default_metrics_port);
+
+// Checks the secrets' lengths (errors name the variable).
+absl::Status ValidateServiceConfig(const ServiceConfig& config);
+
+// The guard options every service starts from.
+GuardOptions BaseGuardOptions(const ServiceConfig& config);
+
+// Waits up to `wait` for a reachable database, then VerifyServiceRole.
+absl::Status WaitForServiceDatabase(PgPool& pool, int min_schema_version,
+                                    absl::Duration wait);
+
+}  // namespace adcp

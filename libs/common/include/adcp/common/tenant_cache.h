@@ -1,0 +1,71 @@
+// Every service's in-memory view of the tenants, kept current by the
+// registry's WatchTenants stream (a snapshot, then each change as it
+// commits). Answers the guard's tenant lookups with no remote call.
+#pragma once
+
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "adcp/common/guard.h"
+#include "adcp/tenant/v1/tenant_registry.grpc.pb.h"
+
+namespace adcp {
+
+class TenantCache : public TenantDirectory {
+ public:
+  using Tenant = ::adcp::tenant::v1::Tenant;
+  // Called after a tenant's entry changed (from the watch thread).
+  using Listener = std::function<void(const Tenant&)>;
+
+  // `registry` must carry the internal service token (MakeServiceChannel).
+  explicit TenantCache(std::shared_ptr<grpc::Channel> registry);
+  ~TenantCache() override;
+
+  void AddListener(Listener listener);  // before Start()
+  void Start();
+  void Stop();
+  // True once the first snapshot has been applied.
+  bool WaitUntilSynced(absl::Duration timeout);
+
+  // UNAVAILABLE until the first snapshot; then NOT_FOUND or the tenant's
+  // state. After a lost stream the last known state keeps being served while
+  // the cache reconnects (and resyncs from a fresh snapshot).
+  absl::StatusOr<TenantState> Find(const std::string& tenant_id) const override;
+  // The tenant with its config, or null.
+  std::shared_ptr<const Tenant> Get(const std::string& tenant_id) const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<const Tenant> tenant;
+    TenantState state;
+  };
+  static Entry MakeEntry(Tenant tenant);
+  void Run();
+  void Notify(const Tenant& tenant);
+
+  const std::unique_ptr<tenant::v1::TenantRegistry::Stub> stub_;
+  std::vector<Listener> listeners_;
+  mutable std::shared_mutex mutex_;
+  absl::flat_hash_map<std::string, Entry> entries_;
+  bool synced_ = false;
+  std::condition_variable_any synced_changed_;
+  std::atomic<bool> stopping_{false};
+  std::mutex stop_mutex_;
+  std::condition_variable stop_changed_;
+  std::mutex context_mutex_;
+  grpc::ClientContext* context_ = nullptr;  // of the running stream
+  std::thread thread_;
+};
+
+}  // namespace adcp

@@ -1,0 +1,91 @@
+#include "adcp/common/pg_listener.h"
+
+#include <pqxx/pqxx>
+
+#include "adcp/common/log.h"
+
+namespace adcp {
+namespace {
+
+class Receiver : public pqxx::notification_receiver {
+ public:
+  Receiver(pqxx::connection_base& connection, const std::string& channel,
+           const PgListener::OnNotification& callback)
+      : pqxx::notification_receiver(connection, channel), callback_(callback) {}
+  void operator()(const std::string& payload, int) override {
+    callback_(payload);
+  }
+
+ private:
+  const PgListener::OnNotification& callback_;
+};
+
+}  // namespace
+
+PgListener::PgListener(std::string conninfo, std::string channel,
+                       OnNotification on_notification, OnConnect on_connect,
+                       OnTick on_tick, absl::Duration tick)
+    : conninfo_(std::move(conninfo)),
+      channel_(std::move(channel)),
+      on_notification_(std::move(on_notification)),
+      on_connect_(std::move(on_connect)),
+      on_tick_(std::move(on_tick)),
+      tick_(tick) {}
+
+PgListener::~PgListener() { Stop(); }
+
+void PgListener::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void PgListener::Stop() {
+  if (stopping_.exchange(true)) return;
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool PgListener::WaitUntilListening(absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return changed_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
+                           [&] { return listening_; });
+}
+
+bool PgListener::listening() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return listening_;
+}
+
+void PgListener::Run() {
+  absl::Duration backoff = absl::Milliseconds(100);
+  const long tick_us = absl::ToInt64Microseconds(tick_);
+  while (!stopping_) {
+    try {
+      pqxx::connection connection(conninfo_);
+      Receiver receiver(connection, channel_, on_notification_);
+      connection.get_notifs();  // makes sure LISTEN has been issued
+      // Anything committed before this point and not yet seen is unknown.
+      if (on_connect_) on_connect_();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        listening_ = true;
+      }
+      changed_.notify_all();
+      log::Info("listening", {{"channel", channel_}});
+      backoff = absl::Milliseconds(100);
+      while (!stopping_) {
+        connection.await_notification(tick_us / 1000000, tick_us % 1000000);
+        if (on_tick_) on_tick_();
+      }
+    } catch (const std::exception& e) {
+      log::Warn("listener lost its connection",
+                {{"channel", channel_}, {"error", e.what()}});
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    listening_ = false;
+    changed_.wait_for(lock, absl::ToChronoMilliseconds(backoff),
+                      [&] { return stopping_.load(); });
+    backoff = std::min(backoff * 2, absl::Seconds(5));
+  }
+}
+
+}  // namespace adcp

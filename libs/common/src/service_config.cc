@@ -1,0 +1,75 @@
+#include "adcp/common/service_config.h"
+
+#include <thread>
+
+#include "adcp/common/env.h"
+#include "adcp/common/log.h"
+#include "adcp/common/status.h"
+
+namespace adcp {
+
+absl::StatusOr<ServiceConfig> ServiceConfigFromEnv(std::string service_name,
+                                                   const char* port_variable,
+                                                   int default_port,
+                                                   int default_metrics_port) {
+  ServiceConfig config;
+  ASSIGN_OR_RETURN(config.database_url, env::Required("DATABASE_URL"));
+  ASSIGN_OR_RETURN(config.pool_size, env::Int("DB_POOL_SIZE", 8, 1, 256));
+  ASSIGN_OR_RETURN(config.internal_token, env::Required("ADCP_INTERNAL_TOKEN"));
+  ASSIGN_OR_RETURN(config.system_admin_token,
+                   env::Required("SYSTEM_ADMIN_TOKEN"));
+  ASSIGN_OR_RETURN(const int wait, env::Int("DB_WAIT_SECONDS", 30, 0, 3600));
+  config.database_wait = absl::Seconds(wait);
+  ASSIGN_OR_RETURN(const int tenant_rps,
+                   env::Int("RATE_LIMIT_TENANT_RPS", 200, 1, 1000000));
+  ASSIGN_OR_RETURN(const int tenant_burst,
+                   env::Int("RATE_LIMIT_TENANT_BURST", 400, 1, 1000000));
+  ASSIGN_OR_RETURN(const int principal_rps,
+                   env::Int("RATE_LIMIT_PRINCIPAL_RPS", 50, 1, 1000000));
+  ASSIGN_OR_RETURN(const int principal_burst,
+                   env::Int("RATE_LIMIT_PRINCIPAL_BURST", 100, 1, 1000000));
+  config.tenant_limit = {.per_second = double(tenant_rps),
+                         .burst = double(tenant_burst)};
+  config.principal_limit = {.per_second = double(principal_rps),
+                            .burst = double(principal_burst)};
+  ASSIGN_OR_RETURN(config.host, ServiceHostOptionsFromEnv(
+                                    std::move(service_name), port_variable,
+                                    default_port, default_metrics_port));
+  RETURN_IF_ERROR(ValidateServiceConfig(config));
+  return config;
+}
+
+absl::Status ValidateServiceConfig(const ServiceConfig& config) {
+  if (config.internal_token.size() < 16) {
+    return absl::InvalidArgumentError(
+        "ADCP_INTERNAL_TOKEN: at least 16 characters");
+  }
+  if (config.system_admin_token.size() < 16) {
+    return absl::InvalidArgumentError(
+        "SYSTEM_ADMIN_TOKEN: at least 16 characters");
+  }
+  return absl::OkStatus();
+}
+
+GuardOptions BaseGuardOptions(const ServiceConfig& config) {
+  GuardOptions options;
+  options.internal_token = config.internal_token;
+  options.system_token = config.system_admin_token;
+  options.default_tenant_limit = config.tenant_limit;
+  options.default_principal_limit = config.principal_limit;
+  return options;
+}
+
+absl::Status WaitForServiceDatabase(PgPool& pool, int min_schema_version,
+                                    absl::Duration wait) {
+  const absl::Time give_up = absl::Now() + wait;
+  absl::Status status = VerifyServiceRole(pool, min_schema_version);
+  while (absl::IsUnavailable(status) && absl::Now() < give_up) {
+    log::Warn("waiting for the database", {{"error", status.ToString()}});
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    status = VerifyServiceRole(pool, min_schema_version);
+  }
+  return status;
+}
+
+}  // namespace adcp

@@ -1,0 +1,57 @@
+// The assembled auth process: pool, repository, principal cache, tenant cache
+// (fed by the registry), audit log, guard, service and host.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "adcp/common/audit_log.h"
+#include "adcp/common/guard.h"
+#include "adcp/common/pg_pool.h"
+#include "adcp/common/service_config.h"
+#include "adcp/common/service_host.h"
+#include "adcp/common/tenant_cache.h"
+#include "auth_service.h"
+#include "principal_cache.h"
+#include "principal_repository.h"
+
+namespace adcp::auth {
+
+struct AuthConfig {
+  ServiceConfig service;
+  std::string registry_address = "127.0.0.1:50051";
+};
+
+// ServiceConfigFromEnv with AUTH_PORT (50052) and METRICS_PORT (9462), plus
+// TENANT_REGISTRY_ADDR (127.0.0.1:50051).
+absl::StatusOr<AuthConfig> AuthConfigFromEnv();
+
+class AuthServer {
+ public:
+  // Refuses unsafe database roles (see VerifyServiceRole); waits up to the
+  // database wait for the tenant directory's first snapshot.
+  static absl::StatusOr<std::unique_ptr<AuthServer>> Start(AuthConfig config);
+  ~AuthServer();
+
+  int port() const { return host_->port(); }
+  int metrics_port() const { return host_->metrics_port(); }
+  const PrincipalCache& principals() const { return *principals_; }
+  AuditLog& audit() { return audit_; }
+  void Shutdown();
+
+ private:
+  explicit AuthServer(AuthConfig config);
+
+  const AuthConfig config_;
+  PgPool pool_;
+  PrincipalRepository repository_;
+  std::shared_ptr<PrincipalCache> principals_;
+  std::shared_ptr<TenantCache> tenants_;
+  AuditLog audit_;
+  CallGuard guard_;
+  AuthService service_;
+  std::unique_ptr<ServiceHost> host_;
+};
+
+}  // namespace adcp::auth

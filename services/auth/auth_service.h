@@ -1,0 +1,54 @@
+// The Auth gRPC service: principals of the call's tenant and their tokens.
+// Every handler body runs through the CallGuard under Policy().
+#pragma once
+
+#include "adcp/auth/v1/auth.grpc.pb.h"
+#include "adcp/common/audit_log.h"
+#include "adcp/common/guard.h"
+#include "principal_cache.h"
+#include "principal_repository.h"
+
+namespace adcp::auth {
+
+namespace pb = ::adcp::auth::v1;
+
+class AuthService final : public pb::Auth::Service {
+ public:
+  AuthService(const CallGuard& guard, PrincipalRepository& repository,
+              const PrincipalCache& cache, AuditLog& audit)
+      : guard_(guard), repository_(repository), cache_(cache), audit_(audit) {}
+
+  // ResolvePrincipal is for the suite's services acting for a tenant (the
+  // token to check is in the request); managing principals needs the system
+  // admin or the tenant's admin principal.
+  static const ServicePolicy& Policy();
+
+  grpc::Status ResolvePrincipal(grpc::ServerContext* context,
+                                const pb::ResolvePrincipalRequest* request,
+                                pb::Principal* response) override;
+  grpc::Status CreatePrincipal(grpc::ServerContext* context,
+                               const pb::CreatePrincipalRequest* request,
+                               pb::PrincipalWithToken* response) override;
+  grpc::Status ListPrincipals(grpc::ServerContext* context,
+                              const pb::ListPrincipalsRequest* request,
+                              pb::ListPrincipalsResponse* response) override;
+  grpc::Status RotateToken(grpc::ServerContext* context,
+                           const pb::RotateTokenRequest* request,
+                           pb::PrincipalWithToken* response) override;
+  grpc::Status RevokePrincipal(grpc::ServerContext* context,
+                               const pb::RevokePrincipalRequest* request,
+                               pb::Principal* response) override;
+
+ private:
+  const CallGuard& guard_;
+  PrincipalRepository& repository_;
+  const PrincipalCache& cache_;
+  AuditLog& audit_;
+};
+
+// Principal ids: 1-100 of a-z, 0-9, '_' and '-', starting with a letter or
+// digit. Errors name `field`.
+absl::Status ValidatePrincipalId(std::string_view field,
+                                 const std::string& value);
+
+}  // namespace adcp::auth

@@ -1,0 +1,115 @@
+#include "principal_cache.h"
+
+#include "absl/strings/str_cat.h"
+#include "access_token.h"
+#include "adcp/common/log.h"
+
+namespace adcp::auth {
+
+PrincipalCache::PrincipalCache(std::string conninfo,
+                               PrincipalRepository& repository,
+                               absl::Duration use_flush_interval)
+    : repository_(repository),
+      use_flush_interval_(use_flush_interval),
+      listener_(
+          std::move(conninfo), "adcp_principal_changes",
+          [this](const std::string& payload) { Invalidate(payload); },
+          // Changes made while not listening are unknown: start empty.
+          [this] { Clear(); },
+          [this] {
+            if (absl::Now() - last_flush_ >= use_flush_interval_) FlushUses();
+          }) {}
+
+PrincipalCache::~PrincipalCache() { Stop(); }
+
+void PrincipalCache::Start() { listener_.Start(); }
+
+void PrincipalCache::Stop() {
+  listener_.Stop();
+  FlushUses();
+}
+
+bool PrincipalCache::WaitUntilListening(absl::Duration timeout) {
+  return listener_.WaitUntilListening(timeout);
+}
+
+void PrincipalCache::Clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  by_token_.clear();
+  keys_by_principal_.clear();
+  ++epoch_;
+  caching_ = true;
+}
+
+void PrincipalCache::Invalidate(const std::string& payload) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++epoch_;
+  auto it = keys_by_principal_.find(payload);
+  if (it == keys_by_principal_.end()) return;
+  for (const std::string& key : it->second) by_token_.erase(key);
+  keys_by_principal_.erase(it);
+}
+
+absl::StatusOr<std::shared_ptr<const Principal>> PrincipalCache::Lookup(
+    const std::string& tenant_id, const std::string& token) const {
+  if (token.empty() || token.size() > 512) {
+    return absl::UnauthenticatedError("invalid or revoked token");
+  }
+  const std::string hash = TokenHashHex(token);
+  const std::string key = absl::StrCat(tenant_id, "/", hash);
+  std::shared_ptr<const Principal> principal;
+  uint64_t epoch = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto it = by_token_.find(key); it != by_token_.end())
+      principal = it->second;
+    epoch = epoch_;
+  }
+  if (principal == nullptr) {
+    ++database_reads_;
+    absl::StatusOr<Principal> found =
+        repository_.FindByTokenHash(tenant_id, hash);
+    if (!found.ok()) return found.status();
+    principal = std::make_shared<const Principal>(*std::move(found));
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (caching_ && epoch == epoch_) {
+      by_token_[key] = principal;
+      keys_by_principal_[absl::StrCat(tenant_id, ":",
+                                      principal->principal_id())]
+          .push_back(key);
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::string principal_key =
+        absl::StrCat(tenant_id, ":", principal->principal_id());
+    uses_[principal_key] = PrincipalRepository::Use{
+        tenant_id, principal->principal_id(), absl::Now()};
+  }
+  return principal;
+}
+
+absl::StatusOr<ResolvedPrincipal> PrincipalCache::Resolve(
+    const std::string& tenant_id, const std::string& token) const {
+  absl::StatusOr<std::shared_ptr<const Principal>> principal =
+      Lookup(tenant_id, token);
+  if (!principal.ok()) return principal.status();
+  return ResolvedPrincipal{.principal_id = (*principal)->principal_id(),
+                           .is_admin = (*principal)->is_admin()};
+}
+
+void PrincipalCache::FlushUses() {
+  std::vector<PrincipalRepository::Use> uses;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [key, use] : uses_) uses.push_back(std::move(use));
+    uses_.clear();
+  }
+  last_flush_ = absl::Now();
+  if (uses.empty()) return;
+  const absl::Status status = repository_.RecordUses(uses);
+  if (!status.ok())
+    log::Warn("last-use times not recorded", {{"error", status.ToString()}});
+}
+
+}  // namespace adcp::auth

@@ -1,0 +1,65 @@
+// Token -> principal answers of one auth process, kept in memory. A miss
+// reads the database once; the changes that matter (rotation, revocation,
+// renames) arrive by LISTEN/NOTIFY and drop the affected entries at once, so
+// every auth process stops honouring an old token within the notification
+// latency rather than after a TTL. Until the listener is connected nothing is
+// cached. Last-use times are collected here and written in batches.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "adcp/common/guard.h"
+#include "adcp/common/pg_listener.h"
+#include "principal_repository.h"
+
+namespace adcp::auth {
+
+class PrincipalCache : public PrincipalResolver {
+ public:
+  PrincipalCache(std::string conninfo, PrincipalRepository& repository,
+                 absl::Duration use_flush_interval = absl::Seconds(10));
+  ~PrincipalCache() override;
+
+  void Start();
+  void Stop();
+  bool WaitUntilListening(absl::Duration timeout);
+
+  // The live principal of `tenant_id` holding `token`, or UNAUTHENTICATED.
+  absl::StatusOr<std::shared_ptr<const Principal>> Lookup(
+      const std::string& tenant_id, const std::string& token) const;
+  absl::StatusOr<ResolvedPrincipal> Resolve(
+      const std::string& tenant_id, const std::string& token) const override;
+
+  // Database reads made by lookups so far (tests, metrics).
+  uint64_t database_reads() const { return database_reads_.load(); }
+  // Writes the collected last-use times now.
+  void FlushUses();
+
+ private:
+  void Invalidate(const std::string& payload);
+  void Clear();
+
+  PrincipalRepository& repository_;
+  mutable std::mutex mutex_;
+  // tenant_id + '/' + token hash -> principal.
+  mutable absl::flat_hash_map<std::string, std::shared_ptr<const Principal>>
+      by_token_;
+  // tenant_id + ':' + principal_id -> keys of by_token_.
+  mutable absl::flat_hash_map<std::string, std::vector<std::string>>
+      keys_by_principal_;
+  // Bumped by every invalidation; a read that raced one is not cached.
+  mutable uint64_t epoch_ = 0;
+  mutable bool caching_ = false;
+  mutable absl::flat_hash_map<std::string, PrincipalRepository::Use> uses_;
+  mutable std::atomic<uint64_t> database_reads_{0};
+  const absl::Duration use_flush_interval_;
+  absl::Time last_flush_ = absl::Now();
+  PgListener listener_;
+};
+
+}  // namespace adcp::auth
