@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "process.h"
 #include "test_database.h"
 
 namespace adcp::tenant_registry {
@@ -19,55 +20,11 @@ namespace {
 
 using ::adcp::testing::TestDatabase;
 
-struct Process {
-  pid_t pid = -1;
-  std::string log_path;
+using ::adcp::testing::ChildProcess;
 
-  std::string Log() const {
-    std::ifstream file(log_path);
-    std::stringstream text;
-    text << file.rdbuf();
-    return text.str();
-  }
-  // Exit code, or -signal; -1000 when it did not exit within `timeout`.
-  int Wait(absl::Duration timeout) {
-    const absl::Time deadline = absl::Now() + timeout;
-    int status = 0;
-    while (absl::Now() < deadline) {
-      if (waitpid(pid, &status, WNOHANG) == pid) {
-        pid = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return -1000;
-  }
-  ~Process() {
-    if (pid > 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-    }
-    if (!log_path.empty()) unlink(log_path.c_str());
-  }
-};
-
-std::unique_ptr<Process> Launch(const std::map<std::string, std::string>& env) {
-  auto process = std::make_unique<Process>();
-  char path[] = "/tmp/tenant-registry-test-XXXXXX";
-  const int fd = mkstemp(path);
-  process->log_path = path;
-  process->pid = fork();
-  if (process->pid == 0) {
-    dup2(fd, STDERR_FILENO);
-    dup2(fd, STDOUT_FILENO);
-    clearenv();
-    for (const auto& [name, value] : env)
-      setenv(name.c_str(), value.c_str(), 1);
-    execl(TENANT_REGISTRY_BINARY, TENANT_REGISTRY_BINARY, nullptr);
-    _exit(127);
-  }
-  close(fd);
-  return process;
+std::unique_ptr<ChildProcess> Launch(
+    const std::map<std::string, std::string>& env) {
+  return ChildProcess::Launch(TENANT_REGISTRY_BINARY, env);
 }
 
 std::map<std::string, std::string> BaseEnv(const std::string& database_url) {
@@ -134,14 +91,9 @@ TEST_F(TenantRegistryStartupTest, RefusesMissingOrMalformedConfiguration) {
 
 TEST_F(TenantRegistryStartupTest, ServesAsTheAppRoleAndStopsCleanlyOnSigterm) {
   auto process = Launch(BaseEnv(db_->AppUrl()));
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (process->Log().find("\"msg\":\"serving\"") == std::string::npos &&
-         absl::Now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_NE(process->Log().find("\"msg\":\"serving\""), std::string::npos)
+  ASSERT_TRUE(process->AwaitLog("\"msg\":\"serving\"", absl::Seconds(20)))
       << process->Log();
-  ASSERT_EQ(kill(process->pid, SIGTERM), 0);
+  ASSERT_TRUE(process->Signal(SIGTERM));
   EXPECT_EQ(process->Wait(absl::Seconds(15)), 0) << process->Log();
   const std::string log = process->Log();
   EXPECT_NE(log.find("\"msg\":\"shutting down\""), std::string::npos) << log;

@@ -1,0 +1,159 @@
+#include "suite.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "adcp/common/guard.h"
+#include "adcp/common/interceptors.h"
+#include "adcp/common/status.h"
+
+namespace adcp::testing {
+
+ServiceConfig TestServiceConfig(const std::string& name,
+                                const std::string& database_url,
+                                const std::string& internal_token,
+                                const std::string& system_token) {
+  ServiceConfig config;
+  config.database_url = database_url;
+  config.pool_size = 4;
+  config.internal_token = internal_token;
+  config.system_admin_token = system_token;
+  config.database_wait = absl::Seconds(5);
+  config.host.service_name = name;
+  config.host.bind_host = "127.0.0.1";
+  config.host.port = 0;
+  config.host.metrics_port = 0;
+  config.host.shutdown_grace = absl::Seconds(1);
+  // Tests that exercise rate limits set them in the tenant's config.
+  config.tenant_limit = {.per_second = 1e6, .burst = 1e6};
+  config.principal_limit = {.per_second = 1e6, .burst = 1e6};
+  return config;
+}
+
+absl::StatusOr<std::unique_ptr<Suite>> Suite::Start() {
+  std::unique_ptr<Suite> suite(new Suite());
+  ASSIGN_OR_RETURN(suite->db_, TestDatabase::Create());
+  suite->internal_token_ = "suite-internal-" + RandomHex(12);
+  suite->system_token_ = "suite-system-" + RandomHex(12);
+  ASSIGN_OR_RETURN(
+      suite->registry_server_,
+      tenant_registry::TenantRegistryServer::Start(
+          TestServiceConfig("tenant-registry", suite->db_->AppUrl(),
+                            suite->internal_token_, suite->system_token_)));
+  auth::AuthConfig auth_config;
+  auth_config.service =
+      TestServiceConfig("auth", suite->db_->AppUrl(), suite->internal_token_,
+                        suite->system_token_);
+  auth_config.registry_address = suite->registry_address();
+  ASSIGN_OR_RETURN(suite->auth_, auth::AuthServer::Start(auth_config));
+  suite->registry_channel_ =
+      MakeServiceChannel(suite->registry_address(), suite->internal_token_);
+  suite->auth_channel_ =
+      MakeServiceChannel(suite->auth_address(), suite->internal_token_);
+  suite->registry_ =
+      tenant::v1::TenantRegistry::NewStub(suite->registry_channel_);
+  suite->auth_stub_ = auth::v1::Auth::NewStub(suite->auth_channel_);
+  return suite;
+}
+
+Suite::~Suite() {
+  if (auth_) auth_->Shutdown();
+  if (registry_server_) registry_server_->Shutdown();
+  auth_.reset();
+  registry_server_.reset();
+}
+
+std::string Suite::registry_address() const {
+  return absl::StrCat("127.0.0.1:", registry_server_->port());
+}
+std::string Suite::auth_address() const {
+  return absl::StrCat("127.0.0.1:", auth_->port());
+}
+
+std::unique_ptr<grpc::ClientContext> Suite::Context(
+    const std::string& tenant_id, const std::string& bearer_token,
+    const std::string& system_token) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(10));
+  if (!tenant_id.empty()) context->AddMetadata(kTenantIdKey, tenant_id);
+  if (!bearer_token.empty())
+    context->AddMetadata(kAuthorizationKey, "Bearer " + bearer_token);
+  if (!system_token.empty())
+    context->AddMetadata(kSystemTokenKey, system_token);
+  return context;
+}
+
+absl::StatusOr<tenant::v1::Tenant> Suite::CreateTenant(
+    const std::string& tenant_id, const std::string& config_json) {
+  tenant::v1::CreateTenantRequest request;
+  request.set_tenant_id(tenant_id);
+  request.set_name("Publisher " + tenant_id);
+  request.set_subdomain(tenant_id);
+  const auto parsed = google::protobuf::util::JsonStringToMessage(
+      config_json, request.mutable_config());
+  if (!parsed.ok()) return absl::InvalidArgumentError(parsed.ToString());
+  tenant::v1::Tenant tenant;
+  RETURN_IF_ERROR(FromGrpcStatus(
+      registry_->CreateTenant(AdminContext().get(), request, &tenant)));
+  // Tenant-scoped calls need the auth service to know the tenant.
+  if (!AwaitTenantState(tenant_id, true, absl::Seconds(5))) {
+    return absl::DeadlineExceededError("auth did not learn of the new tenant");
+  }
+  return tenant;
+}
+
+absl::Status Suite::SetTenantActive(const std::string& tenant_id, bool active) {
+  tenant::v1::SetTenantActiveRequest request;
+  request.set_tenant_id(tenant_id);
+  request.set_is_active(active);
+  tenant::v1::Tenant tenant;
+  return FromGrpcStatus(
+      registry_->SetTenantActive(AdminContext().get(), request, &tenant));
+}
+
+absl::Status Suite::PatchTenantConfig(const std::string& tenant_id,
+                                      const std::string& patch_json) {
+  tenant::v1::UpdateTenantConfigRequest request;
+  request.set_tenant_id(tenant_id);
+  const auto parsed = google::protobuf::util::JsonStringToMessage(
+      patch_json, request.mutable_config_patch());
+  if (!parsed.ok()) return absl::InvalidArgumentError(parsed.ToString());
+  tenant::v1::Tenant tenant;
+  return FromGrpcStatus(
+      registry_->UpdateTenantConfig(AdminContext().get(), request, &tenant));
+}
+
+absl::StatusOr<auth::v1::PrincipalWithToken> Suite::CreatePrincipal(
+    const std::string& tenant_id, const std::string& principal_id) {
+  auth::v1::CreatePrincipalRequest request;
+  request.set_principal_id(principal_id);
+  request.set_name("Principal " + principal_id);
+  auth::v1::PrincipalWithToken issued;
+  RETURN_IF_ERROR(FromGrpcStatus(auth_stub_->CreatePrincipal(
+      AdminContext(tenant_id).get(), request, &issued)));
+  return issued;
+}
+
+bool Suite::AwaitTenantState(const std::string& tenant_id, bool active,
+                             absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    auth::v1::ResolvePrincipalRequest
+        probe;  // an empty token: tenant checks come first
+    auth::v1::Principal ignored;
+    const grpc::Status status = auth_stub_->ResolvePrincipal(
+        Context(tenant_id, "", "").get(), probe, &ignored);
+    const bool known_active =
+        status.error_code() == grpc::StatusCode::UNAUTHENTICATED;
+    const bool known_inactive =
+        status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
+    if ((active && known_active) || (!active && known_inactive)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+}  // namespace adcp::testing
