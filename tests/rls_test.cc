@@ -96,6 +96,31 @@ TEST_F(RowLevelSecurityTest, ATenantTransactionCannotWriteAnotherTenantsRow) {
       0);
 }
 
+TEST_F(RowLevelSecurityTest, TheAppRoleCannotReadAnotherTenantsPrincipals) {
+  pqxx::connection owner(db_->OwnerUrl());
+  for (const char* tenant : {"tenant-a", "tenant-b"}) {
+    pqxx::work txn(owner);
+    txn.exec_params("SELECT set_config('app.tenant_id', $1, true)", tenant);
+    txn.exec_params(
+        "INSERT INTO principals (tenant_id, principal_id, name, token_hash, "
+        "token_prefix) "
+        "VALUES ($1, 'agent', 'Agent', sha256($2::bytea), 'adcp_x')",
+        tenant, tenant);
+    txn.commit();
+  }
+  pqxx::connection app(db_->AppUrl());
+  pqxx::work txn(app);
+  txn.exec("SELECT set_config('app.tenant_id', 'tenant-a', true)");
+  // A hand-written query with no WHERE clause at all.
+  const pqxx::result rows = txn.exec("SELECT tenant_id FROM principals");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0].as<std::string>(), "tenant-a");
+  EXPECT_EQ(txn.exec("UPDATE principals SET name = 'taken' WHERE tenant_id = "
+                     "'tenant-b'")
+                .affected_rows(),
+            0u);
+}
+
 TEST_F(RowLevelSecurityTest, WithoutATenantNothingIsVisible) {
   ASSERT_TRUE(
       pool_

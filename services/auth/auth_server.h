@@ -36,7 +36,7 @@ class AuthServer {
 
   int port() const { return host_->port(); }
   int metrics_port() const { return host_->metrics_port(); }
-  const PrincipalCache& principals() const { return *principals_; }
+  PrincipalCache& principals() { return *principals_; }
   AuditLog& audit() { return audit_; }
   void Shutdown();
 

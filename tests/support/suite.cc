@@ -24,7 +24,7 @@ ServiceConfig TestServiceConfig(const std::string& name,
   config.host.service_name = name;
   config.host.bind_host = "127.0.0.1";
   config.host.port = 0;
-  config.host.metrics_port = 0;
+  config.host.metrics_port = -1;  // the exposer takes ~2 s to stop
   config.host.shutdown_grace = absl::Seconds(1);
   // Tests that exercise rate limits set them in the tenant's config.
   config.tenant_limit = {.per_second = 1e6, .burst = 1e6};
