@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "adcp/common/identifiers.h"
 
 namespace adcp::tenant_registry {
 namespace {
@@ -12,17 +13,6 @@ namespace {
 absl::Status Invalid(std::string_view field, std::string_view rule) {
   return absl::InvalidArgumentError(std::string(field) + ": " +
                                     std::string(rule));
-}
-
-bool IsDnsLabel(std::string_view text) {
-  if (text.empty() || text.size() > 63 || text.front() == '-' ||
-      text.back() == '-')
-    return false;
-  for (char c : text) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-'))
-      return false;
-  }
-  return true;
 }
 
 bool HasControlCharacter(std::string_view text) {

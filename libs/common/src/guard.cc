@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "adcp/common/identifiers.h"
 
 namespace adcp {
 namespace {
@@ -15,17 +16,6 @@ std::string_view Metadata(const grpc::ServerContext& context,
   auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
   if (it == metadata.end()) return {};
   return std::string_view(it->second.data(), it->second.size());
-}
-
-bool IsDnsLabel(std::string_view text) {
-  if (text.empty() || text.size() > 63 || text.front() == '-' ||
-      text.back() == '-')
-    return false;
-  for (char c : text) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-'))
-      return false;
-  }
-  return true;
 }
 
 bool DigestMatches(std::string_view presented, const std::string& digest) {
