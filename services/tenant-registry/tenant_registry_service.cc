@@ -1,6 +1,7 @@
 #include "tenant_registry_service.h"
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "adcp/common/pagination.h"
 #include "adcp/common/tenant_config.h"
@@ -13,6 +14,11 @@ constexpr int kSnapshotPageSize = 500;
 
 std::string Actor(const CallContext& call) {
   return call.principal_id.empty() ? "system" : call.principal_id;
+}
+
+bool IsAuditId(const std::string& key) {
+  int64_t id = 0;
+  return absl::SimpleAtoi(key, &id) && id > 0;
 }
 
 bool IsTenantId(const std::string& key) {
@@ -45,6 +51,7 @@ const ServicePolicy& TenantRegistryService::Policy() {
       {"SetTenantActive", CallScope::kSystemAdmin},
       {"UpdateTenant", CallScope::kSystemAdmin},
       {"WatchTenants", CallScope::kPlatform},
+      {"ListAuditEvents", CallScope::kSystemAdmin},
   };
   return *policy;
 }
@@ -216,6 +223,28 @@ grpc::Status TenantRegistryService::UpdateTenant(
                                                        changes, Actor(call)));
         return absl::OkStatus();
       });
+}
+
+grpc::Status TenantRegistryService::ListAuditEvents(grpc::ServerContext* context,
+                                                    const pb::ListAuditEventsRequest* request,
+                                                    pb::ListAuditEventsResponse* response) {
+  return guard_.Run(context, "ListAuditEvents", [&](const CallContext&) -> absl::Status {
+    if (request->tenant_id().empty()) return absl::InvalidArgumentError("tenant_id: required");
+    ASSIGN_OR_RETURN(const int page_size, PageSize(request->page_size()));
+    ASSIGN_OR_RETURN(const std::string before, DecodePageToken(request->page_token(), &IsAuditId));
+    int64_t before_id = 0;
+    if (!before.empty()) (void)absl::SimpleAtoi(before, &before_id);
+    ASSIGN_OR_RETURN(std::vector<AuditEvent> events,
+                     repository_.ListAudit(request->tenant_id(), before_id, page_size + 1));
+    const bool more = static_cast<int>(events.size()) > page_size;
+    if (more) events.pop_back();
+    for (AuditEvent& event : events) *response->add_events() = std::move(event);
+    if (more) {
+      response->set_next_page_token(EncodePageToken(
+          std::to_string(response->events(response->events_size() - 1).audit_id())));
+    }
+    return absl::OkStatus();
+  });
 }
 
 grpc::Status TenantRegistryService::WatchTenants(

@@ -42,6 +42,9 @@ class TenantRegistryService final : public pb::TenantRegistry::Service {
   grpc::Status UpdateTenant(grpc::ServerContext* context,
                             const pb::UpdateTenantRequest* request,
                             pb::Tenant* response) override;
+  grpc::Status ListAuditEvents(grpc::ServerContext* context,
+                               const pb::ListAuditEventsRequest* request,
+                               pb::ListAuditEventsResponse* response) override;
   grpc::Status WatchTenants(
       grpc::ServerContext* context, const pb::WatchTenantsRequest* request,
       grpc::ServerWriter<pb::TenantEvent>* writer) override;

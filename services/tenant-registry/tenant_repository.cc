@@ -29,6 +29,7 @@ constexpr char kUpdateConfig[] = "tenant_update_config";
 constexpr char kSetActive[] = "tenant_set_active";
 constexpr char kUpdateFields[] = "tenant_update_fields";
 constexpr char kInsertAudit[] = "audit_insert";
+constexpr char kListAudit[] = "audit_list";
 
 Tenant FromRow(const pqxx::row& row) {
   Tenant tenant;
@@ -140,6 +141,11 @@ PgPool::Statements TenantRepository::Statements() {
        "virtual_host = CASE WHEN $5::text IS NULL THEN virtual_host ELSE "
        "NULLIF($5, '') END, "
        "updated_at = now() WHERE tenant_id = $1 RETURNING " TENANT_COLUMNS},
+      {kListAudit,
+       "SELECT audit_id, tenant_id, (extract(epoch FROM occurred_at) * 1000000)::bigint, "
+       "operation, principal_id, COALESCE(adapter_id, ''), success, details::text "
+       "FROM audit_log WHERE tenant_id = $1 AND ($2::bigint = 0 OR audit_id < $2::bigint) "
+       "ORDER BY audit_id DESC LIMIT $3"},
       {kInsertAudit,
        "INSERT INTO audit_log (tenant_id, operation, principal_id, adapter_id, "
        "success, details) "
@@ -256,6 +262,29 @@ absl::StatusOr<Tenant> TenantRepository::Update(const std::string& tenant_id,
         return absl::OkStatus();
       }));
   return tenant;
+}
+
+absl::StatusOr<std::vector<AuditEvent>> TenantRepository::ListAudit(const std::string& tenant_id,
+                                                                   int64_t before_id, int limit) {
+  RETURN_IF_ERROR(Get(tenant_id).status());
+  std::vector<AuditEvent> events;
+  RETURN_IF_ERROR(pool_.WithTenantTransaction(tenant_id, [&](pqxx::work& txn) {
+    for (const auto& row : txn.exec_prepared(kListAudit, tenant_id, before_id, limit)) {
+      AuditEvent& event = events.emplace_back();
+      event.set_audit_id(row[0].as<int64_t>());
+      event.set_tenant_id(row[1].as<std::string>());
+      *event.mutable_occurred_at() =
+          google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(row[2].as<int64_t>());
+      event.set_operation(row[3].as<std::string>());
+      event.set_principal_id(row[4].as<std::string>());
+      event.set_adapter_id(row[5].as<std::string>());
+      event.set_success(row[6].as<bool>());
+      (void)google::protobuf::util::JsonStringToMessage(row[7].as<std::string>(),
+                                                        event.mutable_details());
+    }
+    return absl::OkStatus();
+  }));
+  return events;
 }
 
 }  // namespace adcp::tenant_registry

@@ -15,6 +15,7 @@
 
 namespace adcp::tenant_registry {
 
+using ::adcp::tenant::v1::AuditEvent;
 using ::adcp::tenant::v1::Tenant;
 
 struct NewTenant {
@@ -64,6 +65,10 @@ class TenantRepository {
   absl::StatusOr<Tenant> Update(const std::string& tenant_id,
                                 const TenantChanges& changes,
                                 const std::string& actor);
+  // Audit rows of the tenant with audit_id < `before_id` (0: from the newest),
+  // newest first. NOT_FOUND for an unknown tenant.
+  absl::StatusOr<std::vector<AuditEvent>> ListAudit(const std::string& tenant_id,
+                                                    int64_t before_id, int limit);
 
  private:
   PgPool& pool_;

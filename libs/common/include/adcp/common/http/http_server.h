@@ -1,0 +1,67 @@
+// A small HTTP/1.1 server on Boost.Beast for the suite's HTTP edges:
+// keep-alive, a request body limit, graceful stop. Handlers are synchronous
+// (they may make blocking gRPC calls) and run on the server's I/O threads, so
+// size `threads` for the expected concurrency of slow calls.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http.hpp>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace adcp::http {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+using Handler = std::function<Response(const Request& request, const std::string& peer)>;
+
+struct ServerOptions {
+  std::string bind_host = "0.0.0.0";
+  int port = 0;  // 0 picks a free port
+  int threads = 4;
+  size_t max_body_bytes = 1 << 20;
+  absl::Duration idle_timeout = absl::Seconds(60);
+  absl::Duration shutdown_grace = absl::Seconds(10);
+};
+
+// A JSON response with the given status and body text.
+Response JsonResponse(const Request& request, boost::beast::http::status status,
+                      std::string body);
+// {"error": message}
+Response JsonError(const Request& request, boost::beast::http::status status,
+                   const std::string& message);
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler);
+  ~Server();
+
+  absl::Status Start();
+  int port() const { return port_; }
+  // Stops accepting, lets in-flight requests finish, closes connections.
+  void Stop();
+
+ private:
+  class Session;
+  void Accept();
+
+  const ServerOptions options_;
+  const Handler handler_;
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> in_flight_{0};
+};
+
+}  // namespace adcp::http

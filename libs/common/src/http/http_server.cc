@@ -1,0 +1,161 @@
+#include "adcp/common/http/http_server.h"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <nlohmann/json.hpp>
+
+#include "adcp/common/log.h"
+
+namespace adcp::http {
+namespace beast = boost::beast;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+Response JsonResponse(const Request& request, beast::http::status status, std::string body) {
+  Response response{status, request.version()};
+  response.set(beast::http::field::content_type, "application/json");
+  response.set(beast::http::field::cache_control, "no-store");
+  response.keep_alive(request.keep_alive());
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+Response JsonError(const Request& request, beast::http::status status,
+                   const std::string& message) {
+  return JsonResponse(request, status, nlohmann::json{{"error", message}}.dump());
+}
+
+class Server::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server& server)
+      : stream_(std::move(socket)), server_(server) {}
+
+  void Run() {
+    boost::system::error_code ignored;
+    const auto endpoint = stream_.socket().remote_endpoint(ignored);
+    peer_ = endpoint.address().to_string();
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&Session::Read, shared_from_this()));
+  }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(server_.options_.max_body_bytes);
+    stream_.expires_after(absl::ToChronoMilliseconds(server_.options_.idle_timeout));
+    beast::http::async_read(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code error, size_t) {
+    if (error == beast::http::error::end_of_stream || error == beast::error::timeout ||
+        error == asio::error::operation_aborted) {
+      return Close();
+    }
+    if (error == beast::http::error::body_limit) {
+      Request head = parser_->get();
+      head.keep_alive(false);
+      ++server_.in_flight_;
+      return Write(JsonError(head, beast::http::status::payload_too_large,
+                             "request body over " +
+                                 std::to_string(server_.options_.max_body_bytes) + " bytes"));
+    }
+    if (error) {
+      Request head;
+      head.version(11);
+      head.keep_alive(false);
+      ++server_.in_flight_;
+      return Write(JsonError(head, beast::http::status::bad_request, "malformed HTTP request"));
+    }
+    Request request = parser_->release();
+    ++server_.in_flight_;
+    Response response;
+    try {
+      response = server_.handler_(request, peer_);
+    } catch (const std::exception& e) {
+      log::Error("http handler failed", {{"error", e.what()}, {"target", std::string(request.target())}});
+      response = JsonError(request, beast::http::status::internal_server_error, "internal error");
+    }
+    Write(std::move(response));
+  }
+
+  void Write(Response response) {
+    auto shared = std::make_shared<Response>(std::move(response));
+    const bool close = !shared->keep_alive();
+    beast::http::async_write(
+        stream_, *shared,
+        [self = shared_from_this(), shared, close](beast::error_code error, size_t) {
+          --self->server_.in_flight_;
+          if (error || close || self->server_.stopping_) return self->Close();
+          self->Read();
+        });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
+  Server& server_;
+  std::string peer_;
+};
+
+Server::Server(ServerOptions options, Handler handler)
+    : options_(std::move(options)), handler_(std::move(handler)), acceptor_(asio::make_strand(io_)) {}
+
+Server::~Server() { Stop(); }
+
+absl::Status Server::Start() {
+  boost::system::error_code error;
+  const auto address = asio::ip::make_address(options_.bind_host, error);
+  if (error) return absl::InvalidArgumentError("BIND_HOST: not an IP address: " + options_.bind_host);
+  const tcp::endpoint endpoint(address, static_cast<unsigned short>(options_.port));
+  acceptor_.open(endpoint.protocol(), error);
+  if (!error) acceptor_.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) acceptor_.bind(endpoint, error);
+  if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    return absl::UnavailableError("cannot listen on " + options_.bind_host + ":" +
+                                  std::to_string(options_.port) + ": " + error.message());
+  }
+  port_ = acceptor_.local_endpoint().port();
+  Accept();
+  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { io_.run(); });
+  return absl::OkStatus();
+}
+
+void Server::Accept() {
+  acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code error, tcp::socket socket) {
+    if (error) {
+      if (error == asio::error::operation_aborted) return;
+    } else {
+      std::make_shared<Session>(std::move(socket), *this)->Run();
+    }
+    Accept();
+  });
+}
+
+void Server::Stop() {
+  if (stopping_.exchange(true)) return;
+  asio::post(acceptor_.get_executor(), [this] {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  });
+  // Requests being served finish (up to the grace period); idle keep-alive
+  // connections are dropped with the I/O threads.
+  const absl::Time deadline = absl::Now() + options_.shutdown_grace;
+  while (in_flight_.load() > 0 && absl::Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  io_.stop();
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+}  // namespace adcp::http

@@ -1,0 +1,102 @@
+#include "admin_gateway.h"
+
+#include <openssl/rand.h>
+
+#include "absl/strings/escaping.h"
+#include "adcp/common/env.h"
+#include "adcp/common/log.h"
+#include "adcp/common/status.h"
+
+namespace adcp::admin_gateway {
+
+namespace bhttp = boost::beast::http;
+
+absl::StatusOr<GatewayConfig> GatewayConfigFromEnv() {
+  GatewayConfig config;
+  config.http.bind_host = env::String("BIND_HOST", "0.0.0.0");
+  ASSIGN_OR_RETURN(config.http.port, env::Int("ADMIN_HTTP_PORT", 8001, 0, 65535));
+  ASSIGN_OR_RETURN(config.http.threads, env::Int("HTTP_THREADS", 4, 1, 256));
+  config.backends.registry_address = env::String("TENANT_REGISTRY_ADDR", "127.0.0.1:50051");
+  config.backends.auth_address = env::String("AUTH_ADDR", "127.0.0.1:50052");
+  ASSIGN_OR_RETURN(config.backends.internal_token, env::Required("ADCP_INTERNAL_TOKEN"));
+  ASSIGN_OR_RETURN(config.backends.system_token, env::Required("SYSTEM_ADMIN_TOKEN"));
+  config.ui.username = env::String("ADMIN_USERNAME", "admin");
+  ASSIGN_OR_RETURN(config.ui.password, env::Required("ADMIN_PASSWORD"));
+  config.ui.session_secret = env::String("SESSION_SECRET", "");
+  if (config.ui.session_secret.empty()) {
+    unsigned char random[32];
+    RAND_bytes(random, sizeof(random));
+    config.ui.session_secret = absl::BytesToHexString(
+        absl::string_view(reinterpret_cast<char*>(random), sizeof(random)));
+    log::Warn("SESSION_SECRET unset: sessions are valid on this process only until it restarts");
+  }
+  ASSIGN_OR_RETURN(const int ttl, env::Int("SESSION_TTL_MINUTES", 480, 1, 7 * 24 * 60));
+  config.ui.session_ttl = absl::Minutes(ttl);
+  ASSIGN_OR_RETURN(config.ui.secure_cookies, env::Bool("COOKIE_SECURE", false));
+  if (config.ui.password.size() < 12) {
+    return absl::InvalidArgumentError("ADMIN_PASSWORD: at least 12 characters");
+  }
+  if (config.ui.session_secret.size() < 32) {
+    return absl::InvalidArgumentError("SESSION_SECRET: at least 32 characters");
+  }
+  if (config.backends.system_token.size() < 16) {
+    return absl::InvalidArgumentError("SYSTEM_ADMIN_TOKEN: at least 16 characters");
+  }
+  return config;
+}
+
+AdminGateway::AdminGateway(GatewayConfig config)
+    : config_(std::move(config)),
+      backends_(config_.backends),
+      operations_(backends_),
+      system_api_(operations_, config_.backends.system_token),
+      ui_(operations_, config_.ui) {}
+
+AdminGateway::~AdminGateway() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<AdminGateway>> AdminGateway::Start(GatewayConfig config) {
+  std::unique_ptr<AdminGateway> gateway(new AdminGateway(std::move(config)));
+  gateway->server_ = std::make_unique<http::Server>(
+      gateway->config_.http, [g = gateway.get()](const http::Request& request,
+                                                 const std::string& peer) {
+        return g->Route(request, peer);
+      });
+  RETURN_IF_ERROR(gateway->server_->Start());
+  log::Info("serving", {{"http_port", gateway->server_->port()}});
+  return gateway;
+}
+
+void AdminGateway::Shutdown() {
+  if (server_) server_->Stop();
+}
+
+http::Response AdminGateway::Route(const http::Request& request, const std::string& peer) {
+  const std::string_view target(request.target().data(), request.target().size());
+  const std::string_view path = target.substr(0, target.find('?'));
+  http::Response response;
+  if (path == "/healthz") {
+    response = backends_.Healthy()
+                   ? http::JsonResponse(request, bhttp::status::ok, R"({"status":"ok"})")
+                   : http::JsonError(request, bhttp::status::service_unavailable,
+                                     "a backend is not serving");
+  } else if (path == "/system" || path.starts_with("/system/")) {
+    response = system_api_.Handle(request);
+  } else if (path == "/admin" || path.starts_with("/admin/")) {
+    response = ui_.Handle(request, peer);
+  } else {
+    response = http::JsonError(request, bhttp::status::not_found, "not found");
+  }
+  const int code = static_cast<int>(response.result_int());
+  const log::Level level = code >= 500 ? log::Level::kError
+                           : code >= 400 ? log::Level::kInfo
+                                         : log::Level::kDebug;
+  if (log::Enabled(level)) {
+    log::Write(level, "http", {{"method", std::string(request.method_string())},
+                               {"path", std::string(path)},
+                               {"status", code},
+                               {"peer", peer}});
+  }
+  return response;
+}
+
+}  // namespace adcp::admin_gateway

@@ -1,0 +1,52 @@
+// The admin gateway process: one HTTP listener serving the system admin REST
+// API (/system), the admin web UI (/admin) and /healthz, stateless, talking to
+// the registry and auth over gRPC only.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "adcp/common/http/http_server.h"
+#include "admin_operations.h"
+#include "admin_ui.h"
+#include "backends.h"
+#include "system_api.h"
+
+namespace adcp::admin_gateway {
+
+struct GatewayConfig {
+  http::ServerOptions http;
+  BackendsConfig backends;
+  AdminUiConfig ui;
+};
+
+// ADMIN_HTTP_PORT (8001), BIND_HOST (0.0.0.0), HTTP_THREADS (4),
+// TENANT_REGISTRY_ADDR, AUTH_ADDR, ADCP_INTERNAL_TOKEN, SYSTEM_ADMIN_TOKEN,
+// ADMIN_USERNAME (admin), ADMIN_PASSWORD (required, 12+ characters),
+// SESSION_SECRET (32+ characters; generated per process when unset, which
+// logs everyone out on restart and pins sessions to one replica),
+// SESSION_TTL_MINUTES (480), COOKIE_SECURE (false; set true behind TLS).
+absl::StatusOr<GatewayConfig> GatewayConfigFromEnv();
+
+class AdminGateway {
+ public:
+  static absl::StatusOr<std::unique_ptr<AdminGateway>> Start(GatewayConfig config);
+  ~AdminGateway();
+
+  int port() const { return server_->port(); }
+  void Shutdown();
+
+ private:
+  explicit AdminGateway(GatewayConfig config);
+  http::Response Route(const http::Request& request, const std::string& peer);
+
+  const GatewayConfig config_;
+  Backends backends_;
+  AdminOperations operations_;
+  SystemApi system_api_;
+  AdminUi ui_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace adcp::admin_gateway

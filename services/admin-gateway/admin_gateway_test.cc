@@ -1,0 +1,297 @@
+// The system admin REST API over real sockets, in front of a real registry
+// and auth service on a throwaway PostgreSQL.
+#include "admin_gateway.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "http_client.h"
+#include "suite.h"
+
+namespace adcp::admin_gateway {
+namespace {
+
+using ::adcp::testing::HttpCall;
+using ::adcp::testing::HttpReply;
+using ::adcp::testing::Suite;
+using nlohmann::json;
+
+GatewayConfig TestGatewayConfig(const Suite& suite, const std::string& registry,
+                                const std::string& auth) {
+  GatewayConfig config;
+  config.http.bind_host = "127.0.0.1";
+  config.http.port = 0;
+  config.http.threads = 4;
+  config.http.shutdown_grace = absl::Seconds(2);
+  config.backends.registry_address = registry;
+  config.backends.auth_address = auth;
+  config.backends.internal_token = suite.internal_token();
+  config.backends.system_token = suite.system_token();
+  config.backends.deadline = absl::Seconds(3);
+  config.ui.password = "correct horse battery staple";
+  config.ui.session_secret = std::string(32, 's');
+  return config;
+}
+
+class AdminGatewayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto suite = Suite::Start();
+    ASSERT_TRUE(suite.ok()) << suite.status();
+    suite_ = *std::move(suite);
+    auto gateway = AdminGateway::Start(
+        TestGatewayConfig(*suite_, suite_->registry_address(), suite_->auth_address()));
+    ASSERT_TRUE(gateway.ok()) << gateway.status();
+    gateway_ = *std::move(gateway);
+  }
+
+  HttpReply Call(const std::string& method, const std::string& target,
+                 const std::string& body = "") {
+    return HttpCall(gateway_->port(), method, target, body,
+                    {{"X-System-Token", suite_->system_token()}});
+  }
+  HttpReply CreateTenant(const std::string& id, const json& extra = json::object()) {
+    json body = {{"tenant_id", id}, {"name", "Publisher " + id}, {"subdomain", id}};
+    body.update(extra);
+    return Call("POST", "/system/tenants", body.dump());
+  }
+
+  std::unique_ptr<Suite> suite_;
+  std::unique_ptr<AdminGateway> gateway_;
+};
+
+void ExpectError(const HttpReply& reply, int status, const std::string& message_prefix) {
+  EXPECT_EQ(reply.status, status) << reply.body;
+  const json body = reply.Json();
+  ASSERT_TRUE(body.is_object() && body.contains("error") && body["error"].is_string())
+      << reply.body;
+  EXPECT_TRUE(body["error"].get<std::string>().starts_with(message_prefix))
+      << "want '" << message_prefix << "', got " << reply.body;
+  EXPECT_EQ(reply.headers.at("content-type"), "application/json");
+}
+
+TEST_F(AdminGatewayTest, EveryRouteNeedsTheSystemToken) {
+  ASSERT_EQ(CreateTenant("alpha").status, 201);
+  auto admin = suite_->CreatePrincipal("alpha", "buyer");
+  ASSERT_TRUE(admin.ok());
+  const std::vector<std::pair<std::string, std::string>> routes = {
+      {"GET", "/system/tenants"},
+      {"POST", "/system/tenants"},
+      {"GET", "/system/tenants/alpha"},
+      {"PATCH", "/system/tenants/alpha"},
+      {"PUT", "/system/tenants/alpha/config"},
+      {"GET", "/system/tenants/alpha/audit"},
+      {"GET", "/system/tenants/alpha/principals"},
+      {"POST", "/system/tenants/alpha/principals"},
+      {"POST", "/system/tenants/alpha/principals/buyer/rotate"},
+      {"DELETE", "/system/tenants/alpha/principals/buyer"},
+      {"GET", "/system/nothing"},
+  };
+  const std::string alpha_admin = "alpha's principal token";
+  for (const auto& [method, target] : routes) {
+    for (const std::map<std::string, std::string>& headers :
+         std::vector<std::map<std::string, std::string>>{
+             {},
+             {{"X-System-Token", "wrong"}},
+             {{"X-System-Token", suite_->system_token() + "x"}},
+             {{"X-System-Token", admin->access_token()}},
+             {{"Authorization", "Bearer " + suite_->system_token()}}}) {
+      const HttpReply reply = HttpCall(gateway_->port(), method, target, "{}", headers);
+      EXPECT_EQ(reply.status, 403) << method << " " << target;
+      EXPECT_EQ(reply.Json(), json({{"error", "Unauthorized"}})) << reply.body;
+    }
+  }
+  // Nothing changed: the principal still works, no tenant was created.
+  EXPECT_EQ(Call("GET", "/system/tenants").Json()["tenants"].size(), 1u);
+}
+
+TEST_F(AdminGatewayTest, CreatesATenantWithItsAdminTokenShownOnce) {
+  const HttpReply created = CreateTenant(
+      "nytimes", {{"billing_plan", "enterprise"},
+                  {"config", {{"features", {{"max_daily_budget", 1000000}}}}}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  const json body = created.Json();
+  EXPECT_EQ(body["status"], "created");
+  EXPECT_EQ(body["tenant_id"], "nytimes");
+  const std::string token = body["admin_token"].get<std::string>();
+  ASSERT_TRUE(token.starts_with("adcp_"));
+
+  auth::v1::ResolvePrincipalRequest resolve;
+  resolve.set_token(token);
+  auth::v1::Principal principal;
+  ASSERT_TRUE(suite_->auth()
+                  .ResolvePrincipal(Suite::Context("nytimes", "", "").get(), resolve, &principal)
+                  .ok());
+  EXPECT_EQ(principal.principal_id(), "nytimes_admin");
+  EXPECT_TRUE(principal.is_admin());
+
+  const json list = Call("GET", "/system/tenants").Json();
+  ASSERT_EQ(list["tenants"].size(), 1u);
+  const json& summary = list["tenants"][0];
+  EXPECT_EQ(summary["tenant_id"], "nytimes");
+  EXPECT_EQ(summary["name"], "Publisher nytimes");
+  EXPECT_EQ(summary["subdomain"], "nytimes");
+  EXPECT_EQ(summary["is_active"], true);
+  EXPECT_EQ(summary["billing_plan"], "enterprise");
+  EXPECT_TRUE(summary["created_at"].is_string());
+  EXPECT_EQ(summary.size(), 6u);
+
+  const HttpReply one = Call("GET", "/system/tenants/nytimes");
+  ASSERT_EQ(one.status, 200);
+  EXPECT_EQ(one.Json()["config"]["features"]["max_daily_budget"], 1000000);
+  EXPECT_EQ(one.body.find(token.substr(5)), std::string::npos);
+  // The token appears nowhere afterwards.
+  EXPECT_EQ(Call("GET", "/system/tenants/nytimes/principals").body.find(token.substr(5)),
+            std::string::npos);
+}
+
+TEST_F(AdminGatewayTest, CreateRejectsBadBodiesNamingTheField) {
+  ExpectError(Call("POST", "/system/tenants", "{not json"), 400, "body: not valid JSON");
+  ExpectError(Call("POST", "/system/tenants", "[]"), 400, "body: expected a JSON object");
+  ExpectError(Call("POST", "/system/tenants", R"({"tenant_id":"a1","subdomain":"a1"})"), 400,
+              "name: required");
+  ExpectError(Call("POST", "/system/tenants", R"({"tenant_id":"a1","name":7,"subdomain":"a1"})"),
+              400, "name: expected a string");
+  ExpectError(CreateTenant("a1", {{"colour", "red"}}), 400, "colour: unknown field");
+  ExpectError(CreateTenant("a1", {{"subdomain", "www"}}), 400, "subdomain: 'www' is a reserved");
+  ExpectError(CreateTenant("a1", {{"billing_plan", "gold"}}), 400, "billing_plan:");
+  ExpectError(CreateTenant("a1", {{"config", {{"features", {{"max_daily_budget", "x"}}}}}}), 400,
+              "features.max_daily_budget: expected a number");
+  ExpectError(CreateTenant("a1", {{"config", "x"}}), 400, "config: expected an object");
+  EXPECT_EQ(Call("GET", "/system/tenants").Json()["tenants"].size(), 0u);
+  ASSERT_EQ(CreateTenant("a1").status, 201);
+  ExpectError(CreateTenant("a2", {{"subdomain", "a1"}}), 409, "subdomain: 'a1' is already taken");
+  ExpectError(CreateTenant("a1", {{"subdomain", "a3"}}), 409, "tenant_id: 'a1' already exists");
+}
+
+TEST_F(AdminGatewayTest, ConfigUpdatesDeepMergeAndValidate) {
+  ASSERT_EQ(CreateTenant("alpha", {{"config", {{"features", {{"max_daily_budget", 10},
+                                                              {"enable_aee_signals", true}}}}}})
+                .status,
+            201);
+  const HttpReply updated = Call("PUT", "/system/tenants/alpha/config",
+                                 R"({"features":{"max_daily_budget":25},
+                                     "branding":{"primary_color":"#112233"}})");
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_EQ(updated.Json(), json({{"status", "updated"}}));
+  const json config = Call("GET", "/system/tenants/alpha").Json()["config"];
+  EXPECT_EQ(config["features"]["max_daily_budget"], 25);
+  EXPECT_EQ(config["features"]["enable_aee_signals"], true);
+  EXPECT_EQ(config["branding"]["primary_color"], "#112233");
+  ExpectError(Call("PUT", "/system/tenants/alpha/config", R"({"features":{"max_daily_budget":-1}})"),
+              400, "features.max_daily_budget: must be a number >= 0");
+  ExpectError(Call("PUT", "/system/tenants/alpha/config", R"({"nope":{}})"), 400, "nope: unknown key");
+  ExpectError(Call("PUT", "/system/tenants/alpha/config", "7"), 400, "config: expected a JSON object");
+  ExpectError(Call("PUT", "/system/tenants/ghost/config", "{}"), 404, "tenant not found");
+  EXPECT_EQ(Call("GET", "/system/tenants/alpha").Json()["config"], config);
+}
+
+TEST_F(AdminGatewayTest, PatchChangesNameStatePlanAndContact) {
+  ASSERT_EQ(CreateTenant("alpha").status, 201);
+  const HttpReply patched = Call("PATCH", "/system/tenants/alpha",
+                                 R"({"name":"Alpha Media","billing_plan":"premium",
+                                     "billing_contact":"ap@alpha.test","is_active":false})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  const json tenant = Call("GET", "/system/tenants/alpha").Json();
+  EXPECT_EQ(tenant["name"], "Alpha Media");
+  EXPECT_EQ(tenant["billing_plan"], "premium");
+  EXPECT_EQ(tenant["billing_contact"], "ap@alpha.test");
+  EXPECT_EQ(tenant["is_active"], false);
+  ExpectError(Call("PATCH", "/system/tenants/alpha", R"({"is_active":"no"})"), 400,
+              "is_active: expected true or false");
+  ExpectError(Call("PATCH", "/system/tenants/alpha", R"({"subdomain":"x"})"), 400,
+              "subdomain: unknown field");
+  ExpectError(Call("PATCH", "/system/tenants/alpha", "{}"), 400, "body: set at least one");
+  ExpectError(Call("PATCH", "/system/tenants/alpha", R"({"billing_plan":"gold"})"), 400,
+              "billing_plan:");
+  ExpectError(Call("PATCH", "/system/tenants/ghost", R"({"name":"x"})"), 404, "tenant not found");
+  ExpectError(Call("GET", "/system/tenants/ghost"), 404, "tenant not found");
+}
+
+TEST_F(AdminGatewayTest, PrincipalsAreCreatedListedRotatedAndRevoked) {
+  ASSERT_EQ(CreateTenant("alpha").status, 201);
+  const HttpReply created = Call("POST", "/system/tenants/alpha/principals",
+                                 R"({"name":"Acme Agent","principal_id":"acme"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.Json()["principal_id"], "acme");
+  const std::string token = created.Json()["access_token"].get<std::string>();
+
+  const json list = Call("GET", "/system/tenants/alpha/principals").Json()["principals"];
+  ASSERT_EQ(list.size(), 2u);  // alpha_admin and acme
+  for (const json& principal : list) {
+    EXPECT_FALSE(principal.contains("access_token"));
+    EXPECT_TRUE(principal["token_prefix"].is_string());
+  }
+  const HttpReply rotated = Call("POST", "/system/tenants/alpha/principals/acme/rotate");
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  EXPECT_NE(rotated.Json()["access_token"], token);
+  auth::v1::ResolvePrincipalRequest resolve;
+  resolve.set_token(token);
+  auth::v1::Principal principal;
+  const absl::Time deadline = absl::Now() + absl::Seconds(1);
+  grpc::Status status;
+  do {
+    status = suite_->auth().ResolvePrincipal(Suite::Context("alpha", "", "").get(), resolve,
+                                             &principal);
+  } while (status.ok() && absl::Now() < deadline);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+
+  const HttpReply revoked = Call("DELETE", "/system/tenants/alpha/principals/acme");
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  EXPECT_EQ(revoked.Json()["status"], "revoked");
+  ExpectError(Call("POST", "/system/tenants/alpha/principals/acme/rotate"), 409,
+              "principal is revoked");
+  ExpectError(Call("DELETE", "/system/tenants/alpha/principals/ghost"), 404, "principal not found");
+  ExpectError(Call("POST", "/system/tenants/alpha/principals", R"({"principal_id":"x"})"), 400,
+              "name: required");
+  ExpectError(Call("POST", "/system/tenants/alpha/principals", R"({"name":"A","principal_id":"acme"})"),
+              409, "principal_id: 'acme' already exists");
+  ExpectError(Call("GET", "/system/tenants/ghost/principals"), 404, "tenant not found");
+
+  const json audit = Call("GET", "/system/tenants/alpha/audit").Json()["events"];
+  std::vector<std::string> changes;  // newest first; the failed resolutions above aside
+  int64_t previous_id = INT64_MAX;
+  for (const json& event : audit) {
+    EXPECT_LT(event["audit_id"].get<int64_t>(), previous_id);
+    previous_id = event["audit_id"].get<int64_t>();
+    if (event["operation"] != "auth_failed") changes.push_back(event["operation"]);
+  }
+  EXPECT_EQ(changes, (std::vector<std::string>{"principal_revoked", "principal_token_rotated",
+                                               "principal_created", "principal_created",
+                                               "tenant_created"}));
+}
+
+TEST_F(AdminGatewayTest, RefusesOversizedBodiesUnknownRoutesAndWrongMethods) {
+  const std::string big = "{\"name\":\"" + std::string(1 << 20, 'x') + "\"}";
+  const HttpReply too_big = Call("POST", "/system/tenants", big);
+  ExpectError(too_big, 413, "request body over");
+  ExpectError(Call("GET", "/system/other"), 404, "not found");
+  ExpectError(Call("GET", "/elsewhere"), 404, "not found");
+  ExpectError(Call("DELETE", "/system/tenants"), 405, "method not allowed");
+  ExpectError(Call("POST", "/system/tenants/x/config"), 405, "method not allowed");
+}
+
+TEST_F(AdminGatewayTest, HealthzFollowsTheBackends) {
+  EXPECT_EQ(HttpCall(gateway_->port(), "GET", "/healthz").status, 200);
+}
+
+TEST(AdminGatewayBackendsDownTest, AnswersServiceUnavailable) {
+  auto suite = Suite::Start();
+  ASSERT_TRUE(suite.ok()) << suite.status();
+  // Nothing listens on port 1.
+  auto gateway = AdminGateway::Start(TestGatewayConfig(**suite, "127.0.0.1:1", "127.0.0.1:1"));
+  ASSERT_TRUE(gateway.ok());
+  const HttpReply health = HttpCall((*gateway)->port(), "GET", "/healthz");
+  EXPECT_EQ(health.status, 503);
+  const HttpReply list = HttpCall((*gateway)->port(), "GET", "/system/tenants", "",
+                                  {{"X-System-Token", (*suite)->system_token()}});
+  ExpectError(list, 503, "");
+  const HttpReply create =
+      HttpCall((*gateway)->port(), "POST", "/system/tenants",
+               R"({"tenant_id":"a","name":"A","subdomain":"a"})",
+               {{"X-System-Token", (*suite)->system_token()}});
+  ExpectError(create, 503, "");
+}
+
+}  // namespace
+}  // namespace adcp::admin_gateway

@@ -1,0 +1,69 @@
+// What a system admin can do, shared by the REST API and the web UI. Request
+// documents are JSON; every field is type-checked here (errors name the field)
+// and the backends apply the domain rules.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/statusor.h"
+#include "backends.h"
+
+namespace adcp::admin_gateway {
+
+using Tenant = ::adcp::tenant::v1::Tenant;
+using Principal = ::adcp::auth::v1::Principal;
+
+struct CreatedTenant {
+  std::string tenant_id;
+  std::string admin_token;  // the {tenant_id}_admin principal's, shown once
+};
+
+struct IssuedToken {
+  std::string principal_id;
+  std::string access_token;
+};
+
+struct AuditPage {
+  nlohmann::json events;  // array, newest first
+  std::string next_page_token;
+};
+
+class AdminOperations {
+ public:
+  explicit AdminOperations(Backends& backends) : backends_(backends) {}
+
+  // {tenant_id, name, subdomain, config?, billing_plan?, billing_contact?,
+  // virtual_host?}: creates the tenant, then its admin principal.
+  absl::StatusOr<CreatedTenant> CreateTenant(const nlohmann::json& body);
+  absl::StatusOr<std::vector<Tenant>> ListTenants();
+  absl::StatusOr<Tenant> GetTenant(const std::string& tenant_id);
+  // A partial config document, deep-merged and validated by the registry.
+  absl::StatusOr<Tenant> UpdateConfig(const std::string& tenant_id, const nlohmann::json& patch);
+  // {name?, is_active?, billing_plan?, billing_contact?}
+  absl::StatusOr<Tenant> PatchTenant(const std::string& tenant_id, const nlohmann::json& body);
+
+  // {name, principal_id?}
+  absl::StatusOr<IssuedToken> CreatePrincipal(const std::string& tenant_id,
+                                              const nlohmann::json& body);
+  absl::StatusOr<std::vector<Principal>> ListPrincipals(const std::string& tenant_id);
+  absl::StatusOr<IssuedToken> RotateToken(const std::string& tenant_id,
+                                          const std::string& principal_id);
+  absl::Status RevokePrincipal(const std::string& tenant_id, const std::string& principal_id);
+
+  absl::StatusOr<AuditPage> ListAudit(const std::string& tenant_id, int page_size,
+                                      const std::string& page_token);
+
+ private:
+  Backends& backends_;
+};
+
+// The list form of a tenant (GET /system/tenants).
+nlohmann::json TenantSummaryJson(const Tenant& tenant);
+// The full form, config included (secrets redacted).
+nlohmann::json TenantJson(const Tenant& tenant);
+nlohmann::json PrincipalJson(const Principal& principal);
+
+}  // namespace adcp::admin_gateway

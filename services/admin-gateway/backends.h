@@ -1,0 +1,48 @@
+// The gateway's gRPC clients of the registry and auth, and how gRPC outcomes
+// become HTTP answers.
+#pragma once
+
+#include <grpcpp/client_context.h>
+
+#include <memory>
+#include <string>
+
+#include <boost/beast/http/status.hpp>
+
+#include "adcp/auth/v1/auth.grpc.pb.h"
+#include "adcp/tenant/v1/tenant_registry.grpc.pb.h"
+
+namespace adcp::admin_gateway {
+
+struct BackendsConfig {
+  std::string registry_address = "127.0.0.1:50051";
+  std::string auth_address = "127.0.0.1:50052";
+  std::string internal_token;
+  std::string system_token;
+  absl::Duration deadline = absl::Seconds(10);
+};
+
+class Backends {
+ public:
+  explicit Backends(const BackendsConfig& config);
+
+  tenant::v1::TenantRegistry::Stub& registry() { return *registry_; }
+  auth::v1::Auth::Stub& auth() { return *auth_; }
+  // A context acting as the system admin, for `tenant_id` when not empty.
+  std::unique_ptr<grpc::ClientContext> Context(const std::string& tenant_id = "") const;
+  // Both backends answer SERVING on grpc health.
+  bool Healthy() const;
+
+ private:
+  const BackendsConfig config_;
+  std::shared_ptr<grpc::Channel> registry_channel_, auth_channel_;
+  std::unique_ptr<tenant::v1::TenantRegistry::Stub> registry_;
+  std::unique_ptr<auth::v1::Auth::Stub> auth_;
+};
+
+// INVALID_ARGUMENT -> 400, NOT_FOUND -> 404, ALREADY_EXISTS -> 409,
+// FAILED_PRECONDITION -> 409, PERMISSION_DENIED/UNAUTHENTICATED -> 403,
+// RESOURCE_EXHAUSTED -> 429, UNAVAILABLE/DEADLINE_EXCEEDED -> 503, else 500.
+boost::beast::http::status HttpStatusFor(grpc::StatusCode code);
+
+}  // namespace adcp::admin_gateway
