@@ -32,8 +32,9 @@ std::string Scrypt(const std::string& password, const std::string& salt) {
   unsigned char out[32];
   // N=2^15, r=8, p=1: ~32 MiB and tens of milliseconds per attempt.
   if (EVP_PBE_scrypt(password.data(), password.size(),
-                     reinterpret_cast<const unsigned char*>(salt.data()), salt.size(), 1 << 15, 8,
-                     1, 64 << 20, out, sizeof(out)) != 1) {
+                     reinterpret_cast<const unsigned char*>(salt.data()),
+                     salt.size(), 1 << 15, 8, 1, 64 << 20, out,
+                     sizeof(out)) != 1) {
     return "";
   }
   return std::string(reinterpret_cast<char*>(out), sizeof(out));
@@ -43,12 +44,15 @@ std::string Hmac(const std::string& key, const std::string& data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(out), length));
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
+       &length);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<char*>(out), length));
 }
 
 bool ConstantTimeEquals(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  return a.size() == b.size() &&
+         CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::string Cookie(const http::Request& request, const std::string& name) {
@@ -57,7 +61,8 @@ std::string Cookie(const http::Request& request, const std::string& name) {
   const std::string value(header->value());
   for (absl::string_view part : absl::StrSplit(value, ';')) {
     part = absl::StripLeadingAsciiWhitespace(part);
-    if (absl::StartsWith(part, name + "=")) return std::string(part.substr(name.size() + 1));
+    if (absl::StartsWith(part, name + "="))
+      return std::string(part.substr(name.size() + 1));
   }
   return "";
 }
@@ -74,9 +79,10 @@ std::string UrlDecode(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '+') {
       out.push_back(' ');
-    } else if (text[i] == '%' && i + 2 < text.size() + 0 && HexValue(text[i + 1]) >= 0 &&
-               HexValue(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
+    } else if (text[i] == '%' && i + 2 < text.size() + 0 &&
+               HexValue(text[i + 1]) >= 0 && HexValue(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 +
+                                      HexValue(text[i + 2])));
       i += 2;
     } else {
       out.push_back(text[i]);
@@ -102,21 +108,30 @@ label{display:inline-block;margin:4px 12px 4px 0}
 )css";
 
 std::string Page(const std::string& title, const std::string& body,
-                 const std::string& brand_color = "", const std::string& logo_url = "",
+                 const std::string& brand_color = "",
+                 const std::string& logo_url = "",
                  const std::string& csrf = "") {
   std::string header = "<header>";
-  if (!logo_url.empty()) header += "<img alt=\"logo\" src=\"" + Html(logo_url) + "\">";
-  header += "<strong>AdCP sales agent &middot; system admin</strong> <a href=\"/admin/tenants\">Tenants</a>";
+  if (!logo_url.empty())
+    header += "<img alt=\"logo\" src=\"" + Html(logo_url) + "\">";
+  header +=
+      "<strong>AdCP sales agent &middot; system admin</strong> <a "
+      "href=\"/admin/tenants\">Tenants</a>";
   if (!csrf.empty()) {
-    header += "<form class=\"inline\" method=\"post\" action=\"/admin/logout\"><input type=\"hidden\" "
-              "name=\"_csrf\" value=\"" + Html(csrf) + "\"><button id=\"logout\">Log out</button></form>";
+    header +=
+        "<form class=\"inline\" method=\"post\" "
+        "action=\"/admin/logout\"><input type=\"hidden\" "
+        "name=\"_csrf\" value=\"" +
+        Html(csrf) + "\"><button id=\"logout\">Log out</button></form>";
   }
   header += "</header>";
   const std::string brand =
-      brand_color.empty() ? "" : "<style>:root{--brand:" + Html(brand_color) + "}</style>";
-  return "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + Html(title) +
-         "</title><style>" + kStyle + "</style>" + brand + "</head><body>" + header + "<main>" +
-         body + "</main></body></html>";
+      brand_color.empty()
+          ? ""
+          : "<style>:root{--brand:" + Html(brand_color) + "}</style>";
+  return "<!doctype html><html><head><meta charset=\"utf-8\"><title>" +
+         Html(title) + "</title><style>" + kStyle + "</style>" + brand +
+         "</head><body>" + header + "<main>" + body + "</main></body></html>";
 }
 
 http::Response HtmlResponse(const http::Request& request, bhttp::status status,
@@ -124,9 +139,10 @@ http::Response HtmlResponse(const http::Request& request, bhttp::status status,
   http::Response response{status, request.version()};
   response.set(bhttp::field::content_type, "text/html; charset=utf-8");
   response.set(bhttp::field::cache_control, "no-store");
-  response.set("Content-Security-Policy",
-               "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:; "
-               "form-action 'self'; frame-ancestors 'none'");
+  response.set(
+      "Content-Security-Policy",
+      "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:; "
+      "form-action 'self'; frame-ancestors 'none'");
   response.set("X-Frame-Options", "DENY");
   response.set("Referrer-Policy", "no-referrer");
   response.keep_alive(request.keep_alive());
@@ -135,7 +151,8 @@ http::Response HtmlResponse(const http::Request& request, bhttp::status status,
   return response;
 }
 
-http::Response Redirect(const http::Request& request, const std::string& location) {
+http::Response Redirect(const http::Request& request,
+                        const std::string& location) {
   http::Response response{bhttp::status::see_other, request.version()};
   response.set(bhttp::field::location, location);
   response.keep_alive(request.keep_alive());
@@ -145,8 +162,10 @@ http::Response Redirect(const http::Request& request, const std::string& locatio
 
 std::string Notices(const std::string& notice, const std::string& error) {
   std::string out;
-  if (!notice.empty()) out += "<div class=\"notice\" id=\"notice\">" + notice + "</div>";
-  if (!error.empty()) out += "<div class=\"error\" id=\"error\">" + Html(error) + "</div>";
+  if (!notice.empty())
+    out += "<div class=\"notice\" id=\"notice\">" + notice + "</div>";
+  if (!error.empty())
+    out += "<div class=\"error\" id=\"error\">" + Html(error) + "</div>";
   return out;
 }
 
@@ -156,7 +175,8 @@ std::string CsrfField(const std::string& csrf) {
 
 std::string TokenNotice(const std::string& what, const IssuedToken& issued) {
   return Html(what) + " <b>" + Html(issued.principal_id) +
-         "</b>. Its access token is shown once: <div class=\"token\" id=\"token\">" +
+         "</b>. Its access token is shown once: <div class=\"token\" "
+         "id=\"token\">" +
          Html(issued.access_token) + "</div>";
 }
 
@@ -167,12 +187,23 @@ std::string Html(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -181,11 +212,13 @@ std::string Html(std::string_view text) {
 absl::flat_hash_map<std::string, std::string> ParseForm(std::string_view body) {
   absl::flat_hash_map<std::string, std::string> form;
   for (absl::string_view pair :
-       absl::StrSplit(absl::string_view(body.data(), body.size()), '&', absl::SkipEmpty())) {
+       absl::StrSplit(absl::string_view(body.data(), body.size()), '&',
+                      absl::SkipEmpty())) {
     const auto equals = pair.find('=');
     const absl::string_view key = pair.substr(0, equals);
-    const absl::string_view value =
-        equals == absl::string_view::npos ? absl::string_view() : pair.substr(equals + 1);
+    const absl::string_view value = equals == absl::string_view::npos
+                                        ? absl::string_view()
+                                        : pair.substr(equals + 1);
     form[UrlDecode(std::string_view(key.data(), key.size()))] =
         UrlDecode(std::string_view(value.data(), value.size()));
   }
@@ -199,7 +232,8 @@ json ReplacementPatch(const json& current, const json& wanted) {
     if (!wanted.contains(key)) patch[key] = nullptr;
   }
   for (const auto& [key, value] : wanted.items()) {
-    if (current.contains(key) && current[key].is_object() && value.is_object()) {
+    if (current.contains(key) && current[key].is_object() &&
+        value.is_object()) {
       patch[key] = ReplacementPatch(current[key], value);
     } else {
       patch[key] = value;
@@ -214,10 +248,11 @@ AdminUi::AdminUi(AdminOperations& operations, AdminUiConfig config)
   password_hash_ = Scrypt(config_.password, password_salt_);
 }
 
-bool AdminUi::CheckPassword(const std::string& user, const std::string& password) const {
+bool AdminUi::CheckPassword(const std::string& user,
+                            const std::string& password) const {
   const std::string hash = Scrypt(password, password_salt_);
-  const bool user_ok = ConstantTimeEquals(Hmac(password_salt_, user),
-                                          Hmac(password_salt_, config_.username));
+  const bool user_ok = ConstantTimeEquals(
+      Hmac(password_salt_, user), Hmac(password_salt_, config_.username));
   return !hash.empty() && ConstantTimeEquals(hash, password_hash_) && user_ok;
 }
 
@@ -240,18 +275,24 @@ void AdminUi::RecordFailure(const std::string& key) {
 }
 
 std::string AdminUi::IssueSession(const std::string& user) const {
-  const int64_t expires = absl::ToUnixSeconds(config_.clock() + config_.session_ttl);
-  const std::string payload = absl::StrCat(user, "|", expires, "|", RandomHex(16));
-  return absl::WebSafeBase64Escape(payload) + "." + Hmac(config_.session_secret, payload);
+  const int64_t expires =
+      absl::ToUnixSeconds(config_.clock() + config_.session_ttl);
+  const std::string payload =
+      absl::StrCat(user, "|", expires, "|", RandomHex(16));
+  return absl::WebSafeBase64Escape(payload) + "." +
+         Hmac(config_.session_secret, payload);
 }
 
-std::optional<AdminUi::Session> AdminUi::ReadSession(const http::Request& request) const {
+std::optional<AdminUi::Session> AdminUi::ReadSession(
+    const http::Request& request) const {
   const std::string cookie = Cookie(request, kSessionCookie);
   const auto dot = cookie.find('.');
   if (dot == std::string::npos) return std::nullopt;
   std::string payload;
-  if (!absl::WebSafeBase64Unescape(cookie.substr(0, dot), &payload)) return std::nullopt;
-  if (!ConstantTimeEquals(Hmac(config_.session_secret, payload), cookie.substr(dot + 1))) {
+  if (!absl::WebSafeBase64Unescape(cookie.substr(0, dot), &payload))
+    return std::nullopt;
+  if (!ConstantTimeEquals(Hmac(config_.session_secret, payload),
+                          cookie.substr(dot + 1))) {
     return std::nullopt;
   }
   const std::vector<std::string> parts = absl::StrSplit(payload, '|');
@@ -269,18 +310,22 @@ std::string AdminUi::CsrfToken(const Session& session) const {
   return Hmac(config_.session_secret, "csrf|" + session.nonce);
 }
 
-http::Response AdminUi::LoginPage(const http::Request& request, const std::string& error,
-                                  bool fresh_csrf) {
+http::Response AdminUi::LoginPage(const http::Request& request,
+                                  const std::string& error, bool fresh_csrf) {
   std::string csrf = Cookie(request, kLoginCsrfCookie);
   if (fresh_csrf || csrf.size() != 32) csrf = RandomHex(16);
-  const std::string body =
-      "<h1>Sign in</h1>" + Notices("", error) +
-      "<form method=\"post\" action=\"/admin/login\">" + CsrfField(csrf) +
-      "<label>Username <input name=\"username\" id=\"username\" autocomplete=\"username\"></label>"
-      "<label>Password <input name=\"password\" id=\"password\" type=\"password\" "
-      "autocomplete=\"current-password\"></label><button id=\"login\">Sign in</button></form>";
+  const std::string body = "<h1>Sign in</h1>" + Notices("", error) +
+                           "<form method=\"post\" action=\"/admin/login\">" +
+                           CsrfField(csrf) +
+                           "<label>Username <input name=\"username\" "
+                           "id=\"username\" autocomplete=\"username\"></label>"
+                           "<label>Password <input name=\"password\" "
+                           "id=\"password\" type=\"password\" "
+                           "autocomplete=\"current-password\"></label><button "
+                           "id=\"login\">Sign in</button></form>";
   http::Response response = HtmlResponse(
-      request, error.empty() ? bhttp::status::ok : bhttp::status::unauthorized, Page("Sign in", body));
+      request, error.empty() ? bhttp::status::ok : bhttp::status::unauthorized,
+      Page("Sign in", body));
   response.set(bhttp::field::set_cookie,
                absl::StrCat(kLoginCsrfCookie, "=", csrf,
                             "; Path=/admin/login; HttpOnly; SameSite=Strict",
@@ -288,7 +333,8 @@ http::Response AdminUi::LoginPage(const http::Request& request, const std::strin
   return response;
 }
 
-http::Response AdminUi::Login(const http::Request& request, const std::string& peer) {
+http::Response AdminUi::Login(const http::Request& request,
+                              const std::string& peer) {
   const Form form = ParseForm(request.body());
   auto field = [&](const char* name) {
     auto it = form.find(name);
@@ -296,14 +342,16 @@ http::Response AdminUi::Login(const http::Request& request, const std::string& p
   };
   const std::string csrf_cookie = Cookie(request, kLoginCsrfCookie);
   if (csrf_cookie.empty() || !ConstantTimeEquals(csrf_cookie, field("_csrf"))) {
-    return LoginPage(request, "Your sign-in form expired; please try again.", true);
+    return LoginPage(request, "Your sign-in form expired; please try again.",
+                     true);
   }
   const std::string user = field("username");
   const std::string user_key = "user:" + user;
   const std::string peer_key = "peer:" + peer;
   if (LockedOut(user_key) || LockedOut(peer_key)) {
     log::Warn("admin login refused: locked out", {{"peer", peer}});
-    return LoginPage(request, "Too many failed sign-in attempts; try again later.", false);
+    return LoginPage(
+        request, "Too many failed sign-in attempts; try again later.", false);
   }
   if (!CheckPassword(user, field("password"))) {
     RecordFailure(user_key);
@@ -318,15 +366,17 @@ http::Response AdminUi::Login(const http::Request& request, const std::string& p
   }
   log::Info("admin login", {{"peer", peer}, {"user", user}});
   http::Response response = Redirect(request, "/admin/tenants");
-  response.set(bhttp::field::set_cookie,
-               absl::StrCat(kSessionCookie, "=", IssueSession(user),
-                            "; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=",
-                            absl::ToInt64Seconds(config_.session_ttl),
-                            config_.secure_cookies ? "; Secure" : ""));
+  response.set(
+      bhttp::field::set_cookie,
+      absl::StrCat(kSessionCookie, "=", IssueSession(user),
+                   "; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=",
+                   absl::ToInt64Seconds(config_.session_ttl),
+                   config_.secure_cookies ? "; Secure" : ""));
   return response;
 }
 
-http::Response AdminUi::Handle(const http::Request& request, const std::string& peer) {
+http::Response AdminUi::Handle(const http::Request& request,
+                               const std::string& peer) {
   const std::vector<std::string> path = PathSegments(request.target());
   const bool post = request.method() == bhttp::verb::post;
   if (path.size() == 2 && path[1] == "login") {
@@ -335,18 +385,25 @@ http::Response AdminUi::Handle(const http::Request& request, const std::string& 
   }
   const std::optional<Session> session = ReadSession(request);
   if (!session) {
-    if (post) return HtmlResponse(request, bhttp::status::forbidden, Page("Signed out", "<p>Your session has ended. <a href=\"/admin/login\">Sign in</a></p>"));
+    if (post)
+      return HtmlResponse(request, bhttp::status::forbidden,
+                          Page("Signed out",
+                               "<p>Your session has ended. <a "
+                               "href=\"/admin/login\">Sign in</a></p>"));
     return Redirect(request, "/admin/login");
   }
   Form form;
   if (post) {
     form = ParseForm(request.body());
     auto csrf = form.find("_csrf");
-    if (csrf == form.end() || !ConstantTimeEquals(csrf->second, CsrfToken(*session))) {
+    if (csrf == form.end() ||
+        !ConstantTimeEquals(csrf->second, CsrfToken(*session))) {
       log::Warn("admin form without a valid CSRF token", {{"peer", peer}});
-      return HtmlResponse(request, bhttp::status::forbidden,
-                          Page("Forbidden", "<p class=\"error\">This form was not issued by this "
-                                            "session (CSRF check failed).</p>"));
+      return HtmlResponse(
+          request, bhttp::status::forbidden,
+          Page("Forbidden",
+               "<p class=\"error\">This form was not issued by this "
+               "session (CSRF check failed).</p>"));
     }
   }
   if (path.size() == 2 && path[1] == "logout" && post) {
@@ -355,33 +412,44 @@ http::Response AdminUi::Handle(const http::Request& request, const std::string& 
       logged_out_.insert(session->nonce);
     }
     http::Response response = Redirect(request, "/admin/login");
-    response.set(bhttp::field::set_cookie,
-                 absl::StrCat(kSessionCookie, "=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0",
-                              config_.secure_cookies ? "; Secure" : ""));
+    response.set(
+        bhttp::field::set_cookie,
+        absl::StrCat(kSessionCookie,
+                     "=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0",
+                     config_.secure_cookies ? "; Secure" : ""));
     return response;
   }
   if (path.size() == 1 || (path.size() == 2 && path[1] == "tenants")) {
     if (!post) return TenantList(request, *session, "", "");
-    auto created = operations_.CreateTenant(json{{"tenant_id", form["tenant_id"]},
-                                                 {"name", form["name"]},
-                                                 {"subdomain", form["subdomain"]},
-                                                 {"billing_plan", form["billing_plan"]}});
-    if (!created.ok()) return TenantList(request, *session, "", std::string(created.status().message()));
-    return TenantDetail(request, *session, created->tenant_id,
-                        TokenNotice("Tenant created with its admin principal",
-                                    {created->tenant_id + "_admin", created->admin_token}),
-                        "", nullptr);
+    auto created =
+        operations_.CreateTenant(json{{"tenant_id", form["tenant_id"]},
+                                      {"name", form["name"]},
+                                      {"subdomain", form["subdomain"]},
+                                      {"billing_plan", form["billing_plan"]}});
+    if (!created.ok())
+      return TenantList(request, *session, "",
+                        std::string(created.status().message()));
+    return TenantDetail(
+        request, *session, created->tenant_id,
+        TokenNotice("Tenant created with its admin principal",
+                    {created->tenant_id + "_admin", created->admin_token}),
+        "", nullptr);
   }
   if (path.size() >= 3 && path[1] == "tenants") {
     if (post) return TenantPost(request, *session, path, form);
-    if (path.size() == 3) return TenantDetail(request, *session, path[2], "", "", nullptr);
-    if (path.size() == 4 && path[3] == "audit") return AuditPage(request, *session, path[2]);
+    if (path.size() == 3)
+      return TenantDetail(request, *session, path[2], "", "", nullptr);
+    if (path.size() == 4 && path[3] == "audit")
+      return AuditPage(request, *session, path[2]);
   }
-  return HtmlResponse(request, bhttp::status::not_found, Page("Not found", "<p>Not found.</p>"));
+  return HtmlResponse(request, bhttp::status::not_found,
+                      Page("Not found", "<p>Not found.</p>"));
 }
 
-http::Response AdminUi::TenantPost(const http::Request& request, const Session& session,
-                                   const std::vector<std::string>& path, const Form& form) {
+http::Response AdminUi::TenantPost(const http::Request& request,
+                                   const Session& session,
+                                   const std::vector<std::string>& path,
+                                   const Form& form) {
   const std::string& tenant_id = path[2];
   auto value = [&](const char* name) {
     auto it = form.find(name);
@@ -389,146 +457,206 @@ http::Response AdminUi::TenantPost(const http::Request& request, const Session& 
   };
   auto show = [&](const absl::Status& status, const std::string& notice) {
     return TenantDetail(request, session, tenant_id, status.ok() ? notice : "",
-                        status.ok() ? "" : std::string(status.message()), nullptr);
+                        status.ok() ? "" : std::string(status.message()),
+                        nullptr);
   };
   if (path.size() == 4 && path[3] == "config") {
     const std::string text = value("config");
     const json wanted = json::parse(text, nullptr, false);
     if (wanted.is_discarded() || !wanted.is_object()) {
-      return TenantDetail(request, session, tenant_id, "",
-                          wanted.is_discarded() ? "Invalid JSON configuration"
-                                                : "Invalid configuration: config: expected a JSON object",
-                          &text);
+      return TenantDetail(
+          request, session, tenant_id, "",
+          wanted.is_discarded()
+              ? "Invalid JSON configuration"
+              : "Invalid configuration: config: expected a JSON object",
+          &text);
     }
     auto current = operations_.GetTenant(tenant_id);
     if (!current.ok()) return show(current.status(), "");
-    auto updated =
-        operations_.UpdateConfig(tenant_id, ReplacementPatch(ConfigToDocument(current->config()), wanted));
+    auto updated = operations_.UpdateConfig(
+        tenant_id,
+        ReplacementPatch(ConfigToDocument(current->config()), wanted));
     if (!updated.ok()) {
-      return TenantDetail(request, session, tenant_id, "",
-                          "Invalid configuration: " + std::string(updated.status().message()), &text);
+      return TenantDetail(
+          request, session, tenant_id, "",
+          "Invalid configuration: " + std::string(updated.status().message()),
+          &text);
     }
-    return TenantDetail(request, session, tenant_id, "Configuration updated successfully", "",
-                        nullptr);
+    return TenantDetail(request, session, tenant_id,
+                        "Configuration updated successfully", "", nullptr);
   }
   if (path.size() == 4 && path[3] == "active") {
     const bool active = value("is_active") == "true";
-    const auto updated = operations_.PatchTenant(tenant_id, json{{"is_active", active}});
-    return show(updated.status(), active ? "Tenant reactivated" : "Tenant deactivated");
+    const auto updated =
+        operations_.PatchTenant(tenant_id, json{{"is_active", active}});
+    return show(updated.status(),
+                active ? "Tenant reactivated" : "Tenant deactivated");
   }
   if (path.size() == 4 && path[3] == "principals") {
     json body{{"name", value("name")}};
-    if (!value("principal_id").empty()) body["principal_id"] = value("principal_id");
+    if (!value("principal_id").empty())
+      body["principal_id"] = value("principal_id");
     auto issued = operations_.CreatePrincipal(tenant_id, body);
     if (!issued.ok()) return show(issued.status(), "");
-    return TenantDetail(request, session, tenant_id, TokenNotice("Created principal", *issued), "",
-                        nullptr);
+    return TenantDetail(request, session, tenant_id,
+                        TokenNotice("Created principal", *issued), "", nullptr);
   }
   if (path.size() == 6 && path[3] == "principals" && path[5] == "rotate") {
     auto issued = operations_.RotateToken(tenant_id, path[4]);
     if (!issued.ok()) return show(issued.status(), "");
-    return TenantDetail(request, session, tenant_id, TokenNotice("New token for", *issued), "",
-                        nullptr);
+    return TenantDetail(request, session, tenant_id,
+                        TokenNotice("New token for", *issued), "", nullptr);
   }
   if (path.size() == 6 && path[3] == "principals" && path[5] == "revoke") {
-    return show(operations_.RevokePrincipal(tenant_id, path[4]), "Principal revoked");
+    return show(operations_.RevokePrincipal(tenant_id, path[4]),
+                "Principal revoked");
   }
-  return HtmlResponse(request, bhttp::status::not_found, Page("Not found", "<p>Not found.</p>"));
+  return HtmlResponse(request, bhttp::status::not_found,
+                      Page("Not found", "<p>Not found.</p>"));
 }
 
-http::Response AdminUi::TenantList(const http::Request& request, const Session& session,
-                                   const std::string& notice, const std::string& error) {
+http::Response AdminUi::TenantList(const http::Request& request,
+                                   const Session& session,
+                                   const std::string& notice,
+                                   const std::string& error) {
   const std::string csrf = CsrfToken(session);
   std::string body = "<h1>Tenants</h1>" + Notices(notice, error);
   auto tenants = operations_.ListTenants();
   if (!tenants.ok()) {
     body += Notices("", std::string(tenants.status().message()));
   } else {
-    body += "<table id=\"tenants\"><tr><th>Name</th><th>Subdomain</th><th>Active</th><th>Plan</th>"
-            "<th>Created</th></tr>";
+    body +=
+        "<table "
+        "id=\"tenants\"><tr><th>Name</th><th>Subdomain</th><th>Active</"
+        "th><th>Plan</th>"
+        "<th>Created</th></tr>";
     for (const auto& tenant : *tenants) {
       const json summary = TenantSummaryJson(tenant);
-      body += "<tr><td><a href=\"/admin/tenants/" + Html(tenant.tenant_id()) + "\">" +
-              Html(tenant.name()) + "</a></td><td>" + Html(tenant.subdomain()) + "</td><td>" +
-              (tenant.is_active() ? "yes" : "no") + "</td><td>" + Html(tenant.billing_plan()) +
-              "</td><td>" + Html(summary["created_at"].get<std::string>()) + "</td></tr>";
+      body += "<tr><td><a href=\"/admin/tenants/" + Html(tenant.tenant_id()) +
+              "\">" + Html(tenant.name()) + "</a></td><td>" +
+              Html(tenant.subdomain()) + "</td><td>" +
+              (tenant.is_active() ? "yes" : "no") + "</td><td>" +
+              Html(tenant.billing_plan()) + "</td><td>" +
+              Html(summary["created_at"].get<std::string>()) + "</td></tr>";
     }
     body += "</table>";
   }
-  body += "<section><h2>Create a tenant</h2><form method=\"post\" action=\"/admin/tenants\" "
-          "id=\"create-tenant\">" + CsrfField(csrf) +
-          "<label>Tenant id <input name=\"tenant_id\" required></label>"
-          "<label>Name <input name=\"name\" required></label>"
-          "<label>Subdomain <input name=\"subdomain\" required></label>"
-          "<label>Plan <select name=\"billing_plan\"><option>standard</option><option>premium"
-          "</option><option>enterprise</option></select></label>"
-          "<button>Create tenant</button></form></section>";
-  return HtmlResponse(request, error.empty() ? bhttp::status::ok : bhttp::status::bad_request,
-                      Page("Tenants", body, "", "", csrf));
+  body +=
+      "<section><h2>Create a tenant</h2><form method=\"post\" "
+      "action=\"/admin/tenants\" "
+      "id=\"create-tenant\">" +
+      CsrfField(csrf) +
+      "<label>Tenant id <input name=\"tenant_id\" required></label>"
+      "<label>Name <input name=\"name\" required></label>"
+      "<label>Subdomain <input name=\"subdomain\" required></label>"
+      "<label>Plan <select "
+      "name=\"billing_plan\"><option>standard</option><option>premium"
+      "</option><option>enterprise</option></select></label>"
+      "<button>Create tenant</button></form></section>";
+  return HtmlResponse(
+      request, error.empty() ? bhttp::status::ok : bhttp::status::bad_request,
+      Page("Tenants", body, "", "", csrf));
 }
 
-http::Response AdminUi::TenantDetail(const http::Request& request, const Session& session,
-                                     const std::string& tenant_id, const std::string& notice,
-                                     const std::string& error, const std::string* config_text) {
+http::Response AdminUi::TenantDetail(const http::Request& request,
+                                     const Session& session,
+                                     const std::string& tenant_id,
+                                     const std::string& notice,
+                                     const std::string& error,
+                                     const std::string* config_text) {
   const std::string csrf = CsrfToken(session);
   auto tenant = operations_.GetTenant(tenant_id);
   if (!tenant.ok()) {
-    return HtmlResponse(request, HttpStatusFor(static_cast<grpc::StatusCode>(tenant.status().code())),
-                        Page("Tenant", Notices("", std::string(tenant.status().message())), "", "",
-                             csrf));
+    return HtmlResponse(
+        request,
+        HttpStatusFor(static_cast<grpc::StatusCode>(tenant.status().code())),
+        Page("Tenant", Notices("", std::string(tenant.status().message())), "",
+             "", csrf));
   }
   const std::string base = "/admin/tenants/" + Html(tenant->tenant_id());
   const json document = ConfigToDocument(tenant->config());
-  std::string body = "<h1>" + Html(tenant->name()) + "</h1>" + Notices(notice, error);
-  body += "<p>Tenant <code>" + Html(tenant->tenant_id()) + "</code> &middot; subdomain <code>" +
-          Html(tenant->subdomain()) + "</code> &middot; plan " + Html(tenant->billing_plan()) +
-          " &middot; <span id=\"status\">" + (tenant->is_active() ? "active" : "inactive") +
+  std::string body =
+      "<h1>" + Html(tenant->name()) + "</h1>" + Notices(notice, error);
+  body += "<p>Tenant <code>" + Html(tenant->tenant_id()) +
+          "</code> &middot; subdomain <code>" + Html(tenant->subdomain()) +
+          "</code> &middot; plan " + Html(tenant->billing_plan()) +
+          " &middot; <span id=\"status\">" +
+          (tenant->is_active() ? "active" : "inactive") +
           "</span> &middot; <a href=\"" + base + "/audit\">Audit log</a></p>";
-  body += "<form method=\"post\" action=\"" + base + "/active\">" + CsrfField(csrf) +
-          "<input type=\"hidden\" name=\"is_active\" value=\"" +
-          (tenant->is_active() ? "false" : "true") + "\"><button id=\"toggle-active\">" +
-          (tenant->is_active() ? "Deactivate" : "Reactivate") + "</button></form>";
+  body +=
+      "<form method=\"post\" action=\"" + base + "/active\">" +
+      CsrfField(csrf) + "<input type=\"hidden\" name=\"is_active\" value=\"" +
+      (tenant->is_active() ? "false" : "true") +
+      "\"><button id=\"toggle-active\">" +
+      (tenant->is_active() ? "Deactivate" : "Reactivate") + "</button></form>";
 
-  body += "<section><h2>Configuration</h2><form method=\"post\" action=\"" + base +
-          "/config\" id=\"config-form\">" + CsrfField(csrf) +
+  body += "<section><h2>Configuration</h2><form method=\"post\" action=\"" +
+          base + "/config\" id=\"config-form\">" + CsrfField(csrf) +
           "<textarea name=\"config\" id=\"config\" rows=\"18\">" +
           Html(config_text ? *config_text : document.dump(2)) +
-          "</textarea><button id=\"save-config\">Save configuration</button></form></section>";
+          "</textarea><button id=\"save-config\">Save "
+          "configuration</button></form></section>";
 
   body += "<section><h2>Principals</h2>";
+  if (!tenant->is_active()) {
+    // Deactivation stops every call for the tenant, admin calls included.
+    body +=
+        "<p id=\"principals\">Principals cannot be listed or changed while the "
+        "tenant is "
+        "inactive; reactivate it first.</p></section>";
+    const auto& branding = tenant->config().branding();
+    return HtmlResponse(
+        request, error.empty() ? bhttp::status::ok : bhttp::status::bad_request,
+        Page(tenant->name(), body, branding.primary_color(),
+             branding.logo_url(), csrf));
+  }
   auto principals = operations_.ListPrincipals(tenant_id);
   if (!principals.ok()) {
     body += Notices("", std::string(principals.status().message()));
   } else {
-    body += "<table id=\"principals\"><tr><th>Id</th><th>Name</th><th>Token</th><th>Last used"
-            "</th><th>State</th><th></th></tr>";
+    body +=
+        "<table "
+        "id=\"principals\"><tr><th>Id</th><th>Name</th><th>Token</th><th>Last "
+        "used"
+        "</th><th>State</th><th></th></tr>";
     for (const auto& principal : *principals) {
-      const std::string action = base + "/principals/" + Html(principal.principal_id());
+      const std::string action =
+          base + "/principals/" + Html(principal.principal_id());
       const json shown = PrincipalJson(principal);
-      body += "<tr><td>" + Html(principal.principal_id()) + "</td><td>" + Html(principal.name()) +
-              "</td><td><code>" + Html(principal.token_prefix()) + "&hellip;</code></td><td>" +
-              (shown["last_used_at"].is_null() ? "never" : Html(shown["last_used_at"].get<std::string>())) +
-              "</td><td>" + (principal.has_revoked_at() ? "revoked" : "live") + "</td><td>";
+      body += "<tr><td>" + Html(principal.principal_id()) + "</td><td>" +
+              Html(principal.name()) + "</td><td><code>" +
+              Html(principal.token_prefix()) + "&hellip;</code></td><td>" +
+              (shown["last_used_at"].is_null()
+                   ? "never"
+                   : Html(shown["last_used_at"].get<std::string>())) +
+              "</td><td>" + (principal.has_revoked_at() ? "revoked" : "live") +
+              "</td><td>";
       if (!principal.has_revoked_at()) {
-        body += "<form class=\"inline\" method=\"post\" action=\"" + action + "/rotate\">" +
-                CsrfField(csrf) + "<button>Rotate token</button></form> "
-                "<form class=\"inline\" method=\"post\" action=\"" + action + "/revoke\">" +
-                CsrfField(csrf) + "<button>Revoke</button></form>";
+        body += "<form class=\"inline\" method=\"post\" action=\"" + action +
+                "/rotate\">" + CsrfField(csrf) +
+                "<button>Rotate token</button></form> "
+                "<form class=\"inline\" method=\"post\" action=\"" +
+                action + "/revoke\">" + CsrfField(csrf) +
+                "<button>Revoke</button></form>";
       }
       body += "</td></tr>";
     }
     body += "</table>";
   }
-  body += "<form method=\"post\" action=\"" + base + "/principals\" id=\"create-principal\">" +
-          CsrfField(csrf) + "<label>Name <input name=\"name\" required></label>"
+  body += "<form method=\"post\" action=\"" + base +
+          "/principals\" id=\"create-principal\">" + CsrfField(csrf) +
+          "<label>Name <input name=\"name\" required></label>"
           "<label>Principal id (optional) <input name=\"principal_id\"></label>"
           "<button>Create principal</button></form></section>";
   const auto& branding = tenant->config().branding();
-  return HtmlResponse(request, error.empty() ? bhttp::status::ok : bhttp::status::bad_request,
-                      Page(tenant->name(), body, branding.primary_color(), branding.logo_url(), csrf));
+  return HtmlResponse(
+      request, error.empty() ? bhttp::status::ok : bhttp::status::bad_request,
+      Page(tenant->name(), body, branding.primary_color(), branding.logo_url(),
+           csrf));
 }
 
-http::Response AdminUi::AuditPage(const http::Request& request, const Session& session,
+http::Response AdminUi::AuditPage(const http::Request& request,
+                                  const Session& session,
                                   const std::string& tenant_id) {
   const std::string csrf = CsrfToken(session);
   const std::string page_token = QueryParameter(request.target(), "page_token");
@@ -536,28 +664,35 @@ http::Response AdminUi::AuditPage(const http::Request& request, const Session& s
   auto tenant = operations_.GetTenant(tenant_id);
   if (!page.ok() || !tenant.ok()) {
     const absl::Status status = page.ok() ? tenant.status() : page.status();
-    return HtmlResponse(request, HttpStatusFor(static_cast<grpc::StatusCode>(status.code())),
-                        Page("Audit log", Notices("", std::string(status.message())), "", "", csrf));
+    return HtmlResponse(
+        request, HttpStatusFor(static_cast<grpc::StatusCode>(status.code())),
+        Page("Audit log", Notices("", std::string(status.message())), "", "",
+             csrf));
   }
   const std::string base = "/admin/tenants/" + Html(tenant_id);
-  std::string body = "<h1>Audit log &middot; " + Html(tenant->name()) + "</h1><p><a href=\"" +
-                     base + "\">Back to the tenant</a></p><table id=\"audit\"><tr><th>When</th>"
-                     "<th>Operation</th><th>By</th><th>Outcome</th><th>Details</th></tr>";
+  std::string body =
+      "<h1>Audit log &middot; " + Html(tenant->name()) + "</h1><p><a href=\"" +
+      base +
+      "\">Back to the tenant</a></p><table id=\"audit\"><tr><th>When</th>"
+      "<th>Operation</th><th>By</th><th>Outcome</th><th>Details</th></tr>";
   for (const auto& event : page->events) {
-    body += "<tr><td>" + Html(event["occurred_at"].get<std::string>()) + "</td><td>" +
-            Html(event["operation"].get<std::string>()) + "</td><td>" +
-            Html(event["principal_id"].get<std::string>()) + "</td><td>" +
-            (event["success"].get<bool>() ? "ok" : "failed") + "</td><td><code>" +
-            Html(event["details"].dump()) + "</code></td></tr>";
+    body += "<tr><td>" + Html(event["occurred_at"].get<std::string>()) +
+            "</td><td>" + Html(event["operation"].get<std::string>()) +
+            "</td><td>" + Html(event["principal_id"].get<std::string>()) +
+            "</td><td>" + (event["success"].get<bool>() ? "ok" : "failed") +
+            "</td><td><code>" + Html(event["details"].dump()) +
+            "</code></td></tr>";
   }
   body += "</table>";
   if (!page->next_page_token.empty()) {
-    body += "<p><a id=\"older\" href=\"" + base + "/audit?page_token=" + Html(page->next_page_token) +
+    body += "<p><a id=\"older\" href=\"" + base +
+            "/audit?page_token=" + Html(page->next_page_token) +
             "\">Older &rarr;</a></p>";
   }
   const auto& branding = tenant->config().branding();
   return HtmlResponse(request, bhttp::status::ok,
-                      Page("Audit log", body, branding.primary_color(), branding.logo_url(), csrf));
+                      Page("Audit log", body, branding.primary_color(),
+                           branding.logo_url(), csrf));
 }
 
 }  // namespace adcp::admin_gateway

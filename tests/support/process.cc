@@ -12,7 +12,8 @@
 namespace adcp::testing {
 
 std::unique_ptr<ChildProcess> ChildProcess::Launch(
-    const std::string& binary, const std::map<std::string, std::string>& env) {
+    const std::string& binary, const std::map<std::string, std::string>& env,
+    const std::vector<std::string>& args) {
   auto process = std::unique_ptr<ChildProcess>(new ChildProcess());
   char path[] = "/tmp/adcp-child-XXXXXX";
   const int fd = mkstemp(path);
@@ -24,7 +25,11 @@ std::unique_ptr<ChildProcess> ChildProcess::Launch(
     clearenv();
     for (const auto& [name, value] : env)
       setenv(name.c_str(), value.c_str(), 1);
-    execl(binary.c_str(), binary.c_str(), nullptr);
+    std::vector<char*> argv = {const_cast<char*>(binary.c_str())};
+    for (const std::string& arg : args)
+      argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
     _exit(127);
   }
   close(fd);

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -15,9 +16,10 @@ namespace adcp::testing {
 
 class ChildProcess {
  public:
-  // Starts `binary` with exactly `env` as its environment.
+  // Starts `binary args...` with exactly `env` as its environment.
   static std::unique_ptr<ChildProcess> Launch(
-      const std::string& binary, const std::map<std::string, std::string>& env);
+      const std::string& binary, const std::map<std::string, std::string>& env,
+      const std::vector<std::string>& args = {});
   ~ChildProcess();
 
   pid_t pid() const { return pid_; }

@@ -1,0 +1,50 @@
+// Runs tests/browser/admin_ui.mjs (headless Chromium via playwright-core)
+// against a gateway in front of a real registry and auth service.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "admin_gateway.h"
+#include "process.h"
+#include "suite.h"
+
+namespace adcp::admin_gateway {
+namespace {
+
+using ::adcp::testing::ChildProcess;
+using ::adcp::testing::Suite;
+
+TEST(AdminBrowserTest, AnAdminManagesATenantInARealBrowser) {
+  auto suite = Suite::Start();
+  ASSERT_TRUE(suite.ok()) << suite.status();
+  GatewayConfig config;
+  config.http.bind_host = "127.0.0.1";
+  config.backends.registry_address = (*suite)->registry_address();
+  config.backends.auth_address = (*suite)->auth_address();
+  config.backends.internal_token = (*suite)->internal_token();
+  config.backends.system_token = (*suite)->system_token();
+  config.ui.password = "browser-test-password";
+  config.ui.session_secret = std::string(40, 'b');
+  auto gateway = AdminGateway::Start(config);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+
+  const char* path = std::getenv("PATH");
+  auto node = ChildProcess::Launch(
+      NODE_BINARY,
+      {{"PATH", path ? path : "/usr/bin:/bin"},
+       {"HOME", "/tmp"},
+       {"ADMIN_URL", absl::StrCat("http://127.0.0.1:", (*gateway)->port())},
+       {"ADMIN_USER", "admin"},
+       {"ADMIN_PASSWORD", config.ui.password},
+       {"SYSTEM_TOKEN", (*suite)->system_token()},
+       {"SCREENSHOT_DIR", SCREENSHOT_DIR}},
+      {BROWSER_TEST_SCRIPT});
+  const int exit_code = node->Wait(absl::Seconds(180));
+  EXPECT_EQ(exit_code, 0) << node->Log();
+  EXPECT_NE(node->Log().find("10 passed, 0 failed"), std::string::npos)
+      << node->Log();
+}
+
+}  // namespace
+}  // namespace adcp::admin_gateway
