@@ -3,6 +3,11 @@
 // the registry and auth over gRPC only.
 #pragma once
 
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
 #include <memory>
 #include <string>
 
@@ -17,24 +22,29 @@ namespace adcp::admin_gateway {
 
 struct GatewayConfig {
   http::ServerOptions http;
+  int metrics_port = -1;  // Prometheus exposer; 0 picks a port, -1 disables
   BackendsConfig backends;
   AdminUiConfig ui;
 };
 
-// ADMIN_HTTP_PORT (8001), BIND_HOST (0.0.0.0), HTTP_THREADS (4),
-// TENANT_REGISTRY_ADDR, AUTH_ADDR, ADCP_INTERNAL_TOKEN, SYSTEM_ADMIN_TOKEN,
-// ADMIN_USERNAME (admin), ADMIN_PASSWORD (required, 12+ characters),
-// SESSION_SECRET (32+ characters; generated per process when unset, which
-// logs everyone out on restart and pins sessions to one replica),
+// ADMIN_HTTP_PORT (8001), METRICS_PORT (9463), BIND_HOST (0.0.0.0),
+// HTTP_THREADS (4), TENANT_REGISTRY_ADDR, AUTH_ADDR, ADCP_INTERNAL_TOKEN,
+// SYSTEM_ADMIN_TOKEN, ADMIN_USERNAME (admin), ADMIN_PASSWORD (required, 12+
+// characters), SESSION_SECRET (32+ characters; generated per process when
+// unset, which logs everyone out on restart and pins sessions to one replica),
 // SESSION_TTL_MINUTES (480), COOKIE_SECURE (false; set true behind TLS).
 absl::StatusOr<GatewayConfig> GatewayConfigFromEnv();
 
 class AdminGateway {
  public:
-  static absl::StatusOr<std::unique_ptr<AdminGateway>> Start(GatewayConfig config);
+  static absl::StatusOr<std::unique_ptr<AdminGateway>> Start(
+      GatewayConfig config);
   ~AdminGateway();
 
   int port() const { return server_->port(); }
+  int metrics_port() const {
+    return exposer_ ? exposer_->GetListeningPorts().front() : -1;
+  }
   void Shutdown();
 
  private:
@@ -46,6 +56,10 @@ class AdminGateway {
   AdminOperations operations_;
   SystemApi system_api_;
   AdminUi ui_;
+  std::shared_ptr<prometheus::Registry> metrics_;
+  prometheus::Family<prometheus::Counter>* requests_ = nullptr;
+  prometheus::Family<prometheus::Histogram>* durations_ = nullptr;
+  std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<http::Server> server_;
 };
 

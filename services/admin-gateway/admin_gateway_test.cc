@@ -39,8 +39,8 @@ class AdminGatewayTest : public ::testing::Test {
     auto suite = Suite::Start();
     ASSERT_TRUE(suite.ok()) << suite.status();
     suite_ = *std::move(suite);
-    auto gateway = AdminGateway::Start(
-        TestGatewayConfig(*suite_, suite_->registry_address(), suite_->auth_address()));
+    auto gateway = AdminGateway::Start(TestGatewayConfig(
+        *suite_, suite_->registry_address(), suite_->auth_address()));
     ASSERT_TRUE(gateway.ok()) << gateway.status();
     gateway_ = *std::move(gateway);
   }
@@ -50,8 +50,10 @@ class AdminGatewayTest : public ::testing::Test {
     return HttpCall(gateway_->port(), method, target, body,
                     {{"X-System-Token", suite_->system_token()}});
   }
-  HttpReply CreateTenant(const std::string& id, const json& extra = json::object()) {
-    json body = {{"tenant_id", id}, {"name", "Publisher " + id}, {"subdomain", id}};
+  HttpReply CreateTenant(const std::string& id,
+                         const json& extra = json::object()) {
+    json body = {
+        {"tenant_id", id}, {"name", "Publisher " + id}, {"subdomain", id}};
     body.update(extra);
     return Call("POST", "/system/tenants", body.dump());
   }
@@ -60,10 +62,12 @@ class AdminGatewayTest : public ::testing::Test {
   std::unique_ptr<AdminGateway> gateway_;
 };
 
-void ExpectError(const HttpReply& reply, int status, const std::string& message_prefix) {
+void ExpectError(const HttpReply& reply, int status,
+                 const std::string& message_prefix) {
   EXPECT_EQ(reply.status, status) << reply.body;
   const json body = reply.Json();
-  ASSERT_TRUE(body.is_object() && body.contains("error") && body["error"].is_string())
+  ASSERT_TRUE(body.is_object() && body.contains("error") &&
+              body["error"].is_string())
       << reply.body;
   EXPECT_TRUE(body["error"].get<std::string>().starts_with(message_prefix))
       << "want '" << message_prefix << "', got " << reply.body;
@@ -96,7 +100,8 @@ TEST_F(AdminGatewayTest, EveryRouteNeedsTheSystemToken) {
              {{"X-System-Token", suite_->system_token() + "x"}},
              {{"X-System-Token", admin->access_token()}},
              {{"Authorization", "Bearer " + suite_->system_token()}}}) {
-      const HttpReply reply = HttpCall(gateway_->port(), method, target, "{}", headers);
+      const HttpReply reply =
+          HttpCall(gateway_->port(), method, target, "{}", headers);
       EXPECT_EQ(reply.status, 403) << method << " " << target;
       EXPECT_EQ(reply.Json(), json({{"error", "Unauthorized"}})) << reply.body;
     }
@@ -120,7 +125,8 @@ TEST_F(AdminGatewayTest, CreatesATenantWithItsAdminTokenShownOnce) {
   resolve.set_token(token);
   auth::v1::Principal principal;
   ASSERT_TRUE(suite_->auth()
-                  .ResolvePrincipal(Suite::Context("nytimes", "", "").get(), resolve, &principal)
+                  .ResolvePrincipal(Suite::Context("nytimes", "", "").get(),
+                                    resolve, &principal)
                   .ok());
   EXPECT_EQ(principal.principal_id(), "nytimes_admin");
   EXPECT_TRUE(principal.is_admin());
@@ -141,32 +147,47 @@ TEST_F(AdminGatewayTest, CreatesATenantWithItsAdminTokenShownOnce) {
   EXPECT_EQ(one.Json()["config"]["features"]["max_daily_budget"], 1000000);
   EXPECT_EQ(one.body.find(token.substr(5)), std::string::npos);
   // The token appears nowhere afterwards.
-  EXPECT_EQ(Call("GET", "/system/tenants/nytimes/principals").body.find(token.substr(5)),
+  EXPECT_EQ(Call("GET", "/system/tenants/nytimes/principals")
+                .body.find(token.substr(5)),
             std::string::npos);
 }
 
 TEST_F(AdminGatewayTest, CreateRejectsBadBodiesNamingTheField) {
-  ExpectError(Call("POST", "/system/tenants", "{not json"), 400, "body: not valid JSON");
-  ExpectError(Call("POST", "/system/tenants", "[]"), 400, "body: expected a JSON object");
-  ExpectError(Call("POST", "/system/tenants", R"({"tenant_id":"a1","subdomain":"a1"})"), 400,
-              "name: required");
-  ExpectError(Call("POST", "/system/tenants", R"({"tenant_id":"a1","name":7,"subdomain":"a1"})"),
+  ExpectError(Call("POST", "/system/tenants", "{not json"), 400,
+              "body: not valid JSON");
+  ExpectError(Call("POST", "/system/tenants", "[]"), 400,
+              "body: expected a JSON object");
+  ExpectError(
+      Call("POST", "/system/tenants", R"({"tenant_id":"a1","subdomain":"a1"})"),
+      400, "name: required");
+  ExpectError(Call("POST", "/system/tenants",
+                   R"({"tenant_id":"a1","name":7,"subdomain":"a1"})"),
               400, "name: expected a string");
-  ExpectError(CreateTenant("a1", {{"colour", "red"}}), 400, "colour: unknown field");
-  ExpectError(CreateTenant("a1", {{"subdomain", "www"}}), 400, "subdomain: 'www' is a reserved");
-  ExpectError(CreateTenant("a1", {{"billing_plan", "gold"}}), 400, "billing_plan:");
-  ExpectError(CreateTenant("a1", {{"config", {{"features", {{"max_daily_budget", "x"}}}}}}), 400,
-              "features.max_daily_budget: expected a number");
-  ExpectError(CreateTenant("a1", {{"config", "x"}}), 400, "config: expected an object");
+  ExpectError(CreateTenant("a1", {{"colour", "red"}}), 400,
+              "colour: unknown field");
+  ExpectError(CreateTenant("a1", {{"subdomain", "www"}}), 400,
+              "subdomain: 'www' is a reserved");
+  ExpectError(CreateTenant("a1", {{"billing_plan", "gold"}}), 400,
+              "billing_plan:");
+  ExpectError(
+      CreateTenant("a1",
+                   {{"config", {{"features", {{"max_daily_budget", "x"}}}}}}),
+      400, "features.max_daily_budget: expected a number");
+  ExpectError(CreateTenant("a1", {{"config", "x"}}), 400,
+              "config: expected an object");
   EXPECT_EQ(Call("GET", "/system/tenants").Json()["tenants"].size(), 0u);
   ASSERT_EQ(CreateTenant("a1").status, 201);
-  ExpectError(CreateTenant("a2", {{"subdomain", "a1"}}), 409, "subdomain: 'a1' is already taken");
-  ExpectError(CreateTenant("a1", {{"subdomain", "a3"}}), 409, "tenant_id: 'a1' already exists");
+  ExpectError(CreateTenant("a2", {{"subdomain", "a1"}}), 409,
+              "subdomain: 'a1' is already taken");
+  ExpectError(CreateTenant("a1", {{"subdomain", "a3"}}), 409,
+              "tenant_id: 'a1' already exists");
 }
 
 TEST_F(AdminGatewayTest, ConfigUpdatesDeepMergeAndValidate) {
-  ASSERT_EQ(CreateTenant("alpha", {{"config", {{"features", {{"max_daily_budget", 10},
-                                                              {"enable_aee_signals", true}}}}}})
+  ASSERT_EQ(CreateTenant("alpha", {{"config",
+                                    {{"features",
+                                      {{"max_daily_budget", 10},
+                                       {"enable_aee_signals", true}}}}}})
                 .status,
             201);
   const HttpReply updated = Call("PUT", "/system/tenants/alpha/config",
@@ -178,18 +199,23 @@ TEST_F(AdminGatewayTest, ConfigUpdatesDeepMergeAndValidate) {
   EXPECT_EQ(config["features"]["max_daily_budget"], 25);
   EXPECT_EQ(config["features"]["enable_aee_signals"], true);
   EXPECT_EQ(config["branding"]["primary_color"], "#112233");
-  ExpectError(Call("PUT", "/system/tenants/alpha/config", R"({"features":{"max_daily_budget":-1}})"),
+  ExpectError(Call("PUT", "/system/tenants/alpha/config",
+                   R"({"features":{"max_daily_budget":-1}})"),
               400, "features.max_daily_budget: must be a number >= 0");
-  ExpectError(Call("PUT", "/system/tenants/alpha/config", R"({"nope":{}})"), 400, "nope: unknown key");
-  ExpectError(Call("PUT", "/system/tenants/alpha/config", "7"), 400, "config: expected a JSON object");
-  ExpectError(Call("PUT", "/system/tenants/ghost/config", "{}"), 404, "tenant not found");
+  ExpectError(Call("PUT", "/system/tenants/alpha/config", R"({"nope":{}})"),
+              400, "nope: unknown key");
+  ExpectError(Call("PUT", "/system/tenants/alpha/config", "7"), 400,
+              "config: expected a JSON object");
+  ExpectError(Call("PUT", "/system/tenants/ghost/config", "{}"), 404,
+              "tenant not found");
   EXPECT_EQ(Call("GET", "/system/tenants/alpha").Json()["config"], config);
 }
 
 TEST_F(AdminGatewayTest, PatchChangesNameStatePlanAndContact) {
   ASSERT_EQ(CreateTenant("alpha").status, 201);
-  const HttpReply patched = Call("PATCH", "/system/tenants/alpha",
-                                 R"({"name":"Alpha Media","billing_plan":"premium",
+  const HttpReply patched =
+      Call("PATCH", "/system/tenants/alpha",
+           R"({"name":"Alpha Media","billing_plan":"premium",
                                      "billing_contact":"ap@alpha.test","is_active":false})");
   ASSERT_EQ(patched.status, 200) << patched.body;
   const json tenant = Call("GET", "/system/tenants/alpha").Json();
@@ -197,32 +223,38 @@ TEST_F(AdminGatewayTest, PatchChangesNameStatePlanAndContact) {
   EXPECT_EQ(tenant["billing_plan"], "premium");
   EXPECT_EQ(tenant["billing_contact"], "ap@alpha.test");
   EXPECT_EQ(tenant["is_active"], false);
-  ExpectError(Call("PATCH", "/system/tenants/alpha", R"({"is_active":"no"})"), 400,
-              "is_active: expected true or false");
-  ExpectError(Call("PATCH", "/system/tenants/alpha", R"({"subdomain":"x"})"), 400,
-              "subdomain: unknown field");
-  ExpectError(Call("PATCH", "/system/tenants/alpha", "{}"), 400, "body: set at least one");
-  ExpectError(Call("PATCH", "/system/tenants/alpha", R"({"billing_plan":"gold"})"), 400,
-              "billing_plan:");
-  ExpectError(Call("PATCH", "/system/tenants/ghost", R"({"name":"x"})"), 404, "tenant not found");
+  ExpectError(Call("PATCH", "/system/tenants/alpha", R"({"is_active":"no"})"),
+              400, "is_active: expected true or false");
+  ExpectError(Call("PATCH", "/system/tenants/alpha", R"({"subdomain":"x"})"),
+              400, "subdomain: unknown field");
+  ExpectError(Call("PATCH", "/system/tenants/alpha", "{}"), 400,
+              "body: set at least one");
+  ExpectError(
+      Call("PATCH", "/system/tenants/alpha", R"({"billing_plan":"gold"})"), 400,
+      "billing_plan:");
+  ExpectError(Call("PATCH", "/system/tenants/ghost", R"({"name":"x"})"), 404,
+              "tenant not found");
   ExpectError(Call("GET", "/system/tenants/ghost"), 404, "tenant not found");
 }
 
 TEST_F(AdminGatewayTest, PrincipalsAreCreatedListedRotatedAndRevoked) {
   ASSERT_EQ(CreateTenant("alpha").status, 201);
-  const HttpReply created = Call("POST", "/system/tenants/alpha/principals",
-                                 R"({"name":"Acme Agent","principal_id":"acme"})");
+  const HttpReply created =
+      Call("POST", "/system/tenants/alpha/principals",
+           R"({"name":"Acme Agent","principal_id":"acme"})");
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.Json()["principal_id"], "acme");
   const std::string token = created.Json()["access_token"].get<std::string>();
 
-  const json list = Call("GET", "/system/tenants/alpha/principals").Json()["principals"];
+  const json list =
+      Call("GET", "/system/tenants/alpha/principals").Json()["principals"];
   ASSERT_EQ(list.size(), 2u);  // alpha_admin and acme
   for (const json& principal : list) {
     EXPECT_FALSE(principal.contains("access_token"));
     EXPECT_TRUE(principal["token_prefix"].is_string());
   }
-  const HttpReply rotated = Call("POST", "/system/tenants/alpha/principals/acme/rotate");
+  const HttpReply rotated =
+      Call("POST", "/system/tenants/alpha/principals/acme/rotate");
   ASSERT_EQ(rotated.status, 200) << rotated.body;
   EXPECT_NE(rotated.Json()["access_token"], token);
   auth::v1::ResolvePrincipalRequest resolve;
@@ -231,34 +263,43 @@ TEST_F(AdminGatewayTest, PrincipalsAreCreatedListedRotatedAndRevoked) {
   const absl::Time deadline = absl::Now() + absl::Seconds(1);
   grpc::Status status;
   do {
-    status = suite_->auth().ResolvePrincipal(Suite::Context("alpha", "", "").get(), resolve,
-                                             &principal);
+    status = suite_->auth().ResolvePrincipal(
+        Suite::Context("alpha", "", "").get(), resolve, &principal);
   } while (status.ok() && absl::Now() < deadline);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
 
-  const HttpReply revoked = Call("DELETE", "/system/tenants/alpha/principals/acme");
+  const HttpReply revoked =
+      Call("DELETE", "/system/tenants/alpha/principals/acme");
   ASSERT_EQ(revoked.status, 200) << revoked.body;
   EXPECT_EQ(revoked.Json()["status"], "revoked");
   ExpectError(Call("POST", "/system/tenants/alpha/principals/acme/rotate"), 409,
               "principal is revoked");
-  ExpectError(Call("DELETE", "/system/tenants/alpha/principals/ghost"), 404, "principal not found");
-  ExpectError(Call("POST", "/system/tenants/alpha/principals", R"({"principal_id":"x"})"), 400,
-              "name: required");
-  ExpectError(Call("POST", "/system/tenants/alpha/principals", R"({"name":"A","principal_id":"acme"})"),
+  ExpectError(Call("DELETE", "/system/tenants/alpha/principals/ghost"), 404,
+              "principal not found");
+  ExpectError(Call("POST", "/system/tenants/alpha/principals",
+                   R"({"principal_id":"x"})"),
+              400, "name: required");
+  ExpectError(Call("POST", "/system/tenants/alpha/principals",
+                   R"({"name":"A","principal_id":"acme"})"),
               409, "principal_id: 'acme' already exists");
-  ExpectError(Call("GET", "/system/tenants/ghost/principals"), 404, "tenant not found");
+  ExpectError(Call("GET", "/system/tenants/ghost/principals"), 404,
+              "tenant not found");
 
-  const json audit = Call("GET", "/system/tenants/alpha/audit").Json()["events"];
-  std::vector<std::string> changes;  // newest first; the failed resolutions above aside
+  const json audit =
+      Call("GET", "/system/tenants/alpha/audit").Json()["events"];
+  std::vector<std::string>
+      changes;  // newest first; the failed resolutions above aside
   int64_t previous_id = INT64_MAX;
   for (const json& event : audit) {
     EXPECT_LT(event["audit_id"].get<int64_t>(), previous_id);
     previous_id = event["audit_id"].get<int64_t>();
-    if (event["operation"] != "auth_failed") changes.push_back(event["operation"]);
+    if (event["operation"] != "auth_failed")
+      changes.push_back(event["operation"]);
   }
-  EXPECT_EQ(changes, (std::vector<std::string>{"principal_revoked", "principal_token_rotated",
-                                               "principal_created", "principal_created",
-                                               "tenant_created"}));
+  EXPECT_EQ(changes,
+            (std::vector<std::string>{
+                "principal_revoked", "principal_token_rotated",
+                "principal_created", "principal_created", "tenant_created"}));
 }
 
 TEST_F(AdminGatewayTest, RefusesOversizedBodiesUnknownRoutesAndWrongMethods) {
@@ -268,23 +309,45 @@ TEST_F(AdminGatewayTest, RefusesOversizedBodiesUnknownRoutesAndWrongMethods) {
   ExpectError(Call("GET", "/system/other"), 404, "not found");
   ExpectError(Call("GET", "/elsewhere"), 404, "not found");
   ExpectError(Call("DELETE", "/system/tenants"), 405, "method not allowed");
-  ExpectError(Call("POST", "/system/tenants/x/config"), 405, "method not allowed");
+  ExpectError(Call("POST", "/system/tenants/x/config"), 405,
+              "method not allowed");
 }
 
 TEST_F(AdminGatewayTest, HealthzFollowsTheBackends) {
   EXPECT_EQ(HttpCall(gateway_->port(), "GET", "/healthz").status, 200);
 }
 
+TEST(AdminGatewayMetricsTest, CountsRequestsByAreaAndStatus) {
+  auto suite = Suite::Start();
+  ASSERT_TRUE(suite.ok()) << suite.status();
+  GatewayConfig config = TestGatewayConfig(
+      **suite, (*suite)->registry_address(), (*suite)->auth_address());
+  config.metrics_port = 0;
+  auto gateway = AdminGateway::Start(config);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  EXPECT_EQ(HttpCall((*gateway)->port(), "GET", "/system/tenants").status, 403);
+  EXPECT_EQ(HttpCall((*gateway)->port(), "GET", "/system/tenants").status, 403);
+  const HttpReply metrics =
+      HttpCall((*gateway)->metrics_port(), "GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(
+      metrics.body.find(R"(http_requests_total{area="system",code="403"} 2)"),
+      std::string::npos)
+      << metrics.body;
+}
+
 TEST(AdminGatewayBackendsDownTest, AnswersServiceUnavailable) {
   auto suite = Suite::Start();
   ASSERT_TRUE(suite.ok()) << suite.status();
   // Nothing listens on port 1.
-  auto gateway = AdminGateway::Start(TestGatewayConfig(**suite, "127.0.0.1:1", "127.0.0.1:1"));
+  auto gateway = AdminGateway::Start(
+      TestGatewayConfig(**suite, "127.0.0.1:1", "127.0.0.1:1"));
   ASSERT_TRUE(gateway.ok());
   const HttpReply health = HttpCall((*gateway)->port(), "GET", "/healthz");
   EXPECT_EQ(health.status, 503);
-  const HttpReply list = HttpCall((*gateway)->port(), "GET", "/system/tenants", "",
-                                  {{"X-System-Token", (*suite)->system_token()}});
+  const HttpReply list =
+      HttpCall((*gateway)->port(), "GET", "/system/tenants", "",
+               {{"X-System-Token", (*suite)->system_token()}});
   ExpectError(list, 503, "");
   const HttpReply create =
       HttpCall((*gateway)->port(), "POST", "/system/tenants",

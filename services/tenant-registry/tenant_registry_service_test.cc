@@ -712,3 +712,55 @@ TEST_F(TenantRegistryTest, ShutdownMarksNotServingAndEndsWatchStreams) {
 
 }  // namespace
 }  // namespace adcp::tenant_registry
+
+namespace adcp::tenant_registry {
+namespace {
+
+TEST_F(TenantRegistryTest, ListsATenantsAuditLogNewestFirstInPages) {
+  ASSERT_TRUE(Create("audited").ok());
+  ASSERT_TRUE(Create("other").ok());
+  for (int i = 1; i <= 4; ++i) {
+    ASSERT_TRUE(PatchConfig("audited",
+                            absl::StrCat(R"({"features":{"max_daily_budget":)",
+                                         i, "}}"))
+                    .ok());
+  }
+  std::vector<int64_t> ids;
+  std::vector<std::string> operations;
+  pb::ListAuditEventsRequest request;
+  request.set_tenant_id("audited");
+  request.set_page_size(2);
+  int pages = 0;
+  do {
+    pb::ListAuditEventsResponse response;
+    ASSERT_TRUE(
+        Call(&pb::TenantRegistry::Stub::ListAuditEvents, request, &response)
+            .ok());
+    for (const auto& event : response.events()) {
+      EXPECT_EQ(event.tenant_id(), "audited");
+      ids.push_back(event.audit_id());
+      operations.push_back(event.operation());
+    }
+    request.set_page_token(response.next_page_token());
+    ++pages;
+  } while (!request.page_token().empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(operations, (std::vector<std::string>{
+                            "tenant_config_updated", "tenant_config_updated",
+                            "tenant_config_updated", "tenant_config_updated",
+                            "tenant_created"}));
+  EXPECT_TRUE(std::is_sorted(ids.rbegin(), ids.rend()));
+  pb::ListAuditEventsRequest ghost;
+  ghost.set_tenant_id("ghost");
+  pb::ListAuditEventsResponse response;
+  EXPECT_EQ(Call(&pb::TenantRegistry::Stub::ListAuditEvents, ghost, &response)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  request.set_page_token("bm90LWFuLWlk");  // "not-an-id"
+  EXPECT_EQ(Call(&pb::TenantRegistry::Stub::ListAuditEvents, request, &response)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace adcp::tenant_registry
