@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "admin_gateway.h"
+#include "gateway_test_config.h"
 #include "process.h"
 #include "suite.h"
 
@@ -18,14 +19,7 @@ using ::adcp::testing::Suite;
 TEST(AdminBrowserTest, AnAdminManagesATenantInARealBrowser) {
   auto suite = Suite::Start();
   ASSERT_TRUE(suite.ok()) << suite.status();
-  GatewayConfig config;
-  config.http.bind_host = "127.0.0.1";
-  config.backends.registry_address = (*suite)->registry_address();
-  config.backends.auth_address = (*suite)->auth_address();
-  config.backends.internal_token = (*suite)->internal_token();
-  config.backends.system_token = (*suite)->system_token();
-  config.ui.password = "browser-test-password";
-  config.ui.session_secret = std::string(40, 'b');
+  const GatewayConfig config = TestGatewayConfig(**suite);
   auto gateway = AdminGateway::Start(config);
   ASSERT_TRUE(gateway.ok()) << gateway.status();
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "gateway_test_config.h"
 #include "http_client.h"
 #include "suite.h"
 
@@ -15,23 +16,6 @@ using ::adcp::testing::HttpCall;
 using ::adcp::testing::HttpReply;
 using ::adcp::testing::Suite;
 using nlohmann::json;
-
-GatewayConfig TestGatewayConfig(const Suite& suite, const std::string& registry,
-                                const std::string& auth) {
-  GatewayConfig config;
-  config.http.bind_host = "127.0.0.1";
-  config.http.port = 0;
-  config.http.threads = 4;
-  config.http.shutdown_grace = absl::Seconds(2);
-  config.backends.registry_address = registry;
-  config.backends.auth_address = auth;
-  config.backends.internal_token = suite.internal_token();
-  config.backends.system_token = suite.system_token();
-  config.backends.deadline = absl::Seconds(3);
-  config.ui.password = "correct horse battery staple";
-  config.ui.session_secret = std::string(32, 's');
-  return config;
-}
 
 class AdminGatewayTest : public ::testing::Test {
  protected:

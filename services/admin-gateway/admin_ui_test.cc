@@ -1,13 +1,15 @@
 // The admin UI's sign-in, session and CSRF rules over real sockets, and its
 // small pure helpers. The page flow itself is driven in a real browser by
 // tests/browser/admin_ui.mjs.
+#include "admin_ui.h"
+
 #include <gtest/gtest.h>
 
 #include <regex>
 
-#include "admin_gateway.h"
 #include "adcp/common/tenant_config.h"
-#include "admin_ui.h"
+#include "admin_gateway.h"
+#include "gateway_test_config.h"
 #include "http_client.h"
 #include "suite.h"
 
@@ -20,12 +22,14 @@ using ::adcp::testing::Suite;
 using nlohmann::json;
 
 TEST(AdminUiHelpersTest, EscapesHtml) {
-  EXPECT_EQ(Html(R"(<script>alert("x") & 'y'</script>)"),
-            "&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;");
+  EXPECT_EQ(
+      Html(R"(<script>alert("x") & 'y'</script>)"),
+      "&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;");
 }
 
 TEST(AdminUiHelpersTest, ParsesUrlEncodedForms) {
-  const auto form = ParseForm("a=1&name=Acme+Agent%21&empty=&config=%7B%22x%22%3A1%7D&bad=%zz");
+  const auto form = ParseForm(
+      "a=1&name=Acme+Agent%21&empty=&config=%7B%22x%22%3A1%7D&bad=%zz");
   EXPECT_EQ(form.at("a"), "1");
   EXPECT_EQ(form.at("name"), "Acme Agent!");
   EXPECT_EQ(form.at("empty"), "");
@@ -34,8 +38,10 @@ TEST(AdminUiHelpersTest, ParsesUrlEncodedForms) {
 }
 
 TEST(AdminUiHelpersTest, ReplacementPatchTurnsOneDocumentIntoAnother) {
-  const json current = json::parse(R"({"features":{"a":1,"b":2},"branding":{"logo_url":"x"}})");
-  const json wanted = json::parse(R"({"features":{"a":3},"adapters":{"mock":{"enabled":true}}})");
+  const json current =
+      json::parse(R"({"features":{"a":1,"b":2},"branding":{"logo_url":"x"}})");
+  const json wanted = json::parse(
+      R"({"features":{"a":3},"adapters":{"mock":{"enabled":true}}})");
   const json patch = ReplacementPatch(current, wanted);
   EXPECT_EQ(patch, json::parse(R"({"features":{"a":3,"b":null},"branding":null,
                                    "adapters":{"mock":{"enabled":true}}})"));
@@ -48,14 +54,7 @@ class AdminUiTest : public ::testing::Test {
     auto suite = Suite::Start();
     ASSERT_TRUE(suite.ok()) << suite.status();
     suite_ = *std::move(suite);
-    GatewayConfig config;
-    config.http.bind_host = "127.0.0.1";
-    config.backends.registry_address = suite_->registry_address();
-    config.backends.auth_address = suite_->auth_address();
-    config.backends.internal_token = suite_->internal_token();
-    config.backends.system_token = suite_->system_token();
-    config.ui.password = kPassword;
-    config.ui.session_secret = std::string(40, 'k');
+    GatewayConfig config = TestGatewayConfig(*suite_);
     config.ui.session_ttl = absl::Minutes(30);
     config.ui.clock = [this] { return now_; };
     auto gateway = AdminGateway::Start(config);
@@ -64,35 +63,49 @@ class AdminUiTest : public ::testing::Test {
   }
 
   // The value of cookie `name` set by `reply` ("" if none).
-  static std::string SetCookie(const HttpReply& reply, const std::string& name) {
+  static std::string SetCookie(const HttpReply& reply,
+                               const std::string& name) {
     auto it = reply.headers.find("set-cookie");
-    if (it == reply.headers.end() || !it->second.starts_with(name + "=")) return "";
-    return it->second.substr(name.size() + 1, it->second.find(';') - name.size() - 1);
+    if (it == reply.headers.end() || !it->second.starts_with(name + "="))
+      return "";
+    return it->second.substr(name.size() + 1,
+                             it->second.find(';') - name.size() - 1);
   }
   static std::string Csrf(const HttpReply& page) {
     std::smatch match;
-    if (!std::regex_search(page.body, match, std::regex("name=\"_csrf\" value=\"([0-9a-f]+)\""))) {
+    if (!std::regex_search(
+            page.body, match,
+            std::regex("name=\"_csrf\" value=\"([0-9a-f]+)\""))) {
       return "";
     }
     return match[1];
   }
 
+  // Form-encodes the only character our passwords need encoded.
+  static std::string FormValue(std::string value) {
+    std::replace(value.begin(), value.end(), ' ', '+');
+    return value;
+  }
+
   HttpReply LoginAttempt(const std::string& password) {
     const HttpReply page = HttpCall(gateway_->port(), "GET", "/admin/login");
     const std::string csrf = SetCookie(page, "adcp_login_csrf");
-    return HttpCall(gateway_->port(), "POST", "/admin/login",
-                    "_csrf=" + csrf + "&username=admin&password=" + password,
-                    {{"Cookie", "adcp_login_csrf=" + csrf}}, "application/x-www-form-urlencoded");
+    return HttpCall(
+        gateway_->port(), "POST", "/admin/login",
+        "_csrf=" + csrf + "&username=admin&password=" + FormValue(password),
+        {{"Cookie", "adcp_login_csrf=" + csrf}},
+        "application/x-www-form-urlencoded");
   }
 
-  static constexpr char kPassword[] = "correct-horse-battery";
+  static constexpr const char* kPassword = kTestAdminPassword;
   absl::Time now_ = absl::Now();
   std::unique_ptr<Suite> suite_;
   std::unique_ptr<AdminGateway> gateway_;
 };
 
 TEST_F(AdminUiTest, SignInSetsAStrictHttpOnlySessionCookie) {
-  EXPECT_EQ(HttpCall(gateway_->port(), "GET", "/admin/tenants").status, 303);  // to the login
+  EXPECT_EQ(HttpCall(gateway_->port(), "GET", "/admin/tenants").status,
+            303);  // to the login
   const HttpReply wrong = LoginAttempt("nope");
   EXPECT_EQ(wrong.status, 401);
   EXPECT_NE(wrong.body.find("Wrong username or password."), std::string::npos);
@@ -103,12 +116,14 @@ TEST_F(AdminUiTest, SignInSetsAStrictHttpOnlySessionCookie) {
   EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
   EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
   const std::string session = SetCookie(right, "adcp_admin_session");
-  const HttpReply tenants = HttpCall(gateway_->port(), "GET", "/admin/tenants", "",
-                                     {{"Cookie", "adcp_admin_session=" + session}});
+  const HttpReply tenants =
+      HttpCall(gateway_->port(), "GET", "/admin/tenants", "",
+               {{"Cookie", "adcp_admin_session=" + session}});
   EXPECT_EQ(tenants.status, 200);
   EXPECT_NE(tenants.body.find("Create a tenant"), std::string::npos);
   // A forged or altered cookie is no session.
-  for (const std::string& forged : {session + "0", "e30." + std::string(64, '0')}) {
+  for (const std::string& forged :
+       {session + "0", "e30." + std::string(64, '0')}) {
     EXPECT_EQ(HttpCall(gateway_->port(), "GET", "/admin/tenants", "",
                        {{"Cookie", "adcp_admin_session=" + forged}})
                   .status,
@@ -119,8 +134,8 @@ TEST_F(AdminUiTest, SignInSetsAStrictHttpOnlySessionCookie) {
 TEST_F(AdminUiTest, SignInWithoutItsFormTokenIsRefused) {
   const HttpReply reply =
       HttpCall(gateway_->port(), "POST", "/admin/login",
-               std::string("username=admin&password=") + kPassword, {},
-               "application/x-www-form-urlencoded");
+               std::string("username=admin&password=") + FormValue(kPassword),
+               {}, "application/x-www-form-urlencoded");
   EXPECT_EQ(reply.status, 401);
   EXPECT_EQ(SetCookie(reply, "adcp_admin_session"), "");
 }
@@ -129,24 +144,30 @@ TEST_F(AdminUiTest, RepeatedFailuresLockTheAccountOut) {
   for (int i = 0; i < 5; ++i) EXPECT_EQ(LoginAttempt("wrong").status, 401);
   const HttpReply locked = LoginAttempt(kPassword);
   EXPECT_EQ(locked.status, 401);
-  EXPECT_NE(locked.body.find("Too many failed sign-in attempts"), std::string::npos);
+  EXPECT_NE(locked.body.find("Too many failed sign-in attempts"),
+            std::string::npos);
   now_ += absl::Minutes(16);  // the lock-out ends
   EXPECT_EQ(LoginAttempt(kPassword).status, 303);
 }
 
 TEST_F(AdminUiTest, FormsNeedTheSessionsCsrfTokenAndSessionsExpire) {
-  const std::string session = SetCookie(LoginAttempt(kPassword), "adcp_admin_session");
-  const std::map<std::string, std::string> cookie = {{"Cookie", "adcp_admin_session=" + session}};
-  const HttpReply page = HttpCall(gateway_->port(), "GET", "/admin/tenants", "", cookie);
+  const std::string session =
+      SetCookie(LoginAttempt(kPassword), "adcp_admin_session");
+  const std::map<std::string, std::string> cookie = {
+      {"Cookie", "adcp_admin_session=" + session}};
+  const HttpReply page =
+      HttpCall(gateway_->port(), "GET", "/admin/tenants", "", cookie);
   const std::string csrf = Csrf(page);
   ASSERT_FALSE(csrf.empty());
-  const std::string form = "tenant_id=csrf1&name=Csrf&subdomain=csrf1&billing_plan=standard";
+  const std::string form =
+      "tenant_id=csrf1&name=Csrf&subdomain=csrf1&billing_plan=standard";
   EXPECT_EQ(HttpCall(gateway_->port(), "POST", "/admin/tenants", form, cookie,
                      "application/x-www-form-urlencoded")
                 .status,
             403);
-  EXPECT_EQ(HttpCall(gateway_->port(), "POST", "/admin/tenants", form + "&_csrf=" + std::string(64, 'a'),
-                     cookie, "application/x-www-form-urlencoded")
+  EXPECT_EQ(HttpCall(gateway_->port(), "POST", "/admin/tenants",
+                     form + "&_csrf=" + std::string(64, 'a'), cookie,
+                     "application/x-www-form-urlencoded")
                 .status,
             403);
   EXPECT_EQ(HttpCall(gateway_->port(), "GET", "/system/tenants/csrf1", "",
@@ -160,18 +181,26 @@ TEST_F(AdminUiTest, FormsNeedTheSessionsCsrfTokenAndSessionsExpire) {
   EXPECT_NE(created.body.find("id=\"token\">adcp_"), std::string::npos);
 
   now_ += absl::Minutes(31);
-  EXPECT_EQ(HttpCall(gateway_->port(), "GET", "/admin/tenants", "", cookie).status, 303);
+  EXPECT_EQ(
+      HttpCall(gateway_->port(), "GET", "/admin/tenants", "", cookie).status,
+      303);
 }
 
 TEST_F(AdminUiTest, SignOutEndsTheSession) {
-  const std::string session = SetCookie(LoginAttempt(kPassword), "adcp_admin_session");
-  const std::map<std::string, std::string> cookie = {{"Cookie", "adcp_admin_session=" + session}};
-  const std::string csrf = Csrf(HttpCall(gateway_->port(), "GET", "/admin/tenants", "", cookie));
-  const HttpReply out = HttpCall(gateway_->port(), "POST", "/admin/logout", "_csrf=" + csrf, cookie,
-                                 "application/x-www-form-urlencoded");
+  const std::string session =
+      SetCookie(LoginAttempt(kPassword), "adcp_admin_session");
+  const std::map<std::string, std::string> cookie = {
+      {"Cookie", "adcp_admin_session=" + session}};
+  const std::string csrf =
+      Csrf(HttpCall(gateway_->port(), "GET", "/admin/tenants", "", cookie));
+  const HttpReply out =
+      HttpCall(gateway_->port(), "POST", "/admin/logout", "_csrf=" + csrf,
+               cookie, "application/x-www-form-urlencoded");
   EXPECT_EQ(out.status, 303);
   EXPECT_NE(out.headers.at("set-cookie").find("Max-Age=0"), std::string::npos);
-  EXPECT_EQ(HttpCall(gateway_->port(), "GET", "/admin/tenants", "", cookie).status, 303);
+  EXPECT_EQ(
+      HttpCall(gateway_->port(), "GET", "/admin/tenants", "", cookie).status,
+      303);
 }
 
 }  // namespace

@@ -1,0 +1,37 @@
+// A gateway configuration for tests: loopback, a free port, the suite's
+// tokens, and known UI credentials.
+#pragma once
+
+#include <string>
+
+#include "admin_gateway.h"
+#include "suite.h"
+
+namespace adcp::admin_gateway {
+
+inline constexpr char kTestAdminPassword[] = "correct horse battery staple";
+
+inline GatewayConfig TestGatewayConfig(const testing::Suite& suite,
+                                       const std::string& registry,
+                                       const std::string& auth) {
+  GatewayConfig config;
+  config.http.bind_host = "127.0.0.1";
+  config.http.port = 0;
+  config.http.threads = 4;
+  config.http.shutdown_grace = absl::Seconds(2);
+  config.backends.registry_address = registry;
+  config.backends.auth_address = auth;
+  config.backends.internal_token = suite.internal_token();
+  config.backends.system_token = suite.system_token();
+  config.backends.deadline = absl::Seconds(3);
+  config.ui.password = kTestAdminPassword;
+  config.ui.session_secret = std::string(40, 's');
+  return config;
+}
+
+inline GatewayConfig TestGatewayConfig(const testing::Suite& suite) {
+  return TestGatewayConfig(suite, suite.registry_address(),
+                           suite.auth_address());
+}
+
+}  // namespace adcp::admin_gateway
