@@ -462,14 +462,24 @@ http::Response AdminUi::TenantPost(const http::Request& request,
   };
   if (path.size() == 4 && path[3] == "config") {
     const std::string text = value("config");
-    const json wanted = json::parse(text, nullptr, false);
-    if (wanted.is_discarded() || !wanted.is_object()) {
+    json wanted;
+    try {
+      wanted = json::parse(text);
+    } catch (const json::parse_error& e) {
+      // e.what() reads "[json.exception.parse_error.101] parse error at line
+      // 1, column 34: syntax error ..."; the part after the tag names the spot.
+      const std::string what = e.what();
+      const auto tag_end = what.find("] ");
       return TenantDetail(
           request, session, tenant_id, "",
-          wanted.is_discarded()
-              ? "Invalid JSON configuration"
-              : "Invalid configuration: config: expected a JSON object",
+          "Invalid JSON configuration: " +
+              (tag_end == std::string::npos ? what : what.substr(tag_end + 2)),
           &text);
+    }
+    if (!wanted.is_object()) {
+      return TenantDetail(
+          request, session, tenant_id, "",
+          "Invalid configuration: config: expected a JSON object", &text);
     }
     auto current = operations_.GetTenant(tenant_id);
     if (!current.ok()) return show(current.status(), "");

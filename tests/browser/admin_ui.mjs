@@ -70,7 +70,7 @@ try {
   await step('invalid JSON shows an error and keeps the text', async () => {
     await page.fill('#config', invalidJson);
     await page.click('#save-config');
-    assert.match(await page.textContent('#error'), /Invalid JSON/);
+    assert.match(await page.textContent('#error'), /Invalid JSON configuration: parse error at line 1, column \d+/);
     assert.equal(await page.inputValue('#config'), invalidJson);
     await shot('04-config-invalid-json');
   });
