@@ -65,7 +65,8 @@ std::vector<ServiceUnderTest> Services() {
         {"CreatePrincipal", R"({"principal_id":"intruder","name":"Intruder"})"},
         {"ListPrincipals", "{}"},
         {"RotateToken", R"({"principal_id":"agent"})"},
-        {"RevokePrincipal", R"({"principal_id":"agent"})"}},
+        {"RevokePrincipal", R"({"principal_id":"agent"})"},
+        {"WatchPrincipalChanges", "{}"}},
        true},
   };
 }

@@ -70,6 +70,8 @@ absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::Start(
   server->principals_->WaitUntilListening(absl::Seconds(10));
   server->host_ = std::make_unique<ServiceHost>(server->config_.service.host);
   server->host_->AddService(&server->service_, pb::Auth::service_full_name());
+  server->host_->OnShutdown(
+      [s = server.get()] { s->principals_->CloseChangeStreams(); });
   RETURN_IF_ERROR(server->host_->Start());
   return server;
 }

@@ -60,6 +60,7 @@ const ServicePolicy& AuthService::Policy() {
       {"ListPrincipals", CallScope::kTenantAdmin},
       {"RotateToken", CallScope::kTenantAdmin},
       {"RevokePrincipal", CallScope::kTenantAdmin},
+      {"WatchPrincipalChanges", CallScope::kPlatform},
   };
   return *policy;
 }
@@ -171,6 +172,30 @@ grpc::Status AuthService::RevokePrincipal(
                                                        request->principal_id(),
                                                        call.principal_id));
         return absl::OkStatus();
+      });
+}
+
+grpc::Status AuthService::WatchPrincipalChanges(
+    grpc::ServerContext* context,
+    const pb::WatchPrincipalChangesRequest* request,
+    grpc::ServerWriter<pb::PrincipalChange>* writer) {
+  return guard_.Run(
+      context, "WatchPrincipalChanges",
+      [&](const CallContext&) -> absl::Status {
+        auto subscription = cache_.SubscribeToChanges();
+        // Whatever the caller cached before this stream is of unknown age.
+        pb::PrincipalChange resync;
+        resync.set_kind(pb::PrincipalChange::RESYNC);
+        if (!writer->Write(resync)) return absl::OkStatus();
+        while (!context->IsCancelled()) {
+          std::optional<pb::PrincipalChange> change =
+              subscription->Next(absl::Milliseconds(250));
+          if (subscription->closed() && !change) {
+            return absl::UnavailableError("server shutting down; reconnect");
+          }
+          if (change && !writer->Write(*change)) return absl::OkStatus();
+        }
+        return absl::CancelledError("watch cancelled by the client");
       });
 }
 

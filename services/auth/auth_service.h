@@ -15,7 +15,7 @@ namespace pb = ::adcp::auth::v1;
 class AuthService final : public pb::Auth::Service {
  public:
   AuthService(const CallGuard& guard, PrincipalRepository& repository,
-              const PrincipalCache& cache, AuditLog& audit)
+              PrincipalCache& cache, AuditLog& audit)
       : guard_(guard), repository_(repository), cache_(cache), audit_(audit) {}
 
   // ResolvePrincipal is for the suite's services acting for a tenant (the
@@ -35,6 +35,10 @@ class AuthService final : public pb::Auth::Service {
   grpc::Status RotateToken(grpc::ServerContext* context,
                            const pb::RotateTokenRequest* request,
                            pb::PrincipalWithToken* response) override;
+  grpc::Status WatchPrincipalChanges(
+      grpc::ServerContext* context,
+      const pb::WatchPrincipalChangesRequest* request,
+      grpc::ServerWriter<pb::PrincipalChange>* writer) override;
   grpc::Status RevokePrincipal(grpc::ServerContext* context,
                                const pb::RevokePrincipalRequest* request,
                                pb::Principal* response) override;
@@ -42,7 +46,7 @@ class AuthService final : public pb::Auth::Service {
  private:
   const CallGuard& guard_;
   PrincipalRepository& repository_;
-  const PrincipalCache& cache_;
+  PrincipalCache& cache_;
   AuditLog& audit_;
 };
 

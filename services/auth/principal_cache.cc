@@ -11,6 +11,11 @@ PrincipalCache::PrincipalCache(std::string conninfo,
                                absl::Duration use_flush_interval)
     : repository_(repository),
       use_flush_interval_(use_flush_interval),
+      changes_([] {
+        auth::v1::PrincipalChange resync;
+        resync.set_kind(auth::v1::PrincipalChange::RESYNC);
+        return resync;
+      }()),
       listener_(
           std::move(conninfo), "adcp_principal_changes",
           [this](const std::string& payload) { Invalidate(payload); },
@@ -26,6 +31,7 @@ void PrincipalCache::Start() { listener_.Start(); }
 
 void PrincipalCache::Stop() {
   listener_.Stop();
+  changes_.Close();
   FlushUses();
 }
 
@@ -39,9 +45,19 @@ void PrincipalCache::Clear() {
   keys_by_principal_.clear();
   ++epoch_;
   caching_ = true;
+  auth::v1::PrincipalChange resync;
+  resync.set_kind(auth::v1::PrincipalChange::RESYNC);
+  changes_.Publish(resync);
 }
 
 void PrincipalCache::Invalidate(const std::string& payload) {
+  auth::v1::PrincipalChange change;
+  change.set_kind(auth::v1::PrincipalChange::CHANGED);
+  const auto colon = payload.find(':');
+  change.set_tenant_id(payload.substr(0, colon));
+  if (colon != std::string::npos)
+    change.set_principal_id(payload.substr(colon + 1));
+  changes_.Publish(change);
   std::lock_guard<std::mutex> lock(mutex_);
   ++epoch_;
   auto it = keys_by_principal_.find(payload);

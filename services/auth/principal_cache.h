@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "adcp/auth/v1/auth.pb.h"
+#include "adcp/common/broadcast.h"
 #include "adcp/common/guard.h"
 #include "adcp/common/pg_listener.h"
 #include "principal_repository.h"
@@ -40,6 +42,14 @@ class PrincipalCache : public PrincipalResolver {
   // Writes the collected last-use times now.
   void FlushUses();
 
+  // The changes this process learns of, for WatchPrincipalChanges streams.
+  using ChangeSubscription = Broadcast<auth::v1::PrincipalChange>::Subscription;
+  std::shared_ptr<ChangeSubscription> SubscribeToChanges() {
+    return changes_.Subscribe();
+  }
+  // Ends every change stream (at shutdown, so they do not hold it up).
+  void CloseChangeStreams() { changes_.Close(); }
+
  private:
   void Invalidate(const std::string& payload);
   void Clear();
@@ -59,6 +69,7 @@ class PrincipalCache : public PrincipalResolver {
   mutable std::atomic<uint64_t> database_reads_{0};
   const absl::Duration use_flush_interval_;
   absl::Time last_flush_ = absl::Now();
+  Broadcast<auth::v1::PrincipalChange> changes_;
   PgListener listener_;
 };
 

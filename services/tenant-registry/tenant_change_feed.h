@@ -3,17 +3,11 @@
 // One listening connection per registry process, shared by every stream.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "absl/time/time.h"
+#include "adcp/common/broadcast.h"
 #include "adcp/common/pg_listener.h"
 #include "tenant_repository.h"
 
@@ -28,23 +22,7 @@ class TenantChangeFeed {
     bool resync = false;
     Tenant tenant;
   };
-
-  class Subscription {
-   public:
-    // The next event, or nullopt after `timeout` or once the feed stops.
-    std::optional<Event> Next(absl::Duration timeout);
-    bool closed() const;
-
-   private:
-    friend class TenantChangeFeed;
-    void Push(const Event& event);
-    void Close();
-
-    mutable std::mutex mutex_;
-    std::condition_variable ready_;
-    std::deque<Event> queue_;
-    bool closed_ = false;
-  };
+  using Subscription = Broadcast<Event>::Subscription;
 
   TenantChangeFeed(std::string conninfo, TenantRepository& repository);
   ~TenantChangeFeed();
@@ -55,16 +33,13 @@ class TenantChangeFeed {
   // True once the listener is connected and LISTENing, false on timeout.
   bool WaitUntilListening(absl::Duration timeout);
 
-  std::shared_ptr<Subscription> Subscribe();
+  std::shared_ptr<Subscription> Subscribe() { return events_.Subscribe(); }
 
  private:
-  void Publish(const Event& event);
   void OnNotification(const std::string& tenant_id);
 
   TenantRepository& repository_;
-  std::mutex mutex_;
-  bool stopping_ = false;
-  std::vector<std::weak_ptr<Subscription>> subscriptions_;
+  Broadcast<Event> events_{Event{.resync = true, .tenant = {}}};
   PgListener listener_;
 };
 

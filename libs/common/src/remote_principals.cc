@@ -1,0 +1,132 @@
+#include "adcp/common/remote_principals.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "adcp/common/log.h"
+
+namespace adcp {
+
+namespace pb = ::adcp::auth::v1;
+
+RemotePrincipalResolver::RemotePrincipalResolver(
+    std::shared_ptr<grpc::Channel> auth, absl::Duration call_timeout)
+    : stub_(pb::Auth::NewStub(std::move(auth))), call_timeout_(call_timeout) {}
+
+RemotePrincipalResolver::~RemotePrincipalResolver() { Stop(); }
+
+void RemotePrincipalResolver::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void RemotePrincipalResolver::Stop() {
+  if (stopping_.exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lock(context_mutex_);
+    if (context_ != nullptr) context_->TryCancel();
+  }
+  watching_changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool RemotePrincipalResolver::WaitUntilWatching(absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return watching_changed_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
+                                    [&] { return caching_; });
+}
+
+void RemotePrincipalResolver::Clear(bool caching) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    entries_.clear();
+    ++epoch_;
+    caching_ = caching;
+  }
+  watching_changed_.notify_all();
+}
+
+void RemotePrincipalResolver::Forget(const std::string& tenant_id,
+                                     const std::string& principal_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++epoch_;
+  absl::erase_if(entries_, [&](const auto& item) {
+    return item.second.tenant_id == tenant_id &&
+           item.second.principal.principal_id == principal_id;
+  });
+}
+
+absl::StatusOr<ResolvedPrincipal> RemotePrincipalResolver::Resolve(
+    const std::string& tenant_id, const std::string& token) const {
+  if (token.empty() || token.size() > 512) {
+    return absl::UnauthenticatedError("invalid or revoked token");
+  }
+  const std::string key = absl::StrCat(tenant_id, "/", Sha256(token));
+  uint64_t epoch = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto it = entries_.find(key); it != entries_.end())
+      return it->second.principal;
+    epoch = epoch_;
+  }
+  ++remote_calls_;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       absl::ToChronoMilliseconds(call_timeout_));
+  context.AddMetadata(kTenantIdKey, tenant_id);
+  pb::ResolvePrincipalRequest request;
+  request.set_token(token);
+  pb::Principal principal;
+  const grpc::Status status =
+      stub_->ResolvePrincipal(&context, request, &principal);
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+    return absl::UnauthenticatedError("invalid or revoked token");
+  }
+  if (!status.ok()) {
+    log::Warn("auth service did not resolve a token",
+              {{"code", static_cast<int>(status.error_code())},
+               {"error", status.error_message()}});
+    return absl::UnavailableError("authentication service unavailable");
+  }
+  ResolvedPrincipal resolved{.principal_id = principal.principal_id(),
+                             .is_admin = principal.is_admin()};
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (caching_ && epoch == epoch_) entries_[key] = Entry{resolved, tenant_id};
+  return resolved;
+}
+
+void RemotePrincipalResolver::Run() {
+  absl::Duration backoff = absl::Milliseconds(100);
+  while (!stopping_) {
+    grpc::ClientContext context;
+    {
+      std::lock_guard<std::mutex> lock(context_mutex_);
+      if (stopping_) break;
+      context_ = &context;
+    }
+    auto reader = stub_->WatchPrincipalChanges(
+        &context, pb::WatchPrincipalChangesRequest());
+    pb::PrincipalChange change;
+    while (reader->Read(&change)) {
+      if (change.kind() == pb::PrincipalChange::RESYNC) {
+        Clear(/*caching=*/true);
+        backoff = absl::Milliseconds(100);
+      } else if (change.kind() == pb::PrincipalChange::CHANGED) {
+        Forget(change.tenant_id(), change.principal_id());
+      }
+    }
+    const grpc::Status status = reader->Finish();
+    {
+      std::lock_guard<std::mutex> lock(context_mutex_);
+      context_ = nullptr;
+    }
+    Clear(/*caching=*/false);
+    if (stopping_) break;
+    log::Warn("principal change stream ended; not caching until it is back",
+              {{"error", status.error_message()}});
+    std::unique_lock<std::mutex> lock(mutex_);
+    watching_changed_.wait_for(lock, absl::ToChronoMilliseconds(backoff),
+                               [&] { return stopping_.load(); });
+    backoff = std::min(backoff * 2, absl::Seconds(5));
+  }
+}
+
+}  // namespace adcp
