@@ -259,19 +259,25 @@ bool AdminUi::CheckPassword(const std::string& user,
 bool AdminUi::LockedOut(const std::string& key) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = failures_.find(key);
-  if (it == failures_.end()) return false;
-  return it->second.first >= config_.max_failures &&
-         config_.clock() - it->second.second < config_.lockout;
+  return it != failures_.end() && config_.clock() < it->second.locked_until;
 }
 
-void AdminUi::RecordFailure(const std::string& key) {
+void AdminUi::RecordFailure(const std::string& key, int threshold) {
+  const absl::Time now = config_.clock();
   std::lock_guard<std::mutex> lock(mutex_);
-  auto& [count, first] = failures_[key];
-  if (count == 0 || config_.clock() - first >= config_.lockout) {
-    count = 0;
-    first = config_.clock();
+  // Forget windows and locks that are over, so the map stays small.
+  absl::erase_if(failures_, [&](const auto& entry) {
+    return now - entry.second.window_start >= config_.lockout &&
+           now >= entry.second.locked_until;
+  });
+  Failures& failures = failures_[key];
+  if (failures.count == 0 || now - failures.window_start >= config_.lockout) {
+    failures.count = 0;
+    failures.window_start = now;
   }
-  ++count;
+  // The lock-out runs from the failure that reached the threshold.
+  if (++failures.count >= threshold)
+    failures.locked_until = now + config_.lockout;
 }
 
 std::string AdminUi::IssueSession(const std::string& user) const {
@@ -303,7 +309,7 @@ std::optional<AdminUi::Session> AdminUi::ReadSession(
   }
   std::lock_guard<std::mutex> lock(mutex_);
   if (logged_out_.contains(parts[2])) return std::nullopt;
-  return Session{parts[0], parts[2]};
+  return Session{parts[0], parts[2], absl::FromUnixSeconds(expires)};
 }
 
 std::string AdminUi::CsrfToken(const Session& session) const {
@@ -346,16 +352,22 @@ http::Response AdminUi::Login(const http::Request& request,
                      true);
   }
   const std::string user = field("username");
-  const std::string user_key = "user:" + user;
+  if (user.size() > 100)
+    return LoginPage(request, "Wrong username or password.", false);
+  // Failures count against the admin account only for its own name (made-up
+  // names cannot grow memory or lock anyone out), and against the client
+  // address with a higher threshold, since behind a proxy many share it.
+  const std::string user_key = "user:" + config_.username;
+  const bool is_admin_name = user == config_.username;
   const std::string peer_key = "peer:" + peer;
-  if (LockedOut(user_key) || LockedOut(peer_key)) {
+  if ((is_admin_name && LockedOut(user_key)) || LockedOut(peer_key)) {
     log::Warn("admin login refused: locked out", {{"peer", peer}});
     return LoginPage(
         request, "Too many failed sign-in attempts; try again later.", false);
   }
   if (!CheckPassword(user, field("password"))) {
-    RecordFailure(user_key);
-    RecordFailure(peer_key);
+    if (is_admin_name) RecordFailure(user_key, config_.max_failures);
+    RecordFailure(peer_key, 4 * config_.max_failures);
     log::Info("admin login failed", {{"peer", peer}});
     return LoginPage(request, "Wrong username or password.", false);
   }
@@ -409,7 +421,10 @@ http::Response AdminUi::Handle(const http::Request& request,
   if (path.size() == 2 && path[1] == "logout" && post) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      logged_out_.insert(session->nonce);
+      const absl::Time now = config_.clock();
+      absl::erase_if(logged_out_,
+                     [&](const auto& entry) { return entry.second <= now; });
+      logged_out_[session->nonce] = session->expires;
     }
     http::Response response = Redirect(request, "/admin/login");
     response.set(
@@ -608,18 +623,6 @@ http::Response AdminUi::TenantDetail(const http::Request& request,
           "configuration</button></form></section>";
 
   body += "<section><h2>Principals</h2>";
-  if (!tenant->is_active()) {
-    // Deactivation stops every call for the tenant, admin calls included.
-    body +=
-        "<p id=\"principals\">Principals cannot be listed or changed while the "
-        "tenant is "
-        "inactive; reactivate it first.</p></section>";
-    const auto& branding = tenant->config().branding();
-    return HtmlResponse(
-        request, error.empty() ? bhttp::status::ok : bhttp::status::bad_request,
-        Page(tenant->name(), body, branding.primary_color(),
-             branding.logo_url(), csrf));
-  }
   auto principals = operations_.ListPrincipals(tenant_id);
   if (!principals.ok()) {
     body += Notices("", std::string(principals.status().message()));

@@ -150,6 +150,21 @@ TEST_F(AdminUiTest, RepeatedFailuresLockTheAccountOut) {
   EXPECT_EQ(LoginAttempt(kPassword).status, 303);
 }
 
+TEST_F(AdminUiTest, FailuresUnderOtherNamesDoNotLockTheAdminOut) {
+  for (int i = 0; i < 10; ++i) {
+    const HttpReply page = HttpCall(gateway_->port(), "GET", "/admin/login");
+    const std::string csrf = SetCookie(page, "adcp_login_csrf");
+    EXPECT_EQ(HttpCall(gateway_->port(), "POST", "/admin/login",
+                       "_csrf=" + csrf + "&username=mallory" +
+                           std::to_string(i) + "&password=x",
+                       {{"Cookie", "adcp_login_csrf=" + csrf}},
+                       "application/x-www-form-urlencoded")
+                  .status,
+              401);
+  }
+  EXPECT_EQ(LoginAttempt(kPassword).status, 303);
+}
+
 TEST_F(AdminUiTest, FormsNeedTheSessionsCsrfTokenAndSessionsExpire) {
   const std::string session =
       SetCookie(LoginAttempt(kPassword), "adcp_admin_session");

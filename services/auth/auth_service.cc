@@ -156,6 +156,7 @@ grpc::Status AuthService::RotateToken(grpc::ServerContext* context,
                          repository_.ReplaceToken(
                              call.tenant_id, request->principal_id(),
                              token.hash_hex, token.prefix, call.principal_id));
+        cache_.Forget(call.tenant_id, request->principal_id());
         response->set_access_token(token.token);
         return absl::OkStatus();
       });
@@ -171,6 +172,7 @@ grpc::Status AuthService::RevokePrincipal(
         ASSIGN_OR_RETURN(*response, repository_.Revoke(call.tenant_id,
                                                        request->principal_id(),
                                                        call.principal_id));
+        cache_.Forget(call.tenant_id, request->principal_id());
         return absl::OkStatus();
       });
 }
@@ -183,9 +185,11 @@ grpc::Status AuthService::WatchPrincipalChanges(
       context, "WatchPrincipalChanges",
       [&](const CallContext&) -> absl::Status {
         auto subscription = cache_.SubscribeToChanges();
-        // Whatever the caller cached before this stream is of unknown age.
+        // Whatever the caller cached before this stream is of unknown age; it
+        // may cache from now on only if this process sees changes.
         pb::PrincipalChange resync;
-        resync.set_kind(pb::PrincipalChange::RESYNC);
+        resync.set_kind(cache_.caching() ? pb::PrincipalChange::RESYNC
+                                         : pb::PrincipalChange::SUSPEND);
         if (!writer->Write(resync)) return absl::OkStatus();
         while (!context->IsCancelled()) {
           std::optional<pb::PrincipalChange> change =

@@ -277,11 +277,13 @@ TEST_F(AuthServiceTest, TheTenantAdminManagesPrincipalsOtherPrincipalsCannot) {
       (std::vector<std::string>{"alpha_admin", "buyer", "made-by-admin"}));
 }
 
-TEST_F(AuthServiceTest,
-       DeactivationStopsEveryCallAndReactivationRestoresTheSameTokens) {
+TEST_F(
+    AuthServiceTest,
+    DeactivationStopsTenantCallsButNotTheSystemAdminsAndReactivationRestoresTokens) {
   auto alpha = suite_->CreatePrincipal("alpha", "alpha_admin");
+  auto kept = suite_->CreatePrincipal("alpha", "kept");
   auto bravo = suite_->CreatePrincipal("bravo", "bravo_admin");
-  ASSERT_TRUE(alpha.ok() && bravo.ok());
+  ASSERT_TRUE(alpha.ok() && kept.ok() && bravo.ok());
   const absl::Time deactivated = absl::Now();
   ASSERT_TRUE(suite_->SetTenantActive("alpha", false).ok());
   ASSERT_TRUE(suite_->AwaitTenantState("alpha", false, absl::Seconds(1)));
@@ -296,10 +298,17 @@ TEST_F(AuthServiceTest,
             absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(
       Resolve("bravo", bravo->access_token()).ok());  // others untouched
+  // The system admin can still manage a suspended tenant's principals, e.g.
+  // revoke a leaked token before reactivating it.
+  auto leaked = Revoke("alpha", "alpha_admin");
+  ASSERT_TRUE(leaked.ok()) << leaked.status();
 
   ASSERT_TRUE(suite_->SetTenantActive("alpha", true).ok());
   ASSERT_TRUE(suite_->AwaitTenantState("alpha", true, absl::Seconds(1)));
-  EXPECT_TRUE(Resolve("alpha", alpha->access_token()).ok());
+  EXPECT_TRUE(absl::IsUnauthenticated(
+      Resolve("alpha", alpha->access_token()).status()));
+  EXPECT_TRUE(
+      Resolve("alpha", kept->access_token()).ok());  // the same token as before
 }
 
 TEST_F(AuthServiceTest, RateLimitsComeFromTenantConfigWithARetryHint) {
@@ -428,7 +437,8 @@ TEST_F(AuthServiceTest, DownstreamCallsCarryTheCallersTenantAndToken) {
       MakeServiceChannel(suite_->auth_address(), suite_->internal_token()));
   grpc::ClientContext context;
   pb::ListPrincipalsResponse list;
-  const grpc::Status status = stub->ListPrincipals(&context, pb::ListPrincipalsRequest(), &list);
+  const grpc::Status status =
+      stub->ListPrincipals(&context, pb::ListPrincipalsRequest(), &list);
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(list.principals_size(), 1);
   EXPECT_EQ(list.principals(0).tenant_id(), "alpha");

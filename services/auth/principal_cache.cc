@@ -20,34 +20,71 @@ PrincipalCache::PrincipalCache(std::string conninfo,
           std::move(conninfo), "adcp_principal_changes",
           [this](const std::string& payload) { Invalidate(payload); },
           // Changes made while not listening are unknown: start empty.
-          [this] { Clear(); },
-          [this] {
-            if (absl::Now() - last_flush_ >= use_flush_interval_) FlushUses();
-          }) {}
+          [this] { Clear(/*caching=*/true); },
+          // Until listening again, nothing cached can be trusted.
+          [this] { Clear(/*caching=*/false); }) {}
 
 PrincipalCache::~PrincipalCache() { Stop(); }
 
-void PrincipalCache::Start() { listener_.Start(); }
+void PrincipalCache::Start() {
+  listener_.Start();
+  flusher_ = std::thread([this] { FlushLoop(); });
+}
 
 void PrincipalCache::Stop() {
   listener_.Stop();
   changes_.Close();
+  {
+    std::lock_guard<std::mutex> lock(flush_mutex_);
+    stopping_ = true;
+  }
+  flush_wake_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
   FlushUses();
+}
+
+void PrincipalCache::FlushLoop() {
+  std::unique_lock<std::mutex> lock(flush_mutex_);
+  while (!stopping_) {
+    flush_wake_.wait_for(lock, absl::ToChronoMilliseconds(use_flush_interval_),
+                         [&] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    FlushUses();
+    lock.lock();
+  }
 }
 
 bool PrincipalCache::WaitUntilListening(absl::Duration timeout) {
   return listener_.WaitUntilListening(timeout);
 }
 
-void PrincipalCache::Clear() {
+void PrincipalCache::Clear(bool caching) {
   std::lock_guard<std::mutex> lock(mutex_);
   by_token_.clear();
   keys_by_principal_.clear();
   ++epoch_;
-  caching_ = true;
-  auth::v1::PrincipalChange resync;
-  resync.set_kind(auth::v1::PrincipalChange::RESYNC);
-  changes_.Publish(resync);
+  caching_ = caching;
+  // Downstream caches follow: drop everything, and cache again only if we do.
+  auth::v1::PrincipalChange change;
+  change.set_kind(caching ? auth::v1::PrincipalChange::RESYNC
+                          : auth::v1::PrincipalChange::SUSPEND);
+  changes_.Publish(change);
+}
+
+bool PrincipalCache::caching() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return caching_;
+}
+
+void PrincipalCache::Forget(const std::string& tenant_id,
+                            const std::string& principal_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++epoch_;
+  auto it = keys_by_principal_.find(absl::StrCat(tenant_id, ":", principal_id));
+  if (it == keys_by_principal_.end()) return;
+  for (const std::string& key : it->second) by_token_.erase(key);
+  keys_by_principal_.erase(it);
 }
 
 void PrincipalCache::Invalidate(const std::string& payload) {
@@ -58,12 +95,7 @@ void PrincipalCache::Invalidate(const std::string& payload) {
   if (colon != std::string::npos)
     change.set_principal_id(payload.substr(colon + 1));
   changes_.Publish(change);
-  std::lock_guard<std::mutex> lock(mutex_);
-  ++epoch_;
-  auto it = keys_by_principal_.find(payload);
-  if (it == keys_by_principal_.end()) return;
-  for (const std::string& key : it->second) by_token_.erase(key);
-  keys_by_principal_.erase(it);
+  Forget(change.tenant_id(), change.principal_id());
 }
 
 absl::StatusOr<std::shared_ptr<const Principal>> PrincipalCache::Lookup(
@@ -121,7 +153,6 @@ void PrincipalCache::FlushUses() {
     for (auto& [key, use] : uses_) uses.push_back(std::move(use));
     uses_.clear();
   }
-  last_flush_ = absl::Now();
   if (uses.empty()) return;
   const absl::Status status = repository_.RecordUses(uses);
   if (!status.ok())

@@ -7,9 +7,11 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -41,18 +43,25 @@ class PrincipalCache : public PrincipalResolver {
   uint64_t database_reads() const { return database_reads_.load(); }
   // Writes the collected last-use times now.
   void FlushUses();
+  // Drops what is cached for one principal at once (after this process
+  // changed it; other processes learn through the notification).
+  void Forget(const std::string& tenant_id, const std::string& principal_id);
 
   // The changes this process learns of, for WatchPrincipalChanges streams.
   using ChangeSubscription = Broadcast<auth::v1::PrincipalChange>::Subscription;
   std::shared_ptr<ChangeSubscription> SubscribeToChanges() {
     return changes_.Subscribe();
   }
+  // Whether changes are being seen (the listener is up), so answers may be
+  // cached here and downstream.
+  bool caching() const;
   // Ends every change stream (at shutdown, so they do not hold it up).
   void CloseChangeStreams() { changes_.Close(); }
 
  private:
   void Invalidate(const std::string& payload);
-  void Clear();
+  void Clear(bool caching);
+  void FlushLoop();
 
   PrincipalRepository& repository_;
   mutable std::mutex mutex_;
@@ -68,7 +77,10 @@ class PrincipalCache : public PrincipalResolver {
   mutable absl::flat_hash_map<std::string, PrincipalRepository::Use> uses_;
   mutable std::atomic<uint64_t> database_reads_{0};
   const absl::Duration use_flush_interval_;
-  absl::Time last_flush_ = absl::Now();
+  std::mutex flush_mutex_;
+  std::condition_variable flush_wake_;
+  bool stopping_ = false;
+  std::thread flusher_;
   Broadcast<auth::v1::PrincipalChange> changes_;
   PgListener listener_;
 };

@@ -75,7 +75,11 @@ CallGuard::CallGuard(ServicePolicy policy, GuardOptions options)
 
 absl::Status CallGuard::Refuse(const CallContext& call, std::string_view method,
                                absl::Status status) const {
-  if (options_.audit != nullptr) {
+  // Failed attempts are audited up to the tenant's rate, so a flood of
+  // made-up tokens cannot turn into a flood of audit rows.
+  if (options_.audit != nullptr &&
+      !limiter_.Acquire(absl::StrCat("f:", call.tenant_id),
+                        options_.default_tenant_limit)) {
     options_.audit->Record(
         AuditEvent{.tenant_id = call.tenant_id,
                    .operation = "auth_failed",
@@ -147,20 +151,22 @@ absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
       return absl::NotFoundError("tenant not found");
     return tenant.status();
   }
-  if (!tenant->active) {
-    return Refuse(call, method,
-                  absl::PermissionDeniedError("tenant is inactive"));
-  }
-  RETURN_IF_ERROR(Limit(
-      context, absl::StrCat("t:", call.tenant_id),
-      tenant->tenant_limit.value_or(options_.default_tenant_limit), "tenant"));
-  if (scope == CallScope::kTenant) return call;
-
+  // The system admin manages a tenant whatever its state (e.g. revokes a
+  // leaked token while the tenant is suspended) and is not rate limited.
   if (scope == CallScope::kTenantAdmin && system_admin) {
     call.principal_id = "system";
     call.system_admin = true;
     return call;
   }
+  if (!tenant->active) {
+    return Refuse(call, method,
+                  absl::PermissionDeniedError("tenant is inactive"));
+  }
+  // Calls without a principal are the suite's own services acting for the
+  // tenant (e.g. resolving a token); the buckets count principals' calls, and
+  // only once authenticated, so that nobody can spend a tenant's budget with
+  // made-up tokens.
+  if (scope == CallScope::kTenant) return call;
   const std::string_view token = BearerToken(*context);
   if (token.empty()) {
     return Refuse(
@@ -189,6 +195,9 @@ absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
   call.principal_id = principal->principal_id;
   call.principal_token = std::string(token);
   call.is_admin = principal->is_admin;
+  RETURN_IF_ERROR(Limit(
+      context, absl::StrCat("t:", call.tenant_id),
+      tenant->tenant_limit.value_or(options_.default_tenant_limit), "tenant"));
   RETURN_IF_ERROR(
       Limit(context, absl::StrCat("p:", call.tenant_id, ":", call.principal_id),
             tenant->principal_limit.value_or(options_.default_principal_limit),

@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "adcp/common/log.h"
+#include "adcp/common/pg_pool.h"
 
 namespace adcp {
 namespace {
@@ -24,13 +25,13 @@ class Receiver : public pqxx::notification_receiver {
 
 PgListener::PgListener(std::string conninfo, std::string channel,
                        OnNotification on_notification, OnConnect on_connect,
-                       OnTick on_tick, absl::Duration tick)
-    : conninfo_(std::move(conninfo)),
+                       OnDisconnect on_disconnect, absl::Duration ping_interval)
+    : conninfo_(WithConnectionDefaults(conninfo)),
       channel_(std::move(channel)),
       on_notification_(std::move(on_notification)),
       on_connect_(std::move(on_connect)),
-      on_tick_(std::move(on_tick)),
-      tick_(tick) {}
+      on_disconnect_(std::move(on_disconnect)),
+      ping_interval_(ping_interval) {}
 
 PgListener::~PgListener() { Stop(); }
 
@@ -40,6 +41,7 @@ void PgListener::Start() {
 
 void PgListener::Stop() {
   if (stopping_.exchange(true)) return;
+  { std::lock_guard<std::mutex> lock(mutex_); }  // the waiter sees stopping_
   changed_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
@@ -57,12 +59,14 @@ bool PgListener::listening() const {
 
 void PgListener::Run() {
   absl::Duration backoff = absl::Milliseconds(100);
-  const long tick_us = absl::ToInt64Microseconds(tick_);
+  constexpr long kWaitMicros = 200000;  // how often stopping_ is checked
   while (!stopping_) {
+    bool connected = false;
     try {
       pqxx::connection connection(conninfo_);
       Receiver receiver(connection, channel_, on_notification_);
       connection.get_notifs();  // makes sure LISTEN has been issued
+      connected = true;
       // Anything committed before this point and not yet seen is unknown.
       if (on_connect_) on_connect_();
       {
@@ -72,14 +76,22 @@ void PgListener::Run() {
       changed_.notify_all();
       log::Info("listening", {{"channel", channel_}});
       backoff = absl::Milliseconds(100);
+      absl::Time next_ping = absl::Now() + ping_interval_;
       while (!stopping_) {
-        connection.await_notification(tick_us / 1000000, tick_us % 1000000);
-        if (on_tick_) on_tick_();
+        connection.await_notification(0, kWaitMicros);
+        if (absl::Now() >= next_ping) {
+          // A connection that died silently (a dropped NAT entry, a failover)
+          // would otherwise look idle forever.
+          pqxx::nontransaction ping(connection);
+          ping.exec("SELECT 1");
+          next_ping = absl::Now() + ping_interval_;
+        }
       }
     } catch (const std::exception& e) {
       log::Warn("listener lost its connection",
                 {{"channel", channel_}, {"error", e.what()}});
     }
+    if (connected && on_disconnect_) on_disconnect_();
     std::unique_lock<std::mutex> lock(mutex_);
     listening_ = false;
     changed_.wait_for(lock, absl::ToChronoMilliseconds(backoff),

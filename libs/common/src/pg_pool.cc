@@ -12,6 +12,34 @@ constexpr char kSetTenantSql[] = "SELECT set_config('app.tenant_id', $1, true)";
 
 }  // namespace
 
+std::string WithConnectionDefaults(const std::string& conninfo) {
+  const bool uri = conninfo.rfind("postgres://", 0) == 0 ||
+                   conninfo.rfind("postgresql://", 0) == 0;
+  std::string result = conninfo;
+  const std::pair<const char*, const char*> defaults[] = {
+      {"connect_timeout", "5"},
+      {"keepalives", "1"},
+      {"keepalives_idle", "10"},
+      {"keepalives_interval", "5"},
+      {"keepalives_count", "3"},
+      {"options", "-c statement_timeout=15000 -c lock_timeout=5000"}};
+  for (const auto& [key, value] : defaults) {
+    if (conninfo.find(std::string(key) + "=") != std::string::npos) continue;
+    if (uri) {
+      std::string encoded = value;
+      for (size_t at; (at = encoded.find(' ')) != std::string::npos;)
+        encoded.replace(at, 1, "%20");
+      for (size_t at; (at = encoded.find('=')) != std::string::npos;)
+        encoded.replace(at, 1, "%3D");
+      result += (result.find('?') == std::string::npos ? "?" : "&");
+      result += std::string(key) + "=" + encoded;
+    } else {
+      result += " " + std::string(key) + "='" + value + "'";
+    }
+  }
+  return result;
+}
+
 std::string ViolatedConstraint(const pqxx::sql_error& e) {
   // libpqxx 6 does not expose PG_DIAG_CONSTRAINT_NAME; the server's message
   // is `... violates unique constraint "name"`.
@@ -45,7 +73,8 @@ absl::Status PgExceptionToStatus(const std::exception& e) {
   }
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
     const std::string& state = sql->sqlstate();
-    if (state == "57014")
+    if (state == "57014" || std::string_view(e.what()).find(
+                                "statement timeout") != std::string_view::npos)
       return absl::DeadlineExceededError("database statement timed out");
     if (state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0) {
       log::Warn("database unavailable",
@@ -65,7 +94,11 @@ absl::Status PgExceptionToStatus(const std::exception& e) {
 }
 
 PgPool::PgPool(Options options, Statements statements)
-    : options_(std::move(options)), statements_(std::move(statements)) {}
+    : options_([&] {
+        options.conninfo = WithConnectionDefaults(options.conninfo);
+        return std::move(options);
+      }()),
+      statements_(std::move(statements)) {}
 
 PgPool::~PgPool() = default;
 

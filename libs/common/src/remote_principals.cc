@@ -3,6 +3,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "adcp/common/log.h"
+#include "adcp/common/status.h"
 
 namespace adcp {
 
@@ -24,6 +25,7 @@ void RemotePrincipalResolver::Stop() {
     std::lock_guard<std::mutex> lock(context_mutex_);
     if (context_ != nullptr) context_->TryCancel();
   }
+  { std::lock_guard<std::mutex> lock(mutex_); }  // the waiter sees stopping_
   watching_changed_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
@@ -80,6 +82,11 @@ absl::StatusOr<ResolvedPrincipal> RemotePrincipalResolver::Resolve(
   if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
     return absl::UnauthenticatedError("invalid or revoked token");
   }
+  if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ||
+      status.error_code() == grpc::StatusCode::NOT_FOUND ||
+      status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+    return FromGrpcStatus(status);  // rate limit, unknown or inactive tenant
+  }
   if (!status.ok()) {
     log::Warn("auth service did not resolve a token",
               {{"code", static_cast<int>(status.error_code())},
@@ -109,6 +116,8 @@ void RemotePrincipalResolver::Run() {
       if (change.kind() == pb::PrincipalChange::RESYNC) {
         Clear(/*caching=*/true);
         backoff = absl::Milliseconds(100);
+      } else if (change.kind() == pb::PrincipalChange::SUSPEND) {
+        Clear(/*caching=*/false);
       } else if (change.kind() == pb::PrincipalChange::CHANGED) {
         Forget(change.tenant_id(), change.principal_id());
       }

@@ -8,12 +8,13 @@ namespace {
 namespace pb = ::adcp::tenant::v1;
 
 std::optional<RateLimit> Limit(bool has_rate, double rate, bool has_burst,
-                               double burst, const RateLimit& fallback) {
+                               double burst) {
   if (!has_rate && !has_burst) return std::nullopt;
-  RateLimit limit = fallback;
-  if (has_rate) limit.per_second = rate;
-  // A rate without a burst allows bursts of two seconds' worth.
-  limit.burst = has_burst ? burst : std::max(1.0, 2 * limit.per_second);
+  // One half given: a rate without a burst allows two seconds' worth at once;
+  // a burst without a rate refills in two seconds.
+  RateLimit limit;
+  limit.per_second = has_rate ? rate : burst / 2;
+  limit.burst = has_burst ? burst : std::max(1.0, 2 * rate);
   return limit;
 }
 
@@ -53,15 +54,14 @@ TenantCache::Entry TenantCache::MakeEntry(Tenant tenant) {
   Entry entry;
   entry.state.active = tenant.is_active();
   const auto& limits = tenant.config().rate_limits();
-  const RateLimit defaults;
   entry.state.tenant_limit =
       Limit(limits.has_tenant_requests_per_second(),
             limits.tenant_requests_per_second(), limits.has_tenant_burst(),
-            limits.tenant_burst(), defaults);
+            limits.tenant_burst());
   entry.state.principal_limit =
       Limit(limits.has_principal_requests_per_second(),
             limits.principal_requests_per_second(),
-            limits.has_principal_burst(), limits.principal_burst(), defaults);
+            limits.has_principal_burst(), limits.principal_burst());
   entry.tenant = std::make_shared<const Tenant>(std::move(tenant));
   return entry;
 }

@@ -193,9 +193,13 @@ void CheckRules(const TenantConfig& config, std::vector<std::string>& errors) {
       "principal_requests_per_second", "principal_burst"};
   for (int i = 0; i < 4; ++i) {
     const auto [set, value] = rates[i];
-    if (set && !(value > 0 && value <= 1e6)) {
-      errors.push_back(absl::StrCat("rate_limits.", rate_names[i],
-                                    ": must be a number > 0 and <= 1000000"));
+    const double minimum =
+        i % 2 == 1 ? 1 : 0;  // a burst below 1 admits nothing
+    if (set && !(value > 0 && value >= minimum && value <= 1e6)) {
+      errors.push_back(
+          absl::StrCat("rate_limits.", rate_names[i],
+                       i % 2 == 1 ? ": must be a number >= 1 and <= 1000000"
+                                  : ": must be a number > 0 and <= 1000000"));
     }
   }
   const auto& branding = config.branding();

@@ -1,8 +1,10 @@
 #include "adcp/common/http/http_server.h"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include "adcp/common/log.h"
@@ -12,7 +14,8 @@ namespace beast = boost::beast;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-Response JsonResponse(const Request& request, beast::http::status status, std::string body) {
+Response JsonResponse(const Request& request, beast::http::status status,
+                      std::string body) {
   Response response{status, request.version()};
   response.set(beast::http::field::content_type, "application/json");
   response.set(beast::http::field::cache_control, "no-store");
@@ -24,7 +27,8 @@ Response JsonResponse(const Request& request, beast::http::status status, std::s
 
 Response JsonError(const Request& request, beast::http::status status,
                    const std::string& message) {
-  return JsonResponse(request, status, nlohmann::json{{"error", message}}.dump());
+  return JsonResponse(request, status,
+                      nlohmann::json{{"error", message}}.dump());
 }
 
 class Server::Session : public std::enable_shared_from_this<Session> {
@@ -36,21 +40,25 @@ class Server::Session : public std::enable_shared_from_this<Session> {
     boost::system::error_code ignored;
     const auto endpoint = stream_.socket().remote_endpoint(ignored);
     peer_ = endpoint.address().to_string();
-    asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&Session::Read, shared_from_this()));
+    asio::dispatch(
+        stream_.get_executor(),
+        beast::bind_front_handler(&Session::Read, shared_from_this()));
   }
 
  private:
   void Read() {
     parser_.emplace();
     parser_->body_limit(server_.options_.max_body_bytes);
-    stream_.expires_after(absl::ToChronoMilliseconds(server_.options_.idle_timeout));
-    beast::http::async_read(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+    stream_.expires_after(
+        absl::ToChronoMilliseconds(server_.options_.idle_timeout));
+    beast::http::async_read(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
 
   void OnRead(beast::error_code error, size_t) {
-    if (error == beast::http::error::end_of_stream || error == beast::error::timeout ||
+    if (error == beast::http::error::end_of_stream ||
+        error == beast::error::timeout ||
         error == asio::error::operation_aborted) {
       return Close();
     }
@@ -58,25 +66,35 @@ class Server::Session : public std::enable_shared_from_this<Session> {
       Request head = parser_->get();
       head.keep_alive(false);
       ++server_.in_flight_;
-      return Write(JsonError(head, beast::http::status::payload_too_large,
-                             "request body over " +
-                                 std::to_string(server_.options_.max_body_bytes) + " bytes"));
+      return Write(JsonError(
+          head, beast::http::status::payload_too_large,
+          "request body over " +
+              std::to_string(server_.options_.max_body_bytes) + " bytes"));
     }
     if (error) {
       Request head;
       head.version(11);
       head.keep_alive(false);
       ++server_.in_flight_;
-      return Write(JsonError(head, beast::http::status::bad_request, "malformed HTTP request"));
+      return Write(JsonError(head, beast::http::status::bad_request,
+                             "malformed HTTP request"));
     }
     Request request = parser_->release();
     ++server_.in_flight_;
+    if (server_.stopping_) {
+      request.keep_alive(false);
+      return Write(JsonError(request, beast::http::status::service_unavailable,
+                             "server shutting down"));
+    }
     Response response;
     try {
       response = server_.handler_(request, peer_);
     } catch (const std::exception& e) {
-      log::Error("http handler failed", {{"error", e.what()}, {"target", std::string(request.target())}});
-      response = JsonError(request, beast::http::status::internal_server_error, "internal error");
+      log::Error(
+          "http handler failed",
+          {{"error", e.what()}, {"target", std::string(request.target())}});
+      response = JsonError(request, beast::http::status::internal_server_error,
+                           "internal error");
     }
     Write(std::move(response));
   }
@@ -84,13 +102,14 @@ class Server::Session : public std::enable_shared_from_this<Session> {
   void Write(Response response) {
     auto shared = std::make_shared<Response>(std::move(response));
     const bool close = !shared->keep_alive();
-    beast::http::async_write(
-        stream_, *shared,
-        [self = shared_from_this(), shared, close](beast::error_code error, size_t) {
-          --self->server_.in_flight_;
-          if (error || close || self->server_.stopping_) return self->Close();
-          self->Read();
-        });
+    beast::http::async_write(stream_, *shared,
+                             [self = shared_from_this(), shared, close](
+                                 beast::error_code error, size_t) {
+                               --self->server_.in_flight_;
+                               if (error || close || self->server_.stopping_)
+                                 return self->Close();
+                               self->Read();
+                             });
   }
 
   void Close() {
@@ -106,47 +125,71 @@ class Server::Session : public std::enable_shared_from_this<Session> {
 };
 
 Server::Server(ServerOptions options, Handler handler)
-    : options_(std::move(options)), handler_(std::move(handler)), acceptor_(asio::make_strand(io_)) {}
+    : options_(std::move(options)),
+      handler_(std::move(handler)),
+      acceptor_(asio::make_strand(io_)) {}
 
 Server::~Server() { Stop(); }
 
 absl::Status Server::Start() {
   boost::system::error_code error;
   const auto address = asio::ip::make_address(options_.bind_host, error);
-  if (error) return absl::InvalidArgumentError("BIND_HOST: not an IP address: " + options_.bind_host);
-  const tcp::endpoint endpoint(address, static_cast<unsigned short>(options_.port));
+  if (error)
+    return absl::InvalidArgumentError("BIND_HOST: not an IP address: " +
+                                      options_.bind_host);
+  const tcp::endpoint endpoint(address,
+                               static_cast<unsigned short>(options_.port));
   acceptor_.open(endpoint.protocol(), error);
-  if (!error) acceptor_.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error)
+    acceptor_.set_option(asio::socket_base::reuse_address(true), error);
   if (!error) acceptor_.bind(endpoint, error);
-  if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
+  if (!error)
+    acceptor_.listen(asio::socket_base::max_listen_connections, error);
   if (error) {
-    return absl::UnavailableError("cannot listen on " + options_.bind_host + ":" +
-                                  std::to_string(options_.port) + ": " + error.message());
+    return absl::UnavailableError("cannot listen on " + options_.bind_host +
+                                  ":" + std::to_string(options_.port) + ": " +
+                                  error.message());
   }
   port_ = acceptor_.local_endpoint().port();
   Accept();
-  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { io_.run(); });
+  for (int i = 0; i < options_.threads; ++i)
+    threads_.emplace_back([this] { io_.run(); });
   return absl::OkStatus();
 }
 
 void Server::Accept() {
-  acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code error, tcp::socket socket) {
-    if (error) {
-      if (error == asio::error::operation_aborted) return;
-    } else {
+  acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code error,
+                                                        tcp::socket socket) {
+    if (stopping_ || !acceptor_.is_open()) return;
+    if (!error) {
       std::make_shared<Session>(std::move(socket), *this)->Run();
+      return Accept();
     }
-    Accept();
+    if (error == asio::error::operation_aborted) return;
+    // Out of descriptors and the like: say so, and retry a little later
+    // rather than spin.
+    log::Warn("http accept failed", {{"error", error.message()}});
+    auto timer = std::make_shared<asio::steady_timer>(
+        acceptor_.get_executor(), std::chrono::milliseconds(100));
+    timer->async_wait([this, timer](beast::error_code) {
+      if (!stopping_) Accept();
+    });
   });
 }
 
 void Server::Stop() {
   if (stopping_.exchange(true)) return;
-  asio::post(acceptor_.get_executor(), [this] {
+  if (threads_.empty()) return;
+  // Close the listening socket before anything else, and wait until it is.
+  std::promise<void> closed;
+  asio::post(acceptor_.get_executor(), [this, &closed] {
     beast::error_code ignored;
     acceptor_.close(ignored);
+    closed.set_value();
   });
-  // Requests being served finish (up to the grace period); idle keep-alive
+  closed.get_future().wait();
+  // Requests being served finish (up to the grace period); requests that
+  // arrive meanwhile are answered 503 with Connection: close; idle keep-alive
   // connections are dropped with the I/O threads.
   const absl::Time deadline = absl::Now() + options_.shutdown_grace;
   while (in_flight_.load() > 0 && absl::Now() < deadline) {

@@ -34,8 +34,8 @@ enum class CallScope {
   kSystemAdmin,
   // Runs for the tenant in x-tenant-id, which must exist and be active.
   kTenant,
-  // kTenant, plus the system admin token or the bearer token of the tenant's
-  // admin principal.
+  // kTenant, plus the system admin token (then even for an inactive tenant)
+  // or the bearer token of the tenant's admin principal.
   kTenantAdmin,
   // kTenant, plus the bearer token of a principal of that tenant.
   kPrincipal,

@@ -1,7 +1,9 @@
 // A dedicated PostgreSQL connection that LISTENs on one channel and hands
 // every notification to a callback, reconnecting with backoff. on_connect
 // runs on every (re)connection: notifications sent while not listening are
-// lost, so it is where a user resynchronises.
+// lost, so it is where a user resynchronises; on_disconnect runs when the
+// connection is found dead (a failed read, or a failed ping every few
+// seconds), so users can stop trusting what they cached.
 #pragma once
 
 #include <atomic>
@@ -19,13 +21,12 @@ class PgListener {
  public:
   using OnNotification = std::function<void(const std::string& payload)>;
   using OnConnect = std::function<void()>;
-  // Runs every `tick` while connected (e.g. periodic flushing); may be null.
-  using OnTick = std::function<void()>;
+  using OnDisconnect = std::function<void()>;
 
   PgListener(std::string conninfo, std::string channel,
              OnNotification on_notification, OnConnect on_connect,
-             OnTick on_tick = nullptr,
-             absl::Duration tick = absl::Milliseconds(200));
+             OnDisconnect on_disconnect = nullptr,
+             absl::Duration ping_interval = absl::Seconds(5));
   ~PgListener();
 
   void Start();
@@ -40,8 +41,8 @@ class PgListener {
   const std::string channel_;
   const OnNotification on_notification_;
   const OnConnect on_connect_;
-  const OnTick on_tick_;
-  const absl::Duration tick_;
+  const OnDisconnect on_disconnect_;
+  const absl::Duration ping_interval_;
   std::atomic<bool> stopping_{false};
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -26,6 +26,12 @@ namespace adcp {
 // returned, since it may quote row data).
 absl::Status PgExceptionToStatus(const std::exception& e);
 
+// `conninfo` (keyword form or postgres:// URI) with the suite's defaults for
+// settings it does not set: connect_timeout=5, TCP keepalives (a dead peer is
+// noticed in ~25 s), and statement_timeout=15s / lock_timeout=5s so that no
+// request (or shutdown) waits on the database indefinitely.
+std::string WithConnectionDefaults(const std::string& conninfo);
+
 // The constraint named in a unique/foreign-key violation, or "".
 std::string ViolatedConstraint(const pqxx::sql_error& e);
 
