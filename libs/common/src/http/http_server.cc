@@ -1,5 +1,6 @@
 #include "adcp/common/http/http_server.h"
 
+#include <array>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -112,9 +113,23 @@ class Server::Session : public std::enable_shared_from_this<Session> {
                              });
   }
 
+  // Half-closes, then reads and discards what the client still sends (for
+  // up to 2 s): closing a socket with unread input makes the kernel send a
+  // reset, which can destroy a response (e.g. 413) the client has not read.
   void Close() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(2));
+    Drain();
+  }
+
+  void Drain() {
+    auto scratch = std::make_shared<std::array<char, 8192>>();
+    stream_.async_read_some(
+        asio::buffer(*scratch),
+        [self = shared_from_this(), scratch](beast::error_code error, size_t) {
+          if (!error) self->Drain();
+        });
   }
 
   beast::tcp_stream stream_;
