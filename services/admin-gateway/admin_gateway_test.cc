@@ -219,6 +219,11 @@ TEST_F(AdminGatewayTest, PatchChangesNameStatePlanAndContact) {
   ExpectError(Call("PATCH", "/system/tenants/ghost", R"({"name":"x"})"), 404,
               "tenant not found");
   ExpectError(Call("GET", "/system/tenants/ghost"), 404, "tenant not found");
+  // A bad field anywhere changes nothing, is_active included.
+  ExpectError(Call("PATCH", "/system/tenants/alpha",
+                   R"({"is_active":true,"billing_plan":"gold"})"),
+              400, "billing_plan:");
+  EXPECT_EQ(Call("GET", "/system/tenants/alpha").Json()["is_active"], false);
 }
 
 TEST_F(AdminGatewayTest, PrincipalsAreCreatedListedRotatedAndRevoked) {

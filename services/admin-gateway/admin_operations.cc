@@ -25,13 +25,15 @@ struct Field {
 
 // The body must be an object holding only `fields`, each of its type.
 absl::Status CheckBody(const json& body, std::initializer_list<Field> fields) {
-  if (!body.is_object()) return absl::InvalidArgumentError("body: expected a JSON object");
+  if (!body.is_object())
+    return absl::InvalidArgumentError("body: expected a JSON object");
   for (const auto& [key, value] : body.items()) {
     const Field* field = nullptr;
     for (const Field& f : fields) {
       if (key == f.name) field = &f;
     }
-    if (field == nullptr) return absl::InvalidArgumentError(absl::StrCat(key, ": unknown field"));
+    if (field == nullptr)
+      return absl::InvalidArgumentError(absl::StrCat(key, ": unknown field"));
     const bool ok = field->type == Type::kString ? value.is_string()
                     : field->type == Type::kBool ? value.is_boolean()
                                                  : value.is_object();
@@ -39,7 +41,8 @@ absl::Status CheckBody(const json& body, std::initializer_list<Field> fields) {
       const char* expected = field->type == Type::kString ? "a string"
                              : field->type == Type::kBool ? "true or false"
                                                           : "an object";
-      return absl::InvalidArgumentError(absl::StrCat(key, ": expected ", expected));
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, ": expected ", expected));
     }
   }
   for (const Field& field : fields) {
@@ -56,12 +59,16 @@ std::string StringField(const json& body, const char* name) {
 
 absl::StatusOr<google::protobuf::Struct> ToStruct(const json& object) {
   google::protobuf::Struct value;
-  const auto parsed = google::protobuf::util::JsonStringToMessage(object.dump(), &value);
-  if (!parsed.ok()) return absl::InvalidArgumentError("config: not representable");
+  const auto parsed =
+      google::protobuf::util::JsonStringToMessage(object.dump(), &value);
+  if (!parsed.ok())
+    return absl::InvalidArgumentError("config: not representable");
   return value;
 }
 
-json StructJson(const google::protobuf::Struct& value) { return StructToJson(value); }
+json StructJson(const google::protobuf::Struct& value) {
+  return StructToJson(value);
+}
 
 std::string Time(const google::protobuf::Timestamp& timestamp) {
   return TimeUtil::ToString(timestamp);
@@ -70,16 +77,22 @@ std::string Time(const google::protobuf::Timestamp& timestamp) {
 }  // namespace
 
 json TenantSummaryJson(const Tenant& tenant) {
-  return {{"tenant_id", tenant.tenant_id()},   {"name", tenant.name()},
-          {"subdomain", tenant.subdomain()},   {"is_active", tenant.is_active()},
-          {"billing_plan", tenant.billing_plan()}, {"created_at", Time(tenant.created_at())}};
+  return {{"tenant_id", tenant.tenant_id()},
+          {"name", tenant.name()},
+          {"subdomain", tenant.subdomain()},
+          {"is_active", tenant.is_active()},
+          {"billing_plan", tenant.billing_plan()},
+          {"created_at", Time(tenant.created_at())}};
 }
 
 json TenantJson(const Tenant& tenant) {
   json out = TenantSummaryJson(tenant);
-  out["virtual_host"] = tenant.virtual_host().empty() ? json(nullptr) : json(tenant.virtual_host());
-  out["billing_contact"] =
-      tenant.billing_contact().empty() ? json(nullptr) : json(tenant.billing_contact());
+  out["virtual_host"] = tenant.virtual_host().empty()
+                            ? json(nullptr)
+                            : json(tenant.virtual_host());
+  out["billing_contact"] = tenant.billing_contact().empty()
+                               ? json(nullptr)
+                               : json(tenant.billing_contact());
   out["updated_at"] = Time(tenant.updated_at());
   // No secret lives in tenant config today; adapter credentials are
   // referenced by name (issue 5), so there is nothing to redact yet.
@@ -96,8 +109,10 @@ json PrincipalJson(const Principal& principal) {
               {"created_at", Time(principal.created_at())},
               {"last_used_at", nullptr},
               {"revoked_at", nullptr}};
-  if (principal.has_last_used_at()) out["last_used_at"] = Time(principal.last_used_at());
-  if (principal.has_revoked_at()) out["revoked_at"] = Time(principal.revoked_at());
+  if (principal.has_last_used_at())
+    out["last_used_at"] = Time(principal.last_used_at());
+  if (principal.has_revoked_at())
+    out["revoked_at"] = Time(principal.revoked_at());
   return out;
 }
 
@@ -120,8 +135,8 @@ absl::StatusOr<CreatedTenant> AdminOperations::CreateTenant(const json& body) {
     ASSIGN_OR_RETURN(*request.mutable_config(), ToStruct(body["config"]));
   }
   Tenant tenant;
-  RETURN_IF_ERROR(FromGrpcStatus(
-      backends_.registry().CreateTenant(backends_.Context().get(), request, &tenant)));
+  RETURN_IF_ERROR(FromGrpcStatus(backends_.registry().CreateTenant(
+      backends_.Context().get(), request, &tenant)));
 
   // The tenant's admin principal (seed section 8). Auth learns of the new
   // tenant from the registry's watch stream within milliseconds; until then
@@ -133,22 +148,26 @@ absl::StatusOr<CreatedTenant> AdminOperations::CreateTenant(const json& body) {
   grpc::Status status;
   const absl::Time give_up = absl::Now() + absl::Seconds(3);
   do {
-    status = backends_.auth().CreatePrincipal(backends_.Context(tenant.tenant_id()).get(), admin,
-                                              &issued);
+    status = backends_.auth().CreatePrincipal(
+        backends_.Context(tenant.tenant_id()).get(), admin, &issued);
     if (status.error_code() != grpc::StatusCode::NOT_FOUND) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   } while (absl::Now() < give_up);
   if (!status.ok()) {
     return absl::Status(
-        static_cast<absl::StatusCode>(status.error_code() == grpc::StatusCode::NOT_FOUND
+        static_cast<absl::StatusCode>(status.error_code() ==
+                                              grpc::StatusCode::NOT_FOUND
                                           ? grpc::StatusCode::UNAVAILABLE
                                           : status.error_code()),
         absl::StrCat("tenant '", tenant.tenant_id(),
-                     "' was created but its admin principal was not (", status.error_message(),
-                     "); create it with POST /system/tenants/", tenant.tenant_id(),
-                     "/principals {\"principal_id\": \"", tenant.tenant_id(), "_admin\"}"));
+                     "' was created but its admin principal was not (",
+                     status.error_message(),
+                     "); create it with POST /system/tenants/",
+                     tenant.tenant_id(), "/principals {\"principal_id\": \"",
+                     tenant.tenant_id(), "_admin\"}"));
   }
-  return CreatedTenant{.tenant_id = tenant.tenant_id(), .admin_token = issued.access_token()};
+  return CreatedTenant{.tenant_id = tenant.tenant_id(),
+                       .admin_token = issued.access_token()};
 }
 
 absl::StatusOr<std::vector<Tenant>> AdminOperations::ListTenants() {
@@ -157,83 +176,82 @@ absl::StatusOr<std::vector<Tenant>> AdminOperations::ListTenants() {
   request.set_page_size(1000);
   do {
     tenant::v1::ListTenantsResponse response;
-    RETURN_IF_ERROR(FromGrpcStatus(
-        backends_.registry().ListTenants(backends_.Context().get(), request, &response)));
-    for (auto& tenant : *response.mutable_tenants()) tenants.push_back(std::move(tenant));
+    RETURN_IF_ERROR(FromGrpcStatus(backends_.registry().ListTenants(
+        backends_.Context().get(), request, &response)));
+    for (auto& tenant : *response.mutable_tenants())
+      tenants.push_back(std::move(tenant));
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
   return tenants;
 }
 
-absl::StatusOr<Tenant> AdminOperations::GetTenant(const std::string& tenant_id) {
+absl::StatusOr<Tenant> AdminOperations::GetTenant(
+    const std::string& tenant_id) {
   tenant::v1::GetTenantRequest request;
   request.set_tenant_id(tenant_id);
   Tenant tenant;
-  RETURN_IF_ERROR(
-      FromGrpcStatus(backends_.registry().GetTenant(backends_.Context().get(), request, &tenant)));
+  RETURN_IF_ERROR(FromGrpcStatus(backends_.registry().GetTenant(
+      backends_.Context().get(), request, &tenant)));
   return tenant;
 }
 
-absl::StatusOr<Tenant> AdminOperations::UpdateConfig(const std::string& tenant_id,
-                                                     const json& patch) {
-  if (!patch.is_object()) return absl::InvalidArgumentError("config: expected a JSON object");
+absl::StatusOr<Tenant> AdminOperations::UpdateConfig(
+    const std::string& tenant_id, const json& patch) {
+  if (!patch.is_object())
+    return absl::InvalidArgumentError("config: expected a JSON object");
   tenant::v1::UpdateTenantConfigRequest request;
   request.set_tenant_id(tenant_id);
   ASSIGN_OR_RETURN(*request.mutable_config_patch(), ToStruct(patch));
   Tenant tenant;
-  RETURN_IF_ERROR(FromGrpcStatus(
-      backends_.registry().UpdateTenantConfig(backends_.Context().get(), request, &tenant)));
+  RETURN_IF_ERROR(FromGrpcStatus(backends_.registry().UpdateTenantConfig(
+      backends_.Context().get(), request, &tenant)));
   return tenant;
 }
 
-absl::StatusOr<Tenant> AdminOperations::PatchTenant(const std::string& tenant_id,
-                                                    const json& body) {
+absl::StatusOr<Tenant> AdminOperations::PatchTenant(
+    const std::string& tenant_id, const json& body) {
   RETURN_IF_ERROR(CheckBody(body, {{"name", Type::kString, false},
                                    {"is_active", Type::kBool, false},
                                    {"billing_plan", Type::kString, false},
                                    {"billing_contact", Type::kString, false}}));
   if (body.empty()) {
     return absl::InvalidArgumentError(
-        "body: set at least one of name, is_active, billing_plan, billing_contact");
+        "body: set at least one of name, is_active, billing_plan, "
+        "billing_contact");
   }
-  Tenant tenant;
-  if (body.contains("name") || body.contains("billing_plan") || body.contains("billing_contact")) {
-    tenant::v1::UpdateTenantRequest request;
-    request.set_tenant_id(tenant_id);
-    if (body.contains("name")) request.set_name(body["name"].get<std::string>());
-    if (body.contains("billing_plan")) {
-      request.set_billing_plan(body["billing_plan"].get<std::string>());
-    }
-    if (body.contains("billing_contact")) {
-      request.set_billing_contact(body["billing_contact"].get<std::string>());
-    }
-    RETURN_IF_ERROR(FromGrpcStatus(
-        backends_.registry().UpdateTenant(backends_.Context().get(), request, &tenant)));
+  // One call, one transaction: a failure changes nothing.
+  tenant::v1::UpdateTenantRequest request;
+  request.set_tenant_id(tenant_id);
+  if (body.contains("name")) request.set_name(body["name"].get<std::string>());
+  if (body.contains("billing_plan"))
+    request.set_billing_plan(body["billing_plan"].get<std::string>());
+  if (body.contains("billing_contact")) {
+    request.set_billing_contact(body["billing_contact"].get<std::string>());
   }
-  if (body.contains("is_active")) {
-    tenant::v1::SetTenantActiveRequest request;
-    request.set_tenant_id(tenant_id);
+  if (body.contains("is_active"))
     request.set_is_active(body["is_active"].get<bool>());
-    RETURN_IF_ERROR(FromGrpcStatus(
-        backends_.registry().SetTenantActive(backends_.Context().get(), request, &tenant)));
-  }
+  Tenant tenant;
+  RETURN_IF_ERROR(FromGrpcStatus(backends_.registry().UpdateTenant(
+      backends_.Context().get(), request, &tenant)));
   return tenant;
 }
 
-absl::StatusOr<IssuedToken> AdminOperations::CreatePrincipal(const std::string& tenant_id,
-                                                             const json& body) {
-  RETURN_IF_ERROR(CheckBody(body, {{"name", Type::kString, true},
-                                   {"principal_id", Type::kString, false},
-                                   {"platform_mappings", Type::kObject, false}}));
+absl::StatusOr<IssuedToken> AdminOperations::CreatePrincipal(
+    const std::string& tenant_id, const json& body) {
+  RETURN_IF_ERROR(
+      CheckBody(body, {{"name", Type::kString, true},
+                       {"principal_id", Type::kString, false},
+                       {"platform_mappings", Type::kObject, false}}));
   auth::v1::CreatePrincipalRequest request;
   request.set_name(StringField(body, "name"));
   request.set_principal_id(StringField(body, "principal_id"));
   if (body.contains("platform_mappings")) {
-    ASSIGN_OR_RETURN(*request.mutable_platform_mappings(), ToStruct(body["platform_mappings"]));
+    ASSIGN_OR_RETURN(*request.mutable_platform_mappings(),
+                     ToStruct(body["platform_mappings"]));
   }
   auth::v1::PrincipalWithToken issued;
-  RETURN_IF_ERROR(FromGrpcStatus(
-      backends_.auth().CreatePrincipal(backends_.Context(tenant_id).get(), request, &issued)));
+  RETURN_IF_ERROR(FromGrpcStatus(backends_.auth().CreatePrincipal(
+      backends_.Context(tenant_id).get(), request, &issued)));
   return IssuedToken{issued.principal().principal_id(), issued.access_token()};
 }
 
@@ -245,21 +263,22 @@ absl::StatusOr<std::vector<Principal>> AdminOperations::ListPrincipals(
   request.set_include_revoked(true);
   do {
     auth::v1::ListPrincipalsResponse response;
-    RETURN_IF_ERROR(FromGrpcStatus(
-        backends_.auth().ListPrincipals(backends_.Context(tenant_id).get(), request, &response)));
-    for (auto& principal : *response.mutable_principals()) principals.push_back(std::move(principal));
+    RETURN_IF_ERROR(FromGrpcStatus(backends_.auth().ListPrincipals(
+        backends_.Context(tenant_id).get(), request, &response)));
+    for (auto& principal : *response.mutable_principals())
+      principals.push_back(std::move(principal));
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
   return principals;
 }
 
-absl::StatusOr<IssuedToken> AdminOperations::RotateToken(const std::string& tenant_id,
-                                                         const std::string& principal_id) {
+absl::StatusOr<IssuedToken> AdminOperations::RotateToken(
+    const std::string& tenant_id, const std::string& principal_id) {
   auth::v1::RotateTokenRequest request;
   request.set_principal_id(principal_id);
   auth::v1::PrincipalWithToken issued;
-  RETURN_IF_ERROR(FromGrpcStatus(
-      backends_.auth().RotateToken(backends_.Context(tenant_id).get(), request, &issued)));
+  RETURN_IF_ERROR(FromGrpcStatus(backends_.auth().RotateToken(
+      backends_.Context(tenant_id).get(), request, &issued)));
   return IssuedToken{issued.principal().principal_id(), issued.access_token()};
 }
 
@@ -268,20 +287,22 @@ absl::Status AdminOperations::RevokePrincipal(const std::string& tenant_id,
   auth::v1::RevokePrincipalRequest request;
   request.set_principal_id(principal_id);
   Principal principal;
-  return FromGrpcStatus(
-      backends_.auth().RevokePrincipal(backends_.Context(tenant_id).get(), request, &principal));
+  return FromGrpcStatus(backends_.auth().RevokePrincipal(
+      backends_.Context(tenant_id).get(), request, &principal));
 }
 
-absl::StatusOr<AuditPage> AdminOperations::ListAudit(const std::string& tenant_id, int page_size,
-                                                     const std::string& page_token) {
+absl::StatusOr<AuditPage> AdminOperations::ListAudit(
+    const std::string& tenant_id, int page_size,
+    const std::string& page_token) {
   tenant::v1::ListAuditEventsRequest request;
   request.set_tenant_id(tenant_id);
   request.set_page_size(page_size);
   request.set_page_token(page_token);
   tenant::v1::ListAuditEventsResponse response;
-  RETURN_IF_ERROR(FromGrpcStatus(
-      backends_.registry().ListAuditEvents(backends_.Context().get(), request, &response)));
-  AuditPage page{.events = json::array(), .next_page_token = response.next_page_token()};
+  RETURN_IF_ERROR(FromGrpcStatus(backends_.registry().ListAuditEvents(
+      backends_.Context().get(), request, &response)));
+  AuditPage page{.events = json::array(),
+                 .next_page_token = response.next_page_token()};
   for (const auto& event : response.events()) {
     page.events.push_back({{"audit_id", event.audit_id()},
                            {"occurred_at", Time(event.occurred_at())},

@@ -213,11 +213,13 @@ grpc::Status TenantRegistryService::UpdateTenant(
           }
           changes.virtual_host = request->virtual_host();
         }
+        if (request->has_is_active()) changes.is_active = request->is_active();
         if (!changes.name && !changes.billing_plan &&
-            !changes.billing_contact && !changes.virtual_host) {
+            !changes.billing_contact && !changes.virtual_host &&
+            !changes.is_active) {
           return absl::InvalidArgumentError(
-              "name, billing_plan, billing_contact, virtual_host: set at least "
-              "one");
+              "name, billing_plan, billing_contact, virtual_host, is_active: "
+              "set at least one");
         }
         ASSIGN_OR_RETURN(*response, repository_.Update(request->tenant_id(),
                                                        changes, Actor(call)));
@@ -225,26 +227,31 @@ grpc::Status TenantRegistryService::UpdateTenant(
       });
 }
 
-grpc::Status TenantRegistryService::ListAuditEvents(grpc::ServerContext* context,
-                                                    const pb::ListAuditEventsRequest* request,
-                                                    pb::ListAuditEventsResponse* response) {
-  return guard_.Run(context, "ListAuditEvents", [&](const CallContext&) -> absl::Status {
-    if (request->tenant_id().empty()) return absl::InvalidArgumentError("tenant_id: required");
-    ASSIGN_OR_RETURN(const int page_size, PageSize(request->page_size()));
-    ASSIGN_OR_RETURN(const std::string before, DecodePageToken(request->page_token(), &IsAuditId));
-    int64_t before_id = 0;
-    if (!before.empty()) (void)absl::SimpleAtoi(before, &before_id);
-    ASSIGN_OR_RETURN(std::vector<AuditEvent> events,
-                     repository_.ListAudit(request->tenant_id(), before_id, page_size + 1));
-    const bool more = static_cast<int>(events.size()) > page_size;
-    if (more) events.pop_back();
-    for (AuditEvent& event : events) *response->add_events() = std::move(event);
-    if (more) {
-      response->set_next_page_token(EncodePageToken(
-          std::to_string(response->events(response->events_size() - 1).audit_id())));
-    }
-    return absl::OkStatus();
-  });
+grpc::Status TenantRegistryService::ListAuditEvents(
+    grpc::ServerContext* context, const pb::ListAuditEventsRequest* request,
+    pb::ListAuditEventsResponse* response) {
+  return guard_.Run(
+      context, "ListAuditEvents", [&](const CallContext&) -> absl::Status {
+        if (request->tenant_id().empty())
+          return absl::InvalidArgumentError("tenant_id: required");
+        ASSIGN_OR_RETURN(const int page_size, PageSize(request->page_size()));
+        ASSIGN_OR_RETURN(const std::string before,
+                         DecodePageToken(request->page_token(), &IsAuditId));
+        int64_t before_id = 0;
+        if (!before.empty()) (void)absl::SimpleAtoi(before, &before_id);
+        ASSIGN_OR_RETURN(std::vector<AuditEvent> events,
+                         repository_.ListAudit(request->tenant_id(), before_id,
+                                               page_size + 1));
+        const bool more = static_cast<int>(events.size()) > page_size;
+        if (more) events.pop_back();
+        for (AuditEvent& event : events)
+          *response->add_events() = std::move(event);
+        if (more) {
+          response->set_next_page_token(EncodePageToken(std::to_string(
+              response->events(response->events_size() - 1).audit_id())));
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status TenantRegistryService::WatchTenants(

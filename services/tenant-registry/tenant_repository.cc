@@ -140,11 +140,15 @@ PgPool::Statements TenantRepository::Statements() {
        "                       ELSE NULLIF($4, '') END, "
        "virtual_host = CASE WHEN $5::text IS NULL THEN virtual_host ELSE "
        "NULLIF($5, '') END, "
+       "is_active = COALESCE($6, is_active), "
        "updated_at = now() WHERE tenant_id = $1 RETURNING " TENANT_COLUMNS},
       {kListAudit,
-       "SELECT audit_id, tenant_id, (extract(epoch FROM occurred_at) * 1000000)::bigint, "
-       "operation, principal_id, COALESCE(adapter_id, ''), success, details::text "
-       "FROM audit_log WHERE tenant_id = $1 AND ($2::bigint = 0 OR audit_id < $2::bigint) "
+       "SELECT audit_id, tenant_id, (extract(epoch FROM occurred_at) * "
+       "1000000)::bigint, "
+       "operation, principal_id, COALESCE(adapter_id, ''), success, "
+       "details::text "
+       "FROM audit_log WHERE tenant_id = $1 AND ($2::bigint = 0 OR audit_id < "
+       "$2::bigint) "
        "ORDER BY audit_id DESC LIMIT $3"},
       {kInsertAudit,
        "INSERT INTO audit_log (tenant_id, operation, principal_id, adapter_id, "
@@ -247,7 +251,7 @@ absl::StatusOr<Tenant> TenantRepository::Update(const std::string& tenant_id,
         try {
           rows = txn.exec_prepared(
               kUpdateFields, tenant_id, changes.name, changes.billing_plan,
-              changes.billing_contact, changes.virtual_host);
+              changes.billing_contact, changes.virtual_host, changes.is_active);
         } catch (const pqxx::unique_violation& e) {
           return TakenField(e, tenant_id, "");
         }
@@ -258,29 +262,39 @@ absl::StatusOr<Tenant> TenantRepository::Update(const std::string& tenant_id,
         if (changes.billing_plan) fields.push_back("billing_plan");
         if (changes.billing_contact) fields.push_back("billing_contact");
         if (changes.virtual_host) fields.push_back("virtual_host");
-        Audit(txn, tenant_id, "tenant_updated", actor, {{"fields", fields}});
+        if (changes.is_active) fields.push_back("is_active");
+        if (!fields.empty() && !(fields.size() == 1 && changes.is_active)) {
+          Audit(txn, tenant_id, "tenant_updated", actor, {{"fields", fields}});
+        }
+        if (changes.is_active) {
+          Audit(txn, tenant_id,
+                *changes.is_active ? "tenant_activated" : "tenant_deactivated",
+                actor, nlohmann::json::object());
+        }
         return absl::OkStatus();
       }));
   return tenant;
 }
 
-absl::StatusOr<std::vector<AuditEvent>> TenantRepository::ListAudit(const std::string& tenant_id,
-                                                                   int64_t before_id, int limit) {
+absl::StatusOr<std::vector<AuditEvent>> TenantRepository::ListAudit(
+    const std::string& tenant_id, int64_t before_id, int limit) {
   RETURN_IF_ERROR(Get(tenant_id).status());
   std::vector<AuditEvent> events;
   RETURN_IF_ERROR(pool_.WithTenantTransaction(tenant_id, [&](pqxx::work& txn) {
-    for (const auto& row : txn.exec_prepared(kListAudit, tenant_id, before_id, limit)) {
+    for (const auto& row :
+         txn.exec_prepared(kListAudit, tenant_id, before_id, limit)) {
       AuditEvent& event = events.emplace_back();
       event.set_audit_id(row[0].as<int64_t>());
       event.set_tenant_id(row[1].as<std::string>());
       *event.mutable_occurred_at() =
-          google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(row[2].as<int64_t>());
+          google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+              row[2].as<int64_t>());
       event.set_operation(row[3].as<std::string>());
       event.set_principal_id(row[4].as<std::string>());
       event.set_adapter_id(row[5].as<std::string>());
       event.set_success(row[6].as<bool>());
-      (void)google::protobuf::util::JsonStringToMessage(row[7].as<std::string>(),
-                                                        event.mutable_details());
+      (void)google::protobuf::util::JsonStringToMessage(
+          row[7].as<std::string>(), event.mutable_details());
     }
     return absl::OkStatus();
   }));

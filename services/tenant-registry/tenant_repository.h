@@ -33,6 +33,7 @@ struct TenantChanges {
   std::optional<std::string> billing_plan;
   std::optional<std::string> billing_contact;  // "" clears
   std::optional<std::string> virtual_host;     // "" clears
+  std::optional<bool> is_active;
 };
 
 // Given the stored document, returns the new (validated) one or an error.
@@ -67,8 +68,8 @@ class TenantRepository {
                                 const std::string& actor);
   // Audit rows of the tenant with audit_id < `before_id` (0: from the newest),
   // newest first. NOT_FOUND for an unknown tenant.
-  absl::StatusOr<std::vector<AuditEvent>> ListAudit(const std::string& tenant_id,
-                                                    int64_t before_id, int limit);
+  absl::StatusOr<std::vector<AuditEvent>> ListAudit(
+      const std::string& tenant_id, int64_t before_id, int limit);
 
  private:
   PgPool& pool_;
