@@ -3,10 +3,9 @@
 // and the backends apply the domain rules.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "backends.h"
@@ -41,19 +40,24 @@ class AdminOperations {
   absl::StatusOr<std::vector<Tenant>> ListTenants();
   absl::StatusOr<Tenant> GetTenant(const std::string& tenant_id);
   // A partial config document, deep-merged and validated by the registry.
-  absl::StatusOr<Tenant> UpdateConfig(const std::string& tenant_id, const nlohmann::json& patch);
+  absl::StatusOr<Tenant> UpdateConfig(const std::string& tenant_id,
+                                      const nlohmann::json& patch);
   // {name?, is_active?, billing_plan?, billing_contact?}
-  absl::StatusOr<Tenant> PatchTenant(const std::string& tenant_id, const nlohmann::json& body);
+  absl::StatusOr<Tenant> PatchTenant(const std::string& tenant_id,
+                                     const nlohmann::json& body);
 
   // {name, principal_id?}
   absl::StatusOr<IssuedToken> CreatePrincipal(const std::string& tenant_id,
                                               const nlohmann::json& body);
-  absl::StatusOr<std::vector<Principal>> ListPrincipals(const std::string& tenant_id);
+  absl::StatusOr<std::vector<Principal>> ListPrincipals(
+      const std::string& tenant_id);
   absl::StatusOr<IssuedToken> RotateToken(const std::string& tenant_id,
                                           const std::string& principal_id);
-  absl::Status RevokePrincipal(const std::string& tenant_id, const std::string& principal_id);
+  absl::Status RevokePrincipal(const std::string& tenant_id,
+                               const std::string& principal_id);
 
-  absl::StatusOr<AuditPage> ListAudit(const std::string& tenant_id, int page_size,
+  absl::StatusOr<AuditPage> ListAudit(const std::string& tenant_id,
+                                      int page_size,
                                       const std::string& page_token);
 
  private:

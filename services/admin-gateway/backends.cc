@@ -11,12 +11,15 @@ using boost::beast::http::status;
 
 Backends::Backends(const BackendsConfig& config)
     : config_(config),
-      registry_channel_(MakeServiceChannel(config.registry_address, config.internal_token)),
-      auth_channel_(MakeServiceChannel(config.auth_address, config.internal_token)),
+      registry_channel_(
+          MakeServiceChannel(config.registry_address, config.internal_token)),
+      auth_channel_(
+          MakeServiceChannel(config.auth_address, config.internal_token)),
       registry_(tenant::v1::TenantRegistry::NewStub(registry_channel_)),
       auth_(auth::v1::Auth::NewStub(auth_channel_)) {}
 
-std::unique_ptr<grpc::ClientContext> Backends::Context(const std::string& tenant_id) const {
+std::unique_ptr<grpc::ClientContext> Backends::Context(
+    const std::string& tenant_id) const {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() +
                         absl::ToChronoMilliseconds(config_.deadline));
@@ -29,9 +32,12 @@ bool Backends::Healthy() const {
   for (const auto& channel : {registry_channel_, auth_channel_}) {
     auto stub = grpc::health::v1::Health::NewStub(channel);
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(2));
     grpc::health::v1::HealthCheckResponse response;
-    if (!stub->Check(&context, grpc::health::v1::HealthCheckRequest(), &response).ok() ||
+    if (!stub->Check(&context, grpc::health::v1::HealthCheckRequest(),
+                     &response)
+             .ok() ||
         response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
       return false;
     }
@@ -41,19 +47,27 @@ bool Backends::Healthy() const {
 
 boost::beast::http::status HttpStatusFor(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return status::ok;
+    case grpc::StatusCode::OK:
+      return status::ok;
     case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::OUT_OF_RANGE: return status::bad_request;
-    case grpc::StatusCode::NOT_FOUND: return status::not_found;
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return status::bad_request;
+    case grpc::StatusCode::NOT_FOUND:
+      return status::not_found;
     case grpc::StatusCode::ALREADY_EXISTS:
     case grpc::StatusCode::FAILED_PRECONDITION:
-    case grpc::StatusCode::ABORTED: return status::conflict;
+    case grpc::StatusCode::ABORTED:
+      return status::conflict;
     case grpc::StatusCode::PERMISSION_DENIED:
-    case grpc::StatusCode::UNAUTHENTICATED: return status::forbidden;
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return status::too_many_requests;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return status::forbidden;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return status::too_many_requests;
     case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return status::service_unavailable;
-    default: return status::internal_server_error;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return status::service_unavailable;
+    default:
+      return status::internal_server_error;
   }
 }
 

@@ -4,10 +4,9 @@
 
 #include <grpcpp/client_context.h>
 
+#include <boost/beast/http/status.hpp>
 #include <memory>
 #include <string>
-
-#include <boost/beast/http/status.hpp>
 
 #include "adcp/auth/v1/auth.grpc.pb.h"
 #include "adcp/tenant/v1/tenant_registry.grpc.pb.h"
@@ -29,7 +28,8 @@ class Backends {
   tenant::v1::TenantRegistry::Stub& registry() { return *registry_; }
   auth::v1::Auth::Stub& auth() { return *auth_; }
   // A context acting as the system admin, for `tenant_id` when not empty.
-  std::unique_ptr<grpc::ClientContext> Context(const std::string& tenant_id = "") const;
+  std::unique_ptr<grpc::ClientContext> Context(
+      const std::string& tenant_id = "") const;
   // Both backends answer SERVING on grpc health.
   bool Healthy() const;
 

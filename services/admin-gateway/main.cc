@@ -3,6 +3,7 @@
 #include "admin_gateway.h"
 
 int main() {
-  return adcp::RunServiceMain("admin-gateway", &adcp::admin_gateway::GatewayConfigFromEnv,
+  return adcp::RunServiceMain("admin-gateway",
+                              &adcp::admin_gateway::GatewayConfigFromEnv,
                               &adcp::admin_gateway::AdminGateway::Start);
 }

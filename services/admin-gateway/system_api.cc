@@ -9,9 +9,11 @@ namespace {
 namespace bhttp = boost::beast::http;
 using nlohmann::json;
 
-http::Response FromStatus(const http::Request& request, const absl::Status& status) {
-  return http::JsonError(request, HttpStatusFor(static_cast<grpc::StatusCode>(status.code())),
-                         std::string(status.message()));
+http::Response FromStatus(const http::Request& request,
+                          const absl::Status& status) {
+  return http::JsonError(
+      request, HttpStatusFor(static_cast<grpc::StatusCode>(status.code())),
+      std::string(status.message()));
 }
 
 http::Response Ok(const http::Request& request, const json& body,
@@ -22,7 +24,8 @@ http::Response Ok(const http::Request& request, const json& body,
 // The request body as JSON, or a 400 naming the problem.
 absl::StatusOr<json> Body(const http::Request& request) {
   json body = json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) return absl::InvalidArgumentError("body: not valid JSON");
+  if (body.is_discarded())
+    return absl::InvalidArgumentError("body: not valid JSON");
   return body;
 }
 
@@ -32,7 +35,8 @@ std::vector<std::string> PathSegments(std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));
   std::vector<std::string> segments;
   for (absl::string_view segment :
-       absl::StrSplit(absl::string_view(path.data(), path.size()), '/', absl::SkipEmpty())) {
+       absl::StrSplit(absl::string_view(path.data(), path.size()), '/',
+                      absl::SkipEmpty())) {
     segments.emplace_back(segment);
   }
   return segments;
@@ -46,7 +50,9 @@ std::string QueryParameter(std::string_view target, std::string_view name) {
        absl::StrSplit(absl::string_view(query.data(), query.size()), '&')) {
     const auto equals = pair.find('=');
     if (pair.substr(0, equals) == absl::string_view(name.data(), name.size())) {
-      return equals == absl::string_view::npos ? "" : std::string(pair.substr(equals + 1));
+      return equals == absl::string_view::npos
+                 ? ""
+                 : std::string(pair.substr(equals + 1));
     }
   }
   return "";
@@ -55,14 +61,16 @@ std::string QueryParameter(std::string_view target, std::string_view name) {
 http::Response SystemApi::Handle(const http::Request& request) {
   const auto presented = request.find("X-System-Token");
   if (presented == request.end() ||
-      !SecretsEqual(std::string_view(presented->value().data(), presented->value().size()),
+      !SecretsEqual(std::string_view(presented->value().data(),
+                                     presented->value().size()),
                     system_token_)) {
     return http::JsonError(request, bhttp::status::forbidden, "Unauthorized");
   }
   const std::vector<std::string> path = PathSegments(request.target());
   const bhttp::verb method = request.method();
   auto not_allowed = [&] {
-    return http::JsonError(request, bhttp::status::method_not_allowed, "method not allowed");
+    return http::JsonError(request, bhttp::status::method_not_allowed,
+                           "method not allowed");
   };
   if (path.size() < 2 || path[1] != "tenants") {
     return http::JsonError(request, bhttp::status::not_found, "not found");
@@ -74,7 +82,8 @@ http::Response SystemApi::Handle(const http::Request& request) {
       auto tenants = operations_.ListTenants();
       if (!tenants.ok()) return FromStatus(request, tenants.status());
       json list = json::array();
-      for (const auto& tenant : *tenants) list.push_back(TenantSummaryJson(tenant));
+      for (const auto& tenant : *tenants)
+        list.push_back(TenantSummaryJson(tenant));
       return Ok(request, {{"tenants", list}});
     }
     if (method == bhttp::verb::post) {
@@ -122,9 +131,11 @@ http::Response SystemApi::Handle(const http::Request& request) {
   // /system/tenants/{id}/audit?page_token=
   if (path.size() == 4 && path[3] == "audit") {
     if (method != bhttp::verb::get) return not_allowed();
-    auto page = operations_.ListAudit(tenant_id, 100, QueryParameter(request.target(), "page_token"));
+    auto page = operations_.ListAudit(
+        tenant_id, 100, QueryParameter(request.target(), "page_token"));
     if (!page.ok()) return FromStatus(request, page.status());
-    return Ok(request, {{"events", page->events}, {"next_page_token", page->next_page_token}});
+    return Ok(request, {{"events", page->events},
+                        {"next_page_token", page->next_page_token}});
   }
 
   // /system/tenants/{id}/principals
@@ -133,7 +144,8 @@ http::Response SystemApi::Handle(const http::Request& request) {
       auto principals = operations_.ListPrincipals(tenant_id);
       if (!principals.ok()) return FromStatus(request, principals.status());
       json list = json::array();
-      for (const auto& principal : *principals) list.push_back(PrincipalJson(principal));
+      for (const auto& principal : *principals)
+        list.push_back(PrincipalJson(principal));
       return Ok(request, {{"principals", list}});
     }
     if (method == bhttp::verb::post) {
@@ -142,7 +154,8 @@ http::Response SystemApi::Handle(const http::Request& request) {
       auto issued = operations_.CreatePrincipal(tenant_id, *body);
       if (!issued.ok()) return FromStatus(request, issued.status());
       return Ok(request,
-                {{"principal_id", issued->principal_id}, {"access_token", issued->access_token}},
+                {{"principal_id", issued->principal_id},
+                 {"access_token", issued->access_token}},
                 bhttp::status::created);
     }
     return not_allowed();
@@ -152,15 +165,17 @@ http::Response SystemApi::Handle(const http::Request& request) {
   if (path.size() >= 5 && path.size() <= 6 && path[3] == "principals") {
     const std::string& principal_id = path[4];
     if (path.size() == 6) {
-      if (path[5] != "rotate") return http::JsonError(request, bhttp::status::not_found, "not found");
+      if (path[5] != "rotate")
+        return http::JsonError(request, bhttp::status::not_found, "not found");
       if (method != bhttp::verb::post) return not_allowed();
       auto issued = operations_.RotateToken(tenant_id, principal_id);
       if (!issued.ok()) return FromStatus(request, issued.status());
-      return Ok(request,
-                {{"principal_id", issued->principal_id}, {"access_token", issued->access_token}});
+      return Ok(request, {{"principal_id", issued->principal_id},
+                          {"access_token", issued->access_token}});
     }
     if (method != bhttp::verb::delete_) return not_allowed();
-    const absl::Status revoked = operations_.RevokePrincipal(tenant_id, principal_id);
+    const absl::Status revoked =
+        operations_.RevokePrincipal(tenant_id, principal_id);
     if (!revoked.ok()) return FromStatus(request, revoked);
     return Ok(request, {{"status", "revoked"}, {"principal_id", principal_id}});
   }

@@ -13,8 +13,9 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 
-HttpReply HttpCall(int port, const std::string& method, const std::string& target,
-                   const std::string& body, const std::map<std::string, std::string>& headers,
+HttpReply HttpCall(int port, const std::string& method,
+                   const std::string& target, const std::string& body,
+                   const std::map<std::string, std::string>& headers,
                    const std::string& content_type) {
   HttpReply reply;
   try {
@@ -23,10 +24,12 @@ HttpReply HttpCall(int port, const std::string& method, const std::string& targe
     stream.expires_after(std::chrono::seconds(30));
     stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
                                  static_cast<unsigned short>(port)));
-    bhttp::request<bhttp::string_body> request{bhttp::string_to_verb(method), target, 11};
+    bhttp::request<bhttp::string_body> request{bhttp::string_to_verb(method),
+                                               target, 11};
     request.set(bhttp::field::host, "127.0.0.1");
     for (const auto& [name, value] : headers) request.set(name, value);
-    if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+    if (!body.empty() || method == "POST" || method == "PUT" ||
+        method == "PATCH") {
       request.set(bhttp::field::content_type, content_type);
       request.body() = body;
       request.prepare_payload();

@@ -2,9 +2,8 @@
 #pragma once
 
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace adcp::testing {
 
@@ -19,8 +18,8 @@ struct HttpReply {
 
 // `method` is GET, POST, PUT, PATCH or DELETE. A status of 0 means the
 // connection failed.
-HttpReply HttpCall(int port, const std::string& method, const std::string& target,
-                   const std::string& body = "",
+HttpReply HttpCall(int port, const std::string& method,
+                   const std::string& target, const std::string& body = "",
                    const std::map<std::string, std::string>& headers = {},
                    const std::string& content_type = "application/json");
 

@@ -15,7 +15,6 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "adcp/auth/v1/auth.grpc.pb.h"
@@ -40,8 +39,8 @@ std::string ToJson(const google::protobuf::Message& message) {
 }
 
 int Fail(const std::string& what, const grpc::Status& status) {
-  std::cerr << what << ": " << status.error_message() << " (code " << status.error_code()
-            << ")\n";
+  std::cerr << what << ": " << status.error_message() << " (code "
+            << status.error_code() << ")\n";
   return 1;
 }
 
@@ -50,15 +49,20 @@ class Client {
   Client(const std::string& internal_token, std::string system_token)
       : system_token_(std::move(system_token)),
         registry_(tenant_pb::TenantRegistry::NewStub(adcp::MakeServiceChannel(
-            adcp::env::String("TENANT_REGISTRY_ADDR", "127.0.0.1:50051"), internal_token))),
+            adcp::env::String("TENANT_REGISTRY_ADDR", "127.0.0.1:50051"),
+            internal_token))),
         auth_(auth_pb::Auth::NewStub(adcp::MakeServiceChannel(
-            adcp::env::String("AUTH_ADDR", "127.0.0.1:50052"), internal_token))) {}
+            adcp::env::String("AUTH_ADDR", "127.0.0.1:50052"),
+            internal_token))) {}
 
   // A context with a deadline, the system admin token, and the tenant.
-  std::unique_ptr<grpc::ClientContext> Context(const std::string& tenant_id = "") const {
+  std::unique_ptr<grpc::ClientContext> Context(
+      const std::string& tenant_id = "") const {
     auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    if (!system_token_.empty()) context->AddMetadata(adcp::kSystemTokenKey, system_token_);
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(10));
+    if (!system_token_.empty())
+      context->AddMetadata(adcp::kSystemTokenKey, system_token_);
     if (!tenant_id.empty()) context->AddMetadata(adcp::kTenantIdKey, tenant_id);
     return context;
   }
@@ -85,20 +89,22 @@ int SeedExamples(Client& client, const std::string& path) {
   }
   for (const auto& document : tenants) {
     tenant_pb::CreateTenantRequest request;
-    const auto parsed = google::protobuf::util::JsonStringToMessage(document.dump(), &request);
+    const auto parsed =
+        google::protobuf::util::JsonStringToMessage(document.dump(), &request);
     if (!parsed.ok()) {
       std::cerr << path << ": " << parsed.ToString() << "\n";
       return 2;
     }
     tenant_pb::Tenant tenant;
-    const grpc::Status status = client.registry().CreateTenant(client.Context().get(), request,
-                                                               &tenant);
+    const grpc::Status status = client.registry().CreateTenant(
+        client.Context().get(), request, &tenant);
     if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
       std::cout << "tenant " << request.tenant_id() << " exists; left as is\n";
     } else if (!status.ok()) {
       return Fail("create " + request.tenant_id(), status);
     } else {
-      std::cout << "created tenant " << tenant.tenant_id() << " (" << tenant.name() << ")\n";
+      std::cout << "created tenant " << tenant.tenant_id() << " ("
+                << tenant.name() << ")\n";
     }
   }
   return 0;
@@ -108,13 +114,13 @@ int ListTenants(Client& client) {
   tenant_pb::ListTenantsRequest request;
   do {
     tenant_pb::ListTenantsResponse response;
-    const grpc::Status status =
-        client.registry().ListTenants(client.Context().get(), request, &response);
+    const grpc::Status status = client.registry().ListTenants(
+        client.Context().get(), request, &response);
     if (!status.ok()) return Fail("list-tenants", status);
     for (const auto& tenant : response.tenants()) {
       std::cout << tenant.tenant_id() << "\t" << tenant.subdomain() << "\t"
-                << (tenant.is_active() ? "active" : "inactive") << "\t" << tenant.billing_plan()
-                << "\t" << tenant.name() << "\n";
+                << (tenant.is_active() ? "active" : "inactive") << "\t"
+                << tenant.billing_plan() << "\t" << tenant.name() << "\n";
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
@@ -126,13 +132,13 @@ int ListPrincipals(Client& client, const std::string& tenant_id) {
   request.set_include_revoked(true);
   do {
     auth_pb::ListPrincipalsResponse response;
-    const grpc::Status status =
-        client.auth().ListPrincipals(client.Context(tenant_id).get(), request, &response);
+    const grpc::Status status = client.auth().ListPrincipals(
+        client.Context(tenant_id).get(), request, &response);
     if (!status.ok()) return Fail("list-principals", status);
     for (const auto& principal : response.principals()) {
-      std::cout << principal.principal_id() << "\t" << principal.token_prefix() << "...\t"
-                << (principal.has_revoked_at() ? "revoked" : "live") << "\t" << principal.name()
-                << "\n";
+      std::cout << principal.principal_id() << "\t" << principal.token_prefix()
+                << "...\t" << (principal.has_revoked_at() ? "revoked" : "live")
+                << "\t" << principal.name() << "\n";
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
@@ -142,7 +148,8 @@ int ListPrincipals(Client& client, const std::string& tenant_id) {
 void PrintIssued(const auth_pb::PrincipalWithToken& issued) {
   std::cout << "principal_id: " << issued.principal().principal_id() << "\n"
             << "access_token: " << issued.access_token() << "\n"
-            << "(shown once; agents send it as x-adcp-auth or Authorization: Bearer)\n";
+            << "(shown once; agents send it as x-adcp-auth or Authorization: "
+               "Bearer)\n";
 }
 
 }  // namespace
@@ -151,23 +158,28 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   auto token = adcp::env::Required("ADCP_INTERNAL_TOKEN");
   if (args.empty() || !token.ok()) {
-    std::cerr << (token.ok() ? "" : std::string(token.status().message()) + "\n")
-              << "usage: adcpctl seed-examples FILE | list-tenants | get-tenant TENANT |\n"
-                 "       create-principal TENANT NAME [PRINCIPAL_ID] | list-principals TENANT |\n"
-                 "       rotate-token TENANT PRINCIPAL_ID | revoke-principal TENANT PRINCIPAL_ID\n";
+    std::cerr << (token.ok() ? ""
+                             : std::string(token.status().message()) + "\n")
+              << "usage: adcpctl seed-examples FILE | list-tenants | "
+                 "get-tenant TENANT |\n"
+                 "       create-principal TENANT NAME [PRINCIPAL_ID] | "
+                 "list-principals TENANT |\n"
+                 "       rotate-token TENANT PRINCIPAL_ID | revoke-principal "
+                 "TENANT PRINCIPAL_ID\n";
     return 2;
   }
   Client client(*token, adcp::env::String("SYSTEM_ADMIN_TOKEN", ""));
   const std::string& command = args[0];
 
-  if (command == "seed-examples" && args.size() == 2) return SeedExamples(client, args[1]);
+  if (command == "seed-examples" && args.size() == 2)
+    return SeedExamples(client, args[1]);
   if (command == "list-tenants" && args.size() == 1) return ListTenants(client);
   if (command == "get-tenant" && args.size() == 2) {
     tenant_pb::GetTenantRequest request;
     request.set_tenant_id(args[1]);
     tenant_pb::Tenant tenant;
-    const grpc::Status status = client.registry().GetTenant(client.Context().get(), request,
-                                                            &tenant);
+    const grpc::Status status =
+        client.registry().GetTenant(client.Context().get(), request, &tenant);
     if (!status.ok()) return Fail("get-tenant", status);
     std::cout << ToJson(tenant) << "\n";
     return 0;
@@ -177,19 +189,20 @@ int main(int argc, char** argv) {
     request.set_name(args[2]);
     if (args.size() == 4) request.set_principal_id(args[3]);
     auth_pb::PrincipalWithToken issued;
-    const grpc::Status status =
-        client.auth().CreatePrincipal(client.Context(args[1]).get(), request, &issued);
+    const grpc::Status status = client.auth().CreatePrincipal(
+        client.Context(args[1]).get(), request, &issued);
     if (!status.ok()) return Fail("create-principal", status);
     PrintIssued(issued);
     return 0;
   }
-  if (command == "list-principals" && args.size() == 2) return ListPrincipals(client, args[1]);
+  if (command == "list-principals" && args.size() == 2)
+    return ListPrincipals(client, args[1]);
   if (command == "rotate-token" && args.size() == 3) {
     auth_pb::RotateTokenRequest request;
     request.set_principal_id(args[2]);
     auth_pb::PrincipalWithToken issued;
-    const grpc::Status status =
-        client.auth().RotateToken(client.Context(args[1]).get(), request, &issued);
+    const grpc::Status status = client.auth().RotateToken(
+        client.Context(args[1]).get(), request, &issued);
     if (!status.ok()) return Fail("rotate-token", status);
     PrintIssued(issued);
     return 0;
@@ -198,8 +211,8 @@ int main(int argc, char** argv) {
     auth_pb::RevokePrincipalRequest request;
     request.set_principal_id(args[2]);
     auth_pb::Principal principal;
-    const grpc::Status status =
-        client.auth().RevokePrincipal(client.Context(args[1]).get(), request, &principal);
+    const grpc::Status status = client.auth().RevokePrincipal(
+        client.Context(args[1]).get(), request, &principal);
     if (!status.ok()) return Fail("revoke-principal", status);
     std::cout << "revoked " << principal.principal_id() << "\n";
     return 0;

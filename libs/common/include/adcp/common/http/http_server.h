@@ -5,15 +5,14 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/http.hpp>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -22,7 +21,8 @@ namespace adcp::http {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
-using Handler = std::function<Response(const Request& request, const std::string& peer)>;
+using Handler =
+    std::function<Response(const Request& request, const std::string& peer)>;
 
 struct ServerOptions {
   std::string bind_host = "0.0.0.0";
