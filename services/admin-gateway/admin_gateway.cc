@@ -1,10 +1,9 @@
 #include "admin_gateway.h"
 
-#include <openssl/rand.h>
-
 #include "absl/strings/escaping.h"
 #include "adcp/common/env.h"
 #include "adcp/common/log.h"
+#include "adcp/common/secrets.h"
 #include "adcp/common/status.h"
 
 namespace adcp::admin_gateway {
@@ -30,10 +29,7 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromEnv() {
   ASSIGN_OR_RETURN(config.ui.password, env::Required("ADMIN_PASSWORD"));
   config.ui.session_secret = env::String("SESSION_SECRET", "");
   if (config.ui.session_secret.empty()) {
-    unsigned char random[32];
-    RAND_bytes(random, sizeof(random));
-    config.ui.session_secret = absl::BytesToHexString(
-        absl::string_view(reinterpret_cast<char*>(random), sizeof(random)));
+    config.ui.session_secret = RandomHex(32);
     log::Warn(
         "SESSION_SECRET unset: sessions are valid on this process only until "
         "it restarts");

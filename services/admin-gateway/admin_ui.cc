@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "adcp/common/log.h"
+#include "adcp/common/secrets.h"
 #include "adcp/common/tenant_config.h"
 #include "system_api.h"
 
@@ -21,12 +22,6 @@ using nlohmann::json;
 
 constexpr char kSessionCookie[] = "adcp_admin_session";
 constexpr char kLoginCsrfCookie[] = "adcp_login_csrf";
-
-std::string RandomHex(int bytes) {
-  std::string buffer(bytes, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(buffer.data()), bytes);
-  return absl::BytesToHexString(buffer);
-}
 
 std::string Scrypt(const std::string& password, const std::string& salt) {
   unsigned char out[32];

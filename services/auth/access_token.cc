@@ -1,24 +1,14 @@
 #include "access_token.h"
 
-#include <openssl/rand.h>
-
-#include <cstdlib>
-
 #include "absl/strings/escaping.h"
-#include "adcp/common/guard.h"
+#include "adcp/common/secrets.h"
 
 namespace adcp::auth {
 
 IssuedToken IssueToken() {
-  unsigned char random[32];
-  if (RAND_bytes(random, sizeof(random)) != 1) {
-    // No CSPRNG output means no safe token; never fall back to anything weaker.
-    std::abort();
-  }
+  const std::string random = RandomBytes(32);
   std::string encoded;
-  absl::WebSafeBase64Escape(
-      absl::string_view(reinterpret_cast<const char*>(random), sizeof(random)),
-      &encoded);
+  absl::WebSafeBase64Escape(random, &encoded);
   IssuedToken issued;
   issued.token = "adcp_" + encoded;
   issued.hash_hex = TokenHashHex(issued.token);

@@ -1,13 +1,12 @@
 #include "test_database.h"
 
-#include <openssl/rand.h>
-
 #include <cstdlib>
 #include <pqxx/pqxx>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "adcp/common/migrations.h"
+#include "adcp/common/secrets.h"
 #include "adcp/common/status.h"
 #include "adcp/db/builtin_migrations.h"
 
@@ -37,12 +36,6 @@ absl::Status Exec(const std::string& url, const std::string& sql) {
 }
 
 }  // namespace
-
-std::string RandomHex(int bytes) {
-  std::string buffer(bytes, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(buffer.data()), bytes);
-  return absl::BytesToHexString(buffer);
-}
 
 absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(
     bool migrate) {

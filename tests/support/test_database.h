@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "adcp/common/secrets.h"
 
 namespace adcp::testing {
 
@@ -39,7 +40,7 @@ class TestDatabase {
   std::string app_role_, app_password_, name_;
 };
 
-// A random token of `bytes` bytes, hex-encoded.
-std::string RandomHex(int bytes);
+// Random test names and tokens come from adcp::RandomHex (secrets.h).
+using ::adcp::RandomHex;
 
 }  // namespace adcp::testing

@@ -1,7 +1,6 @@
 #include "adcp/common/guard.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -50,19 +49,6 @@ const char* CallScopeName(CallScope scope) {
       return "principal";
   }
   return "unknown";
-}
-
-std::string Sha256(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(digest), length);
-}
-
-bool SecretsEqual(std::string_view a, std::string_view b) {
-  const std::string da = Sha256(a);
-  const std::string db = Sha256(b);
-  return CRYPTO_memcmp(da.data(), db.data(), da.size()) == 0;
 }
 
 CallGuard::CallGuard(ServicePolicy policy, GuardOptions options)

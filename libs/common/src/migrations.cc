@@ -1,7 +1,5 @@
 #include "adcp/common/migrations.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <map>
 #include <pqxx/pqxx>
@@ -14,20 +12,13 @@
 #include "absl/strings/str_cat.h"
 #include "adcp/common/log.h"
 #include "adcp/common/pg_pool.h"
+#include "adcp/common/secrets.h"
 
 namespace adcp {
 namespace {
 
 // Any constant unique to this suite; pg_try_advisory_lock takes a bigint.
 constexpr long long kMigrationLockKey = 0x41444350'4d494752LL;  // "ADCPMIGR"
-
-std::string Sha256Hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), length));
-}
 
 }  // namespace
 
@@ -97,7 +88,7 @@ absl::StatusOr<MigrationReport> ApplyMigrations(
       }
     }
     for (const Migration& migration : migrations) {
-      const std::string checksum = Sha256Hex(migration.sql);
+      const std::string checksum = absl::BytesToHexString(Sha256(migration.sql));
       if (auto it = applied.find(migration.version); it != applied.end()) {
         if (it->second.second != checksum) {
           return absl::FailedPreconditionError(absl::StrCat(

@@ -19,6 +19,7 @@
 #include "adcp/common/audit_log.h"
 #include "adcp/common/call_context.h"
 #include "adcp/common/rate_limiter.h"
+#include "adcp/common/secrets.h"
 #include "adcp/common/status.h"
 
 namespace adcp {
@@ -130,10 +131,5 @@ class CallGuard {
   mutable RateLimiter limiter_;
 };
 
-// Constant-time equality of two secrets of any lengths (compares digests).
-bool SecretsEqual(std::string_view a, std::string_view b);
-
-// SHA-256 of `text` (32 raw bytes).
-std::string Sha256(std::string_view text);
 
 }  // namespace adcp

@@ -1,0 +1,22 @@
+// Hashing, comparing and generating secrets (OpenSSL), in one place.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace adcp {
+
+// SHA-256 of `text` (32 raw bytes).
+std::string Sha256(std::string_view text);
+
+// Constant-time equality of two secrets of any lengths (compares digests).
+bool SecretsEqual(std::string_view a, std::string_view b);
+
+// `count` bytes from OpenSSL's CSPRNG. Aborts if it fails: there is no safe
+// fallback for a secret.
+std::string RandomBytes(int count);
+
+// RandomBytes(count), hex-encoded (2 * count characters).
+std::string RandomHex(int count);
+
+}  // namespace adcp

@@ -1,0 +1,34 @@
+#include "adcp/common/secrets.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <cstdlib>
+
+#include "absl/strings/escaping.h"
+
+namespace adcp {
+
+std::string Sha256(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+bool SecretsEqual(std::string_view a, std::string_view b) {
+  const std::string da = Sha256(a);
+  const std::string db = Sha256(b);
+  return CRYPTO_memcmp(da.data(), db.data(), da.size()) == 0;
+}
+
+std::string RandomBytes(int count) {
+  std::string bytes(count, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), count) != 1) std::abort();
+  return bytes;
+}
+
+std::string RandomHex(int count) { return absl::BytesToHexString(RandomBytes(count)); }
+
+}  // namespace adcp
