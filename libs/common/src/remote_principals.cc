@@ -11,24 +11,23 @@ namespace pb = ::adcp::auth::v1;
 
 RemotePrincipalResolver::RemotePrincipalResolver(
     std::shared_ptr<grpc::Channel> auth, absl::Duration call_timeout)
-    : stub_(pb::Auth::NewStub(std::move(auth))), call_timeout_(call_timeout) {}
+    : stub_(pb::Auth::NewStub(std::move(auth))),
+      call_timeout_(call_timeout),
+      watch_(
+          "WatchPrincipalChanges",
+          [this](grpc::ClientContext* context) {
+            return stub_->WatchPrincipalChanges(
+                context, pb::WatchPrincipalChangesRequest());
+          },
+          [this](const pb::PrincipalChange& change) { Apply(change); },
+          // Without the stream, changes would go unseen: cache nothing.
+          [this] { Clear(/*caching=*/false); }) {}
 
 RemotePrincipalResolver::~RemotePrincipalResolver() { Stop(); }
 
-void RemotePrincipalResolver::Start() {
-  thread_ = std::thread([this] { Run(); });
-}
+void RemotePrincipalResolver::Start() { watch_.Start(); }
 
-void RemotePrincipalResolver::Stop() {
-  if (stopping_.exchange(true)) return;
-  {
-    std::lock_guard<std::mutex> lock(context_mutex_);
-    if (context_ != nullptr) context_->TryCancel();
-  }
-  { std::lock_guard<std::mutex> lock(mutex_); }  // the waiter sees stopping_
-  watching_changed_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void RemotePrincipalResolver::Stop() { watch_.Stop(); }
 
 bool RemotePrincipalResolver::WaitUntilWatching(absl::Duration timeout) {
   std::unique_lock<std::mutex> lock(mutex_);
@@ -100,41 +99,19 @@ absl::StatusOr<ResolvedPrincipal> RemotePrincipalResolver::Resolve(
   return resolved;
 }
 
-void RemotePrincipalResolver::Run() {
-  absl::Duration backoff = absl::Milliseconds(100);
-  while (!stopping_) {
-    grpc::ClientContext context;
-    {
-      std::lock_guard<std::mutex> lock(context_mutex_);
-      if (stopping_) break;
-      context_ = &context;
-    }
-    auto reader = stub_->WatchPrincipalChanges(
-        &context, pb::WatchPrincipalChangesRequest());
-    pb::PrincipalChange change;
-    while (reader->Read(&change)) {
-      if (change.kind() == pb::PrincipalChange::RESYNC) {
-        Clear(/*caching=*/true);
-        backoff = absl::Milliseconds(100);
-      } else if (change.kind() == pb::PrincipalChange::SUSPEND) {
-        Clear(/*caching=*/false);
-      } else if (change.kind() == pb::PrincipalChange::CHANGED) {
-        Forget(change.tenant_id(), change.principal_id());
-      }
-    }
-    const grpc::Status status = reader->Finish();
-    {
-      std::lock_guard<std::mutex> lock(context_mutex_);
-      context_ = nullptr;
-    }
-    Clear(/*caching=*/false);
-    if (stopping_) break;
-    log::Warn("principal change stream ended; not caching until it is back",
-              {{"error", status.error_message()}});
-    std::unique_lock<std::mutex> lock(mutex_);
-    watching_changed_.wait_for(lock, absl::ToChronoMilliseconds(backoff),
-                               [&] { return stopping_.load(); });
-    backoff = std::min(backoff * 2, absl::Seconds(5));
+void RemotePrincipalResolver::Apply(const pb::PrincipalChange& change) {
+  switch (change.kind()) {
+    case pb::PrincipalChange::RESYNC:
+      Clear(/*caching=*/true);
+      break;
+    case pb::PrincipalChange::SUSPEND:
+      Clear(/*caching=*/false);
+      break;
+    case pb::PrincipalChange::CHANGED:
+      Forget(change.tenant_id(), change.principal_id());
+      break;
+    default:
+      break;
   }
 }
 

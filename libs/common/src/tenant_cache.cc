@@ -21,7 +21,15 @@ std::optional<RateLimit> Limit(bool has_rate, double rate, bool has_burst,
 }  // namespace
 
 TenantCache::TenantCache(std::shared_ptr<grpc::Channel> registry)
-    : stub_(pb::TenantRegistry::NewStub(std::move(registry))) {}
+    : stub_(pb::TenantRegistry::NewStub(std::move(registry))),
+      watch_(
+          "WatchTenants",
+          [this](grpc::ClientContext* context) {
+            return stub_->WatchTenants(context, pb::WatchTenantsRequest());
+          },
+          [this](const pb::TenantEvent& event) { Apply(event); },
+          // A snapshot cut short is dropped; the next stream starts another.
+          [this] { pending_.reset(); }) {}
 
 TenantCache::~TenantCache() { Stop(); }
 
@@ -29,20 +37,9 @@ void TenantCache::AddListener(Listener listener) {
   listeners_.push_back(std::move(listener));
 }
 
-void TenantCache::Start() {
-  thread_ = std::thread([this] { Run(); });
-}
+void TenantCache::Start() { watch_.Start(); }
 
-void TenantCache::Stop() {
-  if (stopping_.exchange(true)) return;
-  { std::lock_guard<std::mutex> lock(stop_mutex_); }
-  stop_changed_.notify_all();
-  {
-    std::lock_guard<std::mutex> lock(context_mutex_);
-    if (context_ != nullptr) context_->TryCancel();
-  }
-  if (thread_.joinable()) thread_.join();
-}
+void TenantCache::Stop() { watch_.Stop(); }
 
 bool TenantCache::WaitUntilSynced(absl::Duration timeout) {
   std::shared_lock<std::shared_mutex> lock(mutex_);
@@ -87,71 +84,40 @@ void TenantCache::Notify(const Tenant& tenant) {
   for (const Listener& listener : listeners_) listener(tenant);
 }
 
-void TenantCache::Run() {
-  absl::Duration backoff = absl::Milliseconds(100);
-  while (!stopping_) {
-    grpc::ClientContext context;
-    {
-      std::lock_guard<std::mutex> lock(context_mutex_);
-      if (stopping_) break;
-      context_ = &context;
-    }
-    auto reader = stub_->WatchTenants(&context, pb::WatchTenantsRequest());
-    // Entries of a snapshot in progress; swapped in whole at SNAPSHOT_END.
-    std::optional<absl::flat_hash_map<std::string, Entry>> pending;
-    pb::TenantEvent event;
-    while (reader->Read(&event)) {
-      switch (event.kind()) {
-        case pb::TenantEvent::SNAPSHOT_BEGIN:
-          pending.emplace();
-          break;
-        case pb::TenantEvent::SNAPSHOT_END:
-          if (pending) {
-            {
-              std::unique_lock<std::shared_mutex> lock(mutex_);
-              entries_.swap(*pending);
-              synced_ = true;
-            }
-            synced_changed_.notify_all();
-            pending.reset();
-            backoff = absl::Milliseconds(100);
-            std::shared_lock<std::shared_mutex> lock(mutex_);
-            for (const auto& [id, entry] : entries_) Notify(*entry.tenant);
-          }
-          break;
-        case pb::TenantEvent::UPSERT: {
-          Entry entry = MakeEntry(event.tenant());
-          const std::string id = event.tenant().tenant_id();
-          if (pending) {
-            (*pending)[id] = std::move(entry);
-          } else {
-            {
-              std::unique_lock<std::shared_mutex> lock(mutex_);
-              entries_[id] = entry;
-            }
-            Notify(*entry.tenant);
-          }
-          break;
+void TenantCache::Apply(const pb::TenantEvent& event) {
+  switch (event.kind()) {
+    case pb::TenantEvent::SNAPSHOT_BEGIN:
+      pending_.emplace();
+      break;
+    case pb::TenantEvent::SNAPSHOT_END:
+      if (pending_) {
+        {
+          std::unique_lock<std::shared_mutex> lock(mutex_);
+          entries_.swap(*pending_);
+          synced_ = true;
         }
-        default:
-          break;
+        synced_changed_.notify_all();
+        pending_.reset();
+        std::shared_lock<std::shared_mutex> lock(mutex_);
+        for (const auto& [id, entry] : entries_) Notify(*entry.tenant);
       }
+      break;
+    case pb::TenantEvent::UPSERT: {
+      Entry entry = MakeEntry(event.tenant());
+      const std::string id = event.tenant().tenant_id();
+      if (pending_) {
+        (*pending_)[id] = std::move(entry);
+      } else {
+        {
+          std::unique_lock<std::shared_mutex> lock(mutex_);
+          entries_[id] = entry;
+        }
+        Notify(*entry.tenant);
+      }
+      break;
     }
-    const grpc::Status status = reader->Finish();
-    {
-      std::lock_guard<std::mutex> lock(context_mutex_);
-      context_ = nullptr;
-    }
-    if (stopping_) break;
-    log::Warn("tenant watch stream ended; reconnecting",
-              {{"code", static_cast<int>(status.error_code())},
-               {"error", status.error_message()}});
-    {
-      std::unique_lock<std::mutex> lock(stop_mutex_);
-      stop_changed_.wait_for(lock, absl::ToChronoMilliseconds(backoff),
-                             [&] { return stopping_.load(); });
-    }
-    backoff = std::min(backoff * 2, absl::Seconds(5));
+    default:
+      break;
   }
 }
 

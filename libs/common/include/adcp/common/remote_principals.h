@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "adcp/auth/v1/auth.grpc.pb.h"
 #include "adcp/common/guard.h"
+#include "adcp/common/stream_watch.h"
 
 namespace adcp {
 
@@ -45,7 +46,7 @@ class RemotePrincipalResolver : public PrincipalResolver {
     ResolvedPrincipal principal;
     std::string tenant_id;
   };
-  void Run();
+  void Apply(const auth::v1::PrincipalChange& change);
   void Forget(const std::string& tenant_id, const std::string& principal_id);
   void Clear(bool caching);
 
@@ -58,10 +59,7 @@ class RemotePrincipalResolver : public PrincipalResolver {
   mutable uint64_t epoch_ = 0;
   bool caching_ = false;
   mutable std::atomic<uint64_t> remote_calls_{0};
-  std::atomic<bool> stopping_{false};
-  std::mutex context_mutex_;
-  grpc::ClientContext* context_ = nullptr;
-  std::thread thread_;
+  StreamWatch<auth::v1::PrincipalChange> watch_;
 };
 
 }  // namespace adcp

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -18,6 +19,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "adcp/common/guard.h"
+#include "adcp/common/stream_watch.h"
 #include "adcp/tenant/v1/tenant_registry.grpc.pb.h"
 
 namespace adcp {
@@ -51,7 +53,7 @@ class TenantCache : public TenantDirectory {
     TenantState state;
   };
   static Entry MakeEntry(Tenant tenant);
-  void Run();
+  void Apply(const tenant::v1::TenantEvent& event);
   void Notify(const Tenant& tenant);
 
   const std::unique_ptr<tenant::v1::TenantRegistry::Stub> stub_;
@@ -60,12 +62,10 @@ class TenantCache : public TenantDirectory {
   absl::flat_hash_map<std::string, Entry> entries_;
   bool synced_ = false;
   std::condition_variable_any synced_changed_;
-  std::atomic<bool> stopping_{false};
-  std::mutex stop_mutex_;
-  std::condition_variable stop_changed_;
-  std::mutex context_mutex_;
-  grpc::ClientContext* context_ = nullptr;  // of the running stream
-  std::thread thread_;
+  // Entries of a snapshot in progress (watch thread only); swapped in whole
+  // at SNAPSHOT_END.
+  std::optional<absl::flat_hash_map<std::string, Entry>> pending_;
+  StreamWatch<tenant::v1::TenantEvent> watch_;
 };
 
 }  // namespace adcp
