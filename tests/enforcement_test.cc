@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "adcp/common/interceptors.h"
+#include "media_buy_server.h"
 #include "suite.h"
 
 namespace adcp {
@@ -29,18 +30,33 @@ using google::protobuf::MethodDescriptor;
 using google::protobuf::ServiceDescriptor;
 using testing::Suite;
 
+enum class Where { kRegistry, kAuth, kMediaBuy };
+
 struct ServiceUnderTest {
   const ServiceDescriptor* descriptor;
   const ServicePolicy* policy;
   // method -> a request that would succeed with the right credentials, in
-  // JSON; "$BRAVO_AGENT_TOKEN" is replaced by that token.
+  // JSON; "$BRAVO_AGENT_TOKEN" is replaced by that token, and $MEDIA_BUY,
+  // $TASK_1 and $TASK_2 by objects of alpha's admin made in SetUp.
   std::map<std::string, std::string> samples;
-  bool on_auth;  // else on the registry
+  Where where;
 };
+
+constexpr char kFormat[] =
+    R"({"agent_url":"https://creative.adcontextprotocol.org","id":"display_300x250"})";
 
 const ServiceDescriptor* Descriptor(const char* full_name) {
   return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
       full_name);
+}
+
+std::string ProductJson(const std::string& product_id) {
+  return absl::StrCat(
+      R"({"definition":{"product":{"product_id":")", product_id,
+      R"(","name":"Display","delivery_type":"guaranteed","format_ids":[)",
+      kFormat,
+      R"(],"pricing_options":[{"pricing_option_id":"cpm","pricing_model":"cpm",
+          "currency":"USD","fixed_price":10}]}}})");
 }
 
 std::vector<ServiceUnderTest> Services() {
@@ -58,7 +74,7 @@ std::vector<ServiceUnderTest> Services() {
         {"UpdateTenant", R"({"tenant_id":"alpha","name":"Hijacked"})"},
         {"WatchTenants", "{}"},
         {"ListAuditEvents", R"({"tenant_id":"alpha"})"}},
-       false},
+       Where::kRegistry},
       {Descriptor(auth::v1::Auth::service_full_name()),
        &auth::AuthService::Policy(),
        {{"ResolvePrincipal", R"({"token":"$BRAVO_AGENT_TOKEN"})"},
@@ -67,7 +83,48 @@ std::vector<ServiceUnderTest> Services() {
         {"RotateToken", R"({"principal_id":"agent"})"},
         {"RevokePrincipal", R"({"principal_id":"agent"})"},
         {"WatchPrincipalChanges", "{}"}},
-       true},
+       Where::kAuth},
+      {Descriptor(media_buy::v1::MediaBuyService::service_full_name()),
+       &media_buy::MediaBuyService::Policy(),
+       {{"GetAdcpCapabilities", "{}"},
+        {"GetProducts", R"({"buying_mode":"wholesale"})"},
+        {"ListCreativeFormats", "{}"},
+        {"CreateMediaBuy",
+         R"({"idempotency_key":"enforcement-create-0001","start_time":"asap",
+             "account":{"brand":{"domain":"acme.example"},"operator":"acme.example"},
+             "brand":{"domain":"acme.example"},
+             "end_time":"2099-01-01T00:00:00Z","packages":[{"product_id":"p1",
+             "pricing_option_id":"cpm","budget":100}]})"},
+        {"UpdateMediaBuy",
+         R"({"idempotency_key":"enforcement-update-0001",
+             "account":{"brand":{"domain":"acme.example"},"operator":"acme.example"},
+             "media_buy_id":"$MEDIA_BUY","end_time":"2098-01-01T00:00:00Z"})"},
+        {"GetMediaBuys", R"({"media_buy_ids":["$MEDIA_BUY"]})"},
+        {"GetMediaBuyDelivery", R"({"media_buy_ids":["$MEDIA_BUY"]})"},
+        {"SyncCreatives",
+         absl::StrCat(
+             R"({"idempotency_key":"enforcement-sync-00001","account":{
+                 "brand":{"domain":"acme.example"},"operator":"acme.example"},
+                 "creatives":[{"creative_id":"c1","name":"C1","format_id":)",
+             kFormat,
+             R"(,"assets":{"image":{"url":"https://cdn.acme.example/a.png"}}}]})")},
+        {"ListCreatives", "{}"},
+        {"ProvidePerformanceFeedback",
+         R"({"idempotency_key":"enforcement-feedback-1",
+             "media_buy_id":"$MEDIA_BUY","performance_index":1,
+             "measurement_period":{"start":"2027-01-01T00:00:00Z",
+                                   "end":"2027-01-02T00:00:00Z"}})"},
+        {"SyncAccounts",
+         R"({"idempotency_key":"enforcement-accounts-1","accounts":[{
+             "brand":{"domain":"acme.example"},"operator":"acme.example",
+             "billing":"operator"}]})"},
+        {"ListAccounts", "{}"},
+        {"ListHumanTasks", "{}"},
+        {"GetHumanTask", R"({"task_id":"$TASK_1"})"},
+        {"ApproveHumanTask", R"({"task_id":"$TASK_1"})"},
+        {"RejectHumanTask", R"({"task_id":"$TASK_2","reason":"not now"})"},
+        {"UpsertProduct", ProductJson("p2")}},
+       Where::kMediaBuy},
   };
 }
 
@@ -85,7 +142,12 @@ class EnforcementTest : public ::testing::Test {
     ASSERT_TRUE(suite.ok()) << suite.status();
     suite_ = *std::move(suite);
     for (const char* tenant : {"alpha", "bravo", "charlie"}) {
-      ASSERT_TRUE(suite_->CreateTenant(tenant).ok()) << tenant;
+      ASSERT_TRUE(suite_
+                      ->CreateTenant(tenant,
+                                     R"({"adapters":{"mock":{"enabled":true,
+                                         "manual_approval_required":true}}})")
+                      .ok())
+          << tenant;
       auto admin =
           suite_->CreatePrincipal(tenant, absl::StrCat(tenant, "_admin"));
       ASSERT_TRUE(admin.ok()) << admin.status();
@@ -94,28 +156,91 @@ class EnforcementTest : public ::testing::Test {
       ASSERT_TRUE(agent.ok()) << agent.status();
       agent_tokens_[tenant] = agent->access_token();
     }
+    StartMediaBuy();
     ASSERT_TRUE(suite_->SetTenantActive("charlie", false).ok());
     ASSERT_TRUE(suite_->AwaitTenantState("charlie", false, absl::Seconds(5)));
   }
 
-  // md5 of every row of the tenants and principals tables (read as
-  // superuser, which row-level security does not filter).
+  void TearDown() override {
+    if (media_buy_) media_buy_->Shutdown();
+  }
+
+  // The media-buy service, and alpha's admin's product, two buys awaiting
+  // approval (alpha approves by hand) and their tasks, for the samples.
+  void StartMediaBuy() {
+    media_buy::MediaBuyConfig config;
+    config.service = testing::TestServiceConfig(
+        "media-buy", suite_->db().AppUrl(), suite_->internal_token(),
+        suite_->system_token());
+    config.registry_address = suite_->registry_address();
+    config.auth_address = suite_->auth_address();
+    auto server = media_buy::MediaBuyServer::Start(config);
+    ASSERT_TRUE(server.ok()) << server.status();
+    media_buy_ = *std::move(server);
+    auto stub = media_buy::v1::MediaBuyService::NewStub(
+        MakeServiceChannel(absl::StrCat("127.0.0.1:", media_buy_->port()),
+                           suite_->internal_token()));
+    const std::string admin = admin_tokens_["alpha"];
+    media_buy::v1::UpsertProductRequest product;
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(ProductJson("p1"), &product)
+            .ok());
+    media_buy::v1::ProductDefinition upserted;
+    ASSERT_TRUE(stub->UpsertProduct(Suite::Context("alpha", admin, "").get(),
+                                    product, &upserted)
+                    .ok());
+    for (const char* placeholder : {"$TASK_1", "$TASK_2"}) {
+      media_buy::v1::CreateMediaBuyRequest request;
+      ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                      R"({"start_time":"asap","end_time":"2099-01-01T00:00:00Z",
+                          "account":{"brand":{"domain":"acme.example"},
+                                     "operator":"acme.example"},
+                          "brand":{"domain":"acme.example"},
+                          "packages":[{"product_id":"p1",
+                          "pricing_option_id":"cpm","budget":100}]})",
+                      &request)
+                      .ok());
+      request.set_idempotency_key(
+          absl::StrCat("enforcement-setup-", placeholder + 1));
+      media_buy::v1::CreateMediaBuyResponse created;
+      const grpc::Status status = stub->CreateMediaBuy(
+          Suite::Context("alpha", admin, "").get(), request, &created);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+      ASSERT_EQ(created.status(), "submitted");
+      placeholders_[placeholder] = created.task_id();
+      media_buy::v1::GetHumanTaskRequest get;
+      get.set_task_id(created.task_id());
+      media_buy::v1::HumanTask task;
+      ASSERT_TRUE(stub->GetHumanTask(Suite::Context("alpha", admin, "").get(),
+                                     get, &task)
+                      .ok());
+      if (placeholders_.count("$MEDIA_BUY") == 0)
+        placeholders_["$MEDIA_BUY"] = task.media_buy_id();
+    }
+  }
+
+  // md5 of every row of the tenant data tables (read as superuser, which
+  // row-level security does not filter).
   std::string Probe() {
     pqxx::connection connection(suite_->db().SuperuserUrl());
     pqxx::work txn(connection);
-    return txn
-        .exec1(
-            "SELECT md5(COALESCE((SELECT string_agg(t::text, '|' ORDER BY "
-            "tenant_id) "
-            "FROM tenants t), '') || '#' || COALESCE((SELECT "
-            "string_agg(p::text, '|' "
-            "ORDER BY tenant_id, principal_id) FROM principals p), ''))")[0]
-        .as<std::string>();
+    std::string sql = "SELECT md5(''";
+    for (const char* table :
+         {"tenants", "principals", "products", "accounts", "media_buys",
+          "packages", "creatives", "creative_assignments", "human_tasks",
+          "idempotency_keys", "performance_feedback"}) {
+      absl::StrAppend(&sql,
+                      " || '#' || COALESCE((SELECT string_agg(t::text, '|' "
+                      "ORDER BY t::text) FROM ",
+                      table, " t), '')");
+    }
+    return txn.exec1(sql + ")")[0].as<std::string>();
   }
 
   std::string RequestBytes(const MethodDescriptor* method, std::string json) {
     absl::StrReplaceAll({{"$BRAVO_AGENT_TOKEN", agent_tokens_["bravo"]}},
                         &json);
+    absl::StrReplaceAll(placeholders_, &json);
     std::unique_ptr<google::protobuf::Message> request(
         google::protobuf::MessageFactory::generated_factory()
             ->GetPrototype(method->input_type())
@@ -133,7 +258,10 @@ class EnforcementTest : public ::testing::Test {
                     const std::string& request_bytes,
                     const Credentials& credentials) {
     const std::string address =
-        service.on_auth ? suite_->auth_address() : suite_->registry_address();
+        service.where == Where::kAuth ? suite_->auth_address()
+        : service.where == Where::kRegistry
+            ? suite_->registry_address()
+            : absl::StrCat("127.0.0.1:", media_buy_->port());
     auto channel =
         credentials.internal
             ? MakeServiceChannel(address, suite_->internal_token())
@@ -168,7 +296,9 @@ class EnforcementTest : public ::testing::Test {
   }
 
   std::unique_ptr<Suite> suite_;
-  std::map<std::string, std::string> admin_tokens_, agent_tokens_;
+  std::unique_ptr<media_buy::MediaBuyServer> media_buy_;
+  std::map<std::string, std::string> admin_tokens_, agent_tokens_,
+      placeholders_;
 };
 
 struct Refusal {
@@ -278,7 +408,7 @@ TEST_F(EnforcementTest, NoMethodRunsWithoutItsCredentials) {
       }
     }
   }
-  EXPECT_GE(checked, 40);
+  EXPECT_GE(checked, 100);
   EXPECT_EQ(Probe(), before) << "a refused call changed data";
 
   // The control: with the right credentials every sample runs, and the

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "adcp/common/identifiers.h"
 
 namespace adcp {
 namespace {
@@ -137,6 +138,24 @@ bool IsHttpUrl(std::string_view text) {
          });
 }
 
+// Two or more lowercase DNS labels, 253 characters at most.
+bool IsDomainName(std::string_view text) {
+  if (text.empty() || text.size() > 253) return false;
+  int labels = 0;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = text.find('.', start);
+    const std::string_view label = text.substr(
+        start,
+        dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (!IsDnsLabel(label)) return false;
+    ++labels;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return labels >= 2;
+}
+
 void CheckAdapterId(bool enabled, const std::string& id,
                     const std::string& path, std::vector<std::string>& errors) {
   if (id.empty()) {
@@ -159,6 +178,18 @@ void CheckRules(const TenantConfig& config, std::vector<std::string>& errors) {
   const auto& kevel = config.adapters().kevel();
   CheckAdapterId(kevel.enabled(), kevel.network_id(),
                  "adapters.kevel.network_id", errors);
+
+  std::set<std::string> domains;
+  for (int i = 0; i < config.publisher_domains_size(); ++i) {
+    const std::string& domain = config.publisher_domains(i);
+    const std::string path = absl::StrCat("publisher_domains[", i, "]");
+    if (!IsDomainName(domain)) {
+      errors.push_back(absl::StrCat(
+          path, ": expected a lowercase domain name such as example.com"));
+    } else if (!domains.insert(domain).second) {
+      errors.push_back(absl::StrCat(path, ": duplicate domain '", domain, "'"));
+    }
+  }
 
   std::set<std::string> formats;
   const auto& auto_approve = config.creative_engine().auto_approve_formats();

@@ -1,0 +1,119 @@
+#include "media_buy_server.h"
+
+#include "adcp/common/env.h"
+#include "adcp/common/interceptors.h"
+#include "adcp/common/status.h"
+#include "adcp/db/builtin_migrations.h"
+#include "mock_adapter.h"
+#include "store.h"
+
+namespace adcp::media_buy {
+namespace {
+
+PgPool::Statements AllStatements() {
+  PgPool::Statements statements = Store::Statements();
+  for (auto& statement : AuditLog::Statements())
+    statements.push_back(std::move(statement));
+  return statements;
+}
+
+GuardOptions MediaBuyGuardOptions(
+    const MediaBuyConfig& config,
+    std::shared_ptr<const TenantDirectory> tenants,
+    std::shared_ptr<const PrincipalResolver> principals, AuditLog* audit) {
+  GuardOptions options = BaseGuardOptions(config.service);
+  options.tenants = std::move(tenants);
+  options.principals = std::move(principals);
+  options.audit = audit;
+  return options;
+}
+
+}  // namespace
+
+absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv() {
+  MediaBuyConfig config;
+  ASSIGN_OR_RETURN(
+      config.service,
+      ServiceConfigFromEnv("media-buy", "MEDIA_BUY_PORT", 50053, 9464));
+  config.registry_address =
+      env::String("TENANT_REGISTRY_ADDR", "127.0.0.1:50051");
+  config.auth_address = env::String("AUTH_ADDR", "127.0.0.1:50052");
+  config.options.format_agent_url =
+      env::String("MEDIA_BUY_FORMAT_AGENT_URL", kStandardFormatAgent);
+  config.options.publisher_base_domain =
+      env::String("MEDIA_BUY_PUBLISHER_BASE_DOMAIN", "sales-agent.example.com");
+  ASSIGN_OR_RETURN(const int ttl, env::Int("MEDIA_BUY_IDEMPOTENCY_TTL_SECONDS",
+                                           86400, 3600, 604800));
+  config.options.idempotency_ttl = absl::Seconds(ttl);
+  ASSIGN_OR_RETURN(config.options.dry_run,
+                   env::Bool("MEDIA_BUY_DRY_RUN", false));
+  const std::string base = env::String("MEDIA_BUY_ADAPTER_BASE_CONFIG", "{}");
+  config.adapter_base_config = nlohmann::json::parse(base, nullptr, false);
+  if (!config.adapter_base_config.is_object()) {
+    return absl::InvalidArgumentError(
+        "MEDIA_BUY_ADAPTER_BASE_CONFIG must be a JSON object");
+  }
+  config.adapter_stand_in = env::String("MEDIA_BUY_ADAPTER_STAND_IN", "");
+  if (!config.adapter_stand_in.empty() &&
+      config.adapter_stand_in != kMockAdapterName) {
+    return absl::InvalidArgumentError(
+        "MEDIA_BUY_ADAPTER_STAND_IN must be empty or \"mock\"");
+  }
+  return config;
+}
+
+MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
+    : config_(std::move(config)),
+      pool_({.conninfo = config_.service.database_url,
+             .size = config_.service.pool_size},
+            AllStatements()),
+      tenants_(std::make_shared<TenantCache>(MakeServiceChannel(
+          config_.registry_address, config_.service.internal_token))),
+      principals_(std::make_shared<RemotePrincipalResolver>(MakeServiceChannel(
+          config_.auth_address, config_.service.internal_token))),
+      adapters_(config_.options.clock),
+      audit_(pool_),
+      guard_(MediaBuyService::Policy(),
+             MediaBuyGuardOptions(config_, tenants_, principals_, &audit_)),
+      service_(
+          guard_, pool_,
+          [tenants = tenants_](const std::string& tenant_id) {
+            return tenants->Get(tenant_id);
+          },
+          adapters_, audit_, config_.options) {
+  adapters_.Register(kMockAdapterName, MockAdapterFactory());
+  adapters_.SetBaseConfig(config_.adapter_base_config);
+  adapters_.SetStandIn(config_.adapter_stand_in);
+}
+
+MediaBuyServer::~MediaBuyServer() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<MediaBuyServer>> MediaBuyServer::Start(
+    MediaBuyConfig config) {
+  RETURN_IF_ERROR(ValidateServiceConfig(config.service));
+  std::unique_ptr<MediaBuyServer> server(new MediaBuyServer(std::move(config)));
+  const absl::Duration wait = server->config_.service.database_wait;
+  RETURN_IF_ERROR(
+      WaitForServiceDatabase(server->pool_, db::LatestSchemaVersion(), wait));
+  server->tenants_->Start();
+  server->principals_->Start();
+  if (!server->tenants_->WaitUntilSynced(std::max(wait, absl::Seconds(1)))) {
+    return absl::UnavailableError(
+        absl::StrCat("no tenant snapshot from the registry at ",
+                     server->config_.registry_address));
+  }
+  server->principals_->WaitUntilWatching(absl::Seconds(10));
+  server->host_ = std::make_unique<ServiceHost>(server->config_.service.host);
+  server->host_->AddService(&server->service_,
+                            v1::MediaBuyService::service_full_name());
+  RETURN_IF_ERROR(server->host_->Start());
+  return server;
+}
+
+void MediaBuyServer::Shutdown() {
+  if (host_) host_->Shutdown();
+  principals_->Stop();
+  tenants_->Stop();
+}
+
+}  // namespace adcp::media_buy

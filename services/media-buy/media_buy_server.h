@@ -1,0 +1,71 @@
+// The assembled media-buy process: pool, tenant cache and token resolver
+// (fed by the registry and auth), adapter registry, audit log, guard,
+// service and host.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "adapter.h"
+#include "adcp/common/audit_log.h"
+#include "adcp/common/guard.h"
+#include "adcp/common/pg_pool.h"
+#include "adcp/common/remote_principals.h"
+#include "adcp/common/service_config.h"
+#include "adcp/common/service_host.h"
+#include "adcp/common/tenant_cache.h"
+#include "media_buy_service.h"
+
+namespace adcp::media_buy {
+
+struct MediaBuyConfig {
+  ServiceConfig service;
+  std::string registry_address = "127.0.0.1:50051";
+  std::string auth_address = "127.0.0.1:50052";
+  MediaBuyOptions options;
+  // The deployment's base adapter config ({"kevel": {...}}), under which
+  // each tenant's adapters.<name> is merged.
+  nlohmann::json adapter_base_config = nlohmann::json::object();
+  // Serves tenants whose ad server this deployment has no adapter for
+  // (e.g. "mock" until the GAM and Kevel adapters exist); empty: none.
+  std::string adapter_stand_in;
+};
+
+// ServiceConfigFromEnv with MEDIA_BUY_PORT (50053) and METRICS_PORT (9464),
+// plus TENANT_REGISTRY_ADDR, AUTH_ADDR, MEDIA_BUY_FORMAT_AGENT_URL,
+// MEDIA_BUY_PUBLISHER_BASE_DOMAIN (sales-agent.example.com),
+// MEDIA_BUY_IDEMPOTENCY_TTL_SECONDS (86400, 3600-604800),
+// MEDIA_BUY_DRY_RUN (false), MEDIA_BUY_ADAPTER_BASE_CONFIG (JSON object),
+// MEDIA_BUY_ADAPTER_STAND_IN ("").
+absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv();
+
+class MediaBuyServer {
+ public:
+  // Waits up to the database wait for the schema and for the tenant
+  // directory's first snapshot.
+  static absl::StatusOr<std::unique_ptr<MediaBuyServer>> Start(
+      MediaBuyConfig config);
+  ~MediaBuyServer();
+
+  int port() const { return host_->port(); }
+  int metrics_port() const { return host_->metrics_port(); }
+  AuditLog& audit() { return audit_; }
+  AdapterRegistry& adapters() { return adapters_; }
+  void Shutdown();
+
+ private:
+  explicit MediaBuyServer(MediaBuyConfig config);
+
+  const MediaBuyConfig config_;
+  PgPool pool_;
+  std::shared_ptr<TenantCache> tenants_;
+  std::shared_ptr<RemotePrincipalResolver> principals_;
+  AdapterRegistry adapters_;
+  AuditLog audit_;
+  CallGuard guard_;
+  MediaBuyService service_;
+  std::unique_ptr<ServiceHost> host_;
+};
+
+}  // namespace adcp::media_buy

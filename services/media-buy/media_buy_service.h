@@ -1,0 +1,116 @@
+// The MediaBuy gRPC service: the AdCP media-buy tasks for the tenant in
+// x-tenant-id and the principal of the bearer token, plus human tasks and
+// catalogue management. Every handler body runs through the CallGuard under
+// Policy(); a failed task answers its AdCP error in "adcp-error-bin".
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "adapter.h"
+#include "adcp/common/audit_log.h"
+#include "adcp/common/call_context.h"
+#include "adcp/common/guard.h"
+#include "adcp/common/pg_pool.h"
+#include "adcp/media_buy/v1/media_buy.grpc.pb.h"
+#include "adcp/tenant/v1/tenant_registry.pb.h"
+#include "formats.h"
+#include "store.h"
+
+namespace adcp::media_buy {
+
+// Metadata that asks for a dry run: the adapter records what it would do and
+// the task's writes are rolled back.
+inline constexpr char kDryRunKey[] = "x-adcp-dry-run";
+
+using TenantLookup = std::function<std::shared_ptr<const tenant::v1::Tenant>(
+    const std::string& tenant_id)>;
+
+struct MediaBuyOptions {
+  Clock clock = [] { return absl::Now(); };
+  std::string format_agent_url = kStandardFormatAgent;
+  // Publisher domain of a tenant with neither publisher_domains nor a
+  // virtual host: "<subdomain>.<publisher_base_domain>".
+  std::string publisher_base_domain = "sales-agent.example.com";
+  absl::Duration idempotency_ttl = absl::Hours(24);
+  bool dry_run = false;  // every call, as if x-adcp-dry-run were sent
+  // Start times this far in the past are still accepted (clock skew).
+  absl::Duration start_grace = absl::Minutes(5);
+};
+
+class MediaBuyService final : public v1::MediaBuyService::Service {
+ public:
+  MediaBuyService(const CallGuard& guard, PgPool& pool, TenantLookup tenants,
+                  const AdapterRegistry& adapters, AuditLog& audit,
+                  MediaBuyOptions options);
+
+  static const ServicePolicy& Policy();
+
+#define ADCP_RPC(Method, Request, Response)                               \
+  grpc::Status Method(grpc::ServerContext* context,                       \
+                      const v1::Request* request, v1::Response* response) \
+      override;
+  ADCP_RPC(GetAdcpCapabilities, GetAdcpCapabilitiesRequest,
+           GetAdcpCapabilitiesResponse)
+  ADCP_RPC(GetProducts, GetProductsRequest, GetProductsResponse)
+  ADCP_RPC(ListCreativeFormats, ListCreativeFormatsRequest,
+           ListCreativeFormatsResponse)
+  ADCP_RPC(CreateMediaBuy, CreateMediaBuyRequest, CreateMediaBuyResponse)
+  ADCP_RPC(UpdateMediaBuy, UpdateMediaBuyRequest, UpdateMediaBuyResponse)
+  ADCP_RPC(GetMediaBuys, GetMediaBuysRequest, GetMediaBuysResponse)
+  ADCP_RPC(GetMediaBuyDelivery, GetMediaBuyDeliveryRequest,
+           GetMediaBuyDeliveryResponse)
+  ADCP_RPC(SyncCreatives, SyncCreativesRequest, SyncCreativesResponse)
+  ADCP_RPC(ListCreatives, ListCreativesRequest, ListCreativesResponse)
+  ADCP_RPC(ProvidePerformanceFeedback, ProvidePerformanceFeedbackRequest,
+           ProvidePerformanceFeedbackResponse)
+  ADCP_RPC(SyncAccounts, SyncAccountsRequest, SyncAccountsResponse)
+  ADCP_RPC(ListAccounts, ListAccountsRequest, ListAccountsResponse)
+  ADCP_RPC(ListHumanTasks, ListHumanTasksRequest, ListHumanTasksResponse)
+  ADCP_RPC(GetHumanTask, GetHumanTaskRequest, HumanTask)
+  ADCP_RPC(ApproveHumanTask, ResolveHumanTaskRequest, HumanTask)
+  ADCP_RPC(RejectHumanTask, ResolveHumanTaskRequest, HumanTask)
+  ADCP_RPC(UpsertProduct, UpsertProductRequest, ProductDefinition)
+#undef ADCP_RPC
+
+ private:
+  struct Call;
+  template <typename Body>
+  grpc::Status Serve(grpc::ServerContext* context, const char* method,
+                     bool mutating, Body&& body);
+  // Runs `fn` in the call's tenant transaction; in a dry run the writes are
+  // rolled back and the answer kept.
+  absl::Status InTransaction(
+      const Call& call, const std::function<absl::Status(pqxx::work&)>& fn);
+  // InTransaction for a task with an idempotency_key: claims the key, replays
+  // the stored answer of the same request, refuses a different one under the
+  // same key (IDEMPOTENCY_CONFLICT), else runs `body` and stores its answer.
+  // The request's context is echoed either way.
+  template <typename Request, typename Response>
+  absl::Status Idempotently(
+      const Call& call, const char* operation, const Request& request,
+      Response* response, const std::function<absl::Status(pqxx::work&)>& body);
+  absl::StatusOr<std::unique_ptr<AdServerAdapter>> Adapter(
+      const Call& call, const std::string& name,
+      const std::string& principal_id) const;
+  // account_id of an account reference (a new natural key opens one).
+  absl::StatusOr<std::string> ResolveAccount(pqxx::work& txn, const Call& call,
+                                             const v1::AccountRef& ref);
+  // Hands the approved creatives assigned to a live buy's packages to its ad
+  // server and records their platform ids.
+  absl::Status PushCreatives(pqxx::work& txn, const Call& call,
+                             const std::string& media_buy_id);
+  absl::Status ResolveTask(const Call& call,
+                           const v1::ResolveHumanTaskRequest& request,
+                           bool approve, v1::HumanTask* response);
+
+  const CallGuard& guard_;
+  PgPool& pool_;
+  TenantLookup tenants_;
+  const AdapterRegistry& adapters_;
+  AuditLog& audit_;
+  const MediaBuyOptions options_;
+  const FormatCatalog formats_;
+};
+
+}  // namespace adcp::media_buy

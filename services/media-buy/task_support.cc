@@ -1,0 +1,421 @@
+#include "task_support.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <cmath>
+#include <regex>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "adcp/common/secrets.h"
+#include "adcp/common/status.h"
+#include "adcp/common/tenant_config.h"
+
+namespace adcp::media_buy {
+
+namespace pb = ::adcp::media_buy::v1;
+
+google::protobuf::Struct JsonToStruct(const nlohmann::json& value) {
+  google::protobuf::Struct out;
+  (void)google::protobuf::util::JsonStringToMessage(value.dump(), &out);
+  return out;
+}
+
+std::string Rfc3339(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
+}
+
+absl::StatusOr<absl::Time> ParseTime(std::string_view field,
+                                     const std::string& value) {
+  absl::Time time;
+  std::string error;
+  if (value.empty()) return InvalidField(field, "is required");
+  if (!absl::ParseTime(absl::RFC3339_full, value, &time, &error)) {
+    return InvalidField(
+        field, absl::StrCat("must be an ISO 8601 date-time with a zone "
+                            "(e.g. 2026-12-01T00:00:00Z), got '",
+                            value.substr(0, 64), "'"));
+  }
+  return time;
+}
+
+absl::StatusOr<absl::Time> ParseDate(std::string_view field,
+                                     const std::string& value) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime("%Y-%m-%d", value, absl::UTCTimeZone(), &time, &error)) {
+    return InvalidField(field, "must be a date YYYY-MM-DD");
+  }
+  return time;
+}
+
+absl::Status ValidateIdempotencyKey(const std::string& key) {
+  static const std::regex pattern("^[A-Za-z0-9_.:-]{16,255}$");
+  if (key.empty()) {
+    return InvalidField(
+        "idempotency_key",
+        "is required (16-255 characters of A-Z a-z 0-9 _ . : -)");
+  }
+  if (!std::regex_match(key, pattern)) {
+    return InvalidField("idempotency_key",
+                        "must be 16-255 characters of A-Z a-z 0-9 _ . : -");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateId(std::string_view field, const std::string& value) {
+  if (value.empty()) return InvalidField(field, "is required");
+  if (value.size() > 255)
+    return InvalidField(field, "must be at most 255 characters");
+  for (unsigned char c : value) {
+    if (c < 0x21 || c == 0x7f)
+      return InvalidField(field,
+                          "must not contain spaces or control characters");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateFormatId(std::string_view field, const pb::FormatId& id) {
+  static const std::regex pattern("^[a-zA-Z0-9_-]+$");
+  if (id.agent_url().empty())
+    return InvalidField(absl::StrCat(std::string(field), ".agent_url"),
+                        "is required");
+  if (id.id().empty())
+    return InvalidField(absl::StrCat(std::string(field), ".id"), "is required");
+  if (!std::regex_match(id.id(), pattern))
+    return InvalidField(absl::StrCat(std::string(field), ".id"),
+                        "must contain only letters, digits, '_' and '-'");
+  return absl::OkStatus();
+}
+
+std::string RequestHash(const google::protobuf::Message& request) {
+  std::unique_ptr<google::protobuf::Message> copy(request.New());
+  copy->CopyFrom(request);
+  const auto* descriptor = copy->GetDescriptor();
+  const auto* reflection = copy->GetReflection();
+  for (const char* name : {"idempotency_key", "context"}) {
+    if (const auto* field = descriptor->FindFieldByName(name))
+      reflection->ClearField(copy.get(), field);
+  }
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    copy->SerializeToCodedStream(&coded);
+  }
+  return absl::BytesToHexString(
+      Sha256(absl::StrCat(descriptor->full_name(), "\n", bytes)));
+}
+
+std::string NewId(std::string_view prefix) {
+  return absl::StrCat(std::string(prefix), RandomHex(8));
+}
+
+std::vector<std::string> PublisherDomains(const tenant::v1::Tenant& tenant,
+                                          const std::string& base_domain) {
+  std::vector<std::string> domains(tenant.config().publisher_domains().begin(),
+                                   tenant.config().publisher_domains().end());
+  if (domains.empty() && !tenant.virtual_host().empty())
+    domains.push_back(absl::AsciiStrToLower(tenant.virtual_host()));
+  if (domains.empty())
+    domains.push_back(absl::StrCat(tenant.subdomain(), ".", base_domain));
+  return domains;
+}
+
+bool MatchesProductFilters(const ProductRow& product,
+                           const nlohmann::json& filters) {
+  if (!filters.is_object()) return true;
+  if (auto it = filters.find("delivery_type");
+      it != filters.end() && it->is_string() &&
+      it->get<std::string>() != product.delivery_type) {
+    return false;
+  }
+  if (auto it = filters.find("channels");
+      it != filters.end() && it->is_array()) {
+    bool any = false;
+    for (const auto& channel : *it) {
+      if (channel.is_string() &&
+          std::find(product.channels.begin(), product.channels.end(),
+                    channel.get<std::string>()) != product.channels.end())
+        any = true;
+    }
+    if (!any) return false;
+  }
+  if (auto it = filters.find("format_ids");
+      it != filters.end() && it->is_array()) {
+    bool any = false;
+    for (const auto& wanted : *it) {
+      for (const auto& have : product.format_ids) {
+        if (wanted.value("id", "") == have.value("id", "")) any = true;
+      }
+    }
+    if (!any) return false;
+  }
+  return true;
+}
+
+int BriefScore(const ProductRow& product, const std::string& brief) {
+  const std::string text = absl::AsciiStrToLower(
+      absl::StrCat(product.name, " ", product.description, " ",
+                   absl::StrJoin(product.channels, " ")));
+  std::set<std::string> seen;
+  int score = 0;
+  for (absl::string_view word :
+       absl::StrSplit(absl::AsciiStrToLower(brief),
+                      absl::ByAnyChar(" ,.;:!?\n\t"), absl::SkipEmpty())) {
+    if (word.size() < 3 || !seen.insert(std::string(word)).second) continue;
+    if (absl::StrContains(text, word)) ++score;
+  }
+  return score;
+}
+
+absl::StatusOr<size_t> ParseOffsetCursor(const std::string& cursor) {
+  size_t offset = 0;
+  if (!absl::SimpleAtoi(cursor, &offset) || offset > 1'000'000)
+    return InvalidField("pagination.cursor",
+                        "is not a cursor this seller issued");
+  return offset;
+}
+
+pb::Product ProductToProto(const ProductRow& row) {
+  nlohmann::json product = {
+      {"product_id", row.product_id},
+      {"name", row.name},
+      {"description", row.description},
+      {"publisher_properties", row.publisher_properties},
+      {"channels", row.channels},
+      {"format_ids", row.format_ids},
+      {"delivery_type", row.delivery_type},
+      {"pricing_options", row.pricing_options},
+      {"reporting_capabilities", row.reporting_capabilities}};
+  pb::Product out;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  (void)google::protobuf::util::JsonStringToMessage(product.dump(), &out,
+                                                    options);
+  return out;
+}
+
+namespace {
+
+const std::set<std::string>& PricingModels() {
+  static const auto* models =
+      new std::set<std::string>{"cpm", "vcpm", "cpc", "cpcv", "flat_rate"};
+  return *models;
+}
+
+nlohmann::json MessageJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return nlohmann::json::parse(json);
+}
+
+nlohmann::json DefaultReportingCapabilities() {
+  return {{"available_reporting_frequencies", {"daily"}},
+          {"expected_delay_minutes", 60},
+          {"timezone", "UTC"},
+          {"supports_webhooks", false},
+          {"available_metrics", {"impressions", "spend", "clicks", "ctr"}},
+          {"date_range_support", "date_range"}};
+}
+
+}  // namespace
+
+absl::StatusOr<ProductRow> ProductFromDefinition(
+    const pb::ProductDefinition& definition, const FormatCatalog& formats,
+    const tenant::v1::Tenant& tenant, const std::string& base_domain) {
+  static const std::regex id_pattern("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$");
+  static const std::regex currency_pattern("^[A-Z]{3}$");
+  const pb::Product& product = definition.product();
+  ProductRow row;
+  if (!std::regex_match(product.product_id(), id_pattern))
+    return InvalidField("product.product_id",
+                        "must be 1-100 of A-Z a-z 0-9 _ . : - starting with a "
+                        "letter or digit");
+  if (product.name().empty() || product.name().size() > 255)
+    return InvalidField("product.name", "must be 1-255 characters");
+  if (product.delivery_type() != "guaranteed" &&
+      product.delivery_type() != "non_guaranteed")
+    return InvalidField("product.delivery_type",
+                        "must be guaranteed or non_guaranteed");
+  if (product.format_ids_size() == 0)
+    return InvalidField("product.format_ids", "must name at least one format");
+  row.format_ids = nlohmann::json::array();
+  for (int i = 0; i < product.format_ids_size(); ++i) {
+    const std::string field = absl::StrCat("product.format_ids[", i, "]");
+    RETURN_IF_ERROR(ValidateFormatId(field, product.format_ids(i)));
+    if (formats.Find(product.format_ids(i)) == nullptr)
+      return InvalidField(
+          field, absl::StrCat("format '", product.format_ids(i).id(), "' of ",
+                              product.format_ids(i).agent_url(),
+                              " is not offered by this seller"));
+    row.format_ids.push_back(MessageJson(product.format_ids(i)));
+  }
+  if (product.pricing_options_size() == 0)
+    return InvalidField("product.pricing_options",
+                        "must have at least one option");
+  row.pricing_options = nlohmann::json::array();
+  std::set<std::string> option_ids;
+  for (int i = 0; i < product.pricing_options_size(); ++i) {
+    const pb::PricingOption& option = product.pricing_options(i);
+    const std::string field = absl::StrCat("product.pricing_options[", i, "]");
+    if (!std::regex_match(option.pricing_option_id(), id_pattern) ||
+        !option_ids.insert(option.pricing_option_id()).second)
+      return InvalidField(field + ".pricing_option_id",
+                          "must be a unique id of A-Z a-z 0-9 _ . : -");
+    if (!PricingModels().count(option.pricing_model()))
+      return InvalidField(field + ".pricing_model",
+                          "must be one of cpm, vcpm, cpc, cpcv, flat_rate");
+    if (!std::regex_match(option.currency(), currency_pattern))
+      return InvalidField(field + ".currency",
+                          "must be an ISO 4217 code (3 capital letters)");
+    if (!option.has_fixed_price() && !option.has_floor_price())
+      return InvalidField(field, "needs fixed_price or floor_price");
+    if (option.has_fixed_price()) {
+      ASSIGN_OR_RETURN(Micros price, MicrosFromNumber(field + ".fixed_price",
+                                                      option.fixed_price()));
+      if (price <= 0)
+        return InvalidField(field + ".fixed_price", "must be > 0");
+    }
+    if (option.has_floor_price()) {
+      RETURN_IF_ERROR(
+          MicrosFromNumber(field + ".floor_price", option.floor_price())
+              .status());
+    }
+    if (option.has_min_spend_per_package()) {
+      RETURN_IF_ERROR(MicrosFromNumber(field + ".min_spend_per_package",
+                                       option.min_spend_per_package())
+                          .status());
+    }
+    row.pricing_options.push_back(MessageJson(option));
+  }
+  row.product_id = product.product_id();
+  row.name = product.name();
+  row.description =
+      product.description().empty() ? product.name() : product.description();
+  row.delivery_type = product.delivery_type();
+  row.channels.assign(product.channels().begin(), product.channels().end());
+  if (row.channels.empty()) row.channels.push_back("display");
+  row.publisher_properties = nlohmann::json::array();
+  for (const auto& selector : product.publisher_properties())
+    row.publisher_properties.push_back(StructToJson(selector));
+  if (row.publisher_properties.empty()) {
+    for (const std::string& domain : PublisherDomains(tenant, base_domain))
+      row.publisher_properties.push_back(
+          {{"publisher_domain", domain}, {"selection_type", "all"}});
+  }
+  row.reporting_capabilities =
+      product.has_reporting_capabilities()
+          ? StructToJson(product.reporting_capabilities())
+          : DefaultReportingCapabilities();
+  std::set<std::string> principals;
+  for (int i = 0; i < definition.allowed_principal_ids_size(); ++i) {
+    RETURN_IF_ERROR(ValidateId(absl::StrCat("allowed_principal_ids[", i, "]"),
+                               definition.allowed_principal_ids(i)));
+    if (principals.insert(definition.allowed_principal_ids(i)).second)
+      row.allowed_principal_ids.push_back(definition.allowed_principal_ids(i));
+  }
+  row.is_active = !definition.has_is_active() || definition.is_active();
+  return row;
+}
+
+const nlohmann::json* FindPricingOption(const ProductRow& product,
+                                        const std::string& id) {
+  for (const auto& option : product.pricing_options) {
+    if (option.value("pricing_option_id", "") == id) return &option;
+  }
+  return nullptr;
+}
+
+std::string AdcpStatus(const BuyRow& buy, bool has_live_creatives,
+                       absl::Time now) {
+  if (buy.status == "rejected" || buy.status == "canceled") return buy.status;
+  // AdCP 3.0 has no approval state for a buy (the buyer follows the task):
+  // a buy awaiting the publisher's approval reads as pending_start.
+  if (buy.status == "pending_approval") return "pending_start";
+  if (now >= buy.end_time) return "completed";
+  if (buy.status == "paused") return "paused";
+  if (!has_live_creatives) return "pending_creatives";
+  if (now < buy.start_time) return "pending_start";
+  return "active";
+}
+
+std::vector<std::string> ValidActions(const std::string& adcp_status) {
+  if (adcp_status == "completed" || adcp_status == "rejected" ||
+      adcp_status == "canceled")
+    return {};
+  if (adcp_status == "paused")
+    return {"resume",       "cancel",          "update_budget",
+            "update_dates", "update_packages", "sync_creatives"};
+  return {"pause",        "cancel",          "update_budget",
+          "update_dates", "update_packages", "sync_creatives"};
+}
+
+pb::Package PackageToProto(const PackageRow& row, const std::string& currency) {
+  pb::Package package;
+  package.set_package_id(row.package_id);
+  package.set_product_id(row.product_id);
+  package.set_budget(NumberFromMicros(row.budget));
+  package.set_pacing(row.pacing);
+  package.set_pricing_option_id(row.pricing_option_id);
+  if (row.bid_price) package.set_bid_price(NumberFromMicros(*row.bid_price));
+  if (row.impressions)
+    package.set_impressions(static_cast<double>(*row.impressions));
+  package.set_paused(row.paused);
+  package.set_currency(currency);
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  for (const auto& id : row.format_ids) {
+    (void)google::protobuf::util::JsonStringToMessage(
+        id.dump(), package.add_format_ids(), options);
+  }
+  if (row.targeting_overlay.is_object())
+    *package.mutable_targeting_overlay() = JsonToStruct(row.targeting_overlay);
+  if (row.extra.contains("context"))
+    *package.mutable_context() = JsonToStruct(row.extra["context"]);
+  if (row.extra.contains("ext"))
+    *package.mutable_ext() = JsonToStruct(row.extra["ext"]);
+  return package;
+}
+
+int64_t FlightDays(absl::Time start, absl::Time end) {
+  const double days = absl::ToDoubleHours(end - start) / 24.0;
+  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(days - 1e-9)));
+}
+
+absl::Status CheckDailyBudget(const tenant::v1::Tenant& tenant,
+                              std::string_view field, Micros total,
+                              const std::string& currency, absl::Time start,
+                              absl::Time end) {
+  const auto& features = tenant.config().features();
+  if (!features.has_max_daily_budget()) return absl::OkStatus();
+  const Micros limit = static_cast<Micros>(
+      std::llround(features.max_daily_budget() * kMicrosPerUnit));
+  const int64_t days = FlightDays(start, end);
+  if (static_cast<__int128>(total) <= static_cast<__int128>(limit) * days)
+    return absl::OkStatus();
+  const Micros daily = static_cast<Micros>(total / days);
+  return AdcpError(
+      "BUDGET_EXCEEDED", field,
+      absl::StrCat(std::string(field), ": ", DisplayAmount(total), " ",
+                   currency, " over ", days, " flight day(s) is ",
+                   DisplayAmount(daily),
+                   " per day, above this publisher's max_daily_budget of ",
+                   DisplayAmount(limit), " per day"),
+      absl::StrCat("lower the budget to at most ",
+                   DisplayAmount(static_cast<Micros>(std::min<__int128>(
+                       static_cast<__int128>(limit) * days, kMaxMicros))),
+                   " or lengthen the flight"));
+}
+
+}  // namespace adcp::media_buy
