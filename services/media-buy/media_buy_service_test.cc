@@ -4,6 +4,8 @@
 // schemas of @adcp/sdk.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -470,6 +472,27 @@ TEST_F(MediaBuyTest, IdempotencyReplaysConflictsAndIsScopedToTheBuyer) {
   ExpectError(Call(&Stub::CreateMediaBuy, kNyt, tokens_["nyt_a"], short_key),
               "VALIDATION_ERROR", "idempotency_key", "no key");
   schemas_.ExpectAllValid();
+}
+
+TEST_F(MediaBuyTest, ConcurrentRetriesOfOneKeyMakeOneBuy) {
+  const v1::CreateMediaBuyRequest request =
+      BuyRequest(Key("race"), "nyt_display", 1000, Day(1), Day(11));
+  constexpr int kThreads = 8;
+  std::vector<std::string> ids(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      auto created =
+          Call(&Stub::CreateMediaBuy, kNyt, tokens_["nyt_a"], request);
+      ids[static_cast<size_t>(i)] =
+          created.ok() ? created.response.media_buy_id()
+                       : "error: " + created.status.error_message();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const std::string& id : ids) EXPECT_EQ(id, ids[0]);
+  EXPECT_EQ(ids[0].rfind("mb_", 0), 0u) << ids[0];
+  EXPECT_EQ(Count("SELECT count(*) FROM media_buys"), 1);
 }
 
 TEST_F(MediaBuyTest, EachBadFieldIsNamedAndNothingChanges) {
