@@ -197,6 +197,8 @@ void MediaBuyHarness::SetUp() {
 }
 
 void MediaBuyHarness::TearDown() {
+  // Whatever a test recorded and did not check yet is checked now.
+  if (schemas_.size() > 0) schemas_.ExpectAllValid();
   stub_.reset();
   if (server_) server_->Shutdown();
   server_.reset();
@@ -244,6 +246,9 @@ v1::MediaBuy MediaBuyHarness::MustGetBuy(const std::string& tenant,
   request.add_media_buy_ids(media_buy_id);
   auto got = Call(&Stub::GetMediaBuys, tenant, token, request);
   EXPECT_TRUE(got.ok()) << got.status.error_message();
+  schemas_.Add("media-buy/get-media-buys-request.json", "by id", request);
+  schemas_.Add("media-buy/get-media-buys-response.json", "buy " + media_buy_id,
+               got.response);
   if (!got.ok() || got.response.media_buys_size() != 1) return {};
   return got.response.media_buys(0);
 }

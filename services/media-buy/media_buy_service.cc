@@ -428,6 +428,24 @@ pb::Account AccountToProto(const AccountRow& row) {
   return out;
 }
 
+// A status_filter: AdCP media-buy statuses.
+absl::StatusOr<std::set<std::string>> StatusFilter(
+    const google::protobuf::RepeatedPtrField<std::string>& values) {
+  static const std::set<std::string> kStatuses = {
+      "pending_creatives", "pending_start", "active",  "paused",
+      "completed",         "rejected",      "canceled"};
+  std::set<std::string> out;
+  for (int i = 0; i < values.size(); ++i) {
+    if (!kStatuses.count(values[i])) {
+      return InvalidField(
+          absl::StrCat("status_filter[", i, "]"),
+          absl::StrCat("must be one of ", absl::StrJoin(kStatuses, ", ")));
+    }
+    out.insert(values[i]);
+  }
+  return out;
+}
+
 // The buy as get_media_buys shows it.
 pb::MediaBuy BuyToProto(pqxx::work& txn, const std::string& tenant_id,
                         const BuyRow& buy, absl::Time now) {
@@ -1104,8 +1122,8 @@ grpc::Status MediaBuyService::GetMediaBuys(
         for (int i = 0; i < request->media_buy_ids_size(); ++i)
           RETURN_IF_ERROR(ValidateId(absl::StrCat("media_buy_ids[", i, "]"),
                                      request->media_buy_ids(i)));
-        const std::set<std::string> statuses(request->status_filter().begin(),
-                                             request->status_filter().end());
+        ASSIGN_OR_RETURN(const std::set<std::string> statuses,
+                         StatusFilter(request->status_filter()));
         const absl::Time now = options_.clock();
         return pool_.WithTenantTransaction(
             call.ctx.tenant_id, [&](pqxx::work& txn) -> absl::Status {
@@ -1164,8 +1182,8 @@ grpc::Status MediaBuyService::GetMediaBuyDelivery(
         }
         if (from && until && *until <= *from)
           return InvalidField("end_date", "must not be before start_date");
-        const std::set<std::string> statuses(request->status_filter().begin(),
-                                             request->status_filter().end());
+        ASSIGN_OR_RETURN(const std::set<std::string> statuses,
+                         StatusFilter(request->status_filter()));
         std::vector<BuyRow> buys;
         std::map<std::string, std::string> status_of;
         RETURN_IF_ERROR(pool_.WithTenantTransaction(

@@ -29,6 +29,8 @@ TEST(Money, NumbersBecomeMicrosExactly) {
   EXPECT_FALSE(MicrosFromDecimal("1.0000001").ok());
   EXPECT_EQ(DisplayAmount(1000000 * kMicrosPerUnit), "1,000,000.00");
   EXPECT_EQ(DisplayAmount(12345678901), "12,345.68");
+  EXPECT_EQ(DisplayAmount(999 * kMicrosPerUnit), "999.00");
+  EXPECT_EQ(DisplayAmount(-1234 * kMicrosPerUnit), "-1,234.00");
 }
 
 TEST(MockAdapter, SpendCurvesArePacedAndCapped) {

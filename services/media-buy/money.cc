@@ -59,10 +59,16 @@ double NumberFromMicros(Micros micros) {
 }
 
 std::string DisplayAmount(Micros micros) {
-  const Micros cents = (micros + kMicrosPerUnit / 200) / (kMicrosPerUnit / 100);
-  std::string whole = absl::StrCat(cents / 100);
-  for (int i = static_cast<int>(whole.size()) - 3; i > 0; i -= 3)
-    whole.insert(static_cast<size_t>(i), ",");
+  const bool negative = micros < 0;
+  const Micros magnitude = negative ? -micros : micros;
+  const Micros cents =
+      (magnitude + kMicrosPerUnit / 200) / (kMicrosPerUnit / 100);
+  const std::string digits = absl::StrCat(cents / 100);
+  std::string whole = negative ? "-" : "";
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) whole.push_back(',');
+    whole.push_back(digits[i]);
+  }
   return absl::StrFormat("%s.%02d", whole, cents % 100);
 }
 
