@@ -72,6 +72,9 @@ std::vector<ServiceUnderTest> Services() {
          R"({"tenant_id":"alpha","config_patch":{"features":{"max_daily_budget":1}}})"},
         {"SetTenantActive", R"({"tenant_id":"bravo","is_active":false})"},
         {"UpdateTenant", R"({"tenant_id":"alpha","name":"Hijacked"})"},
+        {"CompleteInitialization", R"({"tenant_id":"echo"})"},
+        {"DeleteTenant",
+         R"({"tenant_id":"delta","confirm_tenant_id":"delta"})"},
         {"WatchTenants", "{}"},
         {"ListAuditEvents", R"({"tenant_id":"alpha"})"}},
        Where::kRegistry},
@@ -156,30 +159,27 @@ class EnforcementTest : public ::testing::Test {
       ASSERT_TRUE(agent.ok()) << agent.status();
       agent_tokens_[tenant] = agent->access_token();
     }
+    // delta is deleted and echo's initialization completed by the samples.
+    ASSERT_TRUE(suite_->CreateTenant("delta").ok());
+    tenant::v1::CreateTenantRequest pending;
+    pending.set_tenant_id("echo");
+    pending.set_name("Echo");
+    pending.set_subdomain("echo");
+    pending.set_pending_initialization(true);
+    tenant::v1::Tenant echo;
+    ASSERT_TRUE(suite_->registry()
+                    .CreateTenant(suite_->AdminContext().get(), pending, &echo)
+                    .ok());
     StartMediaBuy();
     ASSERT_TRUE(suite_->SetTenantActive("charlie", false).ok());
     ASSERT_TRUE(suite_->AwaitTenantState("charlie", false, absl::Seconds(5)));
   }
 
-  void TearDown() override {
-    if (media_buy_) media_buy_->Shutdown();
-  }
-
-  // The media-buy service, and alpha's admin's product, two buys awaiting
+  // Alpha's admin's product, two buys awaiting
   // approval (alpha approves by hand) and their tasks, for the samples.
   void StartMediaBuy() {
-    media_buy::MediaBuyConfig config;
-    config.service = testing::TestServiceConfig(
-        "media-buy", suite_->db().AppUrl(), suite_->internal_token(),
-        suite_->system_token());
-    config.registry_address = suite_->registry_address();
-    config.auth_address = suite_->auth_address();
-    auto server = media_buy::MediaBuyServer::Start(config);
-    ASSERT_TRUE(server.ok()) << server.status();
-    media_buy_ = *std::move(server);
-    auto stub = media_buy::v1::MediaBuyService::NewStub(
-        MakeServiceChannel(absl::StrCat("127.0.0.1:", media_buy_->port()),
-                           suite_->internal_token()));
+    auto stub = media_buy::v1::MediaBuyService::NewStub(MakeServiceChannel(
+        suite_->media_buy_address(), suite_->internal_token()));
     const std::string admin = admin_tokens_["alpha"];
     media_buy::v1::UpsertProductRequest product;
     ASSERT_TRUE(
@@ -258,10 +258,9 @@ class EnforcementTest : public ::testing::Test {
                     const std::string& request_bytes,
                     const Credentials& credentials) {
     const std::string address =
-        service.where == Where::kAuth ? suite_->auth_address()
-        : service.where == Where::kRegistry
-            ? suite_->registry_address()
-            : absl::StrCat("127.0.0.1:", media_buy_->port());
+        service.where == Where::kAuth       ? suite_->auth_address()
+        : service.where == Where::kRegistry ? suite_->registry_address()
+                                            : suite_->media_buy_address();
     auto channel =
         credentials.internal
             ? MakeServiceChannel(address, suite_->internal_token())
@@ -296,7 +295,6 @@ class EnforcementTest : public ::testing::Test {
   }
 
   std::unique_ptr<Suite> suite_;
-  std::unique_ptr<media_buy::MediaBuyServer> media_buy_;
   std::map<std::string, std::string> admin_tokens_, agent_tokens_,
       placeholders_;
 };

@@ -139,7 +139,8 @@ std::string MediaBuyHarness::Key(const std::string& label) {
 
 void MediaBuyHarness::SetUp() {
   SetNow(Epoch());
-  auto suite = adcp::testing::Suite::Start();
+  auto suite = adcp::testing::Suite::Start(
+      {.media_buy_clock = [this] { return now(); }});
   ASSERT_TRUE(suite.ok()) << suite.status();
   suite_ = *std::move(suite);
   ASSERT_TRUE(suite_->CreateTenant("nytimes", kNytimesConfig).ok());
@@ -156,19 +157,8 @@ void MediaBuyHarness::SetUp() {
     tokens_[name] = issued->access_token();
   }
 
-  MediaBuyConfig config;
-  config.service = adcp::testing::TestServiceConfig(
-      "media-buy", suite_->db().AppUrl(), suite_->internal_token(),
-      suite_->system_token());
-  config.registry_address = suite_->registry_address();
-  config.auth_address = suite_->auth_address();
-  config.options.clock = [this] { return now(); };
-  config.adapter_stand_in = kMockAdapterName;
-  auto server = MediaBuyServer::Start(config);
-  ASSERT_TRUE(server.ok()) << server.status();
-  server_ = *std::move(server);
   stub_ = v1::MediaBuyService::NewStub(MakeServiceChannel(
-      absl::StrCat("127.0.0.1:", server_->port()), suite_->internal_token()));
+      suite_->media_buy_address(), suite_->internal_token()));
 
   for (const auto& [tenant, admin, request] : std::vector<
            std::tuple<std::string, std::string, v1::UpsertProductRequest>>{
@@ -200,8 +190,6 @@ void MediaBuyHarness::TearDown() {
   // Whatever a test recorded and did not check yet is checked now.
   if (schemas_.size() > 0) schemas_.ExpectAllValid();
   stub_.reset();
-  if (server_) server_->Shutdown();
-  server_.reset();
   suite_.reset();
 }
 

@@ -1,5 +1,5 @@
-// Test harness for the media-buy service: the registry and auth (Suite), a
-// MediaBuyServer on a real port with an injectable clock, the two example
+// Test harness for the media-buy service: the registry, auth and media-buy
+// (Suite) on real ports, media-buy with an injectable clock, the two example
 // tenants of the seed (nytimes: Google Ad Manager, automatic approval, daily
 // limit 1,000,000; localnews: Kevel with manual approval, limit 10,000, both
 // served by the mock adapter), their principals and products, typed call
@@ -129,7 +129,6 @@ class MediaBuyHarness : public ::testing::Test {
   std::string DataProbe();
 
   std::unique_ptr<adcp::testing::Suite> suite_;
-  std::unique_ptr<MediaBuyServer> server_;
   std::unique_ptr<Stub> stub_;
   std::atomic<int64_t> now_ns_{0};
   // Tokens by name: nyt_admin, nyt_a, nyt_b, local_admin, local_a.

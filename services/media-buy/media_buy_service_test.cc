@@ -592,7 +592,7 @@ TEST_F(MediaBuyTest, EachBadFieldIsNamedAndNothingChanges) {
   }
   EXPECT_EQ(DataProbe(), before);
   // Each failed call left a failure row in the audit log.
-  server_->audit().Flush();
+  suite_->media_buy_server().audit().Flush();
   EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE tenant_id = 'nytimes' "
                   "AND operation = 'CreateMediaBuy' AND NOT success AND "
                   "principal_id = 'buyer_b'"),

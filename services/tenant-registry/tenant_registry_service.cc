@@ -3,6 +3,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "adcp/common/log.h"
 #include "adcp/common/pagination.h"
 #include "adcp/common/tenant_config.h"
 #include "tenant_validation.h"
@@ -50,6 +51,8 @@ const ServicePolicy& TenantRegistryService::Policy() {
       {"UpdateTenantConfig", CallScope::kSystemAdmin},
       {"SetTenantActive", CallScope::kSystemAdmin},
       {"UpdateTenant", CallScope::kSystemAdmin},
+      {"CompleteInitialization", CallScope::kSystemAdmin},
+      {"DeleteTenant", CallScope::kSystemAdmin},
       {"WatchTenants", CallScope::kPlatform},
       {"ListAuditEvents", CallScope::kSystemAdmin},
   };
@@ -79,13 +82,15 @@ grpc::Status TenantRegistryService::CreateTenant(
             nlohmann::json config,
             ValidatedDocument(DeepMerge(nlohmann::json::object(),
                                         StructToJson(request->config()))));
-        NewTenant tenant{.tenant_id = request->tenant_id(),
-                         .name = request->name(),
-                         .subdomain = request->subdomain(),
-                         .virtual_host = request->virtual_host(),
-                         .config = std::move(config),
-                         .billing_plan = plan,
-                         .billing_contact = request->billing_contact()};
+        NewTenant tenant{
+            .tenant_id = request->tenant_id(),
+            .name = request->name(),
+            .subdomain = request->subdomain(),
+            .virtual_host = request->virtual_host(),
+            .config = std::move(config),
+            .billing_plan = plan,
+            .billing_contact = request->billing_contact(),
+            .pending_initialization = request->pending_initialization()};
         ASSIGN_OR_RETURN(*response, repository_.Create(tenant, Actor(call)));
         return absl::OkStatus();
       });
@@ -166,6 +171,41 @@ grpc::Status TenantRegistryService::UpdateTenantConfig(
                                               DeepMerge(current, patch));
                                         },
                                         Actor(call)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status TenantRegistryService::CompleteInitialization(
+    grpc::ServerContext* context,
+    const pb::CompleteInitializationRequest* request, pb::Tenant* response) {
+  return guard_.Run(
+      context, "CompleteInitialization",
+      [&](const CallContext& call) -> absl::Status {
+        RETURN_IF_ERROR(ValidateTenantId("tenant_id", request->tenant_id()));
+        ASSIGN_OR_RETURN(*response, repository_.CompleteInitialization(
+                                        request->tenant_id(), Actor(call)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status TenantRegistryService::DeleteTenant(
+    grpc::ServerContext* context, const pb::DeleteTenantRequest* request,
+    pb::DeleteTenantResponse* response) {
+  return guard_.Run(
+      context, "DeleteTenant", [&](const CallContext&) -> absl::Status {
+        RETURN_IF_ERROR(ValidateTenantId("tenant_id", request->tenant_id()));
+        if (request->confirm_tenant_id() != request->tenant_id()) {
+          return absl::InvalidArgumentError(
+              "confirm_tenant_id: must repeat tenant_id to confirm the "
+              "deletion");
+        }
+        ASSIGN_OR_RETURN(const auto deleted,
+                         repository_.Purge(request->tenant_id()));
+        for (const auto& [table, rows] : deleted)
+          (*response->mutable_deleted_rows())[table] = rows;
+        log::Warn("tenant deleted",
+                  {{"tenant_id", request->tenant_id()},
+                   {"tables", static_cast<int64_t>(deleted.size())}});
         return absl::OkStatus();
       });
 }

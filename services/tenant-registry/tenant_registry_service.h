@@ -42,6 +42,13 @@ class TenantRegistryService final : public pb::TenantRegistry::Service {
   grpc::Status UpdateTenant(grpc::ServerContext* context,
                             const pb::UpdateTenantRequest* request,
                             pb::Tenant* response) override;
+  grpc::Status CompleteInitialization(
+      grpc::ServerContext* context,
+      const pb::CompleteInitializationRequest* request,
+      pb::Tenant* response) override;
+  grpc::Status DeleteTenant(grpc::ServerContext* context,
+                            const pb::DeleteTenantRequest* request,
+                            pb::DeleteTenantResponse* response) override;
   grpc::Status ListAuditEvents(grpc::ServerContext* context,
                                const pb::ListAuditEventsRequest* request,
                                pb::ListAuditEventsResponse* response) override;

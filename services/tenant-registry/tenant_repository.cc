@@ -17,7 +17,8 @@ namespace {
   "is_active, "                                                            \
   "billing_plan, COALESCE(billing_contact, ''), "                          \
   "(extract(epoch FROM created_at) * 1000000)::bigint, "                   \
-  "(extract(epoch FROM updated_at) * 1000000)::bigint"
+  "(extract(epoch FROM updated_at) * 1000000)::bigint, "                   \
+  "initialized_at IS NOT NULL"
 
 constexpr char kInsert[] = "tenant_insert";
 constexpr char kSelectById[] = "tenant_select_by_id";
@@ -27,6 +28,8 @@ constexpr char kList[] = "tenant_list";
 constexpr char kLockConfig[] = "tenant_lock_config";
 constexpr char kUpdateConfig[] = "tenant_update_config";
 constexpr char kSetActive[] = "tenant_set_active";
+constexpr char kCompleteInit[] = "tenant_complete_initialization";
+constexpr char kPurge[] = "tenant_purge";
 constexpr char kUpdateFields[] = "tenant_update_fields";
 constexpr char kInsertAudit[] = "audit_insert";
 constexpr char kListAudit[] = "audit_list";
@@ -57,7 +60,15 @@ Tenant FromRow(const pqxx::row& row) {
   *tenant.mutable_updated_at() =
       google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
           row[9].as<int64_t>());
+  tenant.set_initialized(row[10].as<bool>());
   return tenant;
+}
+
+// An uninitialized tenant cannot be activated (tenants_active_only_when_
+// initialized).
+absl::Status NotInitialized() {
+  return absl::FailedPreconditionError(
+      "is_active: the tenant's initialization has not completed");
 }
 
 std::optional<std::string> NullIfEmpty(const std::string& value) {
@@ -111,9 +122,14 @@ PgPool::Statements TenantRepository::Statements() {
   return {
       {kInsert,
        "INSERT INTO tenants (tenant_id, name, subdomain, virtual_host, config, "
-       "billing_plan, "
-       "billing_contact) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) "
+       "billing_plan, billing_contact, is_active, initialized_at) VALUES ($1, "
+       "$2, $3, $4, $5::jsonb, $6, $7, $8, CASE WHEN $8 THEN now() END) "
        "RETURNING " TENANT_COLUMNS},
+      {kCompleteInit,
+       "UPDATE tenants SET initialized_at = now(), is_active = true, "
+       "updated_at = now() WHERE tenant_id = $1 AND initialized_at IS NULL "
+       "RETURNING " TENANT_COLUMNS},
+      {kPurge, "SELECT table_name, deleted FROM purge_tenant($1)"},
       {kSelectById,
        "SELECT " TENANT_COLUMNS " FROM tenants WHERE tenant_id = $1"},
       {kSelectBySubdomain,
@@ -166,12 +182,15 @@ absl::StatusOr<Tenant> TenantRepository::Create(const NewTenant& input,
           tenant = FromRow(txn.exec_prepared1(
               kInsert, input.tenant_id, input.name, input.subdomain,
               NullIfEmpty(input.virtual_host), input.config.dump(),
-              input.billing_plan, NullIfEmpty(input.billing_contact)));
+              input.billing_plan, NullIfEmpty(input.billing_contact),
+              !input.pending_initialization));
         } catch (const pqxx::unique_violation& e) {
           return TakenField(e, input.tenant_id, input.subdomain);
         }
         Audit(txn, input.tenant_id, "tenant_created", actor,
-              {{"tenant_name", input.name}, {"subdomain", input.subdomain}});
+              {{"tenant_name", input.name},
+               {"subdomain", input.subdomain},
+               {"pending_initialization", input.pending_initialization}});
         return absl::OkStatus();
       }));
   return tenant;
@@ -229,8 +248,12 @@ absl::StatusOr<Tenant> TenantRepository::SetActive(const std::string& tenant_id,
   Tenant tenant;
   RETURN_IF_ERROR(pool_.WithTenantTransaction(
       tenant_id, [&](pqxx::work& txn) -> absl::Status {
-        const pqxx::result rows =
-            txn.exec_prepared(kSetActive, tenant_id, is_active);
+        pqxx::result rows;
+        try {
+          rows = txn.exec_prepared(kSetActive, tenant_id, is_active);
+        } catch (const pqxx::check_violation&) {
+          return NotInitialized();
+        }
         if (rows.empty()) return TenantNotFound();
         tenant = FromRow(rows[0]);
         Audit(txn, tenant_id,
@@ -254,6 +277,8 @@ absl::StatusOr<Tenant> TenantRepository::Update(const std::string& tenant_id,
               changes.billing_contact, changes.virtual_host, changes.is_active);
         } catch (const pqxx::unique_violation& e) {
           return TakenField(e, tenant_id, "");
+        } catch (const pqxx::check_violation&) {
+          return NotInitialized();
         }
         if (rows.empty()) return TenantNotFound();
         tenant = FromRow(rows[0]);
@@ -274,6 +299,34 @@ absl::StatusOr<Tenant> TenantRepository::Update(const std::string& tenant_id,
         return absl::OkStatus();
       }));
   return tenant;
+}
+
+absl::StatusOr<Tenant> TenantRepository::CompleteInitialization(
+    const std::string& tenant_id, const std::string& actor) {
+  std::optional<Tenant> completed;
+  RETURN_IF_ERROR(pool_.WithTenantTransaction(
+      tenant_id, [&](pqxx::work& txn) -> absl::Status {
+        const pqxx::result rows = txn.exec_prepared(kCompleteInit, tenant_id);
+        if (rows.empty()) return absl::OkStatus();
+        completed = FromRow(rows[0]);
+        Audit(txn, tenant_id, "tenant_initialized", actor,
+              nlohmann::json::object());
+        return absl::OkStatus();
+      }));
+  if (completed) return *completed;
+  return Get(tenant_id);  // initialized before, or NOT_FOUND
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> TenantRepository::Purge(
+    const std::string& tenant_id) {
+  std::map<std::string, int64_t> deleted;
+  RETURN_IF_ERROR(pool_.WithTransaction([&](pqxx::work& txn) -> absl::Status {
+    for (const auto& row : txn.exec_prepared(kPurge, tenant_id))
+      deleted[row[0].as<std::string>()] = row[1].as<int64_t>();
+    if (deleted.empty()) return TenantNotFound();
+    return absl::OkStatus();
+  }));
+  return deleted;
 }
 
 absl::StatusOr<std::vector<AuditEvent>> TenantRepository::ListAudit(

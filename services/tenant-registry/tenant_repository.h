@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -26,6 +27,8 @@ struct NewTenant {
   nlohmann::json config;     // a validated document
   std::string billing_plan;
   std::string billing_contact;  // empty: none
+  // Inactive and uninitialized until CompleteInitialization.
+  bool pending_initialization = false;
 };
 
 struct TenantChanges {
@@ -66,6 +69,14 @@ class TenantRepository {
   absl::StatusOr<Tenant> Update(const std::string& tenant_id,
                                 const TenantChanges& changes,
                                 const std::string& actor);
+  // Marks an uninitialized tenant initialized and active, once; returns the
+  // tenant either way. NOT_FOUND for an unknown tenant.
+  absl::StatusOr<Tenant> CompleteInitialization(const std::string& tenant_id,
+                                                const std::string& actor);
+  // Deletes every row of the tenant (purge_tenant), the tenant included;
+  // rows removed per table. NOT_FOUND for an unknown tenant.
+  absl::StatusOr<std::map<std::string, int64_t>> Purge(
+      const std::string& tenant_id);
   // Audit rows of the tenant with audit_id < `before_id` (0: from the newest),
   // newest first. NOT_FOUND for an unknown tenant.
   absl::StatusOr<std::vector<AuditEvent>> ListAudit(

@@ -32,7 +32,7 @@ ServiceConfig TestServiceConfig(const std::string& name,
   return config;
 }
 
-absl::StatusOr<std::unique_ptr<Suite>> Suite::Start() {
+absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(SuiteOptions options) {
   std::unique_ptr<Suite> suite(new Suite());
   ASSIGN_OR_RETURN(suite->db_, TestDatabase::Create());
   suite->internal_token_ = "suite-internal-" + RandomHex(12);
@@ -48,6 +48,17 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start() {
                         suite->system_token_);
   auth_config.registry_address = suite->registry_address();
   ASSIGN_OR_RETURN(suite->auth_, auth::AuthServer::Start(auth_config));
+  media_buy::MediaBuyConfig media_buy_config;
+  media_buy_config.service =
+      TestServiceConfig("media-buy", suite->db_->AppUrl(),
+                        suite->internal_token_, suite->system_token_);
+  media_buy_config.registry_address = suite->registry_address();
+  media_buy_config.auth_address = suite->auth_address();
+  media_buy_config.options.clock = std::move(options.media_buy_clock);
+  // The example tenants' GAM and Kevel run on the mock, as in ./dev up.
+  media_buy_config.adapter_stand_in = "mock";
+  ASSIGN_OR_RETURN(suite->media_buy_,
+                   media_buy::MediaBuyServer::Start(media_buy_config));
   suite->registry_channel_ =
       MakeServiceChannel(suite->registry_address(), suite->internal_token_);
   suite->auth_channel_ =
@@ -55,12 +66,16 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start() {
   suite->registry_ =
       tenant::v1::TenantRegistry::NewStub(suite->registry_channel_);
   suite->auth_stub_ = auth::v1::Auth::NewStub(suite->auth_channel_);
+  suite->media_buy_stub_ = media_buy::v1::MediaBuyService::NewStub(
+      MakeServiceChannel(suite->media_buy_address(), suite->internal_token_));
   return suite;
 }
 
 Suite::~Suite() {
+  if (media_buy_) media_buy_->Shutdown();
   if (auth_) auth_->Shutdown();
   if (registry_server_) registry_server_->Shutdown();
+  media_buy_.reset();
   auth_.reset();
   registry_server_.reset();
 }
@@ -70,6 +85,9 @@ std::string Suite::registry_address() const {
 }
 std::string Suite::auth_address() const {
   return absl::StrCat("127.0.0.1:", auth_->port());
+}
+std::string Suite::media_buy_address() const {
+  return absl::StrCat("127.0.0.1:", media_buy_->port());
 }
 
 std::unique_ptr<grpc::ClientContext> Suite::Context(
@@ -146,11 +164,16 @@ bool Suite::AwaitTenantState(const std::string& tenant_id, bool active,
     auth::v1::Principal ignored;
     const grpc::Status status = auth_stub_->ResolvePrincipal(
         Context(tenant_id, "", "").get(), probe, &ignored);
-    const bool known_active =
-        status.error_code() == grpc::StatusCode::UNAUTHENTICATED;
-    const bool known_inactive =
-        status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
-    if ((active && known_active) || (!active && known_inactive)) return true;
+    media_buy::v1::GetAdcpCapabilitiesRequest capabilities;
+    media_buy::v1::GetAdcpCapabilitiesResponse ignored_capabilities;
+    const grpc::Status media_buy_status = media_buy_stub_->GetAdcpCapabilities(
+        Context(tenant_id, "", "").get(), capabilities, &ignored_capabilities);
+    const grpc::StatusCode wanted = active
+                                        ? grpc::StatusCode::UNAUTHENTICATED
+                                        : grpc::StatusCode::PERMISSION_DENIED;
+    if (status.error_code() == wanted &&
+        media_buy_status.error_code() == wanted)
+      return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return false;

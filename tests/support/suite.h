@@ -1,6 +1,6 @@
-// The tenant registry and auth services assembled in-process on a fresh
-// throwaway database, reached over real gRPC channels, with helpers that act
-// as the system admin.
+// The tenant registry, auth and media-buy services assembled in-process on a
+// fresh throwaway database, reached over real gRPC channels, with helpers
+// that act as the system admin.
 #pragma once
 
 #include <grpcpp/client_context.h>
@@ -10,16 +10,24 @@
 
 #include "absl/status/statusor.h"
 #include "adcp/auth/v1/auth.grpc.pb.h"
+#include "adcp/media_buy/v1/media_buy.grpc.pb.h"
 #include "adcp/tenant/v1/tenant_registry.grpc.pb.h"
 #include "auth_server.h"
+#include "media_buy_server.h"
 #include "tenant_registry_server.h"
 #include "test_database.h"
 
 namespace adcp::testing {
 
+struct SuiteOptions {
+  // The media-buy service's clock (delivery, flights).
+  media_buy::Clock media_buy_clock = [] { return absl::Now(); };
+};
+
 class Suite {
  public:
-  static absl::StatusOr<std::unique_ptr<Suite>> Start();
+  static absl::StatusOr<std::unique_ptr<Suite>> Start(
+      SuiteOptions options = {});
   ~Suite();
 
   TestDatabase& db() { return *db_; }
@@ -27,7 +35,9 @@ class Suite {
   const std::string& system_token() const { return system_token_; }
   std::string registry_address() const;
   std::string auth_address() const;
+  std::string media_buy_address() const;
   auth::AuthServer& auth_server() { return *auth_; }
+  media_buy::MediaBuyServer& media_buy_server() { return *media_buy_; }
 
   // Channels that carry the internal token (as the suite's services do).
   std::shared_ptr<grpc::Channel> registry_channel() const {
@@ -36,6 +46,7 @@ class Suite {
   std::shared_ptr<grpc::Channel> auth_channel() const { return auth_channel_; }
   tenant::v1::TenantRegistry::Stub& registry() { return *registry_; }
   auth::v1::Auth::Stub& auth() { return *auth_stub_; }
+  media_buy::v1::MediaBuyService::Stub& media_buy() { return *media_buy_stub_; }
 
   // A context with a 10 s deadline and the given credentials ("" = none).
   static std::unique_ptr<grpc::ClientContext> Context(
@@ -55,7 +66,8 @@ class Suite {
   absl::StatusOr<auth::v1::PrincipalWithToken> CreatePrincipal(
       const std::string& tenant_id, const std::string& principal_id);
 
-  // Waits until the auth service's view of `tenant_id` matches `active`.
+  // Waits until the auth and media-buy services' view of `tenant_id` matches
+  // `active`.
   bool AwaitTenantState(const std::string& tenant_id, bool active,
                         absl::Duration timeout);
 
@@ -66,9 +78,11 @@ class Suite {
   std::string internal_token_, system_token_;
   std::unique_ptr<tenant_registry::TenantRegistryServer> registry_server_;
   std::unique_ptr<auth::AuthServer> auth_;
+  std::unique_ptr<media_buy::MediaBuyServer> media_buy_;
   std::shared_ptr<grpc::Channel> registry_channel_, auth_channel_;
   std::unique_ptr<tenant::v1::TenantRegistry::Stub> registry_;
   std::unique_ptr<auth::v1::Auth::Stub> auth_stub_;
+  std::unique_ptr<media_buy::v1::MediaBuyService::Stub> media_buy_stub_;
 };
 
 // ServiceConfig for a server under test: loopback, port 0, short waits.
