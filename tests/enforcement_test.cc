@@ -96,12 +96,12 @@ std::vector<ServiceUnderTest> Services() {
          R"({"idempotency_key":"enforcement-create-0001","start_time":"asap",
              "account":{"brand":{"domain":"acme.example"},"operator":"acme.example"},
              "brand":{"domain":"acme.example"},
-             "end_time":"2099-01-01T00:00:00Z","packages":[{"product_id":"p1",
+             "end_time":"$END_TIME","packages":[{"product_id":"p1",
              "pricing_option_id":"cpm","budget":100}]})"},
         {"UpdateMediaBuy",
          R"({"idempotency_key":"enforcement-update-0001",
              "account":{"brand":{"domain":"acme.example"},"operator":"acme.example"},
-             "media_buy_id":"$MEDIA_BUY","end_time":"2098-01-01T00:00:00Z"})"},
+             "media_buy_id":"$MEDIA_BUY","end_time":"$NEW_END_TIME"})"},
         {"GetMediaBuys", R"({"media_buy_ids":["$MEDIA_BUY"]})"},
         {"GetMediaBuyDelivery", R"({"media_buy_ids":["$MEDIA_BUY"]})"},
         {"SyncCreatives",
@@ -170,6 +170,12 @@ class EnforcementTest : public ::testing::Test {
     ASSERT_TRUE(suite_->registry()
                     .CreateTenant(suite_->AdminContext().get(), pending, &echo)
                     .ok());
+    // Flights a year ahead of the real clock (the services use it).
+    const absl::Time now = absl::Now();
+    placeholders_["$END_TIME"] = absl::FormatTime(
+        "%Y-%m-%dT%H:%M:%SZ", now + absl::Hours(24 * 365), absl::UTCTimeZone());
+    placeholders_["$NEW_END_TIME"] = absl::FormatTime(
+        "%Y-%m-%dT%H:%M:%SZ", now + absl::Hours(24 * 300), absl::UTCTimeZone());
     StartMediaBuy();
     ASSERT_TRUE(suite_->SetTenantActive("charlie", false).ok());
     ASSERT_TRUE(suite_->AwaitTenantState("charlie", false, absl::Seconds(5)));
@@ -191,15 +197,16 @@ class EnforcementTest : public ::testing::Test {
                     .ok());
     for (const char* placeholder : {"$TASK_1", "$TASK_2"}) {
       media_buy::v1::CreateMediaBuyRequest request;
-      ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
-                      R"({"start_time":"asap","end_time":"2099-01-01T00:00:00Z",
-                          "account":{"brand":{"domain":"acme.example"},
-                                     "operator":"acme.example"},
-                          "brand":{"domain":"acme.example"},
-                          "packages":[{"product_id":"p1",
-                          "pricing_option_id":"cpm","budget":100}]})",
-                      &request)
-                      .ok());
+      std::string json =
+          R"({"start_time":"asap","end_time":"$END_TIME",
+              "account":{"brand":{"domain":"acme.example"},
+                         "operator":"acme.example"},
+              "brand":{"domain":"acme.example"},
+              "packages":[{"product_id":"p1",
+              "pricing_option_id":"cpm","budget":100}]})";
+      absl::StrReplaceAll(placeholders_, &json);
+      ASSERT_TRUE(
+          google::protobuf::util::JsonStringToMessage(json, &request).ok());
       request.set_idempotency_key(
           absl::StrCat("enforcement-setup-", placeholder + 1));
       media_buy::v1::CreateMediaBuyResponse created;

@@ -252,6 +252,13 @@ std::string MediaBuyHarness::Scalar(const std::string& sql) {
   return row[0].is_null() ? "" : row[0].as<std::string>();
 }
 
+void MediaBuyHarness::Exec(const std::string& sql) {
+  pqxx::connection connection(suite_->db().SuperuserUrl());
+  pqxx::work txn(connection);
+  txn.exec0(sql);
+  txn.commit();
+}
+
 std::string MediaBuyHarness::DataProbe() {
   std::string sql = "SELECT md5(''";
   for (const char* table : {"products", "accounts", "media_buys", "packages",

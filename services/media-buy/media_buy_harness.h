@@ -125,6 +125,8 @@ class MediaBuyHarness : public ::testing::Test {
   // Row counts read as the superuser (row-level security does not filter).
   int64_t Count(const std::string& sql);
   std::string Scalar(const std::string& sql);
+  // Runs and commits a statement as the superuser (to set up a state).
+  void Exec(const std::string& sql);
   // md5 of every media-buy table's rows, to show a call changed nothing.
   std::string DataProbe();
 

@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "adcp/common/log.h"
 #include "adcp/common/secrets.h"
@@ -37,6 +38,8 @@ namespace {
 constexpr char kDryRunRollback[] = "dry run: rolled back";
 
 constexpr int kDefaultPageSize = 50;
+// How far ahead a flight may end.
+constexpr absl::Duration kMaxFlightAhead = absl::Hours(24 * 366 * 5);
 constexpr int kMaxPageSize = 100;
 
 absl::StatusOr<int> PageSize(const pb::PaginationRequest& pagination) {
@@ -301,9 +304,27 @@ absl::Status ClaimKey(pqxx::work& txn, const std::string& tenant_id,
                       bool* replayed) {
   *replayed = false;
   const std::string hash = RequestHash(request);
-  std::optional<IdempotencyRecord> existing = Store::ClaimIdempotencyKey(
-      txn, tenant_id, principal_id, key, operation, hash, ttl);
+  std::optional<IdempotencyRecord> existing;
+  try {
+    existing = Store::ClaimIdempotencyKey(txn, tenant_id, principal_id, key,
+                                          operation, hash, ttl);
+  } catch (const pqxx::sql_error& e) {
+    // A retry waits on the original's row lock; past the pool's lock timeout
+    // the original is still running.
+    if (e.sqlstate() != "55P03") throw;
+    return AdcpError("CONFLICT", "idempotency_key",
+                     "idempotency_key: the original request is still running",
+                     "retry shortly with the same key");
+  }
   if (!existing) return absl::OkStatus();
+  if (existing->expired) {
+    return AdcpError(
+        "IDEMPOTENCY_EXPIRED", "idempotency_key",
+        absl::StrCat("idempotency_key: this key was used more than ",
+                     absl::ToInt64Hours(ttl),
+                     " hours ago and cannot be replayed"),
+        "send the request with a new idempotency_key");
+  }
   if (existing->request_hash != absl::StrCat(hash, ":", operation)) {
     return AdcpError(
         "IDEMPOTENCY_CONFLICT", "idempotency_key",
@@ -311,12 +332,8 @@ absl::Status ClaimKey(pqxx::work& txn, const std::string& tenant_id,
         "repeat the original payload exactly",
         "use a new idempotency_key for a new request");
   }
-  if (existing->response.empty() ||
-      !response->ParseFromString(existing->response)) {
-    return AdcpError("CONFLICT", "idempotency_key",
-                     "idempotency_key: the original request is still running",
-                     "retry shortly");
-  }
+  if (!response->ParseFromString(existing->response))
+    return absl::InternalError("stored idempotent answer does not parse");
   *replayed = true;
   return absl::OkStatus();
 }
@@ -428,6 +445,51 @@ pb::Account AccountToProto(const AccountRow& row) {
   return out;
 }
 
+// An amount of a pricing option (fixed_price, floor_price, ...), if set.
+absl::StatusOr<std::optional<Micros>> OptionAmount(const nlohmann::json& option,
+                                                   const char* key) {
+  if (!option.contains(key) || !option[key].is_number()) return std::nullopt;
+  ASSIGN_OR_RETURN(Micros amount,
+                   MicrosFromNumber(key, option[key].get<double>()));
+  return std::optional<Micros>(amount);
+}
+
+// A package update keeps to its pricing option's floor price and minimum
+// spend, as create_media_buy does.
+absl::Status CheckPricingFloor(pqxx::work& txn, const std::string& tenant_id,
+                               const std::string& field,
+                               const PackageRow& package,
+                               const pb::PackageUpdate& update) {
+  if (!update.has_budget() && !update.has_bid_price()) return absl::OkStatus();
+  for (const ProductRow& product :
+       Store::Products(txn, tenant_id, Reader{"", true})) {
+    if (product.product_id != package.product_id) continue;
+    const nlohmann::json* option =
+        FindPricingOption(product, package.pricing_option_id);
+    if (option == nullptr) break;
+    const std::string currency = option->value("currency", "");
+    ASSIGN_OR_RETURN(auto min_spend,
+                     OptionAmount(*option, "min_spend_per_package"));
+    if (update.has_budget() && min_spend && package.budget < *min_spend) {
+      return AdcpError(
+          "BUDGET_TOO_LOW", field + ".budget",
+          absl::StrCat(field, ".budget: below the minimum spend of ",
+                       DisplayAmount(*min_spend), " ", currency,
+                       " per package of this pricing option"),
+          "raise the package budget");
+    }
+    ASSIGN_OR_RETURN(auto floor, OptionAmount(*option, "floor_price"));
+    if (update.has_bid_price() && floor && package.bid_price &&
+        *package.bid_price < *floor) {
+      return InvalidField(field + ".bid_price",
+                          absl::StrCat("must be at least the floor price ",
+                                       DisplayAmount(*floor), " ", currency));
+    }
+    break;
+  }
+  return absl::OkStatus();
+}
+
 // A status_filter: AdCP media-buy statuses.
 absl::StatusOr<std::set<std::string>> StatusFilter(
     const google::protobuf::RepeatedPtrField<std::string>& values) {
@@ -462,7 +524,7 @@ pb::MediaBuy BuyToProto(pqxx::work& txn, const std::string& tenant_id,
   out.set_created_at(Rfc3339(buy.created_at));
   out.set_updated_at(Rfc3339(buy.updated_at));
   if (!buy.order_id.empty()) out.set_confirmed_at(Rfc3339(buy.created_at));
-  for (const std::string& action : ValidActions(status))
+  for (const std::string& action : ValidActionsFor(buy, status))
     out.add_valid_actions(action);
   if (!buy.po_number.empty()) out.set_po_number(buy.po_number);
   if (!buy.account_id.empty()) {
@@ -520,6 +582,10 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                          ParseTime("end_time", request->end_time()));
         if (end <= start)
           return InvalidField("end_time", "must be after start_time");
+        if (end > now + kMaxFlightAhead)
+          return InvalidField("end_time", "must be within 5 years from now");
+        if (request->po_number().size() > 255)
+          return InvalidField("po_number", "must be at most 255 characters");
         if (request->packages_size() == 0)
           return InvalidField("packages", "must contain at least one package");
         if (request->packages_size() > 50)
@@ -544,11 +610,9 @@ grpc::Status MediaBuyService::CreateMediaBuy(
             if (bid <= 0)
               return InvalidField(field + ".bid_price", "must be > 0");
           }
-          if (package.has_impressions() &&
-              (package.impressions() < 1 || package.impressions() > 1e15 ||
-               package.impressions() != std::floor(package.impressions())))
-            return InvalidField(field + ".impressions",
-                                "must be a whole number >= 1");
+          if (package.has_impressions())
+            RETURN_IF_ERROR(ValidateImpressions(field + ".impressions",
+                                                package.impressions()));
           for (int f = 0; f < package.format_ids_size(); ++f) {
             RETURN_IF_ERROR(
                 ValidateFormatId(absl::StrCat(field, ".format_ids[", f, "]"),
@@ -564,8 +628,11 @@ grpc::Status MediaBuyService::CreateMediaBuy(
         if (!request->has_account())
           return InvalidField("account", "is required");
         if (!request->has_brand()) return InvalidField("brand", "is required");
-        if (request->brand().domain().empty())
-          return InvalidField("brand.domain", "is required");
+        RETURN_IF_ERROR(
+            ValidateDomain("brand.domain", request->brand().domain()));
+        if (request->brand().brand_id().size() > 255)
+          return InvalidField("brand.brand_id",
+                              "must be at most 255 characters");
         ASSIGN_OR_RETURN(const std::string adapter_name,
                          adapters_.SelectedName(*call.tenant));
         const bool manual =
@@ -758,19 +825,6 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                   }
                 }
               }
-              if (!manual) {
-                ASSIGN_OR_RETURN(auto adapter, Adapter(call, adapter_name,
-                                                       call.ctx.principal_id));
-                auto order = adapter->CreateMediaBuy(
-                    ToAdapterBuy(call.ctx.tenant_id, buy));
-                if (!order.ok()) {
-                  return AdcpError(
-                      "SERVICE_UNAVAILABLE", "",
-                      absl::StrCat("the ad server refused the buy: ",
-                                   order.status().message()));
-                }
-                ApplyOrder(*order, buy);
-              }
               Store::InsertBuy(txn, call.ctx.tenant_id, buy);
               for (int i = 0; i < request->packages_size(); ++i) {
                 for (const auto& assignment :
@@ -780,6 +834,12 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                       assignment.creative_id(),
                       buy.packages[static_cast<size_t>(i)].package_id);
                 }
+              }
+              // The ad server hears of the buy last, once everything that
+              // could still refuse it has been written.
+              if (!manual) {
+                RETURN_IF_ERROR(PlaceOrder(txn, call, buy));
+                PushCreativesBestEffort(txn, call, buy.media_buy_id);
               }
               nlohmann::json details = {
                   {"media_buy_id", buy.media_buy_id},
@@ -816,7 +876,7 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                 response->set_status(status);
                 response->set_revision(buy.revision);
                 response->set_confirmed_at(Rfc3339(now));
-                for (const std::string& action : ValidActions(status))
+                for (const std::string& action : ValidActionsFor(buy, status))
                   response->add_valid_actions(action);
                 for (const PackageRow& package : buy.packages)
                   *response->add_packages() =
@@ -827,6 +887,33 @@ grpc::Status MediaBuyService::CreateMediaBuy(
               return absl::OkStatus();
             });
       });
+}
+
+absl::Status MediaBuyService::PlaceOrder(pqxx::work& txn, const Call& call,
+                                         BuyRow& buy) {
+  ASSIGN_OR_RETURN(auto adapter, Adapter(call, buy.adapter, buy.principal_id));
+  auto order = adapter->CreateMediaBuy(ToAdapterBuy(call.ctx.tenant_id, buy));
+  if (!order.ok()) {
+    return AdcpError("SERVICE_UNAVAILABLE", "",
+                     absl::StrCat("the ad server refused the buy: ",
+                                  order.status().message()));
+  }
+  ApplyOrder(*order, buy);
+  Store::UpdateBuy(txn, call.ctx.tenant_id, buy);
+  for (const PackageRow& package : buy.packages)
+    Store::UpdatePackage(txn, call.ctx.tenant_id, package);
+  return absl::OkStatus();
+}
+
+void MediaBuyService::PushCreativesBestEffort(pqxx::work& txn, const Call& call,
+                                              const std::string& media_buy_id) {
+  const absl::Status pushed = PushCreatives(txn, call, media_buy_id);
+  if (!pushed.ok()) {
+    log::Warn("creatives not sent to the ad server; the next sync retries",
+              {{"tenant_id", call.ctx.tenant_id},
+               {"media_buy_id", media_buy_id},
+               {"error", std::string(pushed.message())}});
+  }
 }
 
 absl::StatusOr<std::string> MediaBuyService::ResolveAccount(
@@ -845,6 +932,11 @@ absl::StatusOr<std::string> MediaBuyService::ResolveAccount(
     return InvalidField("account", "needs account_id, or brand and operator");
   if (ref.operator_().empty())
     return InvalidField("account.operator", "is required with account.brand");
+  RETURN_IF_ERROR(ValidateDomain("account.brand.domain", ref.brand().domain()));
+  RETURN_IF_ERROR(ValidateDomain("account.operator", ref.operator_()));
+  if (ref.brand().brand_id().size() > 255)
+    return InvalidField("account.brand.brand_id",
+                        "must be at most 255 characters");
   AccountRow key{.principal_id = call.ctx.principal_id,
                  .brand_domain = absl::AsciiStrToLower(ref.brand().domain()),
                  .brand_id = ref.brand().brand_id(),
@@ -906,6 +998,9 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
             if (bid <= 0)
               return InvalidField(field + ".bid_price", "must be > 0");
           }
+          if (update.has_impressions())
+            RETURN_IF_ERROR(ValidateImpressions(field + ".impressions",
+                                                update.impressions()));
         }
         return Idempotently(
             call, "update_media_buy", *request, response,
@@ -942,8 +1037,15 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
                 buy.status = "canceled";
                 change.paused = true;
                 details["canceled"] = true;
+                if (request->cancellation_reason().size() > 2000)
+                  return InvalidField("cancellation_reason",
+                                      "must be at most 2000 characters");
                 if (!request->cancellation_reason().empty())
                   buy.rejection_reason = request->cancellation_reason();
+                // Nobody needs to approve a canceled buy any more.
+                Store::FailOpenTasksOfBuy(txn, call.ctx.tenant_id,
+                                          buy.media_buy_id,
+                                          "the buyer canceled the media buy");
               }
               if (request->has_paused()) {
                 if (buy.status == "pending_approval") {
@@ -985,6 +1087,8 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
                 details["end_time"] = Rfc3339(end);
               }
               std::vector<PackageRow*> changed;
+              bool budget_changed = request->has_total_budget();
+              bool assigned = false;
               for (int i = 0; i < request->packages_size(); ++i) {
                 const pb::PackageUpdate& update = request->packages(i);
                 const std::string field = absl::StrCat("packages[", i, "]");
@@ -1002,6 +1106,7 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
                 if (update.has_budget())
                   it->budget =
                       *MicrosFromNumber(field + ".budget", update.budget());
+                budget_changed |= update.has_budget();
                 if (update.has_paused()) it->paused = update.paused();
                 if (update.canceled()) it->paused = true;
                 if (!update.pacing().empty()) it->pacing = update.pacing();
@@ -1014,6 +1119,8 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
                                                     update.bid_price());
                   it->rate = it->bid_price;
                 }
+                RETURN_IF_ERROR(CheckPricingFloor(txn, call.ctx.tenant_id,
+                                                  field, *it, update));
                 if (update.has_impressions())
                   it->impressions = static_cast<int64_t>(update.impressions());
                 if (update.has_targeting_overlay())
@@ -1032,6 +1139,7 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
                   }
                   Store::Assign(txn, call.ctx.tenant_id, buy.principal_id,
                                 creative_id, it->package_id);
+                  assigned = true;
                 }
                 changed.push_back(&*it);
               }
@@ -1059,11 +1167,15 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
                                  ") exceed the total budget (",
                                  DisplayAmount(buy.total_budget), ")"));
               }
-              RETURN_IF_ERROR(CheckDailyBudget(
-                  *call.tenant,
-                  request->has_total_budget() ? "total_budget" : "packages",
-                  buy.total_budget, buy.currency, buy.start_time,
-                  buy.end_time));
+              // The limit applies to what changes money or days: pausing or
+              // canceling stays possible after the publisher lowers it.
+              if (budget_changed || new_start || new_end) {
+                RETURN_IF_ERROR(CheckDailyBudget(
+                    *call.tenant,
+                    request->has_total_budget() ? "total_budget" : "packages",
+                    buy.total_budget, buy.currency, buy.start_time,
+                    buy.end_time));
+              }
               for (PackageRow* package : changed) {
                 change.packages.push_back(AdapterPackage{
                     .package_id = package->package_id,
@@ -1092,6 +1204,8 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
               Store::UpdateBuy(txn, call.ctx.tenant_id, buy);
               for (PackageRow* package : changed)
                 Store::UpdatePackage(txn, call.ctx.tenant_id, *package);
+              if (assigned && !buy.order_id.empty())
+                PushCreativesBestEffort(txn, call, buy.media_buy_id);
               details["revision"] = buy.revision;
               details["total_budget"] = DecimalFromMicros(buy.total_budget);
               Store::Audit(txn, call.ctx.tenant_id, "update_media_buy",
@@ -1102,7 +1216,7 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
               response->set_status(status);
               response->set_revision(buy.revision);
               response->set_implementation_date(Rfc3339(now));
-              for (const std::string& action : ValidActions(status))
+              for (const std::string& action : ValidActionsFor(buy, status))
                 response->add_valid_actions(action);
               for (PackageRow* package : changed)
                 *response->add_affected_packages() =
@@ -1199,8 +1313,16 @@ grpc::Status MediaBuyService::GetMediaBuyDelivery(
                   buys.push_back(*std::move(buy));
                 }
               } else {
-                buys = Store::Buys(txn, call.ctx.tenant_id, call.buyer(),
-                                   kMaxPageSize, "");
+                // Every buy of the caller, a page at a time.
+                std::string after;
+                while (true) {
+                  std::vector<BuyRow> page =
+                      Store::Buys(txn, call.ctx.tenant_id, call.buyer(),
+                                  kMaxPageSize, after);
+                  for (BuyRow& buy : page) buys.push_back(std::move(buy));
+                  if (static_cast<int>(page.size()) < kMaxPageSize) break;
+                  after = buys.back().media_buy_id;
+                }
               }
               for (const BuyRow& buy : buys) {
                 status_of[buy.media_buy_id] = AdcpStatus(
@@ -1619,7 +1741,10 @@ absl::Status MediaBuyService::PushCreatives(pqxx::work& txn, const Call& call,
                                             const std::string& media_buy_id) {
   std::optional<BuyRow> buy =
       Store::Buy(txn, call.ctx.tenant_id, media_buy_id, {"", true}, false);
-  if (!buy || buy->order_id.empty()) return absl::OkStatus();
+  // Only live orders take creatives.
+  if (!buy || buy->order_id.empty() || buy->status == "canceled" ||
+      buy->status == "rejected" || options_.clock() >= buy->end_time)
+    return absl::OkStatus();
   std::map<std::string, AdapterCreative> pending;
   std::map<std::string, CreativeRow> rows;
   for (const AssignmentRow& assignment :
@@ -1862,9 +1987,9 @@ grpc::Status MediaBuyService::ProvidePerformanceFeedback(
           return InvalidField("measurement_period.end",
                               "must not be before start");
         const double index = request->performance_index();
-        if (!std::isfinite(index) || index < 0 || index > 1e6)
+        if (!std::isfinite(index) || index < 0 || index >= 1e6)
           return InvalidField("performance_index",
-                              "must be a number from 0 to 1000000");
+                              "must be a number from 0 to below 1000000");
         static const std::set<std::string> kMetrics = {
             "overall_performance", "conversion_rate", "brand_lift",
             "click_through_rate",  "completion_rate", "viewability",
@@ -1915,11 +2040,11 @@ grpc::Status MediaBuyService::ProvidePerformanceFeedback(
                                  absl::StrCat("creative_id: no creative '",
                                               request->creative_id(), "'"));
               }
-              Store::InsertFeedback(txn, call.ctx.tenant_id, buy->media_buy_id,
-                                    call.ctx.principal_id,
-                                    request->package_id(),
-                                    request->creative_id(), absl::StrCat(index),
-                                    metric, source, start, end);
+              Store::InsertFeedback(
+                  txn, call.ctx.tenant_id, buy->media_buy_id,
+                  call.ctx.principal_id, request->package_id(),
+                  request->creative_id(), absl::StrFormat("%.6f", index),
+                  metric, source, start, end);
               Store::Audit(txn, call.ctx.tenant_id,
                            "provide_performance_feedback",
                            call.ctx.principal_id, buy->adapter,
@@ -1935,23 +2060,7 @@ grpc::Status MediaBuyService::ProvidePerformanceFeedback(
 
 // ------------------------------------------------------------- accounts --
 
-namespace {
-
-absl::Status ValidateDomain(std::string_view field, const std::string& domain) {
-  if (domain.empty()) return InvalidField(field, "is required");
-  if (domain.size() > 253 ||
-      !std::all_of(domain.begin(), domain.end(),
-                   [](char c) {
-                     return absl::ascii_isalnum(c) || c == '-' || c == '.';
-                   }) ||
-      domain.front() == '.' || domain.back() == '.' ||
-      domain.find('.') == std::string::npos) {
-    return InvalidField(field, "must be a domain name such as example.com");
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 grpc::Status MediaBuyService::SyncAccounts(
     grpc::ServerContext* context, const pb::SyncAccountsRequest* request,
@@ -2204,6 +2313,10 @@ absl::Status MediaBuyService::ResolveTask(
                               {"buyer", task->principal_id},
                               {"dry_run", call.dry_run}};
     std::string adapter_name;
+    // The object moved on without the task (e.g. the creative was re-synced
+    // and approved): the task is closed as failed, saying why.
+    std::string stale;
+    const absl::Time now = options_.clock();
     if (task->task_type == "media_buy_approval") {
       auto buy = Store::Buy(txn, call.ctx.tenant_id, task->media_buy_id, admin,
                             /*for_update=*/true);
@@ -2211,50 +2324,62 @@ absl::Status MediaBuyService::ResolveTask(
       adapter_name = buy->adapter;
       details["media_buy_id"] = buy->media_buy_id;
       if (buy->status != "pending_approval") {
+        stale = absl::StrCat("the media buy is ", buy->status,
+                             ", no longer awaiting approval");
+      } else if (approve && now >= buy->end_time) {
         return AdcpError("INVALID_STATE", "task_id",
-                         absl::StrCat("task_id: the media buy is ", buy->status,
-                                      ", no longer awaiting approval"));
-      }
-      if (approve) {
-        ASSIGN_OR_RETURN(auto adapter,
-                         Adapter(call, buy->adapter, buy->principal_id));
-        auto order =
-            adapter->CreateMediaBuy(ToAdapterBuy(call.ctx.tenant_id, *buy));
-        if (!order.ok()) {
-          return AdcpError("SERVICE_UNAVAILABLE", "",
-                           absl::StrCat("the ad server refused the buy: ",
-                                        order.status().message()),
-                           "the task stays pending; approve it again later");
-        }
-        ApplyOrder(*order, *buy);
+                         "task_id: the media buy's flight ended before it was "
+                         "approved; reject it instead");
+      } else if (approve) {
+        // A flight that should have started already starts now.
+        if (buy->start_time < now) buy->start_time = now;
         buy->status = "active";
+        buy->revision += 1;
+        RETURN_IF_ERROR(PlaceOrder(txn, call, *buy));
         details["order_id"] = buy->order_id;
+        PushCreativesBestEffort(txn, call, buy->media_buy_id);
       } else {
         buy->status = "rejected";
         buy->rejection_reason = request.reason();
+        buy->revision += 1;
+        Store::UpdateBuy(txn, call.ctx.tenant_id, *buy);
       }
-      buy->revision += 1;
-      Store::UpdateBuy(txn, call.ctx.tenant_id, *buy);
-      for (const PackageRow& package : buy->packages)
-        Store::UpdatePackage(txn, call.ctx.tenant_id, package);
-      if (approve) RETURN_IF_ERROR(PushCreatives(txn, call, buy->media_buy_id));
     } else {
       auto creative = Store::Creative(txn, call.ctx.tenant_id,
                                       task->principal_id, task->creative_id);
       if (!creative) return TaskNotFound();
       details["creative_id"] = creative->creative_id;
-      creative->status = approve ? "approved" : "rejected";
-      creative->rejection_reason = approve ? "" : request.reason();
-      Store::UpsertCreative(txn, call.ctx.tenant_id, *creative);
-      if (approve) {
-        std::set<std::string> buys;
-        for (const AssignmentRow& assignment : Store::AssignmentsOfCreative(
-                 txn, call.ctx.tenant_id, task->principal_id,
-                 task->creative_id))
-          buys.insert(assignment.media_buy_id);
-        for (const std::string& media_buy_id : buys)
-          RETURN_IF_ERROR(PushCreatives(txn, call, media_buy_id));
+      if (creative->status != "pending_review") {
+        stale = absl::StrCat("the creative is ", creative->status,
+                             ", no longer awaiting review");
+      } else {
+        creative->status = approve ? "approved" : "rejected";
+        creative->rejection_reason = approve ? "" : request.reason();
+        Store::UpsertCreative(txn, call.ctx.tenant_id, *creative);
+        if (approve) {
+          std::set<std::string> buys;
+          for (const AssignmentRow& assignment : Store::AssignmentsOfCreative(
+                   txn, call.ctx.tenant_id, task->principal_id,
+                   task->creative_id))
+            buys.insert(assignment.media_buy_id);
+          for (const std::string& media_buy_id : buys)
+            PushCreativesBestEffort(txn, call, media_buy_id);
+        }
       }
+    }
+    if (!stale.empty()) {
+      task->status = "failed";
+      task->resolution = stale;
+      task->resolved_by = resolver;
+      Store::ResolveTask(txn, call.ctx.tenant_id, *task);
+      details["failed"] = stale;
+      Store::Audit(txn, call.ctx.tenant_id,
+                   approve ? "approve_human_task" : "reject_human_task",
+                   call.ctx.principal_id, adapter_name, details);
+      auto resolved =
+          Store::Task(txn, call.ctx.tenant_id, task->task_id, admin, false);
+      *response = TaskToProto(resolved ? *resolved : *task);
+      return absl::OkStatus();
     }
     task->status = approve ? "approved" : "rejected";
     task->resolution = request.reason();

@@ -96,6 +96,13 @@ class MediaBuyService final : public v1::MediaBuyService::Service {
   // account_id of an account reference (a new natural key opens one).
   absl::StatusOr<std::string> ResolveAccount(pqxx::work& txn, const Call& call,
                                              const v1::AccountRef& ref);
+  // Creates the buy's order on its ad server and stores the order and line
+  // ids (the buy row must exist).
+  absl::Status PlaceOrder(pqxx::work& txn, const Call& call, BuyRow& buy);
+  // PushCreatives, logging a failure instead of failing the task (a later
+  // sync_creatives sends them again).
+  void PushCreativesBestEffort(pqxx::work& txn, const Call& call,
+                               const std::string& media_buy_id);
   // Hands the approved creatives assigned to a live buy's packages to its ad
   // server and records their platform ids.
   absl::Status PushCreatives(pqxx::work& txn, const Call& call,

@@ -299,8 +299,12 @@ TEST_F(MediaBuyTest, LocalnewsBuyWaitsForAPersonThenGoesLive) {
   EXPECT_EQ(task.response.status(), "pending");
   const std::string media_buy_id = task.response.media_buy_id();
   ASSERT_FALSE(media_buy_id.empty());
-  EXPECT_EQ(MustGetBuy(kLocal, tokens_["local_a"], media_buy_id).status(),
-            "pending_start");
+  const v1::MediaBuy waiting =
+      MustGetBuy(kLocal, tokens_["local_a"], media_buy_id);
+  EXPECT_EQ(waiting.status(), "pending_start");
+  EXPECT_EQ(std::count(waiting.valid_actions().begin(),
+                       waiting.valid_actions().end(), "pause"),
+            0);
   v1::ListHumanTasksRequest pending;
   pending.set_status("pending");
   auto listed =
@@ -358,6 +362,34 @@ TEST_F(MediaBuyTest, LocalnewsBuyWaitsForAPersonThenGoesLive) {
       MustGetBuy(kLocal, tokens_["local_a"], rejected.response.media_buy_id());
   EXPECT_EQ(gone.status(), "rejected");
   EXPECT_EQ(gone.valid_actions_size(), 0);
+  // Canceling a buy that awaits approval closes its task as failed.
+  auto third =
+      Call(&Stub::CreateMediaBuy, kLocal, tokens_["local_a"],
+           BuyRequest(Key("local3"), "local_display", 5000, Day(1), Day(11)));
+  ASSERT_TRUE(third.ok());
+  v1::GetHumanTaskRequest third_task;
+  third_task.set_task_id(third.response.task_id());
+  const std::string third_buy =
+      Call(&Stub::GetHumanTask, kLocal, tokens_["local_a"], third_task)
+          .response.media_buy_id();
+  v1::UpdateMediaBuyRequest cancel = UpdateRequest(third_buy);
+  cancel.set_canceled(true);
+  ASSERT_TRUE(
+      Call(&Stub::UpdateMediaBuy, kLocal, tokens_["local_a"], cancel).ok());
+  auto closed =
+      Call(&Stub::GetHumanTask, kLocal, tokens_["local_a"], third_task);
+  EXPECT_EQ(closed.response.status(), "failed");
+  // A buy whose flight ended while it waited cannot be approved.
+  auto late =
+      Call(&Stub::CreateMediaBuy, kLocal, tokens_["local_a"],
+           BuyRequest(Key("local4"), "local_display", 5000, Day(1), Day(2)));
+  ASSERT_TRUE(late.ok());
+  SetNow(Day(3));
+  v1::ResolveHumanTaskRequest approve_late;
+  approve_late.set_task_id(late.response.task_id());
+  ExpectError(Call(&Stub::ApproveHumanTask, kLocal, tokens_["local_admin"],
+                   approve_late),
+              "INVALID_STATE", "task_id", "approval after the flight");
   // A rejected buy cannot be changed.
   v1::UpdateMediaBuyRequest update = UpdateRequest(gone.media_buy_id());
   update.set_paused(true);
@@ -459,6 +491,16 @@ TEST_F(MediaBuyTest, IdempotencyReplaysConflictsAndIsScopedToTheBuyer) {
   EXPECT_EQ(Count("SELECT count(*) FROM idempotency_keys WHERE expires_at > "
                   "now() + interval '23 hours'"),
             3);
+  // A key past its TTL is not run again: the buyer is told to use a new one.
+  Exec(
+      "UPDATE idempotency_keys SET expires_at = now() - interval '1 second' "
+      "WHERE idempotency_key = '" +
+      key +
+      "' AND principal_id = 'buyer_a' "
+      "AND tenant_id = 'nytimes'");
+  auto expired = Call(&Stub::CreateMediaBuy, kNyt, tokens_["nyt_a"], request);
+  ExpectError(expired, "IDEMPOTENCY_EXPIRED", "idempotency_key", "expired key");
+  EXPECT_EQ(Count("SELECT count(*) FROM media_buys"), 3);
   // Keys are validated.
   v1::CreateMediaBuyRequest short_key = request;
   short_key.set_idempotency_key("short");
@@ -575,6 +617,18 @@ TEST_F(MediaBuyTest, EachBadFieldIsNamedAndNothingChanges) {
              "never-synced");
        },
        "CREATIVE_NOT_FOUND", "packages[0].creative_assignments[0].creative_id"},
+      {"a flight ending in ten years",
+       [&](auto& r) { r.set_end_time("2037-03-01T00:00:00Z"); },
+       "VALIDATION_ERROR", "end_time"},
+      {"an over-long po_number",
+       [&](auto& r) { r.set_po_number(std::string(256, 'x')); },
+       "VALIDATION_ERROR", "po_number"},
+      {"an account operator that is no domain",
+       [&](auto& r) { r.mutable_account()->set_operator_("not a domain"); },
+       "VALIDATION_ERROR", "account.operator"},
+      {"a brand that is no domain",
+       [&](auto& r) { r.mutable_brand()->set_domain("acme"); },
+       "VALIDATION_ERROR", "brand.domain"},
       {"an account of nobody",
        [&](auto& r) {
          r.clear_account();
@@ -671,6 +725,41 @@ TEST_F(MediaBuyTest, UpdatesFollowTheLifecycleAndTheRevision) {
               "account", "no account");
   EXPECT_EQ(DataProbe(), before);
 
+  v1::UpdateMediaBuyRequest negative_goal = UpdateRequest(id);
+  auto* goal = negative_goal.add_packages();
+  goal->set_package_id(package_id);
+  goal->set_impressions(-3);
+  ExpectError(Call(&Stub::UpdateMediaBuy, kNyt, tokens_["nyt_a"], negative_goal),
+              "VALIDATION_ERROR", "packages[0].impressions", "negative goal");
+  EXPECT_EQ(DataProbe(), before);
+  // After the publisher lowers its limit below this buy, pausing still works.
+  // (A dry-run budget change shows when the new limit has arrived.)
+  auto limit_in_force = [&](bool lowered) {
+    for (int i = 0; i < 200; ++i) {
+      v1::UpdateMediaBuyRequest probe = UpdateRequest(id);
+      auto* package = probe.add_packages();
+      package->set_package_id(package_id);
+      package->set_budget(15001);
+      auto outcome =
+          Call(&Stub::UpdateMediaBuy, kNyt, tokens_["nyt_a"], probe, true);
+      if ((outcome.error.code() == "BUDGET_EXCEEDED") == lowered) return true;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return false;
+  };
+  ASSERT_TRUE(
+      suite_
+          ->PatchTenantConfig(kNyt, R"({"features":{"max_daily_budget":100}})")
+          .ok());
+  ASSERT_TRUE(limit_in_force(true));
+  EXPECT_TRUE(update([](auto& r) { r.set_paused(true); }).ok());
+  EXPECT_TRUE(update([](auto& r) { r.set_paused(false); }).ok());
+  ASSERT_TRUE(suite_
+                  ->PatchTenantConfig(
+                      kNyt, R"({"features":{"max_daily_budget":1000000}})")
+                  .ok());
+  ASSERT_TRUE(limit_in_force(false));
+
   // Extending the flight works; cancelling ends the lifecycle.
   auto extended =
       update([](auto& r) { r.set_end_time("2027-03-20T00:00:00Z"); });
@@ -682,7 +771,7 @@ TEST_F(MediaBuyTest, UpdatesFollowTheLifecycleAndTheRevision) {
               "media_buy_id", "resume after cancel");
   EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE operation = "
                   "'update_media_buy' AND success"),
-            5);
+            7);
   schemas_.ExpectAllValid();
 }
 
@@ -758,6 +847,24 @@ TEST_F(MediaBuyTest, MockDeliveryFollowsTheClockDeterministically) {
   schemas_.ExpectAllValid();
 }
 
+TEST_F(MediaBuyTest, AnUpdateKeepsToThePricingOption) {
+  const auto created =
+      MustCreate(kNyt, tokens_["nyt_a"],
+                 BuyRequest(Key("video"), "nyt_video", 5000, Day(1), Day(11)));
+  v1::UpdateMediaBuyRequest request = UpdateRequest(created.media_buy_id());
+  auto* package = request.add_packages();
+  package->set_package_id(created.packages(0).package_id());
+  package->set_bid_price(9.5);  // the floor is 10
+  ExpectError(Call(&Stub::UpdateMediaBuy, kNyt, tokens_["nyt_a"], request),
+              "VALIDATION_ERROR", "packages[0].bid_price",
+              "bid under the floor");
+  package->set_bid_price(11);
+  request.set_idempotency_key(Key("upd"));
+  auto raised = Call(&Stub::UpdateMediaBuy, kNyt, tokens_["nyt_a"], request);
+  ASSERT_TRUE(raised.ok()) << raised.status.error_message();
+  EXPECT_DOUBLE_EQ(raised.response.affected_packages(0).bid_price(), 11);
+}
+
 // ------------------------------------------------------------ creatives --
 
 TEST_F(MediaBuyTest, CreativesAreAutoApprovedOrWaitForReview) {
@@ -810,6 +917,26 @@ TEST_F(MediaBuyTest, CreativesAreAutoApprovedOrWaitForReview) {
   EXPECT_EQ(Scalar("SELECT status || ' ' || adapter_creative_id FROM creatives "
                    "WHERE creative_id = 'video-1'"),
             "approved mock-creative-video-1");
+
+  // A review task whose creative was approved meanwhile closes as failed.
+  ASSERT_TRUE(Call(&Stub::SyncCreatives, kNyt, tokens_["nyt_a"],
+                   Sync({Creative("video-2", "video_30s")}))
+                  .ok());
+  auto second_tasks =
+      Call(&Stub::ListHumanTasks, kNyt, tokens_["nyt_admin"], list);
+  ASSERT_EQ(second_tasks.response.tasks_size(), 1);
+  Exec(
+      "UPDATE creatives SET status = 'approved' WHERE creative_id = "
+      "'video-2'");
+  v1::ResolveHumanTaskRequest stale;
+  stale.set_task_id(second_tasks.response.tasks(0).task_id());
+  stale.set_reason("too loud");
+  auto failed = Call(&Stub::RejectHumanTask, kNyt, tokens_["nyt_admin"], stale);
+  ASSERT_TRUE(failed.ok()) << failed.status.error_message();
+  EXPECT_EQ(failed.response.status(), "failed");
+  EXPECT_EQ(
+      Scalar("SELECT status FROM creatives WHERE creative_id = 'video-2'"),
+      "approved");
 
   // localnews auto-approves nothing.
   auto local = Call(&Stub::SyncCreatives, kLocal, tokens_["local_a"],

@@ -344,6 +344,10 @@ PgPool::Statements Store::Statements() {
       {"mb_tasks", "SELECT " TASK_COLUMNS " FROM human_tasks WHERE tenant_id "
                    "= $1 AND ($3 OR principal_id = $2) AND ($4 = '' OR "
                    "status = $4) AND task_id > $6 ORDER BY task_id LIMIT $5"},
+      {"mb_tasks_fail_of_buy",
+       "UPDATE human_tasks SET status = 'failed', resolution = $3, "
+       "resolved_by = 'system', resolved_at = now() WHERE tenant_id = $1 AND "
+       "media_buy_id = $2 AND status = 'pending'"},
       {"mb_task_resolve",
        "UPDATE human_tasks SET status = $3, resolution = $4, resolved_by = "
        "$5, resolved_at = now() WHERE tenant_id = $1 AND task_id = $2"},
@@ -352,13 +356,11 @@ PgPool::Statements Store::Statements() {
        "idempotency_key, operation, request_hash, response, expires_at) "
        "VALUES ($1, $2, $3, $4, decode($5, 'hex'), ''::bytea, now() + "
        "make_interval(secs => $6)) ON CONFLICT (tenant_id, principal_id, "
-       "idempotency_key) DO UPDATE SET operation = EXCLUDED.operation, "
-       "request_hash = EXCLUDED.request_hash, response = ''::bytea, "
-       "created_at = now(), expires_at = EXCLUDED.expires_at WHERE "
-       "idempotency_keys.expires_at < now() RETURNING true"},
+       "idempotency_key) DO NOTHING RETURNING true"},
       {"mb_idem_get",
        "SELECT encode(request_hash, 'hex'), operation, response, " EPOCH_US(
-           "expires_at") " FROM idempotency_keys WHERE tenant_id = $1 AND "
+           "expires_at") ", expires_at < now() FROM idempotency_keys WHERE "
+                         "tenant_id = $1 AND "
                          "principal_id = $2 AND idempotency_key = $3"},
       {"mb_idem_store",
        "UPDATE idempotency_keys SET response = $4 WHERE tenant_id = $1 AND "
@@ -628,6 +630,12 @@ void Store::ResolveTask(pqxx::work& txn, const std::string& tenant_id,
                      task.resolution, task.resolved_by);
 }
 
+void Store::FailOpenTasksOfBuy(pqxx::work& txn, const std::string& tenant_id,
+                               const std::string& media_buy_id,
+                               const std::string& reason) {
+  txn.exec_prepared0("mb_tasks_fail_of_buy", tenant_id, media_buy_id, reason);
+}
+
 std::optional<IdempotencyRecord> Store::ClaimIdempotencyKey(
     pqxx::work& txn, const std::string& tenant_id,
     const std::string& principal_id, const std::string& key,
@@ -647,6 +655,7 @@ std::optional<IdempotencyRecord> Store::ClaimIdempotencyKey(
   pqxx::binarystring response(rows[0][2]);
   record.response = response.str();
   record.expires_at = TimeOf(rows[0][3]);
+  record.expired = rows[0][4].as<bool>();
   return record;
 }
 

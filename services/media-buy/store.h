@@ -127,6 +127,7 @@ struct IdempotencyRecord {
   std::string request_hash;  // hex
   std::string response;      // serialized response; empty while in flight
   absl::Time expires_at;
+  bool expired = false;
 };
 
 // Who is reading: a buyer sees its own rows; the tenant admin sees all.
@@ -221,8 +222,14 @@ class Store {
   static void ResolveTask(pqxx::work& txn, const std::string& tenant_id,
                           const TaskRow& task);
 
-  // Claims the key for this request (an in-flight marker), or returns the
-  // record already there (another request's, possibly finished).
+  // Closes the buy's pending tasks as failed, with `reason`.
+  static void FailOpenTasksOfBuy(pqxx::work& txn, const std::string& tenant_id,
+                                 const std::string& media_buy_id,
+                                 const std::string& reason);
+
+  // Claims the key for this request, or returns the record already there
+  // (committed with its answer, as claims commit with the task; possibly
+  // expired: keys are not reused).
   static std::optional<IdempotencyRecord> ClaimIdempotencyKey(
       pqxx::work& txn, const std::string& tenant_id,
       const std::string& principal_id, const std::string& key,

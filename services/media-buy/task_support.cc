@@ -361,6 +361,14 @@ std::vector<std::string> ValidActions(const std::string& adcp_status) {
           "update_dates", "update_packages", "sync_creatives"};
 }
 
+std::vector<std::string> ValidActionsFor(const BuyRow& buy,
+                                         const std::string& adcp_status) {
+  if (buy.status == "pending_approval")
+    return {"cancel", "update_budget", "update_dates", "update_packages",
+            "sync_creatives"};
+  return ValidActions(adcp_status);
+}
+
 pb::Package PackageToProto(const PackageRow& row, const std::string& currency) {
   pb::Package package;
   package.set_package_id(row.package_id);
@@ -416,6 +424,27 @@ absl::Status CheckDailyBudget(const tenant::v1::Tenant& tenant,
                    DisplayAmount(static_cast<Micros>(std::min<__int128>(
                        static_cast<__int128>(limit) * days, kMaxMicros))),
                    " or lengthen the flight"));
+}
+
+absl::Status ValidateDomain(std::string_view field, const std::string& domain) {
+  if (domain.empty()) return InvalidField(field, "is required");
+  if (domain.size() > 253 ||
+      !std::all_of(domain.begin(), domain.end(),
+                   [](char c) {
+                     return absl::ascii_isalnum(c) || c == '-' || c == '.';
+                   }) ||
+      domain.front() == '.' || domain.back() == '.' ||
+      domain.find('.') == std::string::npos) {
+    return InvalidField(field, "must be a domain name such as example.com");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateImpressions(std::string_view field, double impressions) {
+  if (!std::isfinite(impressions) || impressions < 1 || impressions > 1e15 ||
+      impressions != std::floor(impressions))
+    return InvalidField(field, "must be a whole number from 1 to 10^15");
+  return absl::OkStatus();
 }
 
 }  // namespace adcp::media_buy

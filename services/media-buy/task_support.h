@@ -46,6 +46,10 @@ absl::Status ValidateIdempotencyKey(const std::string& key);
 // 1-255 printable characters.
 absl::Status ValidateId(std::string_view field, const std::string& value);
 absl::Status ValidateFormatId(std::string_view field, const v1::FormatId& id);
+// A domain name such as example.com (letters, digits, '-', '.'), required.
+absl::Status ValidateDomain(std::string_view field, const std::string& domain);
+// A whole number of impressions, 1 to 10^15.
+absl::Status ValidateImpressions(std::string_view field, double impressions);
 
 // SHA-256 (hex) of the request without its idempotency_key and context, in
 // deterministic serialization: equal payloads hash equal.
@@ -75,6 +79,9 @@ const nlohmann::json* FindPricingOption(const ProductRow& product,
 std::string AdcpStatus(const BuyRow& buy, bool has_live_creatives,
                        absl::Time now);
 std::vector<std::string> ValidActions(const std::string& adcp_status);
+// The same for a stored buy: one awaiting approval cannot be paused.
+std::vector<std::string> ValidActionsFor(const BuyRow& buy,
+                                         const std::string& adcp_status);
 v1::Package PackageToProto(const PackageRow& row, const std::string& currency);
 int64_t FlightDays(absl::Time start, absl::Time end);
 
