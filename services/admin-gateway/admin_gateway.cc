@@ -21,6 +21,8 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromEnv() {
   config.backends.registry_address =
       env::String("TENANT_REGISTRY_ADDR", "127.0.0.1:50051");
   config.backends.auth_address = env::String("AUTH_ADDR", "127.0.0.1:50052");
+  config.backends.media_buy_address =
+      env::String("MEDIA_BUY_ADDR", "127.0.0.1:50053");
   ASSIGN_OR_RETURN(config.backends.internal_token,
                    env::Required("ADCP_INTERNAL_TOKEN"));
   ASSIGN_OR_RETURN(config.backends.system_token,

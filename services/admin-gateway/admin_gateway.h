@@ -1,6 +1,6 @@
 // The admin gateway process: one HTTP listener serving the system admin REST
 // API (/system), the admin web UI (/admin) and /healthz, stateless, talking to
-// the registry and auth over gRPC only.
+// the registry, auth and media-buy over gRPC only.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -28,7 +28,8 @@ struct GatewayConfig {
 };
 
 // ADMIN_HTTP_PORT (8001), METRICS_PORT (9463), BIND_HOST (0.0.0.0),
-// HTTP_THREADS (4), TENANT_REGISTRY_ADDR, AUTH_ADDR, ADCP_INTERNAL_TOKEN,
+// HTTP_THREADS (4), TENANT_REGISTRY_ADDR, AUTH_ADDR, MEDIA_BUY_ADDR
+// (127.0.0.1:50053), ADCP_INTERNAL_TOKEN,
 // SYSTEM_ADMIN_TOKEN, ADMIN_USERNAME (admin), ADMIN_PASSWORD (required, 12+
 // characters), SESSION_SECRET (32+ characters; generated per process when
 // unset, which logs everyone out on restart and pins sessions to one replica),

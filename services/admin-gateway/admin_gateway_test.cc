@@ -23,8 +23,7 @@ class AdminGatewayTest : public ::testing::Test {
     auto suite = Suite::Start();
     ASSERT_TRUE(suite.ok()) << suite.status();
     suite_ = *std::move(suite);
-    auto gateway = AdminGateway::Start(TestGatewayConfig(
-        *suite_, suite_->registry_address(), suite_->auth_address()));
+    auto gateway = AdminGateway::Start(TestGatewayConfig(*suite_));
     ASSERT_TRUE(gateway.ok()) << gateway.status();
     gateway_ = *std::move(gateway);
   }
@@ -67,6 +66,7 @@ TEST_F(AdminGatewayTest, EveryRouteNeedsTheSystemToken) {
       {"POST", "/system/tenants"},
       {"GET", "/system/tenants/alpha"},
       {"PATCH", "/system/tenants/alpha"},
+      {"DELETE", "/system/tenants/alpha"},
       {"PUT", "/system/tenants/alpha/config"},
       {"GET", "/system/tenants/alpha/audit"},
       {"GET", "/system/tenants/alpha/principals"},
@@ -288,7 +288,11 @@ TEST_F(AdminGatewayTest, PrincipalsAreCreatedListedRotatedAndRevoked) {
   EXPECT_EQ(changes,
             (std::vector<std::string>{
                 "principal_revoked", "principal_token_rotated",
-                "principal_created", "principal_created", "tenant_created"}));
+                "principal_created",
+                // initialization: the tenant, its creative defaults, its
+                // admin principal, done
+                "tenant_initialized", "principal_created",
+                "tenant_config_updated", "tenant_created"}));
 }
 
 TEST_F(AdminGatewayTest, RefusesOversizedBodiesUnknownRoutesAndWrongMethods) {
@@ -309,8 +313,7 @@ TEST_F(AdminGatewayTest, HealthzFollowsTheBackends) {
 TEST(AdminGatewayMetricsTest, CountsRequestsByAreaAndStatus) {
   auto suite = Suite::Start();
   ASSERT_TRUE(suite.ok()) << suite.status();
-  GatewayConfig config = TestGatewayConfig(
-      **suite, (*suite)->registry_address(), (*suite)->auth_address());
+  GatewayConfig config = TestGatewayConfig(**suite);
   config.metrics_port = 0;
   auto gateway = AdminGateway::Start(config);
   ASSERT_TRUE(gateway.ok()) << gateway.status();
@@ -330,7 +333,7 @@ TEST(AdminGatewayBackendsDownTest, AnswersServiceUnavailable) {
   ASSERT_TRUE(suite.ok()) << suite.status();
   // Nothing listens on port 1.
   auto gateway = AdminGateway::Start(
-      TestGatewayConfig(**suite, "127.0.0.1:1", "127.0.0.1:1"));
+      TestGatewayConfig(**suite, "127.0.0.1:1", "127.0.0.1:1", "127.0.0.1:1"));
   ASSERT_TRUE(gateway.ok());
   const HttpReply health = HttpCall((*gateway)->port(), "GET", "/healthz");
   EXPECT_EQ(health.status, 503);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "adcp/common/status.h"
 #include "adcp/common/tenant_config.h"
+#include "tenant_initializer.h"
 
 namespace adcp::admin_gateway {
 namespace {
@@ -94,6 +95,8 @@ json TenantJson(const Tenant& tenant) {
                                ? json(nullptr)
                                : json(tenant.billing_contact());
   out["updated_at"] = Time(tenant.updated_at());
+  // False while a failed initialization awaits a retry of the create call.
+  out["initialized"] = tenant.initialized();
   // No secret lives in tenant config today; adapter credentials are
   // referenced by name (issue 5), so there is nothing to redact yet.
   out["config"] = ConfigToDocument(tenant.config());
@@ -134,40 +137,24 @@ absl::StatusOr<CreatedTenant> AdminOperations::CreateTenant(const json& body) {
   if (body.contains("config")) {
     ASSIGN_OR_RETURN(*request.mutable_config(), ToStruct(body["config"]));
   }
-  Tenant tenant;
-  RETURN_IF_ERROR(FromGrpcStatus(backends_.registry().CreateTenant(
-      backends_.Context().get(), request, &tenant)));
+  ASSIGN_OR_RETURN(InitializedTenant initialized,
+                   TenantInitializer(backends_).Initialize(request));
+  return CreatedTenant{.tenant_id = initialized.tenant_id,
+                       .admin_token = initialized.admin_token};
+}
 
-  // The tenant's admin principal (seed section 8). Auth learns of the new
-  // tenant from the registry's watch stream within milliseconds; until then
-  // it answers NOT_FOUND, so that is retried briefly.
-  auth::v1::CreatePrincipalRequest admin;
-  admin.set_principal_id(tenant.tenant_id() + "_admin");
-  admin.set_name(tenant.name() + " Admin");
-  auth::v1::PrincipalWithToken issued;
-  grpc::Status status;
-  const absl::Time give_up = absl::Now() + absl::Seconds(3);
-  do {
-    status = backends_.auth().CreatePrincipal(
-        backends_.Context(tenant.tenant_id()).get(), admin, &issued);
-    if (status.error_code() != grpc::StatusCode::NOT_FOUND) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  } while (absl::Now() < give_up);
-  if (!status.ok()) {
-    return absl::Status(
-        static_cast<absl::StatusCode>(status.error_code() ==
-                                              grpc::StatusCode::NOT_FOUND
-                                          ? grpc::StatusCode::UNAVAILABLE
-                                          : status.error_code()),
-        absl::StrCat("tenant '", tenant.tenant_id(),
-                     "' was created but its admin principal was not (",
-                     status.error_message(),
-                     "); create it with POST /system/tenants/",
-                     tenant.tenant_id(), "/principals {\"principal_id\": \"",
-                     tenant.tenant_id(), "_admin\"}"));
-  }
-  return CreatedTenant{.tenant_id = tenant.tenant_id(),
-                       .admin_token = issued.access_token()};
+absl::StatusOr<std::map<std::string, int64_t>> AdminOperations::DeleteTenant(
+    const std::string& tenant_id, const nlohmann::json& body) {
+  RETURN_IF_ERROR(
+      CheckBody(body, {{"confirm_tenant_id", Type::kString, true}}));
+  tenant::v1::DeleteTenantRequest request;
+  request.set_tenant_id(tenant_id);
+  request.set_confirm_tenant_id(StringField(body, "confirm_tenant_id"));
+  tenant::v1::DeleteTenantResponse response;
+  RETURN_IF_ERROR(FromGrpcStatus(backends_.registry().DeleteTenant(
+      backends_.Context().get(), request, &response)));
+  return std::map<std::string, int64_t>(response.deleted_rows().begin(),
+                                        response.deleted_rows().end());
 }
 
 absl::StatusOr<std::vector<Tenant>> AdminOperations::ListTenants() {

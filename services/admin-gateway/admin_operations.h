@@ -3,6 +3,7 @@
 // and the backends apply the domain rules.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -35,9 +36,14 @@ class AdminOperations {
   explicit AdminOperations(Backends& backends) : backends_(backends) {}
 
   // {tenant_id, name, subdomain, config?, billing_plan?, billing_contact?,
-  // virtual_host?}: creates the tenant, then its admin principal.
+  // virtual_host?}: creates and initializes the tenant (TenantInitializer);
+  // repeating the request after a failed step resumes it.
   absl::StatusOr<CreatedTenant> CreateTenant(const nlohmann::json& body);
   absl::StatusOr<std::vector<Tenant>> ListTenants();
+  // {confirm_tenant_id} (must repeat the id): removes every row of the
+  // tenant; rows removed per table.
+  absl::StatusOr<std::map<std::string, int64_t>> DeleteTenant(
+      const std::string& tenant_id, const nlohmann::json& body);
   absl::StatusOr<Tenant> GetTenant(const std::string& tenant_id);
   // A partial config document, deep-merged and validated by the registry.
   absl::StatusOr<Tenant> UpdateConfig(const std::string& tenant_id,

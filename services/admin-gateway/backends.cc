@@ -15,8 +15,11 @@ Backends::Backends(const BackendsConfig& config)
           MakeServiceChannel(config.registry_address, config.internal_token)),
       auth_channel_(
           MakeServiceChannel(config.auth_address, config.internal_token)),
+      media_buy_channel_(
+          MakeServiceChannel(config.media_buy_address, config.internal_token)),
       registry_(tenant::v1::TenantRegistry::NewStub(registry_channel_)),
-      auth_(auth::v1::Auth::NewStub(auth_channel_)) {}
+      auth_(auth::v1::Auth::NewStub(auth_channel_)),
+      media_buy_(media_buy::v1::MediaBuyService::NewStub(media_buy_channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> Backends::Context(
     const std::string& tenant_id) const {
@@ -29,7 +32,8 @@ std::unique_ptr<grpc::ClientContext> Backends::Context(
 }
 
 bool Backends::Healthy() const {
-  for (const auto& channel : {registry_channel_, auth_channel_}) {
+  for (const auto& channel :
+       {registry_channel_, auth_channel_, media_buy_channel_}) {
     auto stub = grpc::health::v1::Health::NewStub(channel);
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +

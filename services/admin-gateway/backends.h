@@ -1,5 +1,5 @@
-// The gateway's gRPC clients of the registry and auth, and how gRPC outcomes
-// become HTTP answers.
+// The gateway's gRPC clients of the registry, auth and media-buy, and how gRPC
+// outcomes become HTTP answers.
 #pragma once
 
 #include <grpcpp/client_context.h>
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "adcp/auth/v1/auth.grpc.pb.h"
+#include "adcp/media_buy/v1/media_buy.grpc.pb.h"
 #include "adcp/tenant/v1/tenant_registry.grpc.pb.h"
 
 namespace adcp::admin_gateway {
@@ -16,6 +17,7 @@ namespace adcp::admin_gateway {
 struct BackendsConfig {
   std::string registry_address = "127.0.0.1:50051";
   std::string auth_address = "127.0.0.1:50052";
+  std::string media_buy_address = "127.0.0.1:50053";
   std::string internal_token;
   std::string system_token;
   absl::Duration deadline = absl::Seconds(10);
@@ -27,17 +29,20 @@ class Backends {
 
   tenant::v1::TenantRegistry::Stub& registry() { return *registry_; }
   auth::v1::Auth::Stub& auth() { return *auth_; }
+  media_buy::v1::MediaBuyService::Stub& media_buy() { return *media_buy_; }
   // A context acting as the system admin, for `tenant_id` when not empty.
   std::unique_ptr<grpc::ClientContext> Context(
       const std::string& tenant_id = "") const;
-  // Both backends answer SERVING on grpc health.
+  // Every backend answers SERVING on grpc health.
   bool Healthy() const;
 
  private:
   const BackendsConfig config_;
-  std::shared_ptr<grpc::Channel> registry_channel_, auth_channel_;
+  std::shared_ptr<grpc::Channel> registry_channel_, auth_channel_,
+      media_buy_channel_;
   std::unique_ptr<tenant::v1::TenantRegistry::Stub> registry_;
   std::unique_ptr<auth::v1::Auth::Stub> auth_;
+  std::unique_ptr<media_buy::v1::MediaBuyService::Stub> media_buy_;
 };
 
 // INVALID_ARGUMENT -> 400, NOT_FOUND -> 404, ALREADY_EXISTS -> 409,

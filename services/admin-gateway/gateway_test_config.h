@@ -13,7 +13,8 @@ inline constexpr char kTestAdminPassword[] = "correct horse battery staple";
 
 inline GatewayConfig TestGatewayConfig(const testing::Suite& suite,
                                        const std::string& registry,
-                                       const std::string& auth) {
+                                       const std::string& auth,
+                                       const std::string& media_buy) {
   GatewayConfig config;
   config.http.bind_host = "127.0.0.1";
   config.http.port = 0;
@@ -21,6 +22,7 @@ inline GatewayConfig TestGatewayConfig(const testing::Suite& suite,
   config.http.shutdown_grace = absl::Seconds(2);
   config.backends.registry_address = registry;
   config.backends.auth_address = auth;
+  config.backends.media_buy_address = media_buy;
   config.backends.internal_token = suite.internal_token();
   config.backends.system_token = suite.system_token();
   config.backends.deadline = absl::Seconds(3);
@@ -31,7 +33,7 @@ inline GatewayConfig TestGatewayConfig(const testing::Suite& suite,
 
 inline GatewayConfig TestGatewayConfig(const testing::Suite& suite) {
   return TestGatewayConfig(suite, suite.registry_address(),
-                           suite.auth_address());
+                           suite.auth_address(), suite.media_buy_address());
 }
 
 }  // namespace adcp::admin_gateway

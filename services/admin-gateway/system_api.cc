@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_split.h"
 #include "adcp/common/guard.h"
+#include "tenant_initializer.h"
 
 namespace adcp::admin_gateway {
 namespace {
@@ -11,9 +12,16 @@ using nlohmann::json;
 
 http::Response FromStatus(const http::Request& request,
                           const absl::Status& status) {
-  return http::JsonError(
-      request, HttpStatusFor(static_cast<grpc::StatusCode>(status.code())),
-      std::string(status.message()));
+  const auto code = HttpStatusFor(static_cast<grpc::StatusCode>(status.code()));
+  const std::string step = FailedStep(status);
+  if (!step.empty()) {
+    // A tenant whose initialization stopped: say where, so a retry resumes.
+    return http::JsonResponse(
+        request, code,
+        json{{"error", std::string(status.message())}, {"failed_step", step}}
+            .dump());
+  }
+  return http::JsonError(request, code, std::string(status.message()));
 }
 
 http::Response Ok(const http::Request& request, const json& body,
@@ -114,6 +122,15 @@ http::Response SystemApi::Handle(const http::Request& request) {
       auto tenant = operations_.PatchTenant(tenant_id, *body);
       if (!tenant.ok()) return FromStatus(request, tenant.status());
       return Ok(request, TenantJson(*tenant));
+    }
+    if (method == bhttp::verb::delete_) {
+      auto body = Body(request);
+      if (!body.ok()) return FromStatus(request, body.status());
+      auto deleted = operations_.DeleteTenant(tenant_id, *body);
+      if (!deleted.ok()) return FromStatus(request, deleted.status());
+      return Ok(request, {{"status", "deleted"},
+                          {"tenant_id", tenant_id},
+                          {"deleted_rows", *deleted}});
     }
     return not_allowed();
   }

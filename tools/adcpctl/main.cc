@@ -1,7 +1,8 @@
 // adcpctl: the operator's client of the suite's gRPC services.
-//   adcpctl seed-examples FILE      create the tenants in FILE (a JSON array of
-//                                   CreateTenantRequest documents); existing
-//                                   ones are left as they are
+//   adcpctl seed-examples FILE      create and initialize the tenants in FILE
+//                                   (a JSON array of CreateTenantRequest
+//                                   documents), printing each admin token
+//                                   once; existing ones are left as they are
 //   adcpctl list-tenants
 //   adcpctl get-tenant TENANT
 //   adcpctl create-principal TENANT NAME [PRINCIPAL_ID]   prints the token once
@@ -9,6 +10,7 @@
 //   adcpctl rotate-token TENANT PRINCIPAL_ID               prints the new token
 //   adcpctl revoke-principal TENANT PRINCIPAL_ID
 // Env: TENANT_REGISTRY_ADDR (127.0.0.1:50051), AUTH_ADDR (127.0.0.1:50052),
+// MEDIA_BUY_ADDR (127.0.0.1:50053),
 // ADCP_INTERNAL_TOKEN, SYSTEM_ADMIN_TOKEN (for every change).
 #include <google/protobuf/util/json_util.h>
 
@@ -23,6 +25,8 @@
 #include "adcp/common/guard.h"
 #include "adcp/common/interceptors.h"
 #include "adcp/tenant/v1/tenant_registry.grpc.pb.h"
+#include "backends.h"
+#include "tenant_initializer.h"
 
 namespace {
 
@@ -76,7 +80,8 @@ class Client {
   std::unique_ptr<auth_pb::Auth::Stub> auth_;
 };
 
-int SeedExamples(Client& client, const std::string& path) {
+int SeedExamples(adcp::admin_gateway::Backends& backends,
+                 const std::string& path) {
   std::ifstream file(path);
   if (!file) {
     std::cerr << "cannot read " << path << "\n";
@@ -95,16 +100,23 @@ int SeedExamples(Client& client, const std::string& path) {
       std::cerr << path << ": " << parsed.ToString() << "\n";
       return 2;
     }
-    tenant_pb::Tenant tenant;
-    const grpc::Status status = client.registry().CreateTenant(
-        client.Context().get(), request, &tenant);
-    if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+    // The same initialization as POST /system/tenants (seed section 8).
+    auto initialized =
+        adcp::admin_gateway::TenantInitializer(backends).Initialize(request);
+    if (initialized.ok()) {
+      std::cout << "created tenant " << initialized->tenant_id
+                << (initialized->resumed ? " (initialization resumed)" : "")
+                << "\n  admin principal: " << initialized->tenant_id
+                << "_admin\n  admin token:     " << initialized->admin_token
+                << "   <- shown once\n  products:        "
+                << initialized->product_ids.size() << "\n";
+    } else if (absl::IsAlreadyExists(initialized.status()) &&
+               adcp::admin_gateway::FailedStep(initialized.status()).empty()) {
       std::cout << "tenant " << request.tenant_id() << " exists; left as is\n";
-    } else if (!status.ok()) {
-      return Fail("create " + request.tenant_id(), status);
     } else {
-      std::cout << "created tenant " << tenant.tenant_id() << " ("
-                << tenant.name() << ")\n";
+      std::cerr << "create " << request.tenant_id() << ": "
+                << initialized.status().message() << "\n";
+      return 1;
     }
   }
   return 0;
@@ -171,8 +183,17 @@ int main(int argc, char** argv) {
   Client client(*token, adcp::env::String("SYSTEM_ADMIN_TOKEN", ""));
   const std::string& command = args[0];
 
-  if (command == "seed-examples" && args.size() == 2)
-    return SeedExamples(client, args[1]);
+  if (command == "seed-examples" && args.size() == 2) {
+    adcp::admin_gateway::Backends backends(
+        {.registry_address =
+             adcp::env::String("TENANT_REGISTRY_ADDR", "127.0.0.1:50051"),
+         .auth_address = adcp::env::String("AUTH_ADDR", "127.0.0.1:50052"),
+         .media_buy_address =
+             adcp::env::String("MEDIA_BUY_ADDR", "127.0.0.1:50053"),
+         .internal_token = *token,
+         .system_token = adcp::env::String("SYSTEM_ADMIN_TOKEN", "")});
+    return SeedExamples(backends, args[1]);
+  }
   if (command == "list-tenants" && args.size() == 1) return ListTenants(client);
   if (command == "get-tenant" && args.size() == 2) {
     tenant_pb::GetTenantRequest request;

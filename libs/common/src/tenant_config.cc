@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <set>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -231,6 +232,24 @@ void CheckRules(const TenantConfig& config, std::vector<std::string>& errors) {
           absl::StrCat("rate_limits.", rate_names[i],
                        i % 2 == 1 ? ": must be a number >= 1 and <= 1000000"
                                   : ": must be a number > 0 and <= 1000000"));
+    }
+  }
+  const auto& defaults = config.product_defaults();
+  if (!defaults.currency().empty() &&
+      (defaults.currency().size() != 3 ||
+       !std::all_of(defaults.currency().begin(), defaults.currency().end(),
+                    absl::ascii_isupper))) {
+    errors.push_back(
+        "product_defaults.currency: expected an ISO 4217 code such as USD");
+  }
+  for (const auto& [set, value, name] :
+       {std::tuple{defaults.has_display_cpm(), defaults.display_cpm(),
+                   "display_cpm"},
+        std::tuple{defaults.has_video_cpm(), defaults.video_cpm(),
+                   "video_cpm"}}) {
+    if (set && !(std::isfinite(value) && value > 0 && value <= 1e6)) {
+      errors.push_back(absl::StrCat("product_defaults.", name,
+                                    ": must be a number > 0 and <= 1000000"));
     }
   }
   const auto& branding = config.branding();
