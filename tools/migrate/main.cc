@@ -1,11 +1,36 @@
 // adcp-migrate: applies the builtin SQL migrations. Connects as the owner
 // role (DATABASE_URL); DB_APP_ROLE names the role that services use.
+//
+//   adcp-migrate
+//   adcp-migrate --to-multi-tenant --config FILE [--default-tenant ID]
+//                [--name NAME] [--subdomain SUBDOMAIN]
+//
+// The second form moves a single-tenant deployment's database to the
+// multi-tenant schema (seed section 10): the default tenant (id "default"
+// unless given) is created from FILE, the single-tenant configuration as a
+// JSON document, and every row becomes that tenant's, in one transaction.
+// Running it again changes nothing.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
 #include "adcp/common/env.h"
 #include "adcp/common/log.h"
 #include "adcp/common/migrations.h"
 #include "adcp/db/builtin_migrations.h"
+#include "multi_tenant_migration.h"
 
-int main() {
+namespace {
+
+int Usage() {
+  std::cerr << "usage: adcp-migrate [--to-multi-tenant --config FILE "
+               "[--default-tenant ID] [--name NAME] [--subdomain SUBDOMAIN]]\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
   adcp::log::Init("adcp-migrate", adcp::log::Level::kInfo);
   auto url = adcp::env::Required("DATABASE_URL");
   if (!url.ok()) {
@@ -13,10 +38,79 @@ int main() {
                      {{"error", url.status().message()}});
     return 2;
   }
-  adcp::MigrationOptions options;
-  options.app_role = adcp::env::String("DB_APP_ROLE", "adcp_app");
-  auto report =
-      adcp::ApplyMigrations(*url, adcp::db::BuiltinMigrations(), options);
+  const std::string app_role = adcp::env::String("DB_APP_ROLE", "adcp_app");
+
+  bool to_multi_tenant = false;
+  adcp::migrate::MultiTenantMigrationOptions options;
+  options.app_role = app_role;
+  std::string config_path;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> const char* {
+      return i + 1 < argc ? argv[++i] : nullptr;
+    };
+    const char* v = nullptr;
+    if (arg == "--to-multi-tenant") {
+      to_multi_tenant = true;
+    } else if (arg == "--config" && (v = value())) {
+      config_path = v;
+    } else if (arg == "--default-tenant" && (v = value())) {
+      options.tenant_id = v;
+    } else if (arg == "--name" && (v = value())) {
+      options.name = v;
+    } else if (arg == "--subdomain" && (v = value())) {
+      options.subdomain = v;
+    } else {
+      return Usage();
+    }
+  }
+
+  if (to_multi_tenant) {
+    if (config_path.empty()) return Usage();
+    std::ifstream file(config_path);
+    std::stringstream text;
+    text << file.rdbuf();
+    options.config = nlohmann::json::parse(text.str(), nullptr, false);
+    if (!file || !options.config.is_object()) {
+      adcp::log::Error(
+          "cannot read the legacy config",
+          {{"file", config_path}, {"error", "expected a JSON object"}});
+      return 2;
+    }
+    auto report = adcp::migrate::MigrateToMultiTenant(*url, options);
+    if (!report.ok()) {
+      adcp::log::Error("migration to multi-tenant failed",
+                       {{"error", report.status().ToString()}});
+      return 1;
+    }
+    if (!report->migrated) {
+      adcp::log::Info("already multi-tenant; nothing to do",
+                      {{"version", report->schema_version}});
+      return 0;
+    }
+    nlohmann::json rows = nlohmann::json::object();
+    for (const auto& [table, count] : report->rows) rows[table] = count;
+    adcp::log::Info("migrated to multi-tenant",
+                    {{"tenant_id", options.tenant_id},
+                     {"version", report->schema_version},
+                     {"rows", rows.dump()}});
+    return 0;
+  }
+
+  // The ordinary migrations cannot run over the single-tenant tables.
+  auto legacy = adcp::migrate::IsSingleTenantSchema(*url);
+  if (legacy.ok() && *legacy) {
+    adcp::log::Error(
+        "this database holds the single-tenant schema",
+        {{"hint",
+          "move it first: adcp-migrate --to-multi-tenant --config FILE "
+          "(./dev migrate-to-multi-tenant)"}});
+    return 1;
+  }
+  adcp::MigrationOptions migration_options;
+  migration_options.app_role = app_role;
+  auto report = adcp::ApplyMigrations(*url, adcp::db::BuiltinMigrations(),
+                                      migration_options);
   if (!report.ok()) {
     adcp::log::Error("migration failed",
                      {{"error", report.status().ToString()}});

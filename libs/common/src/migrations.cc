@@ -88,7 +88,8 @@ absl::StatusOr<MigrationReport> ApplyMigrations(
       }
     }
     for (const Migration& migration : migrations) {
-      const std::string checksum = absl::BytesToHexString(Sha256(migration.sql));
+      const std::string checksum =
+          absl::BytesToHexString(Sha256(migration.sql));
       if (auto it = applied.find(migration.version); it != applied.end()) {
         if (it->second.second != checksum) {
           return absl::FailedPreconditionError(absl::StrCat(
@@ -125,6 +126,44 @@ absl::StatusOr<MigrationReport> ApplyMigrations(
     // The session lock goes with the connection.
   } catch (const std::exception& e) {
     return PgExceptionToStatus(e);
+  }
+  return report;
+}
+
+absl::StatusOr<MigrationReport> ApplyAllMigrationsIn(
+    pqxx::work& txn, std::vector<Migration> migrations,
+    const MigrationOptions& options) {
+  std::sort(migrations.begin(), migrations.end(),
+            [](const Migration& a, const Migration& b) {
+              return a.version < b.version;
+            });
+  MigrationReport report;
+  txn.exec0(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      "  version integer PRIMARY KEY,"
+      "  name text NOT NULL,"
+      "  checksum text NOT NULL,"
+      "  applied_at timestamptz NOT NULL DEFAULT now())");
+  if (txn.exec1("SELECT count(*) FROM schema_migrations")[0].as<int>() != 0) {
+    return absl::FailedPreconditionError(
+        "schema_migrations is not empty: the database is already migrated");
+  }
+  txn.exec_params("SELECT set_config('adcp.app_role', $1, true)",
+                  options.app_role);
+  for (const Migration& migration : migrations) {
+    try {
+      txn.exec(migration.sql);
+    } catch (const pqxx::sql_error& e) {
+      return absl::InternalError(
+          absl::StrCat("migration '", migration.name, "' failed: ", e.what()));
+    }
+    txn.exec_params(
+        "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, "
+        "$2, $3)",
+        migration.version, migration.name,
+        absl::BytesToHexString(Sha256(migration.sql)));
+    report.applied.push_back(migration.name);
+    report.version = migration.version;
   }
   return report;
 }

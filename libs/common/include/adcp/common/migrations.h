@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <pqxx/pqxx>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
@@ -37,6 +39,14 @@ struct MigrationReport {
 // `migrations` must have distinct, positive versions.
 absl::StatusOr<MigrationReport> ApplyMigrations(
     const std::string& conninfo, std::vector<Migration> migrations,
+    const MigrationOptions& options);
+
+// Applies every migration inside the caller's transaction `txn` (the
+// database must have none applied yet; schema_migrations is created and
+// filled), for steps that must commit together with other work (the move
+// from the single-tenant schema).
+absl::StatusOr<MigrationReport> ApplyAllMigrationsIn(
+    pqxx::work& txn, std::vector<Migration> migrations,
     const MigrationOptions& options);
 
 }  // namespace adcp
