@@ -73,6 +73,37 @@ absl::StatusOr<TenantState> TenantCache::Find(
   return it->second.state;
 }
 
+std::vector<std::string> TenantCache::HostKeys(const Tenant& tenant) {
+  std::vector<std::string> keys = {"s:" + tenant.subdomain()};
+  if (!tenant.virtual_host().empty())
+    keys.push_back("v:" + tenant.virtual_host());
+  return keys;
+}
+
+void TenantCache::IndexHosts() {
+  hosts_.clear();
+  for (const auto& [id, entry] : entries_)
+    for (std::string& key : HostKeys(*entry.tenant)) hosts_[key] = id;
+}
+
+std::shared_ptr<const TenantCache::Tenant> TenantCache::FindBySubdomain(
+    const std::string& subdomain) const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  auto host = hosts_.find("s:" + subdomain);
+  if (host == hosts_.end()) return nullptr;
+  auto it = entries_.find(host->second);
+  return it == entries_.end() ? nullptr : it->second.tenant;
+}
+
+std::shared_ptr<const TenantCache::Tenant> TenantCache::FindByVirtualHost(
+    const std::string& virtual_host) const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  auto host = hosts_.find("v:" + virtual_host);
+  if (host == hosts_.end()) return nullptr;
+  auto it = entries_.find(host->second);
+  return it == entries_.end() ? nullptr : it->second.tenant;
+}
+
 std::shared_ptr<const TenantCache::Tenant> TenantCache::Get(
     const std::string& tenant_id) const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
@@ -94,6 +125,7 @@ void TenantCache::Apply(const pb::TenantEvent& event) {
         {
           std::unique_lock<std::shared_mutex> lock(mutex_);
           entries_.swap(*pending_);
+          IndexHosts();
           synced_ = true;
         }
         synced_changed_.notify_all();
@@ -110,7 +142,12 @@ void TenantCache::Apply(const pb::TenantEvent& event) {
       } else {
         {
           std::unique_lock<std::shared_mutex> lock(mutex_);
+          if (auto old = entries_.find(id); old != entries_.end()) {
+            for (const std::string& key : HostKeys(*old->second.tenant))
+              hosts_.erase(key);
+          }
           entries_[id] = entry;
+          for (std::string& key : HostKeys(*entry.tenant)) hosts_[key] = id;
         }
         Notify(*entry.tenant);
       }

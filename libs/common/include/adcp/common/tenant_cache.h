@@ -46,6 +46,11 @@ class TenantCache : public TenantDirectory {
   absl::StatusOr<TenantState> Find(const std::string& tenant_id) const override;
   // The tenant with its config, or null.
   std::shared_ptr<const Tenant> Get(const std::string& tenant_id) const;
+  // The tenant of a subdomain or of a registered virtual host, or null.
+  std::shared_ptr<const Tenant> FindBySubdomain(
+      const std::string& subdomain) const;
+  std::shared_ptr<const Tenant> FindByVirtualHost(
+      const std::string& host) const;
 
  private:
   struct Entry {
@@ -53,6 +58,9 @@ class TenantCache : public TenantDirectory {
     TenantState state;
   };
   static Entry MakeEntry(Tenant tenant);
+  // Host index keys of a tenant ("s:<subdomain>", "v:<virtual host>").
+  static std::vector<std::string> HostKeys(const Tenant& tenant);
+  void IndexHosts();  // rebuilds hosts_ from entries_ (mutex_ held)
   void Apply(const tenant::v1::TenantEvent& event);
   void Notify(const Tenant& tenant);
 
@@ -60,6 +68,7 @@ class TenantCache : public TenantDirectory {
   std::vector<Listener> listeners_;
   mutable std::shared_mutex mutex_;
   absl::flat_hash_map<std::string, Entry> entries_;
+  absl::flat_hash_map<std::string, std::string> hosts_;  // key -> tenant_id
   bool synced_ = false;
   std::condition_variable_any synced_changed_;
   // Entries of a snapshot in progress (watch thread only); swapped in whole

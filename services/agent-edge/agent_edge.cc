@@ -1,0 +1,472 @@
+#include "agent_edge.h"
+
+#include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/impl/codegen/client_unary_call.h>
+#include <grpcpp/impl/codegen/rpc_method.h>
+#include <grpcpp/support/byte_buffer.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "adcp/common/call_context.h"
+#include "adcp/common/env.h"
+#include "adcp/common/interceptors.h"
+#include "adcp/common/log.h"
+#include "adcp/common/status.h"
+#include "adcp/media_buy/v1/media_buy.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace adcp::agent_edge {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using nlohmann::json;
+
+constexpr char kServerName[] = "adcp-sales-agent";
+constexpr char kServerVersion[] = "0.4.0";
+constexpr char kAdcpErrorTrailer[] = "adcp-error-bin";
+
+std::string Header(const http::Request& request, std::string_view name) {
+  auto it = request.find(boost::beast::string_view(name.data(), name.size()));
+  if (it == request.end()) return "";
+  return std::string(it->value().data(), it->value().size());
+}
+
+// The agent's token: x-adcp-auth, or Authorization: Bearer.
+std::string Token(const http::Request& request) {
+  std::string token = Header(request, "x-adcp-auth");
+  if (!token.empty()) return token;
+  const std::string authorization = Header(request, "authorization");
+  if (authorization.size() > 7 &&
+      absl::EqualsIgnoreCase(authorization.substr(0, 7), "bearer ")) {
+    const std::string rest = authorization.substr(7);
+    return std::string(absl::StripAsciiWhitespace(rest));
+  }
+  return "";
+}
+
+json AdcpError(const std::string& code, const std::string& message,
+               const std::string& recovery, const std::string& field = "") {
+  json error = {{"code", code}, {"message", message}, {"recovery", recovery}};
+  if (!field.empty()) error["field"] = field;
+  return error;
+}
+
+// An AdCP error for a failure that came without one (the guard refused).
+json ErrorOfStatus(const grpc::Status& status) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return AdcpError("AUTH_REQUIRED", status.error_message(), "correctable");
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return AdcpError("PERMISSION_DENIED", status.error_message(), "terminal");
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return AdcpError("RATE_LIMITED", status.error_message(), "transient");
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return AdcpError("VALIDATION_ERROR", status.error_message(),
+                       "correctable");
+    case grpc::StatusCode::NOT_FOUND:
+      return AdcpError("REFERENCE_NOT_FOUND", status.error_message(),
+                       "correctable");
+    default:
+      return AdcpError("SERVICE_UNAVAILABLE",
+                       "the seller could not answer; retry later", "transient");
+  }
+}
+
+bhttp::status HttpStatusOf(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return bhttp::status::ok;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return bhttp::status::bad_request;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return bhttp::status::unauthorized;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return bhttp::status::forbidden;
+    case grpc::StatusCode::NOT_FOUND:
+      return bhttp::status::not_found;
+    case grpc::StatusCode::ALREADY_EXISTS:
+    case grpc::StatusCode::ABORTED:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return bhttp::status::conflict;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return bhttp::status::too_many_requests;
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return bhttp::status::service_unavailable;
+    default:
+      return bhttp::status::internal_server_error;
+  }
+}
+
+json RpcError(const json& id, int code, const std::string& message) {
+  return {{"jsonrpc", "2.0"},
+          {"id", id},
+          {"error", {{"code", code}, {"message", message}}}};
+}
+
+json RpcResult(const json& id, json result) {
+  return {{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
+}
+
+http::Response Json(const http::Request& request, bhttp::status status,
+                    const json& body) {
+  return http::JsonResponse(request, status, body.dump());
+}
+
+}  // namespace
+
+const std::vector<std::string>& McpProtocolVersions() {
+  static const std::vector<std::string> versions = {"2025-06-18", "2025-03-26",
+                                                    "2024-11-05"};
+  return versions;
+}
+
+struct AgentEdge::Request {
+  const http::Request& http;
+  std::string tenant_id;
+  std::string token;
+};
+
+absl::StatusOr<EdgeConfig> EdgeConfigFromEnv() {
+  EdgeConfig config;
+  ASSIGN_OR_RETURN(config.http.port,
+                   env::Int("AGENT_HTTP_PORT", 8080, 0, 65535));
+  ASSIGN_OR_RETURN(config.metrics_port,
+                   env::Int("METRICS_PORT", 9465, -1, 65535));
+  config.http.bind_host = env::String("BIND_HOST", "0.0.0.0");
+  ASSIGN_OR_RETURN(config.http.threads, env::Int("HTTP_THREADS", 16, 1, 256));
+  config.registry_address =
+      env::String("TENANT_REGISTRY_ADDR", "127.0.0.1:50051");
+  config.media_buy_address = env::String("MEDIA_BUY_ADDR", "127.0.0.1:50053");
+  ASSIGN_OR_RETURN(config.internal_token, env::Required("ADCP_INTERNAL_TOKEN"));
+  config.base_domains.clear();
+  for (absl::string_view domain : absl::StrSplit(
+           env::String("BASE_DOMAINS", "sales-agent.example.com,localhost"),
+           ',', absl::SkipWhitespace())) {
+    config.base_domains.push_back(
+        absl::AsciiStrToLower(absl::StripAsciiWhitespace(domain)));
+  }
+  if (config.base_domains.empty())
+    return absl::InvalidArgumentError("BASE_DOMAINS: at least one domain");
+  return config;
+}
+
+AgentEdge::AgentEdge(EdgeConfig config)
+    : config_(std::move(config)),
+      tenants_(std::make_shared<TenantCache>(MakeServiceChannel(
+          config_.registry_address, config_.internal_token))),
+      media_buy_(MakeServiceChannel(config_.media_buy_address,
+                                    config_.internal_token)),
+      metrics_(std::make_shared<prometheus::Registry>()),
+      requests_(&prometheus::BuildCounter()
+                     .Name("agent_requests_total")
+                     .Help("Agent requests answered, by transport, task and "
+                           "outcome.")
+                     .Register(*metrics_)),
+      durations_(&prometheus::BuildHistogram()
+                      .Name("agent_request_duration_seconds")
+                      .Help("Time to answer an agent request, by transport.")
+                      .Register(*metrics_)) {}
+
+AgentEdge::~AgentEdge() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<AgentEdge>> AgentEdge::Start(EdgeConfig config) {
+  std::unique_ptr<AgentEdge> edge(new AgentEdge(std::move(config)));
+  edge->tenants_->Start();
+  if (!edge->tenants_->WaitUntilSynced(edge->config_.startup_wait)) {
+    return absl::UnavailableError(
+        absl::StrCat("no tenant snapshot from the registry at ",
+                     edge->config_.registry_address));
+  }
+  edge->server_ = std::make_unique<http::Server>(
+      edge->config_.http,
+      [e = edge.get()](const http::Request& request, const std::string&) {
+        return e->Route(request);
+      });
+  RETURN_IF_ERROR(edge->server_->Start());
+  if (edge->config_.metrics_port >= 0) {
+    try {
+      edge->exposer_ = std::make_unique<prometheus::Exposer>(
+          edge->config_.http.bind_host + ":" +
+          std::to_string(edge->config_.metrics_port));
+      edge->exposer_->RegisterCollectable(edge->metrics_);
+    } catch (const std::exception& e) {
+      return absl::UnavailableError(std::string("metrics exposer: ") +
+                                    e.what());
+    }
+  }
+  log::Info("serving", {{"http_port", edge->server_->port()}});
+  return edge;
+}
+
+void AgentEdge::Shutdown() {
+  if (server_) server_->Stop();
+  exposer_.reset();
+  tenants_->Stop();
+}
+
+std::shared_ptr<const TenantCache::Tenant> AgentEdge::ResolveTenant(
+    const http::Request& request, std::string* rest_of_path) const {
+  const std::string_view target(request.target().data(),
+                                request.target().size());
+  std::string path(target.substr(0, target.find('?')));
+  *rest_of_path = path;
+  if (absl::StartsWith(path, "/tenants/")) {
+    const size_t end = path.find('/', 9);
+    const std::string subdomain = path.substr(9, end - 9);
+    *rest_of_path = end == std::string::npos ? "/" : path.substr(end);
+    return tenants_->FindBySubdomain(subdomain);
+  }
+  std::string host = absl::AsciiStrToLower(Header(request, "host"));
+  if (const size_t colon = host.rfind(':');
+      colon != std::string::npos && host.find(']') == std::string::npos)
+    host.resize(colon);
+  if (!host.empty() && host.back() == '.') host.pop_back();
+  for (const std::string& base : config_.base_domains) {
+    if (host == base) return nullptr;  // the bare base domain is no tenant
+    if (host.size() > base.size() + 1 && absl::EndsWith(host, base) &&
+        host[host.size() - base.size() - 1] == '.') {
+      const std::string label = host.substr(0, host.size() - base.size() - 1);
+      if (label.find('.') != std::string::npos) return nullptr;
+      return tenants_->FindBySubdomain(label);
+    }
+  }
+  return host.empty() ? nullptr : tenants_->FindByVirtualHost(host);
+}
+
+http::Response AgentEdge::Route(const http::Request& request) {
+  const absl::Time start = absl::Now();
+  const std::string_view target(request.target().data(),
+                                request.target().size());
+  if (target.substr(0, target.find('?')) == "/healthz") {
+    auto stub = grpc::health::v1::Health::NewStub(media_buy_);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(2));
+    grpc::health::v1::HealthCheckResponse health;
+    const bool serving =
+        stub->Check(&context, grpc::health::v1::HealthCheckRequest(), &health)
+            .ok() &&
+        health.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+    return serving
+               ? Json(request, bhttp::status::ok, {{"status", "ok"}})
+               : http::JsonError(request, bhttp::status::service_unavailable,
+                                 "a backend is not serving");
+  }
+  std::string path;
+  auto tenant = ResolveTenant(request, &path);
+  std::string transport = "other";
+  http::Response response;
+  if (tenant == nullptr || !tenant->is_active()) {
+    response =
+        http::JsonError(request, bhttp::status::not_found, "Tenant not found");
+  } else {
+    const Request call{.http = request,
+                       .tenant_id = tenant->tenant_id(),
+                       .token = Token(request)};
+    if (path == "/mcp") {
+      transport = "mcp";
+      if (request.method() == bhttp::verb::post) {
+        response = Mcp(call);
+      } else {
+        response = http::JsonError(request, bhttp::status::method_not_allowed,
+                                   "POST JSON-RPC messages to this endpoint");
+        response.set(bhttp::field::allow, "POST");
+      }
+    } else if (const AgentTask* task = TaskCatalog::Get().ByPath(path)) {
+      transport = "rest";
+      if (request.method() == bhttp::verb::post) {
+        response = Rest(call, *task);
+      } else {
+        response = http::JsonError(request, bhttp::status::method_not_allowed,
+                                   "POST the task's request as JSON");
+        response.set(bhttp::field::allow, "POST");
+      }
+    } else {
+      response =
+          http::JsonError(request, bhttp::status::not_found, "not found");
+    }
+  }
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+  durations_->Add({{"transport", transport}}, kBuckets)
+      .Observe(absl::ToDoubleSeconds(absl::Now() - start));
+  return response;
+}
+
+AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
+                                      const AgentTask& task,
+                                      const json& arguments) {
+  Outcome outcome;
+  auto* factory = google::protobuf::MessageFactory::generated_factory();
+  std::unique_ptr<google::protobuf::Message> request(
+      factory->GetPrototype(task.method->input_type())->New());
+  google::protobuf::util::JsonParseOptions parse;
+  parse.ignore_unknown_fields = true;  // AdCP fields this seller does not use
+  const auto parsed = google::protobuf::util::JsonStringToMessage(
+      arguments.dump(), request.get(), parse);
+  if (!parsed.ok()) {
+    outcome.code = grpc::StatusCode::INVALID_ARGUMENT;
+    outcome.body = {
+        {"adcp_error",
+         AdcpError("VALIDATION_ERROR",
+                   absl::StrCat("arguments: ", std::string(parsed.message())),
+                   "correctable")}};
+  } else {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         absl::ToChronoMilliseconds(config_.call_deadline));
+    context.AddMetadata(kTenantIdKey, call.tenant_id);
+    if (!call.token.empty())
+      context.AddMetadata(kAuthorizationKey, "Bearer " + call.token);
+    const std::string bytes = request->SerializeAsString();
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer in(&slice, 1), out;
+    const grpc::Status status =
+        grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+            media_buy_.get(),
+            grpc::internal::RpcMethod(task.grpc_path.c_str(),
+                                      grpc::internal::RpcMethod::NORMAL_RPC),
+            &context, in, &out);
+    outcome.code = status.error_code();
+    if (status.ok()) {
+      std::unique_ptr<google::protobuf::Message> response(
+          factory->GetPrototype(task.method->output_type())->New());
+      std::vector<grpc::Slice> slices;
+      (void)out.Dump(&slices);
+      std::string answer;
+      for (const grpc::Slice& s : slices)
+        answer.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      response->ParseFromString(answer);
+      google::protobuf::util::JsonPrintOptions print;
+      print.preserve_proto_field_names = true;
+      std::string text;
+      (void)google::protobuf::util::MessageToJsonString(*response, &text,
+                                                        print);
+      outcome.ok = true;
+      outcome.body = json::parse(text);
+    } else {
+      json error;
+      const auto& trailers = context.GetServerTrailingMetadata();
+      if (auto it = trailers.find(kAdcpErrorTrailer); it != trailers.end()) {
+        media_buy::v1::Error adcp;
+        adcp.ParseFromString(std::string(it->second.data(), it->second.size()));
+        google::protobuf::util::JsonPrintOptions print;
+        print.preserve_proto_field_names = true;
+        std::string text;
+        (void)google::protobuf::util::MessageToJsonString(adcp, &text, print);
+        error = json::parse(text);
+      } else {
+        error = ErrorOfStatus(status);
+      }
+      outcome.body = {{"adcp_error", std::move(error)}};
+    }
+  }
+  if (!outcome.ok && arguments.contains("context"))
+    outcome.body["context"] = arguments["context"];
+  requests_
+      ->Add({{"task", task.name},
+             {"code", std::to_string(static_cast<int>(outcome.code))}})
+      .Increment();
+  return outcome;
+}
+
+http::Response AgentEdge::Rest(const Request& call, const AgentTask& task) {
+  json arguments = json::parse(call.http.body(), nullptr, false);
+  if (call.http.body().empty()) arguments = json::object();
+  if (arguments.is_discarded() || !arguments.is_object()) {
+    return Json(call.http, bhttp::status::bad_request,
+                {{"adcp_error",
+                  AdcpError("VALIDATION_ERROR", "body: expected a JSON object",
+                            "correctable")}});
+  }
+  Outcome outcome = RunTask(call, task, arguments);
+  return Json(call.http, HttpStatusOf(outcome.code), outcome.body);
+}
+
+http::Response AgentEdge::Mcp(const Request& call) {
+  const http::Request& request = call.http;
+  const json message = json::parse(request.body(), nullptr, false);
+  if (message.is_discarded())
+    return Json(request, bhttp::status::bad_request,
+                RpcError(nullptr, -32700, "Parse error: invalid JSON"));
+  if (!message.is_object() || message.value("jsonrpc", "") != "2.0" ||
+      !message.contains("method") || !message["method"].is_string()) {
+    return Json(request, bhttp::status::bad_request,
+                RpcError(nullptr, -32600,
+                         "Invalid Request: expected one JSON-RPC 2.0 "
+                         "object with a method"));
+  }
+  const std::string method = message["method"];
+  if (!message.contains("id")) {
+    // A notification (or a response): accepted, nothing to answer.
+    http::Response accepted{bhttp::status::accepted, request.version()};
+    accepted.keep_alive(request.keep_alive());
+    accepted.prepare_payload();
+    return accepted;
+  }
+  const json& id = message["id"];
+  if (!id.is_string() && !id.is_number_integer())
+    return Json(request, bhttp::status::bad_request,
+                RpcError(nullptr, -32600,
+                         "Invalid Request: id must be a string or an integer"));
+  const json params = message.value("params", json::object());
+  if (!params.is_object())
+    return Json(request, bhttp::status::ok,
+                RpcError(id, -32602, "Invalid params: expected an object"));
+
+  if (method == "initialize") {
+    std::string version = McpProtocolVersions().front();
+    const std::string asked = params.value("protocolVersion", "");
+    for (const std::string& supported : McpProtocolVersions())
+      if (asked == supported) version = asked;
+    return Json(
+        request, bhttp::status::ok,
+        RpcResult(id,
+                  {{"protocolVersion", version},
+                   {"capabilities", {{"tools", {{"listChanged", false}}}}},
+                   {"serverInfo",
+                    {{"name", kServerName}, {"version", kServerVersion}}}}));
+  }
+  if (method == "ping")
+    return Json(request, bhttp::status::ok, RpcResult(id, json::object()));
+  if (method == "tools/list") {
+    json tools = json::array();
+    for (const AgentTask& task : TaskCatalog::Get().tasks()) {
+      tools.push_back({{"name", task.name},
+                       {"description", task.description},
+                       {"inputSchema", task.input_schema}});
+    }
+    return Json(request, bhttp::status::ok, RpcResult(id, {{"tools", tools}}));
+  }
+  if (method == "tools/call") {
+    if (!params.contains("name") || !params["name"].is_string())
+      return Json(request, bhttp::status::ok,
+                  RpcError(id, -32602, "Invalid params: name is required"));
+    const AgentTask* task = TaskCatalog::Get().ByName(params["name"]);
+    if (task == nullptr)
+      return Json(request, bhttp::status::ok,
+                  RpcError(id, -32602,
+                           absl::StrCat("Unknown tool: ",
+                                        params["name"].get<std::string>())));
+    const json arguments = params.value("arguments", json::object());
+    if (!arguments.is_object())
+      return Json(
+          request, bhttp::status::ok,
+          RpcError(id, -32602, "Invalid params: arguments must be an object"));
+    Outcome outcome = RunTask(call, *task, arguments);
+    return Json(
+        request, bhttp::status::ok,
+        RpcResult(id, {{"content",
+                        {{{"type", "text"}, {"text", outcome.body.dump()}}}},
+                       {"structuredContent", outcome.body},
+                       {"isError", !outcome.ok}}));
+  }
+  return Json(request, bhttp::status::ok,
+              RpcError(id, -32601, "Method not found: " + method));
+}
+
+}  // namespace adcp::agent_edge

@@ -1,0 +1,89 @@
+// The agent edge: buyer agents' HTTP front door. Resolves the tenant from the
+// Host (a subdomain of a configured base domain, or a registered virtual
+// host) or from the path prefix /tenants/{subdomain}, then serves the AdCP
+// tasks as MCP tools (POST /mcp, JSON-RPC 2.0 over streamable HTTP) and as
+// REST (POST /v1/<task>), calling media-buy over gRPC with the tenant in
+// x-tenant-id and the agent's token as the bearer. Stateless; client-sent
+// x-tenant-id is never forwarded.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "adcp/common/http/http_server.h"
+#include "adcp/common/tenant_cache.h"
+#include "task_catalog.h"
+
+namespace adcp::agent_edge {
+
+struct EdgeConfig {
+  http::ServerOptions http;
+  int metrics_port = -1;  // 0 picks a port, -1 disables
+  std::string registry_address = "127.0.0.1:50051";
+  std::string media_buy_address = "127.0.0.1:50053";
+  std::string internal_token;
+  // Hosts "<subdomain>.<base domain>" belong to the tenant of that subdomain.
+  std::vector<std::string> base_domains = {"sales-agent.example.com",
+                                           "localhost"};
+  absl::Duration call_deadline = absl::Seconds(30);
+  absl::Duration startup_wait = absl::Seconds(30);
+};
+
+// AGENT_HTTP_PORT (8080), METRICS_PORT (9465), BIND_HOST (0.0.0.0),
+// HTTP_THREADS (16), TENANT_REGISTRY_ADDR, MEDIA_BUY_ADDR (127.0.0.1:50053),
+// ADCP_INTERNAL_TOKEN (required), BASE_DOMAINS (comma-separated;
+// sales-agent.example.com,localhost).
+absl::StatusOr<EdgeConfig> EdgeConfigFromEnv();
+
+// The MCP protocol versions the edge speaks, newest first.
+const std::vector<std::string>& McpProtocolVersions();
+
+class AgentEdge {
+ public:
+  // Waits for the tenant directory's first snapshot.
+  static absl::StatusOr<std::unique_ptr<AgentEdge>> Start(EdgeConfig config);
+  ~AgentEdge();
+
+  int port() const { return server_->port(); }
+  int metrics_port() const {
+    return exposer_ ? exposer_->GetListeningPorts().front() : -1;
+  }
+  void Shutdown();
+
+ private:
+  struct Request;
+  explicit AgentEdge(EdgeConfig config);
+  http::Response Route(const http::Request& request);
+  http::Response Mcp(const Request& call);
+  http::Response Rest(const Request& call, const AgentTask& task);
+  // Runs a task: JSON arguments in; the response JSON, or the AdCP error and
+  // the gRPC code.
+  struct Outcome {
+    bool ok = false;
+    nlohmann::json body;  // the response, or {"adcp_error": ...}
+    grpc::StatusCode code = grpc::StatusCode::OK;
+  };
+  Outcome RunTask(const Request& call, const AgentTask& task,
+                  const nlohmann::json& arguments);
+  // The tenant of a request, or null (404 "Tenant not found").
+  std::shared_ptr<const TenantCache::Tenant> ResolveTenant(
+      const http::Request& request, std::string* rest_of_path) const;
+
+  const EdgeConfig config_;
+  std::shared_ptr<TenantCache> tenants_;
+  std::shared_ptr<grpc::Channel> media_buy_;
+  std::unique_ptr<http::Server> server_;
+  std::shared_ptr<prometheus::Registry> metrics_;
+  prometheus::Family<prometheus::Counter>* requests_ = nullptr;
+  prometheus::Family<prometheus::Histogram>* durations_ = nullptr;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+};
+
+}  // namespace adcp::agent_edge

@@ -1,0 +1,315 @@
+// The agent edge end to end over real sockets: registry, auth and media-buy
+// in-process (Suite), the edge on a free port, two tenants, MCP and REST.
+#include "agent_edge.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "http_client.h"
+#include "suite.h"
+
+namespace adcp::agent_edge {
+namespace {
+
+using ::adcp::testing::HttpCall;
+using ::adcp::testing::HttpReply;
+using ::adcp::testing::Suite;
+using nlohmann::json;
+
+constexpr char kBase[] = "sales.test";
+
+class AgentEdgeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto suite = Suite::Start();
+    ASSERT_TRUE(suite.ok()) << suite.status();
+    suite_ = *std::move(suite);
+    for (const char* tenant : {"nytimes", "localnews"}) {
+      ASSERT_TRUE(suite_
+                      ->CreateTenant(
+                          tenant, R"({"adapters":{"mock":{"enabled":true}}})")
+                      .ok());
+      auto admin =
+          suite_->CreatePrincipal(tenant, std::string(tenant) + "_admin");
+      ASSERT_TRUE(admin.ok());
+      auto buyer = suite_->CreatePrincipal(tenant, "buyer");
+      ASSERT_TRUE(buyer.ok());
+      tokens_[tenant] = buyer->access_token();
+      media_buy::v1::UpsertProductRequest product;
+      ASSERT_TRUE(
+          google::protobuf::util::JsonStringToMessage(
+              absl::StrCat(
+                  R"({"definition":{"product":{"product_id":")", tenant,
+                  R"(_display","name":"Display","delivery_type":"guaranteed",
+                          "format_ids":[{"agent_url":"https://creative.adcontextprotocol.org",
+                          "id":"display_300x250"}],"pricing_options":[{
+                          "pricing_option_id":"cpm","pricing_model":"cpm",
+                          "currency":"USD","fixed_price":10}]}}})"),
+              &product)
+              .ok());
+      media_buy::v1::ProductDefinition stored;
+      ASSERT_TRUE(
+          suite_->media_buy()
+              .UpsertProduct(
+                  Suite::Context(tenant, admin->access_token(), "").get(),
+                  product, &stored)
+              .ok());
+    }
+    EdgeConfig config;
+    config.http.bind_host = "127.0.0.1";
+    config.http.port = 0;
+    config.http.threads = 16;
+    config.http.shutdown_grace = absl::Seconds(2);
+    config.registry_address = suite_->registry_address();
+    config.media_buy_address = suite_->media_buy_address();
+    config.internal_token = suite_->internal_token();
+    config.base_domains = {kBase};
+    auto edge = AgentEdge::Start(config);
+    ASSERT_TRUE(edge.ok()) << edge.status();
+    edge_ = *std::move(edge);
+  }
+
+  HttpReply Post(const std::string& host, const std::string& target,
+                 const std::string& body, const std::string& token,
+                 std::map<std::string, std::string> headers = {}) {
+    headers["Host"] = host;
+    if (!token.empty()) headers["x-adcp-auth"] = token;
+    return HttpCall(edge_->port(), "POST", target, body, headers);
+  }
+  static std::string Host(const std::string& tenant) {
+    return tenant + "." + kBase;
+  }
+  json ToolCall(const std::string& host, const std::string& target,
+                const std::string& tool, const json& arguments,
+                const std::string& token) {
+    const HttpReply reply =
+        Post(host, target,
+             json{{"jsonrpc", "2.0"},
+                  {"id", 7},
+                  {"method", "tools/call"},
+                  {"params", {{"name", tool}, {"arguments", arguments}}}}
+                 .dump(),
+             token);
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    return reply.Json();
+  }
+  static std::set<std::string> ProductIds(const json& result) {
+    std::set<std::string> ids;
+    for (const auto& product :
+         result["result"]["structuredContent"]["products"])
+      ids.insert(product["product_id"].get<std::string>());
+    return ids;
+  }
+
+  std::unique_ptr<Suite> suite_;
+  std::unique_ptr<AgentEdge> edge_;
+  std::map<std::string, std::string> tokens_;
+};
+
+const json kWholesale = {{"buying_mode", "wholesale"}};
+
+TEST_F(AgentEdgeTest, TheTenantComesFromTheHostOrThePath) {
+  const json by_host = ToolCall(Host("nytimes"), "/mcp", "get_products",
+                                kWholesale, tokens_["nytimes"]);
+  EXPECT_EQ(ProductIds(by_host), std::set<std::string>{"nytimes_display"});
+  EXPECT_EQ(by_host["result"]["isError"], false);
+  const json by_path =
+      ToolCall("anything.example", "/tenants/localnews/mcp", "get_products",
+               kWholesale, tokens_["localnews"]);
+  EXPECT_EQ(ProductIds(by_path), std::set<std::string>{"localnews_display"});
+  // A client-sent x-tenant-id changes nothing.
+  const HttpReply spoofed = Post(
+      Host("nytimes") + ":8080", "/mcp",
+      json{{"jsonrpc", "2.0"},
+           {"id", 1},
+           {"method", "tools/call"},
+           {"params", {{"name", "get_products"}, {"arguments", kWholesale}}}}
+          .dump(),
+      tokens_["nytimes"], {{"x-tenant-id", "localnews"}});
+  EXPECT_EQ(ProductIds(spoofed.Json()),
+            std::set<std::string>{"nytimes_display"});
+  // Unknown, bare and inactive tenants are all "Tenant not found".
+  for (const std::string& host :
+       {Host("nobody"), std::string(kBase), std::string("a.b.") + kBase,
+        std::string("elsewhere.example")}) {
+    const HttpReply reply = Post(host, "/mcp", "{}", tokens_["nytimes"]);
+    EXPECT_EQ(reply.status, 404) << host;
+    EXPECT_EQ(reply.Json(), json({{"error", "Tenant not found"}})) << host;
+  }
+  EXPECT_EQ(Post("x", "/tenants/nobody/mcp", "{}", "").status, 404);
+  ASSERT_TRUE(suite_->SetTenantActive("localnews", false).ok());
+  bool hidden = false;
+  for (int i = 0; i < 200 && !hidden; ++i) {
+    hidden = Post(Host("localnews"), "/mcp", "{}", "").status == 404;
+    if (!hidden) absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_TRUE(hidden);
+  EXPECT_EQ(Post(Host("localnews"), "/mcp", "{}", "").Json(),
+            json({{"error", "Tenant not found"}}));
+}
+
+TEST_F(AgentEdgeTest, McpSpeaksJsonRpcAndListsEveryTask) {
+  const HttpReply init = Post(
+      Host("nytimes"), "/mcp",
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})",
+      "");
+  ASSERT_EQ(init.status, 200) << init.body;
+  EXPECT_EQ(init.Json()["result"]["protocolVersion"], "2025-03-26");
+  EXPECT_TRUE(init.Json()["result"]["capabilities"].contains("tools"));
+  const HttpReply future = Post(
+      Host("nytimes"), "/mcp",
+      R"({"jsonrpc":"2.0","id":"a","method":"initialize","params":{"protocolVersion":"2099-01-01"}})",
+      "");
+  EXPECT_EQ(future.Json()["result"]["protocolVersion"],
+            McpProtocolVersions().front());
+  EXPECT_EQ(future.Json()["id"], "a");
+  const HttpReply note =
+      Post(Host("nytimes"), "/mcp",
+           R"({"jsonrpc":"2.0","method":"notifications/initialized"})", "");
+  EXPECT_EQ(note.status, 202);
+  EXPECT_TRUE(note.body.empty());
+
+  const json tools =
+      Post(Host("nytimes"), "/mcp",
+           R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})", "")
+          .Json()["result"]["tools"];
+  std::set<std::string> names;
+  for (const auto& tool : tools) {
+    names.insert(tool["name"].get<std::string>());
+    EXPECT_EQ(tool["inputSchema"]["type"], "object") << tool["name"];
+    EXPECT_FALSE(tool["description"].get<std::string>().empty());
+  }
+  EXPECT_EQ(
+      names,
+      (std::set<std::string>{
+          "get_adcp_capabilities", "get_products", "list_creative_formats",
+          "create_media_buy", "update_media_buy", "get_media_buys",
+          "get_media_buy_delivery", "sync_creatives", "list_creatives",
+          "provide_performance_feedback", "sync_accounts", "list_accounts"}));
+  for (const auto& tool : tools) {
+    if (tool["name"] != "create_media_buy") continue;
+    const json& packages = tool["inputSchema"]["properties"]["packages"];
+    EXPECT_EQ(packages["type"], "array");
+    EXPECT_EQ(packages["items"]["properties"]["budget"]["type"], "number");
+  }
+}
+
+TEST_F(AgentEdgeTest, EveryMalformedInputGetsAWellFormedError) {
+  const std::string host = Host("nytimes");
+  const std::string token = tokens_["nytimes"];
+  auto rpc = [&](const std::string& body) {
+    return Post(host, "/mcp", body, token);
+  };
+  EXPECT_EQ(rpc("{not json").Json()["error"]["code"], -32700);
+  EXPECT_EQ(rpc("[1,2]").Json()["error"]["code"], -32600);
+  EXPECT_EQ(rpc(R"({"jsonrpc":"1.0","id":1,"method":"ping"})")
+                .Json()["error"]["code"],
+            -32600);
+  EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":1,"method":"nope"})")
+                .Json()["error"]["code"],
+            -32601);
+  EXPECT_EQ(
+      rpc(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"steal"}})")
+          .Json()["error"]["code"],
+      -32602);
+  EXPECT_EQ(
+      rpc(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_products","arguments":[]}})")
+          .Json()["error"]["code"],
+      -32602);
+  // Wrong types and missing fields are the task's errors, context echoed.
+  const json wrong =
+      ToolCall(host, "/mcp", "get_products",
+               {{"buying_mode", 5}, {"context", {{"k", "v"}}}}, token);
+  EXPECT_EQ(wrong["result"]["isError"], true);
+  EXPECT_EQ(wrong["result"]["structuredContent"]["adcp_error"]["code"],
+            "VALIDATION_ERROR");
+  EXPECT_EQ(wrong["result"]["structuredContent"]["context"]["k"], "v");
+  const json missing = ToolCall(host, "/mcp", "get_products",
+                                {{"context", {{"k", "v"}}}}, token);
+  EXPECT_EQ(missing["result"]["structuredContent"]["adcp_error"]["field"],
+            "buying_mode");
+  EXPECT_EQ(missing["result"]["structuredContent"]["context"]["k"], "v");
+  // No token, and another tenant's token: authentication is required.
+  for (const std::string& bad : {std::string(), tokens_["localnews"]}) {
+    const json refused =
+        ToolCall(host, "/mcp", "get_products", kWholesale, bad);
+    EXPECT_EQ(refused["result"]["isError"], true);
+    EXPECT_EQ(refused["result"]["structuredContent"]["adcp_error"]["code"],
+              "AUTH_REQUIRED");
+    EXPECT_EQ(refused.dump().find("localnews"), std::string::npos);
+  }
+  // GET is not MCP's; a body over 1 MiB is refused.
+  HttpReply get = HttpCall(edge_->port(), "GET", "/mcp", "", {{"Host", host}});
+  EXPECT_EQ(get.status, 405);
+  const HttpReply big = Post(host, "/mcp", std::string(1 << 21, ' '), token);
+  EXPECT_EQ(big.status, 413);
+}
+
+TEST_F(AgentEdgeTest, RestServesTheSameTasks) {
+  const std::string host = Host("nytimes");
+  const HttpReply products =
+      Post(host, "/v1/get_products", kWholesale.dump(), tokens_["nytimes"]);
+  ASSERT_EQ(products.status, 200) << products.body;
+  EXPECT_EQ(products.Json()["products"][0]["product_id"], "nytimes_display");
+  const HttpReply by_path =
+      Post("x.example", "/tenants/localnews/v1/get_products", kWholesale.dump(),
+           tokens_["localnews"]);
+  EXPECT_EQ(by_path.Json()["products"][0]["product_id"], "localnews_display");
+  const HttpReply bad =
+      Post(host, "/v1/get_products", "{oops", tokens_["nytimes"]);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.Json()["adcp_error"]["code"], "VALIDATION_ERROR");
+  const HttpReply invalid =
+      Post(host, "/v1/create_media_buy", R"({"idempotency_key":"short"})",
+           tokens_["nytimes"]);
+  EXPECT_EQ(invalid.status, 400) << invalid.body;
+  EXPECT_EQ(invalid.Json()["adcp_error"]["field"], "idempotency_key");
+  EXPECT_EQ(Post(host, "/v1/get_products", kWholesale.dump(), "").status, 401);
+  EXPECT_EQ(Post(host, "/v1/steal", "{}", tokens_["nytimes"]).status, 404);
+  EXPECT_EQ(
+      HttpCall(edge_->port(), "GET", "/v1/get_products", "", {{"Host", host}})
+          .status,
+      405);
+  EXPECT_EQ(HttpCall(edge_->port(), "GET", "/healthz").status, 200);
+}
+
+TEST_F(AgentEdgeTest, ConcurrentCallsOfTwoTenantsNeverMix) {
+  std::atomic<int> leaks{0}, failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 20; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        const std::string tenant = (t + i) % 2 ? "nytimes" : "localnews";
+        const HttpReply reply = (i % 2)
+                                    ? Post(Host(tenant), "/v1/get_products",
+                                           kWholesale.dump(), tokens_[tenant])
+                                    : Post(Host(tenant), "/mcp",
+                                           json{{"jsonrpc", "2.0"},
+                                                {"id", i},
+                                                {"method", "tools/call"},
+                                                {"params",
+                                                 {{"name", "get_products"},
+                                                  {"arguments", kWholesale}}}}
+                                               .dump(),
+                                           tokens_[tenant]);
+        if (reply.status != 200) {
+          ++failures;
+          continue;
+        }
+        const std::string other = tenant == "nytimes" ? "localnews" : "nytimes";
+        if (reply.body.find(other) != std::string::npos) ++leaks;
+        if (reply.body.find(tenant + "_display") == std::string::npos)
+          ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(leaks.load(), 0);
+  EXPECT_EQ(failures.load(), 0);
+}
+
+}  // namespace
+}  // namespace adcp::agent_edge

@@ -1,0 +1,9 @@
+// agent-edge: AdCP over MCP and REST for buyer agents. Wiring only.
+#include "adcp/common/service_main.h"
+#include "agent_edge.h"
+
+int main() {
+  return adcp::RunServiceMain("agent-edge",
+                              &adcp::agent_edge::EdgeConfigFromEnv,
+                              &adcp::agent_edge::AgentEdge::Start);
+}
