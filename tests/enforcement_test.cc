@@ -363,8 +363,11 @@ TEST_F(EnforcementTest, NoMethodRunsWithoutItsCredentials) {
           break;
         case CallScope::kTenant:
         case CallScope::kTenantAdmin:
-        case CallScope::kPrincipal: {
-          const bool needs_bearer = policy->second != CallScope::kTenant;
+        case CallScope::kPrincipal:
+        case CallScope::kPrincipalOptional: {
+          const bool checks_bearer = policy->second != CallScope::kTenant;
+          const bool needs_bearer =
+              checks_bearer && policy->second != CallScope::kPrincipalOptional;
           refusals.push_back({"no tenant",
                               {.bearer = alpha_admin},
                               grpc::StatusCode::UNAUTHENTICATED});
@@ -380,11 +383,13 @@ TEST_F(EnforcementTest, NoMethodRunsWithoutItsCredentials) {
               {"another tenant's token",
                {.tenant = "alpha", .bearer = admin_tokens_["bravo"]},
                grpc::StatusCode::UNAUTHENTICATED});
-          if (needs_bearer) {
+          if (checks_bearer) {
             refusals.push_back(
                 {"the system token as a bearer token",
                  {.tenant = "alpha", .bearer = suite_->system_token()},
                  grpc::StatusCode::UNAUTHENTICATED});
+          }
+          if (needs_bearer) {
             refusals.push_back({"no principal token",
                                 {.tenant = "alpha"},
                                 grpc::StatusCode::UNAUTHENTICATED});
@@ -425,7 +430,8 @@ TEST_F(EnforcementTest, NoMethodRunsWithoutItsCredentials) {
       Credentials right{.tenant = "alpha"};
       if (scope == CallScope::kSystemAdmin)
         right.system = suite_->system_token();
-      if (scope == CallScope::kTenantAdmin || scope == CallScope::kPrincipal)
+      if (scope == CallScope::kTenantAdmin || scope == CallScope::kPrincipal ||
+          scope == CallScope::kPrincipalOptional)
         right.bearer = alpha_admin;
       std::string json = service.samples.at(method->name());
       if (method->name() == "ResolvePrincipal") json = R"({"token":"$ALPHA"})";

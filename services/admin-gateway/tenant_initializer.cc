@@ -228,12 +228,11 @@ absl::StatusOr<InitializedTenant> TenantInitializer::Initialize(
   // (they refuse a call without a token as unauthenticated only then).
   const absl::Time give_up = absl::Now() + propagation_wait_;
   while (absl::Now() < give_up) {
-    mpb::GetAdcpCapabilitiesRequest probe;
-    mpb::GetAdcpCapabilitiesResponse ignored;
+    mpb::GetProductsRequest probe;
+    mpb::GetProductsResponse ignored;
     const bool media_buy_ready =
         backends_.media_buy()
-            .GetAdcpCapabilities(backends_.Context(tenant_id).get(), probe,
-                                 &ignored)
+            .GetProducts(backends_.Context(tenant_id).get(), probe, &ignored)
             .error_code() == grpc::StatusCode::UNAUTHENTICATED;
     auth::v1::ResolvePrincipalRequest resolve;
     auth::v1::Principal principal;

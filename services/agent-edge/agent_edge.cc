@@ -118,17 +118,27 @@ http::Response Json(const http::Request& request, bhttp::status status,
 
 }  // namespace
 
-const std::vector<std::string>& McpProtocolVersions() {
-  static const std::vector<std::string> versions = {"2025-06-18", "2025-03-26",
-                                                    "2024-11-05"};
-  return versions;
-}
-
 struct AgentEdge::Request {
   const http::Request& http;
   std::string tenant_id;
   std::string token;
 };
+
+// RFC 6750 section 3: a 401 names the scheme, and why a token failed.
+void AgentEdge::Challenge(http::Response& response, const Request& call) {
+  std::string challenge = "Bearer realm=\"adcp\"";
+  if (!call.token.empty())
+    challenge +=
+        ", error=\"invalid_token\", error_description=\"the token is "
+        "not valid for this publisher\"";
+  response.set(bhttp::field::www_authenticate, challenge);
+}
+
+const std::vector<std::string>& McpProtocolVersions() {
+  static const std::vector<std::string> versions = {"2025-06-18", "2025-03-26",
+                                                    "2024-11-05"};
+  return versions;
+}
 
 absl::StatusOr<EdgeConfig> EdgeConfigFromEnv() {
   EdgeConfig config;
@@ -384,7 +394,11 @@ http::Response AgentEdge::Rest(const Request& call, const AgentTask& task) {
                             "correctable")}});
   }
   Outcome outcome = RunTask(call, task, arguments);
-  return Json(call.http, HttpStatusOf(outcome.code), outcome.body);
+  http::Response response =
+      Json(call.http, HttpStatusOf(outcome.code), outcome.body);
+  if (outcome.code == grpc::StatusCode::UNAUTHENTICATED)
+    Challenge(response, call);
+  return response;
 }
 
 http::Response AgentEdge::Mcp(const Request& call) {
@@ -458,12 +472,22 @@ http::Response AgentEdge::Mcp(const Request& call) {
           request, bhttp::status::ok,
           RpcError(id, -32602, "Invalid params: arguments must be an object"));
     Outcome outcome = RunTask(call, *task, arguments);
-    return Json(
-        request, bhttp::status::ok,
+    // The v3 envelope's task status beside the payload (a payload's own
+    // status, e.g. a media buy's or "submitted", stays as it is).
+    if (!outcome.body.contains("status"))
+      outcome.body["status"] = outcome.ok ? "completed" : "failed";
+    http::Response response = Json(
+        request,
+        outcome.code == grpc::StatusCode::UNAUTHENTICATED
+            ? bhttp::status::unauthorized
+            : bhttp::status::ok,
         RpcResult(id, {{"content",
                         {{{"type", "text"}, {"text", outcome.body.dump()}}}},
                        {"structuredContent", outcome.body},
                        {"isError", !outcome.ok}}));
+    if (outcome.code == grpc::StatusCode::UNAUTHENTICATED)
+      Challenge(response, call);
+    return response;
   }
   return Json(request, bhttp::status::ok,
               RpcError(id, -32601, "Method not found: " + method));

@@ -72,6 +72,7 @@ class AgentEdge {
   };
   Outcome RunTask(const Request& call, const AgentTask& task,
                   const nlohmann::json& arguments);
+  static void Challenge(http::Response& response, const Request& call);
   // The tenant of a request, or null (404 "Tenant not found").
   std::shared_ptr<const TenantCache::Tenant> ResolveTenant(
       const http::Request& request, std::string* rest_of_path) const;

@@ -232,15 +232,31 @@ TEST_F(AgentEdgeTest, EveryMalformedInputGetsAWellFormedError) {
   EXPECT_EQ(missing["result"]["structuredContent"]["adcp_error"]["field"],
             "buying_mode");
   EXPECT_EQ(missing["result"]["structuredContent"]["context"]["k"], "v");
-  // No token, and another tenant's token: authentication is required.
+  // No token, and another tenant's token: 401 with a Bearer challenge.
   for (const std::string& bad : {std::string(), tokens_["localnews"]}) {
-    const json refused =
-        ToolCall(host, "/mcp", "get_products", kWholesale, bad);
+    HttpReply reply = Post(
+        host, "/mcp",
+        json{{"jsonrpc", "2.0"},
+             {"id", 3},
+             {"method", "tools/call"},
+             {"params", {{"name", "get_products"}, {"arguments", kWholesale}}}}
+            .dump(),
+        bad);
+    EXPECT_EQ(reply.status, 401);
+    EXPECT_TRUE(reply.headers["www-authenticate"].starts_with("Bearer realm="))
+        << reply.body;
+    const json refused = reply.Json();
     EXPECT_EQ(refused["result"]["isError"], true);
     EXPECT_EQ(refused["result"]["structuredContent"]["adcp_error"]["code"],
               "AUTH_REQUIRED");
+    EXPECT_EQ(refused["result"]["structuredContent"]["status"], "failed");
     EXPECT_EQ(refused.dump().find("localnews"), std::string::npos);
   }
+  // Capabilities are public.
+  const json capabilities =
+      ToolCall(host, "/mcp", "get_adcp_capabilities", json::object(), "");
+  EXPECT_EQ(capabilities["result"]["isError"], false);
+  EXPECT_EQ(capabilities["result"]["structuredContent"]["status"], "completed");
   // GET is not MCP's; a body over 1 MiB is refused.
   HttpReply get = HttpCall(edge_->port(), "GET", "/mcp", "", {{"Host", host}});
   EXPECT_EQ(get.status, 405);

@@ -39,6 +39,7 @@ const absl::flat_hash_map<std::string, Mapping>& Mappings() {
       {"IDEMPOTENCY_CONFLICT", {C::kAlreadyExists, "correctable"}},
       {"IDEMPOTENCY_EXPIRED", {C::kFailedPrecondition, "correctable"}},
       {"CREATIVE_REJECTED", {C::kFailedPrecondition, "correctable"}},
+      {"TERMS_REJECTED", {C::kFailedPrecondition, "correctable"}},
       {"POLICY_VIOLATION", {C::kFailedPrecondition, "correctable"}},
       {"VERSION_UNSUPPORTED", {C::kInvalidArgument, "correctable"}},
   };

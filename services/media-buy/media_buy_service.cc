@@ -52,9 +52,141 @@ absl::StatusOr<int> PageSize(const pb::PaginationRequest& pagination) {
 
 }  // namespace
 
+namespace {
+
+// buying_mode refine: applies each change request to the products of a
+// wholesale selection and says, per request, what was done. Request-level
+// asks are read for the delivery types and channels they name; product
+// asks include, omit or widen ("more_like_this": same channel); proposals
+// do not exist here.
+absl::Status Refine(
+    const google::protobuf::RepeatedPtrField<google::protobuf::Struct>& refine,
+    std::vector<const ProductRow*>& selected,
+    std::vector<nlohmann::json>& applied) {
+  const std::vector<const ProductRow*> all = selected;
+  for (int i = 0; i < refine.size(); ++i) {
+    const std::string field = absl::StrCat("refine[", i, "]");
+    const nlohmann::json entry = StructToJson(refine[i]);
+    const std::string scope = entry.value("scope", "");
+    const std::string ask =
+        entry.contains("ask") && entry["ask"].is_string() ? entry["ask"] : "";
+    if (scope == "request") {
+      if (ask.empty()) return InvalidField(field + ".ask", "is required");
+      const std::string lower = absl::AsciiStrToLower(ask);
+      std::vector<std::string> done;
+      auto keep = [&](auto predicate) {
+        std::vector<const ProductRow*> kept;
+        for (const ProductRow* row : selected)
+          if (predicate(*row)) kept.push_back(row);
+        selected.swap(kept);
+      };
+      const bool non_guaranteed = absl::StrContains(lower, "non-guaranteed") ||
+                                  absl::StrContains(lower, "non_guaranteed");
+      if (non_guaranteed) {
+        keep([](const ProductRow& r) {
+          return r.delivery_type == "non_guaranteed";
+        });
+        done.push_back("kept non-guaranteed products only");
+      } else if (absl::StrContains(lower, "guaranteed")) {
+        keep([](const ProductRow& r) {
+          return r.delivery_type == "guaranteed";
+        });
+        done.push_back("kept guaranteed products only");
+      }
+      for (const auto& [word, channel] :
+           std::vector<std::pair<std::string, std::string>>{
+               {"video", "olv"},
+               {"display", "display"},
+               {"audio", "streaming_audio"}}) {
+        if (absl::StrContains(lower, "only " + word) ||
+            absl::StrContains(lower, word + " only")) {
+          keep([&](const ProductRow& r) {
+            return std::find(r.channels.begin(), r.channels.end(), channel) !=
+                   r.channels.end();
+          });
+          done.push_back("kept " + word + " products only");
+        }
+      }
+      nlohmann::json result = {{"scope", "request"}};
+      if (done.empty()) {
+        result["status"] = "unable";
+        result["notes"] =
+            "this seller applies delivery-type and channel restrictions; the "
+            "rest of the ask was not understood";
+      } else {
+        result["status"] = "partial";
+        result["notes"] = absl::StrCat(
+            absl::StrJoin(done, "; "),
+            "; other parts of the ask (SLAs, placements) are not offered");
+      }
+      applied.push_back(std::move(result));
+    } else if (scope == "product") {
+      if (!entry.contains("product_id") || !entry["product_id"].is_string())
+        return InvalidField(field + ".product_id", "is required");
+      const std::string product_id = entry["product_id"];
+      const std::string action = entry.value("action", "include");
+      if (action != "include" && action != "omit" && action != "more_like_this")
+        return InvalidField(field + ".action",
+                            "must be one of include, omit, more_like_this");
+      auto find = [&](const std::vector<const ProductRow*>& rows) {
+        return std::find_if(rows.begin(), rows.end(), [&](const ProductRow* r) {
+          return r->product_id == product_id;
+        });
+      };
+      nlohmann::json result = {{"scope", "product"},
+                               {"product_id", product_id}};
+      auto known = find(all);
+      if (known == all.end()) {
+        result["status"] = "unable";
+        result["notes"] = "no such product in this seller's catalogue";
+      } else if (action == "omit") {
+        if (auto at = find(selected); at != selected.end()) selected.erase(at);
+        result["status"] = "applied";
+      } else {
+        if (find(selected) == selected.end()) selected.push_back(*known);
+        if (action == "more_like_this") {
+          for (const ProductRow* row : all) {
+            if (find(selected) != selected.end() && row == *known) continue;
+            const bool same_channel =
+                std::any_of(row->channels.begin(), row->channels.end(),
+                            [&](const std::string& c) {
+                              return std::find((*known)->channels.begin(),
+                                               (*known)->channels.end(),
+                                               c) != (*known)->channels.end();
+                            });
+            if (same_channel && std::find(selected.begin(), selected.end(),
+                                          row) == selected.end())
+              selected.push_back(row);
+          }
+          result["status"] = "applied";
+        } else if (ask.empty()) {
+          result["status"] = "applied";
+        } else {
+          result["status"] = "partial";
+          result["notes"] =
+              "the product is included at its rate card; budgets are set per "
+              "package in create_media_buy";
+        }
+      }
+      applied.push_back(std::move(result));
+    } else if (scope == "proposal") {
+      applied.push_back({{"scope", "proposal"},
+                         {"proposal_id", entry.value("proposal_id", "")},
+                         {"status", "unable"},
+                         {"notes", "this seller does not make proposals"}});
+    } else {
+      return InvalidField(field + ".scope",
+                          "must be one of request, product, proposal");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 const ServicePolicy& MediaBuyService::Policy() {
   static const ServicePolicy* policy = new ServicePolicy{
-      {"GetAdcpCapabilities", CallScope::kPrincipal},
+      {"GetAdcpCapabilities", CallScope::kPrincipalOptional},
       {"GetProducts", CallScope::kPrincipal},
       {"ListCreativeFormats", CallScope::kPrincipal},
       {"CreateMediaBuy", CallScope::kPrincipal},
@@ -191,10 +323,10 @@ grpc::Status MediaBuyService::GetProducts(grpc::ServerContext* context,
     if (mode != "brief" && mode != "wholesale" && mode != "refine")
       return InvalidField("buying_mode",
                           "must be one of brief, wholesale, refine");
-    if (mode == "refine")
-      return AdcpError("UNSUPPORTED_FEATURE", "buying_mode",
-                       "buying_mode: refine is not supported by this seller",
-                       "use brief or wholesale");
+    if (mode == "refine" && request->refine_size() == 0)
+      return InvalidField("refine", "is required when buying_mode is refine");
+    if (mode != "refine" && request->refine_size() > 0)
+      return InvalidField("refine", "is only valid with buying_mode refine");
     if (mode == "brief" && request->brief().empty())
       return InvalidField("brief", "is required when buying_mode is brief");
     ASSIGN_OR_RETURN(const int limit, PageSize(request->pagination()));
@@ -214,6 +346,16 @@ grpc::Status MediaBuyService::GetProducts(grpc::ServerContext* context,
     std::stable_sort(
         ranked.begin(), ranked.end(),
         [](const auto& a, const auto& b) { return a.first > b.first; });
+    if (mode == "refine") {
+      std::vector<const ProductRow*> selected;
+      for (const auto& [score, row] : ranked) selected.push_back(row);
+      std::vector<nlohmann::json> applied;
+      RETURN_IF_ERROR(Refine(request->refine(), selected, applied));
+      ranked.clear();
+      for (const ProductRow* row : selected) ranked.emplace_back(0, row);
+      for (const nlohmann::json& entry : applied)
+        *response->add_refinement_applied() = JsonToStruct(entry);
+    }
     size_t start = 0;
     if (!request->pagination().cursor().empty()) {
       ASSIGN_OR_RETURN(start,
@@ -566,26 +708,6 @@ grpc::Status MediaBuyService::CreateMediaBuy(
       context, "CreateMediaBuy", true, [&](const Call& call) -> absl::Status {
         RETURN_IF_ERROR(CheckMajorVersion(*request));
         RETURN_IF_ERROR(ValidateIdempotencyKey(request->idempotency_key()));
-        const absl::Time now = options_.clock();
-        const bool asap = request->start_time() == "asap";
-        absl::Time start = now;
-        if (!asap) {
-          ASSIGN_OR_RETURN(start,
-                           ParseTime("start_time", request->start_time()));
-          if (start < now - options_.start_grace)
-            return InvalidField(
-                "start_time",
-                "must not be in the past (send \"asap\" to start "
-                "as soon as possible)");
-        }
-        ASSIGN_OR_RETURN(const absl::Time end,
-                         ParseTime("end_time", request->end_time()));
-        if (end <= start)
-          return InvalidField("end_time", "must be after start_time");
-        if (end > now + kMaxFlightAhead)
-          return InvalidField("end_time", "must be within 5 years from now");
-        if (request->po_number().size() > 255)
-          return InvalidField("po_number", "must be at most 255 characters");
         if (request->packages_size() == 0)
           return InvalidField("packages", "must contain at least one package");
         if (request->packages_size() > 50)
@@ -624,7 +746,37 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                                         "].creative_id"),
                            package.creative_assignments(c).creative_id()));
           }
+          // Terms first: a buyer learns what the seller will not sign
+          // before anything else about the request.
+          if (package.has_measurement_terms())
+            RETURN_IF_ERROR(CheckMeasurementTerms(
+                field + ".measurement_terms",
+                StructToJson(package.measurement_terms())));
         }
+        const absl::Time now = options_.clock();
+        const bool asap = request->start_time() == "asap";
+        absl::Time start = now, end = now;
+        // The flight is checked after the products (in the transaction): a
+        // buyer naming a product that does not exist hears that first.
+        const absl::Status flight = [&]() -> absl::Status {
+          if (!asap) {
+            ASSIGN_OR_RETURN(start,
+                             ParseTime("start_time", request->start_time()));
+            if (start < now - options_.start_grace)
+              return InvalidField(
+                  "start_time",
+                  "must not be in the past (send \"asap\" to start "
+                  "as soon as possible)");
+          }
+          ASSIGN_OR_RETURN(end, ParseTime("end_time", request->end_time()));
+          if (end <= start)
+            return InvalidField("end_time", "must be after start_time");
+          if (end > now + kMaxFlightAhead)
+            return InvalidField("end_time", "must be within 5 years from now");
+          return absl::OkStatus();
+        }();
+        if (request->po_number().size() > 255)
+          return InvalidField("po_number", "must be at most 255 characters");
         if (!request->has_account())
           return InvalidField("account", "is required");
         if (!request->has_brand()) return InvalidField("brand", "is required");
@@ -772,12 +924,16 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                 if (in.has_targeting_overlay())
                   package.targeting_overlay =
                       StructToJson(in.targeting_overlay());
+                if (in.has_measurement_terms())
+                  package.extra["measurement_terms"] =
+                      StructToJson(in.measurement_terms());
                 if (in.has_context())
                   package.extra["context"] = StructToJson(in.context());
                 if (in.has_ext()) package.extra["ext"] = StructToJson(in.ext());
                 sum += package.budget;
                 buy.packages.push_back(std::move(package));
               }
+              RETURN_IF_ERROR(flight);
               buy.total_budget = sum;
               if (request->has_total_budget()) {
                 if (request->total_budget().currency() != buy.currency) {
@@ -916,6 +1072,25 @@ void MediaBuyService::PushCreativesBestEffort(pqxx::work& txn, const Call& call,
   }
 }
 
+absl::Status MediaBuyService::CheckAccountRef(pqxx::work& txn, const Call& call,
+                                              const pb::AccountRef& ref) {
+  if (!ref.account_id().empty()) {
+    auto account =
+        Store::AccountById(txn, call.ctx.tenant_id, ref.account_id());
+    if (!account || account->principal_id != call.ctx.principal_id) {
+      return AdcpError("ACCOUNT_NOT_FOUND", "account.account_id",
+                       "account.account_id: no such account",
+                       "list your accounts with list_accounts");
+    }
+    return absl::OkStatus();
+  }
+  if (ref.brand().domain().empty())
+    return InvalidField("account", "needs account_id, or brand and operator");
+  RETURN_IF_ERROR(ValidateDomain("account.brand.domain", ref.brand().domain()));
+  RETURN_IF_ERROR(ValidateDomain("account.operator", ref.operator_()));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> MediaBuyService::ResolveAccount(
     pqxx::work& txn, const Call& call, const pb::AccountRef& ref) {
   if (!ref.account_id().empty()) {
@@ -1010,11 +1185,9 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
                              call.reader(), /*for_update=*/true);
               if (!found) return MediaBuyNotFound("media_buy_id");
               BuyRow buy = *std::move(found);
-              // The buy must be in the account the request names.
-              ASSIGN_OR_RETURN(const std::string account_id,
-                               ResolveAccount(txn, call, request->account()));
-              if (account_id != buy.account_id)
-                return MediaBuyNotFound("media_buy_id");
+              // The account reference must be valid for the caller (the buy
+              // itself is the buyer's; AdCP sends the account for routing).
+              RETURN_IF_ERROR(CheckAccountRef(txn, call, request->account()));
               if (request->has_revision() &&
                   request->revision() != buy.revision) {
                 return AdcpError(
@@ -1025,6 +1198,14 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
               }
               const std::string before = AdcpStatus(
                   buy, HasLiveCreatives(txn, call.ctx.tenant_id, buy), now);
+              if (request->canceled() &&
+                  (before == "completed" || before == "rejected" ||
+                   before == "canceled")) {
+                return AdcpError(
+                    "NOT_CANCELLABLE", "canceled",
+                    absl::StrCat("canceled: the media buy is ", before,
+                                 " and cannot be canceled"));
+              }
               if (before == "completed" || before == "rejected" ||
                   before == "canceled") {
                 return AdcpError("INVALID_STATE", "media_buy_id",
@@ -1476,6 +1657,14 @@ pb::Creative CreativeToProto(const CreativeRow& row,
 }
 
 // One creative of a sync request, checked: the row it would store.
+absl::Status UnknownFormat(const std::string& field, const pb::FormatId& id) {
+  return AdcpError(
+      "VALIDATION_ERROR", field + ".format_id",
+      absl::StrCat(field, ".format_id: format '", id.id(), "' of ",
+                   id.agent_url(), " is not accepted by this seller"),
+      "list the accepted formats with list_creative_formats");
+}
+
 absl::StatusOr<CreativeRow> CreativeFromRequest(const pb::CreativeAsset& in,
                                                 const std::string& field,
                                                 const FormatCatalog& formats) {
@@ -1486,13 +1675,12 @@ absl::StatusOr<CreativeRow> CreativeFromRequest(const pb::CreativeAsset& in,
   if (!in.has_format_id())
     return InvalidField(field + ".format_id", "is required");
   RETURN_IF_ERROR(ValidateFormatId(field + ".format_id", in.format_id()));
-  if (formats.Find(in.format_id()) == nullptr) {
-    return AdcpError(
-        "VALIDATION_ERROR", field + ".format_id",
-        absl::StrCat(field, ".format_id: format '", in.format_id().id(),
-                     "' of ", in.format_id().agent_url(),
-                     " is not accepted by this seller"),
-        "list the accepted formats with list_creative_formats");
+  // A format id of ours under another agent URL is accepted only for a
+  // creative already in the library with that format (SyncCreatives checks).
+  const bool ours_by_id =
+      formats.Find(formats.Id(in.format_id().id())) != nullptr;
+  if (formats.Find(in.format_id()) == nullptr && !ours_by_id) {
+    return UnknownFormat(field, in.format_id());
   }
   if (!in.has_assets() || in.assets().fields().empty())
     return InvalidField(field + ".assets", "must contain at least one asset");
@@ -1651,6 +1839,24 @@ grpc::Status MediaBuyService::SyncCreatives(
                 std::optional<CreativeRow> existing =
                     Store::Creative(txn, call.ctx.tenant_id,
                                     call.ctx.principal_id, row.creative_id);
+                pb::FormatId format;
+                format.set_agent_url(row.format_agent_url);
+                format.set_id(row.format_id);
+                if (formats_.Find(format) == nullptr) {
+                  // Our format id under another agent URL: the library's
+                  // creative of that format, referenced again.
+                  if (existing && existing->format_id == row.format_id) {
+                    row.format_agent_url = existing->format_agent_url;
+                  } else {
+                    const absl::Status unknown = UnknownFormat(
+                        absl::StrCat("creatives[", i, "]"), format);
+                    if (!lenient) return unknown;
+                    result->set_action("failed");
+                    *result->add_errors() = ErrorOf(unknown);
+                    counts["failed"] = counts.value("failed", 0) + 1;
+                    continue;
+                  }
+                }
                 std::string action = "created";
                 if (existing) {
                   const bool content_same =

@@ -107,6 +107,10 @@ class MediaBuyService final : public v1::MediaBuyService::Service {
   // server and records their platform ids.
   absl::Status PushCreatives(pqxx::work& txn, const Call& call,
                              const std::string& media_buy_id);
+  // An account reference valid for the caller (an account_id of its own,
+  // or a well-formed brand + operator), opening nothing.
+  absl::Status CheckAccountRef(pqxx::work& txn, const Call& call,
+                               const v1::AccountRef& ref);
   absl::Status ResolveTask(const Call& call,
                            const v1::ResolveHumanTaskRequest& request,
                            bool approve, v1::HumanTask* response);

@@ -715,12 +715,12 @@ TEST_F(MediaBuyTest, UpdatesFollowTheLifecycleAndTheRevision) {
               "VALIDATION_ERROR", "end_time", "end in the past");
   ExpectError(update([](auto& r) { r.set_start_time("2027-03-05T00:00:00Z"); }),
               "VALIDATION_ERROR", "start_time", "moving a started flight");
-  ExpectError(
-      update([](auto& r) {
-        r.mutable_account()->mutable_brand()->set_domain("other.example");
-        r.set_paused(true);
-      }),
-      "MEDIA_BUY_NOT_FOUND", "media_buy_id", "another account");
+  ExpectError(update([](auto& r) {
+                r.clear_account();
+                r.mutable_account()->set_account_id("acct_0000000000000000");
+                r.set_paused(true);
+              }),
+              "ACCOUNT_NOT_FOUND", "account.account_id", "nobody's account");
   ExpectError(update([](auto& r) { r.clear_account(); }), "VALIDATION_ERROR",
               "account", "no account");
   EXPECT_EQ(DataProbe(), before);

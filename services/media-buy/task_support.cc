@@ -393,6 +393,9 @@ pb::Package PackageToProto(const PackageRow& row, const std::string& currency) {
     *package.mutable_context() = JsonToStruct(row.extra["context"]);
   if (row.extra.contains("ext"))
     *package.mutable_ext() = JsonToStruct(row.extra["ext"]);
+  if (row.extra.contains("measurement_terms"))
+    *package.mutable_measurement_terms() =
+        JsonToStruct(row.extra["measurement_terms"]);
   return package;
 }
 
@@ -444,6 +447,62 @@ absl::Status ValidateImpressions(std::string_view field, double impressions) {
   if (!std::isfinite(impressions) || impressions < 1 || impressions > 1e15 ||
       impressions != std::floor(impressions))
     return InvalidField(field, "must be a whole number from 1 to 10^15");
+  return absl::OkStatus();
+}
+
+absl::Status CheckMeasurementTerms(std::string_view field,
+                                   const nlohmann::json& terms) {
+  const std::string base(field);
+  if (!terms.is_object()) return InvalidField(base, "must be an object");
+  if (terms.contains("billing_measurement")) {
+    const nlohmann::json& billing = terms["billing_measurement"];
+    const std::string at = base + ".billing_measurement";
+    if (!billing.is_object()) return InvalidField(at, "must be an object");
+    static const std::set<std::string> kWindows = {"live", "c3", "c7"};
+    if (billing.contains("measurement_window")) {
+      if (!billing["measurement_window"].is_string())
+        return InvalidField(at + ".measurement_window", "must be a string");
+      const std::string window = billing["measurement_window"];
+      if (!kWindows.count(window)) {
+        return AdcpError(
+            "TERMS_REJECTED", at + ".measurement_window",
+            absl::StrCat(at, ".measurement_window: '", window,
+                         "' is not offered; this seller bills on live, c3 or "
+                         "c7 measurement"),
+            "propose a window of c7 or shorter");
+      }
+    }
+    if (billing.contains("max_variance_percent")) {
+      if (!billing["max_variance_percent"].is_number())
+        return InvalidField(at + ".max_variance_percent", "must be a number");
+      const double variance = billing["max_variance_percent"];
+      if (variance < kMinVariancePercent) {
+        return AdcpError(
+            "TERMS_REJECTED", at + ".max_variance_percent",
+            absl::StrCat(at, ".max_variance_percent: ", variance,
+                         "% is below the ", kMinVariancePercent,
+                         "% variance this seller reconciles to"),
+            absl::StrCat("allow at least ", kMinVariancePercent, "%"));
+      }
+    }
+  }
+  if (terms.contains("makegood_policy")) {
+    const nlohmann::json& policy = terms["makegood_policy"];
+    const std::string at = base + ".makegood_policy.available_remedies";
+    if (!policy.is_object())
+      return InvalidField(base + ".makegood_policy", "must be an object");
+    static const std::set<std::string> kRemedies = {"additional_delivery",
+                                                    "credit"};
+    for (const auto& remedy : policy.value("available_remedies",
+                                           nlohmann::json::array())) {
+      if (!remedy.is_string() || !kRemedies.count(remedy.get<std::string>())) {
+        return AdcpError("TERMS_REJECTED", at,
+                         absl::StrCat(at, ": this seller offers "
+                                          "additional_delivery and credit"),
+                         "propose additional_delivery or credit");
+      }
+    }
+  }
   return absl::OkStatus();
 }
 

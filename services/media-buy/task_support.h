@@ -85,6 +85,13 @@ std::vector<std::string> ValidActionsFor(const BuyRow& buy,
 v1::Package PackageToProto(const PackageRow& row, const std::string& currency);
 int64_t FlightDays(absl::Time start, absl::Time end);
 
+// The seller's measurement terms: billing on live, c3 or c7 windows with at
+// least kMinVariancePercent variance, makegoods by additional delivery or
+// credit. Otherwise TERMS_REJECTED naming the field.
+inline constexpr double kMinVariancePercent = 10;
+absl::Status CheckMeasurementTerms(std::string_view field,
+                                   const nlohmann::json& terms);
+
 // max_daily_budget check: BUDGET_EXCEEDED naming the limit.
 absl::Status CheckDailyBudget(const tenant::v1::Tenant& tenant,
                               std::string_view field, Micros total,

@@ -164,10 +164,12 @@ bool Suite::AwaitTenantState(const std::string& tenant_id, bool active,
     auth::v1::Principal ignored;
     const grpc::Status status = auth_stub_->ResolvePrincipal(
         Context(tenant_id, "", "").get(), probe, &ignored);
-    media_buy::v1::GetAdcpCapabilitiesRequest capabilities;
-    media_buy::v1::GetAdcpCapabilitiesResponse ignored_capabilities;
-    const grpc::Status media_buy_status = media_buy_stub_->GetAdcpCapabilities(
-        Context(tenant_id, "", "").get(), capabilities, &ignored_capabilities);
+    // A principal-scoped call without a token: refused as unauthenticated
+    // once media-buy knows the tenant active.
+    media_buy::v1::GetProductsRequest products;
+    media_buy::v1::GetProductsResponse ignored_products;
+    const grpc::Status media_buy_status = media_buy_stub_->GetProducts(
+        Context(tenant_id, "", "").get(), products, &ignored_products);
     const grpc::StatusCode wanted = active
                                         ? grpc::StatusCode::UNAUTHENTICATED
                                         : grpc::StatusCode::PERMISSION_DENIED;

@@ -47,6 +47,8 @@ const char* CallScopeName(CallScope scope) {
       return "tenant_admin";
     case CallScope::kPrincipal:
       return "principal";
+    case CallScope::kPrincipalOptional:
+      return "principal_optional";
   }
   return "unknown";
 }
@@ -154,6 +156,14 @@ absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
   // made-up tokens.
   if (scope == CallScope::kTenant) return call;
   const std::string_view token = BearerToken(*context);
+  if (token.empty() && scope == CallScope::kPrincipalOptional) {
+    // Anonymous: rate limited as the tenant's anonymous caller.
+    RETURN_IF_ERROR(
+        Limit(context, absl::StrCat("t:", call.tenant_id),
+              tenant->tenant_limit.value_or(options_.default_tenant_limit),
+              "tenant"));
+    return call;
+  }
   if (token.empty()) {
     return Refuse(
         call, method,

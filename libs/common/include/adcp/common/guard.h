@@ -40,6 +40,9 @@ enum class CallScope {
   kTenantAdmin,
   // kTenant, plus the bearer token of a principal of that tenant.
   kPrincipal,
+  // kPrincipal when a bearer token is sent (it must be valid); without one
+  // the call runs anonymously for the tenant (public discovery).
+  kPrincipalOptional,
 };
 
 const char* CallScopeName(CallScope scope);
