@@ -755,26 +755,26 @@ grpc::Status MediaBuyService::CreateMediaBuy(
         }
         const absl::Time now = options_.clock();
         const bool asap = request->start_time() == "asap";
-        absl::Time start = now, end = now;
-        // The flight is checked after the products (in the transaction): a
-        // buyer naming a product that does not exist hears that first.
-        const absl::Status flight = [&]() -> absl::Status {
-          if (!asap) {
-            ASSIGN_OR_RETURN(start,
-                             ParseTime("start_time", request->start_time()));
-            if (start < now - options_.start_grace)
-              return InvalidField(
-                  "start_time",
-                  "must not be in the past (send \"asap\" to start "
-                  "as soon as possible)");
-          }
-          ASSIGN_OR_RETURN(end, ParseTime("end_time", request->end_time()));
-          if (end <= start)
-            return InvalidField("end_time", "must be after start_time");
-          if (end > now + kMaxFlightAhead)
-            return InvalidField("end_time", "must be within 5 years from now");
-          return absl::OkStatus();
-        }();
+        absl::Time start = now;
+        if (!asap) {
+          ASSIGN_OR_RETURN(start,
+                           ParseTime("start_time", request->start_time()));
+        }
+        ASSIGN_OR_RETURN(const absl::Time end,
+                         ParseTime("end_time", request->end_time()));
+        if (end <= start)
+          return InvalidField("end_time", "must be after start_time");
+        if (end > now + kMaxFlightAhead)
+          return InvalidField("end_time", "must be within 5 years from now");
+        // A start in the past is reported after the products (in the
+        // transaction): a buyer naming a product that does not exist hears
+        // that first.
+        const absl::Status flight =
+            !asap && start < now - options_.start_grace
+                ? InvalidField("start_time",
+                               "must not be in the past (send \"asap\" to "
+                               "start as soon as possible)")
+                : absl::OkStatus();
         if (request->po_number().size() > 255)
           return InvalidField("po_number", "must be at most 255 characters");
         if (!request->has_account())

@@ -2,6 +2,7 @@
 // registry and auth beside them, for the seed's two example tenants. Every
 // payload a test sends or receives is also checked against the AdCP 3.0 JSON
 // schemas of @adcp/sdk.
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -729,8 +730,9 @@ TEST_F(MediaBuyTest, UpdatesFollowTheLifecycleAndTheRevision) {
   auto* goal = negative_goal.add_packages();
   goal->set_package_id(package_id);
   goal->set_impressions(-3);
-  ExpectError(Call(&Stub::UpdateMediaBuy, kNyt, tokens_["nyt_a"], negative_goal),
-              "VALIDATION_ERROR", "packages[0].impressions", "negative goal");
+  ExpectError(
+      Call(&Stub::UpdateMediaBuy, kNyt, tokens_["nyt_a"], negative_goal),
+      "VALIDATION_ERROR", "packages[0].impressions", "negative goal");
   EXPECT_EQ(DataProbe(), before);
   // After the publisher lowers its limit below this buy, pausing still works.
   // (A dry-run budget change shows when the new limit has arrived.)
@@ -863,6 +865,96 @@ TEST_F(MediaBuyTest, AnUpdateKeepsToThePricingOption) {
   auto raised = Call(&Stub::UpdateMediaBuy, kNyt, tokens_["nyt_a"], request);
   ASSERT_TRUE(raised.ok()) << raised.status.error_message();
   EXPECT_DOUBLE_EQ(raised.response.affected_packages(0).bid_price(), 11);
+}
+
+TEST_F(MediaBuyTest, RefineAppliesEachChangeRequestAndSaysHow) {
+  v1::GetProductsRequest request;
+  request.set_buying_mode("refine");
+  auto entry = [&](const std::string& json) {
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(json, request.add_refine())
+            .ok());
+  };
+  entry(R"({"scope":"request","ask":"Only guaranteed packages, 80% VCR SLA"})");
+  entry(R"({"scope":"product","product_id":"nyt_video","action":"include"})");
+  entry(R"({"scope":"product","product_id":"nyt_display","action":"omit"})");
+  entry(R"({"scope":"product","product_id":"local_display"})");
+  entry(R"({"scope":"proposal","proposal_id":"p1"})");
+  schemas_.Add("media-buy/get-products-request.json", "refine", request);
+  auto refined = Call(&Stub::GetProducts, kNyt, tokens_["nyt_b"], request);
+  ASSERT_TRUE(refined.ok()) << refined.status.error_message();
+  schemas_.Add("media-buy/get-products-response.json", "refined",
+               refined.response);
+  std::set<std::string> ids;
+  for (const auto& product : refined.response.products())
+    ids.insert(product.product_id());
+  // Guaranteed only (display), then video put back, then display omitted.
+  EXPECT_EQ(ids, std::set<std::string>{"nyt_video"});
+  ASSERT_EQ(refined.response.refinement_applied_size(), 5);
+  const nlohmann::json applied =
+      nlohmann::json::parse(AdcpJson(refined.response))["refinement_applied"];
+  EXPECT_EQ(applied[0]["status"], "partial");
+  EXPECT_EQ(applied[1]["status"], "applied");
+  EXPECT_EQ(applied[2]["status"], "applied");
+  EXPECT_EQ(applied[3]["status"], "unable");  // another tenant's product
+  EXPECT_EQ(applied[4]["status"], "unable");
+  v1::GetProductsRequest empty;
+  empty.set_buying_mode("refine");
+  ExpectError(Call(&Stub::GetProducts, kNyt, tokens_["nyt_b"], empty),
+              "VALIDATION_ERROR", "refine", "refine without entries");
+  schemas_.ExpectAllValid();
+}
+
+TEST_F(MediaBuyTest, MeasurementTermsOutsideTheSellersAreRejected) {
+  v1::CreateMediaBuyRequest request =
+      BuyRequest(Key("terms"), "nyt_display", 5000, Day(1), Day(11));
+  auto terms = [&](const std::string& json) {
+    request.set_idempotency_key(Key("terms"));
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(
+            json, request.mutable_packages(0)->mutable_measurement_terms())
+            .ok());
+  };
+  const std::string before = DataProbe();
+  terms(R"({"billing_measurement":{"vendor":{"domain":"videoamp.example"},
+            "measurement_window":"c30","max_variance_percent":0}})");
+  auto rejected = Call(&Stub::CreateMediaBuy, kNyt, tokens_["nyt_a"], request);
+  ExpectError(
+      rejected, "TERMS_REJECTED",
+      "packages[0].measurement_terms.billing_measurement.measurement_window",
+      "c30 window");
+  RecordError("media-buy/create-media-buy-response.json", rejected.error);
+  request.mutable_packages(0)->clear_measurement_terms();
+  terms(
+      R"({"billing_measurement":{"vendor":{"domain":"videoamp.example"},"measurement_window":"c7","max_variance_percent":5}})");
+  ExpectError(
+      Call(&Stub::CreateMediaBuy, kNyt, tokens_["nyt_a"], request),
+      "TERMS_REJECTED",
+      "packages[0].measurement_terms.billing_measurement.max_variance_percent",
+      "5% variance");
+  EXPECT_EQ(DataProbe(), before);
+  request.mutable_packages(0)->clear_measurement_terms();
+  terms(
+      R"({"billing_measurement":{"vendor":{"domain":"videoamp.example"},"measurement_window":"c7","max_variance_percent":10},
+            "makegood_policy":{"available_remedies":["additional_delivery","credit"]}})");
+  auto accepted = Call(&Stub::CreateMediaBuy, kNyt, tokens_["nyt_a"], request);
+  ASSERT_TRUE(accepted.ok()) << accepted.status.error_message();
+  const nlohmann::json package =
+      nlohmann::json::parse(AdcpJson(accepted.response))["packages"][0];
+  EXPECT_EQ(
+      package["measurement_terms"]["billing_measurement"]["measurement_window"],
+      "c7");
+  schemas_.Add("media-buy/create-media-buy-response.json", "terms",
+               accepted.response);
+  // Canceling twice: the second is NOT_CANCELLABLE.
+  v1::UpdateMediaBuyRequest cancel =
+      UpdateRequest(accepted.response.media_buy_id());
+  cancel.set_canceled(true);
+  ASSERT_TRUE(Call(&Stub::UpdateMediaBuy, kNyt, tokens_["nyt_a"], cancel).ok());
+  cancel.set_idempotency_key(Key("cancel"));
+  ExpectError(Call(&Stub::UpdateMediaBuy, kNyt, tokens_["nyt_a"], cancel),
+              "NOT_CANCELLABLE", "canceled", "second cancel");
+  schemas_.ExpectAllValid();
 }
 
 // ------------------------------------------------------------ creatives --
@@ -1024,6 +1116,20 @@ TEST_F(MediaBuyTest, SyncCreativesStrictLenientAndDryRun) {
       {Creative("x", "display_300x250"), Creative("x", "display_300x250")});
   ExpectError(Call(&Stub::SyncCreatives, kNyt, tokens_["nyt_a"], twice),
               "VALIDATION_ERROR", "creatives[1].creative_id", "duplicate id");
+  // A library creative referenced again with our format id under another
+  // agent URL is the same creative; a new one is not accepted that way.
+  v1::CreativeAsset again = Creative("ok-1", "display_300x250");
+  again.mutable_format_id()->set_agent_url("https://your-platform.example.com");
+  auto reused =
+      Call(&Stub::SyncCreatives, kNyt, tokens_["nyt_a"], Sync({again}));
+  ASSERT_TRUE(reused.ok()) << reused.status.error_message();
+  EXPECT_EQ(reused.response.creatives(0).action(), "unchanged");
+  v1::CreativeAsset stranger = Creative("new-1", "display_300x250");
+  stranger.mutable_format_id()->set_agent_url(
+      "https://your-platform.example.com");
+  ExpectError(
+      Call(&Stub::SyncCreatives, kNyt, tokens_["nyt_a"], Sync({stranger})),
+      "VALIDATION_ERROR", "creatives[0].format_id", "foreign agent");
   schemas_.ExpectAllValid();
 }
 

@@ -458,6 +458,9 @@ absl::Status CheckMeasurementTerms(std::string_view field,
     const nlohmann::json& billing = terms["billing_measurement"];
     const std::string at = base + ".billing_measurement";
     if (!billing.is_object()) return InvalidField(at, "must be an object");
+    if (!billing.contains("vendor") || !billing["vendor"].is_object() ||
+        !billing["vendor"].contains("domain"))
+      return InvalidField(at + ".vendor", "is required ({domain})");
     static const std::set<std::string> kWindows = {"live", "c3", "c7"};
     if (billing.contains("measurement_window")) {
       if (!billing["measurement_window"].is_string())
@@ -493,12 +496,13 @@ absl::Status CheckMeasurementTerms(std::string_view field,
       return InvalidField(base + ".makegood_policy", "must be an object");
     static const std::set<std::string> kRemedies = {"additional_delivery",
                                                     "credit"};
-    for (const auto& remedy : policy.value("available_remedies",
-                                           nlohmann::json::array())) {
+    for (const auto& remedy :
+         policy.value("available_remedies", nlohmann::json::array())) {
       if (!remedy.is_string() || !kRemedies.count(remedy.get<std::string>())) {
         return AdcpError("TERMS_REJECTED", at,
-                         absl::StrCat(at, ": this seller offers "
-                                          "additional_delivery and credit"),
+                         absl::StrCat(at,
+                                      ": this seller offers "
+                                      "additional_delivery and credit"),
                          "propose additional_delivery or credit");
       }
     }
