@@ -285,14 +285,13 @@ TEST_F(AdminGatewayTest, PrincipalsAreCreatedListedRotatedAndRevoked) {
     if (event["operation"] != "auth_failed")
       changes.push_back(event["operation"]);
   }
-  EXPECT_EQ(changes,
-            (std::vector<std::string>{
-                "principal_revoked", "principal_token_rotated",
-                "principal_created",
-                // initialization: the tenant, its creative defaults, its
-                // admin principal, done
-                "tenant_initialized", "principal_created",
-                "tenant_config_updated", "tenant_created"}));
+  EXPECT_EQ(changes, (std::vector<std::string>{
+                         "principal_revoked", "principal_token_rotated",
+                         "principal_created",
+                         // initialization: the tenant, its creative defaults,
+                         // its admin principal, done
+                         "tenant_initialized", "principal_created",
+                         "tenant_config_updated", "tenant_created"}));
 }
 
 TEST_F(AdminGatewayTest, RefusesOversizedBodiesUnknownRoutesAndWrongMethods) {

@@ -134,5 +134,4 @@ class CallGuard {
   mutable RateLimiter limiter_;
 };
 
-
 }  // namespace adcp

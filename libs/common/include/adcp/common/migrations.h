@@ -4,11 +4,10 @@
 // concurrent run fail fast instead of racing the first.
 #pragma once
 
+#include <pqxx/pqxx>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
