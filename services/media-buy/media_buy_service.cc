@@ -549,16 +549,16 @@ void ApplyOrder(const CreatedOrder& order, BuyRow& buy) {
   }
 }
 
+bool AnyApproved(const std::vector<AssignmentRow>& assignments) {
+  return std::any_of(
+      assignments.begin(), assignments.end(),
+      [](const AssignmentRow& a) { return a.creative_status == "approved"; });
+}
+
 // Whether the buy has an approved creative assigned to one of its packages.
 bool HasLiveCreatives(pqxx::work& txn, const std::string& tenant_id,
                       const BuyRow& buy) {
-  for (const AssignmentRow& assignment :
-       Store::AssignmentsOfBuy(txn, tenant_id, buy.media_buy_id)) {
-    auto creative = Store::Creative(txn, tenant_id, buy.principal_id,
-                                    assignment.creative_id);
-    if (creative && creative->status == "approved") return true;
-  }
-  return false;
+  return AnyApproved(Store::AssignmentsOfBuy(txn, tenant_id, buy.media_buy_id));
 }
 
 absl::Status MediaBuyNotFound(std::string_view field) {
@@ -655,8 +655,9 @@ pb::MediaBuy BuyToProto(pqxx::work& txn, const std::string& tenant_id,
                         const BuyRow& buy, absl::Time now) {
   pb::MediaBuy out;
   out.set_media_buy_id(buy.media_buy_id);
-  const std::string status =
-      AdcpStatus(buy, HasLiveCreatives(txn, tenant_id, buy), now);
+  const std::vector<AssignmentRow> assignments =
+      Store::AssignmentsOfBuy(txn, tenant_id, buy.media_buy_id);
+  const std::string status = AdcpStatus(buy, AnyApproved(assignments), now);
   out.set_status(status);
   out.set_currency(buy.currency);
   out.set_total_budget(NumberFromMicros(buy.total_budget));
@@ -673,25 +674,21 @@ pb::MediaBuy BuyToProto(pqxx::work& txn, const std::string& tenant_id,
     if (auto account = Store::AccountById(txn, tenant_id, buy.account_id))
       *out.mutable_account() = AccountToProto(*account);
   }
-  std::map<std::string, std::vector<std::string>> by_package;
-  for (const AssignmentRow& assignment :
-       Store::AssignmentsOfBuy(txn, tenant_id, buy.media_buy_id)) {
-    by_package[assignment.package_id].push_back(assignment.creative_id);
-  }
+  std::map<std::string, std::vector<const AssignmentRow*>> by_package;
+  for (const AssignmentRow& assignment : assignments)
+    by_package[assignment.package_id].push_back(&assignment);
   for (const PackageRow& row : buy.packages) {
     pb::Package* package = out.add_packages();
     *package = PackageToProto(row, buy.currency);
-    for (const std::string& creative_id : by_package[row.package_id]) {
-      auto creative =
-          Store::Creative(txn, tenant_id, buy.principal_id, creative_id);
-      if (!creative || creative->status == "archived" ||
-          creative->status == "processing")
+    for (const AssignmentRow* assignment : by_package[row.package_id]) {
+      if (assignment->creative_status == "archived" ||
+          assignment->creative_status == "processing")
         continue;
       pb::CreativeApproval* approval = package->add_creative_approvals();
-      approval->set_creative_id(creative_id);
-      approval->set_approval_status(creative->status);
-      if (!creative->rejection_reason.empty())
-        approval->set_rejection_reason(creative->rejection_reason);
+      approval->set_creative_id(assignment->creative_id);
+      approval->set_approval_status(assignment->creative_status);
+      if (!assignment->rejection_reason.empty())
+        approval->set_rejection_reason(assignment->rejection_reason);
     }
   }
   return out;
@@ -1086,25 +1083,6 @@ absl::Status MediaBuyService::CheckAccountRef(pqxx::work& txn, const Call& call,
   }
   if (ref.brand().domain().empty())
     return InvalidField("account", "needs account_id, or brand and operator");
-  RETURN_IF_ERROR(ValidateDomain("account.brand.domain", ref.brand().domain()));
-  RETURN_IF_ERROR(ValidateDomain("account.operator", ref.operator_()));
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> MediaBuyService::ResolveAccount(
-    pqxx::work& txn, const Call& call, const pb::AccountRef& ref) {
-  if (!ref.account_id().empty()) {
-    auto account =
-        Store::AccountById(txn, call.ctx.tenant_id, ref.account_id());
-    if (!account || (account->principal_id != call.ctx.principal_id)) {
-      return AdcpError("ACCOUNT_NOT_FOUND", "account.account_id",
-                       "account.account_id: no such account",
-                       "list your accounts with list_accounts");
-    }
-    return account->account_id;
-  }
-  if (ref.brand().domain().empty())
-    return InvalidField("account", "needs account_id, or brand and operator");
   if (ref.operator_().empty())
     return InvalidField("account.operator", "is required with account.brand");
   RETURN_IF_ERROR(ValidateDomain("account.brand.domain", ref.brand().domain()));
@@ -1112,6 +1090,13 @@ absl::StatusOr<std::string> MediaBuyService::ResolveAccount(
   if (ref.brand().brand_id().size() > 255)
     return InvalidField("account.brand.brand_id",
                         "must be at most 255 characters");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> MediaBuyService::ResolveAccount(
+    pqxx::work& txn, const Call& call, const pb::AccountRef& ref) {
+  RETURN_IF_ERROR(CheckAccountRef(txn, call, ref));
+  if (!ref.account_id().empty()) return ref.account_id();
   AccountRow key{.principal_id = call.ctx.principal_id,
                  .brand_domain = absl::AsciiStrToLower(ref.brand().domain()),
                  .brand_id = ref.brand().brand_id(),

@@ -190,7 +190,9 @@ AssignmentRow AssignmentOf(const pqxx::row& row) {
   return AssignmentRow{.creative_id = row[0].as<std::string>(),
                        .package_id = row[1].as<std::string>(),
                        .media_buy_id = row[2].as<std::string>(),
-                       .created_at = TimeOf(row[3])};
+                       .created_at = TimeOf(row[3]),
+                       .creative_status = row[4].as<std::string>(),
+                       .rejection_reason = row[5].as<std::string>()};
 }
 
 std::vector<PackageRow> PackagesOf(pqxx::work& txn,
@@ -320,14 +322,22 @@ PgPool::Statements Store::Statements() {
        "NOTHING"},
       {"mb_assignments_of_buy",
        "SELECT a.creative_id, a.package_id, p.media_buy_id, " EPOCH_US(
-           "a.created_at") " FROM creative_assignments a JOIN packages p ON "
+           "a.created_at") ", c.status, COALESCE(c.rejection_reason, '') FROM "
+                           "creative_assignments a JOIN creatives c ON "
+                           "c.tenant_id = a.tenant_id AND c.principal_id = "
+                           "a.principal_id AND c.creative_id = a.creative_id "
+                           "JOIN packages p ON "
                            "p.tenant_id = a.tenant_id AND p.package_id = "
                            "a.package_id WHERE a.tenant_id = $1 AND "
                            "p.media_buy_id = $2 ORDER BY a.package_id, "
                            "a.creative_id"},
       {"mb_assignments_of_creative",
        "SELECT a.creative_id, a.package_id, p.media_buy_id, " EPOCH_US(
-           "a.created_at") " FROM creative_assignments a JOIN packages p ON "
+           "a.created_at") ", c.status, COALESCE(c.rejection_reason, '') FROM "
+                           "creative_assignments a JOIN creatives c ON "
+                           "c.tenant_id = a.tenant_id AND c.principal_id = "
+                           "a.principal_id AND c.creative_id = a.creative_id "
+                           "JOIN packages p ON "
                            "p.tenant_id = a.tenant_id AND p.package_id = "
                            "a.package_id WHERE a.tenant_id = $1 AND "
                            "a.principal_id = $2 AND a.creative_id = $3 "

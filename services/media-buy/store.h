@@ -107,6 +107,9 @@ struct AssignmentRow {
   std::string package_id;
   std::string media_buy_id;
   absl::Time created_at;
+  // The assigned creative's review state (read in the same query).
+  std::string creative_status;
+  std::string rejection_reason;
 };
 
 struct TaskRow {
