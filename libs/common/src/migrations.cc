@@ -13,12 +13,36 @@
 #include "adcp/common/log.h"
 #include "adcp/common/pg_pool.h"
 #include "adcp/common/secrets.h"
+#include "adcp/common/status.h"
 
 namespace adcp {
 namespace {
 
 // Any constant unique to this suite; pg_try_advisory_lock takes a bigint.
 constexpr long long kMigrationLockKey = 0x41444350'4d494752LL;  // "ADCPMIGR"
+
+constexpr char kCreateSchemaMigrations[] =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "  version integer PRIMARY KEY,"
+    "  name text NOT NULL,"
+    "  checksum text NOT NULL,"
+    "  applied_at timestamptz NOT NULL DEFAULT now())";
+
+// Runs one migration in `txn` and records it in schema_migrations.
+absl::Status RunMigration(pqxx::work& txn, const Migration& migration) {
+  try {
+    txn.exec(migration.sql);
+  } catch (const pqxx::sql_error& e) {
+    return absl::InternalError(
+        absl::StrCat("migration '", migration.name, "' failed: ", e.what()));
+  }
+  txn.exec_params(
+      "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, "
+      "$2, $3)",
+      migration.version, migration.name,
+      absl::BytesToHexString(Sha256(migration.sql)));
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -68,12 +92,7 @@ absl::StatusOr<MigrationReport> ApplyMigrations(
     }
     {
       pqxx::work txn(connection);
-      txn.exec0(
-          "CREATE TABLE IF NOT EXISTS schema_migrations ("
-          "  version integer PRIMARY KEY,"
-          "  name text NOT NULL,"
-          "  checksum text NOT NULL,"
-          "  applied_at timestamptz NOT NULL DEFAULT now())");
+      txn.exec0(kCreateSchemaMigrations);
       txn.commit();
     }
     std::map<int, std::pair<std::string, std::string>>
@@ -108,16 +127,7 @@ absl::StatusOr<MigrationReport> ApplyMigrations(
       pqxx::work txn(connection);
       txn.exec_params("SELECT set_config('adcp.app_role', $1, true)",
                       options.app_role);
-      try {
-        txn.exec(migration.sql);
-      } catch (const pqxx::sql_error& e) {
-        return absl::InternalError(absl::StrCat("migration '", migration.name,
-                                                "' failed: ", e.what()));
-      }
-      txn.exec_params(
-          "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, "
-          "$2, $3)",
-          migration.version, migration.name, checksum);
+      RETURN_IF_ERROR(RunMigration(txn, migration));
       txn.commit();
       log::Info("migration applied", {{"migration", migration.name}});
       report.applied.push_back(migration.name);
@@ -138,12 +148,7 @@ absl::StatusOr<MigrationReport> ApplyAllMigrationsIn(
               return a.version < b.version;
             });
   MigrationReport report;
-  txn.exec0(
-      "CREATE TABLE IF NOT EXISTS schema_migrations ("
-      "  version integer PRIMARY KEY,"
-      "  name text NOT NULL,"
-      "  checksum text NOT NULL,"
-      "  applied_at timestamptz NOT NULL DEFAULT now())");
+  txn.exec0(kCreateSchemaMigrations);
   if (txn.exec1("SELECT count(*) FROM schema_migrations")[0].as<int>() != 0) {
     return absl::FailedPreconditionError(
         "schema_migrations is not empty: the database is already migrated");
@@ -151,17 +156,7 @@ absl::StatusOr<MigrationReport> ApplyAllMigrationsIn(
   txn.exec_params("SELECT set_config('adcp.app_role', $1, true)",
                   options.app_role);
   for (const Migration& migration : migrations) {
-    try {
-      txn.exec(migration.sql);
-    } catch (const pqxx::sql_error& e) {
-      return absl::InternalError(
-          absl::StrCat("migration '", migration.name, "' failed: ", e.what()));
-    }
-    txn.exec_params(
-        "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, "
-        "$2, $3)",
-        migration.version, migration.name,
-        absl::BytesToHexString(Sha256(migration.sql)));
+    RETURN_IF_ERROR(RunMigration(txn, migration));
     report.applied.push_back(migration.name);
     report.version = migration.version;
   }
