@@ -101,6 +101,15 @@ bhttp::status HttpStatusOf(grpc::StatusCode code) {
   }
 }
 
+// A message as AdCP JSON (protobuf's JSON with the proto field names).
+json AdcpJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  std::string text;
+  (void)google::protobuf::util::MessageToJsonString(message, &text, print);
+  return json::parse(text);
+}
+
 json RpcError(const json& id, int code, const std::string& message) {
   return {{"jsonrpc", "2.0"},
           {"id", id},
@@ -351,24 +360,15 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
       for (const grpc::Slice& s : slices)
         answer.append(reinterpret_cast<const char*>(s.begin()), s.size());
       response->ParseFromString(answer);
-      google::protobuf::util::JsonPrintOptions print;
-      print.preserve_proto_field_names = true;
-      std::string text;
-      (void)google::protobuf::util::MessageToJsonString(*response, &text,
-                                                        print);
       outcome.ok = true;
-      outcome.body = json::parse(text);
+      outcome.body = AdcpJson(*response);
     } else {
       json error;
       const auto& trailers = context.GetServerTrailingMetadata();
       if (auto it = trailers.find(kAdcpErrorTrailer); it != trailers.end()) {
         media_buy::v1::Error adcp;
         adcp.ParseFromString(std::string(it->second.data(), it->second.size()));
-        google::protobuf::util::JsonPrintOptions print;
-        print.preserve_proto_field_names = true;
-        std::string text;
-        (void)google::protobuf::util::MessageToJsonString(adcp, &text, print);
-        error = json::parse(text);
+        error = AdcpJson(adcp);
       } else {
         error = ErrorOfStatus(status);
       }
