@@ -122,6 +122,8 @@ std::vector<ServiceUnderTest> Services() {
              "brand":{"domain":"acme.example"},"operator":"acme.example",
              "billing":"operator"}]})"},
         {"ListAccounts", "{}"},
+        {"ComplyTestController",
+         R"({"scenario":"seed_product","params":{"product_id":"seeded"}})"},
         {"ListHumanTasks", "{}"},
         {"GetHumanTask", R"({"task_id":"$TASK_1"})"},
         {"ApproveHumanTask", R"({"task_id":"$TASK_1"})"},
@@ -147,7 +149,8 @@ class EnforcementTest : public ::testing::Test {
     for (const char* tenant : {"alpha", "bravo", "charlie"}) {
       ASSERT_TRUE(suite_
                       ->CreateTenant(tenant,
-                                     R"({"adapters":{"mock":{"enabled":true,
+                                     R"({"sandbox":true,
+                                         "adapters":{"mock":{"enabled":true,
                                          "manual_approval_required":true}}})")
                       .ok())
           << tenant;

@@ -129,6 +129,7 @@ http::Response Json(const http::Request& request, bhttp::status status,
 
 struct AgentEdge::Request {
   const http::Request& http;
+  const tenant::v1::Tenant& tenant;
   std::string tenant_id;
   std::string token;
 };
@@ -284,6 +285,7 @@ http::Response AgentEdge::Route(const http::Request& request) {
         http::JsonError(request, bhttp::status::not_found, "Tenant not found");
   } else {
     const Request call{.http = request,
+                       .tenant = *tenant,
                        .tenant_id = tenant->tenant_id(),
                        .token = Token(request)};
     if (path == "/mcp") {
@@ -295,7 +297,8 @@ http::Response AgentEdge::Route(const http::Request& request) {
                                    "POST JSON-RPC messages to this endpoint");
         response.set(bhttp::field::allow, "POST");
       }
-    } else if (const AgentTask* task = TaskCatalog::Get().ByPath(path)) {
+    } else if (const AgentTask* task = TaskCatalog::Get().ByPath(path);
+               task != nullptr && task->OfferedTo(*tenant)) {
       transport = "rest";
       if (request.method() == bhttp::verb::post) {
         response = Rest(call, *task);
@@ -360,8 +363,10 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
       for (const grpc::Slice& s : slices)
         answer.append(reinterpret_cast<const char*>(s.begin()), s.size());
       response->ParseFromString(answer);
-      outcome.ok = true;
       outcome.body = AdcpJson(*response);
+      // An answer that says it failed (comply_test_controller's
+      // {success: false, error}) is an error result too.
+      outcome.ok = outcome.body.value("success", true) != false;
     } else {
       json error;
       const auto& trailers = context.GetServerTrailingMetadata();
@@ -450,6 +455,7 @@ http::Response AgentEdge::Mcp(const Request& call) {
   if (method == "tools/list") {
     json tools = json::array();
     for (const AgentTask& task : TaskCatalog::Get().tasks()) {
+      if (!task.OfferedTo(call.tenant)) continue;
       tools.push_back({{"name", task.name},
                        {"description", task.description},
                        {"inputSchema", task.input_schema}});
@@ -461,7 +467,7 @@ http::Response AgentEdge::Mcp(const Request& call) {
       return Json(request, bhttp::status::ok,
                   RpcError(id, -32602, "Invalid params: name is required"));
     const AgentTask* task = TaskCatalog::Get().ByName(params["name"]);
-    if (task == nullptr)
+    if (task == nullptr || !task->OfferedTo(call.tenant))
       return Json(request, bhttp::status::ok,
                   RpcError(id, -32602,
                            absl::StrCat("Unknown tool: ",

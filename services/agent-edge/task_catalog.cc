@@ -35,6 +35,9 @@ const std::map<std::string, std::string>& Descriptions() {
       {"sync_accounts",
        "Open or update advertiser accounts (brand + operator)."},
       {"list_accounts", "Your accounts with this seller."},
+      {"comply_test_controller",
+       "Sandbox only: seed fixtures, force creative, account and media-buy "
+       "states, simulate delivery and spend, for conformance testing."},
   };
   return *descriptions;
 }
@@ -119,6 +122,7 @@ TaskCatalog::TaskCatalog() {
     task.description = description != Descriptions().end()
                            ? description->second
                            : "The AdCP task " + task.name + ".";
+    task.sandbox_only = task.name == "comply_test_controller";
     by_name_[task.name] = tasks_.size();
     by_path_[task.http_path] = tasks_.size();
     tasks_.push_back(std::move(task));

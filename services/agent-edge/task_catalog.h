@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "adcp/tenant/v1/tenant_registry.pb.h"
+
 namespace adcp::agent_edge {
 
 struct AgentTask {
@@ -21,6 +23,12 @@ struct AgentTask {
   std::string grpc_path;  // "/adcp.media_buy.v1.MediaBuyService/CreateMediaBuy"
   nlohmann::json input_schema;  // JSON Schema of the request message
   std::string description;
+  // Offered only to tenants marked sandbox (comply_test_controller).
+  bool sandbox_only = false;
+
+  bool OfferedTo(const tenant::v1::Tenant& tenant) const {
+    return !sandbox_only || tenant.config().sandbox();
+  }
 };
 
 class TaskCatalog {

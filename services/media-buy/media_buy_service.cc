@@ -18,6 +18,7 @@
 #include "adcp/common/status.h"
 #include "adcp/common/tenant_config.h"
 #include "adcp_error.h"
+#include "comply_controller.h"
 #include "task_support.h"
 
 namespace adcp::media_buy {
@@ -187,8 +188,9 @@ absl::Status Refine(
 const ServicePolicy& MediaBuyService::Policy() {
   static const ServicePolicy* policy = new ServicePolicy{
       {"GetAdcpCapabilities", CallScope::kPrincipalOptional},
-      {"GetProducts", CallScope::kPrincipal},
-      {"ListCreativeFormats", CallScope::kPrincipal},
+      // Anonymous where the tenant allows it (features.anonymous_discovery).
+      {"GetProducts", CallScope::kPrincipalOptional},
+      {"ListCreativeFormats", CallScope::kPrincipalOptional},
       {"CreateMediaBuy", CallScope::kPrincipal},
       {"UpdateMediaBuy", CallScope::kPrincipal},
       {"GetMediaBuys", CallScope::kPrincipal},
@@ -198,6 +200,7 @@ const ServicePolicy& MediaBuyService::Policy() {
       {"ProvidePerformanceFeedback", CallScope::kPrincipal},
       {"SyncAccounts", CallScope::kPrincipal},
       {"ListAccounts", CallScope::kPrincipal},
+      {"ComplyTestController", CallScope::kPrincipal},
       {"ListHumanTasks", CallScope::kPrincipal},
       {"GetHumanTask", CallScope::kPrincipal},
       {"ApproveHumanTask", CallScope::kTenantAdmin},
@@ -280,6 +283,14 @@ absl::StatusOr<std::unique_ptr<AdServerAdapter>> MediaBuyService::Adapter(
 
 // ------------------------------------------------------------ discovery --
 
+absl::Status MediaBuyService::CheckAnonymousDiscovery(const Call& call) const {
+  if (!call.ctx.principal_id.empty() ||
+      call.tenant->config().features().anonymous_discovery())
+    return absl::OkStatus();
+  return absl::UnauthenticatedError(
+      "authorization: a bearer token of a principal is required");
+}
+
 grpc::Status MediaBuyService::GetAdcpCapabilities(
     grpc::ServerContext* context, const pb::GetAdcpCapabilitiesRequest* request,
     pb::GetAdcpCapabilitiesResponse* response) {
@@ -308,6 +319,10 @@ grpc::Status MediaBuyService::GetAdcpCapabilities(
          {"require_operator_auth", false},
          {"required_for_products", false}});
     *response->mutable_media_buy() = JsonToStruct(media_buy);
+    if (tenant.config().sandbox()) {
+      *response->mutable_compliance_testing() =
+          JsonToStruct({{"scenarios", AnnouncedControllerScenarios()}});
+    }
     *response->mutable_context() = request->context();
     return absl::OkStatus();
   });
@@ -317,6 +332,7 @@ grpc::Status MediaBuyService::GetProducts(grpc::ServerContext* context,
                                           const pb::GetProductsRequest* request,
                                           pb::GetProductsResponse* response) {
   return Serve(context, "GetProducts", false, [&](const Call& call) {
+    RETURN_IF_ERROR(CheckAnonymousDiscovery(call));
     RETURN_IF_ERROR(CheckMajorVersion(*request));
     const std::string& mode = request->buying_mode();
     if (mode.empty()) return InvalidField("buying_mode", "is required");
@@ -364,6 +380,7 @@ grpc::Status MediaBuyService::GetProducts(grpc::ServerContext* context,
     for (size_t i = start; i < ranked.size() && i < start + limit; ++i) {
       pb::Product* product = response->add_products();
       *product = ProductToProto(*ranked[i].second);
+      if (call.ctx.principal_id.empty()) HidePricing(*product);
       if (mode == "brief" && ranked[i].first > 0)
         product->set_brief_relevance(
             absl::StrCat("matches ", ranked[i].first, " term(s) of the brief"));
@@ -380,6 +397,7 @@ grpc::Status MediaBuyService::ListCreativeFormats(
     grpc::ServerContext* context, const pb::ListCreativeFormatsRequest* request,
     pb::ListCreativeFormatsResponse* response) {
   return Serve(context, "ListCreativeFormats", false, [&](const Call& call) {
+    RETURN_IF_ERROR(CheckAnonymousDiscovery(call));
     RETURN_IF_ERROR(CheckMajorVersion(*request));
     for (int i = 0; i < request->format_ids_size(); ++i) {
       RETURN_IF_ERROR(ValidateFormatId(absl::StrCat("format_ids[", i, "]"),
@@ -559,6 +577,59 @@ bool AnyApproved(const std::vector<AssignmentRow>& assignments) {
 bool HasLiveCreatives(pqxx::work& txn, const std::string& tenant_id,
                       const BuyRow& buy) {
   return AnyApproved(Store::AssignmentsOfBuy(txn, tenant_id, buy.media_buy_id));
+}
+
+// Sandbox: delivery simulated by the compliance test controller, on top of
+// the ad server's, shared among the packages by budget.
+void AddSimulatedDelivery(
+    const BuyRow& buy, std::map<std::string, PackageDeliveryReport>& reports) {
+  if (!buy.simulated_delivery.is_object() || buy.packages.empty() ||
+      buy.total_budget <= 0)
+    return;
+  const nlohmann::json& simulated = buy.simulated_delivery;
+  const int64_t impressions = simulated.value("impressions", int64_t{0});
+  const int64_t clicks = simulated.value("clicks", int64_t{0});
+  const Micros spend =
+      MicrosFromDecimal(simulated.value("spend", std::string("0"))).value_or(0);
+  int64_t given_impressions = 0, given_clicks = 0;
+  Micros given_spend = 0;
+  for (size_t i = 0; i < buy.packages.size(); ++i) {
+    const PackageRow& package = buy.packages[i];
+    PackageDeliveryReport& report = reports[package.package_id];
+    const bool last = i + 1 == buy.packages.size();
+    const double share = static_cast<double>(package.budget) /
+                         static_cast<double>(buy.total_budget);
+    auto part = [&](int64_t total, int64_t given) {
+      return last ? total - given
+                  : static_cast<int64_t>(static_cast<double>(total) * share);
+    };
+    const int64_t i_part = part(impressions, given_impressions);
+    const int64_t c_part = part(clicks, given_clicks);
+    const Micros s_part = part(spend, given_spend);
+    report.package_id = package.package_id;
+    report.impressions += i_part;
+    report.clicks += c_part;
+    report.spend += s_part;
+    given_impressions += i_part;
+    given_clicks += c_part;
+    given_spend += s_part;
+  }
+}
+
+// An account that may buy: active. Otherwise the AdCP error of its state.
+absl::Status AccountInGoodStanding(const AccountRow& account) {
+  if (account.status == "active") return absl::OkStatus();
+  if (account.status == "payment_required")
+    return AdcpError("ACCOUNT_PAYMENT_REQUIRED", "account",
+                     "account: payment is required before it can buy",
+                     "settle the account's balance with the publisher");
+  if (account.status == "pending_approval")
+    return AdcpError("ACCOUNT_SETUP_REQUIRED", "account",
+                     "account: awaiting the publisher's approval",
+                     "retry once the publisher has approved the account");
+  return AdcpError("ACCOUNT_SUSPENDED", "account",
+                   absl::StrCat("account: the account is ", account.status),
+                   "contact the publisher");
 }
 
 absl::Status MediaBuyNotFound(std::string_view field) {
@@ -784,12 +855,18 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                               "must be at most 255 characters");
         ASSIGN_OR_RETURN(const std::string adapter_name,
                          adapters_.SelectedName(*call.tenant));
-        const bool manual =
+        const bool manual_approval =
             AdapterRegistry::ManualApprovalRequired(*call.tenant, adapter_name);
 
         return Idempotently(
             call, "create_media_buy", *request, response,
             [&](pqxx::work& txn) -> absl::Status {
+              // Sandbox: the controller may have armed this call.
+              std::optional<Directive> directive;
+              if (call.tenant->config().sandbox())
+                directive = Store::TakeDirective(txn, call.ctx.tenant_id,
+                                                 call.ctx.principal_id);
+              const bool manual = manual_approval || directive.has_value();
               std::map<std::string, ProductRow> products;
               for (ProductRow& row :
                    Store::Products(txn, call.ctx.tenant_id, call.buyer())) {
@@ -1002,8 +1079,11 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                   {"status", buy.status},
                   {"dry_run", call.dry_run}};
               if (manual) {
+                if (directive)
+                  Store::RetireTaskId(txn, call.ctx.tenant_id,
+                                      directive->task_id, RandomHex(4));
                 TaskRow task{
-                    .task_id = NewId("task_"),
+                    .task_id = directive ? directive->task_id : NewId("task_"),
                     .principal_id = call.ctx.principal_id,
                     .task_type = "media_buy_approval",
                     .media_buy_id = buy.media_buy_id,
@@ -1018,10 +1098,10 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                 response->set_status("submitted");
                 response->set_task_id(task.task_id);
                 response->set_message(
-                    "The publisher reviews each media buy by hand; it goes "
-                    "live "
-                    "when "
-                    "approved.");
+                    directive && !directive->message.empty()
+                        ? directive->message
+                        : "The publisher reviews each media buy by hand; it "
+                          "goes live when approved.");
               } else {
                 response->set_media_buy_id(buy.media_buy_id);
                 const std::string status = AdcpStatus(
@@ -1079,7 +1159,7 @@ absl::Status MediaBuyService::CheckAccountRef(pqxx::work& txn, const Call& call,
                        "account.account_id: no such account",
                        "list your accounts with list_accounts");
     }
-    return absl::OkStatus();
+    return AccountInGoodStanding(*account);
   }
   if (ref.brand().domain().empty())
     return InvalidField("account", "needs account_id, or brand and operator");
@@ -1101,8 +1181,10 @@ absl::StatusOr<std::string> MediaBuyService::ResolveAccount(
                  .brand_domain = absl::AsciiStrToLower(ref.brand().domain()),
                  .brand_id = ref.brand().brand_id(),
                  .operator_domain = absl::AsciiStrToLower(ref.operator_())};
-  if (auto account = Store::AccountByKey(txn, call.ctx.tenant_id, key))
+  if (auto account = Store::AccountByKey(txn, call.ctx.tenant_id, key)) {
+    RETURN_IF_ERROR(AccountInGoodStanding(*account));
     return account->account_id;
+  }
   // A natural key not seen before opens the account (as sync_accounts would).
   key.account_id = NewId("acct_");
   key.name = absl::StrCat(key.brand_domain, " via ", key.operator_domain);
@@ -1536,6 +1618,7 @@ grpc::Status MediaBuyService::GetMediaBuyDelivery(
               }
             }
           }
+          AddSimulatedDelivery(buy, reports);
           int64_t impressions = 0, clicks = 0;
           Micros spend = 0;
           for (const PackageRow& package : buy.packages) {
@@ -1577,6 +1660,34 @@ grpc::Status MediaBuyService::GetMediaBuyDelivery(
                           {"spend", NumberFromMicros(total_spend)},
                           {"clicks", total_clicks},
                           {"media_buy_count", count}});
+        *response->mutable_context() = request->context();
+        return absl::OkStatus();
+      });
+}
+
+// ------------------------------------------------- compliance testing --
+
+grpc::Status MediaBuyService::ComplyTestController(
+    grpc::ServerContext* context,
+    const pb::ComplyTestControllerRequest* request,
+    pb::ComplyTestControllerResponse* response) {
+  return Serve(
+      context, "ComplyTestController", true,
+      [&](const Call& call) -> absl::Status {
+        // Absent, as an unknown task, outside sandbox tenants.
+        if (!call.tenant->config().sandbox())
+          return absl::NotFoundError(
+              "comply_test_controller: no such task (sandbox tenants only)");
+        const ControllerCall controller{
+            .tenant_id = call.ctx.tenant_id,
+            .principal_id = call.ctx.principal_id,
+            .tenant = call.tenant.get(),
+            .now = options_.clock(),
+            .formats = &formats_,
+            .publisher_base_domain = options_.publisher_base_domain};
+        RETURN_IF_ERROR(InTransaction(call, [&](pqxx::work& txn) {
+          return RunComplyTestController(txn, controller, *request, response);
+        }));
         *response->mutable_context() = request->context();
         return absl::OkStatus();
       });

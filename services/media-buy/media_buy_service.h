@@ -66,6 +66,8 @@ class MediaBuyService final : public v1::MediaBuyService::Service {
            ProvidePerformanceFeedbackResponse)
   ADCP_RPC(SyncAccounts, SyncAccountsRequest, SyncAccountsResponse)
   ADCP_RPC(ListAccounts, ListAccountsRequest, ListAccountsResponse)
+  ADCP_RPC(ComplyTestController, ComplyTestControllerRequest,
+           ComplyTestControllerResponse)
   ADCP_RPC(ListHumanTasks, ListHumanTasksRequest, ListHumanTasksResponse)
   ADCP_RPC(GetHumanTask, GetHumanTaskRequest, HumanTask)
   ADCP_RPC(ApproveHumanTask, ResolveHumanTaskRequest, HumanTask)
@@ -111,6 +113,9 @@ class MediaBuyService final : public v1::MediaBuyService::Service {
   // or a well-formed brand + operator), opening nothing.
   absl::Status CheckAccountRef(pqxx::work& txn, const Call& call,
                                const v1::AccountRef& ref);
+  // A caller without a principal may discover only where the tenant allows
+  // it (features.anonymous_discovery); else UNAUTHENTICATED.
+  absl::Status CheckAnonymousDiscovery(const Call& call) const;
   absl::Status ResolveTask(const Call& call,
                            const v1::ResolveHumanTaskRequest& request,
                            bool approve, v1::HumanTask* response);

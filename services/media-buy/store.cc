@@ -25,7 +25,8 @@ namespace {
   EPOCH_US("start_time") ", " EPOCH_US("end_time") ", start_asap, revision, " \
   "brand::text, COALESCE(po_number, ''), extra::text, " EPOCH_US("paused_at") \
   ", COALESCE(rejection_reason, ''), " EPOCH_US("created_at") ", "           \
-  EPOCH_US("updated_at")
+  EPOCH_US("updated_at") ", COALESCE(forced_status, ''), "                   \
+  "COALESCE(simulated_delivery, 'null')::text"
 
 #define PACKAGE_COLUMNS                                                 \
   "package_id, media_buy_id, ordinal, product_id, pricing_option_id, "  \
@@ -129,6 +130,8 @@ BuyRow BuyOf(const pqxx::row& row) {
   buy.rejection_reason = row[16].as<std::string>();
   buy.created_at = TimeOf(row[17]);
   buy.updated_at = TimeOf(row[18]);
+  buy.forced_status = row[19].as<std::string>();
+  buy.simulated_delivery = Json(row[20]);
   return buy;
 }
 
@@ -251,6 +254,27 @@ PgPool::Statements Store::Statements() {
       {"mb_account_update",
        "UPDATE accounts SET billing = $3, sandbox = $4, updated_at = now() "
        "WHERE tenant_id = $1 AND account_id = $2"},
+      {"mb_account_set_status",
+       "UPDATE accounts SET status = $3, updated_at = now() "
+       "WHERE tenant_id = $1 AND account_id = $2"},
+      {"mb_buy_force_status",
+       "UPDATE media_buys SET forced_status = $3, rejection_reason = "
+       "COALESCE($4, rejection_reason), updated_at = now() "
+       "WHERE tenant_id = $1 AND media_buy_id = $2"},
+      {"mb_buy_simulate_delivery",
+       "UPDATE media_buys SET simulated_delivery = $3::jsonb, "
+       "updated_at = now() WHERE tenant_id = $1 AND media_buy_id = $2"},
+      {"mb_directive_put",
+       "INSERT INTO sandbox_directives (tenant_id, principal_id, arm, "
+       "task_id, message) VALUES ($1, $2, $3, $4, $5) ON CONFLICT "
+       "(tenant_id, principal_id) DO UPDATE SET arm = EXCLUDED.arm, task_id "
+       "= EXCLUDED.task_id, message = EXCLUDED.message, created_at = now()"},
+      {"mb_directive_take",
+       "DELETE FROM sandbox_directives WHERE tenant_id = $1 AND principal_id "
+       "= $2 RETURNING arm, task_id, message"},
+      {"mb_task_retire_id",
+       "UPDATE human_tasks SET task_id = left(task_id, 80) || '.' || $3 "
+       "WHERE tenant_id = $1 AND task_id = $2"},
       {"mb_accounts", "SELECT " ACCOUNT_COLUMNS " FROM accounts "
                       "WHERE tenant_id = $1 AND ($3 OR principal_id = $2) "
                       "ORDER BY account_id"},
@@ -291,6 +315,7 @@ PgPool::Statements Store::Statements() {
                                          "WHEN $9::bigint IS NULL "
                                          "THEN NULL ELSE " FROM_US(
                                              9) " END, rejection_reason = $10, "
+                                                "forced_status = NULL, "
                                                 "updated_at = now() WHERE "
                                                 "tenant_id = $1 AND "
                                                 "media_buy_id = $2"},
@@ -440,6 +465,51 @@ void Store::UpdateAccount(pqxx::work& txn, const std::string& tenant_id,
                           const AccountRow& account) {
   txn.exec_prepared0("mb_account_update", tenant_id, account.account_id,
                      account.billing, account.sandbox);
+}
+
+void Store::SetAccountStatus(pqxx::work& txn, const std::string& tenant_id,
+                             const std::string& account_id,
+                             const std::string& status) {
+  txn.exec_prepared0("mb_account_set_status", tenant_id, account_id, status);
+}
+
+void Store::ForceBuyStatus(pqxx::work& txn, const std::string& tenant_id,
+                           const std::string& media_buy_id,
+                           const std::string& status,
+                           const std::string& rejection_reason) {
+  txn.exec_prepared0("mb_buy_force_status", tenant_id, media_buy_id, status,
+                     NullIfEmpty(rejection_reason));
+}
+
+void Store::SetSimulatedDelivery(pqxx::work& txn, const std::string& tenant_id,
+                                 const std::string& media_buy_id,
+                                 const nlohmann::json& delivery) {
+  txn.exec_prepared0("mb_buy_simulate_delivery", tenant_id, media_buy_id,
+                     delivery.dump());
+}
+
+void Store::PutDirective(pqxx::work& txn, const std::string& tenant_id,
+                         const std::string& principal_id,
+                         const Directive& directive) {
+  txn.exec_prepared0("mb_directive_put", tenant_id, principal_id, directive.arm,
+                     directive.task_id, directive.message);
+}
+
+std::optional<Directive> Store::TakeDirective(pqxx::work& txn,
+                                              const std::string& tenant_id,
+                                              const std::string& principal_id) {
+  pqxx::result rows =
+      txn.exec_prepared("mb_directive_take", tenant_id, principal_id);
+  if (rows.empty()) return std::nullopt;
+  return Directive{.arm = rows[0][0].as<std::string>(),
+                   .task_id = rows[0][1].as<std::string>(),
+                   .message = rows[0][2].as<std::string>()};
+}
+
+void Store::RetireTaskId(pqxx::work& txn, const std::string& tenant_id,
+                         const std::string& task_id,
+                         const std::string& suffix) {
+  txn.exec_prepared0("mb_task_retire_id", tenant_id, task_id, suffix);
 }
 
 std::vector<AccountRow> Store::Accounts(pqxx::work& txn,

@@ -84,7 +84,19 @@ struct BuyRow {
   std::string rejection_reason;
   absl::Time created_at;
   absl::Time updated_at;
+  // Sandbox tenants (comply_test_controller): a forced AdCP status, empty
+  // when none; simulated delivery {impressions, clicks, conversions, spend},
+  // null when none.
+  std::string forced_status;
+  nlohmann::json simulated_delivery;
   std::vector<PackageRow> packages;
+};
+
+// A sandbox directive for a principal's next create_media_buy.
+struct Directive {
+  std::string arm;  // submitted
+  std::string task_id;
+  std::string message;
 };
 
 struct CreativeRow {
@@ -162,6 +174,9 @@ class Store {
   // Sets billing and sandbox.
   static void UpdateAccount(pqxx::work& txn, const std::string& tenant_id,
                             const AccountRow& account);
+  static void SetAccountStatus(pqxx::work& txn, const std::string& tenant_id,
+                               const std::string& account_id,
+                               const std::string& status);
   static std::vector<AccountRow> Accounts(pqxx::work& txn,
                                           const std::string& tenant_id,
                                           const Reader& reader);
@@ -184,6 +199,29 @@ class Store {
                                                  const Reader& reader);
   static void UpdateBuy(pqxx::work& txn, const std::string& tenant_id,
                         const BuyRow& buy);
+  // Sandbox: forces the buy's AdCP status (cleared by the buyer's next
+  // update); a non-empty reason replaces its rejection_reason.
+  static void ForceBuyStatus(pqxx::work& txn, const std::string& tenant_id,
+                             const std::string& media_buy_id,
+                             const std::string& status,
+                             const std::string& rejection_reason);
+  static void SetSimulatedDelivery(pqxx::work& txn,
+                                   const std::string& tenant_id,
+                                   const std::string& media_buy_id,
+                                   const nlohmann::json& delivery);
+  // Sandbox directives: one per principal, replaced by the next, consumed
+  // (deleted and returned) by its next create_media_buy.
+  static void PutDirective(pqxx::work& txn, const std::string& tenant_id,
+                           const std::string& principal_id,
+                           const Directive& directive);
+  static std::optional<Directive> TakeDirective(
+      pqxx::work& txn, const std::string& tenant_id,
+      const std::string& principal_id);
+  // Renames the task `task_id` to "<task_id>.<suffix>" so a forced task id
+  // can be issued again.
+  static void RetireTaskId(pqxx::work& txn, const std::string& tenant_id,
+                           const std::string& task_id,
+                           const std::string& suffix);
   static void UpdatePackage(pqxx::work& txn, const std::string& tenant_id,
                             const PackageRow& package);
 

@@ -329,6 +329,15 @@ absl::StatusOr<ProductRow> ProductFromDefinition(
   return row;
 }
 
+void HidePricing(pb::Product& product) {
+  for (pb::PricingOption& option : *product.mutable_pricing_options()) {
+    option.clear_fixed_price();
+    option.clear_floor_price();
+    option.clear_min_spend_per_package();
+    option.clear_price_guidance();
+  }
+}
+
 const nlohmann::json* FindPricingOption(const ProductRow& product,
                                         const std::string& id) {
   for (const auto& option : product.pricing_options) {
@@ -339,6 +348,7 @@ const nlohmann::json* FindPricingOption(const ProductRow& product,
 
 std::string AdcpStatus(const BuyRow& buy, bool has_live_creatives,
                        absl::Time now) {
+  if (!buy.forced_status.empty()) return buy.forced_status;  // sandbox
   if (buy.status == "rejected" || buy.status == "canceled") return buy.status;
   // AdCP 3.0 has no approval state for a buy (the buyer follows the task):
   // a buy awaiting the publisher's approval reads as pending_start.

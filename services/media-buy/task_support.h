@@ -70,6 +70,9 @@ v1::Product ProductToProto(const ProductRow& row);
 absl::StatusOr<ProductRow> ProductFromDefinition(
     const v1::ProductDefinition& definition, const FormatCatalog& formats,
     const tenant::v1::Tenant& tenant, const std::string& base_domain);
+// Removes the prices of the product's pricing options (fixed and floor
+// prices, guidance, minimum spend), for callers without a principal.
+void HidePricing(v1::Product& product);
 // The pricing option `id` of a product (JSON object), or null.
 const nlohmann::json* FindPricingOption(const ProductRow& product,
                                         const std::string& id);

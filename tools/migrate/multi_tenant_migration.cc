@@ -133,7 +133,7 @@ absl::StatusOr<MultiTenantMigrationReport> MigrateToMultiTenant(
           txn.exec1(absl::StrCat("SELECT count(*) FROM ", kLegacySchema, ".",
                                  txn.quote_name(table)))[0]
               .as<int64_t>();
-      if (inserted.affected_rows() != legacy) {
+      if (static_cast<int64_t>(inserted.affected_rows()) != legacy) {
         return absl::InternalError(
             absl::StrCat(table, ": moved ", inserted.affected_rows(), " of ",
                          legacy, " rows; nothing was changed"));
