@@ -110,6 +110,22 @@ json AdcpJson(const google::protobuf::Message& message) {
   return json::parse(text);
 }
 
+// Arrays AdCP's response schemas require even when empty; protobuf's JSON
+// leaves empty repeated fields out.
+void AddRequiredArrays(const google::protobuf::Descriptor& type, json& body) {
+  static const auto* required = new std::map<std::string, std::string>{
+      {"GetProductsResponse", "products"},
+      {"ListCreativeFormatsResponse", "formats"},
+      {"GetMediaBuysResponse", "media_buys"},
+      {"GetMediaBuyDeliveryResponse", "media_buy_deliveries"},
+      {"ListCreativesResponse", "creatives"},
+      {"ListAccountsResponse", "accounts"},
+  };
+  auto it = required->find(type.name());
+  if (it != required->end() && !body.contains(it->second))
+    body[it->second] = json::array();
+}
+
 json RpcError(const json& id, int code, const std::string& message) {
   return {{"jsonrpc", "2.0"},
           {"id", id},
@@ -364,6 +380,7 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
         answer.append(reinterpret_cast<const char*>(s.begin()), s.size());
       response->ParseFromString(answer);
       outcome.body = AdcpJson(*response);
+      AddRequiredArrays(*task.method->output_type(), outcome.body);
       // An answer that says it failed (comply_test_controller's
       // {success: false, error}) is an error result too.
       outcome.ok = outcome.body.value("success", true) != false;

@@ -101,6 +101,15 @@ absl::Status AdcpError(std::string_view code, std::string_view field,
   return status;
 }
 
+absl::Status BareAdcpError(std::string_view code, std::string_view message) {
+  pb::Error error;
+  error.set_code(std::string(code));
+  error.set_message(std::string(message));
+  absl::Status status(StatusCodeFor(code), std::string(message));
+  status.SetPayload(kPayloadUrl, absl::Cord(error.SerializeAsString()));
+  return status;
+}
+
 absl::Status InvalidField(std::string_view field, std::string_view rule) {
   return AdcpError("VALIDATION_ERROR", field,
                    absl::StrCat(std::string(field), ": ", std::string(rule)));

@@ -31,6 +31,11 @@ absl::Status AdcpError(std::string_view code, std::string_view field,
                        std::string_view message,
                        std::string_view suggestion = {});
 
+// An AdCP failure that says no more than its code and message (no field,
+// recovery or suggestion): IDEMPOTENCY_CONFLICT, whose envelope must not
+// help anyone holding a stolen key learn about the original request.
+absl::Status BareAdcpError(std::string_view code, std::string_view message);
+
 // VALIDATION_ERROR for `field` with message "<field>: <rule>".
 absl::Status InvalidField(std::string_view field, std::string_view rule);
 

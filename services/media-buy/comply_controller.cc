@@ -428,6 +428,16 @@ class Controller {
     return std::nullopt;
   }
 
+  // A stored product as AdCP JSON (proto field names).
+  static json ProductJson(const ProductRow& row) {
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    std::string text;
+    (void)google::protobuf::util::MessageToJsonString(ProductToProto(row),
+                                                      &text, options);
+    return json::parse(text);
+  }
+
   json PlaceholderPricing() const {
     return {{"pricing_option_id", "default"},
             {"pricing_model", "cpm"},
@@ -472,10 +482,7 @@ class Controller {
     if (auto* refusal = std::get_if<Refusal>(&fixture)) return *refusal;
     json product;
     if (auto existing = ExistingProduct(*product_id)) {
-      std::string text;
-      (void)google::protobuf::util::MessageToJsonString(
-          ProductToProto(*existing), &text);
-      product = json::parse(text);
+      product = ProductJson(*existing);
     } else {
       product = {{"name", absl::StrCat("Sandbox product ", *product_id)},
                  {"description",
@@ -520,10 +527,7 @@ class Controller {
       options.push_back(stored);
     }
     options.push_back(option);
-    std::string text;
-    (void)google::protobuf::util::MessageToJsonString(ProductToProto(*existing),
-                                                      &text);
-    json product = json::parse(text);
+    json product = ProductJson(*existing);
     product["pricing_options"] = std::move(options);
     if (auto refusal = StoreProduct(product)) return refusal;
     response_->set_message("Fixture seeded");

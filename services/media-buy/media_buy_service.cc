@@ -486,11 +486,10 @@ absl::Status ClaimKey(pqxx::work& txn, const std::string& tenant_id,
         "send the request with a new idempotency_key");
   }
   if (existing->request_hash != absl::StrCat(hash, ":", operation)) {
-    return AdcpError(
-        "IDEMPOTENCY_CONFLICT", "idempotency_key",
+    return BareAdcpError(
+        "IDEMPOTENCY_CONFLICT",
         "idempotency_key: already used for a different request; a retry must "
-        "repeat the original payload exactly",
-        "use a new idempotency_key for a new request");
+        "repeat the original payload exactly, a new request needs a new key");
   }
   if (!response->ParseFromString(existing->response))
     return absl::InternalError("stored idempotent answer does not parse");
@@ -522,8 +521,12 @@ absl::Status MediaBuyService::Idempotently(
                                  request.idempotency_key(), operation, request,
                                  options_.idempotency_ttl, response,
                                  &replayed));
-        if (replayed) return absl::OkStatus();
+        if (replayed) {
+          response->set_replayed(true);
+          return absl::OkStatus();
+        }
         RETURN_IF_ERROR(body(txn));
+        response->set_idempotency_key(request.idempotency_key());
         StoreAnswer(txn, call.ctx.tenant_id, call.ctx.principal_id,
                     request.idempotency_key(), *response);
         return absl::OkStatus();
@@ -1943,6 +1946,10 @@ grpc::Status MediaBuyService::SyncCreatives(
                   // creative of that format, referenced again.
                   if (existing && existing->format_id == row.format_id) {
                     row.format_agent_url = existing->format_agent_url;
+                  } else if (call.tenant->config().sandbox()) {
+                    // Conformance kits name a placeholder creative agent;
+                    // a sandbox tenant takes our format of that id.
+                    row.format_agent_url = formats_.agent_url();
                   } else {
                     const absl::Status unknown = UnknownFormat(
                         absl::StrCat("creatives[", i, "]"), format);

@@ -1,0 +1,276 @@
+// AdCP conformance, measured with the official test tool as a buyer would
+// run it: `adcp storyboard run <url> <storyboard> --auth <token> --protocol
+// mcp --allow-http --json` from @adcp/sdk (tests/adcp-tools), against the
+// agent edge on a real socket, with registry, auth and media-buy behind it on
+// a throwaway database. One test per storyboard; each prints its counts and
+// the failing steps, and fails on any failed step.
+//
+// The tenant is a sandbox tenant (comply_test_controller). Before the runs,
+// the controller seeds "test-product" with the pricing options "default"
+// and "test-pricing": the ids the idempotency and deterministic_testing
+// storyboards send without discovering products first (AdCP 3.0 lets such
+// storyboards rely on fixtures seeded out of band).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "agent_edge.h"
+#include "suite.h"
+
+#ifndef ADCP_TOOLS_DIR
+#error "ADCP_TOOLS_DIR must name tests/adcp-tools"
+#endif
+
+namespace adcp::agent_edge {
+namespace {
+
+using ::adcp::testing::Suite;
+using nlohmann::json;
+
+constexpr char kTenant[] = "nytimes";
+
+class ConformanceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto suite = Suite::Start();
+    ASSERT_TRUE(suite.ok()) << suite.status();
+    suite_ = *std::move(suite);
+    ASSERT_TRUE(suite_
+                    ->CreateTenant(kTenant, R"({
+                        "sandbox": true,
+                        "publisher_domains": ["nytimes.example"],
+                        "adapters": {"mock": {"enabled": true}}})")
+                    .ok());
+    auto admin = suite_->CreatePrincipal(kTenant, "nytimes_admin");
+    ASSERT_TRUE(admin.ok()) << admin.status();
+    auto buyer = suite_->CreatePrincipal(kTenant, "compliance_buyer");
+    ASSERT_TRUE(buyer.ok()) << buyer.status();
+    token_ = buyer->access_token();
+    Seed("seed_product", {{"product_id", "test-product"},
+                          {"fixture",
+                           {{"name", "Run of site display"},
+                            {"delivery_type", "non_guaranteed"},
+                            {"channels", {"display"}},
+                            {"format_ids", {{{"id", "display_300x250"}}}}}}});
+    for (const char* option : {"default", "test-pricing"}) {
+      Seed("seed_pricing_option", {{"product_id", "test-product"},
+                                   {"pricing_option_id", option},
+                                   {"fixture",
+                                    {{"pricing_model", "cpm"},
+                                     {"currency", "USD"},
+                                     {"fixed_price", 12.5}}}});
+    }
+
+    EdgeConfig config;
+    config.http.bind_host = "127.0.0.1";
+    config.http.port = 0;
+    config.http.threads = 8;
+    config.http.shutdown_grace = absl::Seconds(2);
+    config.registry_address = suite_->registry_address();
+    config.media_buy_address = suite_->media_buy_address();
+    config.internal_token = suite_->internal_token();
+    config.base_domains = {"sales.test"};
+    auto edge = AgentEdge::Start(config);
+    ASSERT_TRUE(edge.ok()) << edge.status();
+    edge_ = *std::move(edge);
+  }
+
+  void Seed(const std::string& scenario, const json& params) {
+    media_buy::v1::ComplyTestControllerRequest request;
+    request.set_scenario(scenario);
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                    params.dump(), request.mutable_params())
+                    .ok());
+    media_buy::v1::ComplyTestControllerResponse response;
+    const grpc::Status status = suite_->media_buy().ComplyTestController(
+        Suite::Context(kTenant, token_, "").get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_TRUE(response.success()) << response.error_detail();
+  }
+
+  std::string AgentUrl() const {
+    return absl::StrCat("http://127.0.0.1:", edge_->port(), "/tenants/",
+                        kTenant, "/mcp");
+  }
+
+  // Runs `command` in tests/adcp-tools; its stdout as JSON.
+  static json RunJson(const std::string& command) {
+    const std::string log = ::testing::TempDir() + "storyboard.stderr";
+    const std::string full = absl::StrCat("cd '", ADCP_TOOLS_DIR, "' && ",
+                                          command, " 2>'", log, "'");
+    FILE* pipe = popen(full.c_str(), "r");
+    if (pipe == nullptr) return json();
+    std::string out;
+    char buffer[65536];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0)
+      out.append(buffer, n);
+    const int rc = pclose(pipe);
+    json result = json::parse(out, nullptr, false);
+    if (result.is_discarded() || !result.is_object()) {
+      std::ifstream err(log);
+      std::string stderr_text((std::istreambuf_iterator<char>(err)), {});
+      ADD_FAILURE() << "the runner printed no JSON result (exit " << rc
+                    << ")\nstdout: " << out.substr(0, 4000)
+                    << "\nstderr: " << stderr_text.substr(0, 4000);
+      return json();
+    }
+    return result;
+  }
+
+  // The counts of one run, printed with every failed step. `result` is the
+  // CLI's compliance result (summary, tracks, failures) or, from
+  // security_baseline.mjs, a storyboard result (counts, phases).
+  static void Report(const std::string& id, const json& result) {
+    if (result.is_null()) return;
+    int passed = -1, failed = -1, skipped = -1;
+    std::string status;
+    // (step id, description) of each failed step.
+    std::vector<std::pair<std::string, std::string>> failures;
+    if (result.contains("summary")) {
+      const json& summary = result["summary"];
+      passed = summary.value("steps_passed", -1);
+      failed = summary.value("steps_failed", -1);
+      skipped = summary.value("steps_skipped", -1);
+      status = result.value("overall_status", "");
+      for (const json& track : result.value("tracks", json::array()))
+        status += absl::StrCat(", track ", track.value("track", ""), " ",
+                               track.value("status", ""));
+      for (const json& failure : result.value("failures", json::array())) {
+        std::string line = absl::StrCat(failure.value("storyboard_id", ""),
+                                        " / ", failure.value("step_id", ""),
+                                        ": ", failure.value("error", ""));
+        if (failure.contains("validation"))
+          line += " " + failure["validation"].dump();
+        failures.emplace_back(failure.value("step_id", ""), line);
+      }
+    } else if (result.contains("passed_count")) {
+      passed = result.value("passed_count", -1);
+      failed = result.value("failed_count", -1);
+      skipped = result.value("skipped_count", -1);
+      status = result.value("overall_passed", false) ? "passing" : "failing";
+      for (const json& phase : result.value("phases", json::array())) {
+        for (const json& step : phase.value("steps", json::array())) {
+          if (step.value("passed", true) || step.value("skipped", false))
+            continue;
+          std::string line = absl::StrCat(phase.value("phase_id", ""), " / ",
+                                          step.value("step_id", ""), ": ",
+                                          step.value("error", ""));
+          for (const json& check : step.value("validations", json::array()))
+            if (!check.value("passed", true))
+              line += absl::StrCat(" [", check.value("description", ""), ": ",
+                                   check.value("error", ""), "]");
+          failures.emplace_back(step.value("step_id", ""), line);
+        }
+      }
+    } else {
+      ADD_FAILURE() << id << ": not a runner result: "
+                    << result.dump().substr(0, 4000);
+      return;
+    }
+    std::printf("storyboard %s: %d passed, %d failed, %d skipped (%s)\n",
+                id.c_str(), passed, failed, skipped, status.c_str());
+    int known = 0;
+    for (const auto& [step, line] : failures) {
+      auto gap = KnownGaps().find({id, step});
+      if (gap != KnownGaps().end()) {
+        ++known;
+        std::printf("  KNOWN GAP %s\n    (%s)\n", line.substr(0, 600).c_str(),
+                    gap->second.c_str());
+      } else {
+        ADD_FAILURE() << id << ": step failed: " << line.substr(0, 2000);
+      }
+    }
+    std::fflush(stdout);
+    EXPECT_EQ(failed, known) << id << ": failed steps not reported above";
+    EXPECT_GT(passed, 0) << id << ": nothing ran";
+  }
+
+  // Steps that fail for reasons outside this seller, each with the reason.
+  // A gap that stops failing still passes; remove it from here then.
+  static const std::map<std::pair<std::string, std::string>, std::string>&
+  KnownGaps() {
+    static const auto* gaps =
+        new std::map<std::pair<std::string, std::string>, std::string>{
+            {{"media_buy_seller", "create_media_buy"},
+             "the storyboard assigns creative video_30s_trail_pro at create "
+             "time but uploads it only in a later step; AdCP 3.0 defines "
+             "creative_assignments as 'existing library creatives', so this "
+             "seller answers CREATIVE_NOT_FOUND"},
+            {{"idempotency", "create_media_buy_replay"},
+             "the storyboard's flight (June 2026) is in the past, so the "
+             "runner sends Date.now()-based times that differ between the "
+             "initial request and its replay; a different payload under the "
+             "same key is IDEMPOTENCY_CONFLICT by the storyboard's own rule. "
+             "IdempotencyWithCurrentDates runs it with next year's dates"},
+            {{"idempotency (flights next year)",
+              "create_media_buy_missing_key"},
+             "run from a file (--file), the runner sends this step as a raw "
+             "HTTP probe and reads the JSON-RPC envelope as the task result; "
+             "the same step passes in the official idempotency run above"},
+        };
+    return *gaps;
+  }
+
+  void RunStoryboard(const std::string& id) {
+    const json result = RunJson(absl::StrCat(
+        "node node_modules/@adcp/sdk/bin/adcp.js storyboard run '", AgentUrl(),
+        "' ", id, " --auth '", token_, "' --protocol mcp --allow-http --json"));
+    Report(id, result);
+  }
+
+  std::unique_ptr<Suite> suite_;
+  std::unique_ptr<AgentEdge> edge_;
+  std::string token_;
+};
+
+TEST_F(ConformanceTest, MediaBuySeller) { RunStoryboard("media_buy_seller"); }
+TEST_F(ConformanceTest, CapabilityDiscovery) {
+  RunStoryboard("capability_discovery");
+}
+TEST_F(ConformanceTest, ErrorCompliance) { RunStoryboard("error_compliance"); }
+TEST_F(ConformanceTest, Idempotency) { RunStoryboard("idempotency"); }
+// The same storyboard, its flights moved to next year so that they are in
+// the future again: every step must pass.
+TEST_F(ConformanceTest, IdempotencyWithCurrentDates) {
+  std::ifstream in(
+      absl::StrCat(ADCP_TOOLS_DIR,
+                   "/node_modules/@adcp/sdk/compliance/cache/3.0.6/universal/"
+                   "idempotency.yaml"));
+  ASSERT_TRUE(in.good());
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_TRUE(absl::StrContains(text, "2026-06-01T00:00:00Z"));
+  const std::string next_year = absl::FormatTime(
+      "%Y", absl::Now() + absl::Hours(24 * 366), absl::UTCTimeZone());
+  absl::StrReplaceAll({{"\"2026-", absl::StrCat("\"", next_year, "-")}}, &text);
+  const std::string path = ::testing::TempDir() + "idempotency-next-year.yaml";
+  std::ofstream(path) << text;
+  const json result = RunJson(
+      absl::StrCat("node node_modules/@adcp/sdk/bin/adcp.js storyboard run '",
+                   AgentUrl(), "' --file '", path, "' --auth '", token_,
+                   "' --protocol mcp --allow-http --json"));
+  Report("idempotency (flights next year)", result);
+}
+TEST_F(ConformanceTest, SchemaValidation) {
+  RunStoryboard("schema_validation");
+}
+TEST_F(ConformanceTest, V3EnvelopeIntegrity) {
+  RunStoryboard("v3_envelope_integrity");
+}
+TEST_F(ConformanceTest, DeterministicTesting) {
+  RunStoryboard("deterministic_testing");
+}
+// The CLI cannot hand the runner a test kit; security_baseline.mjs makes the
+// same call with one whose api_key is our token.
+TEST_F(ConformanceTest, SecurityBaseline) {
+  Report("security_baseline",
+         RunJson(absl::StrCat("node security_baseline.mjs '", AgentUrl(), "' '",
+                              token_, "'")));
+}
+
+}  // namespace
+}  // namespace adcp::agent_edge
