@@ -148,6 +148,10 @@ struct AgentEdge::Request {
   const tenant::v1::Tenant& tenant;
   std::string tenant_id;
   std::string token;
+  // For the metrics: the task or MCP method served (bounded: known names
+  // only), and the outcome of a task ("ok" or its AdCP error code).
+  mutable std::string tool = "-";
+  mutable std::string outcome;
 };
 
 // RFC 6750 section 3: a 401 names the scheme, and why a token failed.
@@ -199,12 +203,15 @@ AgentEdge::AgentEdge(EdgeConfig config)
       metrics_(std::make_shared<prometheus::Registry>()),
       requests_(&prometheus::BuildCounter()
                      .Name("agent_requests_total")
-                     .Help("Agent requests answered, by transport, task and "
-                           "outcome.")
+                     .Help("Agent requests answered, by transport (mcp, rest, "
+                           "other), tool (the AdCP task or MCP method, - for "
+                           "none) and status (ok, the AdCP error code, or the "
+                           "HTTP status of a request that ran no task).")
                      .Register(*metrics_)),
       durations_(&prometheus::BuildHistogram()
                       .Name("agent_request_duration_seconds")
-                      .Help("Time to answer an agent request, by transport.")
+                      .Help("Time to answer an agent request, by transport "
+                            "and tool.")
                       .Register(*metrics_)) {}
 
 AgentEdge::~AgentEdge() { Shutdown(); }
@@ -295,6 +302,7 @@ http::Response AgentEdge::Route(const http::Request& request) {
   std::string path;
   auto tenant = ResolveTenant(request, &path);
   std::string transport = "other";
+  std::string tool = "-", outcome;
   http::Response response;
   if (tenant == nullptr || !tenant->is_active()) {
     response =
@@ -327,11 +335,20 @@ http::Response AgentEdge::Route(const http::Request& request) {
       response =
           http::JsonError(request, bhttp::status::not_found, "not found");
     }
+    tool = call.tool;
+    outcome = call.outcome;
   }
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
       0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
-  durations_->Add({{"transport", transport}}, kBuckets)
+  durations_->Add({{"transport", transport}, {"tool", tool}}, kBuckets)
       .Observe(absl::ToDoubleSeconds(absl::Now() - start));
+  requests_
+      ->Add({{"transport", transport},
+             {"tool", tool},
+             {"status", outcome.empty()
+                            ? std::to_string(response.result_int())
+                            : outcome}})
+      .Increment();
   return response;
 }
 
@@ -399,10 +416,18 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
   }
   if (!outcome.ok && arguments.contains("context"))
     outcome.body["context"] = arguments["context"];
-  requests_
-      ->Add({{"task", task.name},
-             {"code", std::to_string(static_cast<int>(outcome.code))}})
-      .Increment();
+  call.tool = task.name;
+  if (outcome.ok) {
+    call.outcome = "ok";
+  } else if (const json* error = outcome.body.contains("adcp_error")
+                                     ? &outcome.body["adcp_error"]
+                                     : nullptr;
+             error != nullptr && error->contains("code") &&
+             (*error)["code"].is_string()) {
+    call.outcome = (*error)["code"];
+  } else {
+    call.outcome = outcome.body.value("error", "error");  // the controller's
+  }
   return outcome;
 }
 
@@ -454,6 +479,8 @@ http::Response AgentEdge::Mcp(const Request& call) {
     return Json(request, bhttp::status::ok,
                 RpcError(id, -32602, "Invalid params: expected an object"));
 
+  if (method == "initialize" || method == "ping" || method == "tools/list")
+    call.tool = method;
   if (method == "initialize") {
     std::string version = McpProtocolVersions().front();
     const std::string asked = params.value("protocolVersion", "");

@@ -4,10 +4,17 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "http_client.h"
 #include "suite.h"
 
@@ -63,6 +70,8 @@ class AgentEdgeTest : public ::testing::Test {
     config.http.port = 0;
     config.http.threads = 16;
     config.http.shutdown_grace = absl::Seconds(2);
+    config.http.idle_timeout = absl::Seconds(1);  // slow clients, below
+    config.metrics_port = 0;
     config.registry_address = suite_->registry_address();
     config.media_buy_address = suite_->media_buy_address();
     config.internal_token = suite_->internal_token();
@@ -325,6 +334,151 @@ TEST_F(AgentEdgeTest, ConcurrentCallsOfTwoTenantsNeverMix) {
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(leaks.load(), 0);
   EXPECT_EQ(failures.load(), 0);
+}
+
+}  // namespace
+}  // namespace adcp::agent_edge
+
+namespace adcp::agent_edge {
+namespace {
+
+// Sends `partial` on a fresh connection, then waits: the seconds until the
+// edge closes the connection (or -1 after 10 s, or on a socket error).
+double SecondsUntilClosed(int port, const std::string& partial) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval wait{.tv_sec = 10, .tv_usec = 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  double seconds = -1;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) ==
+          0 &&
+      send(fd, partial.data(), partial.size(), 0) ==
+          static_cast<ssize_t>(partial.size())) {
+    const absl::Time start = absl::Now();
+    char buffer[4096];
+    ssize_t n;
+    while ((n = recv(fd, buffer, sizeof buffer, 0)) > 0) {
+    }
+    if (n == 0) seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  }
+  close(fd);
+  return seconds;
+}
+
+TEST_F(AgentEdgeTest, SlowClientsAreCutOffAtTheReadTimeout) {
+  // Headers that never finish, and a body that never arrives: both are
+  // closed after the 1 s read timeout, not held open.
+  for (const std::string& partial :
+       {std::string("POST /mcp HTTP/1.1\r\nHost: nytimes.sales.test\r\n"),
+        std::string("POST /mcp HTTP/1.1\r\nHost: nytimes.sales.test\r\n"
+                    "Content-Type: application/json\r\n"
+                    "Content-Length: 100\r\n\r\n{\"jsonrpc\"")}) {
+    const double seconds = SecondsUntilClosed(edge_->port(), partial);
+    EXPECT_GE(seconds, 0.8) << partial;
+    EXPECT_LT(seconds, 5) << partial;
+  }
+  // The edge still answers afterwards.
+  EXPECT_EQ(Post(Host("nytimes"), "/mcp",
+                 R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "")
+                .status,
+            200);
+}
+
+TEST_F(AgentEdgeTest, TheComplianceControllerIsOnlyASandboxTenantsTool) {
+  auto tools = [&](const std::string& tenant) {
+    std::set<std::string> names;
+    const json listed =
+        Post(Host(tenant), "/mcp",
+             R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})", "")
+            .Json();
+    for (const auto& tool : listed["result"]["tools"])
+      names.insert(tool["name"].get<std::string>());
+    return names;
+  };
+  const json scenarios = {{"scenario", "list_scenarios"}};
+  EXPECT_FALSE(tools("nytimes").contains("comply_test_controller"));
+  const json absent = Post(Host("nytimes"), "/mcp",
+                           json{{"jsonrpc", "2.0"},
+                                {"id", 3},
+                                {"method", "tools/call"},
+                                {"params",
+                                 {{"name", "comply_test_controller"},
+                                  {"arguments", scenarios}}}}
+                               .dump(),
+                           tokens_["nytimes"])
+                          .Json();
+  EXPECT_EQ(absent["error"]["code"], -32602);
+  EXPECT_EQ(Post(Host("nytimes"), "/v1/comply_test_controller",
+                 scenarios.dump(), tokens_["nytimes"])
+                .status,
+            404);
+
+  ASSERT_TRUE(
+      suite_->PatchTenantConfig("nytimes", R"({"sandbox":true})").ok());
+  const absl::Time patched = absl::Now();
+  while (!tools("nytimes").contains("comply_test_controller") &&
+         absl::Now() - patched < absl::Seconds(10))
+    absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_TRUE(tools("nytimes").contains("comply_test_controller"))
+      << "after " << absl::Now() - patched;
+  EXPECT_FALSE(tools("localnews").contains("comply_test_controller"));
+  const json listed = ToolCall(Host("nytimes"), "/mcp",
+                               "comply_test_controller", scenarios,
+                               tokens_["nytimes"]);
+  EXPECT_EQ(listed["result"]["isError"], false);
+  EXPECT_EQ(listed["result"]["structuredContent"]["success"], true);
+  // A refusal of the controller is an error result.
+  const json refused =
+      ToolCall(Host("nytimes"), "/mcp", "comply_test_controller",
+               {{"scenario", "no_such_scenario"}}, tokens_["nytimes"]);
+  EXPECT_EQ(refused["result"]["isError"], true);
+  EXPECT_EQ(refused["result"]["structuredContent"]["error"],
+            "UNKNOWN_SCENARIO");
+  EXPECT_EQ(Post(Host("nytimes"), "/v1/comply_test_controller",
+                 scenarios.dump(), tokens_["nytimes"])
+                .status,
+            200);
+}
+
+TEST_F(AgentEdgeTest, MetricsCountRequestsByTransportToolAndStatus) {
+  ToolCall(Host("nytimes"), "/mcp", "get_products", kWholesale,
+           tokens_["nytimes"]);
+  ToolCall(Host("nytimes"), "/mcp", "get_products", {{"buying_mode", "x"}},
+           tokens_["nytimes"]);
+  Post(Host("nytimes"), "/v1/list_creatives", "{}", tokens_["nytimes"]);
+  Post("nobody.sales.test", "/mcp", "{}", "");
+  const HttpReply scrape =
+      HttpCall(edge_->metrics_port(), "GET", "/metrics", "", {});
+  ASSERT_EQ(scrape.status, 200);
+  auto count = [&](const std::vector<std::string>& labels) {
+    for (const std::string& line :
+         std::vector<std::string>(absl::StrSplit(scrape.body, '\n'))) {
+      if (!line.starts_with("agent_requests_total{")) continue;
+      if (std::all_of(labels.begin(), labels.end(), [&](const auto& label) {
+            return absl::StrContains(line, label);
+          }))
+        return std::stod(line.substr(line.rfind(' ') + 1));
+    }
+    return 0.0;
+  };
+  EXPECT_EQ(count({R"(transport="mcp")", R"(tool="get_products")",
+                   R"(status="ok")"}),
+            1);
+  EXPECT_EQ(count({R"(transport="mcp")", R"(tool="get_products")",
+                   R"(status="VALIDATION_ERROR")"}),
+            1);
+  EXPECT_EQ(count({R"(transport="rest")", R"(tool="list_creatives")",
+                   R"(status="ok")"}),
+            1);
+  EXPECT_EQ(count({R"(transport="other")", R"(tool="-")", R"(status="404")"}),
+            1);
+  EXPECT_TRUE(absl::StrContains(
+      scrape.body, R"(agent_request_duration_seconds_count{tool="get_products",transport="mcp"} 2)"))
+      << scrape.body.substr(0, 3000);
 }
 
 }  // namespace
