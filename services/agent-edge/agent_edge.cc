@@ -345,9 +345,8 @@ http::Response AgentEdge::Route(const http::Request& request) {
   requests_
       ->Add({{"transport", transport},
              {"tool", tool},
-             {"status", outcome.empty()
-                            ? std::to_string(response.result_int())
-                            : outcome}})
+             {"status", outcome.empty() ? std::to_string(response.result_int())
+                                        : outcome}})
       .Increment();
   return response;
 }

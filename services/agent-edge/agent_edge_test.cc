@@ -2,9 +2,8 @@
 // in-process (Suite), the edge on a free port, two tenants, MCP and REST.
 #include "agent_edge.h"
 
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -354,8 +353,7 @@ double SecondsUntilClosed(int port, const std::string& partial) {
   timeval wait{.tv_sec = 10, .tv_usec = 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
   double seconds = -1;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) ==
-          0 &&
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
       send(fd, partial.data(), partial.size(), 0) ==
           static_cast<ssize_t>(partial.size())) {
     const absl::Time start = absl::Now();
@@ -401,24 +399,24 @@ TEST_F(AgentEdgeTest, TheComplianceControllerIsOnlyASandboxTenantsTool) {
   };
   const json scenarios = {{"scenario", "list_scenarios"}};
   EXPECT_FALSE(tools("nytimes").contains("comply_test_controller"));
-  const json absent = Post(Host("nytimes"), "/mcp",
-                           json{{"jsonrpc", "2.0"},
-                                {"id", 3},
-                                {"method", "tools/call"},
-                                {"params",
-                                 {{"name", "comply_test_controller"},
-                                  {"arguments", scenarios}}}}
-                               .dump(),
-                           tokens_["nytimes"])
-                          .Json();
+  const json absent =
+      Post(
+          Host("nytimes"), "/mcp",
+          json{{"jsonrpc", "2.0"},
+               {"id", 3},
+               {"method", "tools/call"},
+               {"params",
+                {{"name", "comply_test_controller"}, {"arguments", scenarios}}}}
+              .dump(),
+          tokens_["nytimes"])
+          .Json();
   EXPECT_EQ(absent["error"]["code"], -32602);
   EXPECT_EQ(Post(Host("nytimes"), "/v1/comply_test_controller",
                  scenarios.dump(), tokens_["nytimes"])
                 .status,
             404);
 
-  ASSERT_TRUE(
-      suite_->PatchTenantConfig("nytimes", R"({"sandbox":true})").ok());
+  ASSERT_TRUE(suite_->PatchTenantConfig("nytimes", R"({"sandbox":true})").ok());
   const absl::Time patched = absl::Now();
   while (!tools("nytimes").contains("comply_test_controller") &&
          absl::Now() - patched < absl::Seconds(10))
@@ -426,9 +424,9 @@ TEST_F(AgentEdgeTest, TheComplianceControllerIsOnlyASandboxTenantsTool) {
   EXPECT_TRUE(tools("nytimes").contains("comply_test_controller"))
       << "after " << absl::Now() - patched;
   EXPECT_FALSE(tools("localnews").contains("comply_test_controller"));
-  const json listed = ToolCall(Host("nytimes"), "/mcp",
-                               "comply_test_controller", scenarios,
-                               tokens_["nytimes"]);
+  const json listed =
+      ToolCall(Host("nytimes"), "/mcp", "comply_test_controller", scenarios,
+               tokens_["nytimes"]);
   EXPECT_EQ(listed["result"]["isError"], false);
   EXPECT_EQ(listed["result"]["structuredContent"]["success"], true);
   // A refusal of the controller is an error result.
@@ -465,9 +463,9 @@ TEST_F(AgentEdgeTest, MetricsCountRequestsByTransportToolAndStatus) {
     }
     return 0.0;
   };
-  EXPECT_EQ(count({R"(transport="mcp")", R"(tool="get_products")",
-                   R"(status="ok")"}),
-            1);
+  EXPECT_EQ(
+      count({R"(transport="mcp")", R"(tool="get_products")", R"(status="ok")"}),
+      1);
   EXPECT_EQ(count({R"(transport="mcp")", R"(tool="get_products")",
                    R"(status="VALIDATION_ERROR")"}),
             1);
@@ -477,7 +475,8 @@ TEST_F(AgentEdgeTest, MetricsCountRequestsByTransportToolAndStatus) {
   EXPECT_EQ(count({R"(transport="other")", R"(tool="-")", R"(status="404")"}),
             1);
   EXPECT_TRUE(absl::StrContains(
-      scrape.body, R"(agent_request_duration_seconds_count{tool="get_products",transport="mcp"} 2)"))
+      scrape.body,
+      R"(agent_request_duration_seconds_count{tool="get_products",transport="mcp"} 2)"))
       << scrape.body.substr(0, 3000);
 }
 

@@ -196,11 +196,6 @@ class ConformanceTest : public ::testing::Test {
   KnownGaps() {
     static const auto* gaps =
         new std::map<std::pair<std::string, std::string>, std::string>{
-            {{"media_buy_seller", "create_media_buy"},
-             "the storyboard assigns creative video_30s_trail_pro at create "
-             "time but uploads it only in a later step; AdCP 3.0 defines "
-             "creative_assignments as 'existing library creatives', so this "
-             "seller answers CREATIVE_NOT_FOUND"},
             {{"idempotency", "create_media_buy_replay"},
              "the storyboard's flight (June 2026) is in the past, so the "
              "runner sends Date.now()-based times that differ between the "

@@ -1037,31 +1037,36 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                   buy.total_budget, buy.currency, start, end));
               ASSIGN_OR_RETURN(buy.account_id,
                                ResolveAccount(txn, call, request->account()));
-              // Creatives assigned inline must be this buyer's (checked before
-              // the ad server hears of the buy).
+              // Creatives assigned inline are this buyer's library's; one
+              // not uploaded yet is held on its package and assigned when
+              // sync_creatives brings it (the buy waits in
+              // pending_creatives meanwhile).
+              std::set<std::string> known_creatives;
+              int held_count = 0;
               for (int i = 0; i < request->packages_size(); ++i) {
-                for (int c = 0;
-                     c < request->packages(i).creative_assignments_size();
-                     ++c) {
-                  const std::string& creative_id = request->packages(i)
-                                                       .creative_assignments(c)
-                                                       .creative_id();
-                  if (!Store::Creative(txn, call.ctx.tenant_id,
-                                       call.ctx.principal_id, creative_id)) {
-                    const std::string field =
-                        absl::StrCat("packages[", i, "].creative_assignments[",
-                                     c, "].creative_id");
-                    return AdcpError("CREATIVE_NOT_FOUND", field,
-                                     absl::StrCat(field, ": no creative '",
-                                                  creative_id, "'"),
-                                     "upload it with sync_creatives first");
+                nlohmann::json held = nlohmann::json::array();
+                for (const auto& assignment :
+                     request->packages(i).creative_assignments()) {
+                  const std::string& creative_id = assignment.creative_id();
+                  if (Store::Creative(txn, call.ctx.tenant_id,
+                                      call.ctx.principal_id, creative_id)) {
+                    known_creatives.insert(creative_id);
+                  } else if (std::find(held.begin(), held.end(), creative_id) ==
+                             held.end()) {
+                    held.push_back(creative_id);
+                    ++held_count;
                   }
                 }
+                if (!held.empty())
+                  buy.packages[static_cast<size_t>(i)]
+                      .extra["held_creative_ids"] = std::move(held);
               }
               Store::InsertBuy(txn, call.ctx.tenant_id, buy);
               for (int i = 0; i < request->packages_size(); ++i) {
                 for (const auto& assignment :
                      request->packages(i).creative_assignments()) {
+                  if (!known_creatives.count(assignment.creative_id()))
+                    continue;
                   Store::Assign(
                       txn, call.ctx.tenant_id, call.ctx.principal_id,
                       assignment.creative_id(),
@@ -1107,6 +1112,11 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                           "goes live when approved.");
               } else {
                 response->set_media_buy_id(buy.media_buy_id);
+                if (held_count > 0)
+                  response->set_message(absl::StrCat(
+                      held_count,
+                      " assigned creative(s) are not in your library yet; "
+                      "they are assigned when sync_creatives uploads them"));
                 const std::string status = AdcpStatus(
                     buy, HasLiveCreatives(txn, call.ctx.tenant_id, buy), now);
                 response->set_status(status);
@@ -1987,6 +1997,15 @@ grpc::Status MediaBuyService::SyncCreatives(
                       InitialCreativeStatus(*call.tenant, row.format_id);
                 if (action != "unchanged")
                   Store::UpsertCreative(txn, call.ctx.tenant_id, row);
+                if (action == "created") {
+                  for (const auto& [package_id, media_buy_id] :
+                       Store::BindHeldAssignments(txn, call.ctx.tenant_id,
+                                                  call.ctx.principal_id,
+                                                  row.creative_id)) {
+                    result->add_assigned_to(package_id);
+                    touched_buys.insert(media_buy_id);
+                  }
+                }
                 if (row.status == "pending_review") {
                   TaskRow task{.task_id = NewId("task_"),
                                .principal_id = call.ctx.principal_id,

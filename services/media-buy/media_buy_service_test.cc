@@ -617,12 +617,6 @@ TEST_F(MediaBuyTest, EachBadFieldIsNamedAndNothingChanges) {
          r.mutable_total_budget()->set_currency("EUR");
        },
        "VALIDATION_ERROR", "total_budget.currency"},
-      {"another buyer's creative",
-       [&](auto& r) {
-         r.mutable_packages(0)->add_creative_assignments()->set_creative_id(
-             "never-synced");
-       },
-       "CREATIVE_NOT_FOUND", "packages[0].creative_assignments[0].creative_id"},
       {"a flight ending in ten years",
        [&](auto& r) { r.set_end_time("2037-03-01T00:00:00Z"); },
        "VALIDATION_ERROR", "end_time"},
@@ -1407,10 +1401,21 @@ TEST_F(MediaBuyTest, ForeignIdsAreIndistinguishableFromMissingOnes) {
           Day(1), Day(11));
       request.mutable_packages(0)->add_creative_assignments()->set_creative_id(
           creative_id);
-      return Call(&Stub::CreateMediaBuy, p.tenant, p.token, request);
+      return Call(&Stub::CreateMediaBuy, p.tenant, p.token, request,
+                  /*dry_run=*/true);
     };
-    same(creative_in_buy("mine"), creative_in_buy("never-made"),
-         "creative assignment", "mine", "never-made");
+    // A creative not in the caller's library is held for its upload,
+    // whether another buyer has one of that id or nobody does (dry runs:
+    // nothing is kept).
+    const auto foreign_creative = creative_in_buy("mine");
+    const auto no_creative = creative_in_buy("never-made");
+    EXPECT_TRUE(foreign_creative.ok())
+        << foreign_creative.status.error_message();
+    EXPECT_TRUE(no_creative.ok()) << no_creative.status.error_message();
+    EXPECT_EQ(foreign_creative.response.message(),
+              no_creative.response.message());
+    EXPECT_EQ(foreign_creative.response.status(),
+              no_creative.response.status());
 
     auto task = [&](const std::string& id) {
       v1::GetHumanTaskRequest request;
@@ -1468,6 +1473,44 @@ TEST_F(MediaBuyTest, DryRunAnswersAndKeepsNothing) {
   get.add_media_buy_ids(preview.response.media_buy_id());
   EXPECT_EQ(Call(&Stub::GetMediaBuys, kNyt, tokens_["nyt_a"], get).error.code(),
             "MEDIA_BUY_NOT_FOUND");
+}
+
+// A creative assigned at create time before it is uploaded: held on its
+// package, assigned when the same buyer's sync_creatives brings it; another
+// buyer's creative of that id never binds.
+TEST_F(MediaBuyTest, AssignmentsOfCreativesNotYetUploadedWaitForThem) {
+  v1::CreateMediaBuyRequest request =
+      BuyRequest(Key("held"), "nyt_display", 10000, Day(1), Day(11));
+  request.mutable_packages(0)->add_creative_assignments()->set_creative_id(
+      "late-banner");
+  const auto created = MustCreate(kNyt, tokens_["nyt_a"], request);
+  EXPECT_TRUE(absl::StrContains(created.message(), "sync_creatives"))
+      << created.message();
+  EXPECT_EQ(created.status(), "pending_creatives");
+  const std::string package = created.packages(0).package_id();
+  EXPECT_EQ(Count("SELECT count(*) FROM creative_assignments"), 0);
+
+  // Another buyer's creative of that id stays its own.
+  ASSERT_TRUE(Call(&Stub::SyncCreatives, kNyt, tokens_["nyt_b"],
+                   Sync({Creative("late-banner", "display_300x250")}))
+                  .ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM creative_assignments"), 0);
+
+  auto synced = Call(&Stub::SyncCreatives, kNyt, tokens_["nyt_a"],
+                     Sync({Creative("late-banner", "display_300x250")}));
+  ASSERT_TRUE(synced.ok()) << synced.status.error_message();
+  ASSERT_EQ(synced.response.creatives_size(), 1);
+  ASSERT_EQ(synced.response.creatives(0).assigned_to_size(), 1);
+  EXPECT_EQ(synced.response.creatives(0).assigned_to(0), package);
+  EXPECT_EQ(Count("SELECT count(*) FROM creative_assignments WHERE "
+                  "creative_id = 'late-banner' AND principal_id = 'buyer_a'"),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM packages WHERE extra ? "
+                  "'held_creative_ids'"),
+            0);
+  schemas_.Add("media-buy/create-media-buy-response.json", "held", created);
+  schemas_.Add("creative/sync-creatives-response.json", "bound",
+               synced.response);
 }
 
 }  // namespace

@@ -345,6 +345,18 @@ PgPool::Statements Store::Statements() {
        "INSERT INTO creative_assignments (tenant_id, principal_id, "
        "creative_id, package_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO "
        "NOTHING"},
+      {"mb_bind_held",
+       "WITH held AS (UPDATE packages p SET extra = CASE WHEN "
+       "jsonb_array_length((p.extra -> 'held_creative_ids') - $3::text) = 0 "
+       "THEN p.extra - 'held_creative_ids' ELSE jsonb_set(p.extra, "
+       "'{held_creative_ids}', (p.extra -> 'held_creative_ids') - $3::text) "
+       "END FROM media_buys b WHERE p.tenant_id = $1 AND b.tenant_id = "
+       "p.tenant_id AND b.media_buy_id = p.media_buy_id AND b.principal_id = "
+       "$2 AND p.extra -> 'held_creative_ids' ? $3::text RETURNING "
+       "p.package_id, p.media_buy_id), bound AS (INSERT INTO "
+       "creative_assignments (tenant_id, principal_id, creative_id, "
+       "package_id) SELECT $1, $2, $3, package_id FROM held ON CONFLICT DO "
+       "NOTHING) SELECT package_id, media_buy_id FROM held"},
       {"mb_assignments_of_buy",
        "SELECT a.creative_id, a.package_id, p.media_buy_id, " EPOCH_US(
            "a.created_at") ", c.status, COALESCE(c.rejection_reason, '') FROM "
@@ -646,6 +658,16 @@ bool Store::Assign(pqxx::work& txn, const std::string& tenant_id,
   return txn.exec_prepared("mb_assign", tenant_id, principal_id, creative_id,
                            package_id)
              .affected_rows() > 0;
+}
+
+std::vector<std::pair<std::string, std::string>> Store::BindHeldAssignments(
+    pqxx::work& txn, const std::string& tenant_id,
+    const std::string& principal_id, const std::string& creative_id) {
+  std::vector<std::pair<std::string, std::string>> bound;
+  for (const auto& row :
+       txn.exec_prepared("mb_bind_held", tenant_id, principal_id, creative_id))
+    bound.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
+  return bound;
 }
 
 std::vector<AssignmentRow> Store::AssignmentsOfBuy(

@@ -241,6 +241,12 @@ class Store {
                      const std::string& principal_id,
                      const std::string& creative_id,
                      const std::string& package_id);
+  // Assignments held for a creative not yet uploaded (create_media_buy's
+  // packages[].extra.held_creative_ids of the principal's buys) become real
+  // ones; returns (package_id, media_buy_id) of each.
+  static std::vector<std::pair<std::string, std::string>> BindHeldAssignments(
+      pqxx::work& txn, const std::string& tenant_id,
+      const std::string& principal_id, const std::string& creative_id);
   static std::vector<AssignmentRow> AssignmentsOfBuy(
       pqxx::work& txn, const std::string& tenant_id,
       const std::string& media_buy_id);
