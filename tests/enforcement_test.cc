@@ -147,10 +147,14 @@ class EnforcementTest : public ::testing::Test {
     ASSERT_TRUE(suite.ok()) << suite.status();
     suite_ = *std::move(suite);
     for (const char* tenant : {"alpha", "bravo", "charlie"}) {
+      // alpha, where the samples run, is a sandbox (comply_test_controller).
       ASSERT_TRUE(suite_
-                      ->CreateTenant(tenant,
-                                     R"({"sandbox":true,
+                      ->CreateTenant(
+                          tenant, std::string(tenant) == "alpha"
+                                      ? R"({"sandbox":true,
                                          "adapters":{"mock":{"enabled":true,
+                                         "manual_approval_required":true}}})"
+                                      : R"({"adapters":{"mock":{"enabled":true,
                                          "manual_approval_required":true}}})")
                       .ok())
           << tenant;

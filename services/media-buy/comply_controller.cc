@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -240,6 +241,15 @@ class Controller {
                     absl::StrCat("a media buy cannot leave ", current,
                                  " (a final state)"),
                     current);
+    if (target == "canceled" || target == "rejected") {
+      // Final for real: nobody approves or resumes it afterwards.
+      BuyRow row = std::get<BuyRow>(buy);
+      row.status = target;
+      Store::UpdateBuy(txn_, call_.tenant_id, row);
+      Store::FailOpenTasksOfBuy(
+          txn_, call_.tenant_id, *media_buy_id,
+          absl::StrCat("the compliance test controller set it ", target));
+    }
     Store::ForceBuyStatus(
         txn_, call_.tenant_id, *media_buy_id, target,
         target == "rejected"
@@ -254,9 +264,8 @@ class Controller {
   std::variant<int64_t, Refusal> Count(std::string_view name) {
     auto it = params_.find(std::string(name));
     if (it == params_.end()) return int64_t{0};
-    if (!it->is_number() || it->get<double>() < 0 ||
-        it->get<double>() != static_cast<double>(it->get<int64_t>()) ||
-        it->get<double>() > 1e15)
+    if (!it->is_number() || it->get<double>() < 0 || it->get<double>() > 1e15 ||
+        it->get<double>() != static_cast<double>(it->get<int64_t>()))
       return *Refuse("INVALID_PARAMS",
                      absl::StrCat("params.", std::string(name),
                                   " must be a whole number >= 0"));
@@ -313,15 +322,24 @@ class Controller {
     if (auto* refusal = std::get_if<Refusal>(&buy)) return *refusal;
     const BuyRow& row = std::get<BuyRow>(buy);
     if (params_.contains("reported_spend") &&
-        params_["reported_spend"].value("currency", row.currency) !=
-            row.currency)
+        params_["reported_spend"].contains("currency") &&
+        (!params_["reported_spend"]["currency"].is_string() ||
+         params_["reported_spend"]["currency"] != row.currency))
       return Refuse("INVALID_PARAMS",
                     absl::StrCat("params.reported_spend.currency must be the "
                                  "buy's currency, ",
                                  row.currency));
     json total = Cumulative(row);
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < 3; ++i) {
       total[names[i]] = total.value(names[i], int64_t{0}) + added[i];
+      if (total[names[i]].get<int64_t>() > int64_t{1000000000000000})
+        return Refuse("INVALID_PARAMS",
+                      absl::StrCat("params.", names[i],
+                                   ": the simulated total would pass 10^15"));
+    }
+    if (spend > Micros{1000000000} * 1000000000)  // 10^9 units
+      return Refuse("INVALID_PARAMS",
+                    "params.reported_spend.amount must be at most 10^9");
     total["spend"] = DecimalFromMicros(
         MicrosFromDecimal(total.value("spend", std::string("0"))).value_or(0) +
         spend);
@@ -400,6 +418,11 @@ class Controller {
     if (!ValidateId("params.task_id", *task_id).ok() || task_id->size() > 80)
       return Refuse("INVALID_PARAMS",
                     "params.task_id must be 1-80 printable characters");
+    // Another principal's task keeps its id.
+    if (auto task =
+            Store::Task(txn_, call_.tenant_id, *task_id, {"", true}, false);
+        task && task->principal_id != call_.principal_id)
+      return Refuse("INVALID_PARAMS", "params.task_id is already in use");
     const Directive directive{
         .arm = *arm,
         .task_id = *task_id,
@@ -421,11 +444,30 @@ class Controller {
     return *it;
   }
 
-  std::optional<ProductRow> ExistingProduct(const std::string& product_id) {
-    for (ProductRow& row :
-         Store::Products(txn_, call_.tenant_id, {call_.principal_id, true}))
-      if (row.product_id == product_id) return std::move(row);
-    return std::nullopt;
+  // The stored product `product_id`: none, one the caller sees (active, open
+  // to it), or one it does not see, which the controller must not touch
+  // (another buyer's restricted or an inactive product).
+  struct Existing {
+    std::optional<ProductRow> row;
+    bool hidden = false;
+  };
+  Existing ExistingProduct(const std::string& product_id) {
+    for (ProductRow& row : Store::Products(txn_, call_.tenant_id, {"", true})) {
+      if (row.product_id != product_id) continue;
+      const auto& allowed = row.allowed_principal_ids;
+      const bool visible =
+          row.is_active &&
+          (allowed.empty() || std::find(allowed.begin(), allowed.end(),
+                                        call_.principal_id) != allowed.end());
+      if (!visible) return {.hidden = true};
+      return {.row = std::move(row)};
+    }
+    return {};
+  }
+
+  static Outcome Hidden() {
+    return Refuse("FORBIDDEN",
+                  "this product id is in use and cannot be seeded");
   }
 
   // A stored product as AdCP JSON (proto field names).
@@ -445,8 +487,9 @@ class Controller {
             {"fixed_price", 10}};
   }
 
-  // Validates `product` as the catalogue does and stores it.
-  Outcome StoreProduct(const json& product) {
+  // Validates `product` as the catalogue does and stores it, keeping the
+  // audience and state of the product it replaces.
+  Outcome StoreProduct(const json& product, const ProductRow* replaced) {
     pb::ProductDefinition definition;
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = true;  // AdCP fields this seller ignores
@@ -455,6 +498,11 @@ class Controller {
              .ok())
       return Refuse("INVALID_PARAMS",
                     "params.fixture does not have the shape of a product");
+    if (replaced != nullptr) {
+      for (const std::string& id : replaced->allowed_principal_ids)
+        definition.add_allowed_principal_ids(id);
+      definition.set_is_active(replaced->is_active);
+    }
     auto row = ProductFromDefinition(definition, *call_.formats, *call_.tenant,
                                      call_.publisher_base_domain);
     if (!row.ok())
@@ -481,8 +529,10 @@ class Controller {
     auto fixture = Fixture();
     if (auto* refusal = std::get_if<Refusal>(&fixture)) return *refusal;
     json product;
-    if (auto existing = ExistingProduct(*product_id)) {
-      product = ProductJson(*existing);
+    const Existing existing = ExistingProduct(*product_id);
+    if (existing.hidden) return Hidden();
+    if (existing.row) {
+      product = ProductJson(*existing.row);
     } else {
       product = {{"name", absl::StrCat("Sandbox product ", *product_id)},
                  {"description",
@@ -497,7 +547,9 @@ class Controller {
       product[key] = value;
     product["product_id"] = *product_id;
     product["format_ids"] = WithAgentUrls(product["format_ids"]);
-    if (auto refusal = StoreProduct(product)) return refusal;
+    if (auto refusal =
+            StoreProduct(product, existing.row ? &*existing.row : nullptr))
+      return refusal;
     response_->set_message("Fixture seeded");
     return std::nullopt;
   }
@@ -509,10 +561,12 @@ class Controller {
     if (!option_id) return MissingParam("pricing_option_id");
     auto fixture = Fixture();
     if (auto* refusal = std::get_if<Refusal>(&fixture)) return *refusal;
-    auto existing = ExistingProduct(*product_id);
-    if (!existing)
+    const Existing found = ExistingProduct(*product_id);
+    if (found.hidden) return Hidden();
+    if (!found.row)
       return Refuse("NOT_FOUND", absl::StrCat("no product '", *product_id,
                                               "' (seed_product first)"));
+    const ProductRow* existing = &*found.row;
     json option = {{"pricing_model", "cpm"}, {"currency", "USD"}};
     for (const auto& [key, value] : std::get<json>(fixture).items())
       option[key] = value;
@@ -529,7 +583,7 @@ class Controller {
     options.push_back(option);
     json product = ProductJson(*existing);
     product["pricing_options"] = std::move(options);
-    if (auto refusal = StoreProduct(product)) return refusal;
+    if (auto refusal = StoreProduct(product, existing)) return refusal;
     response_->set_message("Fixture seeded");
     return std::nullopt;
   }
@@ -557,9 +611,10 @@ class Controller {
     }
     if (fixture.contains("name")) {
       if (!fixture["name"].is_string() ||
-          fixture["name"].get<std::string>().empty())
+          fixture["name"].get<std::string>().empty() ||
+          fixture["name"].get<std::string>().size() > 255)
         return Refuse("INVALID_PARAMS",
-                      "params.fixture.name must be a non-empty string");
+                      "params.fixture.name must be 1-255 characters");
       row.name = fixture["name"];
     }
     if (fixture.contains("status")) {
@@ -573,7 +628,8 @@ class Controller {
     if (fixture.contains("format_id")) {
       const json& format = fixture["format_id"];
       if (!format.is_object() || !format.contains("id") ||
-          !format["id"].is_string())
+          !format["id"].is_string() ||
+          (format.contains("agent_url") && !format["agent_url"].is_string()))
         return Refuse("INVALID_PARAMS",
                       "params.fixture.format_id must be {agent_url?, id}");
       row.format_id = format["id"];

@@ -179,6 +179,75 @@ TEST_F(ComplyControllerTest, SeedsProductsAndForcesBuyStates) {
   EXPECT_EQ(MustGetBuy(kNyt, tokens_["nyt_a"], id).status(), "completed");
 }
 
+// The controller changes only what the caller could buy: another buyer's
+// restricted product is refused, untouched; a forced status gives way to the
+// buyer's own next change; a final forced state closes the buy for real.
+TEST_F(ComplyControllerTest, ForcedStatesAndSeedsStayWithinTheCallersReach) {
+  MakeSandbox(kNyt);
+  Exec(
+      "UPDATE products SET allowed_principal_ids = ARRAY['buyer_b'] "
+      "WHERE tenant_id = 'nytimes' AND product_id = 'nyt_display'");
+  const std::string before = Scalar(
+      "SELECT md5(p::text) FROM products p WHERE product_id = 'nyt_display'");
+  ExpectRefused(Control(tokens_["nyt_a"], "seed_pricing_option",
+                        {{"product_id", "nyt_display"},
+                         {"pricing_option_id", "cheap"},
+                         {"fixture", {{"fixed_price", 0.01}}}}),
+                "FORBIDDEN", "another buyer's restricted product");
+  ExpectRefused(Control(tokens_["nyt_a"], "seed_product",
+                        {{"product_id", "nyt_display"}}),
+                "FORBIDDEN", "re-seeding another buyer's restricted product");
+  EXPECT_EQ(Scalar("SELECT md5(p::text) FROM products p WHERE product_id = "
+                   "'nyt_display'"),
+            before);
+  // The buyer it is open to may re-seed it; it stays restricted to them.
+  auto own = Control(tokens_["nyt_b"], "seed_pricing_option",
+                     {{"product_id", "nyt_display"},
+                      {"pricing_option_id", "sandbox_cpm"},
+                      {"fixture", {{"fixed_price", 3}}}});
+  ASSERT_TRUE(own.response.success()) << own.response.error_detail();
+  EXPECT_EQ(Scalar("SELECT allowed_principal_ids::text FROM products WHERE "
+                   "product_id = 'nyt_display'"),
+            "{buyer_b}");
+
+  SeedProduct("fx", "cpm_fx");
+  const std::string id =
+      MustCreate(kNyt, tokens_["nyt_a"], FixtureBuy("fx-force")).media_buy_id();
+  ASSERT_TRUE(Control(tokens_["nyt_a"], "force_media_buy_status",
+                      {{"media_buy_id", id}, {"status", "paused"}})
+                  .response.success());
+  v1::UpdateMediaBuyRequest resume;
+  resume.set_idempotency_key(Key("resume"));
+  resume.set_media_buy_id(id);
+  resume.mutable_account()->mutable_brand()->set_domain("acme.example");
+  resume.mutable_account()->set_operator_("agency.example");
+  resume.set_paused(false);
+  auto resumed = Call(&Stub::UpdateMediaBuy, kNyt, tokens_["nyt_a"], resume);
+  ASSERT_TRUE(resumed.ok()) << resumed.status.error_message();
+  EXPECT_NE(resumed.response.status(), "paused");
+  EXPECT_EQ(MustGetBuy(kNyt, tokens_["nyt_a"], id).status(),
+            resumed.response.status());
+
+  ASSERT_TRUE(Control(tokens_["nyt_a"], "force_media_buy_status",
+                      {{"media_buy_id", id}, {"status", "canceled"}})
+                  .response.success());
+  EXPECT_EQ(
+      Scalar("SELECT status FROM media_buys WHERE media_buy_id = '" + id + "'"),
+      "canceled");
+
+  // A task id of another buyer cannot be forced.
+  ASSERT_TRUE(Control(tokens_["nyt_a"], "force_create_media_buy_arm",
+                      {{"arm", "submitted"}, {"task_id", "task_of_a"}})
+                  .response.success());
+  MustCreate(kNyt, tokens_["nyt_a"], FixtureBuy("fx-task-a"));
+  ExpectRefused(Control(tokens_["nyt_b"], "force_create_media_buy_arm",
+                        {{"arm", "submitted"}, {"task_id", "task_of_a"}}),
+                "INVALID_PARAMS", "another buyer's task id");
+  EXPECT_EQ(Scalar("SELECT principal_id FROM human_tasks WHERE task_id = "
+                   "'task_of_a'"),
+            "buyer_a");
+}
+
 TEST_F(ComplyControllerTest, CreativeStatesFollowTheirMachine) {
   MakeSandbox(kNyt);
   auto seeded = Control(tokens_["nyt_a"], "seed_creative",
@@ -331,13 +400,19 @@ TEST_F(ComplyControllerTest,
             grpc::StatusCode::UNAUTHENTICATED);
   Configure(kNyt, R"({"features":{"anonymous_discovery":true}})",
             [&] { return Call(&Stub::GetProducts, kNyt, "", wholesale).ok(); });
+  Exec(
+      "UPDATE products SET allowed_principal_ids = ARRAY['buyer_b'] "
+      "WHERE tenant_id = 'nytimes' AND product_id = 'nyt_display'");
   auto anonymous = Call(&Stub::GetProducts, kNyt, "", wholesale);
   ASSERT_TRUE(anonymous.ok());
   ASSERT_GT(anonymous.response.products_size(), 0);
   for (const auto& product : anonymous.response.products()) {
+    EXPECT_NE(product.product_id(), "nyt_display") << "a restricted product";
     for (const auto& option : product.pricing_options()) {
       EXPECT_FALSE(option.has_fixed_price()) << product.product_id();
       EXPECT_FALSE(option.has_floor_price()) << product.product_id();
+      EXPECT_FALSE(option.has_min_spend_per_package()) << product.product_id();
+      EXPECT_FALSE(option.has_price_guidance()) << product.product_id();
       EXPECT_FALSE(option.pricing_option_id().empty());
     }
   }
@@ -346,7 +421,11 @@ TEST_F(ComplyControllerTest,
   // A principal still sees prices; other tasks still need one.
   auto known = Call(&Stub::GetProducts, kNyt, tokens_["nyt_a"], wholesale);
   ASSERT_GT(known.response.products_size(), 0);
-  EXPECT_TRUE(known.response.products(0).pricing_options(0).has_fixed_price());
+  bool priced = false;
+  for (const auto& product : known.response.products())
+    for (const auto& option : product.pricing_options())
+      priced |= option.has_fixed_price() || option.has_floor_price();
+  EXPECT_TRUE(priced);
   EXPECT_TRUE(Call(&Stub::ListCreativeFormats, kNyt, "",
                    v1::ListCreativeFormatsRequest())
                   .ok());

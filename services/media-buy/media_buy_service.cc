@@ -1089,7 +1089,8 @@ grpc::Status MediaBuyService::CreateMediaBuy(
               if (manual) {
                 if (directive)
                   Store::RetireTaskId(txn, call.ctx.tenant_id,
-                                      directive->task_id, RandomHex(4));
+                                      call.ctx.principal_id, directive->task_id,
+                                      RandomHex(4));
                 TaskRow task{
                     .task_id = directive ? directive->task_id : NewId("task_"),
                     .principal_id = call.ctx.principal_id,
@@ -1146,6 +1147,7 @@ absl::Status MediaBuyService::PlaceOrder(pqxx::work& txn, const Call& call,
   }
   ApplyOrder(*order, buy);
   Store::UpdateBuy(txn, call.ctx.tenant_id, buy);
+  buy.forced_status.clear();
   for (const PackageRow& package : buy.packages)
     Store::UpdatePackage(txn, call.ctx.tenant_id, package);
   return absl::OkStatus();
@@ -1172,7 +1174,7 @@ absl::Status MediaBuyService::CheckAccountRef(pqxx::work& txn, const Call& call,
                        "account.account_id: no such account",
                        "list your accounts with list_accounts");
     }
-    return AccountInGoodStanding(*account);
+    return absl::OkStatus();
   }
   if (ref.brand().domain().empty())
     return InvalidField("account", "needs account_id, or brand and operator");
@@ -1189,7 +1191,14 @@ absl::Status MediaBuyService::CheckAccountRef(pqxx::work& txn, const Call& call,
 absl::StatusOr<std::string> MediaBuyService::ResolveAccount(
     pqxx::work& txn, const Call& call, const pb::AccountRef& ref) {
   RETURN_IF_ERROR(CheckAccountRef(txn, call, ref));
-  if (!ref.account_id().empty()) return ref.account_id();
+  if (!ref.account_id().empty()) {
+    // New buys and creatives need an account in good standing; updates of
+    // existing buys do not (pausing and canceling must stay possible).
+    auto account =
+        Store::AccountById(txn, call.ctx.tenant_id, ref.account_id());
+    if (account) RETURN_IF_ERROR(AccountInGoodStanding(*account));
+    return ref.account_id();
+  }
   AccountRow key{.principal_id = call.ctx.principal_id,
                  .brand_domain = absl::AsciiStrToLower(ref.brand().domain()),
                  .brand_id = ref.brand().brand_id(),
@@ -1315,10 +1324,14 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
                       "paused: the media buy awaits the publisher's "
                       "approval and is not running yet");
                 }
-                if (request->paused() && buy.status == "paused")
+                // A sandbox's forced status is what the buyer sees.
+                const bool is_paused = buy.forced_status.empty()
+                                           ? buy.status == "paused"
+                                           : buy.forced_status == "paused";
+                if (request->paused() && is_paused)
                   return AdcpError("INVALID_STATE", "paused",
                                    "paused: the media buy is already paused");
-                if (!request->paused() && buy.status != "paused")
+                if (!request->paused() && !is_paused)
                   return AdcpError("INVALID_STATE", "paused",
                                    "paused: the media buy is not paused");
                 buy.status = request->paused() ? "paused" : "active";
@@ -1463,6 +1476,7 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
               }
               buy.revision += 1;
               Store::UpdateBuy(txn, call.ctx.tenant_id, buy);
+              buy.forced_status.clear();  // the update clears it
               for (PackageRow* package : changed)
                 Store::UpdatePackage(txn, call.ctx.tenant_id, *package);
               if (assigned && !buy.order_id.empty())
@@ -1631,7 +1645,8 @@ grpc::Status MediaBuyService::GetMediaBuyDelivery(
               }
             }
           }
-          AddSimulatedDelivery(buy, reports);
+          if (call.tenant->config().sandbox())
+            AddSimulatedDelivery(buy, reports);
           int64_t impressions = 0, clicks = 0;
           Micros spend = 0;
           for (const PackageRow& package : buy.packages) {
@@ -1699,7 +1714,14 @@ grpc::Status MediaBuyService::ComplyTestController(
             .formats = &formats_,
             .publisher_base_domain = options_.publisher_base_domain};
         RETURN_IF_ERROR(InTransaction(call, [&](pqxx::work& txn) {
-          return RunComplyTestController(txn, controller, *request, response);
+          RETURN_IF_ERROR(
+              RunComplyTestController(txn, controller, *request, response));
+          if (response->success() && request->scenario() != "list_scenarios")
+            Store::Audit(txn, call.ctx.tenant_id, "comply_test_controller",
+                         call.ctx.principal_id, "",
+                         {{"scenario", request->scenario()},
+                          {"params", StructToJson(request->params())}});
+          return absl::OkStatus();
         }));
         *response->mutable_context() = request->context();
         return absl::OkStatus();

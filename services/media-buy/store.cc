@@ -274,7 +274,7 @@ PgPool::Statements Store::Statements() {
        "= $2 RETURNING arm, task_id, message"},
       {"mb_task_retire_id",
        "UPDATE human_tasks SET task_id = left(task_id, 80) || '.' || $3 "
-       "WHERE tenant_id = $1 AND task_id = $2"},
+       "WHERE tenant_id = $1 AND task_id = $2 AND principal_id = $4"},
       {"mb_accounts", "SELECT " ACCOUNT_COLUMNS " FROM accounts "
                       "WHERE tenant_id = $1 AND ($3 OR principal_id = $2) "
                       "ORDER BY account_id"},
@@ -519,9 +519,11 @@ std::optional<Directive> Store::TakeDirective(pqxx::work& txn,
 }
 
 void Store::RetireTaskId(pqxx::work& txn, const std::string& tenant_id,
+                         const std::string& principal_id,
                          const std::string& task_id,
                          const std::string& suffix) {
-  txn.exec_prepared0("mb_task_retire_id", tenant_id, task_id, suffix);
+  txn.exec_prepared0("mb_task_retire_id", tenant_id, task_id, suffix,
+                     principal_id);
 }
 
 std::vector<AccountRow> Store::Accounts(pqxx::work& txn,

@@ -217,9 +217,10 @@ class Store {
   static std::optional<Directive> TakeDirective(
       pqxx::work& txn, const std::string& tenant_id,
       const std::string& principal_id);
-  // Renames the task `task_id` to "<task_id>.<suffix>" so a forced task id
-  // can be issued again.
+  // Renames the principal's task `task_id` to "<task_id>.<suffix>" so a
+  // forced task id can be issued again.
   static void RetireTaskId(pqxx::work& txn, const std::string& tenant_id,
+                           const std::string& principal_id,
                            const std::string& task_id,
                            const std::string& suffix);
   static void UpdatePackage(pqxx::work& txn, const std::string& tenant_id,
