@@ -13,6 +13,7 @@
 #include "adcp/common/env.h"
 #include "adcp/common/interceptors.h"
 #include "adcp/common/log.h"
+#include "adcp/common/service_config.h"
 #include "adcp/common/status.h"
 #include "adcp/media_buy/v1/media_buy.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -182,15 +183,7 @@ absl::StatusOr<EdgeConfig> EdgeConfigFromEnv() {
       env::String("TENANT_REGISTRY_ADDR", "127.0.0.1:50051");
   config.media_buy_address = env::String("MEDIA_BUY_ADDR", "127.0.0.1:50053");
   ASSIGN_OR_RETURN(config.internal_token, env::Required("ADCP_INTERNAL_TOKEN"));
-  config.base_domains.clear();
-  for (absl::string_view domain : absl::StrSplit(
-           env::String("BASE_DOMAINS", "sales-agent.example.com,localhost"),
-           ',', absl::SkipWhitespace())) {
-    config.base_domains.push_back(
-        absl::AsciiStrToLower(absl::StripAsciiWhitespace(domain)));
-  }
-  if (config.base_domains.empty())
-    return absl::InvalidArgumentError("BASE_DOMAINS: at least one domain");
+  ASSIGN_OR_RETURN(config.base_domains, BaseDomainsFromEnv());
   return config;
 }
 
@@ -263,21 +256,7 @@ std::shared_ptr<const TenantCache::Tenant> AgentEdge::ResolveTenant(
     *rest_of_path = end == std::string::npos ? "/" : path.substr(end);
     return tenants_->FindBySubdomain(subdomain);
   }
-  std::string host = absl::AsciiStrToLower(Header(request, "host"));
-  if (const size_t colon = host.rfind(':');
-      colon != std::string::npos && host.find(']') == std::string::npos)
-    host.resize(colon);
-  if (!host.empty() && host.back() == '.') host.pop_back();
-  for (const std::string& base : config_.base_domains) {
-    if (host == base) return nullptr;  // the bare base domain is no tenant
-    if (host.size() > base.size() + 1 && absl::EndsWith(host, base) &&
-        host[host.size() - base.size() - 1] == '.') {
-      const std::string label = host.substr(0, host.size() - base.size() - 1);
-      if (label.find('.') != std::string::npos) return nullptr;
-      return tenants_->FindBySubdomain(label);
-    }
-  }
-  return host.empty() ? nullptr : tenants_->FindByVirtualHost(host);
+  return tenants_->FindByHost(Header(request, "host"), config_.base_domains);
 }
 
 http::Response AgentEdge::Route(const http::Request& request) {

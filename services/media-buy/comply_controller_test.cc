@@ -438,5 +438,38 @@ TEST_F(ComplyControllerTest,
             grpc::StatusCode::UNAUTHENTICATED);
 }
 
+// REST transcoded by a gateway (Envoy's grpc_json_transcoder) reaches
+// media-buy without x-tenant-id: the gateway forwards the Host it received
+// as x-adcp-tenant-host and the guard resolves the tenant from it, like the
+// agent edge does.
+TEST_F(ComplyControllerTest, TheTenantCanComeFromTheForwardedHost) {
+  v1::GetProductsRequest wholesale;
+  wholesale.set_buying_mode("wholesale");
+  auto products = [&](const std::string& host, const std::string& token) {
+    auto context = adcp::testing::Suite::Context("", token, "");
+    context->AddMetadata(kTenantHostKey, host);
+    v1::GetProductsResponse response;
+    const grpc::Status status =
+        stub_->GetProducts(context.get(), wholesale, &response);
+    return std::make_pair(status, response);
+  };
+  auto [ok, response] = products("NYTimes.sales.test:443", tokens_["nyt_a"]);
+  ASSERT_TRUE(ok.ok()) << ok.error_message();
+  ASSERT_GT(response.products_size(), 0);
+  for (const auto& product : response.products())
+    EXPECT_TRUE(absl::StartsWith(product.product_id(), "nyt_"));
+  // The host decides the tenant: nytimes' token is worthless at localnews.
+  EXPECT_EQ(
+      products("localnews.sales.test", tokens_["nyt_a"]).first.error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
+  // Unknown hosts, the bare base domain and deeper names are no tenant.
+  for (const char* host : {"nobody.sales.test", "sales.test",
+                           "a.nytimes.sales.test", "nytimes.example.org"}) {
+    const grpc::Status status = products(host, tokens_["nyt_a"]).first;
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << host;
+    EXPECT_EQ(status.error_message(), "Tenant not found") << host;
+  }
+}
+
 }  // namespace
 }  // namespace adcp::media_buy::testing

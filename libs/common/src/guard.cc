@@ -122,6 +122,15 @@ absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
 
   // Tenant scopes.
   call.tenant_id = std::string(Metadata(*context, kTenantIdKey));
+  if (call.tenant_id.empty() && options_.tenants != nullptr) {
+    const std::string_view host = Metadata(*context, kTenantHostKey);
+    if (!host.empty()) {
+      call.tenant_id =
+          options_.tenants->TenantIdByHost(host, options_.base_domains);
+      if (call.tenant_id.empty())
+        return absl::NotFoundError("Tenant not found");
+    }
+  }
   if (call.tenant_id.empty()) {
     return absl::UnauthenticatedError(absl::StrCat(kTenantIdKey, ": required"));
   }

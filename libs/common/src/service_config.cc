@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
 #include "adcp/common/env.h"
 #include "adcp/common/log.h"
 #include "adcp/common/status.h"
@@ -32,11 +34,25 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromEnv(std::string service_name,
                          .burst = double(tenant_burst)};
   config.principal_limit = {.per_second = double(principal_rps),
                             .burst = double(principal_burst)};
+  ASSIGN_OR_RETURN(config.base_domains, BaseDomainsFromEnv());
   ASSIGN_OR_RETURN(config.host, ServiceHostOptionsFromEnv(
                                     std::move(service_name), port_variable,
                                     default_port, default_metrics_port));
   RETURN_IF_ERROR(ValidateServiceConfig(config));
   return config;
+}
+
+absl::StatusOr<std::vector<std::string>> BaseDomainsFromEnv() {
+  std::vector<std::string> domains;
+  for (absl::string_view domain : absl::StrSplit(
+           env::String("BASE_DOMAINS", "sales-agent.example.com,localhost"),
+           ',', absl::SkipWhitespace())) {
+    domains.push_back(
+        absl::AsciiStrToLower(absl::StripAsciiWhitespace(domain)));
+  }
+  if (domains.empty())
+    return absl::InvalidArgumentError("BASE_DOMAINS: at least one domain");
+  return domains;
 }
 
 absl::Status ValidateServiceConfig(const ServiceConfig& config) {
@@ -57,6 +73,7 @@ GuardOptions BaseGuardOptions(const ServiceConfig& config) {
   options.system_token = config.system_admin_token;
   options.default_tenant_limit = config.tenant_limit;
   options.default_principal_limit = config.principal_limit;
+  options.base_domains = config.base_domains;
   return options;
 }
 

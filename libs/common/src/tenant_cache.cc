@@ -1,5 +1,7 @@
 #include "adcp/common/tenant_cache.h"
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "adcp/common/log.h"
 
 namespace adcp {
@@ -102,6 +104,32 @@ std::shared_ptr<const TenantCache::Tenant> TenantCache::FindByVirtualHost(
   if (host == hosts_.end()) return nullptr;
   auto it = entries_.find(host->second);
   return it == entries_.end() ? nullptr : it->second.tenant;
+}
+
+std::shared_ptr<const TenantCache::Tenant> TenantCache::FindByHost(
+    std::string_view raw_host,
+    const std::vector<std::string>& base_domains) const {
+  std::string host = absl::AsciiStrToLower(std::string(raw_host));
+  if (const size_t colon = host.rfind(':');
+      colon != std::string::npos && host.find(']') == std::string::npos)
+    host.resize(colon);
+  if (!host.empty() && host.back() == '.') host.pop_back();
+  for (const std::string& base : base_domains) {
+    if (host == base) return nullptr;  // the bare base domain is no tenant
+    if (host.size() > base.size() + 1 && absl::EndsWith(host, base) &&
+        host[host.size() - base.size() - 1] == '.') {
+      const std::string label = host.substr(0, host.size() - base.size() - 1);
+      if (label.find('.') != std::string::npos) return nullptr;
+      return FindBySubdomain(label);
+    }
+  }
+  return host.empty() ? nullptr : FindByVirtualHost(host);
+}
+
+std::string TenantCache::TenantIdByHost(
+    std::string_view host, const std::vector<std::string>& base_domains) const {
+  auto tenant = FindByHost(host, base_domains);
+  return tenant ? tenant->tenant_id() : std::string();
 }
 
 std::shared_ptr<const TenantCache::Tenant> TenantCache::Get(

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -65,6 +66,13 @@ class TenantDirectory {
   // NOT_FOUND for an unknown tenant; UNAVAILABLE before the first sync.
   virtual absl::StatusOr<TenantState> Find(
       const std::string& tenant_id) const = 0;
+  // The id of the tenant an HTTP Host names (see TenantCache::FindByHost),
+  // or "" when none.
+  virtual std::string TenantIdByHost(
+      std::string_view host,
+      const std::vector<std::string>& base_domains) const {
+    return {};
+  }
 };
 
 struct ResolvedPrincipal {
@@ -91,11 +99,19 @@ struct GuardOptions {
   RateLimit default_tenant_limit{.per_second = 200, .burst = 400};
   RateLimit default_principal_limit{.per_second = 50, .burst = 100};
   RateLimiter::Clock clock = [] { return absl::Now(); };
+  // For calls that name their tenant by the HTTP Host the gateway received
+  // (x-adcp-tenant-host, e.g. REST transcoded by Envoy): the base domains
+  // whose first label is a tenant's subdomain.
+  std::vector<std::string> base_domains;
 };
 
 // Metadata the guard reads besides those in call_context.h.
 inline constexpr char kSystemTokenKey[] = "x-system-token";
 inline constexpr char kAuthorizationKey[] = "authorization";
+// The Host an HTTP gateway received, when it sends no x-tenant-id: the
+// tenant is resolved from it (only callers holding the service token get
+// this far).
+inline constexpr char kTenantHostKey[] = "x-adcp-tenant-host";
 // Trailing metadata of a RESOURCE_EXHAUSTED answer: milliseconds to wait.
 inline constexpr char kRetryAfterKey[] = "retry-after-ms";
 

@@ -21,12 +21,18 @@ struct ServiceConfig {
   RateLimit tenant_limit{.per_second = 200, .burst = 400};
   RateLimit principal_limit{.per_second = 50, .burst = 100};
   ServiceHostOptions host;
+  // Tenants by Host (x-adcp-tenant-host, from an HTTP gateway).
+  std::vector<std::string> base_domains;
 };
+
+// BASE_DOMAINS: comma-separated, lowercased; default
+// "sales-agent.example.com,localhost"; at least one.
+absl::StatusOr<std::vector<std::string>> BaseDomainsFromEnv();
 
 // Reads DATABASE_URL, DB_POOL_SIZE (8), ADCP_INTERNAL_TOKEN,
 // SYSTEM_ADMIN_TOKEN, DB_WAIT_SECONDS (30), RATE_LIMIT_TENANT_RPS (200),
 // RATE_LIMIT_TENANT_BURST (400), RATE_LIMIT_PRINCIPAL_RPS (50),
-// RATE_LIMIT_PRINCIPAL_BURST (100), and the host's variables
+// RATE_LIMIT_PRINCIPAL_BURST (100), BASE_DOMAINS, and the host's variables
 // (ServiceHostOptionsFromEnv).
 absl::StatusOr<ServiceConfig> ServiceConfigFromEnv(std::string service_name,
                                                    const char* port_variable,

@@ -51,6 +51,15 @@ class TenantCache : public TenantDirectory {
       const std::string& subdomain) const;
   std::shared_ptr<const Tenant> FindByVirtualHost(
       const std::string& host) const;
+  // The tenant of an HTTP Host ("nytimes.sales.example.com:443"): its first
+  // label under one of `base_domains` (a bare base domain, or two labels
+  // under it, is no tenant), else a registered virtual host; or null.
+  std::shared_ptr<const Tenant> FindByHost(
+      std::string_view host,
+      const std::vector<std::string>& base_domains) const;
+  std::string TenantIdByHost(
+      std::string_view host,
+      const std::vector<std::string>& base_domains) const override;
 
  private:
   struct Entry {
