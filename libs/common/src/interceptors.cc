@@ -200,8 +200,12 @@ std::shared_ptr<grpc::Channel> MakeServiceChannel(
       std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
       factories;
   factories.push_back(MakeClientPropagationFactory(internal_token));
+  // Per-call balancing over every address the name resolves to (in
+  // Kubernetes, a headless Service's pods: "dns:///media-buy:50053").
+  grpc::ChannelArguments arguments;
+  arguments.SetLoadBalancingPolicyName("round_robin");
   return grpc::experimental::CreateCustomChannelWithInterceptors(
-      target, grpc::InsecureChannelCredentials(), grpc::ChannelArguments(),
+      target, grpc::InsecureChannelCredentials(), arguments,
       std::move(factories));
 }
 
