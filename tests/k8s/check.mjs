@@ -117,15 +117,22 @@ for (const [overlay, objects] of Object.entries(rendered)) {
   for (const deployment of deployments) {
     const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' &&
                                     o.spec.scaleTargetRef.name === deployment.metadata.name);
+    if (hpa && deployment.spec.replicas !== undefined)
+      problem(`${overlay} Deployment/${deployment.metadata.name}`,
+              'sets spec.replicas under an HPA (every apply would reset the scaled count)');
     const replicas = Math.max(deployment.spec.replicas ?? 1, hpa?.spec.maxReplicas ?? 0);
     if (replicas < 2) continue;
     const labels = deployment.spec.template.metadata.labels;
-    const covered = objects.some((o) => o.kind === 'PodDisruptionBudget' &&
-      Object.entries(o.spec.selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
+    const covered = objects.some((o) => {
+      const selector = Object.entries(o.spec?.selector?.matchLabels ?? {});
+      return o.kind === 'PodDisruptionBudget' && selector.length > 0 &&
+             selector.every(([k, v]) => labels[k] === v);
+    });
     if (!covered) problem(`${overlay} Deployment/${deployment.metadata.name}`, 'runs 2+ replicas without a PodDisruptionBudget');
   }
   if (!objects.some((o) => o.kind === 'NetworkPolicy' &&
                            Object.keys(o.spec.podSelector ?? {}).length === 0 &&
+                           ['Ingress', 'Egress'].every((t) => (o.spec.policyTypes ?? []).includes(t)) &&
                            !o.spec.ingress && !o.spec.egress))
     problem(overlay, 'no default-deny NetworkPolicy');
 }
@@ -187,11 +194,22 @@ if (!existsSync(descriptorSet)) {
     if (transcoder?.request_validation_options?.reject_unknown_method !== true)
       problem('envoy', 'the transcoder does not reject unknown methods');
     if (!(transcoder?.max_request_body_size <= 1048576)) problem('envoy', 'no request body limit of 1 MiB or less');
+    // The transcoder rewrites the path to /<service>/<method>; without this
+    // it re-matches routes on that path, and no route (rightly) takes it.
+    if (transcoder?.match_incoming_request_route !== true)
+      problem('envoy', 'the transcoder re-routes on the gRPC path (match_incoming_request_route is not true)');
     const routeConfig = hcm?.route_config;
     for (const header of ['x-tenant-id', 'x-adcp-tenant-host', 'x-internal-token'])
       if (!(routeConfig?.request_headers_to_remove ?? []).includes(header))
         problem('envoy', `a client-sent ${header} is not stripped`);
     const table = (routeConfig?.virtual_hosts ?? []).flatMap((v) => v.routes);
+    // Route-level additions lose to route-table removals unless the most
+    // specific mutation wins.
+    for (const route of table)
+      for (const { header } of route.request_headers_to_add ?? [])
+        if ((routeConfig?.request_headers_to_remove ?? []).includes(header.key) &&
+            hcm?.most_specific_header_mutations_wins !== true)
+          problem('envoy', `${JSON.stringify(route.match)} adds ${header.key}, which the route table then removes`);
     const matches = (route, p) => route.match.prefix !== undefined ? p.startsWith(route.match.prefix)
       : route.match.path !== undefined ? p === route.match.path : false;
     const clusters = new Set(envoy.static_resources.clusters.map((c) => c.name));

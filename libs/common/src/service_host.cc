@@ -28,6 +28,9 @@ absl::StatusOr<ServiceHostOptions> ServiceHostOptionsFromEnv(
   ASSIGN_OR_RETURN(const int grace,
                    env::Int("SHUTDOWN_GRACE_SECONDS", 10, 0, 3600));
   options.shutdown_grace = absl::Seconds(grace);
+  ASSIGN_OR_RETURN(const int age,
+                   env::Int("GRPC_MAX_CONNECTION_AGE_SECONDS", 0, 0, 86400));
+  options.max_connection_age = absl::Seconds(age);
   return options;
 }
 
@@ -52,6 +55,12 @@ absl::Status ServiceHost::Start() {
   const std::string address =
       absl::StrCat(options_.bind_host, ":", options_.port);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
+  if (options_.max_connection_age > absl::ZeroDuration()) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               static_cast<int>(absl::ToInt64Milliseconds(
+                                   options_.max_connection_age)));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30000);
+  }
   for (const auto& [service, name] : services_)
     builder.RegisterService(service);
   std::vector<

@@ -128,8 +128,9 @@ std::shared_ptr<const TenantCache::Tenant> TenantCache::FindByHost(
 
 std::string TenantCache::TenantIdByHost(
     std::string_view host, const std::vector<std::string>& base_domains) const {
+  // An inactive tenant is "not found" by host, as at the agent edge.
   auto tenant = FindByHost(host, base_domains);
-  return tenant ? tenant->tenant_id() : std::string();
+  return tenant && tenant->is_active() ? tenant->tenant_id() : std::string();
 }
 
 std::shared_ptr<const TenantCache::Tenant> TenantCache::Get(

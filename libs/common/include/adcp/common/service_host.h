@@ -26,10 +26,14 @@ struct ServiceHostOptions {
   int port = 0;          // 0 picks a free port (tests)
   int metrics_port = 0;  // 0 picks a free port; -1 disables the exposer
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // When set, connections are closed (GOAWAY, then 30 s to finish) at this
+  // age, so that clients re-resolve DNS and spread over new pods.
+  absl::Duration max_connection_age = absl::ZeroDuration();
 };
 
 // Reads <PREFIX>_PORT (default `default_port`), METRICS_PORT (default
-// `default_metrics_port`), BIND_HOST and SHUTDOWN_GRACE_SECONDS.
+// `default_metrics_port`), BIND_HOST, SHUTDOWN_GRACE_SECONDS and
+// GRPC_MAX_CONNECTION_AGE_SECONDS (0: never).
 absl::StatusOr<ServiceHostOptions> ServiceHostOptionsFromEnv(
     std::string service_name, const char* port_variable, int default_port,
     int default_metrics_port);
