@@ -242,18 +242,23 @@ if (!existsSync(descriptorSet)) {
 }
 
 // ---------------------------------------------------- 4. image packages --
-const packageOf = (file) => {
-  const candidates = [file, realpathSync(file)];
-  for (const c of [...candidates]) {
-    if (c.startsWith('/usr/')) candidates.push(c.slice(4));
-    else candidates.push(`/usr${c}`);
-  }
-  for (const candidate of candidates) {
-    const result = spawnSync('dpkg', ['-S', candidate], { encoding: 'utf8' });
-    if (result.status === 0) return result.stdout.split(':')[0];
-  }
-  return null;
+// The Debian package of each shared library, from one `dpkg -S` call over
+// every spelling of its path (merged /usr: /lib and /usr/lib).
+const spellings = (file) => {
+  const out = new Set([file, realpathSync(file)]);
+  for (const f of [...out]) out.add(f.startsWith('/usr/') ? f.slice(4) : `/usr${f}`);
+  return [...out];
 };
+function packagesOf(files) {
+  const all = [...new Set(files.flatMap(spellings))];
+  const owners = new Map();
+  const result = spawnSync('dpkg', ['-S', ...all], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  for (const line of (result.stdout ?? '').split('\n')) {
+    const m = line.match(/^([^:,\s]+)(?::[^:\s]+)?(?:, [^:]+)*: (\/.*)$/);
+    if (m) owners.set(m[2], m[1]);
+  }
+  return new Map(files.map((f) => [f, spellings(f).map((s) => owners.get(s)).find(Boolean) ?? null]));
+}
 const images = path.join(k8s, 'images');
 for (const name of readdirSync(images)) {
   const file = path.join(images, name, 'Dockerfile');
@@ -275,12 +280,11 @@ for (const name of readdirSync(images)) {
     problem(`images/${name}`, `${binary} is not built`);
     continue;
   }
+  const libraries = execFileSync('ldd', [binary], { encoding: 'utf8' }).split('\n')
+    .map((line) => line.match(/=>\s+(\/\S+)/)?.[1]).filter(Boolean);
   const needed = new Set();
-  for (const line of execFileSync('ldd', [binary], { encoding: 'utf8' }).split('\n')) {
-    const m = line.match(/=>\s+(\/\S+)/);
-    if (!m) continue;
-    const pkg = packageOf(m[1]);
-    if (!pkg) problem(`images/${name}`, `${m[1]} belongs to no Debian package`);
+  for (const [library, pkg] of packagesOf(libraries)) {
+    if (!pkg) problem(`images/${name}`, `${library} belongs to no Debian package`);
     else needed.add(pkg);
   }
   const uncovered = [...needed].filter((p) => !listed.has(p.replace(/:.*$/, '')));
