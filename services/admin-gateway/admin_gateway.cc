@@ -12,10 +12,8 @@ namespace bhttp = boost::beast::http;
 
 absl::StatusOr<GatewayConfig> GatewayConfigFromEnv() {
   GatewayConfig config;
-  config.http.bind_host = env::String("BIND_HOST", "0.0.0.0");
-  ASSIGN_OR_RETURN(config.http.port,
-                   env::Int("ADMIN_HTTP_PORT", 8001, 0, 65535));
-  ASSIGN_OR_RETURN(config.http.threads, env::Int("HTTP_THREADS", 4, 1, 256));
+  ASSIGN_OR_RETURN(config.http,
+                   http::ServerOptionsFromEnv("ADMIN_HTTP_PORT", 8001, 4));
   ASSIGN_OR_RETURN(config.metrics_port,
                    env::Int("METRICS_PORT", 9463, -1, 65535));
   config.backends.registry_address =

@@ -173,12 +173,10 @@ const std::vector<std::string>& McpProtocolVersions() {
 
 absl::StatusOr<EdgeConfig> EdgeConfigFromEnv() {
   EdgeConfig config;
-  ASSIGN_OR_RETURN(config.http.port,
-                   env::Int("AGENT_HTTP_PORT", 8080, 0, 65535));
+  ASSIGN_OR_RETURN(config.http,
+                   http::ServerOptionsFromEnv("AGENT_HTTP_PORT", 8080, 16));
   ASSIGN_OR_RETURN(config.metrics_port,
                    env::Int("METRICS_PORT", 9465, -1, 65535));
-  config.http.bind_host = env::String("BIND_HOST", "0.0.0.0");
-  ASSIGN_OR_RETURN(config.http.threads, env::Int("HTTP_THREADS", 16, 1, 256));
   config.registry_address =
       env::String("TENANT_REGISTRY_ADDR", "127.0.0.1:50051");
   config.media_buy_address = env::String("MEDIA_BUY_ADDR", "127.0.0.1:50053");

@@ -8,7 +8,9 @@
 #include <future>
 #include <nlohmann/json.hpp>
 
+#include "adcp/common/env.h"
 #include "adcp/common/log.h"
+#include "adcp/common/status.h"
 
 namespace adcp::http {
 namespace beast = boost::beast;
@@ -214,6 +216,24 @@ void Server::Stop() {
   for (auto& thread : threads_) {
     if (thread.joinable()) thread.join();
   }
+}
+
+absl::StatusOr<ServerOptions> ServerOptionsFromEnv(const char* port_variable,
+                                                   int default_port,
+                                                   int default_threads) {
+  ServerOptions options;
+  ASSIGN_OR_RETURN(options.port,
+                   env::Int(port_variable, default_port, 0, 65535));
+  options.bind_host = env::String("BIND_HOST", "0.0.0.0");
+  ASSIGN_OR_RETURN(options.threads,
+                   env::Int("HTTP_THREADS", default_threads, 1, 256));
+  ASSIGN_OR_RETURN(const int read_timeout,
+                   env::Int("HTTP_READ_TIMEOUT_SECONDS", 60, 1, 3600));
+  options.idle_timeout = absl::Seconds(read_timeout);
+  ASSIGN_OR_RETURN(const int grace,
+                   env::Int("SHUTDOWN_GRACE_SECONDS", 10, 0, 3600));
+  options.shutdown_grace = absl::Seconds(grace);
+  return options;
 }
 
 }  // namespace adcp::http

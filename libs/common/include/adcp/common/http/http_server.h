@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace adcp::http {
@@ -32,6 +33,13 @@ struct ServerOptions {
   absl::Duration idle_timeout = absl::Seconds(60);
   absl::Duration shutdown_grace = absl::Seconds(10);
 };
+
+// Reads `port_variable` (default `default_port`), BIND_HOST (0.0.0.0),
+// HTTP_THREADS (`default_threads`), HTTP_READ_TIMEOUT_SECONDS (60: a request
+// not read whole by then is dropped) and SHUTDOWN_GRACE_SECONDS (10).
+absl::StatusOr<ServerOptions> ServerOptionsFromEnv(const char* port_variable,
+                                                   int default_port,
+                                                   int default_threads);
 
 // A JSON response with the given status and body text.
 Response JsonResponse(const Request& request, boost::beast::http::status status,
