@@ -371,7 +371,8 @@ TEST_F(EnforcementTest, NoMethodRunsWithoutItsCredentials) {
         case CallScope::kTenant:
         case CallScope::kTenantAdmin:
         case CallScope::kPrincipal:
-        case CallScope::kPrincipalOptional: {
+        case CallScope::kPrincipalOptional:
+        case CallScope::kDiscovery: {
           const bool checks_bearer = policy->second != CallScope::kTenant;
           const bool needs_bearer =
               checks_bearer && policy->second != CallScope::kPrincipalOptional;
@@ -438,7 +439,8 @@ TEST_F(EnforcementTest, NoMethodRunsWithoutItsCredentials) {
       if (scope == CallScope::kSystemAdmin)
         right.system = suite_->system_token();
       if (scope == CallScope::kTenantAdmin || scope == CallScope::kPrincipal ||
-          scope == CallScope::kPrincipalOptional)
+          scope == CallScope::kPrincipalOptional ||
+          scope == CallScope::kDiscovery)
         right.bearer = alpha_admin;
       std::string json = service.samples.at(method->name());
       if (method->name() == "ResolvePrincipal") json = R"({"token":"$ALPHA"})";

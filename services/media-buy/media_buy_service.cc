@@ -189,8 +189,8 @@ const ServicePolicy& MediaBuyService::Policy() {
   static const ServicePolicy* policy = new ServicePolicy{
       {"GetAdcpCapabilities", CallScope::kPrincipalOptional},
       // Anonymous where the tenant allows it (features.anonymous_discovery).
-      {"GetProducts", CallScope::kPrincipalOptional},
-      {"ListCreativeFormats", CallScope::kPrincipalOptional},
+      {"GetProducts", CallScope::kDiscovery},
+      {"ListCreativeFormats", CallScope::kDiscovery},
       {"CreateMediaBuy", CallScope::kPrincipal},
       {"UpdateMediaBuy", CallScope::kPrincipal},
       {"GetMediaBuys", CallScope::kPrincipal},
@@ -283,14 +283,6 @@ absl::StatusOr<std::unique_ptr<AdServerAdapter>> MediaBuyService::Adapter(
 
 // ------------------------------------------------------------ discovery --
 
-absl::Status MediaBuyService::CheckAnonymousDiscovery(const Call& call) const {
-  if (!call.ctx.principal_id.empty() ||
-      call.tenant->config().features().anonymous_discovery())
-    return absl::OkStatus();
-  return absl::UnauthenticatedError(
-      "authorization: a bearer token of a principal is required");
-}
-
 grpc::Status MediaBuyService::GetAdcpCapabilities(
     grpc::ServerContext* context, const pb::GetAdcpCapabilitiesRequest* request,
     pb::GetAdcpCapabilitiesResponse* response) {
@@ -332,7 +324,6 @@ grpc::Status MediaBuyService::GetProducts(grpc::ServerContext* context,
                                           const pb::GetProductsRequest* request,
                                           pb::GetProductsResponse* response) {
   return Serve(context, "GetProducts", false, [&](const Call& call) {
-    RETURN_IF_ERROR(CheckAnonymousDiscovery(call));
     RETURN_IF_ERROR(CheckMajorVersion(*request));
     const std::string& mode = request->buying_mode();
     if (mode.empty()) return InvalidField("buying_mode", "is required");
@@ -397,7 +388,6 @@ grpc::Status MediaBuyService::ListCreativeFormats(
     grpc::ServerContext* context, const pb::ListCreativeFormatsRequest* request,
     pb::ListCreativeFormatsResponse* response) {
   return Serve(context, "ListCreativeFormats", false, [&](const Call& call) {
-    RETURN_IF_ERROR(CheckAnonymousDiscovery(call));
     RETURN_IF_ERROR(CheckMajorVersion(*request));
     for (int i = 0; i < request->format_ids_size(); ++i) {
       RETURN_IF_ERROR(ValidateFormatId(absl::StrCat("format_ids[", i, "]"),
@@ -1164,8 +1154,8 @@ void MediaBuyService::PushCreativesBestEffort(pqxx::work& txn, const Call& call,
   }
 }
 
-absl::Status MediaBuyService::CheckAccountRef(pqxx::work& txn, const Call& call,
-                                              const pb::AccountRef& ref) {
+absl::StatusOr<std::optional<AccountRow>> MediaBuyService::CheckAccountRef(
+    pqxx::work& txn, const Call& call, const pb::AccountRef& ref) {
   if (!ref.account_id().empty()) {
     auto account =
         Store::AccountById(txn, call.ctx.tenant_id, ref.account_id());
@@ -1174,7 +1164,7 @@ absl::Status MediaBuyService::CheckAccountRef(pqxx::work& txn, const Call& call,
                        "account.account_id: no such account",
                        "list your accounts with list_accounts");
     }
-    return absl::OkStatus();
+    return account;
   }
   if (ref.brand().domain().empty())
     return InvalidField("account", "needs account_id, or brand and operator");
@@ -1185,19 +1175,18 @@ absl::Status MediaBuyService::CheckAccountRef(pqxx::work& txn, const Call& call,
   if (ref.brand().brand_id().size() > 255)
     return InvalidField("account.brand.brand_id",
                         "must be at most 255 characters");
-  return absl::OkStatus();
+  return std::nullopt;
 }
 
 absl::StatusOr<std::string> MediaBuyService::ResolveAccount(
     pqxx::work& txn, const Call& call, const pb::AccountRef& ref) {
-  RETURN_IF_ERROR(CheckAccountRef(txn, call, ref));
-  if (!ref.account_id().empty()) {
+  ASSIGN_OR_RETURN(const std::optional<AccountRow> named,
+                   CheckAccountRef(txn, call, ref));
+  if (named) {
     // New buys and creatives need an account in good standing; updates of
     // existing buys do not (pausing and canceling must stay possible).
-    auto account =
-        Store::AccountById(txn, call.ctx.tenant_id, ref.account_id());
-    if (account) RETURN_IF_ERROR(AccountInGoodStanding(*account));
-    return ref.account_id();
+    RETURN_IF_ERROR(AccountInGoodStanding(*named));
+    return named->account_id;
   }
   AccountRow key{.principal_id = call.ctx.principal_id,
                  .brand_domain = absl::AsciiStrToLower(ref.brand().domain()),
@@ -1276,7 +1265,8 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
               BuyRow buy = *std::move(found);
               // The account reference must be valid for the caller (the buy
               // itself is the buyer's; AdCP sends the account for routing).
-              RETURN_IF_ERROR(CheckAccountRef(txn, call, request->account()));
+              RETURN_IF_ERROR(
+                  CheckAccountRef(txn, call, request->account()).status());
               if (request->has_revision() &&
                   request->revision() != buy.revision) {
                 return AdcpError(

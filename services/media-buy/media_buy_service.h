@@ -110,12 +110,10 @@ class MediaBuyService final : public v1::MediaBuyService::Service {
   absl::Status PushCreatives(pqxx::work& txn, const Call& call,
                              const std::string& media_buy_id);
   // An account reference valid for the caller (an account_id of its own,
-  // or a well-formed brand + operator), opening nothing.
-  absl::Status CheckAccountRef(pqxx::work& txn, const Call& call,
-                               const v1::AccountRef& ref);
-  // A caller without a principal may discover only where the tenant allows
-  // it (features.anonymous_discovery); else UNAUTHENTICATED.
-  absl::Status CheckAnonymousDiscovery(const Call& call) const;
+  // or a well-formed brand + operator), opening nothing. Returns the account
+  // an account_id names (read once), nullopt for a natural key.
+  absl::StatusOr<std::optional<AccountRow>> CheckAccountRef(
+      pqxx::work& txn, const Call& call, const v1::AccountRef& ref);
   absl::Status ResolveTask(const Call& call,
                            const v1::ResolveHumanTaskRequest& request,
                            bool approve, v1::HumanTask* response);

@@ -49,6 +49,8 @@ const char* CallScopeName(CallScope scope) {
       return "principal";
     case CallScope::kPrincipalOptional:
       return "principal_optional";
+    case CallScope::kDiscovery:
+      return "discovery";
   }
   return "unknown";
 }
@@ -165,7 +167,10 @@ absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
   // made-up tokens.
   if (scope == CallScope::kTenant) return call;
   const std::string_view token = BearerToken(*context);
-  if (token.empty() && scope == CallScope::kPrincipalOptional) {
+  const bool anonymous_allowed =
+      scope == CallScope::kPrincipalOptional ||
+      (scope == CallScope::kDiscovery && tenant->anonymous_discovery);
+  if (token.empty() && anonymous_allowed) {
     // Anonymous: rate limited as the tenant's anonymous caller.
     RETURN_IF_ERROR(
         Limit(context, absl::StrCat("t:", call.tenant_id),

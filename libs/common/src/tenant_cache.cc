@@ -52,6 +52,8 @@ bool TenantCache::WaitUntilSynced(absl::Duration timeout) {
 TenantCache::Entry TenantCache::MakeEntry(Tenant tenant) {
   Entry entry;
   entry.state.active = tenant.is_active();
+  entry.state.anonymous_discovery =
+      tenant.config().features().anonymous_discovery();
   const auto& limits = tenant.config().rate_limits();
   entry.state.tenant_limit =
       Limit(limits.has_tenant_requests_per_second(),

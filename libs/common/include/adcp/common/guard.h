@@ -44,6 +44,9 @@ enum class CallScope {
   // kPrincipal when a bearer token is sent (it must be valid); without one
   // the call runs anonymously for the tenant (public discovery).
   kPrincipalOptional,
+  // kPrincipalOptional for tenants that allow anonymous discovery
+  // (features.anonymous_discovery); kPrincipal for the others.
+  kDiscovery,
 };
 
 const char* CallScopeName(CallScope scope);
@@ -57,6 +60,7 @@ struct TenantState {
   bool active = false;
   std::optional<RateLimit> tenant_limit;     // unset: the guard's default
   std::optional<RateLimit> principal_limit;  // unset: the guard's default
+  bool anonymous_discovery = false;          // kDiscovery without a token
 };
 
 // Where the guard looks tenants up: from memory in steady state.
