@@ -53,6 +53,9 @@ absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv() {
     return absl::InvalidArgumentError(
         "MEDIA_BUY_ADAPTER_BASE_CONFIG must be a JSON object");
   }
+  ASSIGN_OR_RETURN(const int cached, env::Int("MEDIA_BUY_PRODUCT_CACHE_TENANTS",
+                                              20000, 1, 10000000));
+  config.product_cache_tenants = static_cast<size_t>(cached);
   config.adapter_stand_in = env::String("MEDIA_BUY_ADAPTER_STAND_IN", "");
   if (!config.adapter_stand_in.empty() &&
       config.adapter_stand_in != kMockAdapterName) {
@@ -73,6 +76,20 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
           config_.auth_address, config_.service.internal_token))),
       adapters_(config_.options.clock),
       audit_(pool_),
+      products_(
+          config_.service.database_url,
+          [this](const std::string& tenant_id)
+              -> absl::StatusOr<std::vector<ProductRow>> {
+            std::vector<ProductRow> rows;
+            RETURN_IF_ERROR(
+                pool_.WithTenantTransaction(tenant_id, [&](pqxx::work& txn) {
+                  rows =
+                      Store::Products(txn, tenant_id, Reader{.is_admin = true});
+                  return absl::OkStatus();
+                }));
+            return rows;
+          },
+          config_.product_cache_tenants),
       guard_(MediaBuyService::Policy(),
              MediaBuyGuardOptions(config_, tenants_, principals_, &audit_)),
       service_(
@@ -80,7 +97,7 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
           [tenants = tenants_](const std::string& tenant_id) {
             return tenants->Get(tenant_id);
           },
-          adapters_, audit_, config_.options) {
+          adapters_, audit_, products_, config_.options) {
   adapters_.Register(kMockAdapterName, MockAdapterFactory());
   adapters_.SetBaseConfig(config_.adapter_base_config);
   adapters_.SetStandIn(config_.adapter_stand_in);
@@ -97,12 +114,14 @@ absl::StatusOr<std::unique_ptr<MediaBuyServer>> MediaBuyServer::Start(
       WaitForServiceDatabase(server->pool_, db::LatestSchemaVersion(), wait));
   server->tenants_->Start();
   server->principals_->Start();
+  server->products_.Start();
   if (!server->tenants_->WaitUntilSynced(std::max(wait, absl::Seconds(1)))) {
     return absl::UnavailableError(
         absl::StrCat("no tenant snapshot from the registry at ",
                      server->config_.registry_address));
   }
   server->principals_->WaitUntilWatching(absl::Seconds(10));
+  server->products_.WaitUntilListening(absl::Seconds(10));
   server->host_ = std::make_unique<ServiceHost>(server->config_.service.host);
   server->host_->AddService(&server->service_,
                             v1::MediaBuyService::service_full_name());
@@ -112,6 +131,7 @@ absl::StatusOr<std::unique_ptr<MediaBuyServer>> MediaBuyServer::Start(
 
 void MediaBuyServer::Shutdown() {
   if (host_) host_->Shutdown();
+  products_.Stop();
   principals_->Stop();
   tenants_->Stop();
 }

@@ -30,6 +30,8 @@ struct MediaBuyConfig {
   // Serves tenants whose ad server this deployment has no adapter for
   // (e.g. "mock" until the GAM and Kevel adapters exist); empty: none.
   std::string adapter_stand_in;
+  // Tenants whose products are kept in memory (ProductCache).
+  size_t product_cache_tenants = 20000;
 };
 
 // ServiceConfigFromEnv with MEDIA_BUY_PORT (50053) and METRICS_PORT (9464),
@@ -37,7 +39,7 @@ struct MediaBuyConfig {
 // MEDIA_BUY_PUBLISHER_BASE_DOMAIN (sales-agent.example.com),
 // MEDIA_BUY_IDEMPOTENCY_TTL_SECONDS (86400, 3600-604800),
 // MEDIA_BUY_DRY_RUN (false), MEDIA_BUY_ADAPTER_BASE_CONFIG (JSON object),
-// MEDIA_BUY_ADAPTER_STAND_IN ("").
+// MEDIA_BUY_ADAPTER_STAND_IN (""), MEDIA_BUY_PRODUCT_CACHE_TENANTS (20000).
 absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv();
 
 class MediaBuyServer {
@@ -52,6 +54,7 @@ class MediaBuyServer {
   int metrics_port() const { return host_->metrics_port(); }
   AuditLog& audit() { return audit_; }
   AdapterRegistry& adapters() { return adapters_; }
+  ProductCache& products() { return products_; }
   void Shutdown();
 
  private:
@@ -63,6 +66,7 @@ class MediaBuyServer {
   std::shared_ptr<RemotePrincipalResolver> principals_;
   AdapterRegistry adapters_;
   AuditLog audit_;
+  ProductCache products_;
   CallGuard guard_;
   MediaBuyService service_;
   std::unique_ptr<ServiceHost> host_;

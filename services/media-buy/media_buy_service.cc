@@ -213,9 +213,11 @@ const ServicePolicy& MediaBuyService::Policy() {
 MediaBuyService::MediaBuyService(const CallGuard& guard, PgPool& pool,
                                  TenantLookup tenants,
                                  const AdapterRegistry& adapters,
-                                 AuditLog& audit, MediaBuyOptions options)
+                                 AuditLog& audit, ProductCache& products,
+                                 MediaBuyOptions options)
     : guard_(guard),
       pool_(pool),
+      products_(products),
       tenants_(std::move(tenants)),
       adapters_(adapters),
       audit_(audit),
@@ -337,16 +339,19 @@ grpc::Status MediaBuyService::GetProducts(grpc::ServerContext* context,
     if (mode == "brief" && request->brief().empty())
       return InvalidField("brief", "is required when buying_mode is brief");
     ASSIGN_OR_RETURN(const int limit, PageSize(request->pagination()));
-    std::vector<ProductRow> rows;
-    RETURN_IF_ERROR(
-        pool_.WithTenantTransaction(call.ctx.tenant_id, [&](pqxx::work& txn) {
-          rows = Store::Products(txn, call.ctx.tenant_id, call.buyer());
-          return absl::OkStatus();
-        }));
+    // From memory in steady state (ProductCache); the visibility rule of
+    // the mb_products query applies here.
+    ASSIGN_OR_RETURN(const CachedProducts products,
+                     products_.Get(call.ctx.tenant_id));
+    const Reader reader = call.buyer();
     const nlohmann::json filters = StructToJson(request->filters());
+    absl::flat_hash_map<const ProductRow*, const v1::Product*> protos;
     std::vector<std::pair<int, const ProductRow*>> ranked;
-    for (const ProductRow& row : rows) {
-      if (!MatchesProductFilters(row, filters)) continue;
+    for (const CachedProduct& product : *products) {
+      const ProductRow& row = product.row;
+      if (!VisibleTo(row, reader) || !MatchesProductFilters(row, filters))
+        continue;
+      protos[&row] = &product.proto;
       ranked.emplace_back(
           mode == "brief" ? BriefScore(row, request->brief()) : 0, &row);
     }
@@ -370,7 +375,7 @@ grpc::Status MediaBuyService::GetProducts(grpc::ServerContext* context,
     }
     for (size_t i = start; i < ranked.size() && i < start + limit; ++i) {
       pb::Product* product = response->add_products();
-      *product = ProductToProto(*ranked[i].second);
+      *product = *protos.at(ranked[i].second);
       if (call.ctx.principal_id.empty()) HidePricing(*product);
       if (mode == "brief" && ranked[i].first > 0)
         product->set_brief_relevance(
@@ -431,6 +436,9 @@ grpc::Status MediaBuyService::UpsertProduct(
           {{"product_id", row.product_id}, {"is_active", row.is_active}});
       return absl::OkStatus();
     }));
+    // This replica reads its own write at once; the others on the trigger's
+    // notification.
+    products_.Invalidate(call.ctx.tenant_id);
     *response->mutable_product() = ProductToProto(row);
     for (const auto& id : row.allowed_principal_ids)
       response->add_allowed_principal_ids(id);
@@ -1713,6 +1721,9 @@ grpc::Status MediaBuyService::ComplyTestController(
                           {"params", StructToJson(request->params())}});
           return absl::OkStatus();
         }));
+        // seed_product and seed_pricing_option change products.
+        if (absl::StartsWith(request->scenario(), "seed_"))
+          products_.Invalidate(call.ctx.tenant_id);
         *response->mutable_context() = request->context();
         return absl::OkStatus();
       });

@@ -15,6 +15,7 @@
 #include "adcp/media_buy/v1/media_buy.grpc.pb.h"
 #include "adcp/tenant/v1/tenant_registry.pb.h"
 #include "formats.h"
+#include "product_cache.h"
 #include "store.h"
 
 namespace adcp::media_buy {
@@ -42,7 +43,7 @@ class MediaBuyService final : public v1::MediaBuyService::Service {
  public:
   MediaBuyService(const CallGuard& guard, PgPool& pool, TenantLookup tenants,
                   const AdapterRegistry& adapters, AuditLog& audit,
-                  MediaBuyOptions options);
+                  ProductCache& products, MediaBuyOptions options);
 
   static const ServicePolicy& Policy();
 
@@ -120,6 +121,7 @@ class MediaBuyService final : public v1::MediaBuyService::Service {
 
   const CallGuard& guard_;
   PgPool& pool_;
+  ProductCache& products_;
   TenantLookup tenants_;
   const AdapterRegistry& adapters_;
   AuditLog& audit_;

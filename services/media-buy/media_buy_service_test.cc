@@ -192,6 +192,75 @@ TEST_F(MediaBuyTest, ProductsAreTheTenantsOwnAndRestrictedOnesAreHidden) {
   schemas_.ExpectAllValid();
 }
 
+TEST_F(MediaBuyTest, ProductsComeFromMemoryUntilAChangeIsAnnounced) {
+  ProductCache& cache = suite_->media_buy_server().products();
+  ASSERT_TRUE(cache.WaitUntilListening(absl::Seconds(10)));
+  v1::GetProductsRequest request;
+  request.set_buying_mode("wholesale");
+  auto names = [&](const std::string& token) {
+    auto got = Call(&Stub::GetProducts, kNyt, token, request);
+    EXPECT_TRUE(got.ok()) << got.status.error_message();
+    std::map<std::string, std::string> out;
+    for (const auto& product : got.response.products())
+      out[product.product_id()] = product.name();
+    return out;
+  };
+  names(tokens_["nyt_a"]);
+  const uint64_t reads = cache.database_reads();
+  // Steady state: other principals of the tenant, again and again, and no
+  // read; the per-principal visibility still holds.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(names(tokens_["nyt_a"]).count("nyt_private"), 1u);
+    EXPECT_EQ(names(tokens_["nyt_b"]).count("nyt_private"), 0u);
+  }
+  EXPECT_EQ(cache.database_reads(), reads);
+
+  // The tenant admin's change is read back at once from this replica.
+  auto listed = Call(&Stub::GetProducts, kNyt, tokens_["nyt_a"], request);
+  ASSERT_TRUE(listed.ok());
+  v1::UpsertProductRequest upsert;
+  for (const auto& product : listed.response.products()) {
+    if (product.product_id() == "nyt_video")
+      *upsert.mutable_definition()->mutable_product() = product;
+  }
+  upsert.mutable_definition()->mutable_product()->set_name("Video, renamed");
+  upsert.mutable_definition()->set_is_active(true);
+  auto upserted =
+      Call(&Stub::UpsertProduct, kNyt, tokens_["nyt_admin"], upsert);
+  ASSERT_TRUE(upserted.ok()) << upserted.status.error_message();
+  EXPECT_EQ(names(tokens_["nyt_b"])["nyt_video"], "Video, renamed");
+
+  // A change written by another replica (here: SQL) reaches this one by the
+  // trigger's notification.
+  Exec(
+      "UPDATE products SET name = 'Renamed elsewhere' WHERE tenant_id = "
+      "'nytimes' AND product_id = 'nyt_display'");
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (names(tokens_["nyt_a"])["nyt_display"] != "Renamed elsewhere" &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(names(tokens_["nyt_a"])["nyt_display"], "Renamed elsewhere");
+  Exec(
+      "UPDATE products SET allowed_principal_ids = NULL WHERE tenant_id = "
+      "'nytimes' AND product_id = 'nyt_private'");
+  const absl::Time deadline2 = absl::Now() + absl::Seconds(5);
+  while (names(tokens_["nyt_b"]).count("nyt_private") == 0 &&
+         absl::Now() < deadline2) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(names(tokens_["nyt_b"]).count("nyt_private"), 1u);
+  // The other tenant's entry was not dropped by nytimes's changes.
+  const uint64_t before_local = cache.database_reads();
+  auto local = Call(&Stub::GetProducts, kLocal, tokens_["local_a"], request);
+  ASSERT_TRUE(local.ok());
+  const uint64_t after_first_local = cache.database_reads();
+  local = Call(&Stub::GetProducts, kLocal, tokens_["local_a"], request);
+  ASSERT_TRUE(local.ok());
+  EXPECT_LE(after_first_local - before_local, 1u);
+  EXPECT_EQ(cache.database_reads(), after_first_local);
+}
+
 TEST_F(MediaBuyTest, CreativeFormatsAreListedAndFiltered) {
   v1::ListCreativeFormatsRequest request;
   auto all = Call(&Stub::ListCreativeFormats, kNyt, tokens_["nyt_a"], request);

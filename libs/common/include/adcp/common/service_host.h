@@ -61,8 +61,9 @@ class ServiceHost {
   void Shutdown();
 
   // Call at the top of main, before any thread starts: blocks SIGTERM and
-  // SIGINT in every thread so that WaitForTerminationSignal can take them.
-  static void BlockTerminationSignals();
+  // SIGINT in every thread so that WaitForTerminationSignal can take them,
+  // and turns off absl::Mutex deadlock detection (a debug check).
+  static void PrepareProcess();
   // Returns the signal number once SIGTERM or SIGINT arrives.
   static int WaitForTerminationSignal();
 

@@ -18,7 +18,7 @@ template <typename Config, typename Server>
 int RunServiceMain(const char* service_name,
                    absl::StatusOr<Config> (*config_from_env)(),
                    absl::StatusOr<std::unique_ptr<Server>> (*start)(Config)) {
-  ServiceHost::BlockTerminationSignals();
+  ServiceHost::PrepareProcess();
   const auto level = log::ParseLevel(env::String("LOG_LEVEL", "info"));
   log::Init(service_name, level.ok() ? *level : log::Level::kInfo);
   if (!level.ok()) log::Warn(std::string(level.status().message()));

@@ -1,0 +1,334 @@
+# ./dev bench: sourced by ./dev, whose helpers (pg_*, start_service, ...) it
+# uses. Starts a throwaway PostgreSQL with pg_stat_statements and the whole
+# suite as separate processes, seeds bench tenants, runs every measurement of
+# bench/README.md side by side and prints one table (bench/report.mjs).
+#
+# Settings (environment): BENCH_SECONDS (10) measured seconds per run,
+# BENCH_WARMUP (2), BENCH_CONCURRENCY (32) calls in flight for every load
+# generator, BENCH_TENANTS (10000) and BENCH_MEDIA_BUYS (1000000) for the
+# tenant-scale run, BENCH_OUT (build/bench-results) where results and logs go.
+
+BENCH_PG_STARTED=0
+BENCH_TMP=''
+
+bench_cleanup() {
+  trap '' INT TERM
+  if ((${#SVC_PIDS[@]})); then stop_services; fi
+  if ((BENCH_PG_STARTED)); then pg_stop "$BENCH_TMP/data" fast; fi
+  [[ -n $BENCH_TMP ]] && rm -rf "$BENCH_TMP"
+}
+
+# Resident set of a process in KiB.
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# Sum of a Prometheus counter's samples whose line matches a regex.
+metric_sum() {
+  curl -fsS "http://127.0.0.1:$1/metrics" |
+    awk -v re="$2" '$0 !~ /^#/ && $0 ~ re {s += $NF} END {printf "%d\n", s}'
+}
+
+# psql as superuser on the bench database; SQL on stdin or -c.
+bench_psql() {
+  PGPASSWORD=$BENCH_SUPER_PW "$PG_BIN/psql" -X -q -w -v ON_ERROR_STOP=1 -At \
+    "host=127.0.0.1 port=$BENCH_PG_PORT user=$PG_SUPERUSER dbname=adcp" "$@"
+}
+
+# Statements the services ran since the last reset, per request:
+#   rt_json LABEL REQUESTS  -> appends a "roundtrips" result line.
+# Counts every statement of the app role (BEGIN and COMMIT too: each is a
+# round trip), and apart those that read tenants or principals.
+bench_roundtrips() {
+  local label=$1 requests=$2 row
+  row=$(bench_psql -F ' ' <<'SQL'
+SELECT coalesce(sum(calls), 0),
+       coalesce(sum(calls) FILTER (WHERE query ~* '\m(from|join|update|into)\s+(tenants|principals)\M'), 0),
+       coalesce(sum(calls) FILTER (WHERE query !~* '^\s*(begin|commit|rollback|set|select set_config)'), 0)
+  FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+ WHERE r.rolname = 'adcp_app';
+SQL
+)
+  local total lookups queries
+  read -r total lookups queries <<<"$row"
+  printf '{"label":"%s","kind":"roundtrips","requests":%d,"statements":%d,"tenant_token_lookups":%d,"queries":%d}\n' \
+    "$label" "$requests" "$total" "$lookups" "$queries" >>"$BENCH_RESULTS"
+  bench_psql -F ' | ' >"$BENCH_OUT/statements-$label.txt" <<'SQL'
+SELECT calls, left(regexp_replace(query, '\s+', ' ', 'g'), 160)
+  FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+ WHERE r.rolname = 'adcp_app' ORDER BY calls DESC;
+SQL
+}
+
+# M media buys of two packages each, spread over all bench tenants.
+bench_seed_media_buys() {
+  bench_psql -v nbuys="$1" <<'SQL'
+BEGIN;
+CREATE TEMP TABLE bench_tenants AS
+  SELECT tenant_id, (row_number() OVER (ORDER BY tenant_id)) - 1 AS idx
+    FROM tenants WHERE tenant_id LIKE 'bench-%';
+INSERT INTO media_buys (tenant_id, media_buy_id, principal_id, status, adapter,
+                        adapter_order_id, currency, total_budget, start_time, end_time)
+SELECT t.tenant_id, 'mb_seed_' || g, 'buyer', 'active', 'mock', 'mock-order-seed-' || g,
+       'USD', 2000, now() - interval '1 day', now() + interval '30 days'
+  FROM generate_series(0, :nbuys - 1) AS g
+  JOIN bench_tenants t ON t.idx = g % (SELECT count(*) FROM bench_tenants);
+INSERT INTO packages (tenant_id, package_id, media_buy_id, ordinal, product_id,
+                      pricing_option_id, budget, rate, pricing_model, adapter_line_id)
+SELECT m.tenant_id, m.media_buy_id || '_p' || o, m.media_buy_id, o,
+       'mock_display_' || CASE o WHEN 1 THEN '300x250' ELSE '728x90' END,
+       'cpm_usd_fixed', 1000, 10, 'cpm', m.adapter_order_id || '-line-' || o
+  FROM media_buys m CROSS JOIN (VALUES (1), (2)) AS v(o)
+ WHERE m.media_buy_id LIKE 'mb_seed_%';
+COMMIT;
+SQL
+}
+
+# Waits until the services know the tenant of the credentials file's last line.
+bench_wait_tenant() {
+  local deadline=$((SECONDS + 120))
+  tail -n 1 "$1" >"$BENCH_TMP/last-credential"
+  until loadgen --target="$MEDIA_BUY_ADDR" --rpc=get_products --concurrency=1       --credentials="$BENCH_TMP/last-credential" --duration_s=0.2 --warmup_s=0       >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die "the services did not learn the new tenants within 120 s"
+    sleep 1
+  done
+}
+
+bench_reset_statements() { bench_psql -c 'SELECT pg_stat_statements_reset()' >/dev/null; }
+
+loadgen() {
+  ADCP_INTERNAL_TOKEN=$ADCP_INTERNAL_TOKEN "$BENCH_LOADGEN" \
+    --concurrency="$BENCH_CONCURRENCY" "$@"
+}
+
+# One row per service: name pid; RSS samples go to the results file.
+bench_memory() {
+  local phase=$1 i
+  for i in "${!SVC_PIDS[@]}"; do
+    [[ ${SVC_NAMES[$i]} == bench-echo ]] && continue
+    printf '{"kind":"memory","phase":"%s","service":"%s","rss_kib":%d}\n' \
+      "$phase" "${SVC_NAMES[$i]}" "$(rss_kib "${SVC_PIDS[$i]}")" >>"$BENCH_RESULTS"
+  done
+}
+
+# wrk on MCP tools/call get_products: wrk_mcp LABEL SECONDS SUBDOMAIN TOKEN
+wrk_mcp() {
+  local label=$1 seconds=$2 out
+  out=$(BENCH_LABEL=$label BENCH_TOKEN=$4 wrk -t1 -c"$BENCH_CONCURRENCY" \
+    -d"${seconds}s" --latency -s "$REPO/bench/mcp_get_products.lua" \
+    "http://127.0.0.1:$BENCH_EDGE_PORT/tenants/$3/mcp" 2>&1) ||
+    die "wrk failed: $out"
+  printf '%s\n' "$out" >"$BENCH_OUT/wrk-$label.txt"
+  grep '^{"label"' <<<"$out" >>"$BENCH_RESULTS" || die "wrk printed no result: $out"
+}
+
+# Creates tenants up to N by copying bench-00000 (its products, and a buyer
+# principal with a token of its own); prints their "tenant token" lines.
+bench_scale_seed() {
+  local tenants=$1 secret
+  secret=$(random_hex 16)
+  bench_psql -v ntenants="$tenants" -v secret="$secret" <<'SQL'
+BEGIN;
+CREATE TEMP TABLE bench_new AS
+  SELECT 'bench-' || lpad(i::text, 5, '0') AS tenant_id,
+         'adcp_bench' || md5(:'secret' || i) AS token
+    FROM generate_series((SELECT count(*) FROM tenants WHERE tenant_id LIKE 'bench-%'),
+                         :ntenants - 1) AS i;
+INSERT INTO tenants (tenant_id, name, subdomain, config, is_active, billing_plan,
+                     initialized_at)
+SELECT n.tenant_id, 'Bench publisher ' || n.tenant_id, n.tenant_id, t.config, true,
+       t.billing_plan, now()
+  FROM bench_new n, tenants t WHERE t.tenant_id = 'bench-00000';
+INSERT INTO products (tenant_id, product_id, name, description, delivery_type, channels,
+                      format_ids, publisher_properties, pricing_options,
+                      reporting_capabilities, allowed_principal_ids, is_active)
+SELECT n.tenant_id, p.product_id, p.name, p.description, p.delivery_type, p.channels,
+       p.format_ids, replace(p.publisher_properties::text, 'bench-00000', n.tenant_id)::jsonb,
+       p.pricing_options, p.reporting_capabilities, p.allowed_principal_ids, p.is_active
+  FROM bench_new n, products p WHERE p.tenant_id = 'bench-00000';
+INSERT INTO principals (tenant_id, principal_id, name, token_hash, token_prefix)
+SELECT n.tenant_id, 'buyer', 'Bench buyer', sha256(convert_to(n.token, 'UTF8')),
+       left(n.token, 12)
+  FROM bench_new n;
+\copy (SELECT tenant_id || ' ' || token FROM bench_new ORDER BY tenant_id) TO STDOUT
+COMMIT;
+SQL
+}
+
+cmd_bench() {
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  command -v wrk >/dev/null || die "wrk not found (run ./dev deps)"
+  command -v curl >/dev/null || die "curl not found"
+
+  cmd_build
+  resolve_pg_bin
+  BENCH_LOADGEN=$(built_binary bench/adcp-loadgen)
+  local echo_bin migrate_bin adcpctl_bin
+  echo_bin=$(built_binary bench/adcp-bench-echo)
+  migrate_bin=$(built_binary tools/migrate/adcp-migrate)
+  adcpctl_bin=$(built_binary tools/adcpctl/adcpctl)
+
+  local seconds=${BENCH_SECONDS:-10} warmup=${BENCH_WARMUP:-2}
+  BENCH_CONCURRENCY=${BENCH_CONCURRENCY:-32}
+  local scale_tenants=${BENCH_TENANTS:-10000} scale_buys=${BENCH_MEDIA_BUYS:-1000000}
+  BENCH_OUT=${BENCH_OUT:-$BUILD_DIR/bench-results}
+  [[ $BENCH_OUT == /* ]] || BENCH_OUT=$CALLER_DIR/$BENCH_OUT
+  rm -rf "$BENCH_OUT"
+  mkdir -p "$BENCH_OUT"
+  BENCH_RESULTS=$BENCH_OUT/results.jsonl
+  : >"$BENCH_RESULTS"
+
+  BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/adcp-bench.XXXXXX")
+  chmod 700 "$BENCH_TMP"
+  pg_chown "$BENCH_TMP"
+  BENCH_SUPER_PW=$(random_hex 16)
+  local owner_pw app_pw
+  owner_pw=$(random_hex 16)
+  app_pw=$(random_hex 16)
+  log "creating throwaway PostgreSQL cluster in $BENCH_TMP (pg_stat_statements)"
+  pg_init_cluster "$BENCH_TMP/data" "$BENCH_TMP" "$BENCH_SUPER_PW" \
+    "shared_preload_libraries = 'pg_stat_statements'" \
+    "pg_stat_statements.track = top" "pg_stat_statements.max = 5000" \
+    "synchronous_commit = off" "max_connections = 200" || die "initdb failed"
+  BENCH_PG_PORT=$(random_free_port)
+  pg_start "$BENCH_TMP/data" "$BENCH_PG_PORT" "$BENCH_TMP/pg.log" ||
+    { tail -n 50 "$BENCH_TMP/pg.log" >&2; die "PostgreSQL did not start"; }
+  BENCH_PG_STARTED=1
+  pg_create_roles "$BENCH_PG_PORT" "$BENCH_SUPER_PW" "$owner_pw" "$app_pw"
+  pg_psql "$BENCH_PG_PORT" "$BENCH_SUPER_PW" <<<"CREATE DATABASE adcp OWNER $PG_OWNER_ROLE;"
+  bench_psql -c 'CREATE EXTENSION pg_stat_statements' >/dev/null
+  local pg_url="host=127.0.0.1 port=$BENCH_PG_PORT dbname=adcp"
+  DATABASE_URL="$pg_url user=$PG_OWNER_ROLE password=$owner_pw" \
+    DB_APP_ROLE=$PG_APP_ROLE "$migrate_bin" >"$BENCH_OUT/migrate.log" 2>&1 ||
+    die "migrations failed (see $BENCH_OUT/migrate.log)"
+
+  LOG_DIR=$BENCH_OUT/logs RUN_DIR=$BENCH_TMP/run
+  mkdir -p "$LOG_DIR" "$RUN_DIR"
+  ADCP_INTERNAL_TOKEN=$(random_hex 32)
+  SYSTEM_ADMIN_TOKEN=$(random_hex 32)
+  SVC_COMMON_ENV=(
+    "DATABASE_URL=$pg_url user=$PG_APP_ROLE password=$app_pw"
+    "ADCP_INTERNAL_TOKEN=$ADCP_INTERNAL_TOKEN"
+    "SYSTEM_ADMIN_TOKEN=$SYSTEM_ADMIN_TOKEN"
+    "LOG_LEVEL=${LOG_LEVEL:-info}"
+    "BIND_HOST=127.0.0.1"
+  )
+  local p
+  for p in REGISTRY AUTH MEDIA EDGE ADMIN ECHO; do
+    printf -v "BP_$p" '%s' "$(random_free_port)"
+    printf -v "BM_$p" '%s' "$(random_free_port)"
+  done
+  start_service tenant-registry services/tenant-registry/tenant-registry \
+    TENANT_REGISTRY_PORT="$BP_REGISTRY" METRICS_PORT="$BM_REGISTRY"
+  TENANT_REGISTRY_ADDR=127.0.0.1:$BP_REGISTRY
+  start_service auth services/auth/auth \
+    AUTH_PORT="$BP_AUTH" METRICS_PORT="$BM_AUTH" TENANT_REGISTRY_ADDR
+  AUTH_ADDR=127.0.0.1:$BP_AUTH
+  start_service media-buy services/media-buy/media-buy \
+    MEDIA_BUY_PORT="$BP_MEDIA" METRICS_PORT="$BM_MEDIA" TENANT_REGISTRY_ADDR AUTH_ADDR
+  MEDIA_BUY_ADDR=127.0.0.1:$BP_MEDIA
+  start_service agent-edge services/agent-edge/agent-edge \
+    AGENT_HTTP_PORT="$BP_EDGE" METRICS_PORT="$BM_EDGE" TENANT_REGISTRY_ADDR MEDIA_BUY_ADDR \
+    BASE_DOMAINS=localhost
+  BENCH_EDGE_PORT=$BP_EDGE
+  ADMIN_USERNAME=admin ADMIN_PASSWORD=$(random_hex 12) SESSION_SECRET=$(random_hex 32)
+  start_service admin-gateway services/admin-gateway/admin-gateway \
+    ADMIN_HTTP_PORT="$BP_ADMIN" METRICS_PORT="$BM_ADMIN" TENANT_REGISTRY_ADDR AUTH_ADDR \
+    MEDIA_BUY_ADDR ADMIN_USERNAME ADMIN_PASSWORD SESSION_SECRET
+  start_service bench-echo bench/adcp-bench-echo ECHO_PORT="$BP_ECHO" METRICS_PORT="$BM_ECHO"
+
+  # Ten tenants through the real initialization (as POST /system/tenants),
+  # each with a buyer principal; limits high enough not to throttle the load.
+  log "creating 10 bench tenants"
+  local creds10=$BENCH_OUT/credentials-10.txt creds1=$BENCH_OUT/credentials-1.txt
+  node -e '
+    const out = [];
+    for (let i = 0; i < 10; i++) {
+      const id = "bench-" + String(i).padStart(5, "0");
+      out.push({tenant_id: id, name: "Bench publisher " + i, subdomain: id,
+        config: {adapters: {mock: {enabled: true, manual_approval_required: false}},
+                 rate_limits: {tenant_requests_per_second: 1e6, tenant_burst: 1e6,
+                               principal_requests_per_second: 1e6, principal_burst: 1e6}}});
+    }
+    console.log(JSON.stringify(out));' >"$BENCH_TMP/tenants.json"
+  local ctl_env=(TENANT_REGISTRY_ADDR="$TENANT_REGISTRY_ADDR" AUTH_ADDR="$AUTH_ADDR"
+    MEDIA_BUY_ADDR="$MEDIA_BUY_ADDR" ADCP_INTERNAL_TOKEN="$ADCP_INTERNAL_TOKEN"
+    SYSTEM_ADMIN_TOKEN="$SYSTEM_ADMIN_TOKEN")
+  env "${ctl_env[@]}" "$adcpctl_bin" seed-examples "$BENCH_TMP/tenants.json" \
+    >"$BENCH_OUT/seed.log" 2>&1 || die "seeding failed (see $BENCH_OUT/seed.log)"
+  : >"$creds10"
+  local i tenant token
+  for i in {0..9}; do
+    tenant=bench-$(printf '%05d' "$i")
+    token=$(env "${ctl_env[@]}" "$adcpctl_bin" create-principal "$tenant" "Bench buyer" buyer |
+      awk '/^access_token:/ {print $2}')
+    [[ -n $token ]] || die "no token for $tenant"
+    printf '%s %s\n' "$tenant" "$token" >>"$creds10"
+  done
+  head -n 1 "$creds10" >"$creds1"
+  local sub1 token1
+  read -r sub1 token1 <"$creds1"
+  sleep 2
+  bench_memory idle
+
+  log "(1) gRPC floor: empty unary call"
+  loadgen --target="127.0.0.1:$BP_ECHO" --rpc=ping --label=floor \
+    --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
+
+  log "(2) GetProducts, one warm tenant"
+  loadgen --target="$MEDIA_BUY_ADDR" --rpc=get_products --credentials="$creds1" \
+    --label=get_products --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
+  local before after
+  bench_reset_statements
+  before=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total.*GetProducts')
+  loadgen --target="$MEDIA_BUY_ADDR" --rpc=get_products --credentials="$creds1" \
+    --label=get_products_rt --duration_s=3 --warmup_s=0 >/dev/null
+  after=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total.*GetProducts')
+  bench_roundtrips get_products $((after - before))
+
+  log "(3) CreateMediaBuy (mock adapter, 2 packages) and its pgbench twin"
+  loadgen --target="$MEDIA_BUY_ADDR" --rpc=create_media_buy --credentials="$creds1" \
+    --label=create_media_buy --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
+  bench_reset_statements
+  before=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total.*CreateMediaBuy')
+  loadgen --target="$MEDIA_BUY_ADDR" --rpc=create_media_buy --credentials="$creds1" \
+    --label=create_media_buy_rt --duration_s=3 --warmup_s=0 >/dev/null
+  after=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total.*CreateMediaBuy')
+  bench_roundtrips create_media_buy $((after - before))
+  bench_pgbench_twin "$sub1" "$seconds" "$app_pw"
+
+  log "(4) MCP tools/call get_products through the agent edge (wrk)"
+  wrk_mcp mcp_get_products_warmup "$warmup" "$sub1" "$token1" 
+  sed -i '/"label":"mcp_get_products_warmup"/d' "$BENCH_RESULTS"
+  (
+    sleep "$((seconds / 2))"
+    bench_memory load
+  ) &
+  local sampler=$!
+  wrk_mcp mcp_get_products "$seconds" "$sub1" "$token1"
+  wait "$sampler"
+  bench_reset_statements
+  before=$(metric_sum "$BM_EDGE" 'agent_requests_total.*get_products')
+  wrk_mcp mcp_get_products_rt 3 "$sub1" "$token1"
+  sed -i '/"label":"mcp_get_products_rt"/d' "$BENCH_RESULTS"
+  after=$(metric_sum "$BM_EDGE" 'agent_requests_total.*get_products')
+  bench_roundtrips mcp_get_products $((after - before))
+
+  log "(5) tenant scale: GetProducts over 10 tenants, then over $scale_tenants"
+  loadgen --target="$MEDIA_BUY_ADDR" --rpc=get_products --credentials="$creds10" \
+    --label=scale_10 --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
+  local credsn=$BENCH_OUT/credentials-$scale_tenants.txt started=$SECONDS
+  cp "$creds10" "$credsn"
+  bench_scale_seed "$scale_tenants" >>"$credsn"
+  bench_seed_media_buys "$scale_buys"
+  log "seeded $((scale_tenants - 10)) tenants and $scale_buys media buys in $((SECONDS - started)) s"
+  bench_psql -c 'VACUUM ANALYZE' >/dev/null
+  bench_wait_tenant "$credsn"
+  loadgen --target="$MEDIA_BUY_ADDR" --rpc=get_products --credentials="$credsn" \
+    --label=scale_$scale_tenants --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
+  bench_memory scaled
+
+  node "$REPO/bench/report.mjs" "$BENCH_RESULTS" | tee "$BENCH_OUT/report.md"
+}
+
+bench_pgbench_twin() { :; }

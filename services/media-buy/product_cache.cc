@@ -1,0 +1,85 @@
+#include "product_cache.h"
+
+#include <algorithm>
+
+#include "task_support.h"
+
+namespace adcp::media_buy {
+
+bool VisibleTo(const ProductRow& row, const Reader& reader) {
+  if (reader.is_admin) return true;
+  if (!row.is_active) return false;
+  return row.allowed_principal_ids.empty() ||
+         std::find(row.allowed_principal_ids.begin(),
+                   row.allowed_principal_ids.end(),
+                   reader.principal_id) != row.allowed_principal_ids.end();
+}
+
+ProductCache::ProductCache(std::string conninfo, Loader loader,
+                           size_t max_tenants)
+    : loader_(std::move(loader)),
+      max_tenants_(std::max<size_t>(1, max_tenants)),
+      listener_(
+          std::move(conninfo), "adcp_product_changes",
+          [this](const std::string& tenant_id) { Invalidate(tenant_id); },
+          // Changes made while not listening are unknown: start empty.
+          [this] { Clear(/*caching=*/true); },
+          // Until listening again, nothing cached can be trusted.
+          [this] { Clear(/*caching=*/false); }) {}
+
+ProductCache::~ProductCache() { Stop(); }
+
+void ProductCache::Start() { listener_.Start(); }
+
+void ProductCache::Stop() { listener_.Stop(); }
+
+bool ProductCache::WaitUntilListening(absl::Duration timeout) {
+  return listener_.WaitUntilListening(timeout);
+}
+
+void ProductCache::Clear(bool caching) {
+  absl::MutexLock lock(&mutex_);
+  entries_.clear();
+  ++epoch_;
+  caching_ = caching;
+}
+
+void ProductCache::Invalidate(const std::string& tenant_id) {
+  absl::MutexLock lock(&mutex_);
+  entries_.erase(tenant_id);
+  ++epoch_;
+}
+
+size_t ProductCache::size() const {
+  absl::MutexLock lock(&mutex_);
+  return entries_.size();
+}
+
+absl::StatusOr<CachedProducts> ProductCache::Get(const std::string& tenant_id) {
+  uint64_t epoch = 0;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (auto it = entries_.find(tenant_id); it != entries_.end())
+      return it->second;
+    epoch = epoch_;
+  }
+  ++database_reads_;
+  absl::StatusOr<std::vector<ProductRow>> rows = loader_(tenant_id);
+  if (!rows.ok()) return rows.status();
+  auto products = std::make_shared<std::vector<CachedProduct>>();
+  products->reserve(rows->size());
+  for (ProductRow& row : *rows) {
+    v1::Product proto = ProductToProto(row);
+    products->push_back({.row = std::move(row), .proto = std::move(proto)});
+  }
+  CachedProducts result = std::move(products);
+  absl::MutexLock lock(&mutex_);
+  if (caching_ && epoch == epoch_) {
+    if (entries_.size() >= max_tenants_ && !entries_.contains(tenant_id))
+      entries_.erase(entries_.begin());
+    entries_[tenant_id] = result;
+  }
+  return result;
+}
+
+}  // namespace adcp::media_buy
