@@ -15,6 +15,7 @@ bench_cleanup() {
   trap '' INT TERM
   if ((${#SVC_PIDS[@]})); then stop_services; fi
   if ((BENCH_PG_STARTED)); then pg_stop "$BENCH_TMP/data" fast; fi
+  [[ -f $BENCH_TMP/pg.log && -d ${BENCH_OUT:-} ]] && cp "$BENCH_TMP/pg.log" "$BENCH_OUT/postgres.log"
   [[ -n $BENCH_TMP ]] && rm -rf "$BENCH_TMP"
 }
 
@@ -52,7 +53,7 @@ SQL
   printf '{"label":"%s","kind":"roundtrips","requests":%d,"statements":%d,"tenant_token_lookups":%d,"queries":%d}\n' \
     "$label" "$requests" "$total" "$lookups" "$queries" >>"$BENCH_RESULTS"
   bench_psql -F ' | ' >"$BENCH_OUT/statements-$label.txt" <<'SQL'
-SELECT calls, left(regexp_replace(query, '\s+', ' ', 'g'), 160)
+SELECT calls, round(mean_exec_time::numeric, 3) AS mean_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 160)
   FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
  WHERE r.rolname = 'adcp_app' ORDER BY calls DESC;
 SQL
@@ -94,9 +95,57 @@ bench_wait_tenant() {
 
 bench_reset_statements() { bench_psql -c 'SELECT pg_stat_statements_reset()' >/dev/null; }
 
+# pgbench running bench/create_media_buy_twin.sql with the load generator's
+# client count, as the services' role: bench_pgbench_twin TENANT SECONDS
+# APP_PASSWORD. Latency percentiles come from pgbench's per-transaction log.
+bench_pgbench_twin() {
+  local tenant=$1 seconds=$2 account out tps
+  account=$(bench_psql -c "SELECT account_id FROM accounts WHERE tenant_id = '$tenant' LIMIT 1")
+  [[ -n $account ]] || die "no account in $tenant for the pgbench twin"
+  mkdir -p "$BENCH_TMP/pgbench"
+  out=$(cd "$BENCH_TMP/pgbench" && PGPASSWORD=$3 "$PG_BIN/pgbench" -n -M prepared \
+    -c "$BENCH_CONCURRENCY" -j 2 -T "$seconds" -l --log-prefix=twin \
+    -f "$REPO/bench/create_media_buy_twin.sql" \
+    -D "tenant=$tenant" -D principal=buyer -D "account=$account" \
+    -h 127.0.0.1 -p "$BENCH_PG_PORT" -U "$PG_APP_ROLE" adcp 2>&1) || die "pgbench failed: $out"
+  printf '%s\n' "$out" >"$BENCH_OUT/pgbench-twin.txt"
+  tps=$(awk '/^tps = / {print $3; exit}' <<<"$out")
+  local failed
+  failed=$(awk '/^number of failed transactions: / {print $5; exit}' <<<"$out")
+  cat "$BENCH_TMP"/pgbench/twin.* | awk '{print $3}' | sort -n >"$BENCH_TMP/twin-latencies"
+  local count p50 p99 avg
+  count=$(wc -l <"$BENCH_TMP/twin-latencies")
+  p50=$(sed -n "$((count / 2 + 1))p" "$BENCH_TMP/twin-latencies")
+  p99=$(sed -n "$((count * 99 / 100 + 1))p" "$BENCH_TMP/twin-latencies")
+  avg=$(awk '/^latency average = / {print $4; exit}' <<<"$out")
+  printf '{"label":"pgbench_twin","rpc":"pgbench","concurrency":%d,"seconds":%d,"ok":%d,"failed":%d,"qps":%s,"p50_us":%d,"p99_us":%d,"latency_avg_ms":%s,"first_failure":""}\n' \
+    "$BENCH_CONCURRENCY" "$seconds" "$count" "${failed:-0}" "$tps" "$p50" "$p99" "$avg" >>"$BENCH_RESULTS"
+}
+
 loadgen() {
   ADCP_INTERNAL_TOKEN=$ADCP_INTERNAL_TOKEN "$BENCH_LOADGEN" \
     --concurrency="$BENCH_CONCURRENCY" "$@"
+}
+
+# CPU time (user + system, clock ticks) of every service, "name ticks" lines.
+cpu_snapshot() {
+  local i
+  for i in "${!SVC_PIDS[@]}"; do
+    printf '%s %s\n' "${SVC_NAMES[$i]}" \
+      "$(awk '{print $14 + $15}' "/proc/${SVC_PIDS[$i]}/stat" 2>/dev/null || echo 0)"
+  done
+}
+
+# CPU µs per request of each service between two snapshots:
+#   bench_cpu LABEL BEFORE AFTER REQUESTS
+bench_cpu() {
+  local hz
+  hz=$(getconf CLK_TCK)
+  join <(sort "$2") <(sort "$3") | while read -r name a b; do
+    (( b > a )) || continue
+    printf '{"kind":"cpu","label":"%s","service":"%s","us_per_request":%.0f}\n' \
+      "$1" "$name" "$(bc -l <<<"($b - $a) * 1000000 / $hz / $4")"
+  done >>"$BENCH_RESULTS"
 }
 
 # One row per service: name pid; RSS samples go to the results file.
@@ -189,7 +238,8 @@ cmd_bench() {
   pg_init_cluster "$BENCH_TMP/data" "$BENCH_TMP" "$BENCH_SUPER_PW" \
     "shared_preload_libraries = 'pg_stat_statements'" \
     "pg_stat_statements.track = top" "pg_stat_statements.max = 5000" \
-    "synchronous_commit = off" "max_connections = 200" || die "initdb failed"
+    "synchronous_commit = off" "max_connections = 200" ${BENCH_PG_CONF:+"$BENCH_PG_CONF"} ||
+    die "initdb failed"
   BENCH_PG_PORT=$(random_free_port)
   pg_start "$BENCH_TMP/data" "$BENCH_PG_PORT" "$BENCH_TMP/pg.log" ||
     { tail -n 50 "$BENCH_TMP/pg.log" >&2; die "PostgreSQL did not start"; }
@@ -213,10 +263,19 @@ cmd_bench() {
     "LOG_LEVEL=${LOG_LEVEL:-info}"
     "BIND_HOST=127.0.0.1"
   )
-  local p
-  for p in REGISTRY AUTH MEDIA EDGE ADMIN ECHO; do
-    printf -v "BP_$p" '%s' "$(random_free_port)"
-    printf -v "BM_$p" '%s' "$(random_free_port)"
+  # The services' own defaults unless set (e.g. DB_POOL_SIZE=16).
+  local v
+  for v in DB_POOL_SIZE GRPC_THREADS HTTP_THREADS; do
+    [[ -n ${!v:-} ]] && SVC_COMMON_ENV+=("$v=${!v}")
+  done
+  # Twelve distinct free ports (random_free_port alone could repeat one).
+  local p port taken=' '
+  for p in BP_REGISTRY BM_REGISTRY BP_AUTH BM_AUTH BP_MEDIA BM_MEDIA BP_EDGE BM_EDGE \
+      BP_ADMIN BM_ADMIN BP_ECHO BM_ECHO; do
+    port=$(random_free_port)
+    while [[ $taken == *" $port "* || $port == "$BENCH_PG_PORT" ]]; do port=$(random_free_port); done
+    taken+="$port "
+    printf -v "$p" '%s' "$port"
   done
   start_service tenant-registry services/tenant-registry/tenant-registry \
     TENANT_REGISTRY_PORT="$BP_REGISTRY" METRICS_PORT="$BM_REGISTRY"
@@ -269,6 +328,7 @@ cmd_bench() {
   local sub1 token1
   read -r sub1 token1 <"$creds1"
   sleep 2
+  bench_psql -c "ANALYZE" >/dev/null  # statistics, as a database in service has
   bench_memory idle
 
   log "(1) gRPC floor: empty unary call"
@@ -281,20 +341,32 @@ cmd_bench() {
   local before after
   bench_reset_statements
   before=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total.*GetProducts')
+  cpu_snapshot >"$BENCH_TMP/cpu0"
   loadgen --target="$MEDIA_BUY_ADDR" --rpc=get_products --credentials="$creds1" \
     --label=get_products_rt --duration_s=3 --warmup_s=0 >/dev/null
+  cpu_snapshot >"$BENCH_TMP/cpu1"
   after=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total.*GetProducts')
   bench_roundtrips get_products $((after - before))
+  bench_cpu get_products "$BENCH_TMP/cpu0" "$BENCH_TMP/cpu1" $((after - before))
 
   log "(3) CreateMediaBuy (mock adapter, 2 packages) and its pgbench twin"
+  # Buys made while warming up, then statistics of tables that hold some:
+  # a database in service has them (autovacuum), and plans made on the
+  # statistics of empty tables scan all of a tenant's rows.
+  loadgen --target="$MEDIA_BUY_ADDR" --rpc=create_media_buy --credentials="$creds1" \
+    --label=create_media_buy_warmup --duration_s="$warmup" --warmup_s=0 >/dev/null
+  bench_psql -c "ANALYZE" >/dev/null
   loadgen --target="$MEDIA_BUY_ADDR" --rpc=create_media_buy --credentials="$creds1" \
     --label=create_media_buy --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
   bench_reset_statements
   before=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total.*CreateMediaBuy')
+  cpu_snapshot >"$BENCH_TMP/cpu0"
   loadgen --target="$MEDIA_BUY_ADDR" --rpc=create_media_buy --credentials="$creds1" \
     --label=create_media_buy_rt --duration_s=3 --warmup_s=0 >/dev/null
+  cpu_snapshot >"$BENCH_TMP/cpu1"
   after=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total.*CreateMediaBuy')
   bench_roundtrips create_media_buy $((after - before))
+  bench_cpu create_media_buy "$BENCH_TMP/cpu0" "$BENCH_TMP/cpu1" $((after - before))
   bench_pgbench_twin "$sub1" "$seconds" "$app_pw"
 
   log "(4) MCP tools/call get_products through the agent edge (wrk)"
@@ -309,10 +381,13 @@ cmd_bench() {
   wait "$sampler"
   bench_reset_statements
   before=$(metric_sum "$BM_EDGE" 'agent_requests_total.*get_products')
+  cpu_snapshot >"$BENCH_TMP/cpu0"
   wrk_mcp mcp_get_products_rt 3 "$sub1" "$token1"
+  cpu_snapshot >"$BENCH_TMP/cpu1"
   sed -i '/"label":"mcp_get_products_rt"/d' "$BENCH_RESULTS"
   after=$(metric_sum "$BM_EDGE" 'agent_requests_total.*get_products')
   bench_roundtrips mcp_get_products $((after - before))
+  bench_cpu mcp_get_products "$BENCH_TMP/cpu0" "$BENCH_TMP/cpu1" $((after - before))
 
   log "(5) tenant scale: GetProducts over 10 tenants, then over $scale_tenants"
   loadgen --target="$MEDIA_BUY_ADDR" --rpc=get_products --credentials="$creds10" \
@@ -330,5 +405,3 @@ cmd_bench() {
 
   node "$REPO/bench/report.mjs" "$BENCH_RESULTS" | tee "$BENCH_OUT/report.md"
 }
-
-bench_pgbench_twin() { :; }

@@ -92,6 +92,20 @@ for (const [num, label, name, maxQueries] of [
 }
 
 out.push('');
+out.push('Service CPU time per request during the round-trip runs (user + system, µs; PostgreSQL, wrk and the load generator not included):');
+out.push('');
+const cpuLabels = ['get_products', 'create_media_buy', 'mcp_get_products'];
+const cpuServices = [...new Set(results.filter((r) => r.kind === 'cpu').map((r) => r.service))];
+out.push(`| process | ${cpuLabels.join(' | ')} |`);
+out.push(`|---|${cpuLabels.map(() => '---').join('|')}|`);
+for (const service of cpuServices) {
+  const cells = cpuLabels.map((label) => {
+    const c = results.find((r) => r.kind === 'cpu' && r.label === label && r.service === service);
+    return c ? String(c.us_per_request) : '0';
+  });
+  out.push(`| ${service} | ${cells.join(' | ')} |`);
+}
+out.push('');
 out.push('Resident memory (VmRSS), MiB:');
 out.push('');
 const phases = ['idle', 'load', 'scaled'];

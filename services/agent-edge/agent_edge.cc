@@ -137,6 +137,24 @@ json RpcResult(const json& id, json result) {
   return {{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
 }
 
+// The tools/call result {content: [{type: text, text}], structuredContent,
+// isError} written from the payload's JSON text: the payload is serialized
+// once (the bench measured the copy and second dump of a json tree as a
+// fifth of the edge's time).
+std::string ToolResultText(const json& id, const std::string& payload,
+                           bool is_error) {
+  std::string out = R"({"jsonrpc":"2.0","id":)";
+  out += id.dump();
+  out += R"(,"result":{"content":[{"type":"text","text":)";
+  out += json(payload).dump();
+  out += R"(}],"structuredContent":)";
+  out += payload;
+  out += R"(,"isError":)";
+  out += is_error ? "true" : "false";
+  out += "}}";
+  return out;
+}
+
 http::Response Json(const http::Request& request, bhttp::status status,
                     const json& body) {
   return http::JsonResponse(request, status, body.dump());
@@ -502,15 +520,12 @@ http::Response AgentEdge::Mcp(const Request& call) {
     // status, e.g. a media buy's or "submitted", stays as it is).
     if (!outcome.body.contains("status"))
       outcome.body["status"] = outcome.ok ? "completed" : "failed";
-    http::Response response = Json(
+    http::Response response = http::JsonResponse(
         request,
         outcome.code == grpc::StatusCode::UNAUTHENTICATED
             ? bhttp::status::unauthorized
             : bhttp::status::ok,
-        RpcResult(id, {{"content",
-                        {{{"type", "text"}, {"text", outcome.body.dump()}}}},
-                       {"structuredContent", outcome.body},
-                       {"isError", !outcome.ok}}));
+        ToolResultText(id, outcome.body.dump(), !outcome.ok));
     if (outcome.code == grpc::StatusCode::UNAUTHENTICATED)
       Challenge(response, call);
     return response;

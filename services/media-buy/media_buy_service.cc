@@ -868,10 +868,14 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                 directive = Store::TakeDirective(txn, call.ctx.tenant_id,
                                                  call.ctx.principal_id);
               const bool manual = manual_approval || directive.has_value();
-              std::map<std::string, ProductRow> products;
-              for (ProductRow& row :
-                   Store::Products(txn, call.ctx.tenant_id, call.buyer())) {
-                products.emplace(row.product_id, std::move(row));
+              // From memory (ProductCache), with mb_products' visibility.
+              ASSIGN_OR_RETURN(const CachedProducts cached,
+                               products_.Get(call.ctx.tenant_id));
+              const Reader reader = call.buyer();
+              std::map<std::string, const ProductRow*> products;
+              for (const CachedProduct& product : *cached) {
+                if (VisibleTo(product.row, reader))
+                  products.emplace(product.row.product_id, &product.row);
               }
               BuyRow buy;
               buy.media_buy_id = NewId("mb_");
@@ -900,7 +904,7 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                       "discover products with get_products");
                 }
                 const nlohmann::json* option =
-                    FindPricingOption(product->second, in.pricing_option_id());
+                    FindPricingOption(*product->second, in.pricing_option_id());
                 if (option == nullptr) {
                   return InvalidField(
                       field + ".pricing_option_id",
@@ -981,7 +985,7 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                 for (int f = 0; f < in.format_ids_size(); ++f) {
                   const pb::FormatId& id = in.format_ids(f);
                   bool offered = false;
-                  for (const auto& have : product->second.format_ids)
+                  for (const auto& have : product->second->format_ids)
                     offered |= have.value("id", "") == id.id() &&
                                have.value("agent_url", "") == id.agent_url();
                   if (!offered) {
@@ -995,7 +999,7 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                       {{"agent_url", id.agent_url()}, {"id", id.id()}});
                 }
                 if (package.format_ids.empty())
-                  package.format_ids = product->second.format_ids;
+                  package.format_ids = product->second->format_ids;
                 if (in.has_targeting_overlay())
                   package.targeting_overlay =
                       StructToJson(in.targeting_overlay());
@@ -1075,7 +1079,9 @@ grpc::Status MediaBuyService::CreateMediaBuy(
               // could still refuse it has been written.
               if (!manual) {
                 RETURN_IF_ERROR(PlaceOrder(txn, call, buy));
-                PushCreativesBestEffort(txn, call, buy.media_buy_id);
+                // Only creatives assigned in this request can be pushed.
+                if (!known_creatives.empty())
+                  PushCreativesBestEffort(txn, call, buy.media_buy_id);
               }
               nlohmann::json details = {
                   {"media_buy_id", buy.media_buy_id},
@@ -1117,7 +1123,10 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                       " assigned creative(s) are not in your library yet; "
                       "they are assigned when sync_creatives uploads them"));
                 const std::string status = AdcpStatus(
-                    buy, HasLiveCreatives(txn, call.ctx.tenant_id, buy), now);
+                    buy,
+                    !known_creatives.empty() &&
+                        HasLiveCreatives(txn, call.ctx.tenant_id, buy),
+                    now);
                 response->set_status(status);
                 response->set_revision(buy.revision);
                 response->set_confirmed_at(Rfc3339(now));
@@ -1146,8 +1155,7 @@ absl::Status MediaBuyService::PlaceOrder(pqxx::work& txn, const Call& call,
   ApplyOrder(*order, buy);
   Store::UpdateBuy(txn, call.ctx.tenant_id, buy);
   buy.forced_status.clear();
-  for (const PackageRow& package : buy.packages)
-    Store::UpdatePackage(txn, call.ctx.tenant_id, package);
+  Store::UpdatePackages(txn, call.ctx.tenant_id, buy.packages);
   return absl::OkStatus();
 }
 

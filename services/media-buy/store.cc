@@ -71,6 +71,47 @@ std::optional<std::string> NullIfEmpty(const std::string& value) {
   return value;
 }
 
+// The columns of a package as jsonb_to_recordset reads them (PackagesJson).
+#define PACKAGE_RECORD                                                      \
+  "package_id varchar, media_buy_id varchar, ordinal int, product_id "      \
+  "varchar, pricing_option_id varchar, budget numeric, bid_price numeric, " \
+  "rate numeric, pricing_model varchar, pacing varchar, impressions "       \
+  "bigint, paused boolean, format_ids jsonb, targeting_overlay jsonb, "     \
+  "extra jsonb, adapter_line_id varchar"
+
+// Packages as one JSON array for PACKAGE_RECORD; amounts as decimal strings
+// (exact), absent values as null. `media_buy_id` overrides the packages'
+// own when not empty.
+std::string PackagesJson(const std::vector<PackageRow>& packages,
+                         const std::string& media_buy_id) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const PackageRow& package : packages) {
+    auto optional = [](const auto& value) -> nlohmann::json {
+      if (!value) return nullptr;
+      return *value;
+    };
+    out.push_back(
+        {{"package_id", package.package_id},
+         {"media_buy_id",
+          media_buy_id.empty() ? package.media_buy_id : media_buy_id},
+         {"ordinal", package.ordinal},
+         {"product_id", package.product_id},
+         {"pricing_option_id", package.pricing_option_id},
+         {"budget", DecimalFromMicros(package.budget)},
+         {"bid_price", optional(OptionalDecimal(package.bid_price))},
+         {"rate", optional(OptionalDecimal(package.rate))},
+         {"pricing_model", package.pricing_model},
+         {"pacing", package.pacing},
+         {"impressions", optional(package.impressions)},
+         {"paused", package.paused},
+         {"format_ids", package.format_ids},
+         {"targeting_overlay", package.targeting_overlay},
+         {"extra", package.extra},
+         {"adapter_line_id", optional(NullIfEmpty(package.line_id))}});
+  }
+  return out.dump();
+}
+
 nlohmann::json Json(const pqxx::field& field) {
   return nlohmann::json::parse(field.as<std::string>());
 }
@@ -285,13 +326,26 @@ PgPool::Statements Store::Statements() {
        "po_number, extra) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
        "$9::numeric, " FROM_US(10) ", " FROM_US(11) ", $12, $13, $14::jsonb, "
                                                     "$15, $16::jsonb)"},
-      {"mb_package_insert",
+      // All of a buy's packages in one round trip: $2 is a JSON array of
+      // PackageJson objects.
+      {"mb_packages_insert",
        "INSERT INTO packages (tenant_id, package_id, media_buy_id, ordinal, "
        "product_id, pricing_option_id, budget, bid_price, rate, "
        "pricing_model, pacing, impressions, paused, format_ids, "
-       "targeting_overlay, extra, adapter_line_id) VALUES ($1, $2, $3, $4, "
-       "$5, $6, $7::numeric, $8::numeric, $9::numeric, $10, $11, $12, $13, "
-       "$14::jsonb, $15::jsonb, $16::jsonb, $17)"},
+       "targeting_overlay, extra, adapter_line_id) SELECT $1, p.package_id, "
+       "p.media_buy_id, p.ordinal, p.product_id, p.pricing_option_id, "
+       "p.budget, p.bid_price, p.rate, p.pricing_model, p.pacing, "
+       "p.impressions, p.paused, p.format_ids, p.targeting_overlay, p.extra, "
+       "p.adapter_line_id FROM jsonb_to_recordset($2::jsonb) AS "
+       "p(" PACKAGE_RECORD ")"},
+      {"mb_packages_update",
+       "UPDATE packages AS t SET budget = p.budget, bid_price = p.bid_price, "
+       "pacing = p.pacing, impressions = p.impressions, paused = p.paused, "
+       "targeting_overlay = p.targeting_overlay, adapter_line_id = "
+       "p.adapter_line_id FROM jsonb_to_recordset($2::jsonb) AS "
+       "p(" PACKAGE_RECORD
+       ") WHERE t.tenant_id = $1 AND t.media_buy_id = $3 AND t.package_id = "
+       "p.package_id"},
       {"mb_buy", "SELECT " BUY_COLUMNS " FROM media_buys WHERE tenant_id = $1 "
                  "AND media_buy_id = $2 AND ($4 OR principal_id = $3)"},
       {"mb_buy_for_update",
@@ -546,18 +600,9 @@ void Store::InsertBuy(pqxx::work& txn, const std::string& tenant_id,
                      Us(buy.end_time), buy.start_asap, buy.revision,
                      buy.brand.dump(), NullIfEmpty(buy.po_number),
                      buy.extra.dump());
-  for (const PackageRow& package : buy.packages) {
-    txn.exec_prepared0(
-        "mb_package_insert", tenant_id, package.package_id, buy.media_buy_id,
-        package.ordinal, package.product_id, package.pricing_option_id,
-        DecimalFromMicros(package.budget), OptionalDecimal(package.bid_price),
-        OptionalDecimal(package.rate), package.pricing_model, package.pacing,
-        package.impressions, package.paused, package.format_ids.dump(),
-        package.targeting_overlay.is_null()
-            ? std::nullopt
-            : std::optional<std::string>(package.targeting_overlay.dump()),
-        package.extra.dump(), NullIfEmpty(package.line_id));
-  }
+  if (!buy.packages.empty())
+    txn.exec_prepared0("mb_packages_insert", tenant_id,
+                       PackagesJson(buy.packages, buy.media_buy_id));
 }
 
 std::optional<BuyRow> Store::Buy(pqxx::work& txn, const std::string& tenant_id,
@@ -618,6 +663,16 @@ void Store::UpdatePackage(pqxx::work& txn, const std::string& tenant_id,
           ? std::nullopt
           : std::optional<std::string>(package.targeting_overlay.dump()),
       NullIfEmpty(package.line_id));
+}
+
+void Store::UpdatePackages(pqxx::work& txn, const std::string& tenant_id,
+                           const std::vector<PackageRow>& packages) {
+  if (packages.empty()) return;
+  // The buy's id keeps the plan on its packages: joined on the JSON alone
+  // (100 rows, the planner assumes), a hash join read all of the tenant's
+  // packages (./dev bench, auto_explain).
+  txn.exec_prepared0("mb_packages_update", tenant_id,
+                     PackagesJson(packages, ""), packages.front().media_buy_id);
 }
 
 std::optional<CreativeRow> Store::Creative(pqxx::work& txn,

@@ -223,6 +223,10 @@ class Store {
                            const std::string& principal_id,
                            const std::string& task_id,
                            const std::string& suffix);
+  // The packages' changeable fields and line ids, in one round trip; all
+  // of one buy.
+  static void UpdatePackages(pqxx::work& txn, const std::string& tenant_id,
+                             const std::vector<PackageRow>& packages);
   static void UpdatePackage(pqxx::work& txn, const std::string& tenant_id,
                             const PackageRow& package);
 
