@@ -97,7 +97,8 @@ TEST(MockAdapter, DryRunRecordsEveryCall) {
   auto adapter = *MockAdapterFactory()(context);
   EXPECT_TRUE(adapter->dry_run());
   const AdapterBuy buy = TenDayBuy();
-  auto order = *adapter->CreateMediaBuy(buy);
+  CreatedOrder order;
+  ASSERT_TRUE(adapter->CreateMediaBuy(buy, order).ok());
   EXPECT_EQ(order.order_id, "mock-order-mb_1");
   EXPECT_EQ(order.line_ids.at("pkg_2"), "mock-line-pkg_2");
   ASSERT_TRUE(adapter->UpdateMediaBuy(buy, {.paused = true}).ok());

@@ -23,8 +23,8 @@ class MockAdapter final : public AdServerAdapter {
   const std::string& name() const override { return name_; }
   bool dry_run() const override { return context_.dry_run; }
 
-  absl::StatusOr<CreatedOrder> CreateMediaBuy(const AdapterBuy& buy) override {
-    CreatedOrder order;
+  absl::Status CreateMediaBuy(const AdapterBuy& buy,
+                              CreatedOrder& order) override {
     order.order_id = absl::StrCat("mock-order-", buy.media_buy_id);
     Record("create_order", order.order_id,
            absl::StrCat("advertiser=", Advertiser(), " currency=", buy.currency,
@@ -39,7 +39,7 @@ class MockAdapter final : public AdServerAdapter {
                           " budget=", DecimalFromMicros(package.budget),
                           " pacing=", package.pacing));
     }
-    return order;
+    return absl::OkStatus();
   }
 
   absl::StatusOr<std::map<std::string, std::string>> AddCreatives(
