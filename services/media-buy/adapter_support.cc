@@ -1,6 +1,8 @@
 #include "adapter_support.h"
 
 #include <algorithm>
+#include <climits>
+#include <cmath>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -81,6 +83,66 @@ std::string MappedId(const nlohmann::json& mappings, const std::string& adapter,
   return ConfigString(mappings[adapter], key);
 }
 
+namespace {
+
+const nlohmann::json* Member(const nlohmann::json& object,
+                             const std::string& key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+std::string JsonString(const nlohmann::json& object, const std::string& key,
+                       const std::string& fallback) {
+  const nlohmann::json* value = Member(object, key);
+  return value && value->is_string() ? value->get<std::string>() : fallback;
+}
+
+int64_t JsonInt(const nlohmann::json& object, const std::string& key,
+                int64_t fallback) {
+  const nlohmann::json* value = Member(object, key);
+  if (value == nullptr || !value->is_number()) return fallback;
+  if (value->is_number_float()) {
+    const double number = value->get<double>();
+    return std::isfinite(number) && std::fabs(number) < 9e18
+               ? static_cast<int64_t>(std::llround(number))
+               : fallback;
+  }
+  return value->is_number_unsigned() ? static_cast<int64_t>(std::min<uint64_t>(
+                                           value->get<uint64_t>(), INT64_MAX))
+                                     : value->get<int64_t>();
+}
+
+double JsonNumber(const nlohmann::json& object, const std::string& key,
+                  double fallback) {
+  const nlohmann::json* value = Member(object, key);
+  return value && value->is_number() ? value->get<double>() : fallback;
+}
+
+bool JsonBool(const nlohmann::json& object, const std::string& key,
+              bool fallback) {
+  const nlohmann::json* value = Member(object, key);
+  return value && value->is_boolean() ? value->get<bool>() : fallback;
+}
+
+const nlohmann::json& JsonArray(const nlohmann::json& object,
+                                const std::string& key) {
+  static const nlohmann::json* empty =
+      new nlohmann::json(nlohmann::json::array());
+  const nlohmann::json* value = Member(object, key);
+  return value && value->is_array() ? *value : *empty;
+}
+
+const nlohmann::json& JsonObject(const nlohmann::json& object,
+                                 const std::string& key) {
+  static const nlohmann::json* empty =
+      new nlohmann::json(nlohmann::json::object());
+  const nlohmann::json* value = Member(object, key);
+  return value && value->is_object() ? *value : *empty;
+}
+
 std::string ConfigString(const nlohmann::json& config, const std::string& key,
                          const std::string& fallback) {
   if (!config.is_object() || !config.contains(key)) return fallback;
@@ -131,7 +193,7 @@ nlohmann::json FindAsset(const nlohmann::json& assets,
                          const std::string& type) {
   if (!assets.is_object()) return nullptr;
   for (const auto& [role, asset] : assets.items()) {
-    if (asset.is_object() && asset.value("asset_type", "") == type)
+    if (asset.is_object() && JsonString(asset, "asset_type") == type)
       return asset;
   }
   return nullptr;
@@ -140,10 +202,11 @@ nlohmann::json FindAsset(const nlohmann::json& assets,
 std::string ClickUrl(const nlohmann::json& assets) {
   if (!assets.is_object()) return "";
   for (const auto& [role, asset] : assets.items()) {
-    if (!asset.is_object() || asset.value("asset_type", "") != "url") continue;
-    const std::string kind = asset.value("url_type", "") + " " + role;
+    if (!asset.is_object() || JsonString(asset, "asset_type") != "url")
+      continue;
+    const std::string kind = JsonString(asset, "url_type") + " " + role;
     if (absl::StrContains(kind, "click") || absl::StrContains(kind, "landing"))
-      return asset.value("url", "");
+      return JsonString(asset, "url");
   }
   return "";
 }

@@ -73,6 +73,24 @@ UpstreamClient MakeUpstreamClient(
 std::string MappedId(const nlohmann::json& mappings, const std::string& adapter,
                      const std::string& key);
 
+// Lenient reads of JSON the adapters do not control (ad-server answers,
+// stored creative assets, deployment config): a missing key, a null, a value
+// of another type or an `object` that is no object gives the fallback;
+// nothing throws.
+std::string JsonString(const nlohmann::json& object, const std::string& key,
+                       const std::string& fallback = "");
+int64_t JsonInt(const nlohmann::json& object, const std::string& key,
+                int64_t fallback);
+double JsonNumber(const nlohmann::json& object, const std::string& key,
+                  double fallback);
+bool JsonBool(const nlohmann::json& object, const std::string& key,
+              bool fallback);
+// The array / object at `key`, else an empty one.
+const nlohmann::json& JsonArray(const nlohmann::json& object,
+                                const std::string& key);
+const nlohmann::json& JsonObject(const nlohmann::json& object,
+                                 const std::string& key);
+
 // config[key] as a string (string or integer); `fallback` when absent.
 std::string ConfigString(const nlohmann::json& config, const std::string& key,
                          const std::string& fallback = "");

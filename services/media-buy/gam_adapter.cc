@@ -128,7 +128,8 @@ class GamAdapter final : public AdServerAdapter {
         order.upstream["uncertain"] = step;
       return status;
     };
-    const std::string uncertain = order.upstream.value("uncertain", "");
+    if (!order.upstream.is_object()) order.upstream = json::object();
+    const std::string uncertain = JsonString(order.upstream, "uncertain");
     order.upstream.erase("uncertain");
     const bool resuming = !order.order_id.empty();
     if (order.order_id.empty()) {
@@ -167,8 +168,8 @@ class GamAdapter final : public AdServerAdapter {
                     true);
       order.line_ids[package.package_id] = id;
     }
-    if (context_.config.value("approve_orders", true) &&
-        !order.upstream.value("approved", false)) {
+    if (JsonBool(context_.config, "approve_orders", true) &&
+        !JsonBool(order.upstream, "approved", false)) {
       XmlNode call("performOrderAction");
       call.Add("orderAction").Attr("xsi:type", "ApproveOrders");
       call.Add(Statement(absl::StrCat("WHERE id = ", order.order_id)));
@@ -571,16 +572,16 @@ class GamAdapter final : public AdServerAdapter {
     out.Add("name",
             creative.name.empty() ? creative.creative_id : creative.name);
     XmlNode& size = out.Add("size");
-    size.Add("width", std::to_string(sized.value("width", 0)));
-    size.Add("height", std::to_string(sized.value("height", 0)));
+    size.Add("width", std::to_string(JsonInt(sized, "width", 0)));
+    size.Add("height", std::to_string(JsonInt(sized, "height", 0)));
     size.Add("isAspectRatio", "false");
     if (image.is_object()) {
       const std::string click = ClickUrl(creative.assets);
       out.Add("destinationUrl", click);
       out.Add("destinationUrlType", click.empty() ? "NONE" : "CLICK_TO_WEB");
-      out.Add("imageUrl", image.value("url", ""));
+      out.Add("imageUrl", JsonString(image, "url"));
     } else {
-      out.Add("snippet", html.value("content", ""));
+      out.Add("snippet", JsonString(html, "content"));
     }
     return out;
   }
@@ -597,10 +598,10 @@ class GamAdapter final : public AdServerAdapter {
   }
 
   absl::StatusOr<std::string> DownloadReport(const std::string& job) {
-    const int attempts = static_cast<int>(
-        context_.config.value("report_poll_attempts", int64_t{30}));
+    const int attempts =
+        static_cast<int>(JsonInt(context_.config, "report_poll_attempts", 30));
     const absl::Duration interval = absl::Milliseconds(
-        context_.config.value("report_poll_interval_ms", int64_t{2000}));
+        JsonInt(context_.config, "report_poll_interval_ms", 2000));
     for (int attempt = 0;; ++attempt) {
       if (attempt >= std::max(1, attempts))
         return absl::DeadlineExceededError(absl::StrCat(
@@ -757,9 +758,8 @@ class GamAdapter final : public AdServerAdapter {
         !answer["access_token"].is_string())
       return absl::UnavailableError("the token endpoint gave no access_token");
     token = answer["access_token"].get<std::string>();
-    tokens_->Put(
-        account, token,
-        now + absl::Seconds(answer.value("expires_in", int64_t{3600})));
+    tokens_->Put(account, token,
+                 now + absl::Seconds(JsonInt(answer, "expires_in", 3600)));
     return token;
   }
 

@@ -24,7 +24,7 @@ constexpr int kReportComplete = 2;
 constexpr int kReportFailed = 3;
 
 bool IsKevelId(const std::string& id) {
-  return !id.empty() && id.size() <= 20 &&
+  return !id.empty() && id.size() <= 18 &&
          std::all_of(id.begin(), id.end(), absl::ascii_isdigit);
 }
 
@@ -87,7 +87,8 @@ class KevelAdapter final : public AdServerAdapter {
         order.upstream["uncertain"] = step;
       return status;
     };
-    const std::string uncertain = order.upstream.value("uncertain", "");
+    if (!order.upstream.is_object()) order.upstream = json::object();
+    const std::string uncertain = JsonString(order.upstream, "uncertain");
     order.upstream.erase("uncertain");
 
     std::string advertiser = ConfigString(order.upstream, "advertiser_id");
@@ -155,7 +156,7 @@ class KevelAdapter final : public AdServerAdapter {
       }
       order.line_ids[package.package_id] = id;
     }
-    if (!buy.paused && !order.upstream.value("activated", false)) {
+    if (!buy.paused && !JsonBool(order.upstream, "activated", false)) {
       absl::Status activated =
           Modify(absl::StrCat("/v1/campaign/", order.order_id),
                  absl::StrCat("activate campaign ", order.order_id),
@@ -247,7 +248,7 @@ class KevelAdapter final : public AdServerAdapter {
             if (now.impressions_goal > 0) {
               flight["GoalType"] = kGoalImpressions;
               flight["Impressions"] = now.impressions_goal;
-            } else if (flight.value("GoalType", 0) == kGoalLifetimeRevenue) {
+            } else if (JsonInt(flight, "GoalType", 0) == kGoalLifetimeRevenue) {
               flight["Impressions"] = WholeUnits(now.budget);
             }
           }));
@@ -261,7 +262,8 @@ class KevelAdapter final : public AdServerAdapter {
                          absl::StrCat("read campaign ", buy.order_id)));
     const absl::Time now = context_.clock();
     if (now >= buy.end_time) return std::string("completed");
-    if (!campaign.value("IsActive", !buy.paused)) return std::string("paused");
+    if (!JsonBool(campaign, "IsActive", !buy.paused))
+      return std::string("paused");
     if (now < buy.start_time) return std::string("scheduled");
     return std::string("delivering");
   }
@@ -285,16 +287,16 @@ class KevelAdapter final : public AdServerAdapter {
       if (report.empty())
         return absl::UnavailableError("Kevel queued no report (no Id)");
       ASSIGN_OR_RETURN(json result, PollReport(report));
-      for (const json& record : result.value("Records", json::array())) {
-        for (const json& detail : record.value("Details", json::array())) {
-          const json grouping = detail.value("Grouping", json::object());
+      for (const json& record : JsonArray(result, "Records")) {
+        for (const json& detail : JsonArray(record, "Details")) {
+          const json grouping = JsonObject(detail, "Grouping");
           const std::string flight = ConfigString(grouping, "flightId");
           if (flight.empty()) continue;
           PackageDeliveryReport& line = by_flight[flight];
-          line.impressions += detail.value("Impressions", int64_t{0});
-          line.clicks += detail.value("Clicks", int64_t{0});
-          line.spend += static_cast<Micros>(
-              std::llround(detail.value("Revenue", 0.0) * kMicrosPerUnit));
+          line.impressions += JsonInt(detail, "Impressions", 0);
+          line.clicks += JsonInt(detail, "Clicks", 0);
+          line.spend += static_cast<Micros>(std::llround(
+              JsonNumber(detail, "Revenue", 0.0) * kMicrosPerUnit));
         }
       }
     }
@@ -355,9 +357,9 @@ class KevelAdapter final : public AdServerAdapter {
     if (!mapped.empty()) return mapped;
     const std::string title = absl::StrCat("AdCP ", context_.principal_id);
     ASSIGN_OR_RETURN(json list, Get("/v1/advertiser", "list advertisers"));
-    for (const json& advertiser : list.value("items", json::array())) {
-      if (advertiser.value("Title", "") == title &&
-          !advertiser.value("IsDeleted", false))
+    for (const json& advertiser : JsonArray(list, "items")) {
+      if (JsonString(advertiser, "Title") == title &&
+          !JsonBool(advertiser, "IsDeleted", false))
         return IdOf(advertiser);
     }
     return Post("/v1/advertiser",
@@ -368,10 +370,10 @@ class KevelAdapter final : public AdServerAdapter {
   absl::StatusOr<std::string> FindCampaign(const std::string& name,
                                            const std::string& advertiser) {
     ASSIGN_OR_RETURN(json list, Get("/v1/campaign", "list campaigns"));
-    for (const json& campaign : list.value("items", json::array())) {
-      if (campaign.value("Name", "") == name &&
+    for (const json& campaign : JsonArray(list, "items")) {
+      if (JsonString(campaign, "Name") == name &&
           ConfigString(campaign, "AdvertiserId") == advertiser &&
-          !campaign.value("IsDeleted", false))
+          !JsonBool(campaign, "IsDeleted", false))
         return IdOf(campaign);
     }
     return std::string();
@@ -382,8 +384,9 @@ class KevelAdapter final : public AdServerAdapter {
     ASSIGN_OR_RETURN(json list,
                      Get(absl::StrCat("/v1/campaign/", campaign, "/flight"),
                          absl::StrCat("list flights of campaign ", campaign)));
-    for (const json& flight : list.value("items", json::array())) {
-      if (flight.value("Name", "") == name && !flight.value("IsDeleted", false))
+    for (const json& flight : JsonArray(list, "items")) {
+      if (JsonString(flight, "Name") == name &&
+          !JsonBool(flight, "IsDeleted", false))
         return IdOf(flight);
     }
     return std::string();
@@ -394,9 +397,9 @@ class KevelAdapter final : public AdServerAdapter {
                      Get(absl::StrCat("/v1/flight/", flight, "/creative"),
                          absl::StrCat("list ads of flight ", flight)));
     std::set<std::string> creatives;
-    for (const json& ad : list.value("items", json::array())) {
-      if (!ad.value("IsDeleted", false))
-        creatives.insert(IdOf(ad.value("Creative", json::object())));
+    for (const json& ad : JsonArray(list, "items")) {
+      if (!JsonBool(ad, "IsDeleted", false))
+        creatives.insert(IdOf(JsonObject(ad, "Creative")));
     }
     return creatives;
   }
@@ -415,10 +418,10 @@ class KevelAdapter final : public AdServerAdapter {
     const json image = FindAsset(creative.assets, "image");
     const json html = FindAsset(creative.assets, "html");
     if (image.is_object()) {
-      body["ImageLink"] = image.value("url", "");
+      body["ImageLink"] = JsonString(image, "url");
     } else if (html.is_object()) {
       body["IsHTMLJS"] = true;
-      body["ScriptBody"] = html.value("content", "");
+      body["ScriptBody"] = JsonString(html, "content");
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat("creative ", creative.creative_id,
@@ -429,21 +432,21 @@ class KevelAdapter final : public AdServerAdapter {
   }
 
   absl::StatusOr<json> PollReport(const std::string& report) {
-    const int attempts = static_cast<int>(
-        context_.config.value("report_poll_attempts", int64_t{30}));
+    const int attempts =
+        static_cast<int>(JsonInt(context_.config, "report_poll_attempts", 30));
     const absl::Duration interval = absl::Milliseconds(
-        context_.config.value("report_poll_interval_ms", int64_t{1000}));
+        JsonInt(context_.config, "report_poll_interval_ms", 1000));
     for (int attempt = 0; attempt < std::max(1, attempts); ++attempt) {
       if (attempt > 0) Sleep(interval);
       ASSIGN_OR_RETURN(json status,
                        Get(absl::StrCat("/v1/report/queue/", report),
                            absl::StrCat("read report ", report)));
-      const int state = status.value("Status", 0);
-      if (state == kReportComplete)
-        return status.value("Result", json::object());
+      const int state = JsonInt(status, "Status", 0);
+      if (state == kReportComplete) return JsonObject(status, "Result");
       if (state == kReportFailed) {
-        return absl::UnavailableError(absl::StrCat(
-            "Kevel failed report ", report, ": ", status.value("Message", "")));
+        return absl::UnavailableError(
+            absl::StrCat("Kevel failed report ", report, ": ",
+                         JsonString(status, "Message")));
       }
     }
     return absl::DeadlineExceededError(
@@ -463,6 +466,9 @@ class KevelAdapter final : public AdServerAdapter {
   absl::Status Modify(const std::string& path, const std::string& what,
                       const std::function<void(json&)>& change) {
     ASSIGN_OR_RETURN(json object, Get(path, what));
+    if (!object.is_object())
+      return absl::UnavailableError(
+          absl::StrCat("Kevel answered ", what, " without the object"));
     change(object);
     return Send("PUT", path, object.dump(), /*idempotent=*/true, what).status();
   }

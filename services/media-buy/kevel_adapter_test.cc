@@ -470,6 +470,32 @@ TEST_F(KevelAdapterTest, DeliveryComesFromAQueuedReport) {
   EXPECT_EQ(report->packages[1].spend, 700 * kMicrosPerUnit);
 }
 
+TEST_F(KevelAdapterTest, OddAnswersAreReadWithoutThrowing) {
+  server_.SetScript([](const RecordedRequest& r) {
+    if (r.method == "GET" && r.target == "/v1/advertiser")
+      return Json(
+          {{"items", {{{"Id", 77}, {"Title", nullptr}, {"IsDeleted", "no"}}}}});
+    if (r.method == "GET" && r.target == "/v1/report/queue/rep-1")
+      return Json({{"Status", 2}, {"Result", {{"Records", "none"}}}});
+    if (r.method == "GET" && r.target == "/v1/campaign/9")
+      return Json(json::array());  // not the campaign
+    return HappyKevel(r);
+  });
+  AdapterContext context = Context();
+  context.principal_mappings = json::object();
+  CreatedOrder order;
+  EXPECT_TRUE(Adapter(context)->CreateMediaBuy(Buy(), order).ok());
+  EXPECT_EQ(Requests("POST", "/v1/advertiser").size(), 1u);
+  AdapterBuy buy = Buy();
+  buy.order_id = "9";
+  auto report = Adapter(Context())->GetDelivery(buy, now_);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->packages[0].impressions, 0);
+  absl::Status paused =
+      Adapter(Context())->UpdateMediaBuy(buy, {.paused = true});
+  EXPECT_EQ(paused.code(), absl::StatusCode::kUnavailable) << paused;
+}
+
 TEST_F(KevelAdapterTest, DryRunSendsNothingAndJournalsTheExactCalls) {
   auto adapter = Adapter(Context(/*dry_run=*/true));
   ASSERT_TRUE(adapter->dry_run());

@@ -770,6 +770,11 @@ pb::MediaBuy BuyToProto(pqxx::work& txn, const std::string& tenant_id,
   out.set_created_at(Rfc3339(buy.created_at));
   out.set_updated_at(Rfc3339(buy.updated_at));
   if (!buy.order_id.empty()) out.set_confirmed_at(Rfc3339(buy.created_at));
+  if (buy.adapter_state.contains("failed_step")) {
+    out.set_ad_server_error(
+        absl::StrCat(buy.adapter_state.value("failed_step", ""), ": ",
+                     buy.adapter_state.value("error", "")));
+  }
   for (const std::string& action : ValidActionsFor(buy, status))
     out.add_valid_actions(action);
   if (!buy.po_number.empty()) out.set_po_number(buy.po_number);
@@ -2773,116 +2778,112 @@ absl::Status MediaBuyService::ResolveTask(
   // The ad server's failure to take an approved buy, reported once what it
   // created is committed (the task stays pending: approving again resumes).
   absl::Status placement;
-  const absl::Status outcome =
-      InTransaction(call, [&](pqxx::work& txn) -> absl::Status {
-        auto task =
-            Store::Task(txn, call.ctx.tenant_id, request.task_id(), admin,
-                        /*for_update=*/true);
-        if (!task) return TaskNotFound();
-        if (task->status != "pending") {
-          return AdcpError(
-              "INVALID_STATE", "task_id",
-              absl::StrCat("task_id: the task is already ", task->status));
-        }
-        nlohmann::json details = {{"task_id", task->task_id},
-                                  {"task_type", task->task_type},
-                                  {"buyer", task->principal_id},
-                                  {"dry_run", call.dry_run}};
-        std::string adapter_name;
-        // The object moved on without the task (e.g. the creative was re-synced
-        // and approved): the task is closed as failed, saying why.
-        std::string stale;
-        const absl::Time now = options_.clock();
-        if (task->task_type == "media_buy_approval") {
-          auto buy =
-              Store::Buy(txn, call.ctx.tenant_id, task->media_buy_id, admin,
-                         /*for_update=*/true);
-          if (!buy) return TaskNotFound();
-          adapter_name = buy->adapter;
-          details["media_buy_id"] = buy->media_buy_id;
-          if (buy->status != "pending_approval") {
-            stale = absl::StrCat("the media buy is ", buy->status,
-                                 ", no longer awaiting approval");
-          } else if (approve && now >= buy->end_time) {
-            return AdcpError(
-                "INVALID_STATE", "task_id",
-                "task_id: the media buy's flight ended before it was "
-                "approved; reject it instead");
-          } else if (approve) {
-            // A flight that should have started already starts now.
-            const absl::Time requested_start = buy->start_time;
-            if (buy->start_time < now) buy->start_time = now;
-            buy->status = "active";
-            buy->revision += 1;
-            placement = PlaceOrder(txn, call, *buy);
-            if (!placement.ok()) {
-              buy->status = "pending_approval";
-              buy->revision -= 1;
-              buy->start_time = requested_start;
-              Store::UpdateBuy(txn, call.ctx.tenant_id, *buy);
-              details["ad_server_error"] = std::string(placement.message());
-              Store::Audit(txn, call.ctx.tenant_id, "approve_human_task",
-                           call.ctx.principal_id, adapter_name, details);
-              return absl::OkStatus();
-            }
-            details["order_id"] = buy->order_id;
-            PushCreativesBestEffort(txn, call, buy->media_buy_id);
-          } else {
-            buy->status = "rejected";
-            buy->rejection_reason = request.reason();
-            buy->revision += 1;
-            Store::UpdateBuy(txn, call.ctx.tenant_id, *buy);
-          }
-        } else {
-          auto creative = Store::Creative(
-              txn, call.ctx.tenant_id, task->principal_id, task->creative_id);
-          if (!creative) return TaskNotFound();
-          details["creative_id"] = creative->creative_id;
-          if (creative->status != "pending_review") {
-            stale = absl::StrCat("the creative is ", creative->status,
-                                 ", no longer awaiting review");
-          } else {
-            creative->status = approve ? "approved" : "rejected";
-            creative->rejection_reason = approve ? "" : request.reason();
-            Store::UpsertCreative(txn, call.ctx.tenant_id, *creative);
-            if (approve) {
-              std::set<std::string> buys;
-              for (const AssignmentRow& assignment :
-                   Store::AssignmentsOfCreative(txn, call.ctx.tenant_id,
-                                                task->principal_id,
-                                                task->creative_id))
-                buys.insert(assignment.media_buy_id);
-              for (const std::string& media_buy_id : buys)
-                PushCreativesBestEffort(txn, call, media_buy_id);
-            }
-          }
-        }
-        if (!stale.empty()) {
-          task->status = "failed";
-          task->resolution = stale;
-          task->resolved_by = resolver;
-          Store::ResolveTask(txn, call.ctx.tenant_id, *task);
-          details["failed"] = stale;
-          Store::Audit(txn, call.ctx.tenant_id,
-                       approve ? "approve_human_task" : "reject_human_task",
+  absl::Status outcome;
+  outcome = InTransaction(call, [&](pqxx::work& txn) -> absl::Status {
+    auto task = Store::Task(txn, call.ctx.tenant_id, request.task_id(), admin,
+                            /*for_update=*/true);
+    if (!task) return TaskNotFound();
+    if (task->status != "pending") {
+      return AdcpError(
+          "INVALID_STATE", "task_id",
+          absl::StrCat("task_id: the task is already ", task->status));
+    }
+    nlohmann::json details = {{"task_id", task->task_id},
+                              {"task_type", task->task_type},
+                              {"buyer", task->principal_id},
+                              {"dry_run", call.dry_run}};
+    std::string adapter_name;
+    // The object moved on without the task (e.g. the creative was re-synced
+    // and approved): the task is closed as failed, saying why.
+    std::string stale;
+    const absl::Time now = options_.clock();
+    if (task->task_type == "media_buy_approval") {
+      auto buy = Store::Buy(txn, call.ctx.tenant_id, task->media_buy_id, admin,
+                            /*for_update=*/true);
+      if (!buy) return TaskNotFound();
+      adapter_name = buy->adapter;
+      details["media_buy_id"] = buy->media_buy_id;
+      if (buy->status != "pending_approval") {
+        stale = absl::StrCat("the media buy is ", buy->status,
+                             ", no longer awaiting approval");
+      } else if (approve && now >= buy->end_time) {
+        return AdcpError("INVALID_STATE", "task_id",
+                         "task_id: the media buy's flight ended before it was "
+                         "approved; reject it instead");
+      } else if (approve) {
+        // A flight that should have started already starts now.
+        const absl::Time requested_start = buy->start_time;
+        if (buy->start_time < now) buy->start_time = now;
+        buy->status = "active";
+        buy->revision += 1;
+        placement = PlaceOrder(txn, call, *buy);
+        if (!placement.ok()) {
+          buy->status = "pending_approval";
+          buy->revision -= 1;
+          buy->start_time = requested_start;
+          Store::UpdateBuy(txn, call.ctx.tenant_id, *buy);
+          details["ad_server_error"] = std::string(placement.message());
+          Store::Audit(txn, call.ctx.tenant_id, "approve_human_task",
                        call.ctx.principal_id, adapter_name, details);
-          auto resolved =
-              Store::Task(txn, call.ctx.tenant_id, task->task_id, admin, false);
-          *response = TaskToProto(resolved ? *resolved : *task);
           return absl::OkStatus();
         }
-        task->status = approve ? "approved" : "rejected";
-        task->resolution = request.reason();
-        task->resolved_by = resolver;
-        Store::ResolveTask(txn, call.ctx.tenant_id, *task);
-        Store::Audit(txn, call.ctx.tenant_id,
-                     approve ? "approve_human_task" : "reject_human_task",
-                     call.ctx.principal_id, adapter_name, details);
-        auto resolved =
-            Store::Task(txn, call.ctx.tenant_id, task->task_id, admin, false);
-        *response = TaskToProto(resolved ? *resolved : *task);
-        return absl::OkStatus();
-      });
+        details["order_id"] = buy->order_id;
+        PushCreativesBestEffort(txn, call, buy->media_buy_id);
+      } else {
+        buy->status = "rejected";
+        buy->rejection_reason = request.reason();
+        buy->revision += 1;
+        Store::UpdateBuy(txn, call.ctx.tenant_id, *buy);
+      }
+    } else {
+      auto creative = Store::Creative(txn, call.ctx.tenant_id,
+                                      task->principal_id, task->creative_id);
+      if (!creative) return TaskNotFound();
+      details["creative_id"] = creative->creative_id;
+      if (creative->status != "pending_review") {
+        stale = absl::StrCat("the creative is ", creative->status,
+                             ", no longer awaiting review");
+      } else {
+        creative->status = approve ? "approved" : "rejected";
+        creative->rejection_reason = approve ? "" : request.reason();
+        Store::UpsertCreative(txn, call.ctx.tenant_id, *creative);
+        if (approve) {
+          std::set<std::string> buys;
+          for (const AssignmentRow& assignment : Store::AssignmentsOfCreative(
+                   txn, call.ctx.tenant_id, task->principal_id,
+                   task->creative_id))
+            buys.insert(assignment.media_buy_id);
+          for (const std::string& media_buy_id : buys)
+            PushCreativesBestEffort(txn, call, media_buy_id);
+        }
+      }
+    }
+    if (!stale.empty()) {
+      task->status = "failed";
+      task->resolution = stale;
+      task->resolved_by = resolver;
+      Store::ResolveTask(txn, call.ctx.tenant_id, *task);
+      details["failed"] = stale;
+      Store::Audit(txn, call.ctx.tenant_id,
+                   approve ? "approve_human_task" : "reject_human_task",
+                   call.ctx.principal_id, adapter_name, details);
+      auto resolved =
+          Store::Task(txn, call.ctx.tenant_id, task->task_id, admin, false);
+      *response = TaskToProto(resolved ? *resolved : *task);
+      return absl::OkStatus();
+    }
+    task->status = approve ? "approved" : "rejected";
+    task->resolution = request.reason();
+    task->resolved_by = resolver;
+    Store::ResolveTask(txn, call.ctx.tenant_id, *task);
+    Store::Audit(txn, call.ctx.tenant_id,
+                 approve ? "approve_human_task" : "reject_human_task",
+                 call.ctx.principal_id, adapter_name, details);
+    auto resolved =
+        Store::Task(txn, call.ctx.tenant_id, task->task_id, admin, false);
+    *response = TaskToProto(resolved ? *resolved : *task);
+    return absl::OkStatus();
+  });
   if (outcome.ok() && !placement.ok()) return placement;
   return outcome;
 }

@@ -321,7 +321,7 @@ nlohmann::json RedactCredentials(nlohmann::json document) {
     for (auto& item : document) item = RedactCredentials(std::move(item));
   } else if (document.is_object()) {
     for (auto& [key, value] : document.items()) {
-      if (LooksLikeCredential(key) && !value.is_null() && !value.is_object())
+      if (LooksLikeCredential(key) && !value.is_null())
         value = "[redacted]";
       else
         value = RedactCredentials(std::move(value));
