@@ -114,10 +114,14 @@ class AdServerAdapter {
   // says which step failed, and the status says what the ad server refused.
   virtual absl::Status CreateMediaBuy(const AdapterBuy& buy,
                                       CreatedOrder& order) = 0;
-  // Uploads creatives and associates them with the buy's lines; returns
-  // creative_id -> the ad server's creative id.
-  virtual absl::StatusOr<std::map<std::string, std::string>> AddCreatives(
-      const AdapterBuy& buy, const std::vector<AdapterCreative>& creatives) = 0;
+  // Uploads the creatives the ad server lacks (those without platform_id)
+  // and associates them with the buy's lines. `uploaded` (creative_id -> the
+  // ad server's creative id) gains each creative as soon as the ad server
+  // has it, also when a later step fails, so that the caller keeps the ids
+  // and a retry does not upload them again.
+  virtual absl::Status AddCreatives(
+      const AdapterBuy& buy, const std::vector<AdapterCreative>& creatives,
+      std::map<std::string, std::string>& uploaded) = 0;
   virtual absl::Status UpdateMediaBuy(const AdapterBuy& buy,
                                       const AdapterUpdate& update) = 0;
   // The ad server's view of the order: scheduled | delivering | paused |

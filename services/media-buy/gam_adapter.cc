@@ -182,9 +182,9 @@ class GamAdapter final : public AdServerAdapter {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::map<std::string, std::string>> AddCreatives(
-      const AdapterBuy& buy,
-      const std::vector<AdapterCreative>& creatives) override {
+  absl::Status AddCreatives(
+      const AdapterBuy& buy, const std::vector<AdapterCreative>& creatives,
+      std::map<std::string, std::string>& uploaded) override {
     ASSIGN_OR_RETURN(const std::string advertiser, Advertiser());
     std::map<std::string, std::string> lines;
     std::vector<std::string> line_ids;
@@ -207,7 +207,6 @@ class GamAdapter final : public AdServerAdapter {
         associated.insert(
             {lica->ChildText("lineItemId"), lica->ChildText("creativeId")});
     }
-    std::map<std::string, std::string> ids;
     XmlNode licas("createLineItemCreativeAssociations");
     for (const AdapterCreative& creative : creatives) {
       std::string id =
@@ -225,7 +224,7 @@ class GamAdapter final : public AdServerAdapter {
           return absl::UnavailableError(
               "Google Ad Manager answered createCreatives without an id");
       }
-      ids[creative.creative_id] = id;
+      uploaded[creative.creative_id] = id;
       for (const std::string& package_id : creative.package_ids) {
         auto line = lines.find(package_id);
         if (line == lines.end() || associated.count({line->second, id}))
@@ -242,7 +241,7 @@ class GamAdapter final : public AdServerAdapter {
                            "createLineItemCreativeAssociations")
                           .status());
     }
-    return ids;
+    return absl::OkStatus();
   }
 
   absl::Status UpdateMediaBuy(const AdapterBuy& buy,

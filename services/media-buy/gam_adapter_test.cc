@@ -566,8 +566,10 @@ TEST_F(GamAdapterTest, CreativesAndAssociations) {
       .package_ids = {"pkg_1", "pkg_2"}};
   AdapterCreative known{
       .creative_id = "cr_2", .package_ids = {"pkg_2"}, .platform_id = "700"};
-  auto ids = Adapter(Context())->AddCreatives(buy, {banner, known});
-  ASSERT_TRUE(ids.ok()) << ids.status();
+  std::map<std::string, std::string> ids;
+  absl::Status added =
+      Adapter(Context())->AddCreatives(buy, {banner, known}, ids);
+  ASSERT_TRUE(added.ok()) << added;
   auto creatives = Soaps("createCreatives");
   ASSERT_EQ(creatives.size(), 1u);
   EXPECT_EQ(creatives[0].target, "/apis/ads/publisher/v202511/CreativeService");
@@ -585,9 +587,9 @@ TEST_F(GamAdapterTest, CreativesAndAssociations) {
   const auto pairs = create_licas.FindAll("lineItemCreativeAssociations");
   ASSERT_EQ(pairs.size(), 2u);  // cr_1 on 901 and 902; cr_2 was on 902
   EXPECT_EQ(pairs[0]->ChildText("lineItemId"), "901");
-  EXPECT_EQ(pairs[0]->ChildText("creativeId"), (*ids)["cr_1"]);
+  EXPECT_EQ(pairs[0]->ChildText("creativeId"), ids["cr_1"]);
   EXPECT_EQ(pairs[1]->ChildText("lineItemId"), "902");
-  EXPECT_EQ((*ids)["cr_2"], "700");
+  EXPECT_EQ(ids["cr_2"], "700");
 }
 
 TEST_F(GamAdapterTest, DryRunSendsNothingNotEvenForAToken) {

@@ -167,9 +167,9 @@ class KevelAdapter final : public AdServerAdapter {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::map<std::string, std::string>> AddCreatives(
-      const AdapterBuy& buy,
-      const std::vector<AdapterCreative>& creatives) override {
+  absl::Status AddCreatives(
+      const AdapterBuy& buy, const std::vector<AdapterCreative>& creatives,
+      std::map<std::string, std::string>& uploaded) override {
     std::string advertiser = ConfigString(buy.upstream, "advertiser_id");
     if (advertiser.empty()) {
       ASSIGN_OR_RETURN(advertiser, Advertiser());
@@ -183,14 +183,13 @@ class KevelAdapter final : public AdServerAdapter {
     for (const AdapterPackage& package : buy.packages)
       if (!package.line_id.empty()) lines[package.package_id] = package.line_id;
     std::map<std::string, std::set<std::string>> ads_of_flight;
-    std::map<std::string, std::string> ids;
     for (const AdapterCreative& creative : creatives) {
       std::string id =
           IsKevelId(creative.platform_id) ? creative.platform_id : "";
       if (id.empty()) {
         ASSIGN_OR_RETURN(id, UploadCreative(creative, advertiser, ad_type));
       }
-      ids[creative.creative_id] = id;
+      uploaded[creative.creative_id] = id;
       for (const std::string& package_id : creative.package_ids) {
         auto line = lines.find(package_id);
         if (line == lines.end()) continue;
@@ -212,7 +211,7 @@ class KevelAdapter final : public AdServerAdapter {
         ads_of_flight[flight].insert(id);
       }
     }
-    return ids;
+    return absl::OkStatus();
   }
 
   absl::Status UpdateMediaBuy(const AdapterBuy& buy,

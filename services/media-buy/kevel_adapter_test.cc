@@ -398,9 +398,11 @@ TEST_F(KevelAdapterTest, CreativesBecomeCreativesAndAds) {
                         .name = "Known",
                         .package_ids = {"pkg_2"},
                         .platform_id = "555"};
-  auto ids = Adapter(Context())->AddCreatives(buy, {banner, known});
-  ASSERT_TRUE(ids.ok()) << ids.status();
-  EXPECT_EQ((*ids)["cr_2"], "555");
+  std::map<std::string, std::string> ids;
+  absl::Status added =
+      Adapter(Context())->AddCreatives(buy, {banner, known}, ids);
+  ASSERT_TRUE(added.ok()) << added;
+  EXPECT_EQ(ids["cr_2"], "555");
   auto creatives = Requests("POST", "/v1/creative");
   ASSERT_EQ(creatives.size(), 1u);  // cr_2 was uploaded before
   const json c = json::parse(creatives[0].body);
@@ -414,10 +416,42 @@ TEST_F(KevelAdapterTest, CreativesBecomeCreativesAndAds) {
   const json ad = json::parse(ads[0].body);
   EXPECT_EQ(ad["FlightId"], 11);
   EXPECT_EQ(ad["CampaignId"], 9);
-  EXPECT_EQ(ad["Creative"]["Id"], std::stoll((*ids)["cr_1"]));
+  EXPECT_EQ(ad["Creative"]["Id"], std::stoll(ids["cr_1"]));
   EXPECT_EQ(ad["IsActive"], true);
   // cr_2 already has its ad on flight 12.
   EXPECT_TRUE(Requests("POST", "/v1/flight/12/creative").empty());
+}
+
+TEST_F(KevelAdapterTest, ACreativeUploadedBeforeAFailureIsReported) {
+  server_.SetScript([](const RecordedRequest& r) {
+    if (r.method == "POST" && r.target == "/v1/creative" &&
+        absl::StrContains(r.body, "Second"))
+      return Json({{"message", "ImageLink is not reachable"}}, 400);
+    return HappyKevel(r);
+  });
+  AdapterBuy buy = Buy();
+  buy.order_id = "9";
+  buy.packages[0].line_id = "11";
+  auto image = [](const std::string& url) {
+    return json{{"image", {{"asset_type", "image"}, {"url", url}}}};
+  };
+  AdapterCreative first{.creative_id = "cr_1",
+                        .name = "First",
+                        .assets = image("https://cdn.example/1.png"),
+                        .package_ids = {"pkg_1"}};
+  AdapterCreative second{.creative_id = "cr_2",
+                         .name = "Second",
+                         .assets = image("https://cdn.example/2.png"),
+                         .package_ids = {"pkg_1"}};
+  std::map<std::string, std::string> ids;
+  absl::Status refused =
+      Adapter(Context())->AddCreatives(buy, {first, second}, ids);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(refused.message(),
+                                "Kevel refused create creative cr_2: HTTP 400: "
+                                "ImageLink is not reachable"));
+  ASSERT_EQ(ids.size(), 1u);  // the caller keeps cr_1's id
+  EXPECT_FALSE(ids["cr_1"].empty());
 }
 
 TEST_F(KevelAdapterTest, DeliveryComesFromAQueuedReport) {

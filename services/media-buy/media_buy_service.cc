@@ -2241,18 +2241,21 @@ absl::Status MediaBuyService::PushCreatives(pqxx::work& txn, const Call& call,
   std::vector<AdapterCreative> creatives;
   for (auto& [id, creative] : pending) creatives.push_back(std::move(creative));
   ASSIGN_OR_RETURN(auto adapter, Adapter(call, *buy));
-  auto uploaded =
-      adapter->AddCreatives(ToAdapterBuy(call.ctx.tenant_id, *buy), creatives);
-  if (!uploaded.ok()) {
-    return AdcpError("SERVICE_UNAVAILABLE", "",
-                     absl::StrCat("the ad server refused the creatives: ",
-                                  uploaded.status().message()));
-  }
-  for (const auto& [creative_id, platform_id] : *uploaded) {
+  std::map<std::string, std::string> uploaded;
+  const absl::Status pushed = adapter->AddCreatives(
+      ToAdapterBuy(call.ctx.tenant_id, *buy), creatives, uploaded);
+  // The ids of what the ad server has are kept even when a later creative
+  // failed (in the callers that commit anyway), so none is uploaded twice.
+  for (const auto& [creative_id, platform_id] : uploaded) {
     auto row = rows.find(creative_id);
     if (row == rows.end() || row->second.platform_id == platform_id) continue;
     row->second.platform_id = platform_id;
     Store::UpsertCreative(txn, call.ctx.tenant_id, row->second);
+  }
+  if (!pushed.ok()) {
+    return AdcpError("SERVICE_UNAVAILABLE", "",
+                     absl::StrCat("the ad server refused the creatives: ",
+                                  pushed.message()));
   }
   return absl::OkStatus();
 }

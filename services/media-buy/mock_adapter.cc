@@ -42,19 +42,18 @@ class MockAdapter final : public AdServerAdapter {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::map<std::string, std::string>> AddCreatives(
-      const AdapterBuy& buy,
-      const std::vector<AdapterCreative>& creatives) override {
-    std::map<std::string, std::string> ids;
+  absl::Status AddCreatives(
+      const AdapterBuy& buy, const std::vector<AdapterCreative>& creatives,
+      std::map<std::string, std::string>& uploaded) override {
     for (const AdapterCreative& creative : creatives) {
       const std::string id =
           absl::StrCat("mock-creative-", creative.creative_id);
-      ids[creative.creative_id] = id;
+      uploaded[creative.creative_id] = id;
       Record("upload_creative", id,
              absl::StrCat("format=", creative.format_id,
                           " lines=", absl::StrJoin(creative.package_ids, ",")));
     }
-    return ids;
+    return absl::OkStatus();
   }
 
   absl::Status UpdateMediaBuy(const AdapterBuy& buy,
