@@ -195,6 +195,44 @@ TEST_F(AdminGatewayTest, ConfigUpdatesDeepMergeAndValidate) {
   EXPECT_EQ(Call("GET", "/system/tenants/alpha").Json()["config"], config);
 }
 
+TEST_F(AdminGatewayTest, AdapterCredentialsAreReferencesNeverKeys) {
+  const std::string key = "KEVEL-KEY-1234567890";
+  // A key in clear is refused, on create and on update, without echoing it.
+  const HttpReply refused = CreateTenant(
+      "beta", {{"config", {{"adapters", {{"kevel", {{"api_key", key}}}}}}}});
+  ExpectError(refused, 400,
+              "adapters.kevel.api_key: credentials are not stored in tenant "
+              "config");
+  EXPECT_EQ(refused.body.find(key), std::string::npos);
+  ASSERT_EQ(CreateTenant("beta", {{"config",
+                                   {{"adapters",
+                                     {{"kevel",
+                                       {{"enabled", true},
+                                        {"network_id", "789"},
+                                        {"api_key_secret", "kevel-beta"}}}}}}}})
+                .status,
+            201);
+  const HttpReply update =
+      Call("PUT", "/system/tenants/beta/config",
+           json({{"adapters",
+                  {{"google_ad_manager", {{"service_account_key", key}}}}}})
+               .dump());
+  ExpectError(update, 400,
+              "adapters.google_ad_manager.service_account_key: credentials "
+              "are not stored in tenant config");
+  EXPECT_EQ(update.body.find(key), std::string::npos);
+  // Reads show the reference, and no read shows a key.
+  const HttpReply one = Call("GET", "/system/tenants/beta");
+  EXPECT_EQ(one.Json()["config"]["adapters"]["kevel"]["api_key_secret"],
+            "kevel-beta");
+  for (const char* target : {"/system/tenants", "/system/tenants/beta",
+                             "/system/tenants/beta/principals"}) {
+    const HttpReply read = Call("GET", target);
+    EXPECT_EQ(read.status, 200) << target;
+    EXPECT_EQ(read.body.find(key), std::string::npos) << target;
+  }
+}
+
 TEST_F(AdminGatewayTest, PatchChangesNameStatePlanAndContact) {
   ASSERT_EQ(CreateTenant("alpha").status, 201);
   const HttpReply patched =

@@ -97,9 +97,10 @@ json TenantJson(const Tenant& tenant) {
   out["updated_at"] = Time(tenant.updated_at());
   // False while a failed initialization awaits a retry of the create call.
   out["initialized"] = tenant.initialized();
-  // No secret lives in tenant config today; adapter credentials are
-  // referenced by name (issue 5), so there is nothing to redact yet.
-  out["config"] = ConfigToDocument(tenant.config());
+  // Adapter credentials are deployment secrets referenced by name, and the
+  // config refuses keys that would hold one; whatever is stored is redacted
+  // anyway.
+  out["config"] = RedactCredentials(ConfigToDocument(tenant.config()));
   return out;
 }
 

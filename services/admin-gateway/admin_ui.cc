@@ -594,7 +594,7 @@ http::Response AdminUi::TenantDetail(const http::Request& request,
              "", csrf));
   }
   const std::string base = "/admin/tenants/" + Html(tenant->tenant_id());
-  const json document = ConfigToDocument(tenant->config());
+  const json document = RedactCredentials(ConfigToDocument(tenant->config()));
   std::string body =
       "<h1>" + Html(tenant->name()) + "</h1>" + Notices(notice, error);
   body += "<p>Tenant <code>" + Html(tenant->tenant_id()) +

@@ -26,6 +26,8 @@ struct AdapterPackage {
   std::string package_id;
   std::string product_id;
   std::string pricing_model;  // cpm, flat_rate, ...
+  // The product's: guaranteed | non_guaranteed.
+  std::string delivery_type;
   Micros budget = 0;
   Micros rate = 0;  // fixed price or bid; 0 when none
   std::string pacing = "even";
@@ -46,6 +48,9 @@ struct AdapterBuy {
   std::optional<absl::Time> paused_at;
   std::string order_id;  // the ad server's id, once created
   std::vector<AdapterPackage> packages;
+  // Adapter-specific ids of what earlier calls created upstream (e.g. Kevel's
+  // advertiser), as CreatedOrder::upstream left them; {} when none.
+  nlohmann::json upstream = nlohmann::json::object();
 };
 
 struct AdapterCreative {
@@ -54,6 +59,8 @@ struct AdapterCreative {
   std::string format_id;
   nlohmann::json assets;
   std::vector<std::string> package_ids;
+  // The ad server's id from an earlier upload, empty when none.
+  std::string platform_id;
 };
 
 struct AdapterUpdate {
@@ -64,9 +71,18 @@ struct AdapterUpdate {
   std::vector<AdapterPackage> packages;
 };
 
+// What exists upstream of a buy. CreateMediaBuy fills it as it goes, so that
+// after a failure the caller can persist what was created and a retry
+// resumes from there instead of creating it twice.
 struct CreatedOrder {
   std::string order_id;
   std::map<std::string, std::string> line_ids;  // package_id -> line id
+  // Adapter-specific state (ids of other objects; a step whose outcome is
+  // unknown after a timeout, looked up upstream before it is retried).
+  nlohmann::json upstream = nlohmann::json::object();
+  // The step that failed ("create_order", "create_line_item:pkg_1"), empty
+  // after success.
+  std::string failed_step;
 };
 
 struct PackageDeliveryReport {
@@ -92,12 +108,20 @@ class AdServerAdapter {
   virtual const std::string& name() const = 0;
   virtual bool dry_run() const = 0;
 
-  virtual absl::StatusOr<CreatedOrder> CreateMediaBuy(
-      const AdapterBuy& buy) = 0;
-  // Uploads creatives and associates them with the buy's lines; returns
-  // creative_id -> the ad server's creative id.
-  virtual absl::StatusOr<std::map<std::string, std::string>> AddCreatives(
-      const AdapterBuy& buy, const std::vector<AdapterCreative>& creatives) = 0;
+  // Creates upstream what the buy still lacks. `order` arrives holding what
+  // earlier attempts created (buy.order_id, the packages' line ids,
+  // buy.upstream) and gains every object as it is created; on failure it
+  // says which step failed, and the status says what the ad server refused.
+  virtual absl::Status CreateMediaBuy(const AdapterBuy& buy,
+                                      CreatedOrder& order) = 0;
+  // Uploads the creatives the ad server lacks (those without platform_id)
+  // and associates them with the buy's lines. `uploaded` (creative_id -> the
+  // ad server's creative id) gains each creative as soon as the ad server
+  // has it, also when a later step fails, so that the caller keeps the ids
+  // and a retry does not upload them again.
+  virtual absl::Status AddCreatives(
+      const AdapterBuy& buy, const std::vector<AdapterCreative>& creatives,
+      std::map<std::string, std::string>& uploaded) = 0;
   virtual absl::Status UpdateMediaBuy(const AdapterBuy& buy,
                                       const AdapterUpdate& update) = 0;
   // The ad server's view of the order: scheduled | delivering | paused |

@@ -140,7 +140,9 @@ std::string MediaBuyHarness::Key(const std::string& label) {
 void MediaBuyHarness::SetUp() {
   SetNow(Epoch());
   auto suite = adcp::testing::Suite::Start(
-      {.media_buy_clock = [this] { return now(); }});
+      {.media_buy_clock = [this] { return now(); },
+       .configure_media_buy =
+           [this](MediaBuyConfig& config) { ConfigureMediaBuy(config); }});
   ASSERT_TRUE(suite.ok()) << suite.status();
   suite_ = *std::move(suite);
   ASSERT_TRUE(suite_->CreateTenant("nytimes", kNytimesConfig).ok());

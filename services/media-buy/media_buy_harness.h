@@ -66,6 +66,8 @@ class MediaBuyHarness : public ::testing::Test {
 
   void SetUp() override;
   void TearDown() override;
+  // Changes the media-buy config before the suite starts it.
+  virtual void ConfigureMediaBuy(MediaBuyConfig& config) {}
 
   absl::Time now() const { return absl::FromUnixNanos(now_ns_.load()); }
   void SetNow(absl::Time t) { now_ns_ = absl::ToUnixNanos(t); }

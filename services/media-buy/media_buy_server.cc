@@ -1,9 +1,13 @@
 #include "media_buy_server.h"
 
+#include <prometheus/gauge.h>
+
 #include "adcp/common/env.h"
 #include "adcp/common/interceptors.h"
 #include "adcp/common/status.h"
 #include "adcp/db/builtin_migrations.h"
+#include "gam_adapter.h"
+#include "kevel_adapter.h"
 #include "mock_adapter.h"
 #include "store.h"
 
@@ -62,6 +66,21 @@ absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv() {
     return absl::InvalidArgumentError(
         "MEDIA_BUY_ADAPTER_STAND_IN must be empty or \"mock\"");
   }
+  config.adapter_secrets_dir = env::String("ADAPTER_SECRETS_DIR", "");
+  ASSIGN_OR_RETURN(
+      config.adapter_dry_run_without_credentials,
+      env::Bool("MEDIA_BUY_ADAPTER_DRY_RUN_WITHOUT_CREDENTIALS", false));
+  ASSIGN_OR_RETURN(const int timeout,
+                   env::Int("MEDIA_BUY_ADAPTER_TIMEOUT_SECONDS", 30, 1, 300));
+  config.adapter_policy.timeout = absl::Seconds(timeout);
+  ASSIGN_OR_RETURN(config.adapter_policy.max_attempts,
+                   env::Int("MEDIA_BUY_ADAPTER_MAX_ATTEMPTS", 3, 1, 10));
+  ASSIGN_OR_RETURN(config.adapter_policy.breaker_threshold,
+                   env::Int("MEDIA_BUY_ADAPTER_BREAKER_THRESHOLD", 5, 1, 1000));
+  ASSIGN_OR_RETURN(
+      const int cooldown,
+      env::Int("MEDIA_BUY_ADAPTER_BREAKER_COOLDOWN_SECONDS", 30, 1, 3600));
+  config.adapter_policy.breaker_cooldown = absl::Seconds(cooldown);
   return config;
 }
 
@@ -74,6 +93,7 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
           config_.registry_address, config_.service.internal_token))),
       principals_(std::make_shared<RemotePrincipalResolver>(MakeServiceChannel(
           config_.auth_address, config_.service.internal_token))),
+      breakers_(std::make_shared<CircuitBreakers>(config_.options.clock)),
       adapters_(config_.options.clock),
       audit_(pool_),
       products_(
@@ -99,6 +119,17 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
           },
           adapters_, audit_, products_, config_.options) {
   adapters_.Register(kMockAdapterName, MockAdapterFactory());
+  if (config_.adapter_stand_in.empty()) {
+    AdapterDeps deps{
+        .transport = BeastHttpTransport(),
+        .breakers = breakers_,
+        .secrets = DirectorySecretStore(config_.adapter_secrets_dir),
+        .policy = config_.adapter_policy,
+        .dry_run_without_credentials =
+            config_.adapter_dry_run_without_credentials};
+    adapters_.Register(kKevelAdapterName, KevelAdapterFactory(deps));
+    adapters_.Register(kGamAdapterName, GamAdapterFactory(deps));
+  }
   adapters_.SetBaseConfig(config_.adapter_base_config);
   adapters_.SetStandIn(config_.adapter_stand_in);
 }
@@ -125,6 +156,16 @@ absl::StatusOr<std::unique_ptr<MediaBuyServer>> MediaBuyServer::Start(
   server->host_ = std::make_unique<ServiceHost>(server->config_.service.host);
   server->host_->AddService(&server->service_,
                             v1::MediaBuyService::service_full_name());
+  auto& breaker_open = prometheus::BuildGauge()
+                           .Name("adcp_ad_server_circuit_open")
+                           .Help(
+                               "1 while the ad-server circuit breaker of a "
+                               "tenant and adapter is open")
+                           .Register(*server->host_->metrics());
+  server->breakers_->OnChange(
+      [&breaker_open](const std::string& key, bool open) {
+        breaker_open.Add({{"breaker", key}}).Set(open ? 1 : 0);
+      });
   RETURN_IF_ERROR(server->host_->Start());
   return server;
 }

@@ -16,6 +16,7 @@
 #include "adcp/common/service_host.h"
 #include "adcp/common/tenant_cache.h"
 #include "media_buy_service.h"
+#include "upstream.h"
 
 namespace adcp::media_buy {
 
@@ -27,11 +28,18 @@ struct MediaBuyConfig {
   // The deployment's base adapter config ({"kevel": {...}}), under which
   // each tenant's adapters.<name> is merged.
   nlohmann::json adapter_base_config = nlohmann::json::object();
-  // Serves tenants whose ad server this deployment has no adapter for
-  // (e.g. "mock" until the GAM and Kevel adapters exist); empty: none.
+  // "mock": the mock serves every tenant's ad server (tests, demos without
+  // the real adapters); empty: Google Ad Manager and Kevel are real.
   std::string adapter_stand_in;
   // Tenants whose products are kept in memory (ProductCache).
   size_t product_cache_tenants = 20000;
+  // Where the deployment's adapter secrets are, one file per secret (the
+  // Kubernetes Secret adcp-adapter-credentials); empty: none.
+  std::string adapter_secrets_dir;
+  // Tenants without configured credentials run their adapter in dry_run
+  // (./dev up) instead of failing.
+  bool adapter_dry_run_without_credentials = false;
+  UpstreamPolicy adapter_policy;
 };
 
 // ServiceConfigFromEnv with MEDIA_BUY_PORT (50053) and METRICS_PORT (9464),
@@ -39,7 +47,13 @@ struct MediaBuyConfig {
 // MEDIA_BUY_PUBLISHER_BASE_DOMAIN (sales-agent.example.com),
 // MEDIA_BUY_IDEMPOTENCY_TTL_SECONDS (86400, 3600-604800),
 // MEDIA_BUY_DRY_RUN (false), MEDIA_BUY_ADAPTER_BASE_CONFIG (JSON object),
-// MEDIA_BUY_ADAPTER_STAND_IN (""), MEDIA_BUY_PRODUCT_CACHE_TENANTS (20000).
+// MEDIA_BUY_ADAPTER_STAND_IN (""), MEDIA_BUY_PRODUCT_CACHE_TENANTS (20000),
+// ADAPTER_SECRETS_DIR (""),
+// MEDIA_BUY_ADAPTER_DRY_RUN_WITHOUT_CREDENTIALS (false),
+// MEDIA_BUY_ADAPTER_TIMEOUT_SECONDS (30, 1-300),
+// MEDIA_BUY_ADAPTER_MAX_ATTEMPTS (3, 1-10),
+// MEDIA_BUY_ADAPTER_BREAKER_THRESHOLD (5, 1-1000),
+// MEDIA_BUY_ADAPTER_BREAKER_COOLDOWN_SECONDS (30, 1-3600).
 absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv();
 
 class MediaBuyServer {
@@ -64,6 +78,7 @@ class MediaBuyServer {
   PgPool pool_;
   std::shared_ptr<TenantCache> tenants_;
   std::shared_ptr<RemotePrincipalResolver> principals_;
+  std::shared_ptr<CircuitBreakers> breakers_;
   AdapterRegistry adapters_;
   AuditLog audit_;
   ProductCache products_;

@@ -271,10 +271,13 @@ absl::Status MediaBuyService::InTransaction(
 }
 
 absl::StatusOr<std::unique_ptr<AdServerAdapter>> MediaBuyService::Adapter(
-    const Call& call, const std::string& name,
-    const std::string& principal_id) const {
-  auto adapter = adapters_.GetAdapter(*call.tenant, name, principal_id,
-                                      nlohmann::json::object(), call.dry_run);
+    const Call& call, const BuyRow& buy) const {
+  nlohmann::json mappings =
+      buy.adapter_state.value("principal_mappings", nlohmann::json::object());
+  if (mappings.empty() && buy.principal_id == call.ctx.principal_id)
+    mappings = call.ctx.platform_mappings;
+  auto adapter = adapters_.GetAdapter(*call.tenant, buy.adapter,
+                                      buy.principal_id, mappings, call.dry_run);
   if (!adapter.ok()) {
     return AdcpError("SERVICE_UNAVAILABLE", "",
                      std::string(adapter.status().message()),
@@ -511,7 +514,8 @@ void StoreAnswer(pqxx::work& txn, const std::string& tenant_id,
 template <typename Request, typename Response>
 absl::Status MediaBuyService::Idempotently(
     const Call& call, const char* operation, const Request& request,
-    Response* response, const std::function<absl::Status(pqxx::work&)>& body) {
+    Response* response, const std::function<absl::Status(pqxx::work&)>& body,
+    const std::function<absl::Status(pqxx::work&)>& on_replay) {
   const absl::Status status =
       InTransaction(call, [&](pqxx::work& txn) -> absl::Status {
         bool replayed = false;
@@ -520,6 +524,7 @@ absl::Status MediaBuyService::Idempotently(
                                  options_.idempotency_ttl, response,
                                  &replayed));
         if (replayed) {
+          if (on_replay) RETURN_IF_ERROR(on_replay(txn));
           response->set_replayed(true);
           return absl::OkStatus();
         }
@@ -544,12 +549,20 @@ AdapterBuy ToAdapterBuy(const std::string& tenant_id, const BuyRow& buy) {
                  .end_time = buy.end_time,
                  .paused = buy.status == "paused",
                  .paused_at = buy.paused_at,
-                 .order_id = buy.order_id};
+                 .order_id = buy.order_id,
+                 .upstream = buy.adapter_state.value("upstream",
+                                                     nlohmann::json::object())};
   for (const PackageRow& package : buy.packages) {
+    // Buys made before the delivery type was recorded: an auction price
+    // means a non-guaranteed line.
+    const std::string delivery_type = package.extra.value(
+        "delivery_type",
+        package.bid_price ? std::string("non_guaranteed") : "guaranteed");
     out.packages.push_back(
         AdapterPackage{.package_id = package.package_id,
                        .product_id = package.product_id,
                        .pricing_model = package.pricing_model,
+                       .delivery_type = delivery_type,
                        .budget = package.budget,
                        .rate = package.rate.value_or(0),
                        .pacing = package.pacing,
@@ -562,9 +575,35 @@ AdapterBuy ToAdapterBuy(const std::string& tenant_id, const BuyRow& buy) {
 
 void ApplyOrder(const CreatedOrder& order, BuyRow& buy) {
   buy.order_id = order.order_id;
+  buy.adapter_state["upstream"] = order.upstream;
   for (PackageRow& package : buy.packages) {
     auto line = order.line_ids.find(package.package_id);
     if (line != order.line_ids.end()) package.line_id = line->second;
+  }
+}
+
+// Whether the ad server has the whole buy (an order, and no step failed).
+bool Placed(const BuyRow& buy) {
+  return !buy.order_id.empty() && !buy.adapter_state.contains("failed_step");
+}
+
+// The AdCP error for an ad server that did not take step `step` of a buy:
+// what it refused and how to go on.
+absl::Status AdServerError(const absl::Status& status, const std::string& step,
+                           const std::string& media_buy_id) {
+  const std::string message =
+      absl::StrCat("media buy ", media_buy_id, ": the ad server did not take ",
+                   "step ", step, ": ", status.message());
+  const std::string resume =
+      "the media buy keeps what the ad server created; send the same request "
+      "again (same idempotency_key) to resume";
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+      return AdcpError("INVALID_REQUEST", "", message, resume);
+    case absl::StatusCode::kResourceExhausted:
+      return AdcpError("RATE_LIMITED", "", message, resume);
+    default:
+      return AdcpError("SERVICE_UNAVAILABLE", "", message, resume);
   }
 }
 
@@ -739,6 +778,11 @@ pb::MediaBuy BuyToProto(pqxx::work& txn, const std::string& tenant_id,
   out.set_created_at(Rfc3339(buy.created_at));
   out.set_updated_at(Rfc3339(buy.updated_at));
   if (!buy.order_id.empty()) out.set_confirmed_at(Rfc3339(buy.created_at));
+  if (buy.adapter_state.contains("failed_step")) {
+    out.set_ad_server_error(
+        absl::StrCat(buy.adapter_state.value("failed_step", ""), ": ",
+                     buy.adapter_state.value("error", "")));
+  }
   for (const std::string& action : ValidActionsFor(buy, status))
     out.add_valid_actions(action);
   if (!buy.po_number.empty()) out.set_po_number(buy.po_number);
@@ -769,6 +813,37 @@ pb::MediaBuy BuyToProto(pqxx::work& txn, const std::string& tenant_id,
 }  // namespace
 
 // ----------------------------------------------------------- media buys --
+
+namespace {
+
+// create_media_buy's answer for a buy the ad server was asked to take.
+// `may_have_creatives`: false for a buy just made without assignments,
+// which saves reading them.
+void AnswerCreated(pqxx::work& txn, const std::string& tenant_id,
+                   const BuyRow& buy, bool may_have_creatives, absl::Time now,
+                   pb::CreateMediaBuyResponse* response) {
+  response->set_media_buy_id(buy.media_buy_id);
+  const std::string status = AdcpStatus(
+      buy, may_have_creatives && HasLiveCreatives(txn, tenant_id, buy), now);
+  response->set_status(status);
+  response->set_revision(buy.revision);
+  response->set_confirmed_at(Rfc3339(now));
+  response->clear_valid_actions();
+  for (const std::string& action : ValidActionsFor(buy, status))
+    response->add_valid_actions(action);
+  response->clear_packages();
+  for (const PackageRow& package : buy.packages)
+    *response->add_packages() = PackageToProto(package, buy.currency);
+  if (buy.adapter_state.contains("failed_step")) {
+    response->set_message(absl::StrCat(
+        "The ad server does not have the whole media buy yet: step ",
+        buy.adapter_state.value("failed_step", ""), " failed (",
+        buy.adapter_state.value("error", ""),
+        "). Send the same request again (same idempotency_key) to resume."));
+  }
+}
+
+}  // namespace
 
 grpc::Status MediaBuyService::CreateMediaBuy(
     grpc::ServerContext* context, const pb::CreateMediaBuyRequest* request,
@@ -859,7 +934,35 @@ grpc::Status MediaBuyService::CreateMediaBuy(
         const bool manual_approval =
             AdapterRegistry::ManualApprovalRequired(*call.tenant, adapter_name);
 
-        return Idempotently(
+        // The ad server's failure to take the buy: the buy and what the ad
+        // server created are committed, the buyer hears the error, and the
+        // same request again resumes (the replay below).
+        absl::Status placement;
+        auto resume = [&](pqxx::work& txn) -> absl::Status {
+          if (response->media_buy_id().empty()) return absl::OkStatus();
+          auto buy = Store::Buy(txn, call.ctx.tenant_id,
+                                response->media_buy_id(), call.buyer(),
+                                /*for_update=*/true);
+          if (!buy || !buy->adapter_state.contains("failed_step") ||
+              (buy->status != "active" && buy->status != "paused"))
+            return absl::OkStatus();
+          placement = PlaceOrder(txn, call, *buy);
+          if (placement.ok())
+            PushCreativesBestEffort(txn, call, buy->media_buy_id);
+          response->clear_message();
+          AnswerCreated(txn, call.ctx.tenant_id, *buy,
+                        /*may_have_creatives=*/true, options_.clock(),
+                        response);
+          StoreAnswer(txn, call.ctx.tenant_id, call.ctx.principal_id,
+                      request->idempotency_key(), *response);
+          Store::Audit(txn, call.ctx.tenant_id, "resume_media_buy_placement",
+                       call.ctx.principal_id, buy->adapter,
+                       {{"media_buy_id", buy->media_buy_id},
+                        {"placed", placement.ok()},
+                        {"dry_run", call.dry_run}});
+          return absl::OkStatus();
+        };
+        const absl::Status created = Idempotently(
             call, "create_media_buy", *request, response,
             [&](pqxx::work& txn) -> absl::Status {
               // Sandbox: the controller may have armed this call.
@@ -882,6 +985,10 @@ grpc::Status MediaBuyService::CreateMediaBuy(
               buy.principal_id = call.ctx.principal_id;
               buy.status = manual ? "pending_approval" : "active";
               buy.adapter = adapter_name;
+              // The advertiser the ad server books the buy for stays the one
+              // the buyer had when buying (an approver is someone else).
+              buy.adapter_state["principal_mappings"] =
+                  call.ctx.platform_mappings;
               buy.start_time = start;
               buy.end_time = end;
               buy.start_asap = asap;
@@ -1009,6 +1116,8 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                 if (in.has_context())
                   package.extra["context"] = StructToJson(in.context());
                 if (in.has_ext()) package.extra["ext"] = StructToJson(in.ext());
+                // The ad server books guaranteed and auction lines apart.
+                package.extra["delivery_type"] = product->second->delivery_type;
                 sum += package.budget;
                 buy.packages.push_back(std::move(package));
               }
@@ -1078,9 +1187,9 @@ grpc::Status MediaBuyService::CreateMediaBuy(
               // The ad server hears of the buy last, once everything that
               // could still refuse it has been written.
               if (!manual) {
-                RETURN_IF_ERROR(PlaceOrder(txn, call, buy));
+                placement = PlaceOrder(txn, call, buy);
                 // Only creatives assigned in this request can be pushed.
-                if (!known_creatives.empty())
+                if (placement.ok() && !known_creatives.empty())
                   PushCreativesBestEffort(txn, call, buy.media_buy_id);
               }
               nlohmann::json details = {
@@ -1090,6 +1199,8 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                   {"packages", buy.packages.size()},
                   {"status", buy.status},
                   {"dry_run", call.dry_run}};
+              if (!placement.ok())
+                details["ad_server_error"] = std::string(placement.message());
               if (manual) {
                 if (directive)
                   Store::RetireTaskId(txn, call.ctx.tenant_id,
@@ -1116,47 +1227,63 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                         : "The publisher reviews each media buy by hand; it "
                           "goes live when approved.");
               } else {
-                response->set_media_buy_id(buy.media_buy_id);
                 if (held_count > 0)
                   response->set_message(absl::StrCat(
                       held_count,
                       " assigned creative(s) are not in your library yet; "
                       "they are assigned when sync_creatives uploads them"));
-                const std::string status = AdcpStatus(
-                    buy,
-                    !known_creatives.empty() &&
-                        HasLiveCreatives(txn, call.ctx.tenant_id, buy),
-                    now);
-                response->set_status(status);
-                response->set_revision(buy.revision);
-                response->set_confirmed_at(Rfc3339(now));
-                for (const std::string& action : ValidActionsFor(buy, status))
-                  response->add_valid_actions(action);
-                for (const PackageRow& package : buy.packages)
-                  *response->add_packages() =
-                      PackageToProto(package, buy.currency);
+                AnswerCreated(txn, call.ctx.tenant_id, buy,
+                              /*may_have_creatives=*/!known_creatives.empty(),
+                              now, response);
               }
               Store::Audit(txn, call.ctx.tenant_id, "create_media_buy",
                            call.ctx.principal_id, adapter_name, details);
               return absl::OkStatus();
-            });
+            },
+            resume);
+        if (created.ok() && !placement.ok()) return placement;
+        return created;
       });
 }
 
 absl::Status MediaBuyService::PlaceOrder(pqxx::work& txn, const Call& call,
                                          BuyRow& buy) {
-  ASSIGN_OR_RETURN(auto adapter, Adapter(call, buy.adapter, buy.principal_id));
-  auto order = adapter->CreateMediaBuy(ToAdapterBuy(call.ctx.tenant_id, buy));
-  if (!order.ok()) {
-    return AdcpError("SERVICE_UNAVAILABLE", "",
-                     absl::StrCat("the ad server refused the buy: ",
-                                  order.status().message()));
+  const AdapterBuy adapter_buy = ToAdapterBuy(call.ctx.tenant_id, buy);
+  CreatedOrder order{.order_id = buy.order_id,
+                     .upstream = adapter_buy.upstream};
+  for (const PackageRow& package : buy.packages) {
+    if (!package.line_id.empty())
+      order.line_ids[package.package_id] = package.line_id;
   }
-  ApplyOrder(*order, buy);
+  absl::Status placed;
+  if (auto adapter = Adapter(call, buy); !adapter.ok()) {
+    placed = adapter.status();
+    order.failed_step = "open_adapter";
+  } else {
+    placed = (*adapter)->CreateMediaBuy(adapter_buy, order);
+  }
+  // What the ad server created is kept whatever happened, so that a retry
+  // resumes from there.
+  ApplyOrder(order, buy);
+  for (const char* key : {"failed_step", "error", "failed_at"})
+    buy.adapter_state.erase(key);
+  absl::Status result;
+  if (!placed.ok()) {
+    buy.adapter_state["failed_step"] = order.failed_step;
+    buy.adapter_state["error"] = std::string(placed.message());
+    buy.adapter_state["failed_at"] = Rfc3339(options_.clock());
+    result = AdServerError(placed, order.failed_step, buy.media_buy_id);
+    log::Warn("the ad server does not have the whole media buy",
+              {{"tenant_id", call.ctx.tenant_id},
+               {"media_buy_id", buy.media_buy_id},
+               {"adapter", buy.adapter},
+               {"failed_step", order.failed_step},
+               {"error", std::string(placed.message())}});
+  }
   Store::UpdateBuy(txn, call.ctx.tenant_id, buy);
   buy.forced_status.clear();
   Store::UpdatePackages(txn, call.ctx.tenant_id, buy.packages);
-  return absl::OkStatus();
+  return result;
 }
 
 void MediaBuyService::PushCreativesBestEffort(pqxx::work& txn, const Call& call,
@@ -1468,9 +1595,20 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
                     .paused = package->paused,
                     .line_id = package->line_id});
               }
-              if (!buy.order_id.empty()) {
-                ASSIGN_OR_RETURN(auto adapter,
-                                 Adapter(call, buy.adapter, buy.principal_id));
+              if (buy.adapter_state.contains("failed_step") &&
+                  !request->canceled()) {
+                // The ad server would be told half a change of half a buy.
+                return AdcpError(
+                    "INVALID_STATE", "media_buy_id",
+                    absl::StrCat("media_buy_id: the ad server does not have "
+                                 "the whole media buy yet (step ",
+                                 buy.adapter_state.value("failed_step", ""),
+                                 " failed)"),
+                    "send the create_media_buy request again (same "
+                    "idempotency_key) to resume, or cancel the buy");
+              }
+              if (Placed(buy)) {
+                ASSIGN_OR_RETURN(auto adapter, Adapter(call, buy));
                 absl::Status applied = adapter->UpdateMediaBuy(
                     ToAdapterBuy(call.ctx.tenant_id, buy), change);
                 if (!applied.ok()) {
@@ -1485,7 +1623,7 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
               buy.forced_status.clear();  // the update clears it
               for (PackageRow* package : changed)
                 Store::UpdatePackage(txn, call.ctx.tenant_id, *package);
-              if (assigned && !buy.order_id.empty())
+              if (assigned && Placed(buy))
                 PushCreativesBestEffort(txn, call, buy.media_buy_id);
               details["revision"] = buy.revision;
               details["total_budget"] = DecimalFromMicros(buy.total_budget);
@@ -1627,9 +1765,8 @@ grpc::Status MediaBuyService::GetMediaBuyDelivery(
           if (buy.status == "pending_approval") status = "pending";
           delivery->set_status(status);
           std::map<std::string, PackageDeliveryReport> reports;
-          if (!buy.order_id.empty()) {
-            ASSIGN_OR_RETURN(auto adapter,
-                             Adapter(call, buy.adapter, buy.principal_id));
+          if (Placed(buy)) {
+            ASSIGN_OR_RETURN(auto adapter, Adapter(call, buy));
             const AdapterBuy adapter_buy =
                 ToAdapterBuy(call.ctx.tenant_id, buy);
             auto at_end = adapter->GetDelivery(adapter_buy, period_end);
@@ -2101,7 +2238,7 @@ absl::Status MediaBuyService::PushCreatives(pqxx::work& txn, const Call& call,
   std::optional<BuyRow> buy =
       Store::Buy(txn, call.ctx.tenant_id, media_buy_id, {"", true}, false);
   // Only live orders take creatives.
-  if (!buy || buy->order_id.empty() || buy->status == "canceled" ||
+  if (!buy || !Placed(*buy) || buy->status == "canceled" ||
       buy->status == "rejected" || options_.clock() >= buy->end_time)
     return absl::OkStatus();
   std::map<std::string, AdapterCreative> pending;
@@ -2116,26 +2253,29 @@ absl::Status MediaBuyService::PushCreatives(pqxx::work& txn, const Call& call,
     out.name = creative->name;
     out.format_id = creative->format_id;
     out.assets = creative->assets;
+    out.platform_id = creative->platform_id;
     out.package_ids.push_back(assignment.package_id);
     rows[creative->creative_id] = *creative;
   }
   if (pending.empty()) return absl::OkStatus();
   std::vector<AdapterCreative> creatives;
   for (auto& [id, creative] : pending) creatives.push_back(std::move(creative));
-  ASSIGN_OR_RETURN(auto adapter,
-                   Adapter(call, buy->adapter, buy->principal_id));
-  auto uploaded =
-      adapter->AddCreatives(ToAdapterBuy(call.ctx.tenant_id, *buy), creatives);
-  if (!uploaded.ok()) {
-    return AdcpError("SERVICE_UNAVAILABLE", "",
-                     absl::StrCat("the ad server refused the creatives: ",
-                                  uploaded.status().message()));
-  }
-  for (const auto& [creative_id, platform_id] : *uploaded) {
+  ASSIGN_OR_RETURN(auto adapter, Adapter(call, *buy));
+  std::map<std::string, std::string> uploaded;
+  const absl::Status pushed = adapter->AddCreatives(
+      ToAdapterBuy(call.ctx.tenant_id, *buy), creatives, uploaded);
+  // The ids of what the ad server has are kept even when a later creative
+  // failed (in the callers that commit anyway), so none is uploaded twice.
+  for (const auto& [creative_id, platform_id] : uploaded) {
     auto row = rows.find(creative_id);
     if (row == rows.end() || row->second.platform_id == platform_id) continue;
     row->second.platform_id = platform_id;
     Store::UpsertCreative(txn, call.ctx.tenant_id, row->second);
+  }
+  if (!pushed.ok()) {
+    return AdcpError("SERVICE_UNAVAILABLE", "",
+                     absl::StrCat("the ad server refused the creatives: ",
+                                  pushed.message()));
   }
   return absl::OkStatus();
 }
@@ -2658,7 +2798,11 @@ absl::Status MediaBuyService::ResolveTask(
   const Reader admin{call.ctx.principal_id, true};
   const std::string resolver =
       call.ctx.principal_id.empty() ? "system_admin" : call.ctx.principal_id;
-  return InTransaction(call, [&](pqxx::work& txn) -> absl::Status {
+  // The ad server's failure to take an approved buy, reported once what it
+  // created is committed (the task stays pending: approving again resumes).
+  absl::Status placement;
+  absl::Status outcome;
+  outcome = InTransaction(call, [&](pqxx::work& txn) -> absl::Status {
     auto task = Store::Task(txn, call.ctx.tenant_id, request.task_id(), admin,
                             /*for_update=*/true);
     if (!task) return TaskNotFound();
@@ -2691,10 +2835,21 @@ absl::Status MediaBuyService::ResolveTask(
                          "approved; reject it instead");
       } else if (approve) {
         // A flight that should have started already starts now.
+        const absl::Time requested_start = buy->start_time;
         if (buy->start_time < now) buy->start_time = now;
         buy->status = "active";
         buy->revision += 1;
-        RETURN_IF_ERROR(PlaceOrder(txn, call, *buy));
+        placement = PlaceOrder(txn, call, *buy);
+        if (!placement.ok()) {
+          buy->status = "pending_approval";
+          buy->revision -= 1;
+          buy->start_time = requested_start;
+          Store::UpdateBuy(txn, call.ctx.tenant_id, *buy);
+          details["ad_server_error"] = std::string(placement.message());
+          Store::Audit(txn, call.ctx.tenant_id, "approve_human_task",
+                       call.ctx.principal_id, adapter_name, details);
+          return absl::OkStatus();
+        }
         details["order_id"] = buy->order_id;
         PushCreativesBestEffort(txn, call, buy->media_buy_id);
       } else {
@@ -2752,6 +2907,8 @@ absl::Status MediaBuyService::ResolveTask(
     *response = TaskToProto(resolved ? *resolved : *task);
     return absl::OkStatus();
   });
+  if (outcome.ok() && !placement.ok()) return placement;
+  return outcome;
 }
 
 }  // namespace adcp::media_buy

@@ -89,18 +89,24 @@ class MediaBuyService final : public v1::MediaBuyService::Service {
   // the stored answer of the same request, refuses a different one under the
   // same key (IDEMPOTENCY_CONFLICT), else runs `body` and stores its answer.
   // The request's context is echoed either way.
+  // `on_replay`, when given, runs in the transaction of a replayed answer
+  // before it is returned (create_media_buy resumes a placement there).
   template <typename Request, typename Response>
   absl::Status Idempotently(
       const Call& call, const char* operation, const Request& request,
-      Response* response, const std::function<absl::Status(pqxx::work&)>& body);
+      Response* response, const std::function<absl::Status(pqxx::work&)>& body,
+      const std::function<absl::Status(pqxx::work&)>& on_replay = nullptr);
+  // The adapter of the buy's ad server, with the buyer's platform_mappings.
   absl::StatusOr<std::unique_ptr<AdServerAdapter>> Adapter(
-      const Call& call, const std::string& name,
-      const std::string& principal_id) const;
+      const Call& call, const BuyRow& buy) const;
   // account_id of an account reference (a new natural key opens one).
   absl::StatusOr<std::string> ResolveAccount(pqxx::work& txn, const Call& call,
                                              const v1::AccountRef& ref);
-  // Creates the buy's order on its ad server and stores the order and line
-  // ids (the buy row must exist).
+  // Sends the buy to its ad server, resuming from what earlier attempts
+  // created, and stores what the ad server created whatever happens (the buy
+  // row must exist). On failure the buy's adapter_state says which step
+  // failed and the returned AdCP error what the ad server refused; the caller
+  // decides whether to commit.
   absl::Status PlaceOrder(pqxx::work& txn, const Call& call, BuyRow& buy);
   // PushCreatives, logging a failure instead of failing the task (a later
   // sync_creatives sends them again).

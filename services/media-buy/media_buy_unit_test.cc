@@ -3,9 +3,12 @@
 // the validation helpers.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "adapter.h"
 #include "adcp/common/tenant_config.h"
 #include "adcp_error.h"
+#include "media_buy_server.h"
 #include "mock_adapter.h"
 #include "money.h"
 #include "task_support.h"
@@ -97,7 +100,8 @@ TEST(MockAdapter, DryRunRecordsEveryCall) {
   auto adapter = *MockAdapterFactory()(context);
   EXPECT_TRUE(adapter->dry_run());
   const AdapterBuy buy = TenDayBuy();
-  auto order = *adapter->CreateMediaBuy(buy);
+  CreatedOrder order;
+  ASSERT_TRUE(adapter->CreateMediaBuy(buy, order).ok());
   EXPECT_EQ(order.order_id, "mock-order-mb_1");
   EXPECT_EQ(order.line_ids.at("pkg_2"), "mock-line-pkg_2");
   ASSERT_TRUE(adapter->UpdateMediaBuy(buy, {.paused = true}).ok());
@@ -209,6 +213,47 @@ TEST(AdcpErrors, CodesMapToStatusAndRecovery) {
   EXPECT_EQ(ErrorOf(absl::UnavailableError("db down")).code(),
             "SERVICE_UNAVAILABLE");
   EXPECT_EQ(ErrorOf(absl::UnavailableError("db down")).recovery(), "transient");
+}
+
+// ./dev up's media-buy settings (the real adapters, dry_run without
+// credentials, the secrets directory) and their bounds.
+TEST(MediaBuyConfigFromEnv, ReadsTheAdapterSettings) {
+  setenv("DATABASE_URL", "postgresql://app@127.0.0.1/adcp", 1);
+  setenv("ADCP_INTERNAL_TOKEN", "internal-token-for-the-test", 1);
+  setenv("SYSTEM_ADMIN_TOKEN", "system-token-for-the-test", 1);
+  setenv("MEDIA_BUY_ADAPTER_STAND_IN", "", 1);
+  setenv("MEDIA_BUY_ADAPTER_BASE_CONFIG", R"({"kevel":{"priority_id":"7"}})",
+         1);
+  setenv("ADAPTER_SECRETS_DIR", "/var/run/adcp/adapter-credentials", 1);
+  setenv("MEDIA_BUY_ADAPTER_DRY_RUN_WITHOUT_CREDENTIALS", "true", 1);
+  setenv("MEDIA_BUY_ADAPTER_TIMEOUT_SECONDS", "5", 1);
+  setenv("MEDIA_BUY_ADAPTER_BREAKER_COOLDOWN_SECONDS", "60", 1);
+  auto config = MediaBuyConfigFromEnv();
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->adapter_stand_in.empty());
+  EXPECT_EQ(config->adapter_base_config["kevel"]["priority_id"], "7");
+  EXPECT_EQ(config->adapter_secrets_dir, "/var/run/adcp/adapter-credentials");
+  EXPECT_TRUE(config->adapter_dry_run_without_credentials);
+  EXPECT_EQ(config->adapter_policy.timeout, absl::Seconds(5));
+  EXPECT_EQ(config->adapter_policy.max_attempts, 3);
+  EXPECT_EQ(config->adapter_policy.breaker_cooldown, absl::Seconds(60));
+
+  setenv("MEDIA_BUY_ADAPTER_TIMEOUT_SECONDS", "0", 1);
+  auto refused = MediaBuyConfigFromEnv();
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(
+      refused.status().message().find("MEDIA_BUY_ADAPTER_TIMEOUT_SECONDS"),
+      std::string::npos)
+      << refused.status();
+  unsetenv("MEDIA_BUY_ADAPTER_TIMEOUT_SECONDS");
+  setenv("MEDIA_BUY_ADAPTER_STAND_IN", "kevel", 1);
+  EXPECT_FALSE(MediaBuyConfigFromEnv().ok());
+  for (const char* name :
+       {"DATABASE_URL", "ADCP_INTERNAL_TOKEN", "SYSTEM_ADMIN_TOKEN",
+        "MEDIA_BUY_ADAPTER_STAND_IN", "MEDIA_BUY_ADAPTER_BASE_CONFIG",
+        "ADAPTER_SECRETS_DIR", "MEDIA_BUY_ADAPTER_DRY_RUN_WITHOUT_CREDENTIALS",
+        "MEDIA_BUY_ADAPTER_BREAKER_COOLDOWN_SECONDS"})
+    unsetenv(name);
 }
 
 }  // namespace

@@ -23,8 +23,8 @@ class MockAdapter final : public AdServerAdapter {
   const std::string& name() const override { return name_; }
   bool dry_run() const override { return context_.dry_run; }
 
-  absl::StatusOr<CreatedOrder> CreateMediaBuy(const AdapterBuy& buy) override {
-    CreatedOrder order;
+  absl::Status CreateMediaBuy(const AdapterBuy& buy,
+                              CreatedOrder& order) override {
     order.order_id = absl::StrCat("mock-order-", buy.media_buy_id);
     Record("create_order", order.order_id,
            absl::StrCat("advertiser=", Advertiser(), " currency=", buy.currency,
@@ -39,22 +39,21 @@ class MockAdapter final : public AdServerAdapter {
                           " budget=", DecimalFromMicros(package.budget),
                           " pacing=", package.pacing));
     }
-    return order;
+    return absl::OkStatus();
   }
 
-  absl::StatusOr<std::map<std::string, std::string>> AddCreatives(
-      const AdapterBuy& buy,
-      const std::vector<AdapterCreative>& creatives) override {
-    std::map<std::string, std::string> ids;
+  absl::Status AddCreatives(
+      const AdapterBuy& buy, const std::vector<AdapterCreative>& creatives,
+      std::map<std::string, std::string>& uploaded) override {
     for (const AdapterCreative& creative : creatives) {
       const std::string id =
           absl::StrCat("mock-creative-", creative.creative_id);
-      ids[creative.creative_id] = id;
+      uploaded[creative.creative_id] = id;
       Record("upload_creative", id,
              absl::StrCat("format=", creative.format_id,
                           " lines=", absl::StrJoin(creative.package_ids, ",")));
     }
-    return ids;
+    return absl::OkStatus();
   }
 
   absl::Status UpdateMediaBuy(const AdapterBuy& buy,

@@ -26,7 +26,7 @@ namespace {
   "brand::text, COALESCE(po_number, ''), extra::text, " EPOCH_US("paused_at") \
   ", COALESCE(rejection_reason, ''), " EPOCH_US("created_at") ", "           \
   EPOCH_US("updated_at") ", COALESCE(forced_status, ''), "                   \
-  "COALESCE(simulated_delivery, 'null')::text"
+  "COALESCE(simulated_delivery, 'null')::text, adapter_state::text"
 
 #define PACKAGE_COLUMNS                                                 \
   "package_id, media_buy_id, ordinal, product_id, pricing_option_id, "  \
@@ -173,6 +173,7 @@ BuyRow BuyOf(const pqxx::row& row) {
   buy.updated_at = TimeOf(row[18]);
   buy.forced_status = row[19].as<std::string>();
   buy.simulated_delivery = Json(row[20]);
+  buy.adapter_state = Json(row[21]);
   return buy;
 }
 
@@ -323,9 +324,10 @@ PgPool::Statements Store::Statements() {
        "INSERT INTO media_buys (tenant_id, media_buy_id, principal_id, "
        "account_id, status, adapter, adapter_order_id, currency, "
        "total_budget, start_time, end_time, start_asap, revision, brand, "
-       "po_number, extra) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-       "$9::numeric, " FROM_US(10) ", " FROM_US(11) ", $12, $13, $14::jsonb, "
-                                                    "$15, $16::jsonb)"},
+       "po_number, extra, adapter_state) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+       "$8, $9::numeric, " FROM_US(10) ", " FROM_US(
+           11) ", $12, $13, "
+               "$14::jsonb, $15, $16::jsonb, $17::jsonb)"},
       // All of a buy's packages in one round trip: $2 is a JSON array of
       // PackageJson objects.
       {"mb_packages_insert",
@@ -370,6 +372,7 @@ PgPool::Statements Store::Statements() {
                                          "THEN NULL ELSE " FROM_US(
                                              9) " END, rejection_reason = $10, "
                                                 "forced_status = NULL, "
+                                                "adapter_state = $11::jsonb, "
                                                 "updated_at = now() WHERE "
                                                 "tenant_id = $1 AND "
                                                 "media_buy_id = $2"},
@@ -599,7 +602,7 @@ void Store::InsertBuy(pqxx::work& txn, const std::string& tenant_id,
                      DecimalFromMicros(buy.total_budget), Us(buy.start_time),
                      Us(buy.end_time), buy.start_asap, buy.revision,
                      buy.brand.dump(), NullIfEmpty(buy.po_number),
-                     buy.extra.dump());
+                     buy.extra.dump(), buy.adapter_state.dump());
   if (!buy.packages.empty())
     txn.exec_prepared0("mb_packages_insert", tenant_id,
                        PackagesJson(buy.packages, buy.media_buy_id));
@@ -646,11 +649,11 @@ void Store::UpdateBuy(pqxx::work& txn, const std::string& tenant_id,
                       const BuyRow& buy) {
   std::optional<int64_t> paused_at;
   if (buy.paused_at) paused_at = Us(*buy.paused_at);
-  txn.exec_prepared0("mb_buy_update", tenant_id, buy.media_buy_id, buy.status,
-                     NullIfEmpty(buy.order_id),
-                     DecimalFromMicros(buy.total_budget), Us(buy.start_time),
-                     Us(buy.end_time), buy.revision, paused_at,
-                     NullIfEmpty(buy.rejection_reason));
+  txn.exec_prepared0(
+      "mb_buy_update", tenant_id, buy.media_buy_id, buy.status,
+      NullIfEmpty(buy.order_id), DecimalFromMicros(buy.total_budget),
+      Us(buy.start_time), Us(buy.end_time), buy.revision, paused_at,
+      NullIfEmpty(buy.rejection_reason), buy.adapter_state.dump());
 }
 
 void Store::UpdatePackage(pqxx::work& txn, const std::string& tenant_id,

@@ -89,6 +89,10 @@ struct BuyRow {
   // null when none.
   std::string forced_status;
   nlohmann::json simulated_delivery;
+  // The ad-server adapter's state (migration 0008): principal_mappings,
+  // upstream, and while placing the buy failed: failed_step, error,
+  // failed_at.
+  nlohmann::json adapter_state = nlohmann::json::object();
   std::vector<PackageRow> packages;
 };
 

@@ -354,6 +354,8 @@ std::string AdcpStatus(const BuyRow& buy, bool has_live_creatives,
   // a buy awaiting the publisher's approval reads as pending_start.
   if (buy.status == "pending_approval") return "pending_start";
   if (now >= buy.end_time) return "completed";
+  // The ad server does not have the whole buy yet (a step failed).
+  if (buy.adapter_state.contains("failed_step")) return "pending_start";
   if (buy.status == "paused") return "paused";
   if (!has_live_creatives) return "pending_creatives";
   if (now < buy.start_time) return "pending_start";

@@ -58,6 +58,8 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(SuiteOptions options) {
   media_buy_config.options.clock = std::move(options.media_buy_clock);
   // The example tenants' GAM and Kevel run on the mock, as in ./dev up.
   media_buy_config.adapter_stand_in = "mock";
+  if (options.configure_media_buy)
+    options.configure_media_buy(media_buy_config);
   ASSIGN_OR_RETURN(suite->media_buy_,
                    media_buy::MediaBuyServer::Start(media_buy_config));
   suite->registry_channel_ =

@@ -5,6 +5,7 @@
 
 #include <grpcpp/client_context.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,9 @@ namespace adcp::testing {
 struct SuiteOptions {
   // The media-buy service's clock (delivery, flights).
   media_buy::Clock media_buy_clock = [] { return absl::Now(); };
+  // Changes the media-buy config before it starts (by default the mock
+  // serves every tenant's ad server).
+  std::function<void(media_buy::MediaBuyConfig&)> configure_media_buy;
 };
 
 class Suite {

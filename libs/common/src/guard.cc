@@ -205,6 +205,7 @@ absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
   call.principal_id = principal->principal_id;
   call.principal_token = std::string(token);
   call.is_admin = principal->is_admin;
+  call.platform_mappings = principal->platform_mappings;
   RETURN_IF_ERROR(Limit(
       context, absl::StrCat("t:", call.tenant_id),
       tenant->tenant_limit.value_or(options_.default_tenant_limit), "tenant"));

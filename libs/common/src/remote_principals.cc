@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "adcp/common/log.h"
 #include "adcp/common/status.h"
+#include "adcp/common/tenant_config.h"
 
 namespace adcp {
 
@@ -92,8 +93,10 @@ absl::StatusOr<ResolvedPrincipal> RemotePrincipalResolver::Resolve(
                {"error", status.error_message()}});
     return absl::UnavailableError("authentication service unavailable");
   }
-  ResolvedPrincipal resolved{.principal_id = principal.principal_id(),
-                             .is_admin = principal.is_admin()};
+  ResolvedPrincipal resolved{
+      .principal_id = principal.principal_id(),
+      .is_admin = principal.is_admin(),
+      .platform_mappings = StructToJson(principal.platform_mappings())};
   std::lock_guard<std::mutex> lock(mutex_);
   if (caching_ && epoch == epoch_) entries_[key] = Entry{resolved, tenant_id};
   return resolved;

@@ -46,6 +46,20 @@ const char* TypeName(const nlohmann::json& value) {
 void CheckObject(const nlohmann::json& value, const Descriptor* type,
                  const std::string& path, std::vector<std::string>& errors);
 
+// A key that would hold a credential in clear (api_key, password, a private
+// key...), as opposed to a reference to one (..._secret).
+bool LooksLikeCredential(std::string_view key) {
+  const std::string lower = absl::AsciiStrToLower(std::string(key));
+  if (absl::EndsWith(lower, "_secret") && lower != "client_secret")
+    return false;
+  for (const char* word :
+       {"api_key", "apikey", "password", "private_key", "secret", "token",
+        "credential", "service_account_key", "service_account_json"}) {
+    if (absl::StrContains(lower, word)) return true;
+  }
+  return false;
+}
+
 void CheckSingle(const nlohmann::json& value, const FieldDescriptor* field,
                  const std::string& path, std::vector<std::string>& errors) {
   auto expect = [&](bool ok, const char* expected) {
@@ -93,6 +107,14 @@ void CheckObject(const nlohmann::json& value, const Descriptor* type,
   for (const auto& [key, child] : value.items()) {
     const std::string child_path = Join(path, key);
     const FieldDescriptor* field = type->FindFieldByName(key);
+    if (field == nullptr && LooksLikeCredential(key)) {
+      errors.push_back(absl::StrCat(
+          child_path,
+          ": credentials are not stored in tenant config; keep them in the "
+          "deployment's secret store and name the secret (e.g. "
+          "api_key_secret or service_account_key_secret)"));
+      continue;
+    }
     if (field == nullptr) {
       errors.push_back(absl::StrCat(child_path, ": unknown key"));
       continue;
@@ -176,9 +198,30 @@ void CheckRules(const TenantConfig& config, std::vector<std::string>& errors) {
     errors.push_back(
         "adapters.google_ad_manager.company_id: expected 1 to 20 digits");
   }
+  if (!gam.trafficker_id().empty() && !IsDigits(gam.trafficker_id())) {
+    errors.push_back(
+        "adapters.google_ad_manager.trafficker_id: expected 1 to 20 digits");
+  }
   const auto& kevel = config.adapters().kevel();
   CheckAdapterId(kevel.enabled(), kevel.network_id(),
                  "adapters.kevel.network_id", errors);
+  for (const auto& [id, name] :
+       {std::pair{&kevel.priority_id(), "priority_id"},
+        std::pair{&kevel.ad_type_id(), "ad_type_id"}}) {
+    if (!id->empty() && !IsDigits(*id))
+      errors.push_back(
+          absl::StrCat("adapters.kevel.", name, ": expected 1 to 20 digits"));
+  }
+  for (const auto& [name, path] :
+       {std::pair{&gam.service_account_key_secret(),
+                  "adapters.google_ad_manager.service_account_key_secret"},
+        std::pair{&kevel.api_key_secret(), "adapters.kevel.api_key_secret"}}) {
+    if (!name->empty() && !IsSecretName(*name))
+      errors.push_back(absl::StrCat(
+          path,
+          ": expected the name of a deployment secret (1-253 of a-z, 0-9, "
+          "'.', '_', '-', starting with a letter or digit), not a key"));
+  }
 
   std::set<std::string> domains;
   for (int i = 0; i < config.publisher_domains_size(); ++i) {
@@ -263,6 +306,29 @@ void CheckRules(const TenantConfig& config, std::vector<std::string>& errors) {
 }
 
 }  // namespace
+
+bool IsSecretName(std::string_view name) {
+  return !name.empty() && name.size() <= 253 &&
+         (absl::ascii_islower(name[0]) || absl::ascii_isdigit(name[0])) &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return absl::ascii_islower(c) || absl::ascii_isdigit(c) ||
+                  c == '.' || c == '_' || c == '-';
+         });
+}
+
+nlohmann::json RedactCredentials(nlohmann::json document) {
+  if (document.is_array()) {
+    for (auto& item : document) item = RedactCredentials(std::move(item));
+  } else if (document.is_object()) {
+    for (auto& [key, value] : document.items()) {
+      if (LooksLikeCredential(key) && !value.is_null())
+        value = "[redacted]";
+      else
+        value = RedactCredentials(std::move(value));
+    }
+  }
+  return document;
+}
 
 nlohmann::json StructToJson(const google::protobuf::Struct& value) {
   std::string text;

@@ -195,7 +195,37 @@ INSTANTIATE_TEST_SUITE_P(
         BadDocument{
             "NullInStoredDocument",
             R"({"features":{"enable_aee_signals":null}})",
-            "features.enable_aee_signals: expected a boolean, got null"}),
+            "features.enable_aee_signals: expected a boolean, got null"},
+        // Credentials are deployment secrets, named, never stored here.
+        BadDocument{"KevelKeyInClear",
+                    R"({"adapters":{"kevel":{"api_key":"abc123"}}})",
+                    "adapters.kevel.api_key: credentials are not stored in "
+                    "tenant config"},
+        BadDocument{"GamKeyInClear",
+                    R"({"adapters":{"google_ad_manager":{"service_account_json":
+                        {"private_key":"-----BEGIN"}}}})",
+                    "adapters.google_ad_manager.service_account_json: "
+                    "credentials are not stored in tenant config"},
+        BadDocument{"PasswordAnywhere", R"({"branding":{"password":"x"}})",
+                    "branding.password: credentials are not stored"},
+        BadDocument{
+            "SecretNameWithSlash",
+            R"({"adapters":{"kevel":{"api_key_secret":"../etc/passwd"}}})",
+            "adapters.kevel.api_key_secret: expected the name of a "
+            "deployment secret"},
+        BadDocument{"SecretNameLooksLikeAKey",
+                    R"({"adapters":{"google_ad_manager":{
+                        "service_account_key_secret":"{\"private_key\": 1}"}}})",
+                    "adapters.google_ad_manager.service_account_key_secret: "
+                    "expected the name of a deployment secret"},
+        BadDocument{"PriorityNotDigits",
+                    R"({"adapters":{"kevel":{"priority_id":"high"}}})",
+                    "adapters.kevel.priority_id: expected 1 to 20 digits"},
+        BadDocument{
+            "TraffickerNotDigits",
+            R"({"adapters":{"google_ad_manager":{"trafficker_id":"bob"}}})",
+            "adapters.google_ad_manager.trafficker_id: expected 1 to "
+            "20 digits"}),
     [](const testing::TestParamInfo<BadDocument>& info) {
       return info.param.name;
     });
@@ -208,6 +238,47 @@ TEST(ParseConfigDocumentTest, ReportsEveryProblemAtOnce) {
   EXPECT_NE(message.find("features.max_daily_budget: expected a number"),
             std::string::npos);
   EXPECT_NE(message.find("branding.foo: unknown key"), std::string::npos);
+}
+
+TEST(ParseConfigDocumentTest, NamesCredentialsByReference) {
+  auto config = ParseConfigDocument(json::parse(R"({"adapters": {
+      "kevel": {"enabled": true, "network_id": "789",
+                "api_key_secret": "kevel-localnews", "priority_id": "7",
+                "ad_type_id": "5"},
+      "google_ad_manager": {"enabled": true, "network_code": "123456",
+                            "service_account_key_secret": "gam.nytimes_1",
+                            "trafficker_id": "777"}}})"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->adapters().kevel().api_key_secret(), "kevel-localnews");
+  EXPECT_EQ(config->adapters().google_ad_manager().service_account_key_secret(),
+            "gam.nytimes_1");
+}
+
+TEST(ParseConfigDocumentTest, ACredentialIsNeverEchoed) {
+  auto config = ParseConfigDocument(
+      json::parse(R"({"adapters":{"kevel":{"api_key":"TOPSECRET-42"}}})"));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(std::string(config.status().message()).find("TOPSECRET-42"),
+            std::string::npos);
+}
+
+TEST(RedactCredentialsTest, HidesValuesOfCredentialKeysAtAnyDepth) {
+  const json redacted = RedactCredentials(json::parse(R"({
+      "adapters": {"kevel": {"api_key": "k1", "api_key_secret": "kevel-x",
+                             "network_id": "789"},
+                   "google_ad_manager": {"private_key": "-----BEGIN",
+                                         "service_account_key_secret": "gam"}},
+      "list": [{"password": "p"}], "token": 12})"));
+  EXPECT_EQ(redacted["adapters"]["kevel"]["api_key"], "[redacted]");
+  EXPECT_EQ(redacted["adapters"]["kevel"]["api_key_secret"], "kevel-x");
+  EXPECT_EQ(redacted["adapters"]["kevel"]["network_id"], "789");
+  EXPECT_EQ(redacted["adapters"]["google_ad_manager"]["private_key"],
+            "[redacted]");
+  EXPECT_EQ(
+      redacted["adapters"]["google_ad_manager"]["service_account_key_secret"],
+      "gam");
+  EXPECT_EQ(redacted["list"][0]["password"], "[redacted]");
+  EXPECT_EQ(redacted["token"], "[redacted]");
 }
 
 TEST(StructToJsonTest, IntegralNumbersBecomeIntegers) {

@@ -3,6 +3,7 @@
 // logs carry tenant_id and downstream calls carry the same tenant metadata.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace adcp {
@@ -24,6 +25,8 @@ struct CallContext {
   std::string principal_token;
   bool is_admin = false;
   bool system_admin = false;
+  // The resolved principal's platform_mappings (ad-server identities).
+  nlohmann::json platform_mappings = nlohmann::json::object();
   std::string request_id;
 };
 

@@ -9,6 +9,7 @@
 #include <grpcpp/server_context.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,6 +83,8 @@ class TenantDirectory {
 struct ResolvedPrincipal {
   std::string principal_id;
   bool is_admin = false;
+  // The principal's ad-server identities ({"kevel": {"advertiser_id": ...}}).
+  nlohmann::json platform_mappings = nlohmann::json::object();
 };
 
 // Resolves a bearer token within one tenant: from memory in steady state.

@@ -33,6 +33,16 @@ nlohmann::json DeepMerge(nlohmann::json base, const nlohmann::json& patch);
 absl::StatusOr<TenantConfig> ParseConfigDocument(
     const nlohmann::json& document);
 
+// A deployment secret's name (the key of a Kubernetes Secret, a file name):
+// 1-253 of a-z, 0-9, '.', '_', '-', starting with a letter or digit.
+bool IsSecretName(std::string_view name);
+
+// `document` with the value of every key that would hold a credential in
+// clear (api_key, password, token, private_key, ...; not the *_secret
+// references) replaced by "[redacted]", at any depth. Tenant config never
+// accepts such keys; read APIs apply this to whatever is stored anyway.
+nlohmann::json RedactCredentials(nlohmann::json document);
+
 // The stored form: proto field names, unset fields left out.
 nlohmann::json ConfigToDocument(const TenantConfig& config);
 
