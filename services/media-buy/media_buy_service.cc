@@ -962,6 +962,12 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                         {"dry_run", call.dry_run}});
           return absl::OkStatus();
         };
+        // From memory (ProductCache), with mb_products' visibility. Read
+        // before the transaction: a cache miss takes a pool connection of
+        // its own, which concurrent retries of one key (each holding one,
+        // waiting on the key's row lock) could all have taken.
+        ASSIGN_OR_RETURN(const CachedProducts cached,
+                         products_.Get(call.ctx.tenant_id));
         const absl::Status created = Idempotently(
             call, "create_media_buy", *request, response,
             [&](pqxx::work& txn) -> absl::Status {
@@ -971,9 +977,6 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                 directive = Store::TakeDirective(txn, call.ctx.tenant_id,
                                                  call.ctx.principal_id);
               const bool manual = manual_approval || directive.has_value();
-              // From memory (ProductCache), with mb_products' visibility.
-              ASSIGN_OR_RETURN(const CachedProducts cached,
-                               products_.Get(call.ctx.tenant_id));
               const Reader reader = call.buyer();
               std::map<std::string, const ProductRow*> products;
               for (const CachedProduct& product : *cached) {
