@@ -112,14 +112,18 @@ bench_pgbench_twin() {
   tps=$(awk '/^tps = / {print $3; exit}' <<<"$out")
   local failed
   failed=$(awk '/^number of failed transactions: / {print $5; exit}' <<<"$out")
-  cat "$BENCH_TMP"/pgbench/twin.* | awk '{print $3}' | sort -n >"$BENCH_TMP/twin-latencies"
+  # Field 3 is the latency in µs ("failed" for a failed transaction).
+  cat "$BENCH_TMP"/pgbench/twin.* | awk '$3 ~ /^[0-9]+$/ {print $3}' | sort -n \
+    >"$BENCH_TMP/twin-latencies"
   local count p50 p99 avg
   count=$(wc -l <"$BENCH_TMP/twin-latencies")
+  [[ -n $tps && $count -gt 0 ]] || die "pgbench reported no transactions: $out"
   p50=$(sed -n "$((count / 2 + 1))p" "$BENCH_TMP/twin-latencies")
   p99=$(sed -n "$((count * 99 / 100 + 1))p" "$BENCH_TMP/twin-latencies")
   avg=$(awk '/^latency average = / {print $4; exit}' <<<"$out")
   printf '{"label":"pgbench_twin","rpc":"pgbench","concurrency":%d,"seconds":%d,"ok":%d,"failed":%d,"qps":%s,"p50_us":%d,"p99_us":%d,"latency_avg_ms":%s,"first_failure":""}\n' \
-    "$BENCH_CONCURRENCY" "$seconds" "$count" "${failed:-0}" "$tps" "$p50" "$p99" "$avg" >>"$BENCH_RESULTS"
+    "$BENCH_CONCURRENCY" "$seconds" "$count" "${failed:-0}" "$tps" "$p50" "$p99" "${avg:-0}" \
+    >>"$BENCH_RESULTS"
 }
 
 loadgen() {
@@ -141,11 +145,12 @@ cpu_snapshot() {
 bench_cpu() {
   local hz
   hz=$(getconf CLK_TCK)
-  join <(sort "$2") <(sort "$3") | while read -r name a b; do
-    (( b > a )) || continue
-    printf '{"kind":"cpu","label":"%s","service":"%s","us_per_request":%.0f}\n' \
-      "$1" "$name" "$(bc -l <<<"($b - $a) * 1000000 / $hz / $4")"
-  done >>"$BENCH_RESULTS"
+  (($4 > 0)) || return 0
+  join <(sort "$2") <(sort "$3") | awk -v label="$1" -v hz="$hz" -v n="$4" '
+    $3 > $2 {
+      printf "{\"kind\":\"cpu\",\"label\":\"%s\",\"service\":\"%s\",\"us_per_request\":%.0f}\n",
+        label, $1, ($3 - $2) * 1000000 / hz / n
+    }' >>"$BENCH_RESULTS"
 }
 
 # One row per service: name pid; RSS samples go to the results file.
@@ -161,12 +166,25 @@ bench_memory() {
 # wrk on MCP tools/call get_products: wrk_mcp LABEL SECONDS SUBDOMAIN TOKEN
 wrk_mcp() {
   local label=$1 seconds=$2 out
-  out=$(BENCH_LABEL=$label BENCH_TOKEN=$4 wrk -t1 -c"$BENCH_CONCURRENCY" \
+  local ok0 all0 ok1 all1
+  ok0=$(metric_sum "$BM_EDGE" 'agent_requests_total.*status="ok".*tool="get_products"')
+  all0=$(metric_sum "$BM_EDGE" 'agent_requests_total.*tool="get_products"')
+  out=$(BENCH_LABEL=$label BENCH_TOKEN=$4 BENCH_CONCURRENCY=$BENCH_CONCURRENCY \
+    wrk -t1 -c"$BENCH_CONCURRENCY" \
     -d"${seconds}s" --latency -s "$REPO/bench/mcp_get_products.lua" \
     "http://127.0.0.1:$BENCH_EDGE_PORT/tenants/$3/mcp" 2>&1) ||
     die "wrk failed: $out"
   printf '%s\n' "$out" >"$BENCH_OUT/wrk-$label.txt"
-  grep '^{"label"' <<<"$out" >>"$BENCH_RESULTS" || die "wrk printed no result: $out"
+  # MCP tool errors are HTTP 200 answers: the edge's own count says how many
+  # calls did not succeed.
+  ok1=$(metric_sum "$BM_EDGE" 'agent_requests_total.*status="ok".*tool="get_products"')
+  all1=$(metric_sum "$BM_EDGE" 'agent_requests_total.*tool="get_products"')
+  local line
+  line=$(grep '^{"label"' <<<"$out") || die "wrk printed no result: $out"
+  if (((all1 - all0) != (ok1 - ok0))); then
+    line=$(sed "s/\"first_failure\":\"\"/\"first_failure\":\"$(((all1 - all0) - (ok1 - ok0))) calls not ok at the edge (agent_requests_total)\"/; s/\"failed\":0,/\"failed\":$(((all1 - all0) - (ok1 - ok0))),/" <<<"$line")
+  fi
+  printf '%s\n' "$line" >>"$BENCH_RESULTS"
 }
 
 # Creates tenants up to N by copying bench-00000 (its products, and a buyer
@@ -222,6 +240,10 @@ cmd_bench() {
   local scale_tenants=${BENCH_TENANTS:-10000} scale_buys=${BENCH_MEDIA_BUYS:-1000000}
   BENCH_OUT=${BENCH_OUT:-$BUILD_DIR/bench-results}
   [[ $BENCH_OUT == /* ]] || BENCH_OUT=$CALLER_DIR/$BENCH_OUT
+  # Only a directory of an earlier bench run (or an empty one) is replaced.
+  if [[ -d $BENCH_OUT && -n $(ls -A "$BENCH_OUT") && ! -f $BENCH_OUT/results.jsonl ]]; then
+    die "BENCH_OUT=$BENCH_OUT is not empty and holds no earlier bench results; choose another"
+  fi
   rm -rf "$BENCH_OUT"
   mkdir -p "$BENCH_OUT"
   BENCH_RESULTS=$BENCH_OUT/results.jsonl
@@ -340,12 +362,12 @@ cmd_bench() {
     --label=get_products --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
   local before after
   bench_reset_statements
-  before=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total.*GetProducts')
+  before=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total{grpc_code="OK",grpc_method="[^"]*/GetProducts"')
   cpu_snapshot >"$BENCH_TMP/cpu0"
   loadgen --target="$MEDIA_BUY_ADDR" --rpc=get_products --credentials="$creds1" \
     --label=get_products_rt --duration_s=3 --warmup_s=0 >/dev/null
   cpu_snapshot >"$BENCH_TMP/cpu1"
-  after=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total.*GetProducts')
+  after=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total{grpc_code="OK",grpc_method="[^"]*/GetProducts"')
   bench_roundtrips get_products $((after - before))
   bench_cpu get_products "$BENCH_TMP/cpu0" "$BENCH_TMP/cpu1" $((after - before))
 
@@ -359,12 +381,12 @@ cmd_bench() {
   loadgen --target="$MEDIA_BUY_ADDR" --rpc=create_media_buy --credentials="$creds1" \
     --label=create_media_buy --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
   bench_reset_statements
-  before=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total.*CreateMediaBuy')
+  before=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total{grpc_code="OK",grpc_method="[^"]*/CreateMediaBuy"')
   cpu_snapshot >"$BENCH_TMP/cpu0"
   loadgen --target="$MEDIA_BUY_ADDR" --rpc=create_media_buy --credentials="$creds1" \
     --label=create_media_buy_rt --duration_s=3 --warmup_s=0 >/dev/null
   cpu_snapshot >"$BENCH_TMP/cpu1"
-  after=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total.*CreateMediaBuy')
+  after=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total{grpc_code="OK",grpc_method="[^"]*/CreateMediaBuy"')
   bench_roundtrips create_media_buy $((after - before))
   bench_cpu create_media_buy "$BENCH_TMP/cpu0" "$BENCH_TMP/cpu1" $((after - before))
   bench_pgbench_twin "$sub1" "$seconds" "$app_pw"
@@ -380,18 +402,22 @@ cmd_bench() {
   wrk_mcp mcp_get_products "$seconds" "$sub1" "$token1"
   wait "$sampler"
   bench_reset_statements
-  before=$(metric_sum "$BM_EDGE" 'agent_requests_total.*get_products')
+  before=$(metric_sum "$BM_EDGE" 'agent_requests_total.*status="ok".*tool="get_products"')
   cpu_snapshot >"$BENCH_TMP/cpu0"
   wrk_mcp mcp_get_products_rt 3 "$sub1" "$token1"
   cpu_snapshot >"$BENCH_TMP/cpu1"
   sed -i '/"label":"mcp_get_products_rt"/d' "$BENCH_RESULTS"
-  after=$(metric_sum "$BM_EDGE" 'agent_requests_total.*get_products')
+  after=$(metric_sum "$BM_EDGE" 'agent_requests_total.*status="ok".*tool="get_products"')
   bench_roundtrips mcp_get_products $((after - before))
   bench_cpu mcp_get_products "$BENCH_TMP/cpu0" "$BENCH_TMP/cpu1" $((after - before))
 
   log "(5) tenant scale: GetProducts over 10 tenants, then over $scale_tenants"
   loadgen --target="$MEDIA_BUY_ADDR" --rpc=get_products --credentials="$creds10" \
     --label=scale_10 --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
+  # GetProducts is served from memory; CreateMediaBuy shows the database's
+  # side of the scale (indexes of 1,000,000 buys, 10,000 tenants' rows).
+  loadgen --target="$MEDIA_BUY_ADDR" --rpc=create_media_buy --credentials="$creds10" \
+    --label=scale_create_10 --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
   local credsn=$BENCH_OUT/credentials-$scale_tenants.txt started=$SECONDS
   cp "$creds10" "$credsn"
   bench_scale_seed "$scale_tenants" >>"$credsn"
@@ -401,6 +427,9 @@ cmd_bench() {
   bench_wait_tenant "$credsn"
   loadgen --target="$MEDIA_BUY_ADDR" --rpc=get_products --credentials="$credsn" \
     --label=scale_$scale_tenants --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
+  loadgen --target="$MEDIA_BUY_ADDR" --rpc=create_media_buy --credentials="$credsn" \
+    --label=scale_create_$scale_tenants --duration_s="$seconds" --warmup_s="$warmup" \
+    >>"$BENCH_RESULTS"
   bench_memory scaled
 
   node "$REPO/bench/report.mjs" "$BENCH_RESULTS" | tee "$BENCH_OUT/report.md"

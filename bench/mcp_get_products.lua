@@ -3,6 +3,7 @@
 -- BENCH_LABEL come from the environment; done() prints one JSON line.
 local token = os.getenv("BENCH_TOKEN") or ""
 local label = os.getenv("BENCH_LABEL") or "mcp"
+local connections = tonumber(os.getenv("BENCH_CONCURRENCY") or "0")
 
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -18,6 +19,6 @@ function done(summary, latency, requests)
   io.write(string.format(
     '{"label":"%s","rpc":"mcp_get_products","concurrency":%d,"seconds":%.1f,' ..
     '"ok":%d,"failed":%d,"qps":%.1f,"p50_us":%d,"p99_us":%d,"first_failure":""}\n',
-    label, wrk.connections or 0, seconds, summary.requests - failed, failed,
+    label, connections, seconds, summary.requests - failed, failed,
     (summary.requests - failed) / seconds, latency:percentile(50), latency:percentile(99)))
 end

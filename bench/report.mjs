@@ -15,7 +15,10 @@ const fmt = (n, digits = 0) =>
   n === undefined || Number.isNaN(n) ? 'n/a' : Number(n).toFixed(digits);
 const ms = (us) => (us === undefined ? 'n/a' : (us / 1000).toFixed(2));
 function target(name, ok, text) {
-  if (ok === undefined) return `${text} (not measured)`;
+  if (ok === undefined) {
+    misses.push(`${name} (not measured)`);
+    return `${text} (not measured)`;
+  }
   if (!ok) misses.push(name);
   return `${text}: ${ok ? 'met' : '**NOT met**'}`;
 }
@@ -36,12 +39,15 @@ const twin = run('pgbench_twin');
 const mcp = run('mcp_get_products');
 const scaleSmall = run('scale_10');
 const scaleLarge = results.find((r) => /^scale_\d+$/.test(r.label) && r.label !== 'scale_10');
+const createSmall = run('scale_create_10');
+const createLarge = results.find((r) => /^scale_create_\d+$/.test(r.label) && r.label !== 'scale_create_10');
 
 const ratio = (a, b) => (a && b && b.qps ? a.qps / b.qps : undefined);
 const r2 = ratio(products, floor);
 const r3 = ratio(create, twin);
 const r4 = ratio(mcp, products);
 const r5 = scaleSmall && scaleLarge ? scaleLarge.p50_us / scaleSmall.p50_us : undefined;
+const r5c = createSmall && createLarge ? createLarge.p50_us / createSmall.p50_us : undefined;
 
 load(1, 'gRPC floor: empty unary call', floor);
 load(2, 'GetProducts, one warm tenant (gRPC)', products, `${fmt(r2, 2)} of (1)`,
@@ -55,6 +61,9 @@ load(4, 'MCP tools/call get_products via the edge (wrk)', mcp, `${fmt(r4, 2)} of
 load('5a', 'GetProducts over 10 tenants', scaleSmall);
 load('5b', `GetProducts over ${scaleLarge ? scaleLarge.tenants : '?'} tenants (+ media buys)`, scaleLarge,
   `p50 ratio ${fmt(r5, 2)}`, target('(5)', r5 === undefined ? undefined : r5 <= 1.2, 'p50 ratio <= 1.2'));
+load('5c', 'CreateMediaBuy over 10 tenants', createSmall);
+load('5d', `CreateMediaBuy over ${createLarge ? createLarge.tenants : '?'} tenants (+ media buys)`, createLarge,
+  `p50 ratio ${fmt(r5c, 2)} (no target: the database side of the scale)`);
 
 const out = [];
 out.push(`Clients: ${floor ? floor.concurrency : '?'} calls in flight for every load; ` +
@@ -101,7 +110,7 @@ out.push(`|---|${cpuLabels.map(() => '---').join('|')}|`);
 for (const service of cpuServices) {
   const cells = cpuLabels.map((label) => {
     const c = results.find((r) => r.kind === 'cpu' && r.label === label && r.service === service);
-    return c ? String(c.us_per_request) : '0';
+    return c ? String(c.us_per_request) : 'n/a';
   });
   out.push(`| ${service} | ${cells.join(' | ')} |`);
 }
@@ -120,6 +129,9 @@ for (const service of services) {
   });
   out.push(`| ${service} | ${cells.join(' | ')} |`);
 }
+// A process that had died reads 0: not a measurement.
+const dead = results.filter((r) => r.kind === 'memory' && !(r.rss_kib > 0));
+for (const r of dead) misses.push(`(7) ${r.service} had no resident set (${r.phase}): not running?`);
 const sums = Object.fromEntries(
   phases.map((p) => [p, memory(p).reduce((s, r) => s + r.rss_kib, 0) / 1024]));
 out.push(`| **sum** | ${phases.map((p) => sums[p].toFixed(1)).join(' | ')} |`);

@@ -20,6 +20,19 @@ CREATE TRIGGER products_notify
   AFTER INSERT OR UPDATE OR DELETE ON products
   FOR EACH ROW EXECUTE FUNCTION notify_product_change();
 
+-- A TRUNCATE names no tenant: "*" drops every tenant's products.
+CREATE FUNCTION notify_products_truncated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('adcp_product_changes', '*');
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER products_notify_truncate
+  AFTER TRUNCATE ON products
+  FOR EACH STATEMENT EXECUTE FUNCTION notify_products_truncated();
+
 -- Indexes on tenant_id alone duplicate the first column of the primary key
 -- (tenant_id, ...), which serves the same queries. They were also a trap:
 -- with the statistics of a young table (every new deployment, every

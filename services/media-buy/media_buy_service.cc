@@ -1285,7 +1285,8 @@ absl::Status MediaBuyService::PlaceOrder(pqxx::work& txn, const Call& call,
   }
   Store::UpdateBuy(txn, call.ctx.tenant_id, buy);
   buy.forced_status.clear();
-  Store::UpdatePackages(txn, call.ctx.tenant_id, buy.packages);
+  Store::UpdatePackages(txn, call.ctx.tenant_id, buy.media_buy_id,
+                        buy.packages);
   return result;
 }
 

@@ -250,6 +250,17 @@ TEST_F(MediaBuyTest, ProductsComeFromMemoryUntilAChangeIsAnnounced) {
     absl::SleepFor(absl::Milliseconds(20));
   }
   EXPECT_EQ(names(tokens_["nyt_b"]).count("nyt_private"), 1u);
+  // An empty list (not NULL) lets no principal see the product, as in SQL.
+  Exec(
+      "UPDATE products SET allowed_principal_ids = '{}' WHERE tenant_id = "
+      "'nytimes' AND product_id = 'nyt_display'");
+  const absl::Time deadline3 = absl::Now() + absl::Seconds(5);
+  while (names(tokens_["nyt_a"]).count("nyt_display") == 1 &&
+         absl::Now() < deadline3) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(names(tokens_["nyt_a"]).count("nyt_display"), 0u);
+  EXPECT_EQ(names(tokens_["nyt_b"]).count("nyt_display"), 0u);
   // The other tenant's entry was not dropped by nytimes's changes.
   const uint64_t before_local = cache.database_reads();
   auto local = Call(&Stub::GetProducts, kLocal, tokens_["local_a"], request);

@@ -8,7 +8,7 @@ namespace adcp::media_buy {
 
 bool VisibleTo(const ProductRow& row, const Reader& reader) {
   if (reader.is_admin) return true;
-  if (!row.is_active) return false;
+  if (!row.is_active || row.visible_to_none) return false;
   return row.allowed_principal_ids.empty() ||
          std::find(row.allowed_principal_ids.begin(),
                    row.allowed_principal_ids.end(),
@@ -46,7 +46,11 @@ void ProductCache::Clear(bool caching) {
 
 void ProductCache::Invalidate(const std::string& tenant_id) {
   absl::MutexLock lock(&mutex_);
-  entries_.erase(tenant_id);
+  if (tenant_id == "*") {  // products truncated
+    entries_.clear();
+  } else {
+    entries_.erase(tenant_id);
+  }
   ++epoch_;
 }
 

@@ -47,6 +47,7 @@ class ProductCache {
   // The tenant's products, from memory or read by the loader.
   absl::StatusOr<CachedProducts> Get(const std::string& tenant_id);
 
+  // "*": every tenant (the notification of a TRUNCATE).
   void Invalidate(const std::string& tenant_id);
   uint64_t database_reads() const { return database_reads_; }
   size_t size() const;

@@ -133,6 +133,10 @@ ProductRow ProductOf(const pqxx::row& row) {
   product.publisher_properties = Json(row[6]);
   product.pricing_options = Json(row[7]);
   product.allowed_principal_ids = Strings(row[8]);
+  {
+    const nlohmann::json allowed = Json(row[8]);
+    product.visible_to_none = allowed.is_array() && allowed.empty();
+  }
   product.is_active = row[9].as<bool>();
   product.reporting_capabilities = Json(row[10]);
   return product;
@@ -669,13 +673,18 @@ void Store::UpdatePackage(pqxx::work& txn, const std::string& tenant_id,
 }
 
 void Store::UpdatePackages(pqxx::work& txn, const std::string& tenant_id,
+                           const std::string& media_buy_id,
                            const std::vector<PackageRow>& packages) {
   if (packages.empty()) return;
   // The buy's id keeps the plan on its packages: joined on the JSON alone
   // (100 rows, the planner assumes), a hash join read all of the tenant's
   // packages (./dev bench, auto_explain).
-  txn.exec_prepared0("mb_packages_update", tenant_id,
-                     PackagesJson(packages, ""), packages.front().media_buy_id);
+  const pqxx::result updated =
+      txn.exec_prepared("mb_packages_update", tenant_id,
+                        PackagesJson(packages, ""), media_buy_id);
+  if (updated.affected_rows() != packages.size())
+    throw std::logic_error("UpdatePackages: a package is not of media buy " +
+                           media_buy_id);
 }
 
 std::optional<CreativeRow> Store::Creative(pqxx::work& txn,

@@ -28,6 +28,9 @@ struct ProductRow {
   nlohmann::json pricing_options;       // array of PricingOption objects
   nlohmann::json reporting_capabilities;
   std::vector<std::string> allowed_principal_ids;  // empty: everyone
+  // An empty array in the database (not NULL): no principal may see it
+  // (what mb_products selects).
+  bool visible_to_none = false;
   bool is_active = true;
 };
 
@@ -230,6 +233,7 @@ class Store {
   // The packages' changeable fields and line ids, in one round trip; all
   // of one buy.
   static void UpdatePackages(pqxx::work& txn, const std::string& tenant_id,
+                             const std::string& media_buy_id,
                              const std::vector<PackageRow>& packages);
   static void UpdatePackage(pqxx::work& txn, const std::string& tenant_id,
                             const PackageRow& package);
