@@ -126,6 +126,23 @@ bench_pgbench_twin() {
     >>"$BENCH_RESULTS"
 }
 
+# Statements and service CPU per request of a 3 s run of one RPC, counting
+# the requests media-buy answered OK:
+#   bench_per_request RPC(get_products|create_media_buy) METHOD CREDENTIALS
+bench_per_request() {
+  local pattern="grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"[^\"]*/$2\""
+  local before after
+  bench_reset_statements
+  before=$(metric_sum "$BM_MEDIA" "$pattern")
+  cpu_snapshot >"$BENCH_TMP/cpu0"
+  loadgen --target="$MEDIA_BUY_ADDR" --rpc="$1" --credentials="$3" \
+    --label="$1_rt" --duration_s=3 --warmup_s=0 >/dev/null
+  cpu_snapshot >"$BENCH_TMP/cpu1"
+  after=$(metric_sum "$BM_MEDIA" "$pattern")
+  bench_roundtrips "$1" $((after - before))
+  bench_cpu "$1" "$BENCH_TMP/cpu0" "$BENCH_TMP/cpu1" $((after - before))
+}
+
 loadgen() {
   ADCP_INTERNAL_TOKEN=$ADCP_INTERNAL_TOKEN "$BENCH_LOADGEN" \
     --concurrency="$BENCH_CONCURRENCY" "$@"
@@ -360,16 +377,7 @@ cmd_bench() {
   log "(2) GetProducts, one warm tenant"
   loadgen --target="$MEDIA_BUY_ADDR" --rpc=get_products --credentials="$creds1" \
     --label=get_products --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
-  local before after
-  bench_reset_statements
-  before=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total{grpc_code="OK",grpc_method="[^"]*/GetProducts"')
-  cpu_snapshot >"$BENCH_TMP/cpu0"
-  loadgen --target="$MEDIA_BUY_ADDR" --rpc=get_products --credentials="$creds1" \
-    --label=get_products_rt --duration_s=3 --warmup_s=0 >/dev/null
-  cpu_snapshot >"$BENCH_TMP/cpu1"
-  after=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total{grpc_code="OK",grpc_method="[^"]*/GetProducts"')
-  bench_roundtrips get_products $((after - before))
-  bench_cpu get_products "$BENCH_TMP/cpu0" "$BENCH_TMP/cpu1" $((after - before))
+  bench_per_request get_products GetProducts "$creds1"
 
   log "(3) CreateMediaBuy (mock adapter, 2 packages) and its pgbench twin"
   # Buys made while warming up, then statistics of tables that hold some:
@@ -380,15 +388,7 @@ cmd_bench() {
   bench_psql -c "ANALYZE" >/dev/null
   loadgen --target="$MEDIA_BUY_ADDR" --rpc=create_media_buy --credentials="$creds1" \
     --label=create_media_buy --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
-  bench_reset_statements
-  before=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total{grpc_code="OK",grpc_method="[^"]*/CreateMediaBuy"')
-  cpu_snapshot >"$BENCH_TMP/cpu0"
-  loadgen --target="$MEDIA_BUY_ADDR" --rpc=create_media_buy --credentials="$creds1" \
-    --label=create_media_buy_rt --duration_s=3 --warmup_s=0 >/dev/null
-  cpu_snapshot >"$BENCH_TMP/cpu1"
-  after=$(metric_sum "$BM_MEDIA" 'grpc_server_handled_total{grpc_code="OK",grpc_method="[^"]*/CreateMediaBuy"')
-  bench_roundtrips create_media_buy $((after - before))
-  bench_cpu create_media_buy "$BENCH_TMP/cpu0" "$BENCH_TMP/cpu1" $((after - before))
+  bench_per_request create_media_buy CreateMediaBuy "$creds1"
   bench_pgbench_twin "$sub1" "$seconds" "$app_pw"
 
   log "(4) MCP tools/call get_products through the agent edge (wrk)"
@@ -401,6 +401,7 @@ cmd_bench() {
   local sampler=$!
   wrk_mcp mcp_get_products "$seconds" "$sub1" "$token1"
   wait "$sampler"
+  local before after
   bench_reset_statements
   before=$(metric_sum "$BM_EDGE" 'agent_requests_total.*status="ok".*tool="get_products"')
   cpu_snapshot >"$BENCH_TMP/cpu0"

@@ -17,6 +17,7 @@
 #include "adcp/common/status.h"
 #include "adcp/media_buy/v1/media_buy.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "proto_json.h"
 
 namespace adcp::agent_edge {
 namespace {
@@ -104,11 +105,7 @@ bhttp::status HttpStatusOf(grpc::StatusCode code) {
 
 // A message as AdCP JSON (protobuf's JSON with the proto field names).
 json AdcpJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions print;
-  print.preserve_proto_field_names = true;
-  std::string text;
-  (void)google::protobuf::util::MessageToJsonString(message, &text, print);
-  return json::parse(text);
+  return ProtoToJson(message);
 }
 
 // Arrays AdCP's response schemas require even when empty; protobuf's JSON

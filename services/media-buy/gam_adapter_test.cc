@@ -533,9 +533,14 @@ TEST_F(GamAdapterTest, DeliveryComesFromAReportJob) {
   EXPECT_EQ(report->packages[0].spend, 12625000);
   EXPECT_EQ(report->packages[1].impressions, 50);
   // The signed download URL gets no credentials.
-  for (const auto& r : server_.requests())
-    if (r.target == "/report.csv")
+  bool downloaded = false;
+  for (const auto& r : server_.requests()) {
+    if (r.target == "/report.csv") {
+      downloaded = true;
       EXPECT_EQ(r.headers.count("authorization"), 0u);
+    }
+  }
+  EXPECT_TRUE(downloaded);
 }
 
 TEST_F(GamAdapterTest, CreativesAndAssociations) {
@@ -630,6 +635,20 @@ TEST_F(GamAdapterTest, TheKeyAndTokenNeverReachLogsOrJournal) {
     EXPECT_FALSE(absl::StrContains(line, key_line));
     EXPECT_FALSE(absl::StrContains(line, kAccessToken));
   }
+
+  // dry_run logs every call it would make (so the check above has lines to
+  // read there): still no key and no token.
+  ::testing::internal::CaptureStderr();
+  auto dry = Adapter(Context(/*dry_run=*/true));
+  CreatedOrder planned;
+  EXPECT_TRUE(dry->CreateMediaBuy(Buy(), planned).ok());
+  const std::string dry_logs = ::testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(absl::StrContains(dry_logs, "adapter dry_run")) << dry_logs;
+  EXPECT_FALSE(absl::StrContains(dry_logs, key_line));
+  EXPECT_FALSE(absl::StrContains(dry_logs, kAccessToken));
+  EXPECT_FALSE(dry->Journal().empty());
+  for (const std::string& line : dry->Journal())
+    EXPECT_FALSE(absl::StrContains(line, key_line));
 }
 
 TEST_F(GamAdapterTest, ABadKeyIsRefusedWithoutEchoingIt) {

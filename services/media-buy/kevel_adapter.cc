@@ -103,8 +103,11 @@ class KevelAdapter final : public AdServerAdapter {
       std::string id;
       if (uncertain == "create_campaign") {
         auto existing = FindCampaign(name, advertiser);
-        if (!existing.ok())
+        if (!existing.ok()) {
+          // Still unknown: the next attempt must look again, not create.
+          order.upstream["uncertain"] = uncertain;
           return fail("create_campaign", existing.status(), false);
+        }
         id = *existing;
       }
       if (id.empty()) {
@@ -144,7 +147,10 @@ class KevelAdapter final : public AdServerAdapter {
       std::string id;
       if (uncertain == step) {
         auto existing = FindFlight(order.order_id, (*flight)["Name"]);
-        if (!existing.ok()) return fail(step, existing.status(), false);
+        if (!existing.ok()) {
+          order.upstream["uncertain"] = uncertain;  // look again next time
+          return fail(step, existing.status(), false);
+        }
         id = *existing;
       }
       if (id.empty()) {

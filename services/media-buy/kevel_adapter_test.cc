@@ -250,6 +250,24 @@ TEST_F(KevelAdapterTest, TimedOutCreateIsLookedUpBeforeItIsRetried) {
   EXPECT_EQ(order.upstream["uncertain"], "create_campaign");
   EXPECT_EQ(Requests("POST", "/v1/campaign").size(), 1u);
 
+  // A retry while Kevel cannot even be asked keeps the doubt: it creates
+  // nothing, and the next retry still looks first.
+  server_.SetScript([](const RecordedRequest& r) {
+    if (r.method == "GET" && r.target == "/v1/campaign")
+      return Json({{"message", "unavailable"}}, 503);
+    return HappyKevel(r);
+  });
+  server_.Clear();
+  CreatedOrder unsure{.upstream = order.upstream};
+  AdapterBuy again = Buy();
+  again.upstream = order.upstream;
+  EXPECT_FALSE(Adapter(Context())->CreateMediaBuy(again, unsure).ok());
+  EXPECT_EQ(unsure.failed_step, "create_campaign");
+  EXPECT_EQ(unsure.upstream["uncertain"], "create_campaign");
+  EXPECT_TRUE(Requests("POST", "/v1/campaign").empty());
+  order.upstream = unsure.upstream;
+  now_ += deps_.policy.breaker_cooldown;  // those failures opened the breaker
+
   // Kevel did create it: the retry adopts it instead of creating another.
   server_.SetScript([](const RecordedRequest& r) {
     if (r.method == "GET" && r.target == "/v1/campaign")
