@@ -103,11 +103,6 @@ bhttp::status HttpStatusOf(grpc::StatusCode code) {
   }
 }
 
-// A message as AdCP JSON (protobuf's JSON with the proto field names).
-json AdcpJson(const google::protobuf::Message& message) {
-  return ProtoToJson(message);
-}
-
 // Arrays AdCP's response schemas require even when empty; protobuf's JSON
 // leaves empty repeated fields out.
 void AddRequiredArrays(const google::protobuf::Descriptor& type, json& body) {
@@ -387,7 +382,7 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
       for (const grpc::Slice& s : slices)
         answer.append(reinterpret_cast<const char*>(s.begin()), s.size());
       response->ParseFromString(answer);
-      outcome.body = AdcpJson(*response);
+      outcome.body = ProtoToJson(*response);
       AddRequiredArrays(*task.method->output_type(), outcome.body);
       // An answer that says it failed (comply_test_controller's
       // {success: false, error}) is an error result too.
@@ -398,7 +393,7 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
       if (auto it = trailers.find(kAdcpErrorTrailer); it != trailers.end()) {
         media_buy::v1::Error adcp;
         adcp.ParseFromString(std::string(it->second.data(), it->second.size()));
-        error = AdcpJson(adcp);
+        error = ProtoToJson(adcp);
       } else {
         error = ErrorOfStatus(status);
       }

@@ -10,6 +10,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "adcp/common/struct_json.h"
+#include "adcp/common/tenant_config.h"
 
 namespace adcp::agent_edge {
 
@@ -20,48 +22,9 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 using json = nlohmann::json;
-
-json ValueToJson(const google::protobuf::Value& value);
-
-json StructToJson(const google::protobuf::Struct& object) {
-  json out = json::object();
-  for (const auto& [key, value] : object.fields())
-    out[key] = ValueToJson(value);
-  return out;
-}
-
-// Doubles as protobuf prints them: integral values without a fraction,
-// non-finite ones as strings.
-json DoubleToJson(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
-  if (value == std::trunc(value) && std::fabs(value) < 1e15)
-    return static_cast<int64_t>(value);
-  return value;
-}
-
-json ValueToJson(const google::protobuf::Value& value) {
-  switch (value.kind_case()) {
-    case google::protobuf::Value::kNullValue:
-    case google::protobuf::Value::KIND_NOT_SET:
-      return nullptr;
-    case google::protobuf::Value::kNumberValue:
-      return DoubleToJson(value.number_value());
-    case google::protobuf::Value::kStringValue:
-      return value.string_value();
-    case google::protobuf::Value::kBoolValue:
-      return value.bool_value();
-    case google::protobuf::Value::kStructValue:
-      return StructToJson(value.struct_value());
-    case google::protobuf::Value::kListValue: {
-      json out = json::array();
-      for (const auto& item : value.list_value().values())
-        out.push_back(ValueToJson(item));
-      return out;
-    }
-  }
-  return nullptr;
-}
+using ::adcp::JsonNumber;
+using ::adcp::StructToJson;
+using ::adcp::ValueToJson;
 
 json MessageToJson(const Message& message);
 
@@ -82,11 +45,11 @@ json Scalar(const Message& message, const FieldDescriptor* field, int index) {
       return absl::StrCat(repeated ? r->GetRepeatedUInt64(message, field, index)
                                    : r->GetUInt64(message, field));
     case FieldDescriptor::CPPTYPE_DOUBLE:
-      return DoubleToJson(repeated ? r->GetRepeatedDouble(message, field, index)
-                                   : r->GetDouble(message, field));
+      return JsonNumber(repeated ? r->GetRepeatedDouble(message, field, index)
+                                 : r->GetDouble(message, field));
     case FieldDescriptor::CPPTYPE_FLOAT:
-      return DoubleToJson(repeated ? r->GetRepeatedFloat(message, field, index)
-                                   : r->GetFloat(message, field));
+      return JsonNumber(repeated ? r->GetRepeatedFloat(message, field, index)
+                                 : r->GetFloat(message, field));
     case FieldDescriptor::CPPTYPE_BOOL:
       return repeated ? r->GetRepeatedBool(message, field, index)
                       : r->GetBool(message, field);

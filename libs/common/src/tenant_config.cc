@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "adcp/common/identifiers.h"
+#include "adcp/common/struct_json.h"
 
 namespace adcp {
 namespace {
@@ -330,12 +331,43 @@ nlohmann::json RedactCredentials(nlohmann::json document) {
   return document;
 }
 
+nlohmann::json JsonNumber(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  if (value == std::trunc(value) && std::fabs(value) < 1e15)
+    return static_cast<int64_t>(value);
+  return value;
+}
+
+nlohmann::json ValueToJson(const google::protobuf::Value& value) {
+  switch (value.kind_case()) {
+    case google::protobuf::Value::kNumberValue:
+      return JsonNumber(value.number_value());
+    case google::protobuf::Value::kStringValue:
+      return value.string_value();
+    case google::protobuf::Value::kBoolValue:
+      return value.bool_value();
+    case google::protobuf::Value::kStructValue:
+      return StructToJson(value.struct_value());
+    case google::protobuf::Value::kListValue: {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& item : value.list_value().values())
+        out.push_back(ValueToJson(item));
+      return out;
+    }
+    case google::protobuf::Value::kNullValue:
+    case google::protobuf::Value::KIND_NOT_SET:
+      break;
+  }
+  return nullptr;
+}
+
+// Directly, not through protobuf's JSON text: Structs are converted on hot
+// paths (get_products filters, every answer of the agent edge).
 nlohmann::json StructToJson(const google::protobuf::Struct& value) {
-  std::string text;
-  // A Struct always serializes; its numbers are doubles, which nlohmann
-  // reads back as integers when integral.
-  (void)google::protobuf::util::MessageToJsonString(value, &text);
-  return nlohmann::json::parse(text);
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [key, item] : value.fields()) out[key] = ValueToJson(item);
+  return out;
 }
 
 nlohmann::json DeepMerge(nlohmann::json base, const nlohmann::json& patch) {
