@@ -946,7 +946,7 @@ grpc::Status MediaBuyService::CreateMediaBuy(
           if (!buy || !buy->adapter_state.contains("failed_step") ||
               (buy->status != "active" && buy->status != "paused"))
             return absl::OkStatus();
-          placement = PlaceOrder(txn, call, *buy);
+          placement = PlaceStoredOrder(txn, call, *buy);
           if (placement.ok())
             PushCreativesBestEffort(txn, call, buy->media_buy_id);
           response->clear_message();
@@ -1175,6 +1175,11 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                   buy.packages[static_cast<size_t>(i)]
                       .extra["held_creative_ids"] = std::move(held);
               }
+              // The ad server hears of the buy once everything that could
+              // still refuse it has been checked, and the buy is written
+              // once, with what the ad server created (or the step that
+              // failed, for the same request to resume from).
+              if (!manual) placement = PlaceOrder(call, buy);
               Store::InsertBuy(txn, call.ctx.tenant_id, buy);
               for (int i = 0; i < request->packages_size(); ++i) {
                 for (const auto& assignment :
@@ -1187,14 +1192,9 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                       buy.packages[static_cast<size_t>(i)].package_id);
                 }
               }
-              // The ad server hears of the buy last, once everything that
-              // could still refuse it has been written.
-              if (!manual) {
-                placement = PlaceOrder(txn, call, buy);
-                // Only creatives assigned in this request can be pushed.
-                if (placement.ok() && !known_creatives.empty())
-                  PushCreativesBestEffort(txn, call, buy.media_buy_id);
-              }
+              // Only creatives assigned in this request can be pushed.
+              if (!manual && placement.ok() && !known_creatives.empty())
+                PushCreativesBestEffort(txn, call, buy.media_buy_id);
               nlohmann::json details = {
                   {"media_buy_id", buy.media_buy_id},
                   {"total_budget", DecimalFromMicros(buy.total_budget)},
@@ -1249,8 +1249,7 @@ grpc::Status MediaBuyService::CreateMediaBuy(
       });
 }
 
-absl::Status MediaBuyService::PlaceOrder(pqxx::work& txn, const Call& call,
-                                         BuyRow& buy) {
+absl::Status MediaBuyService::PlaceOrder(const Call& call, BuyRow& buy) {
   const AdapterBuy adapter_buy = ToAdapterBuy(call.ctx.tenant_id, buy);
   CreatedOrder order{.order_id = buy.order_id,
                      .upstream = adapter_buy.upstream};
@@ -1283,6 +1282,12 @@ absl::Status MediaBuyService::PlaceOrder(pqxx::work& txn, const Call& call,
                {"failed_step", order.failed_step},
                {"error", std::string(placed.message())}});
   }
+  return result;
+}
+
+absl::Status MediaBuyService::PlaceStoredOrder(pqxx::work& txn,
+                                               const Call& call, BuyRow& buy) {
+  const absl::Status result = PlaceOrder(call, buy);
   Store::UpdateBuy(txn, call.ctx.tenant_id, buy);
   buy.forced_status.clear();
   Store::UpdatePackages(txn, call.ctx.tenant_id, buy.media_buy_id,
@@ -2843,7 +2848,7 @@ absl::Status MediaBuyService::ResolveTask(
         if (buy->start_time < now) buy->start_time = now;
         buy->status = "active";
         buy->revision += 1;
-        placement = PlaceOrder(txn, call, *buy);
+        placement = PlaceStoredOrder(txn, call, *buy);
         if (!placement.ok()) {
           buy->status = "pending_approval";
           buy->revision -= 1;

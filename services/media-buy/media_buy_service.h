@@ -103,11 +103,14 @@ class MediaBuyService final : public v1::MediaBuyService::Service {
   absl::StatusOr<std::string> ResolveAccount(pqxx::work& txn, const Call& call,
                                              const v1::AccountRef& ref);
   // Sends the buy to its ad server, resuming from what earlier attempts
-  // created, and stores what the ad server created whatever happens (the buy
-  // row must exist). On failure the buy's adapter_state says which step
-  // failed and the returned AdCP error what the ad server refused; the caller
-  // decides whether to commit.
-  absl::Status PlaceOrder(pqxx::work& txn, const Call& call, BuyRow& buy);
+  // created, and records in `buy` what the ad server created whatever
+  // happens (order, lines, adapter_state); writes nothing. On failure the
+  // buy's adapter_state says which step failed and the returned AdCP error
+  // what the ad server refused; the caller stores the buy and decides
+  // whether to commit.
+  absl::Status PlaceOrder(const Call& call, BuyRow& buy);
+  // PlaceOrder for a buy already stored: saves what the ad server created.
+  absl::Status PlaceStoredOrder(pqxx::work& txn, const Call& call, BuyRow& buy);
   // PushCreatives, logging a failure instead of failing the task (a later
   // sync_creatives sends them again).
   void PushCreativesBestEffort(pqxx::work& txn, const Call& call,
