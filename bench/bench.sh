@@ -171,6 +171,11 @@ bench_cpu() {
 }
 
 # One row per service: name pid; RSS samples go to the results file.
+# Whether measurement $1 (1-5) is to run: BENCH_ONLY, a comma list, or all.
+bench_wants() {
+  [[ -z ${BENCH_ONLY:-} || ,$BENCH_ONLY, == *",$1,"* ]]
+}
+
 bench_memory() {
   local phase=$1 i
   for i in "${!SVC_PIDS[@]}"; do
@@ -304,7 +309,7 @@ cmd_bench() {
   )
   # The services' own defaults unless set (e.g. DB_POOL_SIZE=16).
   local v
-  for v in DB_POOL_SIZE GRPC_THREADS HTTP_THREADS; do
+  for v in DB_POOL_SIZE GRPC_IDLE_THREADS HTTP_THREADS; do
     [[ -n ${!v:-} ]] && SVC_COMMON_ENV+=("$v=${!v}")
   done
   # Twelve distinct free ports (random_free_port alone could repeat one).
@@ -370,15 +375,20 @@ cmd_bench() {
   bench_psql -c "ANALYZE" >/dev/null  # statistics, as a database in service has
   bench_memory idle
 
+  if bench_wants 1; then
   log "(1) gRPC floor: empty unary call"
   loadgen --target="127.0.0.1:$BP_ECHO" --rpc=ping --label=floor \
     --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
+  fi
 
+  if bench_wants 2; then
   log "(2) GetProducts, one warm tenant"
   loadgen --target="$MEDIA_BUY_ADDR" --rpc=get_products --credentials="$creds1" \
     --label=get_products --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
   bench_per_request get_products GetProducts "$creds1"
+  fi
 
+  if bench_wants 3; then
   log "(3) CreateMediaBuy (mock adapter, 2 packages) and its pgbench twin"
   # Buys made while warming up, then statistics of tables that hold some:
   # a database in service has them (autovacuum), and plans made on the
@@ -390,7 +400,9 @@ cmd_bench() {
     --label=create_media_buy --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
   bench_per_request create_media_buy CreateMediaBuy "$creds1"
   bench_pgbench_twin "$sub1" "$seconds" "$app_pw"
+  fi
 
+  if bench_wants 4; then
   log "(4) MCP tools/call get_products through the agent edge (wrk)"
   wrk_mcp mcp_get_products_warmup "$warmup" "$sub1" "$token1" 
   sed -i '/"label":"mcp_get_products_warmup"/d' "$BENCH_RESULTS"
@@ -411,7 +423,9 @@ cmd_bench() {
   after=$(metric_sum "$BM_EDGE" 'agent_requests_total.*status="ok".*tool="get_products"')
   bench_roundtrips mcp_get_products $((after - before))
   bench_cpu mcp_get_products "$BENCH_TMP/cpu0" "$BENCH_TMP/cpu1" $((after - before))
+  fi
 
+  if bench_wants 5; then
   log "(5) tenant scale: GetProducts over 10 tenants, then over $scale_tenants"
   loadgen --target="$MEDIA_BUY_ADDR" --rpc=get_products --credentials="$creds10" \
     --label=scale_10 --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
@@ -419,7 +433,7 @@ cmd_bench() {
   # side of the scale (indexes of 1,000,000 buys, 10,000 tenants' rows).
   loadgen --target="$MEDIA_BUY_ADDR" --rpc=create_media_buy --credentials="$creds10" \
     --label=scale_create_10 --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
-  local credsn=$BENCH_OUT/credentials-$scale_tenants.txt started=$SECONDS
+  local credsn=$BENCH_OUT/credentials-scale-$scale_tenants.txt started=$SECONDS
   cp "$creds10" "$credsn"
   bench_scale_seed "$scale_tenants" >>"$credsn"
   bench_seed_media_buys "$scale_buys"
@@ -432,6 +446,7 @@ cmd_bench() {
     --label=scale_create_$scale_tenants --duration_s="$seconds" --warmup_s="$warmup" \
     >>"$BENCH_RESULTS"
   bench_memory scaled
+  fi
 
   node "$REPO/bench/report.mjs" "$BENCH_RESULTS" | tee "$BENCH_OUT/report.md"
 }

@@ -32,6 +32,8 @@ absl::StatusOr<ServiceHostOptions> ServiceHostOptionsFromEnv(
   ASSIGN_OR_RETURN(const int age,
                    env::Int("GRPC_MAX_CONNECTION_AGE_SECONDS", 0, 0, 86400));
   options.max_connection_age = absl::Seconds(age);
+  ASSIGN_OR_RETURN(options.idle_threads,
+                   env::Int("GRPC_IDLE_THREADS", 32, 1, 1024));
   return options;
 }
 
@@ -62,6 +64,9 @@ absl::Status ServiceHost::Start() {
                                    options_.max_connection_age)));
     builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30000);
   }
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+      options_.idle_threads);
   for (const auto& [service, name] : services_)
     builder.RegisterService(service);
   std::vector<

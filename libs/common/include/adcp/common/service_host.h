@@ -29,11 +29,16 @@ struct ServiceHostOptions {
   // When set, connections are closed (GOAWAY, then 30 s to finish) at this
   // age, so that clients re-resolve DNS and spread over new pods.
   absl::Duration max_connection_age = absl::ZeroDuration();
+  // Request threads kept waiting for calls after they finish one (gRPC's
+  // sync server "max pollers", 2 by default there). Past this many idle
+  // threads a finishing thread ends, and the next call starts a new one:
+  // at 2, a service under concurrent load made a thread per call.
+  int idle_threads = 32;
 };
 
 // Reads <PREFIX>_PORT (default `default_port`), METRICS_PORT (default
-// `default_metrics_port`), BIND_HOST, SHUTDOWN_GRACE_SECONDS and
-// GRPC_MAX_CONNECTION_AGE_SECONDS (0: never).
+// `default_metrics_port`), BIND_HOST, SHUTDOWN_GRACE_SECONDS,
+// GRPC_MAX_CONNECTION_AGE_SECONDS (0: never) and GRPC_IDLE_THREADS (32).
 absl::StatusOr<ServiceHostOptions> ServiceHostOptionsFromEnv(
     std::string service_name, const char* port_variable, int default_port,
     int default_metrics_port);
