@@ -403,6 +403,16 @@ TEST_F(ComplyControllerTest,
   Exec(
       "UPDATE products SET allowed_principal_ids = ARRAY['buyer_b'] "
       "WHERE tenant_id = 'nytimes' AND product_id = 'nyt_display'");
+  // Products are cached until the change's NOTIFY arrives (milliseconds).
+  auto restricted_seen = [&] {
+    auto got = Call(&Stub::GetProducts, kNyt, tokens_["nyt_a"], wholesale);
+    for (const auto& product : got.response.products())
+      if (product.product_id() == "nyt_display") return false;
+    return got.ok();
+  };
+  for (int i = 0; i < 500 && !restricted_seen(); ++i)
+    absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_TRUE(restricted_seen());
   auto anonymous = Call(&Stub::GetProducts, kNyt, "", wholesale);
   ASSERT_TRUE(anonymous.ok());
   ASSERT_GT(anonymous.response.products_size(), 0);

@@ -348,13 +348,13 @@ grpc::Status MediaBuyService::GetProducts(grpc::ServerContext* context,
                      products_.Get(call.ctx.tenant_id));
     const Reader reader = call.buyer();
     const nlohmann::json filters = StructToJson(request->filters());
-    absl::flat_hash_map<const ProductRow*, const v1::Product*> protos;
+    absl::flat_hash_map<const ProductRow*, const CachedProduct*> cached;
     std::vector<std::pair<int, const ProductRow*>> ranked;
     for (const CachedProduct& product : *products) {
       const ProductRow& row = product.row;
       if (!VisibleTo(row, reader) || !MatchesProductFilters(row, filters))
         continue;
-      protos[&row] = &product.proto;
+      cached[&row] = &product;
       ranked.emplace_back(
           mode == "brief" ? BriefScore(row, request->brief()) : 0, &row);
     }
@@ -377,12 +377,14 @@ grpc::Status MediaBuyService::GetProducts(grpc::ServerContext* context,
                        ParseOffsetCursor(request->pagination().cursor()));
     }
     for (size_t i = start; i < ranked.size() && i < start + limit; ++i) {
-      pb::Product* product = response->add_products();
-      *product = *protos.at(ranked[i].second);
-      if (call.ctx.principal_id.empty()) HidePricing(*product);
-      if (mode == "brief" && ranked[i].first > 0)
-        product->set_brief_relevance(
-            absl::StrCat("matches ", ranked[i].first, " term(s) of the brief"));
+      const CachedProduct& product = *cached.at(ranked[i].second);
+      AppendProduct(call.ctx.principal_id.empty() ? product.wire_without_prices
+                                                  : product.wire,
+                    mode == "brief" && ranked[i].first > 0
+                        ? absl::StrCat("matches ", ranked[i].first,
+                                       " term(s) of the brief")
+                        : std::string(),
+                    *response);
     }
     response->mutable_pagination()->set_has_more(start + limit < ranked.size());
     if (start + limit < ranked.size())

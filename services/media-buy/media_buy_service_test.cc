@@ -174,6 +174,18 @@ TEST_F(MediaBuyTest, ProductsAreTheTenantsOwnAndRestrictedOnesAreHidden) {
   EXPECT_DOUBLE_EQ(price.floor_price(), 10.0);
   schemas_.Add("media-buy/get-products-response.json", "brief",
                ranked.response);
+  // Products go into answers as cached encodings: what arrives decodes to
+  // whole products, with the other fields of the answer beside them.
+  brief.mutable_pagination()->set_max_results(1);
+  auto first = Call(&Stub::GetProducts, kNyt, tokens_["nyt_b"], brief);
+  ASSERT_TRUE(first.ok()) << first.status.error_message();
+  ASSERT_EQ(first.response.products_size(), 1);
+  EXPECT_EQ(first.response.products(0).product_id(), "nyt_video");
+  EXPECT_EQ(first.response.products(0).brief_relevance(),
+            ranked.response.products(0).brief_relevance());
+  EXPECT_TRUE(first.response.pagination().has_more());
+  EXPECT_EQ(first.response.products(0).reporting_capabilities().DebugString(),
+            ranked.response.products(0).reporting_capabilities().DebugString());
 
   // Bad requests name the field.
   v1::GetProductsRequest bad;

@@ -1,5 +1,7 @@
 #include "product_cache.h"
 
+#include <google/protobuf/unknown_field_set.h>
+
 #include <algorithm>
 
 #include "task_support.h"
@@ -13,6 +15,30 @@ bool VisibleTo(const ProductRow& row, const Reader& reader) {
          std::find(row.allowed_principal_ids.begin(),
                    row.allowed_principal_ids.end(),
                    reader.principal_id) != row.allowed_principal_ids.end();
+}
+
+CachedProduct CacheProduct(ProductRow row) {
+  v1::Product proto = ProductToProto(row);
+  CachedProduct out{.row = std::move(row), .wire = proto.SerializeAsString()};
+  HidePricing(proto);
+  out.wire_without_prices = proto.SerializeAsString();
+  return out;
+}
+
+void AppendProduct(const std::string& encoded,
+                   const std::string& brief_relevance,
+                   v1::GetProductsResponse& response) {
+  std::string* field =
+      response.GetReflection()
+          ->MutableUnknownFields(&response)
+          ->AddLengthDelimited(v1::GetProductsResponse::kProductsFieldNumber);
+  *field = encoded;
+  if (!brief_relevance.empty()) {
+    // Encodings of one message, concatenated, merge: this sets the field.
+    v1::Product relevance;
+    relevance.set_brief_relevance(brief_relevance);
+    relevance.AppendToString(field);
+  }
 }
 
 ProductCache::ProductCache(std::string conninfo, Loader loader,
@@ -72,10 +98,8 @@ absl::StatusOr<CachedProducts> ProductCache::Get(const std::string& tenant_id) {
   if (!rows.ok()) return rows.status();
   auto products = std::make_shared<std::vector<CachedProduct>>();
   products->reserve(rows->size());
-  for (ProductRow& row : *rows) {
-    v1::Product proto = ProductToProto(row);
-    products->push_back({.row = std::move(row), .proto = std::move(proto)});
-  }
+  for (ProductRow& row : *rows)
+    products->push_back(CacheProduct(std::move(row)));
   CachedProducts result = std::move(products);
   absl::MutexLock lock(&mutex_);
   if (caching_ && epoch == epoch_) {

@@ -21,14 +21,33 @@
 
 namespace adcp::media_buy {
 
+// A product as get_products sends it, made once: its row (what filters,
+// visibility and pricing read) and its protobuf encoding, with prices and
+// without them (for a caller with no principal). The encodings go into
+// answers as they are (AppendProduct): no protobuf Structs to copy per call.
 struct CachedProduct {
   ProductRow row;
-  v1::Product proto;  // ProductToProto(row), made once
+  std::string wire;
+  std::string wire_without_prices;
 };
 using CachedProducts = std::shared_ptr<const std::vector<CachedProduct>>;
 
 // Whether `reader` may see the product (what mb_products selects).
 bool VisibleTo(const ProductRow& row, const Reader& reader);
+
+// The cached form of a product row.
+CachedProduct CacheProduct(ProductRow row);
+
+// Adds `encoded` (a Product's encoding) to `response`'s products, with
+// `brief_relevance` when not empty. The bytes go in as the products field
+// (number 1) among the message's unknown fields: encoded, the answer is the
+// same as with the field set (a parser joins a repeated field's entries in
+// the order they come, wherever they are), without decoding the product
+// into protobuf objects and copying them. In this process the product is
+// not in response.products(): only what is sent has it.
+void AppendProduct(const std::string& encoded,
+                   const std::string& brief_relevance,
+                   v1::GetProductsResponse& response);
 
 class ProductCache {
  public:
