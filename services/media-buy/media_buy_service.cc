@@ -349,6 +349,9 @@ grpc::Status MediaBuyService::GetProducts(grpc::ServerContext* context,
     const Reader reader = call.buyer();
     const nlohmann::json filters = StructToJson(request->filters());
     absl::flat_hash_map<const ProductRow*, const CachedProduct*> cached;
+    const std::vector<std::string> terms = mode == "brief"
+                                               ? BriefTerms(request->brief())
+                                               : std::vector<std::string>();
     std::vector<std::pair<int, const ProductRow*>> ranked;
     for (const CachedProduct& product : *products) {
       const ProductRow& row = product.row;
@@ -356,7 +359,7 @@ grpc::Status MediaBuyService::GetProducts(grpc::ServerContext* context,
         continue;
       cached[&row] = &product;
       ranked.emplace_back(
-          mode == "brief" ? BriefScore(row, request->brief()) : 0, &row);
+          mode == "brief" ? BriefScore(product.brief_text, terms) : 0, &row);
     }
     std::stable_sort(
         ranked.begin(), ranked.end(),

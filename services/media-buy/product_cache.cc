@@ -20,6 +20,7 @@ bool VisibleTo(const ProductRow& row, const Reader& reader) {
 CachedProduct CacheProduct(ProductRow row) {
   v1::Product proto = ProductToProto(row);
   CachedProduct out{.row = std::move(row), .wire = proto.SerializeAsString()};
+  out.brief_text = BriefText(out.row);
   HidePricing(proto);
   out.wire_without_prices = proto.SerializeAsString();
   return out;

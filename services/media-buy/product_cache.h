@@ -27,6 +27,7 @@ namespace adcp::media_buy {
 // answers as they are (AppendProduct): no protobuf Structs to copy per call.
 struct CachedProduct {
   ProductRow row;
+  std::string brief_text;  // BriefText(row)
   std::string wire;
   std::string wire_without_prices;
 };

@@ -4,6 +4,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <cmath>
 #include <regex>
 #include <set>
@@ -162,18 +163,30 @@ bool MatchesProductFilters(const ProductRow& product,
   return true;
 }
 
-int BriefScore(const ProductRow& product, const std::string& brief) {
-  const std::string text = absl::AsciiStrToLower(
-      absl::StrCat(product.name, " ", product.description, " ",
-                   absl::StrJoin(product.channels, " ")));
-  std::set<std::string> seen;
-  int score = 0;
+std::vector<std::string> BriefTerms(const std::string& brief) {
+  std::vector<std::string> terms;
   for (absl::string_view word :
        absl::StrSplit(absl::AsciiStrToLower(brief),
                       absl::ByAnyChar(" ,.;:!?\n\t"), absl::SkipEmpty())) {
-    if (word.size() < 3 || !seen.insert(std::string(word)).second) continue;
-    if (absl::StrContains(text, word)) ++score;
+    if (word.size() < 3 ||
+        std::find(terms.begin(), terms.end(), word) != terms.end())
+      continue;
+    terms.emplace_back(word);
   }
+  return terms;
+}
+
+std::string BriefText(const ProductRow& product) {
+  return absl::AsciiStrToLower(
+      absl::StrCat(product.name, " ", product.description, " ",
+                   absl::StrJoin(product.channels, " ")));
+}
+
+int BriefScore(std::string_view brief_text,
+               const std::vector<std::string>& terms) {
+  int score = 0;
+  for (const std::string& term : terms)
+    if (brief_text.find(term) != std::string_view::npos) ++score;
   return score;
 }
 

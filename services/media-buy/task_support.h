@@ -64,7 +64,14 @@ std::vector<std::string> PublisherDomains(const tenant::v1::Tenant& tenant,
 // Products.
 bool MatchesProductFilters(const ProductRow& product,
                            const nlohmann::json& filters);
-int BriefScore(const ProductRow& product, const std::string& brief);
+// A brief's words that count (3 or more letters), distinct, lower case.
+std::vector<std::string> BriefTerms(const std::string& brief);
+// What a brief is matched against: the product's name, description and
+// channels, lower case.
+std::string BriefText(const ProductRow& product);
+// How many of the brief's terms occur in the product's BriefText.
+int BriefScore(std::string_view brief_text,
+               const std::vector<std::string>& terms);
 absl::StatusOr<size_t> ParseOffsetCursor(const std::string& cursor);
 v1::Product ProductToProto(const ProductRow& row);
 absl::StatusOr<ProductRow> ProductFromDefinition(
