@@ -13,11 +13,11 @@
 #include "adcp/common/env.h"
 #include "adcp/common/interceptors.h"
 #include "adcp/common/log.h"
+#include "adcp/common/proto_json.h"
 #include "adcp/common/service_config.h"
 #include "adcp/common/status.h"
 #include "adcp/media_buy/v1/media_buy.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "proto_json.h"
 
 namespace adcp::agent_edge {
 namespace {

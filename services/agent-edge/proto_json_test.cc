@@ -1,6 +1,6 @@
 // ProtoToJson writes what protobuf's JSON printer writes (proto field names,
 // default presence), for the messages the edge answers with.
-#include "proto_json.h"
+#include "adcp/common/proto_json.h"
 
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>

@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "adcp/common/identifiers.h"
+#include "adcp/common/proto_json.h"
 #include "adcp/common/struct_json.h"
 
 namespace adcp {
@@ -409,11 +410,7 @@ absl::StatusOr<TenantConfig> ParseConfigDocument(
 }
 
 nlohmann::json ConfigToDocument(const TenantConfig& config) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  std::string text;
-  (void)google::protobuf::util::MessageToJsonString(config, &text, options);
-  return nlohmann::json::parse(text);
+  return ProtoToJson(config);
 }
 
 TenantConfigView::TenantConfigView(TenantConfig config)

@@ -1,5 +1,6 @@
 #include "adcp/common/tenant_config.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -79,6 +80,14 @@ TEST(ParseConfigDocumentTest, AcceptsTheSeedExamples) {
   auto parsed = ParseConfigDocument(full);
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(ConfigToDocument(*parsed), full);
+  // The same document protobuf's JSON printer makes (proto field names).
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  std::string printed;
+  ASSERT_TRUE(
+      google::protobuf::util::MessageToJsonString(*parsed, &printed, print)
+          .ok());
+  EXPECT_EQ(ConfigToDocument(*parsed), json::parse(printed));
 }
 
 TEST(ParseConfigDocumentTest, EmptyDocumentIsValid) {

@@ -1,4 +1,4 @@
-#include "proto_json.h"
+#include "adcp/common/proto_json.h"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
@@ -11,9 +11,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "adcp/common/struct_json.h"
-#include "adcp/common/tenant_config.h"
+#include "adcp/common/tenant_config.h"  // StructToJson
 
-namespace adcp::agent_edge {
+namespace adcp {
 
 namespace {
 
@@ -22,9 +22,6 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 using json = nlohmann::json;
-using ::adcp::JsonNumber;
-using ::adcp::StructToJson;
-using ::adcp::ValueToJson;
 
 json MessageToJson(const Message& message);
 
@@ -142,4 +139,4 @@ nlohmann::json ProtoToJson(const google::protobuf::Message& message) {
   return MessageToJson(message);
 }
 
-}  // namespace adcp::agent_edge
+}  // namespace adcp
