@@ -284,9 +284,14 @@ cmd_bench() {
     "pg_stat_statements.track = top" "pg_stat_statements.max = 5000" \
     "synchronous_commit = off" "max_connections = 200" ${BENCH_PG_CONF:+"$BENCH_PG_CONF"} ||
     die "initdb failed"
-  BENCH_PG_PORT=$(random_free_port)
-  pg_start "$BENCH_TMP/data" "$BENCH_PG_PORT" "$BENCH_TMP/pg.log" ||
-    { tail -n 50 "$BENCH_TMP/pg.log" >&2; die "PostgreSQL did not start"; }
+  # A free port can be taken before PostgreSQL binds it: a few tries.
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    BENCH_PG_PORT=$(random_free_port)
+    pg_start "$BENCH_TMP/data" "$BENCH_PG_PORT" "$BENCH_TMP/pg.log" && break
+    ((attempt < 5)) || { tail -n 50 "$BENCH_TMP/pg.log" >&2; die "PostgreSQL did not start"; }
+    warn "PostgreSQL did not start on port $BENCH_PG_PORT (attempt $attempt/5)"
+  done
   BENCH_PG_STARTED=1
   pg_create_roles "$BENCH_PG_PORT" "$BENCH_SUPER_PW" "$owner_pw" "$app_pw"
   pg_psql "$BENCH_PG_PORT" "$BENCH_SUPER_PW" <<<"CREATE DATABASE adcp OWNER $PG_OWNER_ROLE;"

@@ -11,7 +11,11 @@ void AdapterRegistry::Register(std::string name, AdapterFactory factory) {
 
 absl::StatusOr<std::string> AdapterRegistry::SelectedName(
     const tenant::v1::Tenant& tenant) const {
-  const TenantConfigView view(tenant.config());
+  return SelectedName(TenantConfigView(tenant.config()));
+}
+
+absl::StatusOr<std::string> AdapterRegistry::SelectedName(
+    const TenantConfigView& view) const {
   for (const std::string& name : AdapterPrecedence()) {
     if (view.IsAdapterEnabled(name)) return name;
   }
@@ -23,7 +27,14 @@ absl::StatusOr<std::unique_ptr<AdServerAdapter>> AdapterRegistry::GetAdapter(
     const tenant::v1::Tenant& tenant, const std::string& name,
     const std::string& principal_id, const nlohmann::json& principal_mappings,
     bool dry_run) const {
-  const TenantConfigView view(tenant.config());
+  return GetAdapter(tenant, TenantConfigView(tenant.config()), name,
+                    principal_id, principal_mappings, dry_run);
+}
+
+absl::StatusOr<std::unique_ptr<AdServerAdapter>> AdapterRegistry::GetAdapter(
+    const tenant::v1::Tenant& tenant, const TenantConfigView& view,
+    const std::string& name, const std::string& principal_id,
+    const nlohmann::json& principal_mappings, bool dry_run) const {
   if (!view.IsAdapterEnabled(name)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "Adapter ", name, " not enabled for tenant ", tenant.name()));
@@ -52,7 +63,11 @@ absl::StatusOr<std::unique_ptr<AdServerAdapter>> AdapterRegistry::GetAdapter(
 
 bool AdapterRegistry::ManualApprovalRequired(const tenant::v1::Tenant& tenant,
                                              const std::string& name) {
-  const TenantConfigView view(tenant.config());
+  return ManualApprovalRequired(TenantConfigView(tenant.config()), name);
+}
+
+bool AdapterRegistry::ManualApprovalRequired(const TenantConfigView& view,
+                                             const std::string& name) {
   return view.AdapterConfig(name).value("manual_approval_required", false);
 }
 

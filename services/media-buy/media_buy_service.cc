@@ -29,6 +29,12 @@ struct MediaBuyService::Call {
   CallContext ctx;
   std::shared_ptr<const tenant::v1::Tenant> tenant;
   bool dry_run = false;
+  // The tenant's config as a document, made once per call when asked for.
+  const TenantConfigView& config() const {
+    if (!config_view) config_view.emplace(tenant->config());
+    return *config_view;
+  }
+  mutable std::optional<TenantConfigView> config_view;
   Reader reader() const { return {ctx.principal_id, ctx.is_admin}; }
   Reader buyer() const { return {ctx.principal_id, false}; }
 };
@@ -276,7 +282,7 @@ absl::StatusOr<std::unique_ptr<AdServerAdapter>> MediaBuyService::Adapter(
       buy.adapter_state.value("principal_mappings", nlohmann::json::object());
   if (mappings.empty() && buy.principal_id == call.ctx.principal_id)
     mappings = call.ctx.platform_mappings;
-  auto adapter = adapters_.GetAdapter(*call.tenant, buy.adapter,
+  auto adapter = adapters_.GetAdapter(*call.tenant, call.config(), buy.adapter,
                                       buy.principal_id, mappings, call.dry_run);
   if (!adapter.ok()) {
     return AdcpError("SERVICE_UNAVAILABLE", "",
@@ -935,9 +941,9 @@ grpc::Status MediaBuyService::CreateMediaBuy(
           return InvalidField("brand.brand_id",
                               "must be at most 255 characters");
         ASSIGN_OR_RETURN(const std::string adapter_name,
-                         adapters_.SelectedName(*call.tenant));
-        const bool manual_approval =
-            AdapterRegistry::ManualApprovalRequired(*call.tenant, adapter_name);
+                         adapters_.SelectedName(call.config()));
+        const bool manual_approval = AdapterRegistry::ManualApprovalRequired(
+            call.config(), adapter_name);
 
         // The ad server's failure to take the buy: the buy and what the ad
         // server created are committed, the buyer hears the error, and the
@@ -2070,7 +2076,7 @@ grpc::Status MediaBuyService::SyncCreatives(
           checked.push_back(std::move(row));
         }
         const std::string adapter_name =
-            adapters_.SelectedName(*call.tenant).value_or("");
+            adapters_.SelectedName(call.config()).value_or("");
 
         response->set_dry_run(call.dry_run);
         return Idempotently(
