@@ -1191,17 +1191,33 @@ grpc::Status MediaBuyService::CreateMediaBuy(
               // once, with what the ad server created (or the step that
               // failed, for the same request to resume from).
               if (!manual) placement = PlaceOrder(call, buy);
-              Store::InsertBuy(txn, call.ctx.tenant_id, buy);
-              for (int i = 0; i < request->packages_size(); ++i) {
-                for (const auto& assignment :
-                     request->packages(i).creative_assignments()) {
-                  if (!known_creatives.count(assignment.creative_id()))
-                    continue;
-                  Store::Assign(
-                      txn, call.ctx.tenant_id, call.ctx.principal_id,
-                      assignment.creative_id(),
-                      buy.packages[static_cast<size_t>(i)].package_id);
+              try {
+                Store::InsertBuy(txn, call.ctx.tenant_id, buy);
+                for (int i = 0; i < request->packages_size(); ++i) {
+                  for (const auto& assignment :
+                       request->packages(i).creative_assignments()) {
+                    if (!known_creatives.count(assignment.creative_id()))
+                      continue;
+                    Store::Assign(
+                        txn, call.ctx.tenant_id, call.ctx.principal_id,
+                        assignment.creative_id(),
+                        buy.packages[static_cast<size_t>(i)].package_id);
+                  }
                 }
+              } catch (const std::exception& e) {
+                // The ad server may hold what the rolled-back buy would have
+                // recorded: say what, for an operator to find and remove.
+                if (!manual)
+                  log::Error(
+                      "the database did not take a media buy the ad server "
+                      "was sent",
+                      {{"tenant_id", call.ctx.tenant_id},
+                       {"media_buy_id", buy.media_buy_id},
+                       {"adapter", buy.adapter},
+                       {"order_id", buy.order_id},
+                       {"adapter_state", buy.adapter_state.dump()},
+                       {"error", e.what()}});
+                throw;
               }
               // Only creatives assigned in this request can be pushed.
               if (!manual && placement.ok() && !known_creatives.empty())

@@ -9,6 +9,7 @@
 #include <regex>
 #include <set>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -165,12 +166,11 @@ bool MatchesProductFilters(const ProductRow& product,
 
 std::vector<std::string> BriefTerms(const std::string& brief) {
   std::vector<std::string> terms;
-  for (absl::string_view word :
-       absl::StrSplit(absl::AsciiStrToLower(brief),
-                      absl::ByAnyChar(" ,.;:!?\n\t"), absl::SkipEmpty())) {
-    if (word.size() < 3 ||
-        std::find(terms.begin(), terms.end(), word) != terms.end())
-      continue;
+  absl::flat_hash_set<absl::string_view> seen;
+  const std::string lower = absl::AsciiStrToLower(brief);
+  for (absl::string_view word : absl::StrSplit(
+           lower, absl::ByAnyChar(" ,.;:!?\n\t"), absl::SkipEmpty())) {
+    if (word.size() < 3 || !seen.insert(word).second) continue;
     terms.emplace_back(word);
   }
   return terms;
