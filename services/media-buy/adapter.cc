@@ -10,25 +10,12 @@ void AdapterRegistry::Register(std::string name, AdapterFactory factory) {
 }
 
 absl::StatusOr<std::string> AdapterRegistry::SelectedName(
-    const tenant::v1::Tenant& tenant) const {
-  return SelectedName(TenantConfigView(tenant.config()));
-}
-
-absl::StatusOr<std::string> AdapterRegistry::SelectedName(
     const TenantConfigView& view) const {
   for (const std::string& name : AdapterPrecedence()) {
     if (view.IsAdapterEnabled(name)) return name;
   }
   return absl::FailedPreconditionError(
       "no ad server adapter is enabled for this tenant");
-}
-
-absl::StatusOr<std::unique_ptr<AdServerAdapter>> AdapterRegistry::GetAdapter(
-    const tenant::v1::Tenant& tenant, const std::string& name,
-    const std::string& principal_id, const nlohmann::json& principal_mappings,
-    bool dry_run) const {
-  return GetAdapter(tenant, TenantConfigView(tenant.config()), name,
-                    principal_id, principal_mappings, dry_run);
 }
 
 absl::StatusOr<std::unique_ptr<AdServerAdapter>> AdapterRegistry::GetAdapter(
@@ -59,11 +46,6 @@ absl::StatusOr<std::unique_ptr<AdServerAdapter>> AdapterRegistry::GetAdapter(
                          .dry_run = dry_run,
                          .clock = clock_};
   return factory->second(context);
-}
-
-bool AdapterRegistry::ManualApprovalRequired(const tenant::v1::Tenant& tenant,
-                                             const std::string& name) {
-  return ManualApprovalRequired(TenantConfigView(tenant.config()), name);
 }
 
 bool AdapterRegistry::ManualApprovalRequired(const TenantConfigView& view,

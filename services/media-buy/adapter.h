@@ -175,26 +175,17 @@ class AdapterRegistry {
 
   // The name of the tenant's ad server: the first enabled one in
   // AdapterPrecedence(); FAILED_PRECONDITION when none is enabled.
-  absl::StatusOr<std::string> SelectedName(
-      const tenant::v1::Tenant& tenant) const;
-  // The same, from the tenant's config as already viewed (a call's).
   absl::StatusOr<std::string> SelectedName(const TenantConfigView& view) const;
 
-  // Seed section 5's get_adapter: the tenant's adapter `name` config merged
-  // over the base config. "Adapter X not enabled for tenant Y" when the
-  // tenant has not enabled it.
-  absl::StatusOr<std::unique_ptr<AdServerAdapter>> GetAdapter(
-      const tenant::v1::Tenant& tenant, const std::string& name,
-      const std::string& principal_id, const nlohmann::json& principal_mappings,
-      bool dry_run) const;
+  // Seed section 5's get_adapter: the tenant's adapter `name` config (from
+  // `view`, the tenant's config) merged over the base config. "Adapter X not
+  // enabled for tenant Y" when the tenant has not enabled it.
   absl::StatusOr<std::unique_ptr<AdServerAdapter>> GetAdapter(
       const tenant::v1::Tenant& tenant, const TenantConfigView& view,
       const std::string& name, const std::string& principal_id,
       const nlohmann::json& principal_mappings, bool dry_run) const;
 
   // Whether the tenant's adapter asks for a person to approve each buy.
-  static bool ManualApprovalRequired(const tenant::v1::Tenant& tenant,
-                                     const std::string& name);
   static bool ManualApprovalRequired(const TenantConfigView& view,
                                      const std::string& name);
 

@@ -2917,24 +2917,13 @@ absl::Status MediaBuyService::ResolveTask(
         }
       }
     }
-    if (!stale.empty()) {
-      task->status = "failed";
-      task->resolution = stale;
-      task->resolved_by = resolver;
-      Store::ResolveTask(txn, call.ctx.tenant_id, *task);
-      details["failed"] = stale;
-      Store::Audit(txn, call.ctx.tenant_id,
-                   approve ? "approve_human_task" : "reject_human_task",
-                   call.ctx.principal_id, adapter_name, details);
-      auto resolved =
-          Store::Task(txn, call.ctx.tenant_id, task->task_id, admin, false);
-      *response = TaskToProto(resolved ? *resolved : *task);
-      return absl::OkStatus();
-    }
-    task->status = approve ? "approved" : "rejected";
-    task->resolution = request.reason();
+    // A task whose object moved on meanwhile fails, saying why.
+    const bool failed = !stale.empty();
+    task->status = failed ? "failed" : approve ? "approved" : "rejected";
+    task->resolution = failed ? stale : request.reason();
     task->resolved_by = resolver;
     Store::ResolveTask(txn, call.ctx.tenant_id, *task);
+    if (failed) details["failed"] = stale;
     Store::Audit(txn, call.ctx.tenant_id,
                  approve ? "approve_human_task" : "reject_human_task",
                  call.ctx.principal_id, adapter_name, details);

@@ -137,29 +137,34 @@ TEST(AdapterRegistry, SelectsMergesAndRefusesDisabledAdapters) {
   const auto tenant = TenantWith(
       R"({"adapters":{"kevel":{"enabled":true,"network_id":"789",
           "manual_approval_required":true},"mock":{"enabled":true}}})");
-  EXPECT_EQ(*registry.SelectedName(tenant), "kevel");
-  EXPECT_TRUE(AdapterRegistry::ManualApprovalRequired(tenant, "kevel"));
-  EXPECT_FALSE(AdapterRegistry::ManualApprovalRequired(tenant, "mock"));
-  ASSERT_TRUE(registry.GetAdapter(tenant, "kevel", "p", {}, false).ok());
+  const TenantConfigView view(tenant.config());
+  EXPECT_EQ(*registry.SelectedName(view), "kevel");
+  EXPECT_TRUE(AdapterRegistry::ManualApprovalRequired(view, "kevel"));
+  EXPECT_FALSE(AdapterRegistry::ManualApprovalRequired(view, "mock"));
+  ASSERT_TRUE(registry.GetAdapter(tenant, view, "kevel", "p", {}, false).ok());
   EXPECT_EQ(seen["base_url"], "https://api.kevel.co");
   EXPECT_EQ(seen["network_id"], "789");
   EXPECT_EQ(seen["manual_approval_required"], true);
   auto disabled =
-      registry.GetAdapter(tenant, "google_ad_manager", "p", {}, false);
+      registry.GetAdapter(tenant, view, "google_ad_manager", "p", {}, false);
   ASSERT_FALSE(disabled.ok());
   EXPECT_EQ(disabled.status().message(),
             "Adapter google_ad_manager not enabled for tenant Acme Media");
   // Without an implementation, a stand-in serves when configured.
   const auto gam = TenantWith(
       R"({"adapters":{"google_ad_manager":{"enabled":true,"network_code":"1"}}})");
-  EXPECT_EQ(registry.GetAdapter(gam, "google_ad_manager", "p", {}, false)
-                .status()
-                .code(),
-            absl::StatusCode::kUnavailable);
+  const TenantConfigView gam_view(gam.config());
+  EXPECT_EQ(
+      registry.GetAdapter(gam, gam_view, "google_ad_manager", "p", {}, false)
+          .status()
+          .code(),
+      absl::StatusCode::kUnavailable);
   registry.SetStandIn("mock");
   EXPECT_TRUE(
-      registry.GetAdapter(gam, "google_ad_manager", "p", {}, false).ok());
-  EXPECT_FALSE(registry.SelectedName(TenantWith("{}")).ok());
+      registry.GetAdapter(gam, gam_view, "google_ad_manager", "p", {}, false)
+          .ok());
+  EXPECT_FALSE(
+      registry.SelectedName(TenantConfigView(TenantWith("{}").config())).ok());
 }
 
 TEST(TaskSupport, RequestHashIgnoresKeyAndContextOnly) {
