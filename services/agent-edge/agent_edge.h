@@ -67,11 +67,13 @@ class AgentEdge {
   // the gRPC code.
   struct Outcome {
     bool ok = false;
-    nlohmann::json body;  // the response, or {"adcp_error": ...}
+    std::string body;  // the response's JSON, or {"adcp_error": ...}
     grpc::StatusCode code = grpc::StatusCode::OK;
   };
+  // task_status: add the v3 envelope's status (completed or failed) to an
+  // answer that has none of its own.
   Outcome RunTask(const Request& call, const AgentTask& task,
-                  const nlohmann::json& arguments);
+                  const nlohmann::json& arguments, bool task_status);
   static void Challenge(http::Response& response, const Request& call);
   // The tenant of a request, or null (404 "Tenant not found").
   std::shared_ptr<const TenantCache::Tenant> ResolveTenant(
