@@ -148,10 +148,12 @@ loadgen() {
     --concurrency="$BENCH_CONCURRENCY" "$@"
 }
 
-# CPU time (user + system, clock ticks) of every service, "name ticks" lines.
+# CPU time (user + system, clock ticks) of every service, "name ticks" lines
+# (not the floor's echo server: it is no part of the suite).
 cpu_snapshot() {
   local i
   for i in "${!SVC_PIDS[@]}"; do
+    [[ ${SVC_NAMES[$i]} == bench-echo ]] && continue
     printf '%s %s\n' "${SVC_NAMES[$i]}" \
       "$(awk '{print $14 + $15}' "/proc/${SVC_PIDS[$i]}/stat" 2>/dev/null || echo 0)"
   done

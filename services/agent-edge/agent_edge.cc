@@ -168,7 +168,9 @@ json RpcResult(const json& id, json result) {
 // once, and escaped once for the text block.
 std::string ToolResultText(const json& id, const std::string& payload,
                            bool is_error) {
-  std::string out = R"({"jsonrpc":"2.0","id":)";
+  std::string out;
+  out.reserve(2 * payload.size() + 160);
+  out += R"({"jsonrpc":"2.0","id":)";
   out += id.dump();
   out += R"(,"result":{"content":[{"type":"text","text":)";
   AppendJsonString(payload, &out);
@@ -416,20 +418,29 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
       google::protobuf::Message* response =
           factory->GetPrototype(task.method->output_type())->New(&arena);
       grpc::ProtoBufferReader reader(&out);
-      response->ParseFromZeroCopyStream(&reader);
-      if (!SaysItFailed(*response)) {
+      if (!response->ParseFromZeroCopyStream(&reader)) {
+        // Not what the method answers (or a string that is not UTF-8):
+        // nothing of it reaches the agent.
+        log::Error("unreadable answer from media-buy",
+                   {{"tenant_id", call.tenant_id}, {"task", task.name}});
+        outcome.code = grpc::StatusCode::INTERNAL;
+        failed = {{"adcp_error", ErrorOfStatus(grpc::Status(
+                                     grpc::StatusCode::INTERNAL, ""))}};
+      } else if (!SaysItFailed(*response)) {
         // The answer is written as text straight from the message: no JSON
         // tree (the bench measured the tree and its dump as a third of the
         // edge's CPU per get_products).
         outcome.ok = true;
+        outcome.body.reserve(out.Length() * 3 / 2 + 64);
         AppendProtoJson(*response, &outcome.body);
         AddRequiredArrays(*response, &outcome.body);
         if (task_status && !Listed(*response, "status"))
           AppendMember("status", R"("completed")", &outcome.body);
         call.outcome = "ok";
         return outcome;
+      } else {
+        failed = ProtoToJson(*response);
       }
-      failed = ProtoToJson(*response);
     } else {
       json error;
       const auto& trailers = context.GetServerTrailingMetadata();

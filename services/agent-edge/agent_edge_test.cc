@@ -124,6 +124,22 @@ TEST_F(AgentEdgeTest, TheTenantComesFromTheHostOrThePath) {
                                 kWholesale, tokens_["nytimes"]);
   EXPECT_EQ(ProductIds(by_host), std::set<std::string>{"nytimes_display"});
   EXPECT_EQ(by_host["result"]["isError"], false);
+  // The text block holds the same document as structuredContent, with the
+  // task status beside the payload.
+  EXPECT_EQ(
+      json::parse(by_host["result"]["content"][0]["text"].get<std::string>()),
+      by_host["result"]["structuredContent"]);
+  EXPECT_EQ(by_host["result"]["structuredContent"]["status"], "completed");
+  // An answer with no products still has the array AdCP requires.
+  const json none = ToolCall(Host("nytimes"), "/mcp", "get_products",
+                             {{"buying_mode", "wholesale"},
+                              {"filters", {{"channels", {"no_such_channel"}}}}},
+                             tokens_["nytimes"]);
+  EXPECT_EQ(none["result"]["structuredContent"]["products"], json::array());
+  EXPECT_EQ(none["result"]["structuredContent"]["status"], "completed");
+  EXPECT_EQ(
+      json::parse(none["result"]["content"][0]["text"].get<std::string>()),
+      none["result"]["structuredContent"]);
   const json by_path =
       ToolCall("anything.example", "/tenants/localnews/mcp", "get_products",
                kWholesale, tokens_["localnews"]);

@@ -5,7 +5,8 @@
 // as the largest part of the edge's CPU per MCP call, and of media-buy's per
 // create (the tenant config); then the edge's JSON tree and its dump.
 // Struct, Value and ListValue are written as JSON; a message of another
-// well-known type goes through protobuf's printer.
+// well-known type goes through protobuf's printer. Both functions below share
+// one mapping (proto_json.cc's Writer).
 #pragma once
 
 #include <google/protobuf/message.h>

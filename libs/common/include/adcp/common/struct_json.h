@@ -1,6 +1,5 @@
 // google.protobuf.Value as nlohmann::json, converted directly (no text in
-// between). StructToJson (tenant_config.h) is built on it; the agent edge's
-// ProtoToJson uses it for the Structs of its answers.
+// between). StructToJson (tenant_config.h) is built on it.
 #pragma once
 
 #include <google/protobuf/struct.pb.h>
