@@ -187,10 +187,19 @@ TEST_F(AdapterPlacementTest,
   const v1::MediaBuy placed =
       MustGetBuy("localnews", tokens_["local_k"], pending.media_buy_id());
   EXPECT_TRUE(placed.ad_server_error().empty());
-  // A third time is a plain replay.
+  // The resume is audited, in the transaction that stored its answer.
+  EXPECT_EQ(Count(absl::StrCat(
+                "SELECT count(*) FROM audit_log WHERE tenant_id = 'localnews' "
+                "AND operation = 'resume_media_buy_placement' AND adapter_id = "
+                "'kevel' AND (details->>'placed')::boolean AND "
+                "details->>'media_buy_id' = '",
+                pending.media_buy_id(), "'")),
+            1);
+  // A third time is a plain replay, of the resumed answer.
   auto again =
       Call(&Stub::CreateMediaBuy, "localnews", tokens_["local_k"], request);
   ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.response.status(), resumed.response.status());
   EXPECT_EQ(Requests("POST", "/v1/flight").size(), 3u);
 
   // Now the buy can be paused, on Kevel too.

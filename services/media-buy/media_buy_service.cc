@@ -511,13 +511,14 @@ absl::Status ClaimKey(pqxx::work& txn, const std::string& tenant_id,
 
 void StoreAnswer(pqxx::work& txn, const std::string& tenant_id,
                  const std::string& principal_id, const std::string& key,
-                 const google::protobuf::Message& response) {
+                 const google::protobuf::Message& response,
+                 const AuditEntry* audit = nullptr) {
   std::unique_ptr<google::protobuf::Message> copy(response.New());
   copy->CopyFrom(response);
   if (const auto* field = copy->GetDescriptor()->FindFieldByName("context"))
     copy->GetReflection()->ClearField(copy.get(), field);
   Store::StoreIdempotentResponse(txn, tenant_id, principal_id, key,
-                                 copy->SerializeAsString());
+                                 copy->SerializeAsString(), audit);
 }
 
 }  // namespace
@@ -526,7 +527,8 @@ template <typename Request, typename Response>
 absl::Status MediaBuyService::Idempotently(
     const Call& call, const char* operation, const Request& request,
     Response* response, const std::function<absl::Status(pqxx::work&)>& body,
-    const std::function<absl::Status(pqxx::work&)>& on_replay) {
+    const std::function<absl::Status(pqxx::work&)>& on_replay,
+    std::optional<AuditEntry>* audit) {
   const absl::Status status =
       InTransaction(call, [&](pqxx::work& txn) -> absl::Status {
         bool replayed = false;
@@ -541,8 +543,10 @@ absl::Status MediaBuyService::Idempotently(
         }
         RETURN_IF_ERROR(body(txn));
         response->set_idempotency_key(request.idempotency_key());
-        StoreAnswer(txn, call.ctx.tenant_id, call.ctx.principal_id,
-                    request.idempotency_key(), *response);
+        StoreAnswer(
+            txn, call.ctx.tenant_id, call.ctx.principal_id,
+            request.idempotency_key(), *response,
+            audit != nullptr && audit->has_value() ? &**audit : nullptr);
         return absl::OkStatus();
       });
   if (status.ok()) *response->mutable_context() = request.context();
@@ -964,13 +968,14 @@ grpc::Status MediaBuyService::CreateMediaBuy(
           AnswerCreated(txn, call.ctx.tenant_id, *buy,
                         /*may_have_creatives=*/true, options_.clock(),
                         response);
+          const AuditEntry resumed{
+              .operation = "resume_media_buy_placement",
+              .adapter = buy->adapter,
+              .details = {{"media_buy_id", buy->media_buy_id},
+                          {"placed", placement.ok()},
+                          {"dry_run", call.dry_run}}};
           StoreAnswer(txn, call.ctx.tenant_id, call.ctx.principal_id,
-                      request->idempotency_key(), *response);
-          Store::Audit(txn, call.ctx.tenant_id, "resume_media_buy_placement",
-                       call.ctx.principal_id, buy->adapter,
-                       {{"media_buy_id", buy->media_buy_id},
-                        {"placed", placement.ok()},
-                        {"dry_run", call.dry_run}});
+                      request->idempotency_key(), *response, &resumed);
           return absl::OkStatus();
         };
         // From memory (ProductCache), with mb_products' visibility. Read
@@ -979,6 +984,8 @@ grpc::Status MediaBuyService::CreateMediaBuy(
         // waiting on the key's row lock) could all have taken.
         ASSIGN_OR_RETURN(const CachedProducts cached,
                          products_.Get(call.ctx.tenant_id));
+        // The buy's audit row goes with the stored answer (one statement).
+        std::optional<AuditEntry> audit;
         const absl::Status created = Idempotently(
             call, "create_media_buy", *request, response,
             [&](pqxx::work& txn) -> absl::Status {
@@ -1266,11 +1273,12 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                               /*may_have_creatives=*/!known_creatives.empty(),
                               now, response);
               }
-              Store::Audit(txn, call.ctx.tenant_id, "create_media_buy",
-                           call.ctx.principal_id, adapter_name, details);
+              audit = AuditEntry{.operation = "create_media_buy",
+                                 .adapter = adapter_name,
+                                 .details = std::move(details)};
               return absl::OkStatus();
             },
-            resume);
+            resume, &audit);
         if (created.ok() && !placement.ok()) return placement;
         return created;
       });

@@ -91,11 +91,14 @@ class MediaBuyService final : public v1::MediaBuyService::Service {
   // The request's context is echoed either way.
   // `on_replay`, when given, runs in the transaction of a replayed answer
   // before it is returned (create_media_buy resumes a placement there).
+  // `audit`, when `body` fills it, is written with the stored answer in one
+  // statement.
   template <typename Request, typename Response>
   absl::Status Idempotently(
       const Call& call, const char* operation, const Request& request,
       Response* response, const std::function<absl::Status(pqxx::work&)>& body,
-      const std::function<absl::Status(pqxx::work&)>& on_replay = nullptr);
+      const std::function<absl::Status(pqxx::work&)>& on_replay = nullptr,
+      std::optional<AuditEntry>* audit = nullptr);
   // The adapter of the buy's ad server, with the buyer's platform_mappings.
   absl::StatusOr<std::unique_ptr<AdServerAdapter>> Adapter(
       const Call& call, const BuyRow& buy) const;

@@ -473,6 +473,11 @@ PgPool::Statements Store::Statements() {
       {"mb_idem_store",
        "UPDATE idempotency_keys SET response = $4 WHERE tenant_id = $1 AND "
        "principal_id = $2 AND idempotency_key = $3"},
+      {"mb_idem_store_audited",
+       "WITH audit AS (INSERT INTO audit_log (tenant_id, operation, "
+       "principal_id, adapter_id, success, details) VALUES ($1, $5, $2, $6, "
+       "true, $7::jsonb)) UPDATE idempotency_keys SET response = $4 WHERE "
+       "tenant_id = $1 AND principal_id = $2 AND idempotency_key = $3"},
       {"mb_feedback_insert",
        "INSERT INTO performance_feedback (tenant_id, media_buy_id, "
        "principal_id, package_id, creative_id, performance_index, "
@@ -834,9 +839,16 @@ void Store::StoreIdempotentResponse(pqxx::work& txn,
                                     const std::string& tenant_id,
                                     const std::string& principal_id,
                                     const std::string& key,
-                                    const std::string& response) {
+                                    const std::string& response,
+                                    const AuditEntry* audit) {
   pqxx::binarystring bytes(response.data(), response.size());
-  txn.exec_prepared0("mb_idem_store", tenant_id, principal_id, key, bytes);
+  if (audit == nullptr) {
+    txn.exec_prepared0("mb_idem_store", tenant_id, principal_id, key, bytes);
+  } else {
+    txn.exec_prepared0("mb_idem_store_audited", tenant_id, principal_id, key,
+                       bytes, audit->operation, NullIfEmpty(audit->adapter),
+                       audit->details.dump());
+  }
 }
 
 void Store::InsertFeedback(
