@@ -110,6 +110,20 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
             return rows;
           },
           config_.product_cache_tenants),
+      accounts_(
+          config_.service.database_url,
+          [this](const std::string& tenant_id)
+              -> absl::StatusOr<std::vector<AccountRow>> {
+            std::vector<AccountRow> rows;
+            RETURN_IF_ERROR(
+                pool_.WithTenantTransaction(tenant_id, [&](pqxx::work& txn) {
+                  rows =
+                      Store::Accounts(txn, tenant_id, Reader{.is_admin = true});
+                  return absl::OkStatus();
+                }));
+            return rows;
+          },
+          config_.product_cache_tenants),
       guard_(MediaBuyService::Policy(),
              MediaBuyGuardOptions(config_, tenants_, principals_, &audit_)),
       service_(
@@ -117,7 +131,7 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
           [tenants = tenants_](const std::string& tenant_id) {
             return tenants->Get(tenant_id);
           },
-          adapters_, audit_, products_, config_.options) {
+          adapters_, audit_, products_, accounts_, config_.options) {
   adapters_.Register(kMockAdapterName, MockAdapterFactory());
   if (config_.adapter_stand_in.empty()) {
     AdapterDeps deps{
@@ -146,6 +160,7 @@ absl::StatusOr<std::unique_ptr<MediaBuyServer>> MediaBuyServer::Start(
   server->tenants_->Start();
   server->principals_->Start();
   server->products_.Start();
+  server->accounts_.Start();
   if (!server->tenants_->WaitUntilSynced(std::max(wait, absl::Seconds(1)))) {
     return absl::UnavailableError(
         absl::StrCat("no tenant snapshot from the registry at ",
@@ -153,6 +168,7 @@ absl::StatusOr<std::unique_ptr<MediaBuyServer>> MediaBuyServer::Start(
   }
   server->principals_->WaitUntilWatching(absl::Seconds(10));
   server->products_.WaitUntilListening(absl::Seconds(10));
+  server->accounts_.WaitUntilListening(absl::Seconds(10));
   server->host_ = std::make_unique<ServiceHost>(server->config_.service.host);
   server->host_->AddService(&server->service_,
                             v1::MediaBuyService::service_full_name());
@@ -173,6 +189,7 @@ absl::StatusOr<std::unique_ptr<MediaBuyServer>> MediaBuyServer::Start(
 void MediaBuyServer::Shutdown() {
   if (host_) host_->Shutdown();
   products_.Stop();
+  accounts_.Stop();
   principals_->Stop();
   tenants_->Stop();
 }

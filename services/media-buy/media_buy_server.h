@@ -31,7 +31,8 @@ struct MediaBuyConfig {
   // "mock": the mock serves every tenant's ad server (tests, demos without
   // the real adapters); empty: Google Ad Manager and Kevel are real.
   std::string adapter_stand_in;
-  // Tenants whose products are kept in memory (ProductCache).
+  // Tenants whose products, and whose accounts, are kept in memory
+  // (ProductCache, AccountCache).
   size_t product_cache_tenants = 20000;
   // Where the deployment's adapter secrets are, one file per secret (the
   // Kubernetes Secret adcp-adapter-credentials); empty: none.
@@ -69,6 +70,7 @@ class MediaBuyServer {
   AuditLog& audit() { return audit_; }
   AdapterRegistry& adapters() { return adapters_; }
   ProductCache& products() { return products_; }
+  AccountCache& accounts() { return accounts_; }
   void Shutdown();
 
  private:
@@ -82,6 +84,7 @@ class MediaBuyServer {
   AdapterRegistry adapters_;
   AuditLog audit_;
   ProductCache products_;
+  AccountCache accounts_;
   CallGuard guard_;
   MediaBuyService service_;
   std::unique_ptr<ServiceHost> host_;

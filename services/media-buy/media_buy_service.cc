@@ -220,10 +220,12 @@ MediaBuyService::MediaBuyService(const CallGuard& guard, PgPool& pool,
                                  TenantLookup tenants,
                                  const AdapterRegistry& adapters,
                                  AuditLog& audit, ProductCache& products,
+                                 AccountCache& accounts,
                                  MediaBuyOptions options)
     : guard_(guard),
       pool_(pool),
       products_(products),
+      accounts_(accounts),
       tenants_(std::move(tenants)),
       adapters_(adapters),
       audit_(audit),
@@ -984,6 +986,10 @@ grpc::Status MediaBuyService::CreateMediaBuy(
         // waiting on the key's row lock) could all have taken.
         ASSIGN_OR_RETURN(const CachedProducts cached,
                          products_.Get(call.ctx.tenant_id));
+        // The buyer's account, from memory in steady state (AccountCache),
+        // read before the transaction for the reason above.
+        ASSIGN_OR_RETURN(const AccountCache::Value accounts,
+                         accounts_.Get(call.ctx.tenant_id));
         // The buy's audit row goes with the stored answer (one statement).
         std::optional<AuditEntry> audit;
         const absl::Status created = Idempotently(
@@ -1168,7 +1174,8 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                   request->has_total_budget() ? "total_budget" : "packages",
                   buy.total_budget, buy.currency, start, end));
               ASSIGN_OR_RETURN(buy.account_id,
-                               ResolveAccount(txn, call, request->account()));
+                               ResolveAccount(txn, call, request->account(),
+                                              accounts.get()));
               // Creatives assigned inline are this buyer's library's; one
               // not uploaded yet is held on its package and assigned when
               // sync_creatives brings it (the buy waits in
@@ -1366,7 +1373,15 @@ absl::StatusOr<std::optional<AccountRow>> MediaBuyService::CheckAccountRef(
 }
 
 absl::StatusOr<std::string> MediaBuyService::ResolveAccount(
-    pqxx::work& txn, const Call& call, const pb::AccountRef& ref) {
+    pqxx::work& txn, const Call& call, const pb::AccountRef& ref,
+    const TenantAccounts* known) {
+  if (known != nullptr && !ref.account_id().empty()) {
+    if (const AccountRow* account = known->ById(ref.account_id());
+        account != nullptr && account->principal_id == call.ctx.principal_id) {
+      RETURN_IF_ERROR(AccountInGoodStanding(*account));
+      return account->account_id;
+    }
+  }
   ASSIGN_OR_RETURN(const std::optional<AccountRow> named,
                    CheckAccountRef(txn, call, ref));
   if (named) {
@@ -1379,6 +1394,10 @@ absl::StatusOr<std::string> MediaBuyService::ResolveAccount(
                  .brand_domain = absl::AsciiStrToLower(ref.brand().domain()),
                  .brand_id = ref.brand().brand_id(),
                  .operator_domain = absl::AsciiStrToLower(ref.operator_())};
+  if (const AccountRow* account = known ? known->ByKey(key) : nullptr) {
+    RETURN_IF_ERROR(AccountInGoodStanding(*account));
+    return account->account_id;
+  }
   if (auto account = Store::AccountByKey(txn, call.ctx.tenant_id, key)) {
     RETURN_IF_ERROR(AccountInGoodStanding(*account));
     return account->account_id;
@@ -1910,9 +1929,13 @@ grpc::Status MediaBuyService::ComplyTestController(
                           {"params", StructToJson(request->params())}});
           return absl::OkStatus();
         }));
-        // seed_product and seed_pricing_option change products.
+        // seed_product and seed_pricing_option change products,
+        // force_account_status an account (this replica reads its own
+        // write at once; the others on the triggers' notifications).
         if (absl::StartsWith(request->scenario(), "seed_"))
           products_.Invalidate(call.ctx.tenant_id);
+        if (request->scenario() == "force_account_status")
+          accounts_.Invalidate(call.ctx.tenant_id);
         *response->mutable_context() = request->context();
         return absl::OkStatus();
       });

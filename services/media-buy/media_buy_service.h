@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 
+#include "account_cache.h"
 #include "adapter.h"
 #include "adcp/common/audit_log.h"
 #include "adcp/common/call_context.h"
@@ -43,7 +44,8 @@ class MediaBuyService final : public v1::MediaBuyService::Service {
  public:
   MediaBuyService(const CallGuard& guard, PgPool& pool, TenantLookup tenants,
                   const AdapterRegistry& adapters, AuditLog& audit,
-                  ProductCache& products, MediaBuyOptions options);
+                  ProductCache& products, AccountCache& accounts,
+                  MediaBuyOptions options);
 
   static const ServicePolicy& Policy();
 
@@ -103,8 +105,11 @@ class MediaBuyService final : public v1::MediaBuyService::Service {
   absl::StatusOr<std::unique_ptr<AdServerAdapter>> Adapter(
       const Call& call, const BuyRow& buy) const;
   // account_id of an account reference (a new natural key opens one).
-  absl::StatusOr<std::string> ResolveAccount(pqxx::work& txn, const Call& call,
-                                             const v1::AccountRef& ref);
+  // `known`: the tenant's cached accounts, read before the transaction; an
+  // account not among them is read in the transaction.
+  absl::StatusOr<std::string> ResolveAccount(
+      pqxx::work& txn, const Call& call, const v1::AccountRef& ref,
+      const TenantAccounts* known = nullptr);
   // Sends the buy to its ad server, resuming from what earlier attempts
   // created, and records in `buy` what the ad server created whatever
   // happens (order, lines, adapter_state); writes nothing. On failure the
@@ -134,6 +139,7 @@ class MediaBuyService final : public v1::MediaBuyService::Service {
   const CallGuard& guard_;
   PgPool& pool_;
   ProductCache& products_;
+  AccountCache& accounts_;
   TenantLookup tenants_;
   const AdapterRegistry& adapters_;
   AuditLog& audit_;

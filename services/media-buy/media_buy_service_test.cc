@@ -284,6 +284,64 @@ TEST_F(MediaBuyTest, ProductsComeFromMemoryUntilAChangeIsAnnounced) {
   EXPECT_EQ(cache.database_reads(), after_first_local);
 }
 
+TEST_F(MediaBuyTest, AccountsComeFromMemoryUntilAChangeIsAnnounced) {
+  AccountCache& cache = suite_->media_buy_server().accounts();
+  ASSERT_TRUE(cache.WaitUntilListening(absl::Seconds(10)));
+  const auto first = NytBuy();  // opens the account (brand and operator)
+  const std::string account = Scalar(
+      "SELECT account_id FROM accounts WHERE tenant_id = 'nytimes' AND "
+      "principal_id = 'buyer_a'");
+  ASSERT_FALSE(account.empty());
+  // The account's INSERT announced a change; once read again, the tenant's
+  // accounts stay in memory: more buys, by natural key and by id, and no
+  // read.
+  const absl::Time settle = absl::Now() + absl::Seconds(5);
+  uint64_t reads = cache.database_reads();
+  do {
+    reads = cache.database_reads();
+    NytBuy();
+    absl::SleepFor(absl::Milliseconds(50));
+  } while (cache.database_reads() != reads && absl::Now() < settle);
+  reads = cache.database_reads();
+  for (int i = 0; i < 3; ++i) {
+    NytBuy();
+    v1::CreateMediaBuyRequest by_id = BuyRequest(
+        Key("by-id"), "nyt_display", 10000, Day(1), Day(11), 1);
+    by_id.mutable_account()->Clear();
+    by_id.mutable_account()->set_account_id(account);
+    EXPECT_EQ(MustCreate(kNyt, tokens_["nyt_a"], by_id).status(),
+              first.status());
+  }
+  EXPECT_EQ(cache.database_reads(), reads);
+  // Another buyer naming that account id is told it does not exist, cached
+  // or not.
+  v1::CreateMediaBuyRequest stolen =
+      BuyRequest(Key("stolen"), "nyt_display", 10000, Day(1), Day(11), 1);
+  stolen.mutable_account()->Clear();
+  stolen.mutable_account()->set_account_id(account);
+  auto refused = Call(&Stub::CreateMediaBuy, kNyt, tokens_["nyt_b"], stolen);
+  EXPECT_EQ(refused.error.code(), "ACCOUNT_NOT_FOUND");
+
+  // A status written by another replica (here: SQL) reaches this one by the
+  // trigger's notification: the next buy is refused.
+  Exec(
+      "UPDATE accounts SET status = 'suspended' WHERE tenant_id = 'nytimes' "
+      "AND account_id = '" +
+      account + "'");
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  std::string code;
+  while (absl::Now() < deadline) {
+    auto tried = Call(&Stub::CreateMediaBuy, kNyt, tokens_["nyt_a"],
+                      BuyRequest(Key("after-suspend"), "nyt_display", 10000,
+                                 Day(1), Day(11), 1));
+    code = tried.error.code();
+    if (!tried.ok()) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(code, "ACCOUNT_SUSPENDED");
+  EXPECT_GT(cache.database_reads(), reads);
+}
+
 TEST_F(MediaBuyTest, CreativeFormatsAreListedAndFiltered) {
   v1::ListCreativeFormatsRequest request;
   auto all = Call(&Stub::ListCreativeFormats, kNyt, tokens_["nyt_a"], request);

@@ -42,73 +42,20 @@ void AppendProduct(const std::string& encoded,
   }
 }
 
-ProductCache::ProductCache(std::string conninfo, Loader loader,
+ProductCache::ProductCache(std::string conninfo, RowLoader loader,
                            size_t max_tenants)
-    : loader_(std::move(loader)),
-      max_tenants_(std::max<size_t>(1, max_tenants)),
-      listener_(
+    : PerTenantCache(
           std::move(conninfo), "adcp_product_changes",
-          [this](const std::string& tenant_id) { Invalidate(tenant_id); },
-          // Changes made while not listening are unknown: start empty.
-          [this] { Clear(/*caching=*/true); },
-          // Until listening again, nothing cached can be trusted.
-          [this] { Clear(/*caching=*/false); }) {}
-
-ProductCache::~ProductCache() { Stop(); }
-
-void ProductCache::Start() { listener_.Start(); }
-
-void ProductCache::Stop() { listener_.Stop(); }
-
-bool ProductCache::WaitUntilListening(absl::Duration timeout) {
-  return listener_.WaitUntilListening(timeout);
-}
-
-void ProductCache::Clear(bool caching) {
-  absl::MutexLock lock(&mutex_);
-  entries_.clear();
-  ++epoch_;
-  caching_ = caching;
-}
-
-void ProductCache::Invalidate(const std::string& tenant_id) {
-  absl::MutexLock lock(&mutex_);
-  if (tenant_id == "*") {  // products truncated
-    entries_.clear();
-  } else {
-    entries_.erase(tenant_id);
-  }
-  ++epoch_;
-}
-
-size_t ProductCache::size() const {
-  absl::MutexLock lock(&mutex_);
-  return entries_.size();
-}
-
-absl::StatusOr<CachedProducts> ProductCache::Get(const std::string& tenant_id) {
-  uint64_t epoch = 0;
-  {
-    absl::MutexLock lock(&mutex_);
-    if (auto it = entries_.find(tenant_id); it != entries_.end())
-      return it->second;
-    epoch = epoch_;
-  }
-  ++database_reads_;
-  absl::StatusOr<std::vector<ProductRow>> rows = loader_(tenant_id);
-  if (!rows.ok()) return rows.status();
-  auto products = std::make_shared<std::vector<CachedProduct>>();
-  products->reserve(rows->size());
-  for (ProductRow& row : *rows)
-    products->push_back(CacheProduct(std::move(row)));
-  CachedProducts result = std::move(products);
-  absl::MutexLock lock(&mutex_);
-  if (caching_ && epoch == epoch_) {
-    if (entries_.size() >= max_tenants_ && !entries_.contains(tenant_id))
-      entries_.erase(entries_.begin());
-    entries_[tenant_id] = result;
-  }
-  return result;
-}
+          [loader = std::move(loader)](
+              const std::string& tenant_id) -> absl::StatusOr<Value> {
+            absl::StatusOr<std::vector<ProductRow>> rows = loader(tenant_id);
+            if (!rows.ok()) return rows.status();
+            auto products = std::make_shared<std::vector<CachedProduct>>();
+            products->reserve(rows->size());
+            for (ProductRow& row : *rows)
+              products->push_back(CacheProduct(std::move(row)));
+            return products;
+          },
+          max_tenants) {}
 
 }  // namespace adcp::media_buy

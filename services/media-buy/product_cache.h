@@ -1,22 +1,16 @@
 // Each tenant's products in memory, so that get_products costs no database
-// round trip in steady state. A tenant's entry is read once (all of its
-// products, inactive and restricted ones too; callers filter per reader) and
-// kept until the products' trigger announces a change of that tenant on
-// adcp_product_changes. While the listener is not connected nothing is
-// cached: every call reads the database, as without the cache.
+// round trip in steady state (PerTenantCache: kept until the products'
+// trigger announces a change of the tenant).
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
-#include "adcp/common/pg_listener.h"
 #include "adcp/media_buy/v1/media_buy.pb.h"
+#include "per_tenant_cache.h"
 #include "store.h"
 
 namespace adcp::media_buy {
@@ -50,42 +44,14 @@ void AppendProduct(const std::string& encoded,
                    const std::string& brief_relevance,
                    v1::GetProductsResponse& response);
 
-class ProductCache {
+// Each tenant's products (all of them, inactive and restricted ones too;
+// callers filter per reader), announced on adcp_product_changes.
+class ProductCache : public PerTenantCache<std::vector<CachedProduct>> {
  public:
-  using Loader = std::function<absl::StatusOr<std::vector<ProductRow>>(
+  using RowLoader = std::function<absl::StatusOr<std::vector<ProductRow>>(
       const std::string&)>;
 
-  // `conninfo`: where to LISTEN; `max_tenants`: entries kept (one is dropped
-  // to make room for another).
-  ProductCache(std::string conninfo, Loader loader, size_t max_tenants);
-  ~ProductCache();
-
-  void Start();
-  void Stop();
-  bool WaitUntilListening(absl::Duration timeout);
-
-  // The tenant's products, from memory or read by the loader.
-  absl::StatusOr<CachedProducts> Get(const std::string& tenant_id);
-
-  // "*": every tenant (the notification of a TRUNCATE).
-  void Invalidate(const std::string& tenant_id);
-  uint64_t database_reads() const { return database_reads_; }
-  size_t size() const;
-
- private:
-  void Clear(bool caching);
-
-  const Loader loader_;
-  const size_t max_tenants_;
-  mutable absl::Mutex mutex_;
-  bool caching_ ABSL_GUARDED_BY(mutex_) = false;
-  // Bumped by every invalidation: a read that saw an older value may be
-  // stale and is not kept.
-  uint64_t epoch_ ABSL_GUARDED_BY(mutex_) = 0;
-  absl::flat_hash_map<std::string, CachedProducts> entries_
-      ABSL_GUARDED_BY(mutex_);
-  std::atomic<uint64_t> database_reads_{0};
-  PgListener listener_;
+  ProductCache(std::string conninfo, RowLoader loader, size_t max_tenants);
 };
 
 }  // namespace adcp::media_buy
