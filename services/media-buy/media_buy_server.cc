@@ -84,6 +84,27 @@ absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv() {
   return config;
 }
 
+namespace {
+
+// A cache's loader: every row of a tenant (Store::Products, Store::Accounts),
+// read as an admin (callers filter per reader).
+template <typename Row>
+std::function<absl::StatusOr<std::vector<Row>>(const std::string&)> AllRowsOf(
+    PgPool& pool,
+    std::vector<Row> (*read)(pqxx::work&, const std::string&, const Reader&)) {
+  return [&pool, read](
+             const std::string& tenant_id) -> absl::StatusOr<std::vector<Row>> {
+    std::vector<Row> rows;
+    RETURN_IF_ERROR(pool.WithTenantTransaction(tenant_id, [&](pqxx::work& txn) {
+      rows = read(txn, tenant_id, Reader{.is_admin = true});
+      return absl::OkStatus();
+    }));
+    return rows;
+  };
+}
+
+}  // namespace
+
 MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
     : config_(std::move(config)),
       pool_({.conninfo = config_.service.database_url,
@@ -96,34 +117,12 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
       breakers_(std::make_shared<CircuitBreakers>(config_.options.clock)),
       adapters_(config_.options.clock),
       audit_(pool_),
-      products_(
-          config_.service.database_url,
-          [this](const std::string& tenant_id)
-              -> absl::StatusOr<std::vector<ProductRow>> {
-            std::vector<ProductRow> rows;
-            RETURN_IF_ERROR(
-                pool_.WithTenantTransaction(tenant_id, [&](pqxx::work& txn) {
-                  rows =
-                      Store::Products(txn, tenant_id, Reader{.is_admin = true});
-                  return absl::OkStatus();
-                }));
-            return rows;
-          },
-          config_.product_cache_tenants),
-      accounts_(
-          config_.service.database_url,
-          [this](const std::string& tenant_id)
-              -> absl::StatusOr<std::vector<AccountRow>> {
-            std::vector<AccountRow> rows;
-            RETURN_IF_ERROR(
-                pool_.WithTenantTransaction(tenant_id, [&](pqxx::work& txn) {
-                  rows =
-                      Store::Accounts(txn, tenant_id, Reader{.is_admin = true});
-                  return absl::OkStatus();
-                }));
-            return rows;
-          },
-          config_.product_cache_tenants),
+      products_(config_.service.database_url,
+                AllRowsOf(pool_, &Store::Products),
+                config_.product_cache_tenants),
+      accounts_(config_.service.database_url,
+                AllRowsOf(pool_, &Store::Accounts),
+                config_.product_cache_tenants),
       guard_(MediaBuyService::Policy(),
              MediaBuyGuardOptions(config_, tenants_, principals_, &audit_)),
       service_(
