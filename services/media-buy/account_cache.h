@@ -3,6 +3,15 @@
 // (PerTenantCache: kept until the accounts' trigger announces a change of
 // the tenant on adcp_account_changes). An account not found here may be
 // newer than the tenant's entry: callers then read the database.
+//
+// What a cached status costs: a buy can be accepted for an account whose
+// status another replica (or SQL) changed until the NOTIFY arrives
+// (milliseconds), or, if the listener's connection dies silently, until its
+// ping notices (about 5 s; nothing is cached from then on). Before the
+// cache only a transaction concurrent with the change could miss it. The
+// writing replica drops its own entry at once (force_account_status).
+// Every account a tenant opens drops the tenant's entry, and the next buy
+// reads all of the tenant's accounts again.
 #pragma once
 
 #include <functional>

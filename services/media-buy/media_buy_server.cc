@@ -60,6 +60,10 @@ absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv() {
   ASSIGN_OR_RETURN(const int cached, env::Int("MEDIA_BUY_PRODUCT_CACHE_TENANTS",
                                               20000, 1, 10000000));
   config.product_cache_tenants = static_cast<size_t>(cached);
+  ASSIGN_OR_RETURN(
+      const int accounts,
+      env::Int("MEDIA_BUY_ACCOUNT_CACHE_TENANTS", 20000, 1, 10000000));
+  config.account_cache_tenants = static_cast<size_t>(accounts);
   config.adapter_stand_in = env::String("MEDIA_BUY_ADAPTER_STAND_IN", "");
   if (!config.adapter_stand_in.empty() &&
       config.adapter_stand_in != kMockAdapterName) {
@@ -122,7 +126,7 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
                 config_.product_cache_tenants),
       accounts_(config_.service.database_url,
                 AllRowsOf(pool_, &Store::Accounts),
-                config_.product_cache_tenants),
+                config_.account_cache_tenants),
       guard_(MediaBuyService::Policy(),
              MediaBuyGuardOptions(config_, tenants_, principals_, &audit_)),
       service_(

@@ -31,9 +31,10 @@ struct MediaBuyConfig {
   // "mock": the mock serves every tenant's ad server (tests, demos without
   // the real adapters); empty: Google Ad Manager and Kevel are real.
   std::string adapter_stand_in;
-  // Tenants whose products, and whose accounts, are kept in memory
-  // (ProductCache, AccountCache).
+  // Tenants whose products are kept in memory (ProductCache).
   size_t product_cache_tenants = 20000;
+  // Tenants whose accounts are kept in memory (AccountCache).
+  size_t account_cache_tenants = 20000;
   // Where the deployment's adapter secrets are, one file per secret (the
   // Kubernetes Secret adcp-adapter-credentials); empty: none.
   std::string adapter_secrets_dir;

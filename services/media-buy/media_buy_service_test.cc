@@ -305,8 +305,8 @@ TEST_F(MediaBuyTest, AccountsComeFromMemoryUntilAChangeIsAnnounced) {
   reads = cache.database_reads();
   for (int i = 0; i < 3; ++i) {
     NytBuy();
-    v1::CreateMediaBuyRequest by_id = BuyRequest(
-        Key("by-id"), "nyt_display", 10000, Day(1), Day(11), 1);
+    v1::CreateMediaBuyRequest by_id =
+        BuyRequest(Key("by-id"), "nyt_display", 10000, Day(1), Day(11), 1);
     by_id.mutable_account()->Clear();
     by_id.mutable_account()->set_account_id(account);
     EXPECT_EQ(MustCreate(kNyt, tokens_["nyt_a"], by_id).status(),
@@ -322,12 +322,26 @@ TEST_F(MediaBuyTest, AccountsComeFromMemoryUntilAChangeIsAnnounced) {
   auto refused = Call(&Stub::CreateMediaBuy, kNyt, tokens_["nyt_b"], stolen);
   EXPECT_EQ(refused.error.code(), "ACCOUNT_NOT_FOUND");
 
-  // A status written by another replica (here: SQL) reaches this one by the
-  // trigger's notification: the next buy is refused.
-  Exec(
+  // The answer came from memory: with the trigger off, a status written by
+  // SQL goes unseen, by natural key and by id.
+  const std::string suspend =
       "UPDATE accounts SET status = 'suspended' WHERE tenant_id = 'nytimes' "
       "AND account_id = '" +
-      account + "'");
+      account + "'";
+  Exec("ALTER TABLE accounts DISABLE TRIGGER accounts_notify");
+  Exec(suspend);
+  NytBuy();
+  v1::CreateMediaBuyRequest by_id =
+      BuyRequest(Key("by-id"), "nyt_display", 10000, Day(1), Day(11), 1);
+  by_id.mutable_account()->Clear();
+  by_id.mutable_account()->set_account_id(account);
+  MustCreate(kNyt, tokens_["nyt_a"], by_id);
+  EXPECT_EQ(cache.database_reads(), reads);
+  Exec("ALTER TABLE accounts ENABLE TRIGGER accounts_notify");
+
+  // A status written by another replica (here: SQL) reaches this one by the
+  // trigger's notification: the next buy is refused.
+  Exec(suspend);
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
   std::string code;
   while (absl::Now() < deadline) {

@@ -3,6 +3,8 @@
 // tenant on a NOTIFY channel, in every replica. While the listener is not
 // connected nothing is cached: every call reads the database, as without the
 // cache. A read that an invalidation overtook is answered but not kept.
+// The listener's callbacks use this class's members only: a derived class
+// adds no state of its own (the base's destructor stops the listener).
 #pragma once
 
 #include <algorithm>
@@ -78,6 +80,12 @@ class PerTenantCache {
     ++epoch_;
   }
 
+  // Whether entries are kept (the listener is connected): a caller with a
+  // database fallback of its own may skip Get otherwise.
+  bool caching() const {
+    absl::MutexLock lock(&mutex_);
+    return caching_;
+  }
   uint64_t database_reads() const { return database_reads_; }
   size_t size() const {
     absl::MutexLock lock(&mutex_);
