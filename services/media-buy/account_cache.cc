@@ -33,14 +33,12 @@ const AccountRow* TenantAccounts::ByKey(const AccountRow& key) const {
 
 AccountCache::AccountCache(std::string conninfo, RowLoader loader,
                            size_t max_tenants)
-    : PerTenantCache(
-          std::move(conninfo), "adcp_account_changes",
-          [loader = std::move(loader)](
-              const std::string& tenant_id) -> absl::StatusOr<Value> {
-            absl::StatusOr<std::vector<AccountRow>> rows = loader(tenant_id);
-            if (!rows.ok()) return rows.status();
-            return std::make_shared<const TenantAccounts>(std::move(*rows));
-          },
-          max_tenants) {}
+    : PerTenantCache(std::move(conninfo), "adcp_account_changes",
+                     Making(std::move(loader),
+                            [](std::vector<AccountRow> rows) -> Value {
+                              return std::make_shared<const TenantAccounts>(
+                                  std::move(rows));
+                            }),
+                     max_tenants) {}
 
 }  // namespace adcp::media_buy

@@ -42,6 +42,18 @@ class PerTenantCache {
             [this] { Clear(/*caching=*/false); }) {}
   ~PerTenantCache() { Stop(); }
 
+  // A Loader from one of the tenant's rows and what to make of them.
+  template <typename Rows, typename Make>
+  static Loader Making(
+      std::function<absl::StatusOr<Rows>(const std::string&)> read, Make make) {
+    return [read = std::move(read), make = std::move(make)](
+               const std::string& tenant_id) -> absl::StatusOr<Value> {
+      absl::StatusOr<Rows> rows = read(tenant_id);
+      if (!rows.ok()) return rows.status();
+      return make(std::move(*rows));
+    };
+  }
+
   void Start() { listener_.Start(); }
   void Stop() { listener_.Stop(); }
   bool WaitUntilListening(absl::Duration timeout) {

@@ -46,16 +46,15 @@ ProductCache::ProductCache(std::string conninfo, RowLoader loader,
                            size_t max_tenants)
     : PerTenantCache(
           std::move(conninfo), "adcp_product_changes",
-          [loader = std::move(loader)](
-              const std::string& tenant_id) -> absl::StatusOr<Value> {
-            absl::StatusOr<std::vector<ProductRow>> rows = loader(tenant_id);
-            if (!rows.ok()) return rows.status();
-            auto products = std::make_shared<std::vector<CachedProduct>>();
-            products->reserve(rows->size());
-            for (ProductRow& row : *rows)
-              products->push_back(CacheProduct(std::move(row)));
-            return products;
-          },
+          Making(std::move(loader),
+                 [](std::vector<ProductRow> rows) -> Value {
+                   auto products =
+                       std::make_shared<std::vector<CachedProduct>>();
+                   products->reserve(rows.size());
+                   for (ProductRow& row : rows)
+                     products->push_back(CacheProduct(std::move(row)));
+                   return products;
+                 }),
           max_tenants) {}
 
 }  // namespace adcp::media_buy

@@ -328,34 +328,17 @@ void AppendJsonString(std::string_view text, std::string* out) {
     if (!NeedsEscape(c)) continue;
     out->append(text.data() + run, i - run);
     run = i + 1;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default: {
-        static constexpr char kHex[] = "0123456789abcdef";
-        const char escaped[] = {'\\', 'u',          '0',
-                                '0',  kHex[c >> 4], kHex[c & 15]};
-        out->append(escaped, sizeof escaped);
-      }
+    // The characters with a two-character escape, and its letter.
+    static constexpr std::string_view kShort = "\"\\\b\f\n\r\t";
+    static constexpr std::string_view kLetter = "\"\\bfnrt";
+    if (const size_t k = kShort.find(static_cast<char>(c));
+        k != std::string_view::npos) {
+      const char escaped[] = {'\\', kLetter[k]};
+      out->append(escaped, sizeof escaped);
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      out->append(escaped, sizeof escaped);
     }
   }
   out->append(text.data() + run, text.size() - run);
