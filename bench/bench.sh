@@ -96,10 +96,11 @@ bench_wait_tenant() {
 bench_reset_statements() { bench_psql -c 'SELECT pg_stat_statements_reset()' >/dev/null; }
 
 # pgbench running bench/create_media_buy_twin.sql with the load generator's
-# client count, as the services' role: bench_pgbench_twin TENANT SECONDS
-# APP_PASSWORD. Latency percentiles come from pgbench's per-transaction log.
-bench_pgbench_twin() {
-  local tenant=$1 seconds=$2 account out tps
+# client count, as the services' role, for one slice of the measurement:
+# bench_twin_slice TENANT SECONDS APP_PASSWORD. Its per-transaction log stays
+# in $BENCH_TMP/pgbench for bench_twin_result.
+bench_twin_slice() {
+  local tenant=$1 seconds=$2 account out tps failed avg
   account=$(bench_psql -c "SELECT account_id FROM accounts WHERE tenant_id = '$tenant' LIMIT 1")
   [[ -n $account ]] || die "no account in $tenant for the pgbench twin"
   mkdir -p "$BENCH_TMP/pgbench"
@@ -108,21 +109,30 @@ bench_pgbench_twin() {
     -f "$REPO/bench/create_media_buy_twin.sql" \
     -D "tenant=$tenant" -D principal=buyer -D "account=$account" \
     -h 127.0.0.1 -p "$BENCH_PG_PORT" -U "$PG_APP_ROLE" adcp 2>&1) || die "pgbench failed: $out"
-  printf '%s\n' "$out" >"$BENCH_OUT/pgbench-twin.txt"
+  printf '%s\n' "$out" >>"$BENCH_OUT/pgbench-twin.txt"
   tps=$(awk '/^tps = / {print $3; exit}' <<<"$out")
-  local failed
   failed=$(awk '/^number of failed transactions: / {print $5; exit}' <<<"$out")
+  avg=$(awk '/^latency average = / {print $4; exit}' <<<"$out")
+  [[ -n $tps ]] || die "pgbench reported no rate: $out"
+  printf '%s %s %s %s\n' "$seconds" "$tps" "${failed:-0}" "${avg:-0}" >>"$BENCH_TMP/twin-slices"
+}
+
+# The twin's result line from its slices: pgbench's rate averaged over the
+# slices' time, latency percentiles from every slice's transactions.
+bench_twin_result() {
   # Field 3 is the latency in µs ("failed" for a failed transaction).
   cat "$BENCH_TMP"/pgbench/twin.* | awk '$3 ~ /^[0-9]+$/ {print $3}' | sort -n \
     >"$BENCH_TMP/twin-latencies"
-  local count p50 p99 avg
+  local count p50 p99 seconds tps failed avg slices
   count=$(wc -l <"$BENCH_TMP/twin-latencies")
-  [[ -n $tps && $count -gt 0 ]] || die "pgbench reported no transactions: $out"
+  ((count > 0)) || die "pgbench logged no transactions"
   p50=$(sed -n "$((count / 2 + 1))p" "$BENCH_TMP/twin-latencies")
   p99=$(sed -n "$((count * 99 / 100 + 1))p" "$BENCH_TMP/twin-latencies")
-  avg=$(awk '/^latency average = / {print $4; exit}' <<<"$out")
-  printf '{"label":"pgbench_twin","rpc":"pgbench","concurrency":%d,"seconds":%d,"ok":%d,"failed":%d,"qps":%s,"p50_us":%d,"p99_us":%d,"latency_avg_ms":%s,"first_failure":""}\n' \
-    "$BENCH_CONCURRENCY" "$seconds" "$count" "${failed:-0}" "$tps" "$p50" "$p99" "${avg:-0}" \
+  read -r seconds tps failed avg slices < <(awk '
+    { s += $1; tps += $1 * $2; failed += $3; avg += $1 * $4; n++ }
+    END { printf "%d %.6f %d %.3f %d\n", s, tps / s, failed, avg / s, n }' "$BENCH_TMP/twin-slices")
+  printf '{"label":"pgbench_twin","rpc":"pgbench","concurrency":%d,"seconds":%d,"ok":%d,"failed":%d,"qps":%s,"p50_us":%d,"p99_us":%d,"latency_avg_ms":%s,"first_failure":"","slices":%d}\n' \
+    "$BENCH_CONCURRENCY" "$seconds" "$count" "$failed" "$tps" "$p50" "$p99" "$avg" "$slices" \
     >>"$BENCH_RESULTS"
 }
 
@@ -403,10 +413,35 @@ cmd_bench() {
   loadgen --target="$MEDIA_BUY_ADDR" --rpc=create_media_buy --credentials="$creds1" \
     --label=create_media_buy_warmup --duration_s="$warmup" --warmup_s=0 >/dev/null
   bench_psql -c "ANALYZE" >/dev/null
-  loadgen --target="$MEDIA_BUY_ADDR" --rpc=create_media_buy --credentials="$creds1" \
-    --label=create_media_buy --duration_s="$seconds" --warmup_s="$warmup" >>"$BENCH_RESULTS"
+  # The service and its twin in alternating slices, in the order service,
+  # twin, twin, service, ... (BENCH_SLICES rounds, 2 by default): this
+  # machine's speed moves over minutes, and a drift during the measurement
+  # falls on both sides of the ratio instead of on one.
+  local slices=${BENCH_SLICES:-2} slice_s round
+  slice_s=$((seconds / slices))
+  ((slice_s >= 1)) || die "BENCH_SECONDS ($seconds) is shorter than BENCH_SLICES ($slices) seconds"
+  rm -rf "$BENCH_TMP/pgbench" "$BENCH_TMP/twin-slices" "$BENCH_TMP/create-slices" \
+    "$BENCH_OUT/pgbench-twin.txt"
+  mkdir -p "$BENCH_TMP/create-slices"
+  create_slice() {
+    loadgen --target="$MEDIA_BUY_ADDR" --rpc=create_media_buy --credentials="$creds1" \
+      --label=create_media_buy --duration_s="$slice_s" --warmup_s="$warmup" \
+      --latencies_out="$BENCH_TMP/create-slices/latencies.$1" \
+      >>"$BENCH_TMP/create-slices/results.jsonl"
+  }
+  for ((round = 1; round <= slices; round++)); do
+    if ((round % 2)); then
+      create_slice "$round"
+      bench_twin_slice "$sub1" "$slice_s" "$app_pw"
+    else
+      bench_twin_slice "$sub1" "$slice_s" "$app_pw"
+      create_slice "$round"
+    fi
+  done
+  node "$REPO/bench/merge_loadgen.mjs" "$BENCH_TMP/create-slices/results.jsonl" \
+    "$BENCH_TMP"/create-slices/latencies.* >>"$BENCH_RESULTS"
+  bench_twin_result
   bench_per_request create_media_buy CreateMediaBuy "$creds1"
-  bench_pgbench_twin "$sub1" "$seconds" "$app_pw"
   fi
 
   if bench_wants 4; then

@@ -41,6 +41,9 @@ ABSL_FLAG(int, threads, 1, "client threads (each with its own connection)");
 ABSL_FLAG(double, duration_s, 10, "measured seconds");
 ABSL_FLAG(double, warmup_s, 2, "seconds of load before measuring");
 ABSL_FLAG(std::string, label, "", "copied into the output");
+ABSL_FLAG(std::string, latencies_out, "",
+          "also write every measured call's latency (µs), one per line, to "
+          "this file (./dev bench merges the slices of a measurement)");
 
 namespace {
 
@@ -390,6 +393,16 @@ int main(int argc, char** argv) {
     return latencies[i];
   };
   const double seconds = std::chrono::duration<double>(duration).count();
+  if (const std::string path = absl::GetFlag(FLAGS_latencies_out);
+      !path.empty()) {
+    std::FILE* out = std::fopen(path.c_str(), "w");
+    if (out == nullptr) {
+      std::fprintf(stderr, "cannot write %s\n", path.c_str());
+      return 2;
+    }
+    for (uint32_t latency : latencies) std::fprintf(out, "%u\n", latency);
+    std::fclose(out);
+  }
   std::printf(
       "{\"label\":%s,\"rpc\":%s,\"tenants\":%zu,\"concurrency\":%d,"
       "\"threads\":%d,\"seconds\":%.1f,\"ok\":%zu,\"failed\":%llu,"
