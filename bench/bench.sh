@@ -97,54 +97,46 @@ bench_reset_statements() { bench_psql -c 'SELECT pg_stat_statements_reset()' >/d
 
 # pgbench running bench/create_media_buy_twin.sql with the load generator's
 # client count, as the services' role, for one slice of the measurement:
-# bench_twin_slice TENANT SECONDS WARMUP APP_PASSWORD SLICE. As adcp-loadgen
-# does, it counts only transactions started after the warm-up and finished
-# by its end (from pgbench's per-transaction log: a new pgbench's
-# connections start cold), and keeps their latencies for bench_twin_result.
+# bench_twin_slice TENANT ACCOUNT SECONDS WARMUP APP_PASSWORD SLICE. As
+# adcp-loadgen does, it counts only transactions started after the warm-up
+# and finished by its end (from pgbench's per-transaction log: a new
+# pgbench's connections start cold). It writes what adcp-loadgen writes for
+# a slice: a result line to $BENCH_TMP/twin-slices/results.jsonl and the
+# counted latencies, for bench/merge_slices.mjs.
 bench_twin_slice() {
-  local tenant=$1 seconds=$2 warmup=$3 dir=$BENCH_TMP/pgbench/slice.$5 account out
-  account=$(bench_psql -c "SELECT account_id FROM accounts WHERE tenant_id = '$tenant' LIMIT 1")
-  [[ -n $account ]] || die "no account in $tenant for the pgbench twin"
-  mkdir -p "$dir"
-  out=$(cd "$dir" && PGPASSWORD=$4 "$PG_BIN/pgbench" -n -M prepared \
+  local seconds=$3 warmup=$4 dir=$BENCH_TMP/pgbench/slice.$6 out
+  mkdir -p "$dir" "$BENCH_TMP/twin-slices"
+  out=$(cd "$dir" && PGPASSWORD=$5 "$PG_BIN/pgbench" -n -M prepared \
     -c "$BENCH_CONCURRENCY" -j 2 -T "$((seconds + warmup))" -l --log-prefix=twin \
     -f "$REPO/bench/create_media_buy_twin.sql" \
-    -D "tenant=$tenant" -D principal=buyer -D "account=$account" \
+    -D "tenant=$1" -D principal=buyer -D "account=$2" \
     -h 127.0.0.1 -p "$BENCH_PG_PORT" -U "$PG_APP_ROLE" adcp 2>&1) || die "pgbench failed: $out"
   printf '%s\n' "$out" >>"$BENCH_OUT/pgbench-twin.txt"
   # A log line: client, transaction, latency (µs, or "failed"), script,
   # end time (s, µs). The slice starts with its first transaction.
   cat "$dir"/twin.* | awk -v warmup="$warmup" -v seconds="$seconds" \
-    -v lat="$dir/latencies" '
+    -v concurrency="$BENCH_CONCURRENCY" -v lat="$BENCH_TMP/twin-slices/latencies.$6" '
     { end_us = $5 * 1000000 + $6
       start_us = ($3 ~ /^[0-9]+$/) ? end_us - $3 : end_us
       n++; s[n] = start_us; e[n] = end_us; l[n] = $3
       if (first == "" || start_us < first) first = start_us }
     END {
       from = first + warmup * 1000000; until = from + seconds * 1000000
+      printf "" > lat
       for (i = 1; i <= n; i++) {
         if (s[i] < from || e[i] > until) continue
         if (l[i] ~ /^[0-9]+$/) { print l[i] > lat; ok++ } else failed++
       }
-      printf "%d %d %d\n", seconds, ok, failed
-    }' >>"$BENCH_TMP/twin-slices"
+      printf "{\"label\":\"pgbench_twin\",\"rpc\":\"pgbench\",\"concurrency\":%d,\"seconds\":%d,\"ok\":%d,\"failed\":%d,\"first_failure\":\"\"}\n",
+        concurrency, seconds, ok, failed
+    }' >>"$BENCH_TMP/twin-slices/results.jsonl"
 }
 
-# The twin's result line from its slices: transactions and seconds add up,
-# latency percentiles from every slice's counted transactions.
-bench_twin_result() {
-  cat "$BENCH_TMP"/pgbench/slice.*/latencies | sort -n >"$BENCH_TMP/twin-latencies"
-  local count p50 p99 seconds failed avg slices
-  count=$(wc -l <"$BENCH_TMP/twin-latencies")
-  ((count > 0)) || die "pgbench logged no transactions in the measured time"
-  p50=$(sed -n "$((count / 2 + 1))p" "$BENCH_TMP/twin-latencies")
-  p99=$(sed -n "$((count * 99 / 100 + 1))p" "$BENCH_TMP/twin-latencies")
-  avg=$(awk '{ t += $1 } END { printf "%.3f", t / NR / 1000 }' "$BENCH_TMP/twin-latencies")
-  read -r seconds failed slices < <(awk '{ s += $1; failed += $3; n++ }
-    END { printf "%d %d %d\n", s, failed, n }' "$BENCH_TMP/twin-slices")
-  printf '{"label":"pgbench_twin","rpc":"pgbench","concurrency":%d,"seconds":%d,"ok":%d,"failed":%d,"qps":%.1f,"p50_us":%d,"p99_us":%d,"latency_avg_ms":%s,"first_failure":"","slices":%d}\n' \
-    "$BENCH_CONCURRENCY" "$seconds" "$count" "$failed" "$(awk -v c="$count" -v s="$seconds" 'BEGIN { print c / s }')" \
-    "$p50" "$p99" "$avg" "$slices" >>"$BENCH_RESULTS"
+# A measurement's slices merged into one result line: bench_merge_slices DIR
+# (results.jsonl and latencies.* in DIR).
+bench_merge_slices() {
+  node "$REPO/bench/merge_slices.mjs" "$1/results.jsonl" "$1"/latencies.* >>"$BENCH_RESULTS" ||
+    die "could not merge the slices in $1"
 }
 
 # Statements and service CPU per request of a 3 s run of one RPC, counting
@@ -434,6 +426,9 @@ cmd_bench() {
   rm -rf "$BENCH_TMP/pgbench" "$BENCH_TMP/twin-slices" "$BENCH_TMP/create-slices" \
     "$BENCH_OUT/pgbench-twin.txt"
   mkdir -p "$BENCH_TMP/create-slices"
+  local account
+  account=$(bench_psql -c "SELECT account_id FROM accounts WHERE tenant_id = '$sub1' LIMIT 1")
+  [[ -n $account ]] || die "no account in $sub1 for the pgbench twin"
   create_slice() {
     loadgen --target="$MEDIA_BUY_ADDR" --rpc=create_media_buy --credentials="$creds1" \
       --label=create_media_buy --duration_s="$slice_s" --warmup_s="$warmup" \
@@ -443,15 +438,14 @@ cmd_bench() {
   for ((round = 1; round <= slices; round++)); do
     if ((round % 2)); then
       create_slice "$round"
-      bench_twin_slice "$sub1" "$slice_s" "${warmup%.*}" "$app_pw" "$round"
+      bench_twin_slice "$sub1" "$account" "$slice_s" "${warmup%.*}" "$app_pw" "$round"
     else
-      bench_twin_slice "$sub1" "$slice_s" "${warmup%.*}" "$app_pw" "$round"
+      bench_twin_slice "$sub1" "$account" "$slice_s" "${warmup%.*}" "$app_pw" "$round"
       create_slice "$round"
     fi
   done
-  node "$REPO/bench/merge_loadgen.mjs" "$BENCH_TMP/create-slices/results.jsonl" \
-    "$BENCH_TMP"/create-slices/latencies.* >>"$BENCH_RESULTS"
-  bench_twin_result
+  bench_merge_slices "$BENCH_TMP/create-slices"
+  bench_merge_slices "$BENCH_TMP/twin-slices"
   bench_per_request create_media_buy CreateMediaBuy "$creds1"
   fi
 

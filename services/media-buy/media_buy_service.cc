@@ -1397,11 +1397,13 @@ absl::StatusOr<std::string> MediaBuyService::ResolveAccount(
                  .brand_domain = absl::AsciiStrToLower(ref.brand().domain()),
                  .brand_id = ref.brand().brand_id(),
                  .operator_domain = absl::AsciiStrToLower(ref.operator_())};
-  if (const AccountRow* account = known ? known->ByKey(key) : nullptr) {
-    RETURN_IF_ERROR(AccountInGoodStanding(*account));
-    return account->account_id;
-  }
-  if (auto account = Store::AccountByKey(txn, call.ctx.tenant_id, key)) {
+  // From memory, else from the database (an account newer than the memory).
+  std::optional<AccountRow> stored;
+  const AccountRow* account = known ? known->ByKey(key) : nullptr;
+  if (account == nullptr &&
+      (stored = Store::AccountByKey(txn, call.ctx.tenant_id, key)))
+    account = &*stored;
+  if (account != nullptr) {
     RETURN_IF_ERROR(AccountInGoodStanding(*account));
     return account->account_id;
   }

@@ -1,8 +1,9 @@
-// Merges the adcp-loadgen results of one measurement run in slices (./dev
-// bench runs CreateMediaBuy and its pgbench twin in alternating slices):
-// calls and seconds add up, the percentiles come from every slice's
-// latencies together (written by --latencies_out).
-//   node merge_loadgen.mjs RESULTS.jsonl LATENCIES...
+// Merges the slices of one measurement (./dev bench runs CreateMediaBuy and
+// its pgbench twin in alternating slices): each slice is a result line in
+// adcp-loadgen's shape plus a file of its counted calls' latencies (µs, one
+// per line). Calls, failures and seconds add up; the rate, the percentiles
+// and the mean latency come from every slice's calls together.
+//   node merge_slices.mjs RESULTS.jsonl LATENCIES...
 import fs from 'node:fs';
 
 const [resultsFile, ...latencyFiles] = process.argv.slice(2);
@@ -16,16 +17,18 @@ const sum = (key) => runs.reduce((total, run) => total + run[key], 0);
 const seconds = sum('seconds');
 const ok = sum('ok');
 if (ok !== latencies.length) throw new Error(`${ok} calls but ${latencies.length} latencies`);
-const percentile = (p) =>
-  latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : 0;
+if (ok === 0) throw new Error(`no call counted in ${resultsFile}`);
+const percentile = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+const round = (x, digits) => Math.round(x * 10 ** digits) / 10 ** digits;
 console.log(JSON.stringify({
   ...runs[0],
-  seconds: Math.round(seconds * 10) / 10,
+  seconds: round(seconds, 1),
   ok,
   failed: sum('failed'),
-  qps: Math.round((ok / seconds) * 10) / 10,
+  qps: round(ok / seconds, 1),
   p50_us: percentile(0.5),
   p99_us: percentile(0.99),
+  latency_avg_ms: round(latencies.reduce((t, x) => t + x, 0) / ok / 1000, 3),
   first_failure: runs.map((run) => run.first_failure).find(Boolean) ?? '',
   slices: runs.length,
 }));
