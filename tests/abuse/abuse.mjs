@@ -35,6 +35,10 @@ import {
 } from './lib/suite.mjs';
 
 const STRICT = process.env.ADCP_ABUSE_STRICT === '1';
+// Hostile requests come from 127.0.0.2 (the anonymous flood from 127.0.0.3
+// and up); the checks and the buyers' own calls from 127.0.0.1. Limits per
+// client address then throttle the attacker, not the tenants' buyers.
+const ATTACKER = '127.0.0.2';
 const ONLY = (process.env.ADCP_ABUSE_ONLY || '').split(',').filter(Boolean);
 const started = Date.now();
 const out = (...a) => console.log(...a);
@@ -50,7 +54,6 @@ const KNOWN = [
   // deep-wide
   { group: 'deep-wide', match: /^(rest get_products context|mcp get_products arguments\.context|rest create_media_buy ext) nested 100000$/, crash: true, why: 'the edge recurses on untrusted depth (arguments dumped and transcoded): SIGSEGV' },
   { group: 'deep-wide', match: /^admin config features nested 100000$/, crash: true, why: 'the admin gateway recurses on untrusted depth (config document to Struct): SIGSEGV' },
-  { group: 'deep-wide', match: /^(rest get_products context|mcp get_products arguments\.context|rest create_media_buy ext) nested (100|1000)$/, why: 'a 400 VALIDATION_ERROR "arguments: JSON transcoder produced invalid protobuf output." that names no field (no depth limit of its own)' },
   { group: 'deep-wide', match: /^mcp params\.extra nested (1000|100000)$/, why: 'no depth limit on the MCP envelope: a ping with params 100,000 deep is answered 200' },
   { group: 'deep-wide', match: /^rest (get_media_buys|get_media_buy_delivery) 60,000 distinct ids$/, why: 'no cap on media_buy_ids: answered 404 MEDIA_BUY_NOT_FOUND after looking them up' },
   { group: 'deep-wide', match: /^rest get_media_buys status_filter 100,000$/, why: 'no cap on status_filter: answered 200' },
@@ -151,7 +154,7 @@ async function hostile(g, label, port, bytes, expect, opts = {}) {
     return null;
   }
   if (services.restarting) await services.restarting;
-  const r = await send(typeof port === 'function' ? port() : port, bytes, opts);
+  const r = await send(typeof port === 'function' ? port() : port, bytes, { localAddress: ATTACKER, ...opts });
   g.sent++;
   g.count(statusKey(r));
   if (r.status === 0 && !r.timedOut) {
@@ -234,7 +237,7 @@ function adcpErrorOf(r) {
 
 function namesField(error, message, field, orBody = false) {
   if (!field) return true;
-  if (orBody && (((error && error.field) || '') === 'body' || /^(body|arguments|params)\b|parse error|invalid json|utf-?8/i.test(message || ''))) return true;
+  if (orBody && (((error && error.field) || '') === 'body' || /^(body|arguments|params)\b|parse error|invalid json|utf-?8|nested deeper|depth/i.test(message || ''))) return true;
   const leaf = field.replace(/\[\d*\]/g, '').split('.').pop();
   const f = (error && error.field) || '';
   return f === field || f.startsWith(field) || f.endsWith(leaf) || (message || '').includes(leaf);
@@ -264,11 +267,14 @@ function invalid(field, { transport = 'rest', orBody = false } = {}) {
 
 // 401 with a Bearer challenge, or a 429 with JSON (failed authentications
 // throttled), or a 400 for bytes that break the header line.
+// Over MCP a throttled call may also be a 200 whose tool result is the error
+// RATE_LIMITED (MCP carries task errors in the result).
 function unauthorized({ framingOk = false } = {}) {
   return (r) => {
     if (r.status === 0) return framingOk && r.closed ? null : `no response (${describe(r)})`;
     if (framingOk && r.status === 400 && isJsonResponse(r)) return null;
     if (r.status === 429) return isJsonResponse(r) ? null : '429 without JSON';
+    if (r.status === 200 && parseJson(r.body)?.result?.isError && adcpErrorOf(r)?.code === 'RATE_LIMITED') return null;
     if (r.status !== 401) return `answered ${r.status}, expected 401`;
     if (!/^Bearer/i.test(r.headers['www-authenticate'] || '')) return '401 without a WWW-Authenticate: Bearer challenge';
     if (parseJson(r.body) === undefined) return '401 without a JSON body';
@@ -504,10 +510,12 @@ async function groupDeepWide(g) {
   }
   // Deep values inside valid envelopes.
   for (const depth of [100, 1000, 100000]) {
-    await hostile(g, `rest get_products context nested ${depth}`, edge, edgeRest('get_products', `{"buying_mode":"wholesale","context":{"x":${nest(depth)}}}`), invalid('context'));
-    await hostile(g, `mcp get_products arguments.context nested ${depth}`, edge, edgeMcp(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_products","arguments":{"buying_mode":"wholesale","context":{"x":${nest(depth)}}}}}`), invalid('context', { transport: 'mcp' }));
+    // A depth limit applies while the document is parsed: an error about
+    // the body will do.
+    await hostile(g, `rest get_products context nested ${depth}`, edge, edgeRest('get_products', `{"buying_mode":"wholesale","context":{"x":${nest(depth)}}}`), invalid('context', { orBody: true }));
+    await hostile(g, `mcp get_products arguments.context nested ${depth}`, edge, edgeMcp(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_products","arguments":{"buying_mode":"wholesale","context":{"x":${nest(depth)}}}}}`), invalid('context', { transport: 'mcp', orBody: true }));
     await hostile(g, `mcp params.extra nested ${depth}`, edge, edgeMcp(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":${nest(depth)}}}`), depth <= 100 ? survives() : mcpError);
-    await hostile(g, `rest create_media_buy ext nested ${depth}`, edge, edgeRest('create_media_buy', JSON.stringify({ ...buyRequest(A()), ext: '@' }).replace('"@"', `{"x":${nest(depth)}}`)), invalid('ext'));
+    await hostile(g, `rest create_media_buy ext nested ${depth}`, edge, edgeRest('create_media_buy', JSON.stringify({ ...buyRequest(A()), ext: '@' }).replace('"@"', `{"x":${nest(depth)}}`)), invalid('ext', { orBody: true }));
     await hostile(g, `admin config features nested ${depth}`, adm, adminRest('PUT', `/system/tenants/${A().id}/config`, `{"features":{"x":${nest(depth)}}}`), fourxxJson);
   }
   // A legitimate depth still works.
@@ -742,7 +750,7 @@ async function groupSlowloris(g) {
   const sockets = [];
   const holdMs = 4000;
   const open = (port, first, trickle) => {
-    const s = net.connect({ port, host: '127.0.0.1' });
+    const s = net.connect({ port, host: '127.0.0.1', localAddress: ATTACKER });
     const rec = { s, closedEarly: false, answered: '' };
     s.on('connect', () => s.write(first));
     s.on('data', (d) => { rec.answered += d.toString('latin1'); });
@@ -940,16 +948,17 @@ async function groupIssueCases(g) {
   const urls = ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', ' javascript:alert(1)', 'java\tscript:alert(1)', 'data:text/html;base64,PHNjcmlwdD4=', 'vbscript:msgbox(1)', 'http://cdn.example/plain-http.png', '//cdn.example/x.png'];
   let n = 0;
   for (const url of urls) {
-    for (const where of ['click', 'image', 'landing']) {
-      const assets = where === 'click'
-        ? { image: { url: 'https://cdn.example/a.png', width: 300, height: 250 }, click_url: { url } }
-        : where === 'image' ? { image: { url, width: 300, height: 250 } }
-          : { image: { url: 'https://cdn.example/a.png', width: 300, height: 250 }, landing_page: { url } };
+    for (const where of ['click', 'image', 'landing', 'image.click_url']) {
+      const image = { url: 'https://cdn.example/a.png', width: 300, height: 250 };
+      const assets = where === 'click' ? { image, clickthrough: { url } }
+        : where === 'image' ? { image: { ...image, url } }
+          : where === 'landing' ? { image, landing_page: { url } }
+            : { image: { ...image, click_url: url } };
       const c = { ...creative, creative_id: `abuse_js_${n++}`, assets };
       await hostile(g, `case 8: sync_creatives ${where} url ${JSON.stringify(url)}`, edge, edgeRest('sync_creatives', JSON.stringify({ idempotency_key: `abuse-${hex(8)}`, account, creatives: [c] })), refusedUrl);
     }
   }
-  await hostile(g, 'case 8: sync_creatives https urls (control)', edge, edgeRest('sync_creatives', JSON.stringify({ idempotency_key: `abuse-${hex(8)}`, account, creatives: [{ ...creative, creative_id: 'abuse_ok', assets: { image: { url: 'https://cdn.example/a.png', width: 300, height: 250 }, click_url: { url: 'https://advertiser.example/landing' } } }] })), (r) => {
+  await hostile(g, 'case 8: sync_creatives https urls (control)', edge, edgeRest('sync_creatives', JSON.stringify({ idempotency_key: `abuse-${hex(8)}`, account, creatives: [{ ...creative, creative_id: 'abuse_ok', assets: { image: { url: 'https://cdn.example/a.png', width: 300, height: 250, click_url: 'https://advertiser.example/landing' }, clickthrough: { url: 'https://advertiser.example/landing' } } }] })), (r) => {
     const body = parseJson(r.body) || {};
     const action = body.creatives?.[0]?.action;
     return r.status === 200 && action && action !== 'failed' ? null : `a legitimate creative was refused: ${describe(r)}`;
@@ -965,7 +974,7 @@ async function groupIssueCases(g) {
   for (const task of ['get_media_buys', 'get_media_buy_delivery']) {
     await hostile(g, `case 8: ${task} of the Kevel tenant after the failure`, edge, edgeRest(task, JSON.stringify({ account }), [['x-adcp-auth', k.token]], { tenant: k.id }), (r) => (r.body && (r.body.includes('KEVEL-INTERNAL') || r.body.includes('db-7.kevel')) ? 'the ad server\'s error text reached the buyer' : survives()(r)));
   }
-  const kSync = await hostile(g, 'case 8: sync_creatives javascript: on the Kevel tenant', edge, edgeRest('sync_creatives', JSON.stringify({ idempotency_key: `abuse-${hex(8)}`, account, creatives: [{ ...creative, creative_id: 'k_js', assets: { image: { url: 'https://cdn.example/a.png', width: 300, height: 250 }, click_url: { url: 'javascript:alert(1)' } } }] }), [['x-adcp-auth', k.token]], { tenant: k.id }), refusedUrl);
+  const kSync = await hostile(g, 'case 8: sync_creatives javascript: on the Kevel tenant', edge, edgeRest('sync_creatives', JSON.stringify({ idempotency_key: `abuse-${hex(8)}`, account, creatives: [{ ...creative, creative_id: 'k_js', assets: { image: { url: 'https://cdn.example/a.png', width: 300, height: 250 }, clickthrough: { url: 'javascript:alert(1)' } } }] }), [['x-adcp-auth', k.token]], { tenant: k.id }), refusedUrl);
   void created;
   void kSync;
   const leaked = kevel.requests.filter((r) => /javascript:|vbscript:|data:text/i.test(decodeURIComponent(r.url) + r.body));
@@ -1006,11 +1015,11 @@ async function groupFlood(g) {
   if (reset.status !== 200) g.fail('flood: reset A\'s rate limits to the defaults', `answered ${reset.status}`, reset);
   await sleep(600);
   const http = await import('node:http');
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const body = mcpBody('get_adcp_capabilities', {});
   let stop = false;
-  const fire = () => new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port: edge(), path: `/tenants/${A().id}/mcp`, method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+  const fire = (localAddress) => new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port: edge(), localAddress, path: `/tenants/${A().id}/mcp`, method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString(), headers: res.headers }));
@@ -1019,9 +1028,10 @@ async function groupFlood(g) {
     req.on('error', (e) => resolve({ status: 0, error: e.code || e.message }));
     req.end(body);
   });
-  const workers = Array.from({ length: 24 }, async () => {
+  // 24 connections from 8 client addresses (127.0.0.3-10).
+  const workers = Array.from({ length: 24 }, async (_, w) => {
     while (!stop) {
-      const r = await fire();
+      const r = await fire(`127.0.0.${3 + (w % 8)}`);
       g.sent++;
       let key = statusKey(r);
       const sc = parseJson(r.body || '')?.result?.structuredContent;
@@ -1147,6 +1157,7 @@ async function main() {
   out(`${'total'.padEnd(12)} ${String(total).padStart(6)} ${String(totalFail).padStart(5)} ${String(totalKnown).padStart(5)}  in ${((Date.now() - started) / 1000).toFixed(1)} s; service crashes: ${services.crashes.length}`);
   for (const c of services.crashes) out(`  crash: ${c.name} (exit ${c.code ?? ''}${c.signal ? ' signal ' + c.signal : ''})`);
 
+  // Failures by problem (the same problem on many requests is one entry).
   const show = (list, title) => {
     if (!list.length) return;
     out(`\n== ${title} ==`);
@@ -1154,8 +1165,17 @@ async function main() {
       const mine = list.filter((f) => f.group === g.name);
       if (!mine.length) continue;
       out(`-- ${g.name} (${mine.length})`);
-      for (const f of mine.slice(0, 60)) out(`  ${f.label}: ${f.problem}${f.got ? `\n      got: ${f.got}` : ''}${f.why ? `\n      known: ${f.why}` : ''}`);
-      if (mine.length > 60) out(`  ... and ${mine.length - 60} more`);
+      const byProblem = new Map();
+      for (const f of mine) {
+        const key = f.problem.split('\n')[0].replace(/\d+ ms/g, 'N ms').replace(/0x[0-9a-f]{2}/g, '0x..');
+        if (!byProblem.has(key)) byProblem.set(key, []);
+        byProblem.get(key).push(f);
+      }
+      for (const fs of byProblem.values()) {
+        const f = fs[0];
+        out(`  ${f.label}: ${f.problem}${f.got ? `\n      got: ${f.got}` : ''}`);
+        if (fs.length > 1) out(`      (the same for ${fs.length - 1} more: ${fs.slice(1, 9).map((x) => x.label).join('; ')}${fs.length > 9 ? '; ...' : ''})`);
+      }
     }
   };
   // Known failures: by reason, with a few of the requests.

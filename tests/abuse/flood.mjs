@@ -22,18 +22,22 @@ import { Services, admin, mcp, setUpTenants, sleep, startFakeKevel } from './lib
 const seconds = Number(process.env.FLOOD_SECONDS || 10);
 const connections = Number(process.env.FLOOD_CONNECTIONS || 8);
 const bRate = Number(process.env.FLOOD_B_RATE || 40);
+// The flood's connections come from FLOOD_SOURCES client addresses
+// (127.0.0.3 and up; 0: the default address), B's buyer from 127.0.0.1.
+const sources = Number(process.env.FLOOD_SOURCES ?? 8);
+let edgeHost = '127.0.0.1';
 
 function percentile(sorted, p) {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-function post(agent, port, path, token, body) {
+function post(agent, port, path, token, body, localAddress) {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     const headers = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
     if (token) headers['x-adcp-auth'] = token;
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers }, (res) => {
+    const req = http.request({ host: edgeHost, port, path, method: 'POST', agent, headers, ...(localAddress ? { localAddress } : {}) }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString(), ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
@@ -55,6 +59,7 @@ async function main() {
   let tokenB;
   if (process.env.EDGE_URL) {
     port = Number(new URL(process.env.EDGE_URL).port);
+    edgeHost = new URL(process.env.EDGE_URL).hostname;
     tenantA = process.env.FLOOD_TENANT_A;
     tenantB = process.env.FLOOD_TENANT_B;
     tokenB = process.env.FLOOD_TOKEN_B;
@@ -105,9 +110,10 @@ async function main() {
     const counts = {};
     let sent = 0;
     const body = rpc('get_adcp_capabilities', {});
-    const workers = Array.from({ length: connections }, async () => {
+    const workers = Array.from({ length: connections }, async (_, w) => {
+      const from = sources > 0 && edgeHost === '127.0.0.1' ? `127.0.0.${3 + (w % sources)}` : undefined;
       while (!stop) {
-        const r = await post(floodAgent, port, `/tenants/${tenantA}/mcp`, null, body);
+        const r = await post(floodAgent, port, `/tenants/${tenantA}/mcp`, null, body, from);
         sent++;
         let key = String(r.status || r.error);
         if (r.status === 200 && r.body.includes('"adcp_error"')) key += ' ' + (/"code":"([A-Z_]+)"/.exec(r.body)?.[1] || 'error');
@@ -137,7 +143,7 @@ async function main() {
     return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), max: s[s.length - 1] };
   };
   console.log(`\n== flood: tenant B's get_products over MCP while tenant A is flooded anonymously ==`);
-  console.log(`edge :${port}, A=${tenantA}, B=${tenantB}; B paced at ${bRate}/s; flood: ${connections} keep-alive connections of tools/call get_adcp_capabilities; ${seconds} s per phase`);
+  console.log(`edge :${port}, A=${tenantA}, B=${tenantB}; B paced at ${bRate}/s; flood: ${connections} keep-alive connections from ${sources || 1} client address(es) of tools/call get_adcp_capabilities; ${seconds} s per phase`);
   for (const p of phases) {
     const s = stats(p.latencies);
     const flood = p.flood ? `  flood ${p.flood.sent} calls (${Math.round(p.flood.rate)}/s): ${JSON.stringify(p.flood.counts)}` : '';

@@ -90,13 +90,14 @@ export function parseResponse(buf, closed = false) {
 // Sends `bytes` (a Buffer, or a list of Buffers written with `gapMs` between
 // them) and resolves with the first response: {status, headers, body, ms}, or
 // {status: 0, closed: true} when the server closed without answering, or
-// {status: 0, error} on a socket error or the timeout.
-export function send(port, bytes, { timeoutMs = 15000, gapMs = 0, host = '127.0.0.1' } = {}) {
+// {status: 0, error} on a socket error or the timeout. `localAddress` (e.g.
+// 127.0.0.2) makes the request come from another client address.
+export function send(port, bytes, { timeoutMs = 15000, gapMs = 0, host = '127.0.0.1', localAddress } = {}) {
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
     const chunks = [];
     let done = false;
-    const socket = net.connect({ port, host });
+    const socket = net.connect({ port, host, ...(localAddress ? { localAddress } : {}) });
     const finish = (result) => {
       if (done) return;
       done = true;
