@@ -38,7 +38,7 @@ const STRICT = process.env.ADCP_ABUSE_STRICT === '1';
 // Hostile requests come from 127.0.0.2 (the anonymous flood from 127.0.0.3
 // and up); the checks and the buyers' own calls from 127.0.0.1. Limits per
 // client address then throttle the attacker, not the tenants' buyers.
-const ATTACKER = '127.0.0.2';
+let ATTACKER = '127.0.0.2';
 const ONLY = (process.env.ADCP_ABUSE_ONLY || '').split(',').filter(Boolean);
 const started = Date.now();
 const out = (...a) => console.log(...a);
@@ -750,7 +750,7 @@ async function groupSlowloris(g) {
   const sockets = [];
   const holdMs = 4000;
   const open = (port, first, trickle) => {
-    const s = net.connect({ port, host: '127.0.0.1', localAddress: ATTACKER });
+    const s = net.connect({ port, host: '127.0.0.1', ...(ATTACKER ? { localAddress: ATTACKER } : {}) });
     const rec = { s, closedEarly: false, answered: '' };
     s.on('connect', () => s.write(first));
     s.on('data', (d) => { rec.answered += d.toString('latin1'); });
@@ -1031,7 +1031,7 @@ async function groupFlood(g) {
   // 24 connections from 8 client addresses (127.0.0.3-10).
   const workers = Array.from({ length: 24 }, async (_, w) => {
     while (!stop) {
-      const r = await fire(`127.0.0.${3 + (w % 8)}`);
+      const r = await fire(ATTACKER ? `127.0.0.${3 + (w % 8)}` : undefined);
       g.sent++;
       let key = statusKey(r);
       const sc = parseJson(r.body || '')?.result?.structuredContent;
@@ -1120,6 +1120,13 @@ async function main() {
       body: `_csrf=${csrf}&username=admin&password=${services.adminPassword}`,
     });
     services.sessionCookie = /adcp_admin_session=([^;]+)/.exec(login.headers.get('set-cookie') || '')?.[1];
+  }
+  // Loopback addresses other than 127.0.0.1 may be missing (an unusual
+  // sandbox): then everything comes from 127.0.0.1.
+  const probe = await send(services.edgePort, buildRequest({ target: '/healthz' }), { localAddress: ATTACKER, timeoutMs: 5000 });
+  if (probe.status !== 200) {
+    out(`(requests from ${ATTACKER} fail (${describe(probe)}): every request comes from 127.0.0.1)`);
+    ATTACKER = undefined;
   }
   out(`services up in ${((Date.now() - started) / 1000).toFixed(1)} s: edge :${services.edgePort}, admin :${services.adminPort}; tenants ${Object.values(tenants).map((t) => t.id).join(', ')}`);
 
