@@ -34,7 +34,8 @@ std::map<std::string, std::string> ScriptEnvironment(const TestDatabase& db) {
       {"ABUSE_ADMIN_BINARY", ADMIN_BINARY}};
   for (const char* name :
        {"PATH", "TMPDIR", "ADCP_ABUSE_STRICT", "ADCP_ABUSE_ONLY",
-        "ABUSE_LOG_LEVEL", "FLOOD_SECONDS", "FLOOD_CONNECTIONS"}) {
+        "ABUSE_LOG_LEVEL", "FLOOD_SECONDS", "FLOOD_CONNECTIONS", "FLOOD_SOURCES",
+        "FLOOD_B_RATE", "FLOOD_WRK"}) {
     if (const char* value = std::getenv(name)) env[name] = value;
   }
   return env;

@@ -14,9 +14,14 @@
 //      FLOOD_TENANT_B=localnews FLOOD_TOKEN_B=<B buyer token> node tests/abuse/flood.mjs
 //
 // FLOOD_SECONDS (10): length of each phase: quiet, flooded, quiet, flooded.
-// FLOOD_CONNECTIONS (8): the flood's connections. FLOOD_B_RATE (40): B's
-// calls per second (the default principal limit is 50/s).
+// FLOOD_CONNECTIONS (8): the flood's connections; FLOOD_SOURCES (8): from
+// how many client addresses (127.0.0.3 and up). FLOOD_WRK=1: wrk makes the
+// flood (flood.lua), from one address. FLOOD_B_RATE (40): B's calls per
+// second (the default principal limit is 50/s).
+import { spawn } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Services, admin, mcp, setUpTenants, sleep, startFakeKevel } from './lib/suite.mjs';
 
 const seconds = Number(process.env.FLOOD_SECONDS || 10);
@@ -26,6 +31,9 @@ const bRate = Number(process.env.FLOOD_B_RATE || 40);
 // (127.0.0.3 and up; 0: the default address), B's buyer from 127.0.0.1.
 const sources = Number(process.env.FLOOD_SOURCES ?? 8);
 let edgeHost = '127.0.0.1';
+// FLOOD_WRK=1: wrk (tests/abuse/flood.lua, 2 threads) makes the flood
+// instead of node (more calls per CPU second; one client address).
+const useWrk = process.env.FLOOD_WRK === '1';
 
 function percentile(sorted, p) {
   if (!sorted.length) return NaN;
@@ -105,7 +113,23 @@ async function main() {
     return { latencies, outcomes };
   }
 
+  async function floodedByWrk(ms) {
+    const lua = path.join(path.dirname(fileURLToPath(import.meta.url)), 'flood.lua');
+    const wrk = spawn('wrk', ['-t2', `-c${connections}`, `-d${Math.ceil(ms / 1000) + 1}s`, '-s', lua, `http://${edgeHost}:${port}/tenants/${tenantA}/mcp`]);
+    let text = '';
+    wrk.stdout.on('data', (d) => { text += d; });
+    wrk.stderr.on('data', (d) => { text += d; });
+    const exited = new Promise((r) => wrk.on('exit', r));
+    await sleep(300);
+    const b = await measureB(ms);
+    await exited;
+    const m = /wrk-result requests=(\d+) seconds=([\d.]+) non2xx=(\d+)/.exec(text);
+    if (!m) throw new Error(`wrk: ${text}`);
+    return { ...b, flood: { sent: +m[1], rate: +m[1] / +m[2], counts: { non2xx: +m[3] } } };
+  }
+
   async function flooded(ms) {
+    if (useWrk) return floodedByWrk(ms);
     let stop = false;
     const counts = {};
     let sent = 0;
@@ -143,7 +167,7 @@ async function main() {
     return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), max: s[s.length - 1] };
   };
   console.log(`\n== flood: tenant B's get_products over MCP while tenant A is flooded anonymously ==`);
-  console.log(`edge :${port}, A=${tenantA}, B=${tenantB}; B paced at ${bRate}/s; flood: ${connections} keep-alive connections from ${sources || 1} client address(es) of tools/call get_adcp_capabilities; ${seconds} s per phase`);
+  console.log(`edge :${port}, A=${tenantA}, B=${tenantB}; B paced at ${bRate}/s; flood: ${useWrk ? `wrk, ${connections} connections` : `${connections} keep-alive connections from ${sources || 1} client address(es)`} of tools/call get_adcp_capabilities; ${seconds} s per phase`);
   for (const p of phases) {
     const s = stats(p.latencies);
     const flood = p.flood ? `  flood ${p.flood.sent} calls (${Math.round(p.flood.rate)}/s): ${JSON.stringify(p.flood.counts)}` : '';
