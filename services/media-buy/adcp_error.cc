@@ -135,6 +135,10 @@ pb::Error ErrorOf(const absl::Status& status) {
   return error;
 }
 
+bool HasAdcpError(const absl::Status& status) {
+  return status.GetPayload(kPayloadUrl).has_value();
+}
+
 void AttachError(grpc::ServerContext* context, const absl::Status& status) {
   if (status.ok() || context == nullptr) return;
   context->AddTrailingMetadata(kAdcpErrorTrailer,

@@ -43,6 +43,9 @@ absl::Status InvalidField(std::string_view field, std::string_view rule);
 // it has none, e.g. a database outage -> SERVICE_UNAVAILABLE).
 pb::Error ErrorOf(const absl::Status& status);
 
+// Whether `status` carries an AdCP error of ours (made by AdcpError).
+bool HasAdcpError(const absl::Status& status);
+
 // Adds the "adcp-error-bin" trailer to a failed call.
 void AttachError(grpc::ServerContext* context, const absl::Status& status);
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "ad_server_limits.h"
 #include "adcp/common/status.h"
 
 namespace adcp::media_buy {
@@ -449,9 +450,15 @@ class KevelAdapter final : public AdServerAdapter {
       const int state = JsonInt(status, "Status", 0);
       if (state == kReportComplete) return JsonObject(status, "Result");
       if (state == kReportFailed) {
-        return absl::UnavailableError(
-            absl::StrCat("Kevel failed report ", report, ": ",
-                         JsonString(status, "Message")));
+        // Kevel's words stay in the log: an adapter's own messages may
+        // reach buyers (the service passes them on), Kevel's may not.
+        absl::Status failed =
+            absl::UnavailableError(absl::StrCat("Kevel failed report ", report,
+                                                ": ",
+                                                JsonString(status, "Message")));
+        SetUpstreamSummary(failed,
+                           absl::StrCat("Kevel failed report ", report));
+        return failed;
       }
     }
     return absl::DeadlineExceededError(

@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "absl/strings/match.h"
+#include "ad_server_limits.h"
 #include "fake_ad_server.h"
 
 namespace adcp::media_buy {
@@ -309,6 +310,35 @@ TEST_F(KevelAdapterTest, RefusalIsMappedAndNotRetried) {
   absl::Status denied =
       Adapter(Context())->UpdateMediaBuy(Buy(), {.paused = true});
   EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied) << denied;
+}
+
+// The status keeps Kevel's words for the logs; the summary the service may
+// show a buyer names only the server, the operation and the HTTP status.
+TEST_F(KevelAdapterTest, TheBuyerSafeSummaryLeavesKevelsWordsOut) {
+  server_.SetScript([](const RecordedRequest& r) {
+    if (r.method == "POST" && r.target == "/v1/campaign")
+      return Json({{"message", "<script>advertiser 31337 is blocked"}}, 400);
+    if (r.method == "POST" && r.target == "/v1/flight")
+      return Json({{"message", "flight db 10.0.0.7 down"}}, 503);
+    return HappyKevel(r);
+  });
+  CreatedOrder order;
+  absl::Status refused = Adapter(Context())->CreateMediaBuy(Buy(), order);
+  EXPECT_TRUE(absl::StrContains(refused.message(), "31337"));
+  EXPECT_EQ(UpstreamSummary(refused),
+            "Kevel refused create campaign for mb_1: HTTP 400");
+
+  server_.SetScript([](const RecordedRequest& r) {
+    if (r.method == "POST" && r.target == "/v1/flight")
+      return Json({{"message", "flight db 10.0.0.7 down"}}, 503);
+    return HappyKevel(r);
+  });
+  CreatedOrder second;
+  absl::Status failed = Adapter(Context())->CreateMediaBuy(Buy(), second);
+  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(UpstreamSummary(failed),
+            "Kevel failed create flight for package pkg_1: HTTP 503");
+  EXPECT_FALSE(absl::StrContains(UpstreamSummary(failed), "10.0.0.7"));
 }
 
 TEST_F(KevelAdapterTest, IdempotentCallsAreRetriedWithBackoff) {

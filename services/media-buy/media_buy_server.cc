@@ -85,6 +85,19 @@ absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv() {
       const int cooldown,
       env::Int("MEDIA_BUY_ADAPTER_BREAKER_COOLDOWN_SECONDS", 30, 1, 3600));
   config.adapter_policy.breaker_cooldown = absl::Seconds(cooldown);
+  AdServerLimits& limits = config.options.ad_server_limits;
+  ASSIGN_OR_RETURN(limits.concurrency_per_tenant,
+                   env::Int("MEDIA_BUY_ADAPTER_CONCURRENCY_PER_TENANT",
+                            limits.concurrency_per_tenant, 1, 256));
+  ASSIGN_OR_RETURN(
+      const int slot_wait_ms,
+      env::Int("MEDIA_BUY_ADAPTER_SLOT_WAIT_MS",
+               static_cast<int>(absl::ToInt64Milliseconds(limits.slot_wait)),
+               0, 60000));
+  limits.slot_wait = absl::Milliseconds(slot_wait_ms);
+  ASSIGN_OR_RETURN(limits.max_calls_per_request,
+                   env::Int("MEDIA_BUY_MAX_AD_SERVER_CALLS_PER_REQUEST",
+                            limits.max_calls_per_request, 1, 10000));
   return config;
 }
 

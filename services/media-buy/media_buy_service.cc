@@ -29,6 +29,9 @@ struct MediaBuyService::Call {
   CallContext ctx;
   std::shared_ptr<const tenant::v1::Tenant> tenant;
   bool dry_run = false;
+  // The request's use of its tenant's ad server (bulkhead slot, fan-out
+  // count); shared by the copies of a Call.
+  std::shared_ptr<AdServerSession> ad_server;
   // The tenant's config as a document, made once per call when asked for.
   const TenantConfigView& config() const {
     if (!config_view) config_view.emplace(tenant->config());
@@ -48,6 +51,41 @@ constexpr int kDefaultPageSize = 50;
 // How far ahead a flight may end.
 constexpr absl::Duration kMaxFlightAhead = absl::Hours(24 * 366 * 5);
 constexpr int kMaxPageSize = 100;
+// Ids one get_media_buys / get_media_buy_delivery may name (AdCP states no
+// maxItems; each id costs a query and, for delivery, ad-server reports).
+constexpr int kMaxMediaBuyIds = 100;
+// Packages of one buy (create_media_buy) and package changes of one update.
+constexpr int kMaxPackages = 50;
+// Creatives one package assignment list may name (create and update).
+constexpr int kMaxCreativeAssignmentsPerPackage = 100;
+
+// A request id we echo to buyers and write to logs: the caller's
+// x-request-id when it is a plain token, else one of ours.
+bool IsPlainRequestId(const std::string& id) {
+  return !id.empty() && id.size() <= 128 &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' ||
+                  c == ':';
+         });
+}
+
+// A list of ids as a task reads it: at most `max`, each valid, each once
+// (a repeated id is read once).
+absl::StatusOr<std::vector<std::string>> DistinctIds(
+    std::string_view field,
+    const google::protobuf::RepeatedPtrField<std::string>& ids, int max) {
+  if (ids.size() > max)
+    return InvalidField(field, absl::StrCat("must name at most ", max,
+                                            " ids (", ids.size(), " given)"));
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (int i = 0; i < ids.size(); ++i) {
+    RETURN_IF_ERROR(
+        ValidateId(absl::StrCat(std::string(field), "[", i, "]"), ids[i]));
+    if (seen.insert(ids[i]).second) out.push_back(ids[i]);
+  }
+  return out;
+}
 
 absl::StatusOr<int> PageSize(const pb::PaginationRequest& pagination) {
   if (!pagination.has_max_results()) return kDefaultPageSize;
@@ -230,14 +268,25 @@ MediaBuyService::MediaBuyService(const CallGuard& guard, PgPool& pool,
       adapters_(adapters),
       audit_(audit),
       options_(std::move(options)),
-      formats_(options_.format_agent_url) {}
+      formats_(options_.format_agent_url),
+      bulkhead_(options_.ad_server_limits.concurrency_per_tenant,
+                options_.ad_server_limits.slot_wait) {}
 
 template <typename Body>
 grpc::Status MediaBuyService::Serve(grpc::ServerContext* context,
                                     const char* method, bool mutating,
                                     Body&& body) {
-  return guard_.Run(context, method, [&](const CallContext& ctx) {
-    Call call{.ctx = ctx, .tenant = tenants_(ctx.tenant_id)};
+  return guard_.Run(context, method, [&](const CallContext& admitted) {
+    Call call{.ctx = admitted, .tenant = tenants_(admitted.tenant_id)};
+    // Every request has an id: logs carry it, and an ad-server failure
+    // answers with it instead of the ad server's text.
+    if (!IsPlainRequestId(call.ctx.request_id))
+      call.ctx.request_id = NewId("req_");
+    const CallContext& ctx = call.ctx;
+    ScopedCallContext scoped(ctx);
+    call.ad_server = std::make_shared<AdServerSession>(
+        &bulkhead_, ctx.tenant_id,
+        options_.ad_server_limits.max_calls_per_request);
     const auto& metadata = context->client_metadata();
     auto dry = metadata.find(kDryRunKey);
     call.dry_run =
@@ -291,7 +340,11 @@ absl::StatusOr<std::unique_ptr<AdServerAdapter>> MediaBuyService::Adapter(
                      std::string(adapter.status().message()),
                      "the publisher must enable its ad server");
   }
-  return adapter;
+  return GuardAdapter(*std::move(adapter), call.ad_server.get());
+}
+
+absl::Status MediaBuyService::ReserveAdServer(const Call& call) const {
+  return call.ad_server ? call.ad_server->Reserve() : absl::OkStatus();
 }
 
 // ------------------------------------------------------------ discovery --
@@ -604,24 +657,123 @@ bool Placed(const BuyRow& buy) {
   return !buy.order_id.empty() && !buy.adapter_state.contains("failed_step");
 }
 
+// An update stored but not yet confirmed by the ad server
+// (adapter_state.pending_update: the flags of what changed, the request's
+// idempotency_key, the revision it made, and after a failure the error and
+// failed_at), or null.
+const nlohmann::json* PendingUpdate(const BuyRow& buy) {
+  auto it = buy.adapter_state.find("pending_update");
+  return it == buy.adapter_state.end() || !it->is_object() ? nullptr : &*it;
+}
+
+std::string PendingUpdateKey(const BuyRow& buy) {
+  const nlohmann::json* pending = PendingUpdate(buy);
+  return pending == nullptr ? "" : pending->value("idempotency_key", "");
+}
+
+// What of a buy an update changed, as recorded: the values themselves are
+// the buy's stored ones. Merged with an earlier record the ad server has not
+// confirmed (a cancel on top of it sends both).
+nlohmann::json RecordOfChange(const AdapterUpdate& change,
+                              const nlohmann::json* earlier) {
+  nlohmann::json record = nlohmann::json::object();
+  std::set<std::string> packages;
+  bool start = change.start_time.has_value();
+  bool end = change.end_time.has_value();
+  if (earlier != nullptr) {
+    if (earlier->contains("paused") && (*earlier)["paused"].is_boolean())
+      record["paused"] = (*earlier)["paused"];
+    start |= earlier->value("start_time", false);
+    end |= earlier->value("end_time", false);
+    for (const auto& id :
+         earlier->value("package_ids", nlohmann::json::array()))
+      if (id.is_string()) packages.insert(id.get<std::string>());
+  }
+  if (change.paused) record["paused"] = *change.paused;
+  record["start_time"] = start;
+  record["end_time"] = end;
+  for (const AdapterPackage& package : change.packages)
+    packages.insert(package.package_id);
+  record["package_ids"] = packages;
+  return record;
+}
+
+// The change a record stands for, with the buy's stored values.
+AdapterUpdate ChangeOfRecord(const nlohmann::json& record, const BuyRow& buy) {
+  AdapterUpdate change;
+  if (record.contains("paused") && record["paused"].is_boolean())
+    change.paused = record["paused"].get<bool>();
+  if (record.value("start_time", false)) change.start_time = buy.start_time;
+  if (record.value("end_time", false)) change.end_time = buy.end_time;
+  std::set<std::string> ids;
+  for (const auto& id : record.value("package_ids", nlohmann::json::array()))
+    if (id.is_string()) ids.insert(id.get<std::string>());
+  for (const PackageRow& package : buy.packages) {
+    if (!ids.count(package.package_id)) continue;
+    change.packages.push_back(
+        AdapterPackage{.package_id = package.package_id,
+                       .product_id = package.product_id,
+                       .pricing_model = package.pricing_model,
+                       .budget = package.budget,
+                       .rate = package.rate.value_or(0),
+                       .pacing = package.pacing,
+                       .impressions_goal = package.impressions.value_or(0),
+                       .paused = package.paused,
+                       .line_id = package.line_id});
+  }
+  return change;
+}
+
+// What a buyer may read of an adapter's failure, without the ad server's
+// own words: for a call UpstreamClient made, its summary (server, operation,
+// HTTP status); otherwise the adapter's own message, which never quotes the
+// ad server (an adapter that does attaches a summary instead).
+std::string BuyerSafeAdapterMessage(const absl::Status& failure) {
+  std::string summary = UpstreamSummary(failure);
+  return summary.empty() ? std::string(failure.message()) : summary;
+}
+
+std::string CurrentRequestId() {
+  const CallContext* call = CurrentCallContext();
+  return call == nullptr ? std::string() : call->request_id;
+}
+
+// An ad server's failure as the buyer hears it: what we were doing, the
+// buyer-safe part of the failure and the request id; the ad server's own
+// text (which may carry anything: markup, other advertisers, internal ids)
+// is logged under that id with the tenant, never answered.
+absl::Status AdServerFailure(const absl::Status& failure,
+                             std::string_view doing,
+                             std::string_view suggestion) {
+  // Ours already (the tenant's bulkhead, the fan-out limit).
+  if (HasAdcpError(failure)) return failure;
+  log::Warn("ad server call failed",
+            {{"doing", std::string(doing)},
+             {"code", absl::StatusCodeToString(failure.code())},
+             {"error", std::string(failure.message())}});
+  const std::string message =
+      absl::StrCat(std::string(doing), ": ", BuyerSafeAdapterMessage(failure),
+                   " (request id ", CurrentRequestId(), ")");
+  switch (failure.code()) {
+    case absl::StatusCode::kInvalidArgument:
+      return AdcpError("INVALID_REQUEST", "", message, suggestion);
+    case absl::StatusCode::kResourceExhausted:
+      return AdcpError("RATE_LIMITED", "", message, suggestion);
+    default:
+      return AdcpError("SERVICE_UNAVAILABLE", "", message, suggestion);
+  }
+}
+
 // The AdCP error for an ad server that did not take step `step` of a buy:
 // what it refused and how to go on.
 absl::Status AdServerError(const absl::Status& status, const std::string& step,
                            const std::string& media_buy_id) {
-  const std::string message =
-      absl::StrCat("media buy ", media_buy_id, ": the ad server did not take ",
-                   "step ", step, ": ", status.message());
-  const std::string resume =
+  return AdServerFailure(
+      status,
+      absl::StrCat("media buy ", media_buy_id,
+                   ": the ad server did not take step ", step),
       "the media buy keeps what the ad server created; send the same request "
-      "again (same idempotency_key) to resume";
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-      return AdcpError("INVALID_REQUEST", "", message, resume);
-    case absl::StatusCode::kResourceExhausted:
-      return AdcpError("RATE_LIMITED", "", message, resume);
-    default:
-      return AdcpError("SERVICE_UNAVAILABLE", "", message, resume);
-  }
+      "again (same idempotency_key) to resume");
 }
 
 bool AnyApproved(const std::vector<AssignmentRow>& assignments) {
@@ -687,6 +839,15 @@ absl::Status AccountInGoodStanding(const AccountRow& account) {
   return AdcpError("ACCOUNT_SUSPENDED", "account",
                    absl::StrCat("account: the account is ", account.status),
                    "contact the publisher");
+}
+
+// "media_buy_ids[i]" of the first occurrence of `id` in the request.
+template <typename Request>
+std::string IdField(const Request& request, const std::string& id) {
+  for (int i = 0; i < request.media_buy_ids_size(); ++i)
+    if (request.media_buy_ids(i) == id)
+      return absl::StrCat("media_buy_ids[", i, "]");
+  return "media_buy_ids";
 }
 
 absl::Status MediaBuyNotFound(std::string_view field) {
@@ -799,6 +960,12 @@ pb::MediaBuy BuyToProto(pqxx::work& txn, const std::string& tenant_id,
     out.set_ad_server_error(
         absl::StrCat(buy.adapter_state.value("failed_step", ""), ": ",
                      buy.adapter_state.value("error", "")));
+  } else if (const nlohmann::json* pending = PendingUpdate(buy)) {
+    out.set_ad_server_error(absl::StrCat(
+        "update_media_buy:revision_", pending->value("revision", 0), ": ",
+        pending->value("error",
+                       std::string("sent to the ad server, not confirmed "
+                                   "yet"))));
   }
   for (const std::string& action : ValidActionsFor(buy, status))
     out.add_valid_actions(action);
@@ -871,8 +1038,10 @@ grpc::Status MediaBuyService::CreateMediaBuy(
         RETURN_IF_ERROR(ValidateIdempotencyKey(request->idempotency_key()));
         if (request->packages_size() == 0)
           return InvalidField("packages", "must contain at least one package");
-        if (request->packages_size() > 50)
-          return InvalidField("packages", "must contain at most 50 packages");
+        if (request->packages_size() > kMaxPackages)
+          return InvalidField("packages",
+                              absl::StrCat("must contain at most ",
+                                           kMaxPackages, " packages"));
         std::vector<Micros> budgets;
         for (int i = 0; i < request->packages_size(); ++i) {
           const pb::PackageRequest& package = request->packages(i);
@@ -901,6 +1070,12 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                 ValidateFormatId(absl::StrCat(field, ".format_ids[", f, "]"),
                                  package.format_ids(f)));
           }
+          if (package.creative_assignments_size() >
+              kMaxCreativeAssignmentsPerPackage)
+            return InvalidField(
+                field + ".creative_assignments",
+                absl::StrCat("must contain at most ",
+                             kMaxCreativeAssignmentsPerPackage, " creatives"));
           for (int c = 0; c < package.creative_assignments_size(); ++c) {
             RETURN_IF_ERROR(
                 ValidateId(absl::StrCat(field, ".creative_assignments[", c,
@@ -950,6 +1125,9 @@ grpc::Status MediaBuyService::CreateMediaBuy(
                          adapters_.SelectedName(call.config()));
         const bool manual_approval = AdapterRegistry::ManualApprovalRequired(
             call.config(), adapter_name);
+        // The ad server will be called: wait for the tenant's slot before
+        // the transaction takes a database connection.
+        if (!manual_approval) RETURN_IF_ERROR(ReserveAdServer(call));
 
         // The ad server's failure to take the buy: the buy and what the ad
         // server created are committed, the buyer hears the error, and the
@@ -1316,16 +1494,19 @@ absl::Status MediaBuyService::PlaceOrder(const Call& call, BuyRow& buy) {
     buy.adapter_state.erase(key);
   absl::Status result;
   if (!placed.ok()) {
+    // Shown to the buyer (get_media_buys' ad_server_error): no ad-server
+    // text, the request id under which it is logged.
     buy.adapter_state["failed_step"] = order.failed_step;
-    buy.adapter_state["error"] = std::string(placed.message());
+    buy.adapter_state["error"] =
+        absl::StrCat(BuyerSafeAdapterMessage(placed), " (request id ",
+                     call.ctx.request_id, ")");
     buy.adapter_state["failed_at"] = Rfc3339(options_.clock());
-    result = AdServerError(placed, order.failed_step, buy.media_buy_id);
     log::Warn("the ad server does not have the whole media buy",
               {{"tenant_id", call.ctx.tenant_id},
                {"media_buy_id", buy.media_buy_id},
                {"adapter", buy.adapter},
-               {"failed_step", order.failed_step},
-               {"error", std::string(placed.message())}});
+               {"failed_step", order.failed_step}});
+    result = AdServerError(placed, order.failed_step, buy.media_buy_id);
   }
   return result;
 }
@@ -1417,6 +1598,31 @@ absl::StatusOr<std::string> MediaBuyService::ResolveAccount(
   return key.account_id;
 }
 
+// update_media_buy keeps the ad server and the database in agreement, as
+// create_media_buy does for a half-placed buy, by writing first and telling
+// the ad server after:
+//
+// 1. One transaction validates the change, writes the new state (buy,
+//    packages, assignments, audit row, the idempotent answer) and records
+//    in adapter_state.pending_update what the ad server still has to be
+//    told (which fields and packages changed, under the request's
+//    idempotency_key), and commits. A failing database write rolls all of
+//    it back before the ad server has heard anything.
+// 2. Outside any transaction (a slow ad server holds no database
+//    connection), the change is sent: absolute values read from the stored
+//    buy, so that sending it again is harmless.
+// 3. A second transaction clears the record once the ad server took the
+//    change, or stores its error (get_media_buys shows it as
+//    ad_server_error) and the task fails naming the request id.
+//
+// Whatever fails between 1 and 3 (the ad server refusing halfway, the
+// process dying, the database going away) leaves the record, so nothing
+// disagrees unknowingly, and the same request again (same idempotency_key)
+// replays the stored answer and sends the recorded change again until the
+// ad server confirms it. Meanwhile other changes are refused (INVALID_STATE)
+// except cancelling, which sends the recorded change with its own. A dry
+// run and a buy the ad server does not have yet keep the single
+// transaction.
 grpc::Status MediaBuyService::UpdateMediaBuy(
     grpc::ServerContext* context, const pb::UpdateMediaBuyRequest* request,
     pb::UpdateMediaBuyResponse* response) {
@@ -1442,13 +1648,36 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
           if (*new_end <= now)
             return InvalidField("end_time", "must be in the future");
         }
+        // The flight rules of create_media_buy (a longer flight would also
+        // thin out max_daily_budget).
+        if (new_end && *new_end > now + kMaxFlightAhead)
+          return InvalidField("end_time", "must be within 5 years from now");
+        if (new_start && *new_start > now + kMaxFlightAhead)
+          return InvalidField("start_time", "must be within 5 years from now");
         if (request->has_paused() && request->canceled())
           return InvalidField("paused", "cannot be combined with canceled");
+        if (request->packages_size() > kMaxPackages)
+          return InvalidField("packages",
+                              absl::StrCat("must contain at most ",
+                                           kMaxPackages, " package changes"));
+        std::map<std::string, int> package_index;
         for (int i = 0; i < request->packages_size(); ++i) {
           const pb::PackageUpdate& update = request->packages(i);
           const std::string field = absl::StrCat("packages[", i, "]");
           RETURN_IF_ERROR(
               ValidateId(field + ".package_id", update.package_id()));
+          if (auto [at, fresh] = package_index.emplace(update.package_id(), i);
+              !fresh)
+            return InvalidField(
+                field + ".package_id",
+                absl::StrCat("repeats packages[", at->second,
+                             "]; change each package once"));
+          if (update.creative_assignments_size() >
+              kMaxCreativeAssignmentsPerPackage)
+            return InvalidField(
+                field + ".creative_assignments",
+                absl::StrCat("must contain at most ",
+                             kMaxCreativeAssignmentsPerPackage, " creatives"));
           if (update.has_budget()) {
             ASSIGN_OR_RETURN(Micros budget, MicrosFromNumber(field + ".budget",
                                                              update.budget()));
@@ -1466,7 +1695,20 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
             RETURN_IF_ERROR(ValidateImpressions(field + ".impressions",
                                                 update.impressions()));
         }
-        return Idempotently(
+        // The ad server may be called: wait for the tenant's slot before the
+        // transaction takes a database connection.
+        RETURN_IF_ERROR(ReserveAdServer(call));
+        // Whether a change recorded under this request's key still has to
+        // reach the ad server once the transaction is committed.
+        bool send_upstream = false;
+        auto replay = [&](pqxx::work& txn) -> absl::Status {
+          auto buy = Store::Buy(txn, call.ctx.tenant_id,
+                                request->media_buy_id(), call.reader(), false);
+          send_upstream =
+              buy && PendingUpdateKey(*buy) == request->idempotency_key();
+          return absl::OkStatus();
+        };
+        const absl::Status updated = Idempotently(
             call, "update_media_buy", *request, response,
             [&](pqxx::work& txn) -> absl::Status {
               std::optional<BuyRow> found =
@@ -1675,15 +1917,41 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
                     "send the create_media_buy request again (same "
                     "idempotency_key) to resume, or cancel the buy");
               }
+              const nlohmann::json* pending = PendingUpdate(buy);
+              if (pending != nullptr && !request->canceled()) {
+                // A change on top of one the ad server may have only half
+                // of would make the two disagree for good.
+                return AdcpError(
+                    "INVALID_STATE", "media_buy_id",
+                    absl::StrCat(
+                        "media_buy_id: the ad server has not confirmed the "
+                        "update to revision ",
+                        pending->value("revision", 0), " yet"),
+                    "send that update_media_buy again (same "
+                    "idempotency_key) to complete it, or cancel the buy");
+              }
               if (Placed(buy)) {
-                ASSIGN_OR_RETURN(auto adapter, Adapter(call, buy));
-                absl::Status applied = adapter->UpdateMediaBuy(
-                    ToAdapterBuy(call.ctx.tenant_id, buy), change);
-                if (!applied.ok()) {
-                  return AdcpError(
-                      "SERVICE_UNAVAILABLE", "",
-                      absl::StrCat("the ad server refused the change: ",
-                                   applied.message()));
+                if (call.dry_run) {
+                  // The adapter logs what it would send; nothing is kept.
+                  ASSIGN_OR_RETURN(auto adapter, Adapter(call, buy));
+                  absl::Status applied = adapter->UpdateMediaBuy(
+                      ToAdapterBuy(call.ctx.tenant_id, buy), change);
+                  if (!applied.ok())
+                    return AdServerFailure(
+                        applied,
+                        absl::StrCat("media buy ", buy.media_buy_id,
+                                     ": the ad server did not take the "
+                                     "update"),
+                        "retry later");
+                } else {
+                  // See UpdateMediaBuy's comment: the change is recorded
+                  // with the new state and sent after the commit.
+                  nlohmann::json record = RecordOfChange(change, pending);
+                  record["idempotency_key"] = request->idempotency_key();
+                  record["revision"] = buy.revision + 1;
+                  record["recorded_at"] = Rfc3339(now);
+                  buy.adapter_state["pending_update"] = std::move(record);
+                  send_upstream = true;
                 }
               }
               buy.revision += 1;
@@ -1709,8 +1977,69 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
                 *response->add_affected_packages() =
                     PackageToProto(*package, buy.currency);
               return absl::OkStatus();
-            });
+            },
+            replay);
+        if (!updated.ok() || !send_upstream) return updated;
+        return CompleteUpdate(call, request->media_buy_id(),
+                              request->idempotency_key());
       });
+}
+
+absl::Status MediaBuyService::CompleteUpdate(
+    const Call& call, const std::string& media_buy_id,
+    const std::string& idempotency_key) {
+  const Reader any{"", true};
+  std::optional<BuyRow> buy;
+  RETURN_IF_ERROR(pool_.WithTenantTransaction(
+      call.ctx.tenant_id, [&](pqxx::work& txn) {
+        buy = Store::Buy(txn, call.ctx.tenant_id, media_buy_id, any, false);
+        return absl::OkStatus();
+      }));
+  // Completed meanwhile (a concurrent retry of the same request).
+  if (!buy || PendingUpdateKey(*buy) != idempotency_key)
+    return absl::OkStatus();
+  // Outside any transaction: a slow ad server holds no database connection.
+  // The change is absolute (flags, dates, budgets as stored), so sending it
+  // again after a failure or a crash is harmless.
+  const AdapterUpdate change =
+      ChangeOfRecord(buy->adapter_state["pending_update"], *buy);
+  absl::Status applied;
+  if (auto adapter = Adapter(call, *buy); !adapter.ok()) {
+    applied = adapter.status();
+  } else {
+    applied = (*adapter)->UpdateMediaBuy(
+        ToAdapterBuy(call.ctx.tenant_id, *buy), change);
+  }
+  const absl::Status failure =
+      applied.ok()
+          ? absl::OkStatus()
+          : AdServerFailure(
+                applied,
+                absl::StrCat("media buy ", media_buy_id,
+                             ": the ad server did not take the update"),
+                "the update is recorded and the media buy shows it; send "
+                "the same request again (same idempotency_key) to complete "
+                "it on the ad server, or cancel the buy");
+  RETURN_IF_ERROR(pool_.WithTenantTransaction(
+      call.ctx.tenant_id, [&](pqxx::work& txn) {
+        auto locked = Store::Buy(txn, call.ctx.tenant_id, media_buy_id, any,
+                                 /*for_update=*/true);
+        if (!locked || PendingUpdateKey(*locked) != idempotency_key)
+          return absl::OkStatus();
+        if (applied.ok()) {
+          locked->adapter_state.erase("pending_update");
+        } else {
+          nlohmann::json& record = locked->adapter_state["pending_update"];
+          record["error"] = absl::StrCat(BuyerSafeAdapterMessage(applied),
+                                         " (request id ",
+                                         call.ctx.request_id, ")");
+          record["failed_at"] = Rfc3339(options_.clock());
+        }
+        Store::SetAdapterState(txn, call.ctx.tenant_id, media_buy_id,
+                               locked->adapter_state);
+        return absl::OkStatus();
+      }));
+  return failure;
 }
 
 grpc::Status MediaBuyService::GetMediaBuys(
@@ -1720,9 +2049,9 @@ grpc::Status MediaBuyService::GetMediaBuys(
       context, "GetMediaBuys", false, [&](const Call& call) -> absl::Status {
         RETURN_IF_ERROR(CheckMajorVersion(*request));
         ASSIGN_OR_RETURN(const int limit, PageSize(request->pagination()));
-        for (int i = 0; i < request->media_buy_ids_size(); ++i)
-          RETURN_IF_ERROR(ValidateId(absl::StrCat("media_buy_ids[", i, "]"),
-                                     request->media_buy_ids(i)));
+        ASSIGN_OR_RETURN(const std::vector<std::string> ids,
+                         DistinctIds("media_buy_ids", request->media_buy_ids(),
+                                     kMaxMediaBuyIds));
         ASSIGN_OR_RETURN(const std::set<std::string> statuses,
                          StatusFilter(request->status_filter()));
         const absl::Time now = options_.clock();
@@ -1730,14 +2059,12 @@ grpc::Status MediaBuyService::GetMediaBuys(
             call.ctx.tenant_id, [&](pqxx::work& txn) -> absl::Status {
               std::vector<BuyRow> buys;
               bool more = false;
-              if (request->media_buy_ids_size() > 0) {
-                for (int i = 0; i < request->media_buy_ids_size(); ++i) {
-                  auto buy = Store::Buy(txn, call.ctx.tenant_id,
-                                        request->media_buy_ids(i),
-                                        call.reader(), false);
-                  if (!buy)
-                    return MediaBuyNotFound(
-                        absl::StrCat("media_buy_ids[", i, "]"));
+              if (!ids.empty()) {
+                for (const std::string& id : ids) {
+                  auto buy =
+                      Store::Buy(txn, call.ctx.tenant_id, id, call.reader(),
+                                 false);
+                  if (!buy) return MediaBuyNotFound(IdField(*request, id));
                   buys.push_back(*std::move(buy));
                 }
               } else {
@@ -1785,18 +2112,19 @@ grpc::Status MediaBuyService::GetMediaBuyDelivery(
           return InvalidField("end_date", "must not be before start_date");
         ASSIGN_OR_RETURN(const std::set<std::string> statuses,
                          StatusFilter(request->status_filter()));
+        ASSIGN_OR_RETURN(const std::vector<std::string> ids,
+                         DistinctIds("media_buy_ids", request->media_buy_ids(),
+                                     kMaxMediaBuyIds));
         std::vector<BuyRow> buys;
         std::map<std::string, std::string> status_of;
         RETURN_IF_ERROR(pool_.WithTenantTransaction(
             call.ctx.tenant_id, [&](pqxx::work& txn) -> absl::Status {
-              if (request->media_buy_ids_size() > 0) {
-                for (int i = 0; i < request->media_buy_ids_size(); ++i) {
-                  auto buy = Store::Buy(txn, call.ctx.tenant_id,
-                                        request->media_buy_ids(i),
-                                        call.reader(), false);
-                  if (!buy)
-                    return MediaBuyNotFound(
-                        absl::StrCat("media_buy_ids[", i, "]"));
+              if (!ids.empty()) {
+                for (const std::string& id : ids) {
+                  auto buy =
+                      Store::Buy(txn, call.ctx.tenant_id, id, call.reader(),
+                                 false);
+                  if (!buy) return MediaBuyNotFound(IdField(*request, id));
                   buys.push_back(*std::move(buy));
                 }
               } else {
@@ -1839,12 +2167,18 @@ grpc::Status MediaBuyService::GetMediaBuyDelivery(
                 ToAdapterBuy(call.ctx.tenant_id, buy);
             auto at_end = adapter->GetDelivery(adapter_buy, period_end);
             if (!at_end.ok())
-              return AdcpError("SERVICE_UNAVAILABLE", "",
-                               absl::StrCat("the ad server's report failed: ",
-                                            at_end.status().message()));
+              return AdServerFailure(
+                  at_end.status(),
+                  absl::StrCat("media buy ", buy.media_buy_id,
+                               ": the ad server's report failed"),
+                  "retry later");
             for (auto& line : at_end->packages) reports[line.package_id] = line;
             if (from) {
               auto at_start = adapter->GetDelivery(adapter_buy, *from);
+              // Over the fan-out limit: an error, not lifetime numbers
+              // passed off as the period's.
+              if (!at_start.ok() && HasAdcpError(at_start.status()))
+                return at_start.status();
               if (at_start.ok()) {
                 for (const auto& line : at_start->packages) {
                   auto& report = reports[line.package_id];
@@ -1950,7 +2284,11 @@ grpc::Status MediaBuyService::ComplyTestController(
 
 namespace {
 
+// AdCP's maxItems of sync_creatives' creatives.
 constexpr int kMaxCreativesPerSync = 100;
+// Assignments one sync_creatives may make (AdCP states no maxItems): every
+// creative of the request to ten packages.
+constexpr int kMaxAssignmentsPerSync = 1000;
 
 std::vector<std::string> StringList(const nlohmann::json& value) {
   std::vector<std::string> out;
@@ -2016,7 +2354,8 @@ absl::Status UnknownFormat(const std::string& field, const pb::FormatId& id) {
 
 absl::StatusOr<CreativeRow> CreativeFromRequest(const pb::CreativeAsset& in,
                                                 const std::string& field,
-                                                const FormatCatalog& formats) {
+                                                const FormatCatalog& formats,
+                                                bool allow_http) {
   RETURN_IF_ERROR(ValidateId(field + ".creative_id", in.creative_id()));
   if (in.name().empty()) return InvalidField(field + ".name", "is required");
   if (in.name().size() > 255)
@@ -2045,11 +2384,14 @@ absl::StatusOr<CreativeRow> CreativeFromRequest(const pb::CreativeAsset& in,
       return InvalidField(asset_field, "must be an object");
   }
   CreativeRow row;
+  row.assets = StructToJson(in.assets());
+  // Click-through, landing, tracker and media URLs go to the ad server.
+  RETURN_IF_ERROR(
+      ValidateCreativeUrls(field + ".assets", row.assets, allow_http));
   row.creative_id = in.creative_id();
   row.name = in.name();
   row.format_agent_url = in.format_id().agent_url();
   row.format_id = in.format_id().id();
-  row.assets = StructToJson(in.assets());
   nlohmann::json tags = nlohmann::json::array();
   for (int t = 0; t < in.tags_size(); ++t) tags.push_back(in.tags(t));
   row.extra = {{"tags", tags}};
@@ -2062,9 +2404,17 @@ struct AssignmentRequest {
   std::string field;
 };
 
+// The request's assignments, each (creative, package) pair once: a
+// repeated pair is made once.
 absl::StatusOr<std::vector<AssignmentRequest>> AssignmentsOf(
     const pb::SyncCreativesRequest& request) {
+  if (request.assignments_size() > kMaxAssignmentsPerSync)
+    return InvalidField(
+        "assignments",
+        absl::StrCat("must contain at most ", kMaxAssignmentsPerSync,
+                     " assignments (", request.assignments_size(), " given)"));
   std::vector<AssignmentRequest> out;
+  std::set<std::pair<std::string, std::string>> seen;
   for (int i = 0; i < request.assignments_size(); ++i) {
     const std::string field = absl::StrCat("assignments[", i, "]");
     const nlohmann::json entry = StructToJson(request.assignments(i));
@@ -2081,6 +2431,8 @@ absl::StatusOr<std::vector<AssignmentRequest>> AssignmentsOf(
         (!entry["weight"].is_number() || entry["weight"].get<double>() < 0 ||
          entry["weight"].get<double>() > 100))
       return InvalidField(field + ".weight", "must be a number from 0 to 100");
+    if (!seen.emplace(assignment.creative_id, assignment.package_id).second)
+      continue;
     out.push_back(std::move(assignment));
   }
   return out;
@@ -2118,7 +2470,8 @@ grpc::Status MediaBuyService::SyncCreatives(
         for (int i = 0; i < request->creatives_size(); ++i) {
           const std::string field = absl::StrCat("creatives[", i, "]");
           absl::StatusOr<CreativeRow> row =
-              CreativeFromRequest(request->creatives(i), field, formats_);
+              CreativeFromRequest(request->creatives(i), field, formats_,
+                                  /*allow_http=*/call.tenant->config().sandbox());
           if (row.ok() && !seen.insert(row->creative_id).second) {
             row = InvalidField(field + ".creative_id",
                                absl::StrCat("'", row->creative_id,
@@ -2129,6 +2482,9 @@ grpc::Status MediaBuyService::SyncCreatives(
         }
         const std::string adapter_name =
             adapters_.SelectedName(call.config()).value_or("");
+        // Assignments to live buys send creatives to the ad server: wait for
+        // the tenant's slot before the transaction.
+        if (!assignments.empty()) RETURN_IF_ERROR(ReserveAdServer(call));
 
         response->set_dry_run(call.dry_run);
         return Idempotently(
@@ -2320,6 +2676,16 @@ absl::Status MediaBuyService::PushCreatives(pqxx::work& txn, const Call& call,
     auto creative = Store::Creative(txn, call.ctx.tenant_id, buy->principal_id,
                                     assignment.creative_id);
     if (!creative || creative->status != "approved") continue;
+    // Stored before URLs were checked, or seeded: never sent as it is.
+    if (absl::Status urls = ValidateCreativeUrls(
+            "assets", creative->assets, call.tenant->config().sandbox());
+        !urls.ok()) {
+      log::Warn("creative not sent to the ad server: a URL is refused",
+                {{"media_buy_id", media_buy_id},
+                 {"creative_id", creative->creative_id},
+                 {"error", std::string(urls.message())}});
+      continue;
+    }
     AdapterCreative& out = pending[creative->creative_id];
     out.creative_id = creative->creative_id;
     out.name = creative->name;
@@ -2345,9 +2711,11 @@ absl::Status MediaBuyService::PushCreatives(pqxx::work& txn, const Call& call,
     Store::UpsertCreative(txn, call.ctx.tenant_id, row->second);
   }
   if (!pushed.ok()) {
-    return AdcpError("SERVICE_UNAVAILABLE", "",
-                     absl::StrCat("the ad server refused the creatives: ",
-                                  pushed.message()));
+    return AdServerFailure(
+        pushed,
+        absl::StrCat("media buy ", media_buy_id,
+                     ": the ad server did not take the creatives"),
+        "send sync_creatives again to retry");
   }
   return absl::OkStatus();
 }
@@ -2870,6 +3238,9 @@ absl::Status MediaBuyService::ResolveTask(
   const Reader admin{call.ctx.principal_id, true};
   const std::string resolver =
       call.ctx.principal_id.empty() ? "system_admin" : call.ctx.principal_id;
+  // Approving calls the ad server: wait for the tenant's slot before the
+  // transaction takes a database connection.
+  if (approve) RETURN_IF_ERROR(ReserveAdServer(call));
   // The ad server's failure to take an approved buy, reported once what it
   // created is committed (the task stays pending: approving again resumes).
   absl::Status placement;

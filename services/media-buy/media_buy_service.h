@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "account_cache.h"
+#include "ad_server_limits.h"
 #include "adapter.h"
 #include "adcp/common/audit_log.h"
 #include "adcp/common/call_context.h"
@@ -38,6 +39,8 @@ struct MediaBuyOptions {
   bool dry_run = false;  // every call, as if x-adcp-dry-run were sent
   // Start times this far in the past are still accepted (clock skew).
   absl::Duration start_grace = absl::Minutes(5);
+  // The per-tenant bulkhead and the fan-out limit (ad_server_limits.h).
+  AdServerLimits ad_server_limits;
 };
 
 class MediaBuyService final : public v1::MediaBuyService::Service {
@@ -101,9 +104,19 @@ class MediaBuyService final : public v1::MediaBuyService::Service {
       Response* response, const std::function<absl::Status(pqxx::work&)>& body,
       const std::function<absl::Status(pqxx::work&)>& on_replay = nullptr,
       std::optional<AuditEntry>* audit = nullptr);
-  // The adapter of the buy's ad server, with the buyer's platform_mappings.
+  // The adapter of the buy's ad server, with the buyer's platform_mappings;
+  // each of its operations takes the request's slot of the tenant's
+  // bulkhead and counts against the request's fan-out limit.
   absl::StatusOr<std::unique_ptr<AdServerAdapter>> Adapter(
       const Call& call, const BuyRow& buy) const;
+  // Takes the request's bulkhead slot now, before a transaction is opened
+  // (a request waiting for a slot then holds no database connection).
+  absl::Status ReserveAdServer(const Call& call) const;
+  // update_media_buy's second half: sends the change recorded in the buy's
+  // adapter_state.pending_update under `idempotency_key` to the ad server
+  // and, once it took it, clears the record (see UpdateMediaBuy).
+  absl::Status CompleteUpdate(const Call& call, const std::string& media_buy_id,
+                              const std::string& idempotency_key);
   // account_id of an account reference (a new natural key opens one).
   // `known`: the tenant's cached accounts, read before the transaction; an
   // account not among them is read in the transaction.
@@ -145,6 +158,7 @@ class MediaBuyService final : public v1::MediaBuyService::Service {
   AuditLog& audit_;
   const MediaBuyOptions options_;
   const FormatCatalog formats_;
+  mutable TenantBulkhead bulkhead_;
 };
 
 }  // namespace adcp::media_buy

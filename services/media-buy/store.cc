@@ -380,6 +380,9 @@ PgPool::Statements Store::Statements() {
                                                 "updated_at = now() WHERE "
                                                 "tenant_id = $1 AND "
                                                 "media_buy_id = $2"},
+      {"mb_buy_set_adapter_state",
+       "UPDATE media_buys SET adapter_state = $3::jsonb WHERE tenant_id = $1 "
+       "AND media_buy_id = $2"},
       {"mb_package_update",
        "UPDATE packages SET budget = $3::numeric, bid_price = $4::numeric, "
        "pacing = $5, impressions = $6, paused = $7, targeting_overlay = "
@@ -663,6 +666,13 @@ void Store::UpdateBuy(pqxx::work& txn, const std::string& tenant_id,
       NullIfEmpty(buy.order_id), DecimalFromMicros(buy.total_budget),
       Us(buy.start_time), Us(buy.end_time), buy.revision, paused_at,
       NullIfEmpty(buy.rejection_reason), buy.adapter_state.dump());
+}
+
+void Store::SetAdapterState(pqxx::work& txn, const std::string& tenant_id,
+                            const std::string& media_buy_id,
+                            const nlohmann::json& adapter_state) {
+  txn.exec_prepared0("mb_buy_set_adapter_state", tenant_id, media_buy_id,
+                     adapter_state.dump());
 }
 
 void Store::UpdatePackage(pqxx::work& txn, const std::string& tenant_id,

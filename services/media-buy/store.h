@@ -213,6 +213,11 @@ class Store {
                                                  const Reader& reader);
   static void UpdateBuy(pqxx::work& txn, const std::string& tenant_id,
                         const BuyRow& buy);
+  // Only the buy's adapter_state (no revision, no updated_at): what the ad
+  // server has of it.
+  static void SetAdapterState(pqxx::work& txn, const std::string& tenant_id,
+                              const std::string& media_buy_id,
+                              const nlohmann::json& adapter_state);
   // Sandbox: forces the buy's AdCP status (cleared by the buyer's next
   // update); a non-empty reason replaces its rejection_reason.
   static void ForceBuyStatus(pqxx::work& txn, const std::string& tenant_id,

@@ -51,6 +51,22 @@ absl::Status ValidateDomain(std::string_view field, const std::string& domain);
 // A whole number of impressions, 1 to 10^15.
 absl::Status ValidateImpressions(std::string_view field, double impressions);
 
+// A URL of a creative that reaches an ad server (click-through, landing,
+// trackers, media): an absolute https URL with a host, at most 2048
+// characters, without spaces or control characters; http too when
+// `allow_http` (sandbox tenants). javascript:, data: and every other scheme
+// are refused, naming the field (the value is never echoed).
+inline constexpr size_t kMaxCreativeUrlLength = 2048;
+absl::Status ValidateCreativeUrl(std::string_view field, std::string_view url,
+                                 bool allow_http);
+// Every URL in a creative's assets: the values of the keys "url", "href",
+// "*_url", "*_url_template", and the strings of arrays under "*_urls", at
+// any depth (assets nest at most kMaxAssetDepth levels).
+inline constexpr int kMaxAssetDepth = 16;
+absl::Status ValidateCreativeUrls(std::string_view field,
+                                  const nlohmann::json& assets,
+                                  bool allow_http);
+
 // SHA-256 (hex) of the request without its idempotency_key and context, in
 // deterministic serialization: equal payloads hash equal.
 std::string RequestHash(const google::protobuf::Message& request);

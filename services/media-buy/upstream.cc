@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "ad_server_limits.h"
 #include "adcp/common/log.h"
 
 namespace adcp::media_buy {
@@ -112,17 +113,30 @@ absl::StatusOr<HttpResponse> UpstreamClient::Once(const HttpRequest& request,
   const std::string& key = options_.breaker_key;
   if (absl::Status admitted = options_.breakers->Admit(key, options_.policy);
       !admitted.ok()) {
-    return absl::UnavailableError(absl::StrCat(options_.server_name,
-                                               " was not called for ", what,
-                                               ": ", admitted.message()));
+    // Our own words only: they may reach the buyer as they are.
+    absl::Status status = absl::UnavailableError(
+        absl::StrCat(options_.server_name, " was not called for ", what, ": ",
+                     admitted.message()));
+    SetUpstreamSummary(status, std::string(status.message()));
+    return status;
   }
   auto response = options_.transport->Send(request, options_.policy.timeout);
   if (!response.ok()) {
     options_.breakers->Record(key, /*outage=*/true, options_.policy);
     *retryable = true;
-    return absl::Status(response.status().code(),
-                        absl::StrCat(options_.server_name, " did not answer ",
-                                     what, ": ", response.status().message()));
+    // The transport's message names the ad server's address: logs only.
+    absl::Status status =
+        absl::Status(response.status().code(),
+                     absl::StrCat(options_.server_name, " did not answer ",
+                                  what, ": ", response.status().message()));
+    SetUpstreamSummary(
+        status,
+        absl::StrCat(options_.server_name, " did not answer ", what,
+                     response.status().code() ==
+                             absl::StatusCode::kDeadlineExceeded
+                         ? " in time"
+                         : ""));
+    return status;
   }
   const int code = response->status;
   const bool outage =
@@ -132,17 +146,25 @@ absl::StatusOr<HttpResponse> UpstreamClient::Once(const HttpRequest& request,
   std::string detail =
       options_.error_detail ? options_.error_detail(*response) : "";
   if (detail.empty()) detail = response->body;
-  std::string message =
+  // The summary (server, step, HTTP status) is ours; the detail is the ad
+  // server's text, which goes to the logs and never to a buyer.
+  const std::string summary =
       absl::StrCat(options_.server_name, outage ? " failed " : " refused ",
                    what, ": HTTP ", code);
+  std::string message = summary;
   if (!detail.empty()) absl::StrAppend(&message, ": ", Clip(detail));
-  if (code >= 500 && !outage) return absl::InvalidArgumentError(message);
-  if (outage || code == 429) {
+  absl::Status status;
+  if (code >= 500 && !outage) {
+    status = absl::InvalidArgumentError(message);
+  } else if (outage || code == 429) {
     *retryable = true;
-    return outage ? absl::UnavailableError(message)
-                  : absl::ResourceExhaustedError(message);
+    status = outage ? absl::UnavailableError(message)
+                    : absl::ResourceExhaustedError(message);
+  } else {
+    status = RefusalStatus(code, message);
   }
-  return RefusalStatus(code, message);
+  SetUpstreamSummary(status, summary);
+  return status;
 }
 
 absl::StatusOr<HttpResponse> UpstreamClient::Call(const HttpRequest& request,

@@ -1,0 +1,169 @@
+#include "ad_server_limits.h"
+
+#include <algorithm>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "adcp/common/log.h"
+#include "adcp/common/status.h"
+#include "adcp_error.h"
+
+namespace adcp::media_buy {
+namespace {
+
+constexpr char kSummaryPayload[] = "type.adcp/upstream-summary";
+
+}  // namespace
+
+TenantBulkhead::TenantBulkhead(int per_tenant, absl::Duration wait)
+    : per_tenant_(std::max(1, per_tenant)),
+      wait_(std::max(wait, absl::ZeroDuration())) {}
+
+TenantBulkhead::Slot& TenantBulkhead::Slot::operator=(Slot&& other) noexcept {
+  if (this != &other) {
+    if (owner_ != nullptr) owner_->Release(tenant_id_);
+    owner_ = other.owner_;
+    tenant_id_ = std::move(other.tenant_id_);
+    other.owner_ = nullptr;
+  }
+  return *this;
+}
+
+TenantBulkhead::Slot::~Slot() {
+  if (owner_ != nullptr) owner_->Release(tenant_id_);
+}
+
+absl::StatusOr<TenantBulkhead::Slot> TenantBulkhead::Acquire(
+    const std::string& tenant_id) {
+  mu_.Lock();
+  auto free = [this, &tenant_id]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = in_use_.find(tenant_id);
+    return it == in_use_.end() || it->second < per_tenant_;
+  };
+  const bool got = mu_.AwaitWithTimeout(absl::Condition(&free), wait_);
+  if (got) ++in_use_[tenant_id];
+  mu_.Unlock();
+  if (!got) {
+    log::Warn("ad server bulkhead full: request refused",
+              {{"tenant_id", tenant_id},
+               {"slots", per_tenant_},
+               {"waited_ms", absl::ToInt64Milliseconds(wait_)}});
+    return AdcpError(
+        "SERVICE_UNAVAILABLE", "",
+        absl::StrCat("this publisher's ad server is busy with ", per_tenant_,
+                     " other requests; nothing was changed"),
+        "retry in a few seconds");
+  }
+  return Slot(this, tenant_id);
+}
+
+void TenantBulkhead::Release(const std::string& tenant_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = in_use_.find(tenant_id);
+  if (it == in_use_.end()) return;
+  if (--it->second <= 0) in_use_.erase(it);
+}
+
+int TenantBulkhead::InUse(const std::string& tenant_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = in_use_.find(tenant_id);
+  return it == in_use_.end() ? 0 : it->second;
+}
+
+absl::Status AdServerSession::Reserve() {
+  if (slot_.held() || bulkhead_ == nullptr) return absl::OkStatus();
+  absl::StatusOr<TenantBulkhead::Slot> slot = bulkhead_->Acquire(tenant_id_);
+  if (!slot.ok()) return slot.status();
+  slot_ = *std::move(slot);
+  return absl::OkStatus();
+}
+
+absl::Status AdServerSession::Charge(std::string_view operation) {
+  if (calls_ >= max_calls_) {
+    log::Warn("ad server fan-out limit reached: request refused",
+              {{"tenant_id", tenant_id_},
+               {"operation", std::string(operation)},
+               {"limit", max_calls_}});
+    return AdcpError(
+        "INVALID_REQUEST", "",
+        absl::StrCat("this request needs more than ", max_calls_,
+                     " ad-server calls, the most one request may make"),
+        "ask for fewer media buys at a time");
+  }
+  ++calls_;
+  return absl::OkStatus();
+}
+
+namespace {
+
+class GuardedAdapter final : public AdServerAdapter {
+ public:
+  GuardedAdapter(std::unique_ptr<AdServerAdapter> inner,
+                 AdServerSession* session)
+      : inner_(std::move(inner)), session_(session) {}
+
+  const std::string& name() const override { return inner_->name(); }
+  bool dry_run() const override { return inner_->dry_run(); }
+
+  absl::Status CreateMediaBuy(const AdapterBuy& buy,
+                              CreatedOrder& order) override {
+    if (absl::Status admitted = Admit("create_media_buy"); !admitted.ok()) {
+      if (order.failed_step.empty()) order.failed_step = "admission";
+      return admitted;
+    }
+    return inner_->CreateMediaBuy(buy, order);
+  }
+  absl::Status AddCreatives(
+      const AdapterBuy& buy, const std::vector<AdapterCreative>& creatives,
+      std::map<std::string, std::string>& uploaded) override {
+    RETURN_IF_ERROR(Admit("add_creatives"));
+    return inner_->AddCreatives(buy, creatives, uploaded);
+  }
+  absl::Status UpdateMediaBuy(const AdapterBuy& buy,
+                              const AdapterUpdate& update) override {
+    RETURN_IF_ERROR(Admit("update_media_buy"));
+    return inner_->UpdateMediaBuy(buy, update);
+  }
+  absl::StatusOr<std::string> GetStatus(const AdapterBuy& buy) override {
+    RETURN_IF_ERROR(Admit("get_status"));
+    return inner_->GetStatus(buy);
+  }
+  absl::StatusOr<DeliveryReport> GetDelivery(const AdapterBuy& buy,
+                                             absl::Time until) override {
+    RETURN_IF_ERROR(Admit("get_delivery"));
+    return inner_->GetDelivery(buy, until);
+  }
+  std::vector<std::string> Journal() const override {
+    return inner_->Journal();
+  }
+
+ private:
+  absl::Status Admit(std::string_view operation) {
+    if (session_ == nullptr) return absl::OkStatus();
+    if (absl::Status reserved = session_->Reserve(); !reserved.ok())
+      return reserved;
+    return session_->Charge(operation);
+  }
+
+  std::unique_ptr<AdServerAdapter> inner_;
+  AdServerSession* session_;
+};
+
+}  // namespace
+
+std::unique_ptr<AdServerAdapter> GuardAdapter(
+    std::unique_ptr<AdServerAdapter> inner, AdServerSession* session) {
+  return std::make_unique<GuardedAdapter>(std::move(inner), session);
+}
+
+std::string UpstreamSummary(const absl::Status& status) {
+  auto payload = status.GetPayload(kSummaryPayload);
+  return payload ? std::string(*payload) : std::string();
+}
+
+void SetUpstreamSummary(absl::Status& status, std::string_view summary) {
+  if (status.ok()) return;
+  status.SetPayload(kSummaryPayload, absl::Cord(std::string(summary)));
+}
+
+}  // namespace adcp::media_buy

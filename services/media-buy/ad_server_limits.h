@@ -1,0 +1,124 @@
+// Bounds on what one request, and one tenant, may ask of an ad server
+// (issue 19, "bounded work per request").
+//
+// - A bulkhead per tenant: at most `concurrency_per_tenant` of a tenant's
+//   requests use its ad server at once. A request that finds every slot
+//   taken waits at most `slot_wait`, then is answered UNAVAILABLE
+//   (SERVICE_UNAVAILABLE, transient), so a tenant whose ad server is slow
+//   holds at most that many request threads (and, in create and update, the
+//   database connections they hold) while every other tenant is served.
+// - A fan-out limit: at most `max_calls_per_request` ad-server operations
+//   (adapter calls: create an order, push creatives, update, a delivery
+//   report) per request. Each operation's own HTTP requests are bounded by
+//   the buy (at most 50 packages) and by the adapters' deadlines.
+//
+// A request's slot is taken once (AdServerSession::Reserve) and held until
+// the request ends, so that a request never waits for a second slot of its
+// own tenant while holding one.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "adapter.h"
+
+namespace adcp::media_buy {
+
+struct AdServerLimits {
+  // MEDIA_BUY_ADAPTER_CONCURRENCY_PER_TENANT
+  int concurrency_per_tenant = 4;
+  // MEDIA_BUY_ADAPTER_SLOT_WAIT_MS
+  absl::Duration slot_wait = absl::Seconds(1);
+  // MEDIA_BUY_MAX_AD_SERVER_CALLS_PER_REQUEST; twice the id cap of a
+  // delivery request (a report at its end and one at its start per buy).
+  int max_calls_per_request = 200;
+};
+
+// Per-tenant counting semaphores. Thread-safe.
+class TenantBulkhead {
+ public:
+  TenantBulkhead(int per_tenant, absl::Duration wait);
+
+  // A held slot; released when destroyed.
+  class Slot {
+   public:
+    Slot() = default;
+    Slot(Slot&& other) noexcept { *this = std::move(other); }
+    Slot& operator=(Slot&& other) noexcept;
+    ~Slot();
+    bool held() const { return owner_ != nullptr; }
+
+   private:
+    friend class TenantBulkhead;
+    Slot(TenantBulkhead* owner, std::string tenant_id)
+        : owner_(owner), tenant_id_(std::move(tenant_id)) {}
+    TenantBulkhead* owner_ = nullptr;
+    std::string tenant_id_;
+  };
+
+  // One of the tenant's slots, waiting at most the bulkhead's wait;
+  // UNAVAILABLE (an AdCP SERVICE_UNAVAILABLE, transient) when none freed up.
+  absl::StatusOr<Slot> Acquire(const std::string& tenant_id);
+  // Slots of the tenant in use now.
+  int InUse(const std::string& tenant_id) const;
+  int per_tenant() const { return per_tenant_; }
+
+ private:
+  void Release(const std::string& tenant_id);
+
+  const int per_tenant_;
+  const absl::Duration wait_;
+  mutable absl::Mutex mu_;
+  // Only tenants with a slot in use (the map stays as small as the traffic).
+  std::map<std::string, int> in_use_ ABSL_GUARDED_BY(mu_);
+};
+
+// One request's use of its tenant's ad server: the slot (taken at the first
+// need, held to the end of the request) and the count of operations. Not
+// thread-safe: one per request.
+class AdServerSession {
+ public:
+  AdServerSession(TenantBulkhead* bulkhead, std::string tenant_id,
+                  int max_calls)
+      : bulkhead_(bulkhead),
+        tenant_id_(std::move(tenant_id)),
+        max_calls_(max_calls) {}
+
+  // Takes the tenant's slot unless this request holds it already.
+  absl::Status Reserve();
+  // Counts one ad-server operation; INVALID_REQUEST once the request has
+  // made max_calls of them.
+  absl::Status Charge(std::string_view operation);
+  int calls() const { return calls_; }
+  int max_calls() const { return max_calls_; }
+
+ private:
+  TenantBulkhead* bulkhead_;
+  std::string tenant_id_;
+  int max_calls_;
+  int calls_ = 0;
+  TenantBulkhead::Slot slot_;
+};
+
+// The adapter as the service uses it: every operation first reserves the
+// request's slot and is counted against its fan-out limit.
+std::unique_ptr<AdServerAdapter> GuardAdapter(
+    std::unique_ptr<AdServerAdapter> inner, AdServerSession* session);
+
+// The ad server's own words in a failed adapter status are for the logs, not
+// for buyers: the summary UpstreamClient attached ("Kevel failed create
+// flight for package pkg_2: HTTP 503"), which names only the server, the
+// step and the HTTP status; empty when the status carries none.
+std::string UpstreamSummary(const absl::Status& status);
+// Attaches that summary to an ad-server failure.
+void SetUpstreamSummary(absl::Status& status, std::string_view summary);
+
+}  // namespace adcp::media_buy
