@@ -30,6 +30,9 @@ constexpr char kUpstreamText[] = "SECRET-UPSTREAM-TEXT";
 struct ScriptedAdServer {
   absl::Mutex mu;
   bool fail_updates ABSL_GUARDED_BY(mu) = false;
+  // Updates wait while `hold_updates` is set.
+  bool hold_updates ABSL_GUARDED_BY(mu) = false;
+  int held_updates ABSL_GUARDED_BY(mu) = 0;
   // Every update a tenant's adapter was asked to send (dry runs excluded).
   std::vector<AdapterUpdate> updates ABSL_GUARDED_BY(mu);
   // Delivery reports of this tenant wait while `hold` is set.
@@ -63,6 +66,15 @@ class ScriptedAdapter final : public AdServerAdapter {
     {
       absl::MutexLock lock(&server_->mu);
       if (!dry_run()) server_->updates.push_back(update);
+      if (server_->hold_updates) {
+        ++server_->held_updates;
+        server_->mu.Await(absl::Condition(
+            +[](ScriptedAdServer* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) {
+              return !s->hold_updates;
+            },
+            server_));
+        --server_->held_updates;
+      }
       if (server_->fail_updates && !dry_run()) {
         absl::Status failed = absl::UnavailableError(
             absl::StrCat("FakeAds failed update order: HTTP 503: <b>",
@@ -429,6 +441,55 @@ TEST_F(BoundedWorkTest, AnUpdateTheAdServerFailsIsRecordedAndTheRetryDoesIt) {
   auto later = Call(&Stub::UpdateMediaBuy, kNyt, tokens_["nyt_a"], other);
   ASSERT_TRUE(later.ok()) << later.status.error_message();
   EXPECT_EQ(Updates().size(), 3u);
+}
+
+TEST_F(BoundedWorkTest, AChangeWhileAnotherIsBeingSentIsAskedToRetry) {
+  const v1::CreateMediaBuyResponse buy = NytBuy();
+  {
+    absl::MutexLock lock(&server_.mu);
+    server_.hold_updates = true;
+  }
+  v1::UpdateMediaBuyRequest pause = UpdateRequest(buy.media_buy_id());
+  pause.set_paused(true);
+  const std::string token = tokens_["nyt_a"];
+  grpc::Status first;
+  std::thread sending([&] {
+    first = Call(&Stub::UpdateMediaBuy, kNyt, token, pause).status;
+  });
+  {
+    absl::MutexLock lock(&server_.mu);
+    ASSERT_TRUE(server_.mu.AwaitWithTimeout(
+        absl::Condition(
+            +[](ScriptedAdServer* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) {
+              return s->held_updates == 1;
+            },
+            &server_),
+        absl::Seconds(10)));
+  }
+  // The change is stored, the ad server has not confirmed it: a second
+  // change is a transient conflict, and the buy says what is going on.
+  v1::UpdateMediaBuyRequest longer = UpdateRequest(buy.media_buy_id());
+  longer.set_end_time(Rfc3339(Day(15)));
+  auto conflict = Call(&Stub::UpdateMediaBuy, kNyt, token, longer);
+  EXPECT_EQ(conflict.status.error_code(), grpc::StatusCode::ABORTED)
+      << conflict.status.error_message();
+  EXPECT_EQ(conflict.error.code(), "CONFLICT");
+  EXPECT_EQ(conflict.error.recovery(), "transient");
+  const v1::MediaBuy during = MustGetBuy(kNyt, token, buy.media_buy_id());
+  EXPECT_TRUE(absl::StrContains(during.ad_server_error(), "not confirmed yet"))
+      << during.ad_server_error();
+  {
+    absl::MutexLock lock(&server_.mu);
+    server_.hold_updates = false;
+  }
+  sending.join();
+  EXPECT_TRUE(first.ok()) << first.error_message();
+  EXPECT_TRUE(MustGetBuy(kNyt, token, buy.media_buy_id())
+                  .ad_server_error()
+                  .empty());
+  auto retried = Call(&Stub::UpdateMediaBuy, kNyt, token, longer);
+  EXPECT_TRUE(retried.ok()) << retried.status.error_message();
+  EXPECT_EQ(Updates().size(), 2u);
 }
 
 TEST_F(BoundedWorkTest, ACancelOnTopOfAnUnconfirmedUpdateSendsBoth) {

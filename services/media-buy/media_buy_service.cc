@@ -657,6 +657,11 @@ bool Placed(const BuyRow& buy) {
   return !buy.order_id.empty() && !buy.adapter_state.contains("failed_step");
 }
 
+// How long an update recorded without an outcome counts as being sent (its
+// request still running: concurrent changes are asked to retry) rather
+// than interrupted (they are refused until it is completed).
+constexpr absl::Duration kPendingUpdateInFlight = absl::Minutes(5);
+
 // An update stored but not yet confirmed by the ad server
 // (adapter_state.pending_update: the flags of what changed, the request's
 // idempotency_key, the revision it made, and after a failure the error and
@@ -1918,6 +1923,19 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
                     "idempotency_key) to resume, or cancel the buy");
               }
               const nlohmann::json* pending = PendingUpdate(buy);
+              if (pending != nullptr && !request->canceled() &&
+                  !pending->contains("error") &&
+                  now - ParseTime("recorded_at",
+                                  pending->value("recorded_at", ""))
+                              .value_or(absl::InfinitePast()) <
+                      kPendingUpdateInFlight) {
+                // Another request is telling the ad server right now.
+                return AdcpError(
+                    "CONFLICT", "media_buy_id",
+                    "media_buy_id: another update of this media buy is being "
+                    "sent to the ad server",
+                    "retry shortly");
+              }
               if (pending != nullptr && !request->canceled()) {
                 // A change on top of one the ad server may have only half
                 // of would make the two disagree for good.
