@@ -5,8 +5,12 @@
 //   requests use its ad server at once. A request that finds every slot
 //   taken waits at most `slot_wait`, then is answered UNAVAILABLE
 //   (SERVICE_UNAVAILABLE, transient), so a tenant whose ad server is slow
-//   holds at most that many request threads (and, in create and update, the
-//   database connections they hold) while every other tenant is served.
+//   holds at most that many request threads while every other tenant is
+//   served. Tasks that will call the ad server take their slot before they
+//   open a transaction, so a waiting request holds no database connection;
+//   create_media_buy and approvals still call the ad server inside their
+//   transaction (at most this many connections per tenant), update_media_buy
+//   and get_media_buy_delivery outside any.
 // - A fan-out limit: at most `max_calls_per_request` ad-server operations
 //   (adapter calls: create an order, push creatives, update, a delivery
 //   report) per request. Each operation's own HTTP requests are bounded by

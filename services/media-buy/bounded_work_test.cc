@@ -308,6 +308,19 @@ TEST_F(BoundedWorkTest, SyncCreativeAssignmentsAreCappedAndMadeOnce) {
                synced.response);
 }
 
+TEST_F(BoundedWorkTest, ListCreativesFilterListsAreCapped) {
+  v1::ListCreativesRequest request;
+  auto& ids = *(*request.mutable_filters()->mutable_fields())["creative_ids"]
+                   .mutable_list_value();
+  for (int i = 0; i < 101; ++i)
+    ids.add_values()->set_string_value(absl::StrCat("cr_", i));
+  ExpectInvalid(Call(&Stub::ListCreatives, kNyt, tokens_["nyt_a"], request),
+                "filters.creative_ids", "at most 100");
+  ids.mutable_values()->RemoveLast();
+  auto listed = Call(&Stub::ListCreatives, kNyt, tokens_["nyt_a"], request);
+  EXPECT_TRUE(listed.ok()) << listed.status.error_message();
+}
+
 // ------------------------------------------------------ update rules --
 
 TEST_F(BoundedWorkTest, UpdateKeepsTheFlightRulesOfCreate) {

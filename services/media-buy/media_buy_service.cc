@@ -2302,6 +2302,9 @@ grpc::Status MediaBuyService::ComplyTestController(
 
 namespace {
 
+// Values of one list_creatives filter list (AdCP's maxItems of
+// filters.creative_ids).
+constexpr int kMaxFilterValues = 100;
 // AdCP's maxItems of sync_creatives' creatives.
 constexpr int kMaxCreativesPerSync = 100;
 // Assignments one sync_creatives may make (AdCP states no maxItems): every
@@ -2754,6 +2757,11 @@ grpc::Status MediaBuyService::ListCreatives(
           const std::string field = absl::StrCat("filters.", key);
           if (!filters[key].is_array() || filters[key].empty())
             return InvalidField(field, "must be a non-empty array of strings");
+          // AdCP's maxItems of filters.creative_ids, for every list.
+          if (filters[key].size() > static_cast<size_t>(kMaxFilterValues))
+            return InvalidField(field,
+                                absl::StrCat("must contain at most ",
+                                             kMaxFilterValues, " values"));
           for (const auto& item : filters[key]) {
             if (!item.is_string())
               return InvalidField(field, "must contain strings");
