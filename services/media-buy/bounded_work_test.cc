@@ -406,6 +406,12 @@ TEST_F(BoundedWorkTest, AnUpdateTheAdServerFailsIsRecordedAndTheRetryDoesIt) {
                                "adapter_state::text LIKE '%",
                                kUpstreamText, "%'")),
             0);
+  // The failure's audit row names the request id, not the ad server's text.
+  suite_->media_buy_server().audit().Flush();
+  EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE operation = "
+                  "'UpdateMediaBuy' AND NOT success AND details->>'message' "
+                  "LIKE '%req-test-4711%'"),
+            1);
   EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM audit_log WHERE "
                                "details::text LIKE '%",
                                kUpstreamText, "%'")),
