@@ -55,11 +55,9 @@ const KNOWN = [
   { group: 'deep-wide', match: /^(rest get_products context|mcp get_products arguments\.context|rest create_media_buy ext) nested 100000$/, crash: true, why: 'the edge recurses on untrusted depth (arguments dumped and transcoded): SIGSEGV' },
   { group: 'deep-wide', match: /^admin config features nested 100000$/, crash: true, why: 'the admin gateway recurses on untrusted depth (config document to Struct): SIGSEGV' },
   { group: 'deep-wide', match: /^mcp params\.extra nested (1000|100000)$/, why: 'no depth limit on the MCP envelope: a ping with params 100,000 deep is answered 200' },
-  { group: 'deep-wide', match: /^rest (get_media_buys|get_media_buy_delivery) 60,000 distinct ids$/, why: 'no cap on media_buy_ids: answered 404 MEDIA_BUY_NOT_FOUND after looking them up' },
   { group: 'deep-wide', match: /^rest get_media_buys status_filter 100,000$/, why: 'no cap on status_filter: answered 200' },
   { group: 'deep-wide', match: /^rest list_creatives 100,000 filter ids$/, why: 'no cap on filters.creative_ids: answered 200' },
   { group: 'deep-wide', match: /^rest get_products refine 20,000$/, why: 'no cap on refine' },
-  { group: 'deep-wide', match: /^rest create_media_buy 5,000 packages$/, why: 'no cap on packages' },
   { group: 'deep-wide', match: /^admin config 50,000 publisher_domains$/, why: 'no cap on publisher_domains: 50,000 stored (and sent in every get_adcp_capabilities)' },
   { group: 'deep-wide', match: /^rest get_products pagination\.max_results 1\.0000/, why: 'a non-integer max_results (1.000…1) is accepted' },
   // wrong-types
@@ -71,10 +69,6 @@ const KNOWN = [
   { group: 'issue-cases', match: /^case 4: sign-in with a made-up CSRF/, why: 'the login CSRF check is a double-submit of any equal pair: not bound to a server-signed nonce' },
   { group: 'issue-cases', match: /^case 4: the admin signs in after 8 failures/, why: 'five failures lock the admin out for 15 minutes (401 "Too many failed sign-in attempts")' },
   { group: 'issue-cases', match: /^case 5: audit rows/, why: 'one auth_failed audit row (or two) per made-up token, not aggregated' },
-  { group: 'issue-cases', match: /^case 6: /, why: 'media_buy_ids and assignments are neither capped nor deduplicated' },
-  { group: 'issue-cases', match: /^case 7: (update_media_buy|the buy after)/, why: 'update_media_buy accepts end_time 9999-12-31 (create caps flights), and stores it' },
-  { group: 'issue-cases', match: /^case 8: sync_creatives .*url|^case 8: sync_creatives javascript: on the Kevel/, why: 'creative URLs are not checked (javascript:, data:, http: in a non-sandbox tenant are stored and approved)' },
-  { group: 'issue-cases', match: /^case 8: create_media_buy on a Kevel tenant|^case 8: get_media_buys of the Kevel/, why: 'the ad server\'s error text reaches the buyer' },
   // flood
   { group: 'flood', match: /^flood: A's buyer get_products/, why: 'anonymous calls spend the tenant\'s bucket: A\'s buyer gets RATE_LIMITED during the flood' },
 ];
