@@ -229,6 +229,58 @@ TEST_F(AdapterPlacementTest,
       "42");
 }
 
+// Kevel failing an update: the buyer hears which server and step and the
+// request id, never Kevel's words; the update is kept and recorded, and the
+// same request again sends it.
+TEST_F(AdapterPlacementTest, AFailedKevelUpdateIsRecordedAndKevelsWordsStayOut) {
+  auto created = Call(&Stub::CreateMediaBuy, "localnews", tokens_["local_k"],
+                      BuyRequest(Key("kevel-upd"), "local_display", 500,
+                                 now() + absl::Hours(1),
+                                 now() + absl::Hours(24 * 10)));
+  ASSERT_TRUE(created.ok()) << created.status.error_message();
+  kevel_.Clear();
+  fail_ = [](const RecordedRequest& r) {
+    return r.method == "PUT" && r.target.starts_with("/v1/campaign/");
+  };
+  v1::UpdateMediaBuyRequest pause;
+  pause.set_idempotency_key(Key("kevel-pause"));
+  pause.set_media_buy_id(created.response.media_buy_id());
+  pause.mutable_account()->mutable_brand()->set_domain("acme.example");
+  pause.mutable_account()->set_operator_("agency.example");
+  pause.set_paused(true);
+  auto failed =
+      Call(&Stub::UpdateMediaBuy, "localnews", tokens_["local_k"], pause);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error.code(), "SERVICE_UNAVAILABLE");
+  EXPECT_TRUE(absl::StrContains(failed.status.error_message(),
+                                "Kevel failed pause campaign"))
+      << failed.status.error_message();
+  EXPECT_TRUE(absl::StrContains(failed.status.error_message(), "request id"));
+  EXPECT_FALSE(absl::StrContains(failed.status.error_message(), "try later"))
+      << failed.status.error_message();
+  EXPECT_FALSE(absl::StrContains(failed.error.message(), "try later"));
+  const size_t puts = Requests("PUT", "/v1/campaign/").size();
+  EXPECT_GE(puts, 1u);
+  const v1::MediaBuy recorded = MustGetBuy(
+      "localnews", tokens_["local_k"], created.response.media_buy_id());
+  EXPECT_EQ(recorded.status(), "paused");
+  EXPECT_FALSE(recorded.ad_server_error().empty());
+  EXPECT_FALSE(absl::StrContains(recorded.ad_server_error(), "try later"));
+
+  fail_ = nullptr;
+  auto completed =
+      Call(&Stub::UpdateMediaBuy, "localnews", tokens_["local_k"], pause);
+  ASSERT_TRUE(completed.ok()) << completed.status.error_message();
+  EXPECT_TRUE(completed.response.replayed());
+  auto sent = Requests("PUT", "/v1/campaign/");
+  ASSERT_EQ(sent.size(), puts + 1);
+  EXPECT_EQ(json::parse(sent.back().body)["IsActive"], false);
+  EXPECT_TRUE(MustGetBuy("localnews", tokens_["local_k"],
+                         created.response.media_buy_id())
+                  .ad_server_error()
+                  .empty());
+}
+
 TEST_F(AdapterPlacementTest, ApprovalThatTheAdServerRefusesStaysPending) {
   ASSERT_TRUE(
       suite_
