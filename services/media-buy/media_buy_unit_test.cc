@@ -261,5 +261,46 @@ TEST(MediaBuyConfigFromEnv, ReadsTheAdapterSettings) {
     unsetenv(name);
 }
 
+// The ad-server bounds (issue 19): defaults, values and their ranges.
+TEST(MediaBuyConfigFromEnv, ReadsTheAdServerBounds) {
+  setenv("DATABASE_URL", "postgresql://app@127.0.0.1/adcp", 1);
+  setenv("ADCP_INTERNAL_TOKEN", "internal-token-for-the-test", 1);
+  setenv("SYSTEM_ADMIN_TOKEN", "system-token-for-the-test", 1);
+  auto defaults = MediaBuyConfigFromEnv();
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->options.ad_server_limits.concurrency_per_tenant, 4);
+  EXPECT_EQ(defaults->options.ad_server_limits.slot_wait, absl::Seconds(1));
+  EXPECT_EQ(defaults->options.ad_server_limits.max_calls_per_request, 200);
+
+  setenv("MEDIA_BUY_ADAPTER_CONCURRENCY_PER_TENANT", "8", 1);
+  setenv("MEDIA_BUY_ADAPTER_SLOT_WAIT_MS", "250", 1);
+  setenv("MEDIA_BUY_MAX_AD_SERVER_CALLS_PER_REQUEST", "50", 1);
+  auto set = MediaBuyConfigFromEnv();
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->options.ad_server_limits.concurrency_per_tenant, 8);
+  EXPECT_EQ(set->options.ad_server_limits.slot_wait, absl::Milliseconds(250));
+  EXPECT_EQ(set->options.ad_server_limits.max_calls_per_request, 50);
+
+  for (const auto& [name, bad] :
+       std::vector<std::pair<const char*, const char*>>{
+           {"MEDIA_BUY_ADAPTER_CONCURRENCY_PER_TENANT", "0"},
+           {"MEDIA_BUY_ADAPTER_SLOT_WAIT_MS", "-1"},
+           {"MEDIA_BUY_MAX_AD_SERVER_CALLS_PER_REQUEST", "0"}}) {
+    const std::string good = std::getenv(name);
+    setenv(name, bad, 1);
+    auto refused = MediaBuyConfigFromEnv();
+    EXPECT_FALSE(refused.ok()) << name;
+    EXPECT_NE(refused.status().message().find(name), std::string::npos)
+        << refused.status();
+    setenv(name, good.c_str(), 1);
+  }
+  for (const char* name :
+       {"DATABASE_URL", "ADCP_INTERNAL_TOKEN", "SYSTEM_ADMIN_TOKEN",
+        "MEDIA_BUY_ADAPTER_CONCURRENCY_PER_TENANT",
+        "MEDIA_BUY_ADAPTER_SLOT_WAIT_MS",
+        "MEDIA_BUY_MAX_AD_SERVER_CALLS_PER_REQUEST"})
+    unsetenv(name);
+}
+
 }  // namespace
 }  // namespace adcp::media_buy
