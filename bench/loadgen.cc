@@ -31,6 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "adcp/bench/v1/echo.grpc.pb.h"
+#include "adcp/common/metadata.h"
 #include "adcp/media_buy/v1/media_buy.grpc.pb.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50053", "host:port of the server");
@@ -62,10 +63,16 @@ std::string InternalToken() {
 }
 
 void AddMetadata(grpc::ClientContext& ctx, const Credential* credential) {
-  ctx.AddMetadata("x-internal-token", InternalToken());
-  if (credential == nullptr) return;
-  ctx.AddMetadata("x-tenant-id", credential->tenant_id);
-  ctx.AddMetadata("authorization", "Bearer " + credential->token);
+  const std::string internal = InternalToken();
+  adcp::ForwardedCall call{.internal_token = internal};
+  if (credential != nullptr) {
+    call.tenant_id = credential->tenant_id;
+    call.bearer_token = credential->token;
+  }
+  if (absl::Status forwarded = adcp::ForwardTenant(&ctx, call); !forwarded.ok()) {
+    std::fprintf(stderr, "loadgen: %s\n", std::string(forwarded.message()).c_str());
+    std::exit(2);
+  }
 }
 
 pb::GetProductsRequest ProductsRequest() {

@@ -6,9 +6,11 @@
 #include <openssl/rand.h>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "adcp/common/json_limits.h"
 #include "adcp/common/log.h"
 #include "adcp/common/secrets.h"
 #include "adcp/common/tenant_config.h"
@@ -22,6 +24,9 @@ using nlohmann::json;
 
 constexpr char kSessionCookie[] = "adcp_admin_session";
 constexpr char kLoginCsrfCookie[] = "adcp_login_csrf";
+constexpr char kDeviceCookie[] = "adcp_admin_device";
+// How long a sign-in form (its CSRF token) stays valid.
+constexpr absl::Duration kLoginFormTtl = absl::Hours(1);
 
 std::string Scrypt(const std::string& password, const std::string& salt) {
   unsigned char out[32];
@@ -205,10 +210,14 @@ std::string Html(std::string_view text) {
 }
 
 absl::flat_hash_map<std::string, std::string> ParseForm(std::string_view body) {
+  // Our forms have a handful of fields: the rest of a larger form is
+  // ignored, so a 1 MiB body of empty fields costs no more than a scan.
+  constexpr size_t kMaxFields = 64;
   absl::flat_hash_map<std::string, std::string> form;
   for (absl::string_view pair :
        absl::StrSplit(absl::string_view(body.data(), body.size()), '&',
                       absl::SkipEmpty())) {
+    if (form.size() >= kMaxFields) break;
     const auto equals = pair.find('=');
     const absl::string_view key = pair.substr(0, equals);
     const absl::string_view value = equals == absl::string_view::npos
@@ -251,28 +260,79 @@ bool AdminUi::CheckPassword(const std::string& user,
   return !hash.empty() && ConstantTimeEquals(hash, password_hash_) && user_ok;
 }
 
-bool AdminUi::LockedOut(const std::string& key) const {
+absl::Duration AdminUi::Wait(const std::string& key, int threshold) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = failures_.find(key);
-  return it != failures_.end() && config_.clock() < it->second.locked_until;
+  if (it == failures_.end() || it->second.count < threshold)
+    return absl::ZeroDuration();
+  const int over = std::min(it->second.count - threshold, 20);
+  const absl::Duration delay =
+      std::min(absl::Seconds(1) * (int64_t{1} << over), config_.max_delay);
+  return std::max(absl::ZeroDuration(),
+                  it->second.last + delay - config_.clock());
 }
 
-void AdminUi::RecordFailure(const std::string& key, int threshold) {
+void AdminUi::RecordFailure(const std::string& key) {
   const absl::Time now = config_.clock();
   std::lock_guard<std::mutex> lock(mutex_);
-  // Forget windows and locks that are over, so the map stays small.
+  // Forget callers quiet for longer than the longest delay, so the map
+  // stays small (and bounded: a flood of addresses starts it over).
+  if (failures_.size() > 100000) failures_.clear();
   absl::erase_if(failures_, [&](const auto& entry) {
-    return now - entry.second.window_start >= config_.lockout &&
-           now >= entry.second.locked_until;
+    return now - entry.second.last > 2 * config_.max_delay;
   });
   Failures& failures = failures_[key];
-  if (failures.count == 0 || now - failures.window_start >= config_.lockout) {
-    failures.count = 0;
-    failures.window_start = now;
-  }
-  // The lock-out runs from the failure that reached the threshold.
-  if (++failures.count >= threshold)
-    failures.locked_until = now + config_.lockout;
+  ++failures.count;
+  failures.last = now;
+}
+
+// The sign-in form's CSRF token: a nonce and an expiry signed by the
+// server. Only a token this server made passes, so a cookie/field pair a
+// stranger chose is refused.
+std::string AdminUi::LoginCsrf() const {
+  const std::string payload = absl::StrCat(
+      RandomHex(16), ".", absl::ToUnixSeconds(config_.clock() + kLoginFormTtl));
+  return payload + "." + Hmac(config_.session_secret, "login|" + payload);
+}
+
+bool AdminUi::LoginCsrfValid(const std::string& token) const {
+  const size_t dot = token.rfind('.');
+  if (token.size() > 200 || dot == std::string::npos) return false;
+  const std::string payload = token.substr(0, dot);
+  if (!ConstantTimeEquals(Hmac(config_.session_secret, "login|" + payload),
+                          token.substr(dot + 1)))
+    return false;
+  int64_t expires = 0;
+  return absl::SimpleAtoi(payload.substr(payload.find('.') + 1), &expires) &&
+         absl::FromUnixSeconds(expires) > config_.clock();
+}
+
+// A browser that signed in before: user|nonce|expiry, signed.
+std::string AdminUi::IssueDevice(const std::string& user) const {
+  const std::string payload =
+      absl::StrCat(user, "|", RandomHex(16), "|",
+                   absl::ToUnixSeconds(config_.clock() + config_.device_ttl));
+  return absl::WebSafeBase64Escape(payload) + "." +
+         Hmac(config_.session_secret, "device|" + payload);
+}
+
+std::string AdminUi::DeviceOf(const http::Request& request,
+                              const std::string& user) const {
+  const std::string cookie = Cookie(request, kDeviceCookie);
+  const auto dot = cookie.find('.');
+  if (cookie.size() > 400 || dot == std::string::npos) return "";
+  std::string payload;
+  if (!absl::WebSafeBase64Unescape(cookie.substr(0, dot), &payload) ||
+      !ConstantTimeEquals(Hmac(config_.session_secret, "device|" + payload),
+                          cookie.substr(dot + 1)))
+    return "";
+  const std::vector<std::string> parts = absl::StrSplit(payload, '|');
+  int64_t expires = 0;
+  if (parts.size() != 3 || parts[0] != user ||
+      !absl::SimpleAtoi(parts[2], &expires) ||
+      absl::FromUnixSeconds(expires) <= config_.clock())
+    return "";
+  return parts[1];
 }
 
 std::string AdminUi::IssueSession(const std::string& user) const {
@@ -312,9 +372,10 @@ std::string AdminUi::CsrfToken(const Session& session) const {
 }
 
 http::Response AdminUi::LoginPage(const http::Request& request,
-                                  const std::string& error, bool fresh_csrf) {
+                                  const std::string& error, bool fresh_csrf,
+                                  absl::Duration retry_after) {
   std::string csrf = Cookie(request, kLoginCsrfCookie);
-  if (fresh_csrf || csrf.size() != 32) csrf = RandomHex(16);
+  if (fresh_csrf || !LoginCsrfValid(csrf)) csrf = LoginCsrf();
   const std::string body = "<h1>Sign in</h1>" + Notices("", error) +
                            "<form method=\"post\" action=\"/admin/login\">" +
                            CsrfField(csrf) +
@@ -324,9 +385,17 @@ http::Response AdminUi::LoginPage(const http::Request& request,
                            "id=\"password\" type=\"password\" "
                            "autocomplete=\"current-password\"></label><button "
                            "id=\"login\">Sign in</button></form>";
+  const bool throttled = retry_after > absl::ZeroDuration();
   http::Response response = HtmlResponse(
-      request, error.empty() ? bhttp::status::ok : bhttp::status::unauthorized,
+      request,
+      throttled        ? bhttp::status::too_many_requests
+      : error.empty() ? bhttp::status::ok
+                      : bhttp::status::unauthorized,
       Page("Sign in", body));
+  if (throttled)
+    response.set(bhttp::field::retry_after,
+                 std::to_string(absl::ToInt64Seconds(
+                     absl::Ceil(retry_after, absl::Seconds(1)))));
   response.set(bhttp::field::set_cookie,
                absl::StrCat(kLoginCsrfCookie, "=", csrf,
                             "; Path=/admin/login; HttpOnly; SameSite=Strict",
@@ -342,43 +411,69 @@ http::Response AdminUi::Login(const http::Request& request,
     return it == form.end() ? std::string() : it->second;
   };
   const std::string csrf_cookie = Cookie(request, kLoginCsrfCookie);
-  if (csrf_cookie.empty() || !ConstantTimeEquals(csrf_cookie, field("_csrf"))) {
+  if (!LoginCsrfValid(csrf_cookie) ||
+      !ConstantTimeEquals(csrf_cookie, field("_csrf"))) {
     return LoginPage(request, "Your sign-in form expired; please try again.",
                      true);
   }
   const std::string user = field("username");
   if (user.size() > 100)
     return LoginPage(request, "Wrong username or password.", false);
-  // Failures count against the admin account only for its own name (made-up
-  // names cannot grow memory or lock anyone out), and against the client
-  // address with a higher threshold, since behind a proxy many share it.
-  const std::string user_key = "user:" + config_.username;
+  // Slowed down, never locked out. A browser that signed in as this admin
+  // before (device cookie) counts only its own failures. Any other caller
+  // counts per client and admin name, per client address (a higher
+  // threshold: behind a proxy many share one), and all of them together per
+  // admin name (made-up names count only per client, so they cannot grow
+  // memory). Nothing a stranger does delays the admin's own browser.
   const bool is_admin_name = user == config_.username;
-  const std::string peer_key = "peer:" + peer;
-  if ((is_admin_name && LockedOut(user_key)) || LockedOut(peer_key)) {
-    log::Warn("admin login refused: locked out", {{"peer", peer}});
+  const std::string device = is_admin_name ? DeviceOf(request, user) : "";
+  std::vector<std::pair<std::string, int>> keys;
+  if (!device.empty()) {
+    keys = {{"device:" + device, config_.max_failures}};
+  } else {
+    keys = {{"peer:" + peer, 4 * config_.max_failures}};
+    if (is_admin_name) {
+      keys.push_back({"pair:" + peer, config_.max_failures});
+      keys.push_back({"user:" + config_.username, 4 * config_.max_failures});
+    }
+  }
+  absl::Duration wait = absl::ZeroDuration();
+  for (const auto& [key, threshold] : keys)
+    wait = std::max(wait, Wait(key, threshold));
+  if (wait > absl::ZeroDuration()) {
+    log::Warn("admin login slowed down", {{"peer", peer}});
     return LoginPage(
-        request, "Too many failed sign-in attempts; try again later.", false);
+        request,
+        absl::StrCat("Too many failed sign-in attempts; try again in ",
+                     absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))),
+                     " s."),
+        false, wait);
   }
   if (!CheckPassword(user, field("password"))) {
-    if (is_admin_name) RecordFailure(user_key, config_.max_failures);
-    RecordFailure(peer_key, 4 * config_.max_failures);
+    for (const auto& [key, threshold] : keys) RecordFailure(key);
     log::Info("admin login failed", {{"peer", peer}});
     return LoginPage(request, "Wrong username or password.", false);
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    failures_.erase(user_key);
-    failures_.erase(peer_key);
+    for (const auto& [key, threshold] : keys)
+      if (!absl::StartsWith(key, "user:")) failures_.erase(key);
   }
   log::Info("admin login", {{"peer", peer}, {"user", user}});
   http::Response response = Redirect(request, "/admin/tenants");
-  response.set(
-      bhttp::field::set_cookie,
-      absl::StrCat(kSessionCookie, "=", IssueSession(user),
-                   "; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=",
-                   absl::ToInt64Seconds(config_.session_ttl),
-                   config_.secure_cookies ? "; Secure" : ""));
+  // The device cookie first: clients that keep one Set-Cookie per response
+  // keep the session's.
+  auto cookie = [&](const char* name, const std::string& value,
+                    const char* path, absl::Duration ttl) {
+    response.insert(
+        bhttp::field::set_cookie,
+        absl::StrCat(name, "=", value, "; Path=", path,
+                     "; HttpOnly; SameSite=Strict; Max-Age=",
+                     absl::ToInt64Seconds(ttl),
+                     config_.secure_cookies ? "; Secure" : ""));
+  };
+  cookie(kDeviceCookie, IssueDevice(user), "/admin/login", config_.device_ttl);
+  cookie(kSessionCookie, IssueSession(user), "/admin", config_.session_ttl);
   return response;
 }
 
@@ -472,20 +567,17 @@ http::Response AdminUi::TenantPost(const http::Request& request,
   };
   if (path.size() == 4 && path[3] == "config") {
     const std::string text = value("config");
-    json wanted;
-    try {
-      wanted = json::parse(text);
-    } catch (const json::parse_error& e) {
-      // e.what() reads "[json.exception.parse_error.101] parse error at line
-      // 1, column 34: syntax error ..."; the part after the tag names the spot.
-      const std::string what = e.what();
-      const auto tag_end = what.find("] ");
-      return TenantDetail(
-          request, session, tenant_id, "",
-          "Invalid JSON configuration: " +
-              (tag_end == std::string::npos ? what : what.substr(tag_end + 2)),
-          &text);
+    absl::StatusOr<json> parsed = ParseJsonBounded(text, "config");
+    if (!parsed.ok()) {
+      constexpr absl::string_view kInvalid = "config: not valid JSON: ";
+      absl::string_view message = parsed.status().message();
+      if (absl::StartsWith(message, kInvalid))
+        message.remove_prefix(kInvalid.size());
+      return TenantDetail(request, session, tenant_id, "",
+                          "Invalid JSON configuration: " + std::string(message),
+                          &text);
     }
+    json wanted = *std::move(parsed);
     if (!wanted.is_object()) {
       return TenantDetail(
           request, session, tenant_id, "",

@@ -1,7 +1,8 @@
 // The admin web UI under /admin: server-rendered pages for system admins.
 // Login by username and password (scrypt-hashed in memory), a stateless
 // HMAC-signed session cookie (HttpOnly, SameSite=Strict, Secure when
-// configured), a CSRF token on every form, lock-out after repeated failures.
+// configured), a CSRF token on every form (the sign-in form's a server-signed
+// nonce), and failed sign-ins slowed down, never locked out (SignInThrottle).
 #pragma once
 
 #include <functional>
@@ -23,8 +24,14 @@ struct AdminUiConfig {
   std::string session_secret;  // HMAC key, 32+ bytes
   absl::Duration session_ttl = absl::Hours(8);
   bool secure_cookies = false;
+  // Failed sign-ins a caller makes before each further attempt waits: 1 s,
+  // doubling per failure, up to max_delay. Counted per client address for
+  // untrusted clients, per admin name across untrusted clients, and per
+  // device for a browser that signed in before (its device cookie), so a
+  // stranger's failures slow strangers down but never the admin's browser.
   int max_failures = 5;
-  absl::Duration lockout = absl::Minutes(15);
+  absl::Duration max_delay = absl::Minutes(15);
+  absl::Duration device_ttl = absl::Hours(24 * 90);
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
 
@@ -43,8 +50,7 @@ class AdminUi {
   };
   struct Failures {
     int count = 0;
-    absl::Time window_start;
-    absl::Time locked_until = absl::InfinitePast();
+    absl::Time last;
   };
   using Form = absl::flat_hash_map<std::string, std::string>;
 
@@ -53,12 +59,20 @@ class AdminUi {
   std::string CsrfToken(const Session& session) const;
   bool CheckPassword(const std::string& user,
                      const std::string& password) const;
-  bool LockedOut(const std::string& key) const;
-  void RecordFailure(const std::string& key, int threshold);
+  // How long `key` must still wait before its next attempt (zero: none).
+  absl::Duration Wait(const std::string& key, int threshold) const;
+  void RecordFailure(const std::string& key);
+  std::string LoginCsrf() const;
+  bool LoginCsrfValid(const std::string& token) const;
+  std::string IssueDevice(const std::string& user) const;
+  // The device nonce of a valid device cookie for `user`, or "".
+  std::string DeviceOf(const http::Request& request,
+                       const std::string& user) const;
 
   http::Response Login(const http::Request& request, const std::string& peer);
   http::Response LoginPage(const http::Request& request,
-                           const std::string& error, bool fresh_csrf);
+                           const std::string& error, bool fresh_csrf,
+                           absl::Duration retry_after = absl::ZeroDuration());
   http::Response TenantList(const http::Request& request,
                             const Session& session, const std::string& notice,
                             const std::string& error);

@@ -140,14 +140,71 @@ TEST_F(AdminUiTest, SignInWithoutItsFormTokenIsRefused) {
   EXPECT_EQ(SetCookie(reply, "adcp_admin_session"), "");
 }
 
-TEST_F(AdminUiTest, RepeatedFailuresLockTheAccountOut) {
+TEST_F(AdminUiTest, RepeatedFailuresSlowACallerDownButNeverLockTheAdminOut) {
+  // The admin signed in from this browser before: it holds a device cookie.
+  const HttpReply first = LoginAttempt(kPassword);
+  ASSERT_EQ(first.status, 303);
+  std::string device;
+  for (const std::string& cookie : first.set_cookies)
+    if (cookie.starts_with("adcp_admin_device="))
+      device = cookie.substr(0, cookie.find(';'));
+  ASSERT_FALSE(device.empty());
+
+  // A stranger fails five times: its sixth attempt waits, even with the
+  // right password, and is told how long (429, Retry-After).
   for (int i = 0; i < 5; ++i) EXPECT_EQ(LoginAttempt("wrong").status, 401);
-  const HttpReply locked = LoginAttempt(kPassword);
-  EXPECT_EQ(locked.status, 401);
-  EXPECT_NE(locked.body.find("Too many failed sign-in attempts"),
+  const HttpReply slowed = LoginAttempt(kPassword);
+  EXPECT_EQ(slowed.status, 429);
+  EXPECT_NE(slowed.body.find("Too many failed sign-in attempts; try again in"),
             std::string::npos);
-  now_ += absl::Minutes(16);  // the lock-out ends
+  EXPECT_EQ(slowed.headers.at("retry-after"), "1");
+  // Not a lock-out: after the wait the next attempt is heard, and each
+  // further failure doubles the wait.
+  now_ += absl::Seconds(1);
+  EXPECT_EQ(LoginAttempt("wrong").status, 401);
+  EXPECT_EQ(LoginAttempt(kPassword).status, 429);
+  now_ += absl::Seconds(1);
+  EXPECT_EQ(LoginAttempt(kPassword).status, 429);  // 2 s now
+  now_ += absl::Seconds(1);
+
+  // Meanwhile the admin's own browser signs in at once.
+  const HttpReply page = HttpCall(gateway_->port(), "GET", "/admin/login");
+  const std::string csrf = SetCookie(page, "adcp_login_csrf");
+  const HttpReply admin = HttpCall(
+      gateway_->port(), "POST", "/admin/login",
+      "_csrf=" + csrf + "&username=admin&password=" + FormValue(kPassword),
+      {{"Cookie", "adcp_login_csrf=" + csrf + "; " + device}},
+      "application/x-www-form-urlencoded");
+  EXPECT_EQ(admin.status, 303) << admin.body;
+  // And the stranger, once its wait is over, too.
   EXPECT_EQ(LoginAttempt(kPassword).status, 303);
+}
+
+TEST_F(AdminUiTest, SignInFormTokensAreSignedByTheServer) {
+  // Any cookie/field pair a stranger picks is refused, equal or not.
+  for (const std::string& forged :
+       {std::string(32, 'a'), "0." + std::to_string(absl::ToUnixSeconds(now_) +
+                                                    600) +
+                                  "." + std::string(64, '0')}) {
+    const HttpReply reply = HttpCall(
+        gateway_->port(), "POST", "/admin/login",
+        "_csrf=" + forged + "&username=admin&password=" + FormValue(kPassword),
+        {{"Cookie", "adcp_login_csrf=" + forged}},
+        "application/x-www-form-urlencoded");
+    EXPECT_EQ(reply.status, 401) << forged;
+    EXPECT_NE(reply.body.find("Your sign-in form expired"), std::string::npos);
+  }
+  // A real one expires.
+  const HttpReply page = HttpCall(gateway_->port(), "GET", "/admin/login");
+  const std::string csrf = SetCookie(page, "adcp_login_csrf");
+  now_ += absl::Hours(2);
+  EXPECT_EQ(HttpCall(gateway_->port(), "POST", "/admin/login",
+                     "_csrf=" + csrf + "&username=admin&password=" +
+                         FormValue(kPassword),
+                     {{"Cookie", "adcp_login_csrf=" + csrf}},
+                     "application/x-www-form-urlencoded")
+                .status,
+            401);
 }
 
 TEST_F(AdminUiTest, FailuresUnderOtherNamesDoNotLockTheAdminOut) {

@@ -3,6 +3,8 @@
 #include "adcp/common/call_context.h"
 #include "adcp/common/guard.h"
 #include "adcp/common/interceptors.h"
+#include "adcp/common/log.h"
+#include "adcp/common/metadata.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace adcp::admin_gateway {
@@ -26,8 +28,17 @@ std::unique_ptr<grpc::ClientContext> Backends::Context(
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() +
                         absl::ToChronoMilliseconds(config_.deadline));
-  context->AddMetadata(kSystemTokenKey, config_.system_token);
-  if (!tenant_id.empty()) context->AddMetadata(kTenantIdKey, tenant_id);
+  const absl::Status forwarded =
+      ForwardTenant(context.get(), ForwardedCall{.tenant_id = tenant_id,
+                                                 .system_token =
+                                                     config_.system_token});
+  if (!forwarded.ok()) {
+    // Not a tenant id (callers check ids first): the call goes out without
+    // credentials and is refused, rather than reaching gRPC with a value it
+    // cannot carry.
+    log::Warn("admin call not forwarded",
+              {{"error", std::string(forwarded.message())}});
+  }
   return context;
 }
 

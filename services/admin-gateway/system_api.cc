@@ -2,6 +2,8 @@
 
 #include "absl/strings/str_split.h"
 #include "adcp/common/guard.h"
+#include "adcp/common/identifiers.h"
+#include "adcp/common/json_limits.h"
 #include "tenant_initializer.h"
 
 namespace adcp::admin_gateway {
@@ -29,12 +31,10 @@ http::Response Ok(const http::Request& request, const json& body,
   return http::JsonResponse(request, code, body.dump());
 }
 
-// The request body as JSON, or a 400 naming the problem.
+// The request body as JSON (within the size and depth limits), or a 400
+// naming the problem.
 absl::StatusOr<json> Body(const http::Request& request) {
-  json body = json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded())
-    return absl::InvalidArgumentError("body: not valid JSON");
-  return body;
+  return ParseJsonBounded(request.body(), "body");
 }
 
 }  // namespace
@@ -109,6 +109,10 @@ http::Response SystemApi::Handle(const http::Request& request) {
   }
 
   const std::string& tenant_id = path[2];
+  // Not a tenant id is no tenant: the same answer as a missing one.
+  if (!IsDnsLabel(tenant_id))
+    return http::JsonError(request, bhttp::status::not_found,
+                           "tenant not found");
   // /system/tenants/{id}
   if (path.size() == 3) {
     if (method == bhttp::verb::get) {

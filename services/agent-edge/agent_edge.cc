@@ -14,12 +14,16 @@
 #include "adcp/common/call_context.h"
 #include "adcp/common/env.h"
 #include "adcp/common/interceptors.h"
+#include "adcp/common/json_limits.h"
 #include "adcp/common/log.h"
+#include "adcp/common/metadata.h"
 #include "adcp/common/proto_json.h"
 #include "adcp/common/service_config.h"
 #include "adcp/common/status.h"
+#include "adcp/common/tenant_route.h"
 #include "adcp/media_buy/v1/media_buy.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "mcp_envelope.h"
 
 namespace adcp::agent_edge {
 namespace {
@@ -37,17 +41,26 @@ std::string Header(const http::Request& request, std::string_view name) {
   return std::string(it->value().data(), it->value().size());
 }
 
-// The agent's token: x-adcp-auth, or Authorization: Bearer.
-std::string Token(const http::Request& request) {
+// The agent's token: x-adcp-auth, or Authorization: Bearer. A token that is
+// not an RFC 6750 token (bad bytes, too long) is `malformed`: refused with
+// 401 before it goes anywhere.
+struct PresentedToken {
+  std::string token;
+  bool malformed = false;
+};
+PresentedToken Token(const http::Request& request) {
   std::string token = Header(request, "x-adcp-auth");
-  if (!token.empty()) return token;
-  const std::string authorization = Header(request, "authorization");
-  if (authorization.size() > 7 &&
-      absl::EqualsIgnoreCase(authorization.substr(0, 7), "bearer ")) {
-    const std::string rest = authorization.substr(7);
-    return std::string(absl::StripAsciiWhitespace(rest));
+  if (token.empty()) {
+    const std::string authorization = Header(request, "authorization");
+    if (authorization.size() > 7 &&
+        absl::EqualsIgnoreCase(authorization.substr(0, 7), "bearer ")) {
+      token = std::string(
+          absl::StripAsciiWhitespace(absl::string_view(authorization).substr(7)));
+    }
   }
-  return "";
+  if (token.empty()) return {};
+  if (!IsBearerToken(token)) return {.token = "", .malformed = true};
+  return {.token = std::move(token)};
 }
 
 json AdcpError(const std::string& code, const std::string& message,
@@ -194,6 +207,8 @@ struct AgentEdge::Request {
   const tenant::v1::Tenant& tenant;
   std::string tenant_id;
   std::string token;
+  bool malformed_token = false;  // presented, but not a token: 401
+  std::string client;            // the caller's address
   // For the metrics: the task or MCP method served (bounded: known names
   // only), and the outcome of a task ("ok" or its AdCP error code).
   mutable std::string tool = "-";
@@ -203,7 +218,11 @@ struct AgentEdge::Request {
 // RFC 6750 section 3: a 401 names the scheme, and why a token failed.
 void AgentEdge::Challenge(http::Response& response, const Request& call) {
   std::string challenge = "Bearer realm=\"adcp\"";
-  if (!call.token.empty())
+  if (call.malformed_token)
+    challenge +=
+        ", error=\"invalid_token\", error_description=\"the token is "
+        "malformed\"";
+  else if (!call.token.empty())
     challenge +=
         ", error=\"invalid_token\", error_description=\"the token is "
         "not valid for this publisher\"";
@@ -262,8 +281,9 @@ absl::StatusOr<std::unique_ptr<AgentEdge>> AgentEdge::Start(EdgeConfig config) {
   }
   edge->server_ = std::make_unique<http::Server>(
       edge->config_.http,
-      [e = edge.get()](const http::Request& request, const std::string&) {
-        return e->Route(request);
+      [e = edge.get()](const http::Request& request,
+                       const std::string& client) {
+        return e->Route(request, client);
       });
   RETURN_IF_ERROR(edge->server_->Start());
   if (edge->config_.metrics_port >= 0) {
@@ -291,18 +311,18 @@ std::shared_ptr<const TenantCache::Tenant> AgentEdge::ResolveTenant(
     const http::Request& request, std::string* rest_of_path) const {
   const std::string_view target(request.target().data(),
                                 request.target().size());
-  std::string path(target.substr(0, target.find('?')));
-  *rest_of_path = path;
-  if (absl::StartsWith(path, "/tenants/")) {
-    const size_t end = path.find('/', 9);
-    const std::string subdomain = path.substr(9, end - 9);
-    *rest_of_path = end == std::string::npos ? "/" : path.substr(end);
-    return tenants_->FindBySubdomain(subdomain);
+  *rest_of_path = std::string(PathOf(target));
+  if (absl::StartsWith(*rest_of_path, "/tenants/")) {
+    std::optional<PathTenant> named = TenantOfPath(target);
+    if (!named) return nullptr;
+    *rest_of_path = std::move(named->rest);
+    return tenants_->FindBySubdomain(named->subdomain);
   }
   return tenants_->FindByHost(Header(request, "host"), config_.base_domains);
 }
 
-http::Response AgentEdge::Route(const http::Request& request) {
+http::Response AgentEdge::Route(const http::Request& request,
+                                const std::string& client) {
   const absl::Time start = absl::Now();
   const std::string_view target(request.target().data(),
                                 request.target().size());
@@ -330,10 +350,13 @@ http::Response AgentEdge::Route(const http::Request& request) {
     response =
         http::JsonError(request, bhttp::status::not_found, "Tenant not found");
   } else {
+    PresentedToken token = Token(request);
     const Request call{.http = request,
                        .tenant = *tenant,
                        .tenant_id = tenant->tenant_id(),
-                       .token = Token(request)};
+                       .token = std::move(token.token),
+                       .malformed_token = token.malformed,
+                       .client = client};
     if (path == "/mcp") {
       transport = "mcp";
       if (request.method() == bhttp::verb::post) {
@@ -386,24 +409,35 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
   google::protobuf::Arena arena;
   google::protobuf::Message* request =
       factory->GetPrototype(task.method->input_type())->New(&arena);
-  google::protobuf::util::JsonParseOptions parse;
-  parse.ignore_unknown_fields = true;  // AdCP fields this seller does not use
-  const auto parsed = google::protobuf::util::JsonStringToMessage(
-      arguments.dump(), request, parse);
-  if (!parsed.ok()) {
+  grpc::ClientContext context;
+  const absl::Status parsed = ParseTaskArguments(arguments, request);
+  if (call.malformed_token) {
+    outcome.code = grpc::StatusCode::UNAUTHENTICATED;
+    failed = {{"adcp_error",
+               AdcpError("AUTH_REQUIRED",
+                         "x-adcp-auth: the token is malformed (expected at "
+                         "most 512 characters of A-Z a-z 0-9 - . _ ~ + / =)",
+                         "correctable")}};
+  } else if (!parsed.ok()) {
     outcome.code = grpc::StatusCode::INVALID_ARGUMENT;
-    failed = {
-        {"adcp_error",
-         AdcpError("VALIDATION_ERROR",
-                   absl::StrCat("arguments: ", std::string(parsed.message())),
-                   "correctable")}};
+    failed = {{"adcp_error",
+               AdcpError("VALIDATION_ERROR", std::string(parsed.message()),
+                         "correctable")}};
+  } else if (absl::Status forwarded = ForwardTenant(
+                 &context, ForwardedCall{.tenant_id = call.tenant_id,
+                                         .bearer_token = call.token,
+                                         .client_address = call.client});
+             !forwarded.ok()) {
+    // The edge checked every value; a value that still fails is refused
+    // here rather than reaching gRPC.
+    log::Error("call not forwarded", {{"tenant_id", call.tenant_id},
+                                      {"error", std::string(forwarded.message())}});
+    outcome.code = grpc::StatusCode::INTERNAL;
+    failed = {{"adcp_error",
+               ErrorOfStatus(grpc::Status(grpc::StatusCode::INTERNAL, ""))}};
   } else {
-    grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          absl::ToChronoMilliseconds(config_.call_deadline));
-    context.AddMetadata(kTenantIdKey, call.tenant_id);
-    if (!call.token.empty())
-      context.AddMetadata(kAuthorizationKey, "Bearer " + call.token);
     const std::string bytes = request->SerializeAsString();
     grpc::Slice slice(bytes);
     grpc::ByteBuffer in(&slice, 1), out;
@@ -469,14 +503,19 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
 }
 
 http::Response AgentEdge::Rest(const Request& call, const AgentTask& task) {
-  json arguments = json::parse(call.http.body(), nullptr, false);
-  if (call.http.body().empty()) arguments = json::object();
-  if (arguments.is_discarded() || !arguments.is_object()) {
+  absl::StatusOr<json> parsed =
+      call.http.body().empty() ? json::object()
+                               : ParseJsonBounded(call.http.body(), "body");
+  if (parsed.ok() && !parsed->is_object())
+    parsed = absl::InvalidArgumentError("body: expected a JSON object");
+  if (!parsed.ok()) {
     return Json(call.http, bhttp::status::bad_request,
                 {{"adcp_error",
-                  AdcpError("VALIDATION_ERROR", "body: expected a JSON object",
+                  AdcpError("VALIDATION_ERROR",
+                            std::string(parsed.status().message()),
                             "correctable")}});
   }
+  const json& arguments = *parsed;
   Outcome outcome = RunTask(call, task, arguments, /*task_status=*/false);
   http::Response response = http::JsonResponse(
       call.http, HttpStatusOf(outcome.code), std::move(outcome.body));
@@ -487,36 +526,23 @@ http::Response AgentEdge::Rest(const Request& call, const AgentTask& task) {
 
 http::Response AgentEdge::Mcp(const Request& call) {
   const http::Request& request = call.http;
-  const json message = json::parse(request.body(), nullptr, false);
-  if (message.is_discarded())
-    return Json(request, bhttp::status::bad_request,
-                RpcError(nullptr, -32700, "Parse error: invalid JSON"));
-  if (!message.is_object() || message.value("jsonrpc", "") != "2.0" ||
-      !message.contains("method") || !message["method"].is_string()) {
-    return Json(request, bhttp::status::bad_request,
-                RpcError(nullptr, -32600,
-                         "Invalid Request: expected one JSON-RPC 2.0 "
-                         "object with a method"));
-  }
-  const std::string method = message["method"];
-  if (!message.contains("id")) {
+  auto envelope = ParseMcpEnvelope(request.body());
+  if (auto* error = std::get_if<McpEnvelopeError>(&envelope))
+    return Json(request,
+                error->bad_request ? bhttp::status::bad_request
+                                   : bhttp::status::ok,
+                RpcError(error->id, error->code, error->message));
+  const McpMessage& message = std::get<McpMessage>(envelope);
+  if (message.notification) {
     // A notification (or a response): accepted, nothing to answer.
     http::Response accepted{bhttp::status::accepted, request.version()};
     accepted.keep_alive(request.keep_alive());
     accepted.prepare_payload();
     return accepted;
   }
-  const json& id = message["id"];
-  if (!id.is_string() && !id.is_number_integer())
-    return Json(request, bhttp::status::bad_request,
-                RpcError(nullptr, -32600,
-                         "Invalid Request: id must be a string or an integer"));
-  static const json kNoMembers = json::object();
-  const auto params_it = message.find("params");
-  const json& params = params_it == message.end() ? kNoMembers : *params_it;
-  if (!params.is_object())
-    return Json(request, bhttp::status::ok,
-                RpcError(id, -32602, "Invalid params: expected an object"));
+  const std::string& method = message.method;
+  const json& id = message.id;
+  const json& params = message.params;
 
   if (method == "initialize" || method == "ping" || method == "tools/list")
     call.tool = method;
@@ -546,22 +572,17 @@ http::Response AgentEdge::Mcp(const Request& call) {
     return Json(request, bhttp::status::ok, RpcResult(id, {{"tools", tools}}));
   }
   if (method == "tools/call") {
-    if (!params.contains("name") || !params["name"].is_string())
+    auto tool = ParseToolCall(params, id);
+    if (auto* error = std::get_if<McpEnvelopeError>(&tool))
       return Json(request, bhttp::status::ok,
-                  RpcError(id, -32602, "Invalid params: name is required"));
-    const AgentTask* task = TaskCatalog::Get().ByName(params["name"]);
+                  RpcError(error->id, error->code, error->message));
+    const ToolCall& tool_call = std::get<ToolCall>(tool);
+    const AgentTask* task = TaskCatalog::Get().ByName(tool_call.name);
     if (task == nullptr || !task->OfferedTo(call.tenant))
       return Json(request, bhttp::status::ok,
                   RpcError(id, -32602,
-                           absl::StrCat("Unknown tool: ",
-                                        params["name"].get<std::string>())));
-    const auto arguments_it = params.find("arguments");
-    const json& arguments =
-        arguments_it == params.end() ? kNoMembers : *arguments_it;
-    if (!arguments.is_object())
-      return Json(
-          request, bhttp::status::ok,
-          RpcError(id, -32602, "Invalid params: arguments must be an object"));
+                           absl::StrCat("Unknown tool: ", tool_call.name)));
+    const json& arguments = *tool_call.arguments;
     // The v3 envelope's task status beside the payload (a payload's own
     // status, e.g. a media buy's or "submitted", stays as it is).
     Outcome outcome = RunTask(call, *task, arguments, /*task_status=*/true);
@@ -576,7 +597,8 @@ http::Response AgentEdge::Mcp(const Request& call) {
     return response;
   }
   return Json(request, bhttp::status::ok,
-              RpcError(id, -32601, "Method not found: " + method));
+              RpcError(id, -32601,
+                       "Method not found: " + method.substr(0, 128)));
 }
 
 }  // namespace adcp::agent_edge

@@ -60,7 +60,7 @@ class AgentEdge {
  private:
   struct Request;
   explicit AgentEdge(EdgeConfig config);
-  http::Response Route(const http::Request& request);
+  http::Response Route(const http::Request& request, const std::string& client);
   http::Response Mcp(const Request& call);
   http::Response Rest(const Request& call, const AgentTask& task);
   // Runs a task: JSON arguments in; the response JSON, or the AdCP error and

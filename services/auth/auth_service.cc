@@ -74,13 +74,18 @@ grpc::Status AuthService::ResolvePrincipal(
         auto principal = cache_.Lookup(call.tenant_id, request->token());
         if (!principal.ok()) {
           if (absl::IsUnauthenticated(principal.status())) {
-            audit_.Record(AuditEvent{
+            // Aggregated per window, as the guard's failures are.
+            audit_.Count(AuditEvent{
                 .tenant_id = call.tenant_id,
                 .operation = "auth_failed",
                 .principal_id = "anonymous",
                 .success = false,
                 .details = {{"method", "ResolvePrincipal"},
-                            {"reason", "invalid or revoked token"}}});
+                            {"reason", "invalid or revoked token"},
+                            {"client", call.client_address.empty()
+                                           ? nlohmann::json(nullptr)
+                                           : nlohmann::json(
+                                                 call.client_address)}}});
           }
           return principal.status();
         }
@@ -115,6 +120,7 @@ grpc::Status AuthService::CreatePrincipal(
                                mappings, token.hash_hex, token.prefix,
                                call.principal_id));
         response->set_access_token(token.token);
+        cache_.ForgetUnknown(call.tenant_id);
         return absl::OkStatus();
       });
 }

@@ -63,6 +63,8 @@ void PrincipalCache::Clear(bool caching) {
   std::lock_guard<std::mutex> lock(mutex_);
   by_token_.clear();
   keys_by_principal_.clear();
+  unknown_.clear();
+  unknown_count_ = 0;
   ++epoch_;
   caching_ = caching;
   // Downstream caches follow: drop everything, and cache again only if we do.
@@ -81,6 +83,11 @@ void PrincipalCache::Forget(const std::string& tenant_id,
                             const std::string& principal_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   ++epoch_;
+  // A rotated token may be one presented (and unknown) before.
+  if (auto unknown = unknown_.find(tenant_id); unknown != unknown_.end()) {
+    unknown_count_ -= unknown->second.size();
+    unknown_.erase(unknown);
+  }
   auto it = keys_by_principal_.find(absl::StrCat(tenant_id, ":", principal_id));
   if (it == keys_by_principal_.end()) return;
   for (const std::string& key : it->second) by_token_.erase(key);
@@ -111,12 +118,26 @@ absl::StatusOr<std::shared_ptr<const Principal>> PrincipalCache::Lookup(
     std::lock_guard<std::mutex> lock(mutex_);
     if (auto it = by_token_.find(key); it != by_token_.end())
       principal = it->second;
+    else if (KnownUnknownLocked(tenant_id, hash))
+      return absl::UnauthenticatedError("invalid or revoked token");
     epoch = epoch_;
   }
   if (principal == nullptr) {
     ++database_reads_;
     absl::StatusOr<Principal> found =
         repository_.FindByTokenHash(tenant_id, hash);
+    if (absl::IsUnauthenticated(found.status())) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (caching_ && epoch == epoch_) {
+        if (unknown_count_ >= kMaxUnknown) {
+          unknown_.clear();  // a flood of made-up tokens: start over
+          unknown_count_ = 0;
+        }
+        if (unknown_[tenant_id].insert_or_assign(hash, absl::Now() + kUnknownTtl)
+                .second)
+          ++unknown_count_;
+      }
+    }
     if (!found.ok()) return found.status();
     principal = std::make_shared<const Principal>(*std::move(found));
     std::lock_guard<std::mutex> lock(mutex_);
@@ -135,6 +156,44 @@ absl::StatusOr<std::shared_ptr<const Principal>> PrincipalCache::Lookup(
         tenant_id, principal->principal_id(), absl::Now()};
   }
   return principal;
+}
+
+bool PrincipalCache::KnownUnknownLocked(const std::string& tenant_id,
+                                        const std::string& hash) const {
+  auto tenant = unknown_.find(tenant_id);
+  if (tenant == unknown_.end()) return false;
+  auto it = tenant->second.find(hash);
+  if (it == tenant->second.end()) return false;
+  if (absl::Now() < it->second) return true;
+  tenant->second.erase(it);
+  --unknown_count_;
+  return false;
+}
+
+void PrincipalCache::ForgetUnknown(const std::string& tenant_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++epoch_;
+  if (auto unknown = unknown_.find(tenant_id); unknown != unknown_.end()) {
+    unknown_count_ -= unknown->second.size();
+    unknown_.erase(unknown);
+  }
+}
+
+std::optional<absl::StatusOr<ResolvedPrincipal>>
+PrincipalCache::ResolveFromMemory(const std::string& tenant_id,
+                                  const std::string& token) const {
+  if (token.empty() || token.size() > 512)
+    return absl::UnauthenticatedError("invalid or revoked token");
+  const std::string hash = TokenHashHex(token);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (by_token_.find(absl::StrCat(tenant_id, "/", hash)) == by_token_.end()) {
+      if (KnownUnknownLocked(tenant_id, hash))
+        return absl::UnauthenticatedError("invalid or revoked token");
+      return std::nullopt;
+    }
+  }
+  return Resolve(tenant_id, token);  // a hit: no database read
 }
 
 absl::StatusOr<ResolvedPrincipal> PrincipalCache::Resolve(

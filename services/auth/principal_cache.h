@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,6 +39,15 @@ class PrincipalCache : public PrincipalResolver {
       const std::string& tenant_id, const std::string& token) const;
   absl::StatusOr<ResolvedPrincipal> Resolve(
       const std::string& tenant_id, const std::string& token) const override;
+  std::optional<absl::StatusOr<ResolvedPrincipal>> ResolveFromMemory(
+      const std::string& tenant_id, const std::string& token) const override;
+
+  // How long a token hash the database does not know is answered
+  // UNAUTHENTICATED from memory, and how many such hashes are kept.
+  static constexpr absl::Duration kUnknownTtl = absl::Seconds(10);
+  static constexpr size_t kMaxUnknown = 100000;
+  // Drops the tenant's remembered unknown hashes (a token was created here).
+  void ForgetUnknown(const std::string& tenant_id);
 
   // Database reads made by lookups so far (tests, metrics).
   uint64_t database_reads() const { return database_reads_.load(); }
@@ -60,6 +70,9 @@ class PrincipalCache : public PrincipalResolver {
 
  private:
   void Invalidate(const std::string& payload);
+  // Whether `hash` is a remembered unknown of the tenant (mutex_ held).
+  bool KnownUnknownLocked(const std::string& tenant_id,
+                          const std::string& hash) const;
   void Clear(bool caching);
   void FlushLoop();
 
@@ -71,6 +84,11 @@ class PrincipalCache : public PrincipalResolver {
   // tenant_id + ':' + principal_id -> keys of by_token_.
   mutable absl::flat_hash_map<std::string, std::vector<std::string>>
       keys_by_principal_;
+  // tenant_id -> token hashes the database did not know -> when to forget.
+  mutable absl::flat_hash_map<std::string,
+                              absl::flat_hash_map<std::string, absl::Time>>
+      unknown_;
+  mutable size_t unknown_count_ = 0;
   // Bumped by every invalidation; a read that raced one is not cached.
   mutable uint64_t epoch_ = 0;
   mutable bool caching_ = false;

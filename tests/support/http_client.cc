@@ -43,6 +43,8 @@ HttpReply HttpCall(int port, const std::string& method,
     reply.status = response.result_int();
     reply.body = response.body();
     for (const auto& field : response) {
+      if (field.name() == bhttp::field::set_cookie)
+        reply.set_cookies.emplace_back(field.value());
       reply.headers[absl::AsciiStrToLower(std::string(field.name_string()))] =
           std::string(field.value());
     }

@@ -4,13 +4,15 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace adcp::testing {
 
 struct HttpReply {
   int status = 0;
   std::string body;
-  std::map<std::string, std::string> headers;  // lower-case names
+  std::map<std::string, std::string> headers;  // lower-case names; the last
+  std::vector<std::string> set_cookies;        // every Set-Cookie, in order
   nlohmann::json Json() const {
     return nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   }

@@ -29,6 +29,10 @@ ServiceConfig TestServiceConfig(const std::string& name,
   // Tests that exercise rate limits set them in the tenant's config.
   config.tenant_limit = {.per_second = 1e6, .burst = 1e6};
   config.principal_limit = {.per_second = 1e6, .burst = 1e6};
+  config.anonymous_limit = {.per_second = 1e6, .burst = 1e6};
+  config.client_limit = {.per_second = 1e6, .burst = 1e6};
+  config.auth_failures_client_limit = {.per_second = 1e6, .burst = 1e6};
+  config.auth_failures_tenant_limit = {.per_second = 1e6, .burst = 1e6};
   config.base_domains = {"sales.test"};  // tenants by x-adcp-tenant-host
   return config;
 }

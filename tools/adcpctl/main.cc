@@ -24,6 +24,7 @@
 #include "adcp/common/env.h"
 #include "adcp/common/guard.h"
 #include "adcp/common/interceptors.h"
+#include "adcp/common/metadata.h"
 #include "adcp/tenant/v1/tenant_registry.grpc.pb.h"
 #include "backends.h"
 #include "tenant_initializer.h"
@@ -65,9 +66,13 @@ class Client {
     auto context = std::make_unique<grpc::ClientContext>();
     context->set_deadline(std::chrono::system_clock::now() +
                           std::chrono::seconds(10));
-    if (!system_token_.empty())
-      context->AddMetadata(adcp::kSystemTokenKey, system_token_);
-    if (!tenant_id.empty()) context->AddMetadata(adcp::kTenantIdKey, tenant_id);
+    const absl::Status forwarded = adcp::ForwardTenant(
+        context.get(), adcp::ForwardedCall{.tenant_id = tenant_id,
+                                           .system_token = system_token_});
+    if (!forwarded.ok()) {
+      std::cerr << "adcpctl: " << forwarded.message() << "\n";
+      std::exit(2);
+    }
     return context;
   }
 

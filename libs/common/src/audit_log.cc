@@ -3,6 +3,7 @@
 #include <map>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "adcp/common/log.h"
 
 namespace adcp {
@@ -18,8 +19,11 @@ PgPool::Statements AuditLog::Statements() {
            "VALUES ($1, $2, $3, $4, $5::jsonb)"}};
 }
 
-AuditLog::AuditLog(PgPool& pool, size_t max_queued)
-    : pool_(pool), max_queued_(max_queued), writer_([this] { Run(); }) {}
+AuditLog::AuditLog(PgPool& pool, size_t max_queued, absl::Duration window)
+    : pool_(pool),
+      max_queued_(max_queued),
+      window_(window),
+      writer_([this] { Run(); }) {}
 
 AuditLog::~AuditLog() {
   {
@@ -43,8 +47,46 @@ void AuditLog::Record(AuditEvent event) {
   changed_.notify_all();
 }
 
+void AuditLog::Count(AuditEvent event) {
+  const absl::Time now = absl::Now();
+  std::string key = absl::StrCat(event.tenant_id, "\n", event.operation, "\n",
+                                 event.principal_id, "\n", event.success,
+                                 "\n", event.details.dump());
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = counts_.find(key);
+    if (it == counts_.end()) {
+      if (counts_.size() >= max_queued_) {
+        ++dropped_;
+        return;
+      }
+      it = counts_.emplace(std::move(key), Counted{std::move(event), 0, now, now})
+               .first;
+      if (window_end_ == absl::InfiniteFuture()) window_end_ = now + window_;
+    }
+    ++it->second.count;
+    it->second.last = now;
+  }
+  changed_.notify_all();
+}
+
+void AuditLog::DrainCountsLocked() {
+  for (auto& [key, counted] : counts_) {
+    AuditEvent event = std::move(counted.event);
+    event.details["count"] = counted.count;
+    event.details["first_at"] = absl::FormatTime(counted.first);
+    event.details["last_at"] = absl::FormatTime(counted.last);
+    queue_.push_back(std::move(event));
+    ++recorded_;
+  }
+  counts_.clear();
+  window_end_ = absl::InfiniteFuture();
+}
+
 void AuditLog::Flush() {
   std::unique_lock<std::mutex> lock(mutex_);
+  DrainCountsLocked();
+  changed_.notify_all();
   const uint64_t target = recorded_;
   changed_.wait(lock, [&] { return written_ >= target; });
 }
@@ -59,7 +101,17 @@ void AuditLog::Run() {
     std::vector<AuditEvent> batch;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      while (!stopping_ && queue_.empty()) {
+        if (window_end_ == absl::InfiniteFuture()) {
+          changed_.wait(lock);
+        } else if (absl::Now() >= window_end_) {
+          DrainCountsLocked();
+        } else {
+          changed_.wait_for(lock, absl::ToChronoMilliseconds(
+                                      window_end_ - absl::Now()));
+        }
+      }
+      if (stopping_) DrainCountsLocked();
       if (queue_.empty()) return;  // stopping and drained
       while (!queue_.empty() && batch.size() < kBatch) {
         batch.push_back(std::move(queue_.front()));

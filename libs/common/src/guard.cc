@@ -4,7 +4,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "adcp/common/identifiers.h"
+#include "adcp/common/metadata.h"
 
 namespace adcp {
 namespace {
@@ -24,6 +26,37 @@ bool DigestMatches(std::string_view presented, const std::string& digest) {
 }
 
 // The token of an "authorization: Bearer <token>" header, or "".
+// RESOURCE_EXHAUSTED "<why>; retry after N ms", with N in the trailers.
+absl::Status Throttled(grpc::ServerContext* context, absl::Duration wait,
+                       const std::string& why) {
+  const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(wait));
+  context->AddTrailingMetadata(kRetryAfterKey, std::to_string(ms));
+  return absl::ResourceExhaustedError(
+      absl::StrCat(why, "; retry after ", ms, " ms"));
+}
+
+// A refusal's message without its retry hint (which varies per call), so
+// that identical failures aggregate.
+absl::string_view ReasonOf(absl::string_view message) {
+  return message.substr(0, message.find("; retry after"));
+}
+
+// The client the call is for: the edge's x-adcp-client, else the gRPC
+// peer's address ("ipv4:10.0.0.1:5000" -> "10.0.0.1").
+std::string ClientOf(const grpc::ServerContext& context) {
+  if (const std::string_view client = Metadata(context, kClientAddressKey);
+      IsClientAddress(client))
+    return std::string(client);
+  std::string peer = context.peer();
+  if (absl::StartsWith(peer, "ipv4:")) {
+    peer = peer.substr(5, peer.rfind(':') - 5);
+  } else if (absl::StartsWith(peer, "ipv6:") && peer.rfind(':') > 5) {
+    peer = peer.substr(5, peer.rfind(':') - 5);
+    if (peer.size() >= 2 && peer.front() == '[') peer = peer.substr(1, peer.size() - 2);
+  }
+  return IsClientAddress(peer) ? peer : "-";
+}
+
 std::string_view BearerToken(const grpc::ServerContext& context) {
   std::string_view value = Metadata(context, kAuthorizationKey);
   constexpr std::string_view kBearer = "Bearer ";
@@ -65,20 +98,32 @@ CallGuard::CallGuard(ServicePolicy policy, GuardOptions options)
 
 absl::Status CallGuard::Refuse(const CallContext& call, std::string_view method,
                                absl::Status status) const {
-  // Failed attempts are audited up to the tenant's rate, so a flood of
-  // made-up tokens cannot turn into a flood of audit rows.
-  if (options_.audit != nullptr &&
-      !limiter_.Acquire(absl::StrCat("f:", call.tenant_id),
-                        options_.default_tenant_limit)) {
-    options_.audit->Record(
-        AuditEvent{.tenant_id = call.tenant_id,
-                   .operation = "auth_failed",
-                   .principal_id = "anonymous",
-                   .success = false,
-                   .details = {{"method", std::string(method)},
-                               {"reason", std::string(status.message())}}});
+  // Aggregated: identical failures (tenant, client, method, reason) become
+  // one row per window with their count, so a flood of made-up tokens cannot
+  // turn into a flood of audit rows.
+  if (options_.audit != nullptr) {
+    options_.audit->Count(AuditEvent{
+        .tenant_id = call.tenant_id,
+        .operation = "auth_failed",
+        .principal_id = "anonymous",
+        .success = false,
+        .details = {{"method", std::string(method)},
+                    {"reason", std::string(ReasonOf(status.message()))},
+                    {"client", call.client_address.empty()
+                                   ? nlohmann::json(nullptr)
+                                   : nlohmann::json(call.client_address)}}});
   }
   return status;
+}
+
+absl::Status CallGuard::AuthFailed(const CallContext& call,
+                                   std::string_view method,
+                                   absl::Status status) const {
+  limiter_.Acquire(absl::StrCat("fc:", call.client_address),
+                   options_.auth_failures_client_limit);
+  limiter_.Acquire(absl::StrCat("ft:", call.tenant_id),
+                   options_.auth_failures_tenant_limit);
+  return Refuse(call, method, std::move(status));
 }
 
 absl::Status CallGuard::Limit(grpc::ServerContext* context,
@@ -86,11 +131,9 @@ absl::Status CallGuard::Limit(grpc::ServerContext* context,
                               std::string_view what) const {
   const std::optional<absl::Duration> wait = limiter_.Acquire(key, limit);
   if (!wait) return absl::OkStatus();
-  const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(*wait));
-  context->AddTrailingMetadata(kRetryAfterKey, std::to_string(ms));
-  return absl::ResourceExhaustedError(
-      absl::StrCat("rate limit of this ", std::string(what),
-                   " exceeded; retry after ", ms, " ms"));
+  return Throttled(context, *wait,
+                   absl::StrCat("rate limit of this ", std::string(what),
+                                " exceeded"));
 }
 
 absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
@@ -108,7 +151,10 @@ absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
         kInternalTokenKey, ": missing or not this deployment's service token"));
   }
   CallContext call;
-  call.request_id = std::string(Metadata(*context, kRequestIdKey));
+  if (const std::string_view id = Metadata(*context, kRequestIdKey);
+      id.size() <= kMaxRequestIdBytes && IsSafeMetadataValue(id))
+    call.request_id = std::string(id);
+  call.client_address = ClientOf(*context);
   const bool system_admin =
       DigestMatches(Metadata(*context, kSystemTokenKey), system_token_digest_);
   if (scope == CallScope::kPlatform) return call;
@@ -166,19 +212,41 @@ absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
   // only once authenticated, so that nobody can spend a tenant's budget with
   // made-up tokens.
   if (scope == CallScope::kTenant) return call;
+  RETURN_IF_ERROR(AdmitPrincipal(context, scope, *tenant, method, call));
+  return call;
+}
+
+absl::Status CallGuard::AdmitPrincipal(grpc::ServerContext* context,
+                                       CallScope scope,
+                                       const TenantState& tenant,
+                                       std::string_view method,
+                                       CallContext& call) const {
   const std::string_view token = BearerToken(*context);
   const bool anonymous_allowed =
       scope == CallScope::kPrincipalOptional ||
-      (scope == CallScope::kDiscovery && tenant->anonymous_discovery);
+      (scope == CallScope::kDiscovery && tenant.anonymous_discovery);
   if (token.empty() && anonymous_allowed) {
-    // Anonymous: rate limited as the tenant's anonymous caller.
-    RETURN_IF_ERROR(
-        Limit(context, absl::StrCat("t:", call.tenant_id),
-              tenant->tenant_limit.value_or(options_.default_tenant_limit),
-              "tenant"));
-    return call;
+    // Anonymous: charged to the calling client and to the tenant's
+    // anonymous budget, never to the budget its buyers share.
+    RETURN_IF_ERROR(Limit(context, absl::StrCat("c:", call.client_address),
+                          options_.client_limit, "client"));
+    return Limit(context, absl::StrCat("a:", call.tenant_id),
+                 tenant.anonymous_limit.value_or(
+                     options_.default_anonymous_limit),
+                 "publisher's anonymous traffic");
+  }
+  // Before any token lookup: a client that keeps failing is refused
+  // outright.
+  if (const auto wait =
+          limiter_.Peek(absl::StrCat("fc:", call.client_address),
+                        options_.auth_failures_client_limit)) {
+    return Refuse(call, method,
+                  Throttled(context, *wait,
+                            "too many failed authentications from this "
+                            "client"));
   }
   if (token.empty()) {
+    // Costs no lookup: refused, not charged to the failure budgets.
     return Refuse(
         call, method,
         absl::UnauthenticatedError(absl::StrCat(
@@ -188,12 +256,28 @@ absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
     return absl::InternalError(
         "principal-scoped method on a service without a resolver");
   }
-  absl::StatusOr<ResolvedPrincipal> principal =
-      options_.principals->Resolve(call.tenant_id, std::string(token));
+  // While the tenant is flooded with failures, only tokens memory knows are
+  // resolved: the flood costs no lookups, and known buyers go on.
+  absl::StatusOr<ResolvedPrincipal> principal;
+  if (const auto wait = limiter_.Peek(absl::StrCat("ft:", call.tenant_id),
+                                      options_.auth_failures_tenant_limit)) {
+    auto known = options_.principals->ResolveFromMemory(call.tenant_id,
+                                                        std::string(token));
+    if (!known) {
+      return Refuse(call, method,
+                    Throttled(context, *wait,
+                              "too many failed authentications for this "
+                              "publisher"));
+    }
+    principal = *std::move(known);
+  } else {
+    principal =
+        options_.principals->Resolve(call.tenant_id, std::string(token));
+  }
   if (!principal.ok()) {
     if (absl::IsUnauthenticated(principal.status())) {
-      return Refuse(call, method,
-                    absl::UnauthenticatedError("invalid or revoked token"));
+      return AuthFailed(call, method,
+                        absl::UnauthenticatedError("invalid or revoked token"));
     }
     return principal.status();
   }
@@ -208,12 +292,11 @@ absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
   call.platform_mappings = principal->platform_mappings;
   RETURN_IF_ERROR(Limit(
       context, absl::StrCat("t:", call.tenant_id),
-      tenant->tenant_limit.value_or(options_.default_tenant_limit), "tenant"));
-  RETURN_IF_ERROR(
-      Limit(context, absl::StrCat("p:", call.tenant_id, ":", call.principal_id),
-            tenant->principal_limit.value_or(options_.default_principal_limit),
-            "principal"));
-  return call;
+      tenant.tenant_limit.value_or(options_.default_tenant_limit), "tenant"));
+  return Limit(
+      context, absl::StrCat("p:", call.tenant_id, ":", call.principal_id),
+      tenant.principal_limit.value_or(options_.default_principal_limit),
+      "principal");
 }
 
 }  // namespace adcp

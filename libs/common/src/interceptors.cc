@@ -9,6 +9,7 @@
 
 #include "adcp/common/call_context.h"
 #include "adcp/common/log.h"
+#include "adcp/common/metadata.h"
 
 namespace adcp {
 namespace {
@@ -147,17 +148,19 @@ class ClientPropagation : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       auto* metadata = methods->GetSendInitialMetadata();
-      auto add = [&](const char* key, const std::string& value) {
-        if (!value.empty() && metadata->find(key) == metadata->end()) {
-          metadata->emplace(key, value);
-        }
-      };
-      add(kInternalTokenKey, *internal_token_);
-      add(kTenantIdKey, call_.tenant_id);
-      add(kPrincipalIdKey, call_.principal_id);
-      add(kRequestIdKey, call_.request_id);
-      if (!call_.principal_token.empty())
-        add("authorization", "Bearer " + call_.principal_token);
+      const absl::Status forwarded = ForwardTenant(
+          metadata, ForwardedCall{.internal_token = *internal_token_,
+                                  .tenant_id = call_.tenant_id,
+                                  .principal_id = call_.principal_id,
+                                  .bearer_token = call_.principal_token,
+                                  .client_address = call_.client_address,
+                                  .request_id = call_.request_id});
+      if (!forwarded.ok()) {
+        // The guard admitted these values, so this is a bug: the call goes
+        // out without them and is refused downstream.
+        log::Error("call context not forwarded",
+                   {{"error", std::string(forwarded.message())}});
+      }
     }
     methods->Proceed();
   }

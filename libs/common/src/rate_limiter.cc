@@ -33,6 +33,21 @@ std::optional<absl::Duration> RateLimiter::Acquire(const std::string& key,
   return absl::Milliseconds(std::ceil(seconds * 1000));
 }
 
+std::optional<absl::Duration> RateLimiter::Peek(const std::string& key,
+                                                const RateLimit& limit) const {
+  const absl::Time now = clock_();
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = buckets_.find(key);
+  if (it == buckets_.end()) return std::nullopt;  // full
+  const double tokens = std::min(
+      limit.burst,
+      it->second.tokens +
+          std::max(0.0, absl::ToDoubleSeconds(now - it->second.updated)) *
+              limit.per_second);
+  if (tokens >= 1) return std::nullopt;
+  return absl::Milliseconds(std::ceil((1 - tokens) / limit.per_second * 1000));
+}
+
 size_t RateLimiter::bucket_count() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return buckets_.size();

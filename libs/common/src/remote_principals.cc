@@ -3,6 +3,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "adcp/common/log.h"
+#include "adcp/common/metadata.h"
 #include "adcp/common/status.h"
 #include "adcp/common/tenant_config.h"
 
@@ -73,7 +74,10 @@ absl::StatusOr<ResolvedPrincipal> RemotePrincipalResolver::Resolve(
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        absl::ToChronoMilliseconds(call_timeout_));
-  context.AddMetadata(kTenantIdKey, tenant_id);
+  if (absl::Status forwarded =
+          ForwardTenant(&context, ForwardedCall{.tenant_id = tenant_id});
+      !forwarded.ok())
+    return absl::UnauthenticatedError("invalid or revoked token");
   pb::ResolvePrincipalRequest request;
   request.set_token(token);
   pb::Principal principal;
@@ -100,6 +104,18 @@ absl::StatusOr<ResolvedPrincipal> RemotePrincipalResolver::Resolve(
   std::lock_guard<std::mutex> lock(mutex_);
   if (caching_ && epoch == epoch_) entries_[key] = Entry{resolved, tenant_id};
   return resolved;
+}
+
+std::optional<absl::StatusOr<ResolvedPrincipal>>
+RemotePrincipalResolver::ResolveFromMemory(const std::string& tenant_id,
+                                           const std::string& token) const {
+  if (token.empty() || token.size() > 512)
+    return absl::UnauthenticatedError("invalid or revoked token");
+  const std::string key = absl::StrCat(tenant_id, "/", Sha256(token));
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (auto it = entries_.find(key); it != entries_.end())
+    return it->second.principal;
+  return std::nullopt;
 }
 
 void RemotePrincipalResolver::Apply(const pb::PrincipalChange& change) {

@@ -22,24 +22,39 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromEnv(std::string service_name,
                    env::Required("SYSTEM_ADMIN_TOKEN"));
   ASSIGN_OR_RETURN(const int wait, env::Int("DB_WAIT_SECONDS", 30, 0, 3600));
   config.database_wait = absl::Seconds(wait);
-  ASSIGN_OR_RETURN(const int tenant_rps,
-                   env::Int("RATE_LIMIT_TENANT_RPS", 200, 1, 1000000));
-  ASSIGN_OR_RETURN(const int tenant_burst,
-                   env::Int("RATE_LIMIT_TENANT_BURST", 400, 1, 1000000));
-  ASSIGN_OR_RETURN(const int principal_rps,
-                   env::Int("RATE_LIMIT_PRINCIPAL_RPS", 50, 1, 1000000));
-  ASSIGN_OR_RETURN(const int principal_burst,
-                   env::Int("RATE_LIMIT_PRINCIPAL_BURST", 100, 1, 1000000));
-  config.tenant_limit = {.per_second = double(tenant_rps),
-                         .burst = double(tenant_burst)};
-  config.principal_limit = {.per_second = double(principal_rps),
-                            .burst = double(principal_burst)};
+  ASSIGN_OR_RETURN(config.tenant_limit,
+                   RateLimitFromEnv("RATE_LIMIT_TENANT", config.tenant_limit));
+  ASSIGN_OR_RETURN(config.principal_limit,
+                   RateLimitFromEnv("RATE_LIMIT_PRINCIPAL",
+                                    config.principal_limit));
+  ASSIGN_OR_RETURN(config.anonymous_limit,
+                   RateLimitFromEnv("RATE_LIMIT_ANONYMOUS",
+                                    config.anonymous_limit));
+  ASSIGN_OR_RETURN(config.client_limit,
+                   RateLimitFromEnv("RATE_LIMIT_CLIENT", config.client_limit));
+  ASSIGN_OR_RETURN(config.auth_failures_client_limit,
+                   RateLimitFromEnv("RATE_LIMIT_AUTH_FAILURES_CLIENT",
+                                    config.auth_failures_client_limit));
+  ASSIGN_OR_RETURN(config.auth_failures_tenant_limit,
+                   RateLimitFromEnv("RATE_LIMIT_AUTH_FAILURES_TENANT",
+                                    config.auth_failures_tenant_limit));
   ASSIGN_OR_RETURN(config.base_domains, BaseDomainsFromEnv());
   ASSIGN_OR_RETURN(config.host, ServiceHostOptionsFromEnv(
                                     std::move(service_name), port_variable,
                                     default_port, default_metrics_port));
   RETURN_IF_ERROR(ValidateServiceConfig(config));
   return config;
+}
+
+absl::StatusOr<RateLimit> RateLimitFromEnv(const std::string& prefix,
+                                           const RateLimit& defaults) {
+  ASSIGN_OR_RETURN(const int rps,
+                   env::Int((prefix + "_RPS").c_str(),
+                            static_cast<int>(defaults.per_second), 1, 1000000));
+  ASSIGN_OR_RETURN(const int burst,
+                   env::Int((prefix + "_BURST").c_str(),
+                            static_cast<int>(defaults.burst), 1, 1000000));
+  return RateLimit{.per_second = double(rps), .burst = double(burst)};
 }
 
 absl::StatusOr<std::vector<std::string>> BaseDomainsFromEnv() {
@@ -73,6 +88,10 @@ GuardOptions BaseGuardOptions(const ServiceConfig& config) {
   options.system_token = config.system_admin_token;
   options.default_tenant_limit = config.tenant_limit;
   options.default_principal_limit = config.principal_limit;
+  options.default_anonymous_limit = config.anonymous_limit;
+  options.client_limit = config.client_limit;
+  options.auth_failures_client_limit = config.auth_failures_client_limit;
+  options.auth_failures_tenant_limit = config.auth_failures_tenant_limit;
   options.base_domains = config.base_domains;
   return options;
 }

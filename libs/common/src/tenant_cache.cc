@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "adcp/common/log.h"
+#include "adcp/common/tenant_route.h"
 
 namespace adcp {
 namespace {
@@ -63,6 +64,10 @@ TenantCache::Entry TenantCache::MakeEntry(Tenant tenant) {
       Limit(limits.has_principal_requests_per_second(),
             limits.principal_requests_per_second(),
             limits.has_principal_burst(), limits.principal_burst());
+  entry.state.anonymous_limit =
+      Limit(limits.has_anonymous_requests_per_second(),
+            limits.anonymous_requests_per_second(),
+            limits.has_anonymous_burst(), limits.anonymous_burst());
   entry.tenant = std::make_shared<const Tenant>(std::move(tenant));
   return entry;
 }
@@ -111,21 +116,16 @@ std::shared_ptr<const TenantCache::Tenant> TenantCache::FindByVirtualHost(
 std::shared_ptr<const TenantCache::Tenant> TenantCache::FindByHost(
     std::string_view raw_host,
     const std::vector<std::string>& base_domains) const {
-  std::string host = absl::AsciiStrToLower(std::string(raw_host));
-  if (const size_t colon = host.rfind(':');
-      colon != std::string::npos && host.find(']') == std::string::npos)
-    host.resize(colon);
-  if (!host.empty() && host.back() == '.') host.pop_back();
-  for (const std::string& base : base_domains) {
-    if (host == base) return nullptr;  // the bare base domain is no tenant
-    if (host.size() > base.size() + 1 && absl::EndsWith(host, base) &&
-        host[host.size() - base.size() - 1] == '.') {
-      const std::string label = host.substr(0, host.size() - base.size() - 1);
-      if (label.find('.') != std::string::npos) return nullptr;
-      return FindBySubdomain(label);
-    }
+  const HostTenant named = TenantOfHost(raw_host, base_domains);
+  switch (named.kind) {
+    case HostTenant::Kind::kSubdomain:
+      return FindBySubdomain(named.name);
+    case HostTenant::Kind::kVirtualHost:
+      return FindByVirtualHost(named.name);
+    case HostTenant::Kind::kNone:
+      break;
   }
-  return host.empty() ? nullptr : FindByVirtualHost(host);
+  return nullptr;
 }
 
 std::string TenantCache::TenantIdByHost(

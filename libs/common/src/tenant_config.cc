@@ -264,11 +264,15 @@ void CheckRules(const TenantConfig& config, std::vector<std::string>& errors) {
       {limits.has_tenant_burst(), limits.tenant_burst()},
       {limits.has_principal_requests_per_second(),
        limits.principal_requests_per_second()},
-      {limits.has_principal_burst(), limits.principal_burst()}};
+      {limits.has_principal_burst(), limits.principal_burst()},
+      {limits.has_anonymous_requests_per_second(),
+       limits.anonymous_requests_per_second()},
+      {limits.has_anonymous_burst(), limits.anonymous_burst()}};
   const char* const rate_names[] = {
-      "tenant_requests_per_second", "tenant_burst",
-      "principal_requests_per_second", "principal_burst"};
-  for (int i = 0; i < 4; ++i) {
+      "tenant_requests_per_second",    "tenant_burst",
+      "principal_requests_per_second", "principal_burst",
+      "anonymous_requests_per_second", "anonymous_burst"};
+  for (int i = 0; i < 6; ++i) {
     const auto [set, value] = rates[i];
     const double minimum =
         i % 2 == 1 ? 1 : 0;  // a burst below 1 admits nothing

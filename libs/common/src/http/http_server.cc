@@ -2,13 +2,20 @@
 
 #include <array>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/network_v4.hpp>
+#include <boost/asio/ip/network_v6.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <future>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+
 #include "adcp/common/env.h"
+#include "adcp/common/http/request_parser.h"
 #include "adcp/common/log.h"
 #include "adcp/common/status.h"
 
@@ -34,10 +41,91 @@ Response JsonError(const Request& request, beast::http::status status,
                       nlohmann::json{{"error", message}}.dump());
 }
 
+namespace {
+
+bool Trusted(const asio::ip::address& address,
+             const std::vector<std::string>& proxies) {
+  for (const std::string& proxy : proxies) {
+    boost::system::error_code error;
+    if (proxy.find('/') != std::string::npos) {
+      if (address.is_v4()) {
+        const auto network = asio::ip::make_network_v4(proxy, error);
+        if (!error && (network.network().to_uint() &
+                       network.netmask().to_uint()) ==
+                          (address.to_v4().to_uint() &
+                           network.netmask().to_uint()))
+          return true;
+      } else {
+        const auto network = asio::ip::make_network_v6(proxy, error);
+        if (!error) {
+          const auto host =
+              asio::ip::make_network_v6(address.to_v6(), network.prefix_length());
+          if (host.network() == network.network()) return true;
+        }
+      }
+    } else {
+      const auto exact = asio::ip::make_address(proxy, error);
+      if (!error && exact == address) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string ClientAddress(const Request& request, const std::string& peer,
+                          const ServerOptions& options) {
+  if (options.trusted_proxies.empty()) return peer;
+  boost::system::error_code error;
+  auto hop = asio::ip::make_address(peer, error);
+  if (error || !Trusted(hop, options.trusted_proxies)) return peer;
+  // X-Forwarded-For lists the client, then each proxy: the rightmost entry
+  // that is not a trusted proxy is the client our proxies saw.
+  auto it = request.find("X-Forwarded-For");
+  if (it == request.end() || it->value().size() > 1024) return peer;
+  std::string_view list(it->value().data(), it->value().size());
+  std::string client = peer;
+  while (!list.empty()) {
+    const size_t comma = list.rfind(',');
+    std::string_view entry =
+        comma == std::string_view::npos ? list : list.substr(comma + 1);
+    list = comma == std::string_view::npos ? std::string_view()
+                                           : list.substr(0, comma);
+    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+    auto address = asio::ip::make_address(std::string(entry), error);
+    if (error) return client;  // not an address: stop at what we trust
+    client = address.to_string();
+    if (!Trusted(address, options.trusted_proxies)) return client;
+  }
+  return client;
+}
+
 class Server::Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Server& server)
-      : stream_(std::move(socket)), server_(server) {}
+      : stream_(std::move(socket)), server_(server) {
+    ++server_.connections_;
+  }
+  ~Session() { --server_.connections_; }
+
+  // Answers 503 and closes: over the connection limit.
+  void Refuse() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->Answer(beast::http::status::service_unavailable,
+                   "too many connections; retry later");
+    });
+  }
+
+  // Answers {"error": message} and closes: the request could not be read.
+  void Answer(beast::http::status status, const std::string& message,
+              unsigned version = 11) {
+    Request head;
+    head.version(version);
+    head.keep_alive(false);
+    ++server_.in_flight_;
+    Write(JsonError(head, status, message));
+  }
 
   void Run() {
     boost::system::error_code ignored;
@@ -51,7 +139,7 @@ class Server::Session : public std::enable_shared_from_this<Session> {
  private:
   void Read() {
     parser_.emplace();
-    parser_->body_limit(server_.options_.max_body_bytes);
+    ConfigureParser(*parser_, server_.options_);
     stream_.expires_after(
         absl::ToChronoMilliseconds(server_.options_.idle_timeout));
     beast::http::async_read(
@@ -66,24 +154,34 @@ class Server::Session : public std::enable_shared_from_this<Session> {
       return Close();
     }
     if (error == beast::http::error::body_limit) {
-      Request head = parser_->get();
-      head.keep_alive(false);
-      ++server_.in_flight_;
-      return Write(JsonError(
-          head, beast::http::status::payload_too_large,
-          "request body over " +
-              std::to_string(server_.options_.max_body_bytes) + " bytes"));
+      return Answer(beast::http::status::payload_too_large,
+                    "request body over " +
+                        std::to_string(server_.options_.max_body_bytes) +
+                        " bytes",
+                    parser_->get().version());
+    }
+    if (error == beast::http::error::header_limit) {
+      return Answer(
+          beast::http::status::request_header_fields_too_large,
+          "request line and headers over " +
+              std::to_string(server_.options_.max_header_bytes) + " bytes");
     }
     if (error) {
-      Request head;
-      head.version(11);
-      head.keep_alive(false);
-      ++server_.in_flight_;
-      return Write(JsonError(head, beast::http::status::bad_request,
-                             "malformed HTTP request"));
+      return Answer(beast::http::status::bad_request,
+                    "malformed HTTP request: " + error.message());
     }
     Request request = parser_->release();
     ++server_.in_flight_;
+    if (absl::Status framing = CheckFraming(request, server_.options_);
+        !framing.ok()) {
+      request.keep_alive(false);
+      const bool too_many = absl::StartsWith(framing.message(), "headers:");
+      return Write(JsonError(
+          request,
+          too_many ? beast::http::status::request_header_fields_too_large
+                   : beast::http::status::bad_request,
+          std::string(framing.message())));
+    }
     if (server_.stopping_) {
       request.keep_alive(false);
       return Write(JsonError(request, beast::http::status::service_unavailable,
@@ -91,7 +189,8 @@ class Server::Session : public std::enable_shared_from_this<Session> {
     }
     Response response;
     try {
-      response = server_.handler_(request, peer_);
+      response = server_.handler_(
+          request, ClientAddress(request, peer_, server_.options_));
     } catch (const std::exception& e) {
       log::Error(
           "http handler failed",
@@ -179,7 +278,12 @@ void Server::Accept() {
                                                         tcp::socket socket) {
     if (stopping_ || !acceptor_.is_open()) return;
     if (!error) {
-      std::make_shared<Session>(std::move(socket), *this)->Run();
+      auto session = std::make_shared<Session>(std::move(socket), *this);
+      if (connections_.load() > options_.max_connections) {
+        session->Refuse();
+      } else {
+        session->Run();
+      }
       return Accept();
     }
     if (error == asio::error::operation_aborted) return;
@@ -230,6 +334,26 @@ absl::StatusOr<ServerOptions> ServerOptionsFromEnv(const char* port_variable,
   ASSIGN_OR_RETURN(const int read_timeout,
                    env::Int("HTTP_READ_TIMEOUT_SECONDS", 60, 1, 3600));
   options.idle_timeout = absl::Seconds(read_timeout);
+  for (absl::string_view proxy : absl::StrSplit(
+           env::String("TRUSTED_PROXIES", ""), ',', absl::SkipWhitespace())) {
+    std::string entry(absl::StripAsciiWhitespace(proxy));
+    boost::system::error_code error;
+    if (entry.find('/') != std::string::npos) {
+      if (entry.find(':') == std::string::npos) {
+        asio::ip::make_network_v4(entry, error);
+      } else {
+        asio::ip::make_network_v6(entry, error);
+      }
+    } else {
+      asio::ip::make_address(entry, error);
+    }
+    if (error)
+      return absl::InvalidArgumentError(
+          "TRUSTED_PROXIES: not an IP address or CIDR network: " + entry);
+    options.trusted_proxies.push_back(std::move(entry));
+  }
+  ASSIGN_OR_RETURN(options.max_connections,
+                   env::Int("HTTP_MAX_CONNECTIONS", 4096, 1, 1000000));
   ASSIGN_OR_RETURN(const int grace,
                    env::Int("SHUTDOWN_GRACE_SECONDS", 10, 0, 3600));
   options.shutdown_grace = absl::Seconds(grace);

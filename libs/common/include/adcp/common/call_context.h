@@ -28,6 +28,8 @@ struct CallContext {
   // The resolved principal's platform_mappings (ad-server identities).
   nlohmann::json platform_mappings = nlohmann::json::object();
   std::string request_id;
+  // The HTTP client the edge served (x-adcp-client), when one did.
+  std::string client_address;
 };
 
 // The context of the call running on this thread, or nullptr outside one.

@@ -61,6 +61,7 @@ struct TenantState {
   bool active = false;
   std::optional<RateLimit> tenant_limit;     // unset: the guard's default
   std::optional<RateLimit> principal_limit;  // unset: the guard's default
+  std::optional<RateLimit> anonymous_limit;  // unset: the guard's default
   bool anonymous_discovery = false;          // kDiscovery without a token
 };
 
@@ -94,6 +95,13 @@ class PrincipalResolver {
   // UNAUTHENTICATED when the token is not a live token of `tenant_id`.
   virtual absl::StatusOr<ResolvedPrincipal> Resolve(
       const std::string& tenant_id, const std::string& token) const = 0;
+  // The answer from memory only (no database or remote call): nullopt when
+  // memory does not know the token. Used while a tenant is flooded with
+  // failed authentications.
+  virtual std::optional<absl::StatusOr<ResolvedPrincipal>> ResolveFromMemory(
+      const std::string& tenant_id, const std::string& token) const {
+    return std::nullopt;
+  }
 };
 
 struct GuardOptions {
@@ -105,6 +113,15 @@ struct GuardOptions {
   AuditLog* audit = nullptr;  // failed authentications of known tenants
   RateLimit default_tenant_limit{.per_second = 200, .burst = 400};
   RateLimit default_principal_limit{.per_second = 50, .burst = 100};
+  // Anonymous calls: a tenant's own budget (never its buyers'), and each
+  // calling client's (x-adcp-client, else the gRPC peer).
+  RateLimit default_anonymous_limit{.per_second = 50, .burst = 100};
+  RateLimit client_limit{.per_second = 10, .burst = 40};
+  // Failed authentications, checked before any token lookup: a client over
+  // its budget is refused outright; while a tenant is over its budget, only
+  // tokens known from memory are resolved.
+  RateLimit auth_failures_client_limit{.per_second = 1, .burst = 20};
+  RateLimit auth_failures_tenant_limit{.per_second = 10, .burst = 100};
   RateLimiter::Clock clock = [] { return absl::Now(); };
   // For calls that name their tenant by the HTTP Host the gateway received
   // (x-adcp-tenant-host, e.g. REST transcoded by Envoy): the base domains
@@ -147,6 +164,14 @@ class CallGuard {
  private:
   absl::Status Refuse(const CallContext& call, std::string_view method,
                       absl::Status status) const;
+  // Admits a principal-scoped call's token (or its absence).
+  absl::Status AdmitPrincipal(grpc::ServerContext* context, CallScope scope,
+                              const TenantState& tenant,
+                              std::string_view method, CallContext& call) const;
+  // A failed authentication: charged to the client's and the tenant's
+  // failure budgets, audited (aggregated), and answered with `status`.
+  absl::Status AuthFailed(const CallContext& call, std::string_view method,
+                          absl::Status status) const;
   absl::Status Limit(grpc::ServerContext* context, const std::string& key,
                      const RateLimit& limit, std::string_view what) const;
 

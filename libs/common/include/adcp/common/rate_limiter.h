@@ -28,6 +28,10 @@ class RateLimiter {
   std::optional<absl::Duration> Acquire(const std::string& key,
                                         const RateLimit& limit);
 
+  // Like Acquire, without taking the token: nullopt when one is available.
+  std::optional<absl::Duration> Peek(const std::string& key,
+                                     const RateLimit& limit) const;
+
   size_t bucket_count() const;
 
  private:

@@ -37,6 +37,8 @@ class RemotePrincipalResolver : public PrincipalResolver {
 
   absl::StatusOr<ResolvedPrincipal> Resolve(
       const std::string& tenant_id, const std::string& token) const override;
+  std::optional<absl::StatusOr<ResolvedPrincipal>> ResolveFromMemory(
+      const std::string& tenant_id, const std::string& token) const override;
 
   // ResolvePrincipal calls made so far (tests, metrics).
   uint64_t remote_calls() const { return remote_calls_.load(); }

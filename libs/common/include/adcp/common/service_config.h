@@ -20,10 +20,21 @@ struct ServiceConfig {
   absl::Duration database_wait = absl::Seconds(30);
   RateLimit tenant_limit{.per_second = 200, .burst = 400};
   RateLimit principal_limit{.per_second = 50, .burst = 100};
+  // A tenant's anonymous calls (public discovery), all callers together.
+  RateLimit anonymous_limit{.per_second = 50, .burst = 100};
+  // One anonymous caller (client address), whatever the tenant.
+  RateLimit client_limit{.per_second = 10, .burst = 40};
+  // Failed authentications: per client address, and per tenant.
+  RateLimit auth_failures_client_limit{.per_second = 1, .burst = 20};
+  RateLimit auth_failures_tenant_limit{.per_second = 10, .burst = 100};
   ServiceHostOptions host;
   // Tenants by Host (x-adcp-tenant-host, from an HTTP gateway).
   std::vector<std::string> base_domains;
 };
+
+// PREFIX_RPS and PREFIX_BURST (whole numbers), `defaults` where unset.
+absl::StatusOr<RateLimit> RateLimitFromEnv(const std::string& prefix,
+                                           const RateLimit& defaults);
 
 // BASE_DOMAINS: comma-separated, lowercased; default
 // "sales-agent.example.com,localhost"; at least one.
@@ -32,8 +43,10 @@ absl::StatusOr<std::vector<std::string>> BaseDomainsFromEnv();
 // Reads DATABASE_URL, DB_POOL_SIZE (8), ADCP_INTERNAL_TOKEN,
 // SYSTEM_ADMIN_TOKEN, DB_WAIT_SECONDS (30), RATE_LIMIT_TENANT_RPS (200),
 // RATE_LIMIT_TENANT_BURST (400), RATE_LIMIT_PRINCIPAL_RPS (50),
-// RATE_LIMIT_PRINCIPAL_BURST (100), BASE_DOMAINS, and the host's variables
-// (ServiceHostOptionsFromEnv).
+// RATE_LIMIT_PRINCIPAL_BURST (100), RATE_LIMIT_ANONYMOUS_RPS/_BURST (50/100),
+// RATE_LIMIT_CLIENT_RPS/_BURST (10/40), RATE_LIMIT_AUTH_FAILURES_CLIENT_RPS/
+// _BURST (1/20), RATE_LIMIT_AUTH_FAILURES_TENANT_RPS/_BURST (10/100),
+// BASE_DOMAINS, and the host's variables (ServiceHostOptionsFromEnv).
 absl::StatusOr<ServiceConfig> ServiceConfigFromEnv(std::string service_name,
                                                    const char* port_variable,
                                                    int default_port,

@@ -1,0 +1,86 @@
+#include "adcp/common/json_limits.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace adcp {
+
+absl::StatusOr<nlohmann::json> ParseJsonBounded(std::string_view text,
+                                                std::string_view field_view,
+                                                const JsonLimits& limits) {
+  const std::string field(field_view);
+  if (text.size() > limits.max_bytes)
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": JSON over ", limits.max_bytes, " bytes"));
+  // One pass over the text: depth and values outside strings. A value
+  // starts at '[', '{', '"', or the first character of a scalar, and every
+  // value but the first follows a ',' or opens a container; counting
+  // containers plus commas plus one bounds the values from above.
+  int depth = 0;
+  size_t values = 1;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '[':
+      case '{':
+        if (++depth > limits.max_depth)
+          return absl::InvalidArgumentError(
+              absl::StrCat(field, ": JSON nested deeper than ",
+                           limits.max_depth, " levels"));
+        ++values;
+        break;
+      case ']':
+      case '}':
+        --depth;
+        break;
+      case ',':
+        ++values;
+        break;
+      default:
+        break;
+    }
+    if (values > limits.max_values)
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": JSON with more than ", limits.max_values, " values"));
+  }
+  try {
+    return nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::exception& e) {
+    // e.what() reads "[json.exception.parse_error.101] parse error at line
+    // 1, column 34: syntax error ..."; the part after the tag names the spot.
+    const std::string_view what = e.what();
+    const size_t tag_end = what.find("] ");
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": not valid JSON: ",
+        std::string(tag_end == std::string_view::npos ? what
+                                                      : what.substr(tag_end + 2))));
+  }
+}
+
+bool JsonDepthWithin(const nlohmann::json& document, int max_depth) {
+  std::vector<std::pair<const nlohmann::json*, int>> stack = {{&document, 0}};
+  while (!stack.empty()) {
+    auto [value, depth] = stack.back();
+    stack.pop_back();
+    if (!value->is_structured()) continue;
+    if (depth + 1 > max_depth) return false;
+    for (const auto& child : *value) stack.emplace_back(&child, depth + 1);
+  }
+  return true;
+}
+
+}  // namespace adcp
