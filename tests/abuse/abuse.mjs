@@ -46,31 +46,20 @@ const out = (...a) => console.log(...a);
 // Failures of current main (tolerated unless ADCP_ABUSE_STRICT=1). Each is
 // [group, regexp on the request label, what happens]. `crash: true` entries
 // are not sent at all (they take a service down).
-const CRASH_TOKEN = 'the edge forwards the token into gRPC metadata unchecked: gRPC aborts the edge ("Illegal header value") on a tab or a byte >= 0x80, which HTTP allows';
+// At 2ff4be6 (ForwardTenant, ParseJsonBounded, fair limits, admin
+// slow-down) nothing crashes any more; what is left:
 const KNOWN = [
-  // header-bytes
-  { group: 'header-bytes', match: /^edge-(mcp|rest) (x-adcp-auth|Authorization) byte 0x(09|[89a-f][0-9a-f])$/, crash: true, why: CRASH_TOKEN },
-  { group: 'header-bytes', match: /^admin-path path byte 0x[89a-f][0-9a-f]$/, crash: true, why: 'the admin gateway forwards the tenant id of the path (/system/tenants/{id}/...) into gRPC metadata unchecked: a byte >= 0x80 aborts it ("Illegal header value")' },
+  // utf8: a regression of 2ff4be6.
+  { group: 'utf8', match: /(lone|truncated|continuation|overlong|surrogate ed|U\+10FFFF|fe ff)/, why: 'invalid UTF-8 in a JSON body is answered 500 {"error":"internal error"}: ParseJsonBounded\'s message quotes nlohmann\'s "last read: ..." with the invalid bytes, and dumping that error as JSON throws (type_error 316) out of the handler' },
   // deep-wide
-  { group: 'deep-wide', match: /^(rest get_products context|mcp get_products arguments\.context|rest create_media_buy ext) nested 100000$/, crash: true, why: 'the edge recurses on untrusted depth (arguments dumped and transcoded): SIGSEGV' },
-  { group: 'deep-wide', match: /^admin config features nested 100000$/, crash: true, why: 'the admin gateway recurses on untrusted depth (config document to Struct): SIGSEGV' },
-  { group: 'deep-wide', match: /^mcp params\.extra nested (1000|100000)$/, why: 'no depth limit on the MCP envelope: a ping with params 100,000 deep is answered 200' },
   { group: 'deep-wide', match: /^rest get_media_buys status_filter 100,000$/, why: 'no cap on status_filter: answered 200' },
-  { group: 'deep-wide', match: /^rest list_creatives 100,000 filter ids$/, why: 'no cap on filters.creative_ids: answered 200' },
-  { group: 'deep-wide', match: /^rest get_products refine 20,000$/, why: 'no cap on refine' },
+  { group: 'deep-wide', match: /^rest get_products refine 20,000$/, why: 'no cap on refine: answered 200' },
   { group: 'deep-wide', match: /^admin config 50,000 publisher_domains$/, why: 'no cap on publisher_domains: 50,000 stored (and sent in every get_adcp_capabilities)' },
   { group: 'deep-wide', match: /^rest get_products pagination\.max_results 1\.0000/, why: 'a non-integer max_results (1.000…1) is accepted' },
   // wrong-types
   { group: 'wrong-types', match: /(\.sandbox|\.paused|\.canceled| paused| canceled| dry_run| include_assignments) as string$/, why: 'protobuf\'s JSON parser takes a string for a bool: the wrong type is not refused (the error names another field, or none)' },
   { group: 'wrong-types', match: /^mcp \S+ (refine|packages|assignments|creatives|accounts) as object$/, why: 'an object for a repeated field is accepted: the wrong type is not refused' },
   { group: 'wrong-types', match: /^rest \S+ (media_buy_ids|protocols|creatives\.tags) as string$/, why: 'a string for a repeated string field is taken as a one-element list' },
-  // issue-cases
-  { group: 'issue-cases', match: /^case 1: (.*\\t|.* byte 0x(80|c3|ff)$|.*UTF-8)/, crash: true, why: CRASH_TOKEN },
-  { group: 'issue-cases', match: /^case 4: sign-in with a made-up CSRF/, why: 'the login CSRF check is a double-submit of any equal pair: not bound to a server-signed nonce' },
-  { group: 'issue-cases', match: /^case 4: the admin signs in after 8 failures/, why: 'five failures lock the admin out for 15 minutes (401 "Too many failed sign-in attempts")' },
-  { group: 'issue-cases', match: /^case 5: audit rows/, why: 'one auth_failed audit row (or two) per made-up token, not aggregated' },
-  // flood
-  { group: 'flood', match: /^flood: A's buyer get_products/, why: 'anonymous calls spend the tenant\'s bucket: A\'s buyer gets RATE_LIMITED during the flood' },
 ];
 
 function known(group, label) {
@@ -878,14 +867,20 @@ async function groupIssueCases(g) {
       buildRequest({ method: 'POST', target: '/admin/login', headers: [['Content-Type', 'application/x-www-form-urlencoded'], ['Cookie', `adcp_login_csrf=${c}`], ['X-Forwarded-For', `198.51.100.${i}`]], body: loginForm(c, `wrong-${i}`) }),
       (r) => (r.status === 0 ? `no response (${describe(r)})` : r.status >= 500 ? `answered ${r.status}` : r.status === 303 ? 'a wrong password signed in' : null), { timeoutMs: 30000 });
   });
-  // The real admin, with a form the server issued.
-  const page = await call(`${services.adminUrl}/admin/login`);
-  const issued = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
-  const cookie = /adcp_login_csrf=([^;]+)/.exec(page.headers.get('set-cookie') || '')?.[1];
-  const t0 = Date.now();
-  await hostile(g, 'case 4: the admin signs in after 8 failures by someone else', adm,
-    buildRequest({ method: 'POST', target: '/admin/login', headers: [['Content-Type', 'application/x-www-form-urlencoded'], ['Cookie', `adcp_login_csrf=${cookie}`]], body: loginForm(issued, services.adminPassword) }),
-    (r) => (r.status === 303 && /adcp_admin_session=[^;]/.test(r.headers['set-cookie'] || '') ? (Date.now() - t0 > 10000 ? `signed in only after ${Date.now() - t0} ms` : null) : `the admin could not sign in: ${describe(r).slice(0, 200)}`), { timeoutMs: 30000 });
+  // The real admin, with a form the server issued: from the browser it
+  // signed in with before (its cookies), then from a fresh browser.
+  for (const [which, extra] of [['its own browser', services.browserCookies || []], ['a fresh browser', []]]) {
+    const page = await call(`${services.adminUrl}/admin/login`, { headers: extra.length ? { Cookie: extra.join('; ') } : {} });
+    const issued = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+    const cookie = /adcp_login_csrf=([^;]+)/.exec(page.headers.get('set-cookie') || '')?.[1];
+    const t0 = Date.now();
+    const r = await send(adm(), buildRequest({ method: 'POST', target: '/admin/login', headers: [['Content-Type', 'application/x-www-form-urlencoded'], ['Cookie', [`adcp_login_csrf=${cookie}`, ...extra].join('; ')]], body: loginForm(issued, services.adminPassword) }), { timeoutMs: 30000 });
+    g.sent++;
+    g.count(statusKey(r));
+    const label = `case 4: the admin signs in from ${which} after 8 failures by someone else`;
+    if (!(r.status === 303 && /adcp_admin_session=[^;]/.test(r.headers['set-cookie'] || ''))) g.fail(label, 'the admin could not sign in', r);
+    else if (Date.now() - t0 > 10000) g.fail(label, `signed in only after ${Date.now() - t0} ms`, r);
+  }
 
   // 5. Made-up tokens: 401 with a challenge (or 429 once throttled), and A's
   // buyer is still served.
@@ -1113,7 +1108,11 @@ async function main() {
       method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: `adcp_login_csrf=${cookie}` },
       body: `_csrf=${csrf}&username=admin&password=${services.adminPassword}`,
     });
-    services.sessionCookie = /adcp_admin_session=([^;]+)/.exec(login.headers.get('set-cookie') || '')?.[1];
+    const cookies = login.headers.getSetCookie ? login.headers.getSetCookie() : [login.headers.get('set-cookie') || ''];
+    services.sessionCookie = cookies.map((c) => /^adcp_admin_session=([^;]+)/.exec(c)?.[1]).find(Boolean);
+    // The admin's browser: whatever else the sign-in set (e.g. a device
+    // cookie that exempts it from a stranger's failures), sent back later.
+    services.browserCookies = cookies.map((c) => c.split(';')[0]).filter((c) => c && !c.startsWith('adcp_admin_session=') && !c.startsWith('adcp_login_csrf='));
   }
   // Loopback addresses other than 127.0.0.1 may be missing (an unusual
   // sandbox): then everything comes from 127.0.0.1.
