@@ -94,7 +94,41 @@ absl::Status AdServerSession::Charge(std::string_view operation) {
   return absl::OkStatus();
 }
 
+absl::Status AdServerSession::ChargeHttpRequest(std::string_view what) {
+  if (http_requests_ >= max_http_requests_) {
+    log::Warn("ad server request limit reached: request refused",
+              {{"tenant_id", tenant_id_},
+               {"call", std::string(what)},
+               {"limit", max_http_requests_}});
+    return AdcpError(
+        "INVALID_REQUEST", "",
+        absl::StrCat("this request needs more than ", max_http_requests_,
+                     " requests to the ad server, the most one request may "
+                     "send"),
+        "ask for fewer media buys at a time");
+  }
+  ++http_requests_;
+  return absl::OkStatus();
+}
+
 namespace {
+
+// The session of the adapter operation running on this thread.
+thread_local AdServerSession* current_session = nullptr;
+
+class ScopedSession {
+ public:
+  explicit ScopedSession(AdServerSession* session)
+      : previous_(current_session) {
+    current_session = session;
+  }
+  ~ScopedSession() { current_session = previous_; }
+  ScopedSession(const ScopedSession&) = delete;
+  ScopedSession& operator=(const ScopedSession&) = delete;
+
+ private:
+  AdServerSession* previous_;
+};
 
 class GuardedAdapter final : public AdServerAdapter {
  public:
@@ -111,26 +145,31 @@ class GuardedAdapter final : public AdServerAdapter {
       if (order.failed_step.empty()) order.failed_step = "admission";
       return admitted;
     }
+    ScopedSession scoped(session_);
     return inner_->CreateMediaBuy(buy, order);
   }
   absl::Status AddCreatives(
       const AdapterBuy& buy, const std::vector<AdapterCreative>& creatives,
       std::map<std::string, std::string>& uploaded) override {
     RETURN_IF_ERROR(Admit("add_creatives"));
+    ScopedSession scoped(session_);
     return inner_->AddCreatives(buy, creatives, uploaded);
   }
   absl::Status UpdateMediaBuy(const AdapterBuy& buy,
                               const AdapterUpdate& update) override {
     RETURN_IF_ERROR(Admit("update_media_buy"));
+    ScopedSession scoped(session_);
     return inner_->UpdateMediaBuy(buy, update);
   }
   absl::StatusOr<std::string> GetStatus(const AdapterBuy& buy) override {
     RETURN_IF_ERROR(Admit("get_status"));
+    ScopedSession scoped(session_);
     return inner_->GetStatus(buy);
   }
   absl::StatusOr<DeliveryReport> GetDelivery(const AdapterBuy& buy,
                                              absl::Time until) override {
     RETURN_IF_ERROR(Admit("get_delivery"));
+    ScopedSession scoped(session_);
     return inner_->GetDelivery(buy, until);
   }
   std::vector<std::string> Journal() const override {
@@ -154,6 +193,11 @@ class GuardedAdapter final : public AdServerAdapter {
 std::unique_ptr<AdServerAdapter> GuardAdapter(
     std::unique_ptr<AdServerAdapter> inner, AdServerSession* session) {
   return std::make_unique<GuardedAdapter>(std::move(inner), session);
+}
+
+absl::Status ChargeUpstreamHttpRequest(std::string_view what) {
+  return current_session == nullptr ? absl::OkStatus()
+                                    : current_session->ChargeHttpRequest(what);
 }
 
 std::string UpstreamSummary(const absl::Status& status) {

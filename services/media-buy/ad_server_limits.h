@@ -13,8 +13,9 @@
 //   and get_media_buy_delivery outside any.
 // - A fan-out limit: at most `max_calls_per_request` ad-server operations
 //   (adapter calls: create an order, push creatives, update, a delivery
-//   report) per request. Each operation's own HTTP requests are bounded by
-//   the buy (at most 50 packages) and by the adapters' deadlines.
+//   report) per request, and at most `max_http_requests_per_request` HTTP
+//   requests to the ad server in all (retries and report polls included),
+//   which is what the publisher's API quota counts.
 //
 // A request's slot is taken once (AdServerSession::Reserve) and held until
 // the request ends, so that a request never waits for a second slot of its
@@ -44,6 +45,8 @@ struct AdServerLimits {
   // MEDIA_BUY_MAX_AD_SERVER_CALLS_PER_REQUEST; twice the id cap of a
   // delivery request (a report at its end and one at its start per buy).
   int max_calls_per_request = 200;
+  // MEDIA_BUY_MAX_AD_SERVER_HTTP_REQUESTS_PER_REQUEST
+  int max_http_requests_per_request = 1000;
 };
 
 // Per-tenant counting semaphores. Thread-safe.
@@ -91,31 +94,44 @@ class TenantBulkhead {
 class AdServerSession {
  public:
   AdServerSession(TenantBulkhead* bulkhead, std::string tenant_id,
-                  int max_calls)
+                  int max_calls, int max_http_requests = 1000)
       : bulkhead_(bulkhead),
         tenant_id_(std::move(tenant_id)),
-        max_calls_(max_calls) {}
+        max_calls_(max_calls),
+        max_http_requests_(max_http_requests) {}
 
   // Takes the tenant's slot unless this request holds it already.
   absl::Status Reserve();
   // Counts one ad-server operation; INVALID_REQUEST once the request has
   // made max_calls of them.
   absl::Status Charge(std::string_view operation);
+  // Counts one HTTP request to the ad server; INVALID_REQUEST once the
+  // request has sent max_http_requests of them.
+  absl::Status ChargeHttpRequest(std::string_view what);
   int calls() const { return calls_; }
   int max_calls() const { return max_calls_; }
+  int http_requests() const { return http_requests_; }
 
  private:
   TenantBulkhead* bulkhead_;
   std::string tenant_id_;
   int max_calls_;
+  int max_http_requests_;
   int calls_ = 0;
+  int http_requests_ = 0;
   TenantBulkhead::Slot slot_;
 };
 
 // The adapter as the service uses it: every operation first reserves the
-// request's slot and is counted against its fan-out limit.
+// request's slot and is counted against its fan-out limit; while it runs,
+// the session is this thread's (ChargeUpstreamHttpRequest).
 std::unique_ptr<AdServerAdapter> GuardAdapter(
     std::unique_ptr<AdServerAdapter> inner, AdServerSession* session);
+
+// Counts an HTTP request to an ad server against the session of the adapter
+// operation running on this thread (UpstreamClient calls it before each
+// attempt); OK when none runs (the adapters' own tests).
+absl::Status ChargeUpstreamHttpRequest(std::string_view what);
 
 // The ad server's own words in a failed adapter status are for the logs, not
 // for buyers: the summary UpstreamClient attached ("Kevel failed create

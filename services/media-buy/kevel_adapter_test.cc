@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "ad_server_limits.h"
+#include "adcp_error.h"
 #include "fake_ad_server.h"
 
 namespace adcp::media_buy {
@@ -339,6 +340,28 @@ TEST_F(KevelAdapterTest, TheBuyerSafeSummaryLeavesKevelsWordsOut) {
   EXPECT_EQ(UpstreamSummary(failed),
             "Kevel failed create flight for package pkg_1: HTTP 503");
   EXPECT_FALSE(absl::StrContains(UpstreamSummary(failed), "10.0.0.7"));
+}
+
+// One request's HTTP requests to the ad server are bounded (retries and
+// report polls included): the one past the limit is not sent.
+TEST_F(KevelAdapterTest, ARequestSendsAtMostItsLimitOfHttpRequests) {
+  AdServerSession session(/*bulkhead=*/nullptr, "localnews",
+                          /*max_calls=*/10, /*max_http_requests=*/2);
+  std::unique_ptr<AdServerAdapter> adapter =
+      GuardAdapter(Adapter(Context()), &session);
+  CreatedOrder order;
+  absl::Status stopped = adapter->CreateMediaBuy(Buy(), order);
+  EXPECT_EQ(stopped.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(HasAdcpError(stopped));
+  EXPECT_TRUE(absl::StrContains(stopped.message(), "more than 2 requests"))
+      << stopped.message();
+  EXPECT_EQ(server_.requests().size(), 2u);
+  EXPECT_EQ(session.http_requests(), 2);
+  // Not sent, so not uncertain: a retry creates it without a lookup.
+  EXPECT_FALSE(order.failed_step.empty());
+  EXPECT_FALSE(order.upstream.contains("uncertain"));
+  // Outside a guarded operation nothing is counted.
+  EXPECT_TRUE(ChargeUpstreamHttpRequest("anything").ok());
 }
 
 TEST_F(KevelAdapterTest, IdempotentCallsAreRetriedWithBackoff) {

@@ -98,6 +98,10 @@ absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv() {
   ASSIGN_OR_RETURN(limits.max_calls_per_request,
                    env::Int("MEDIA_BUY_MAX_AD_SERVER_CALLS_PER_REQUEST",
                             limits.max_calls_per_request, 1, 10000));
+  ASSIGN_OR_RETURN(
+      limits.max_http_requests_per_request,
+      env::Int("MEDIA_BUY_MAX_AD_SERVER_HTTP_REQUESTS_PER_REQUEST",
+               limits.max_http_requests_per_request, 1, 100000));
   return config;
 }
 

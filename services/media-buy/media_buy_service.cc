@@ -286,7 +286,8 @@ grpc::Status MediaBuyService::Serve(grpc::ServerContext* context,
     ScopedCallContext scoped(ctx);
     call.ad_server = std::make_shared<AdServerSession>(
         &bulkhead_, ctx.tenant_id,
-        options_.ad_server_limits.max_calls_per_request);
+        options_.ad_server_limits.max_calls_per_request,
+        options_.ad_server_limits.max_http_requests_per_request);
     const auto& metadata = context->client_metadata();
     auto dry = metadata.find(kDryRunKey);
     call.dry_run =

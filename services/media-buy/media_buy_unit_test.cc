@@ -271,21 +271,26 @@ TEST(MediaBuyConfigFromEnv, ReadsTheAdServerBounds) {
   EXPECT_EQ(defaults->options.ad_server_limits.concurrency_per_tenant, 4);
   EXPECT_EQ(defaults->options.ad_server_limits.slot_wait, absl::Seconds(1));
   EXPECT_EQ(defaults->options.ad_server_limits.max_calls_per_request, 200);
+  EXPECT_EQ(defaults->options.ad_server_limits.max_http_requests_per_request,
+            1000);
 
   setenv("MEDIA_BUY_ADAPTER_CONCURRENCY_PER_TENANT", "8", 1);
   setenv("MEDIA_BUY_ADAPTER_SLOT_WAIT_MS", "250", 1);
   setenv("MEDIA_BUY_MAX_AD_SERVER_CALLS_PER_REQUEST", "50", 1);
+  setenv("MEDIA_BUY_MAX_AD_SERVER_HTTP_REQUESTS_PER_REQUEST", "400", 1);
   auto set = MediaBuyConfigFromEnv();
   ASSERT_TRUE(set.ok()) << set.status();
   EXPECT_EQ(set->options.ad_server_limits.concurrency_per_tenant, 8);
   EXPECT_EQ(set->options.ad_server_limits.slot_wait, absl::Milliseconds(250));
   EXPECT_EQ(set->options.ad_server_limits.max_calls_per_request, 50);
+  EXPECT_EQ(set->options.ad_server_limits.max_http_requests_per_request, 400);
 
   for (const auto& [name, bad] :
        std::vector<std::pair<const char*, const char*>>{
            {"MEDIA_BUY_ADAPTER_CONCURRENCY_PER_TENANT", "0"},
            {"MEDIA_BUY_ADAPTER_SLOT_WAIT_MS", "-1"},
-           {"MEDIA_BUY_MAX_AD_SERVER_CALLS_PER_REQUEST", "0"}}) {
+           {"MEDIA_BUY_MAX_AD_SERVER_CALLS_PER_REQUEST", "0"},
+           {"MEDIA_BUY_MAX_AD_SERVER_HTTP_REQUESTS_PER_REQUEST", "0"}}) {
     const std::string good = std::getenv(name);
     setenv(name, bad, 1);
     auto refused = MediaBuyConfigFromEnv();
@@ -298,7 +303,8 @@ TEST(MediaBuyConfigFromEnv, ReadsTheAdServerBounds) {
        {"DATABASE_URL", "ADCP_INTERNAL_TOKEN", "SYSTEM_ADMIN_TOKEN",
         "MEDIA_BUY_ADAPTER_CONCURRENCY_PER_TENANT",
         "MEDIA_BUY_ADAPTER_SLOT_WAIT_MS",
-        "MEDIA_BUY_MAX_AD_SERVER_CALLS_PER_REQUEST"})
+        "MEDIA_BUY_MAX_AD_SERVER_CALLS_PER_REQUEST",
+        "MEDIA_BUY_MAX_AD_SERVER_HTTP_REQUESTS_PER_REQUEST"})
     unsetenv(name);
 }
 

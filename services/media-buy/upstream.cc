@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "ad_server_limits.h"
 #include "adcp/common/log.h"
+#include "adcp/common/status.h"
 
 namespace adcp::media_buy {
 namespace {
@@ -110,6 +111,9 @@ absl::StatusOr<HttpResponse> UpstreamClient::Once(const HttpRequest& request,
                                                   const std::string& what,
                                                   bool* retryable) {
   *retryable = false;
+  // The request's bound on HTTP requests to the ad server (an AdCP error of
+  // ours: neither retried nor an outage).
+  RETURN_IF_ERROR(ChargeUpstreamHttpRequest(what));
   const std::string& key = options_.breaker_key;
   if (absl::Status admitted = options_.breakers->Admit(key, options_.policy);
       !admitted.ok()) {
