@@ -246,6 +246,12 @@ absl::StatusOr<EdgeConfig> EdgeConfigFromEnv() {
   config.media_buy_address = env::String("MEDIA_BUY_ADDR", "127.0.0.1:50053");
   ASSIGN_OR_RETURN(config.internal_token, env::Required("ADCP_INTERNAL_TOKEN"));
   ASSIGN_OR_RETURN(config.base_domains, BaseDomainsFromEnv());
+  ASSIGN_OR_RETURN(config.tenant_concurrency,
+                   env::Int("EDGE_TENANT_CONCURRENCY",
+                            std::max(1, config.http.threads / 2), 1, 4096));
+  ASSIGN_OR_RETURN(const int wait_ms,
+                   env::Int("EDGE_TENANT_WAIT_MS", 500, 0, 60000));
+  config.tenant_wait = absl::Milliseconds(wait_ms);
   return config;
 }
 
@@ -255,6 +261,7 @@ AgentEdge::AgentEdge(EdgeConfig config)
           config_.registry_address, config_.internal_token))),
       media_buy_(MakeServiceChannel(config_.media_buy_address,
                                     config_.internal_token)),
+      bulkhead_(config_.tenant_concurrency, config_.tenant_wait),
       metrics_(std::make_shared<prometheus::Registry>()),
       requests_(&prometheus::BuildCounter()
                      .Name("agent_requests_total")
@@ -411,6 +418,7 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
       factory->GetPrototype(task.method->input_type())->New(&arena);
   grpc::ClientContext context;
   const absl::Status parsed = ParseTaskArguments(arguments, request);
+  absl::StatusOr<TenantBulkhead::Slot> slot;
   if (call.malformed_token) {
     outcome.code = grpc::StatusCode::UNAUTHENTICATED;
     failed = {{"adcp_error",
@@ -423,6 +431,13 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
     failed = {{"adcp_error",
                AdcpError("VALIDATION_ERROR", std::string(parsed.message()),
                          "correctable")}};
+  } else if (slot = bulkhead_.Acquire(call.tenant_id); !slot.ok()) {
+    // This tenant's calls fill its share of the threads: refused, so that
+    // the other tenants' calls go on.
+    outcome.code = grpc::StatusCode::UNAVAILABLE;
+    failed = {{"adcp_error",
+               AdcpError("SERVICE_UNAVAILABLE",
+                         std::string(slot.status().message()), "transient")}};
   } else if (absl::Status forwarded = ForwardTenant(
                  &context, ForwardedCall{.tenant_id = call.tenant_id,
                                          .bearer_token = call.token,

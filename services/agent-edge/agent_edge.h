@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "adcp/common/bulkhead.h"
 #include "adcp/common/http/http_server.h"
 #include "adcp/common/tenant_cache.h"
 #include "task_catalog.h"
@@ -33,13 +34,19 @@ struct EdgeConfig {
   std::vector<std::string> base_domains = {"sales-agent.example.com",
                                            "localhost"};
   absl::Duration call_deadline = absl::Seconds(30);
+  // Task calls of one tenant in flight at once (a bulkhead: one tenant's
+  // slow calls hold at most this many HTTP threads); beyond, a call waits
+  // up to tenant_wait, then is refused SERVICE_UNAVAILABLE (transient).
+  int tenant_concurrency = 8;
+  absl::Duration tenant_wait = absl::Milliseconds(500);
   absl::Duration startup_wait = absl::Seconds(30);
 };
 
 // AGENT_HTTP_PORT (8080), METRICS_PORT (9465), BIND_HOST (0.0.0.0),
 // HTTP_THREADS (16), TENANT_REGISTRY_ADDR, MEDIA_BUY_ADDR (127.0.0.1:50053),
 // ADCP_INTERNAL_TOKEN (required), BASE_DOMAINS (comma-separated;
-// sales-agent.example.com,localhost).
+// sales-agent.example.com,localhost), EDGE_TENANT_CONCURRENCY (half of
+// HTTP_THREADS, at least 1), EDGE_TENANT_WAIT_MS (500).
 absl::StatusOr<EdgeConfig> EdgeConfigFromEnv();
 
 // The MCP protocol versions the edge speaks, newest first.
@@ -83,6 +90,7 @@ class AgentEdge {
   std::shared_ptr<TenantCache> tenants_;
   std::shared_ptr<grpc::Channel> media_buy_;
   std::unique_ptr<http::Server> server_;
+  TenantBulkhead bulkhead_;
   std::shared_ptr<prometheus::Registry> metrics_;
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Histogram>* durations_ = nullptr;
