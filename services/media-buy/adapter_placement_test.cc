@@ -232,11 +232,12 @@ TEST_F(AdapterPlacementTest,
 // Kevel failing an update: the buyer hears which server and step and the
 // request id, never Kevel's words; the update is kept and recorded, and the
 // same request again sends it.
-TEST_F(AdapterPlacementTest, AFailedKevelUpdateIsRecordedAndKevelsWordsStayOut) {
-  auto created = Call(&Stub::CreateMediaBuy, "localnews", tokens_["local_k"],
-                      BuyRequest(Key("kevel-upd"), "local_display", 500,
-                                 now() + absl::Hours(1),
-                                 now() + absl::Hours(24 * 10)));
+TEST_F(AdapterPlacementTest,
+       AFailedKevelUpdateIsRecordedAndKevelsWordsStayOut) {
+  auto created =
+      Call(&Stub::CreateMediaBuy, "localnews", tokens_["local_k"],
+           BuyRequest(Key("kevel-upd"), "local_display", 500,
+                      now() + absl::Hours(1), now() + absl::Hours(24 * 10)));
   ASSERT_TRUE(created.ok()) << created.status.error_message();
   kevel_.Clear();
   fail_ = [](const RecordedRequest& r) {
@@ -261,8 +262,8 @@ TEST_F(AdapterPlacementTest, AFailedKevelUpdateIsRecordedAndKevelsWordsStayOut) 
   EXPECT_FALSE(absl::StrContains(failed.error.message(), "try later"));
   const size_t puts = Requests("PUT", "/v1/campaign/").size();
   EXPECT_GE(puts, 1u);
-  const v1::MediaBuy recorded = MustGetBuy(
-      "localnews", tokens_["local_k"], created.response.media_buy_id());
+  const v1::MediaBuy recorded = MustGetBuy("localnews", tokens_["local_k"],
+                                           created.response.media_buy_id());
   EXPECT_EQ(recorded.status(), "paused");
   EXPECT_FALSE(recorded.ad_server_error().empty());
   EXPECT_FALSE(absl::StrContains(recorded.ad_server_error(), "try later"));

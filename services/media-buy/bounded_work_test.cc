@@ -96,18 +96,15 @@ class ScriptedAdapter final : public AdServerAdapter {
       if (server_->hold && server_->hold_tenant == tenant_id_) {
         ++server_->held;
         server_->mu.Await(absl::Condition(
-            +[](ScriptedAdServer* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) {
-              return !s->hold;
-            },
+            +[](ScriptedAdServer* s)
+                 ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) { return !s->hold; },
             server_));
         --server_->held;
       }
     }
     return mock_->GetDelivery(buy, until);
   }
-  std::vector<std::string> Journal() const override {
-    return mock_->Journal();
-  }
+  std::vector<std::string> Journal() const override { return mock_->Journal(); }
 
  private:
   std::unique_ptr<AdServerAdapter> mock_;
@@ -217,14 +214,14 @@ class BoundedWorkTest : public MediaBuyHarness {
   // A buy of localnews (manual approval) that the admin approved, so that
   // the ad server has it.
   std::string LocalPlacedBuy() {
-    auto submitted = Call(&Stub::CreateMediaBuy, kLocal, tokens_["local_a"],
-                          BuyRequest(Key("local"), "local_display", 500,
-                                     Day(1), Day(11)));
+    auto submitted =
+        Call(&Stub::CreateMediaBuy, kLocal, tokens_["local_a"],
+             BuyRequest(Key("local"), "local_display", 500, Day(1), Day(11)));
     EXPECT_TRUE(submitted.ok()) << submitted.status.error_message();
     v1::ResolveHumanTaskRequest approve;
     approve.set_task_id(submitted.response.task_id());
-    auto approved = Call(&Stub::ApproveHumanTask, kLocal,
-                         tokens_["local_admin"], approve);
+    auto approved =
+        Call(&Stub::ApproveHumanTask, kLocal, tokens_["local_admin"], approve);
     EXPECT_TRUE(approved.ok()) << approved.status.error_message();
     v1::GetHumanTaskRequest get;
     get.set_task_id(submitted.response.task_id());
@@ -275,14 +272,13 @@ TEST_F(BoundedWorkTest, IdListsAreCappedAndReadOnce) {
     EXPECT_EQ(server_.reports[kNyt], 1);
   }
   // An unknown id is named by its first position.
-  auto missing = Call(&Stub::GetMediaBuys, kNyt, tokens_["nyt_a"],
-                      [&] {
-                        v1::GetMediaBuysRequest r;
-                        r.add_media_buy_ids(id);
-                        r.add_media_buy_ids("mb_nope");
-                        r.add_media_buy_ids("mb_nope");
-                        return r;
-                      }());
+  auto missing = Call(&Stub::GetMediaBuys, kNyt, tokens_["nyt_a"], [&] {
+    v1::GetMediaBuysRequest r;
+    r.add_media_buy_ids(id);
+    r.add_media_buy_ids("mb_nope");
+    r.add_media_buy_ids("mb_nope");
+    return r;
+  }());
   EXPECT_EQ(missing.error.code(), "MEDIA_BUY_NOT_FOUND");
   EXPECT_EQ(missing.error.field(), "media_buy_ids[1]");
 }
@@ -290,14 +286,14 @@ TEST_F(BoundedWorkTest, IdListsAreCappedAndReadOnce) {
 TEST_F(BoundedWorkTest, SyncCreativeAssignmentsAreCappedAndMadeOnce) {
   const v1::CreateMediaBuyResponse buy = NytBuy();
   const std::string package = buy.packages(0).package_id();
-  v1::SyncCreativesRequest over = Sync(
-      {Creative("cr_1", "https://cdn.acme.example/1.png", "")});
+  v1::SyncCreativesRequest over =
+      Sync({Creative("cr_1", "https://cdn.acme.example/1.png", "")});
   for (int i = 0; i < 1001; ++i) Assign(over, "cr_1", package);
   ExpectInvalid(Call(&Stub::SyncCreatives, kNyt, tokens_["nyt_a"], over),
                 "assignments", "at most 1000");
 
-  v1::SyncCreativesRequest twice = Sync(
-      {Creative("cr_1", "https://cdn.acme.example/1.png", "")});
+  v1::SyncCreativesRequest twice =
+      Sync({Creative("cr_1", "https://cdn.acme.example/1.png", "")});
   Assign(twice, "cr_1", package);
   Assign(twice, "cr_1", package);
   auto synced = Call(&Stub::SyncCreatives, kNyt, tokens_["nyt_a"], twice);
@@ -394,7 +390,8 @@ TEST_F(BoundedWorkTest, AnUpdateTheAdServerFailsIsRecordedAndTheRetryDoesIt) {
 
   // The database has the change and says the ad server has not confirmed
   // it; the ad server's words are nowhere a buyer or the database sees.
-  v1::MediaBuy recorded = MustGetBuy(kNyt, tokens_["nyt_a"], buy.media_buy_id());
+  v1::MediaBuy recorded =
+      MustGetBuy(kNyt, tokens_["nyt_a"], buy.media_buy_id());
   EXPECT_EQ(recorded.status(), "paused");
   EXPECT_EQ(recorded.revision(), buy.revision() + 1);
   EXPECT_TRUE(recorded.ad_server_error().starts_with(
@@ -416,12 +413,11 @@ TEST_F(BoundedWorkTest, AnUpdateTheAdServerFailsIsRecordedAndTheRetryDoesIt) {
                                "details::text LIKE '%",
                                kUpstreamText, "%'")),
             0);
-  schemas_.Add("media-buy/get-media-buys-response.json", "update pending",
-               [&] {
-                 v1::GetMediaBuysResponse r;
-                 *r.add_media_buys() = recorded;
-                 return r;
-               }());
+  schemas_.Add("media-buy/get-media-buys-response.json", "update pending", [&] {
+    v1::GetMediaBuysResponse r;
+    *r.add_media_buys() = recorded;
+    return r;
+  }());
 
   // Nothing else changes on top of a change the ad server may have half of.
   v1::UpdateMediaBuyRequest other = UpdateRequest(buy.media_buy_id());
@@ -472,9 +468,8 @@ TEST_F(BoundedWorkTest, AChangeWhileAnotherIsBeingSentIsAskedToRetry) {
   pause.set_paused(true);
   const std::string token = tokens_["nyt_a"];
   grpc::Status first;
-  std::thread sending([&] {
-    first = Call(&Stub::UpdateMediaBuy, kNyt, token, pause).status;
-  });
+  std::thread sending(
+      [&] { first = Call(&Stub::UpdateMediaBuy, kNyt, token, pause).status; });
   {
     absl::MutexLock lock(&server_.mu);
     ASSERT_TRUE(server_.mu.AwaitWithTimeout(
@@ -503,9 +498,8 @@ TEST_F(BoundedWorkTest, AChangeWhileAnotherIsBeingSentIsAskedToRetry) {
   }
   sending.join();
   EXPECT_TRUE(first.ok()) << first.error_message();
-  EXPECT_TRUE(MustGetBuy(kNyt, token, buy.media_buy_id())
-                  .ad_server_error()
-                  .empty());
+  EXPECT_TRUE(
+      MustGetBuy(kNyt, token, buy.media_buy_id()).ad_server_error().empty());
   auto retried = Call(&Stub::UpdateMediaBuy, kNyt, token, longer);
   EXPECT_TRUE(retried.ok()) << retried.status.error_message();
   EXPECT_EQ(Updates().size(), 2u);
@@ -542,12 +536,14 @@ TEST_F(BoundedWorkTest, ACancelOnTopOfAnUnconfirmedUpdateSendsBoth) {
                   .empty());
 }
 
-TEST_F(BoundedWorkTest, AnUpdateWhoseDatabaseWriteFailsNeverReachesTheAdServer) {
+TEST_F(BoundedWorkTest,
+       AnUpdateWhoseDatabaseWriteFailsNeverReachesTheAdServer) {
   const v1::CreateMediaBuyResponse buy = NytBuy();
   const std::string before = DataProbe();
   // The database refuses the package's new budget (as a failing write).
-  Exec("ALTER TABLE packages ADD CONSTRAINT bounded_work_test_refuses "
-       "CHECK (budget < 7777) NOT VALID");
+  Exec(
+      "ALTER TABLE packages ADD CONSTRAINT bounded_work_test_refuses "
+      "CHECK (budget < 7777) NOT VALID");
   v1::UpdateMediaBuyRequest raise = UpdateRequest(buy.media_buy_id());
   raise.set_paused(true);
   v1::PackageUpdate* package = raise.add_packages();
@@ -620,9 +616,9 @@ TEST_F(BoundedWorkTest, CreativeUrlsMustBeHttpsExceptHttpInSandboxes) {
 
   // A sandbox tenant may use http (never javascript:).
   ASSERT_TRUE(suite_->PatchTenantConfig(kLocal, R"({"sandbox": true})").ok());
-  const v1::SyncCreativesRequest http = Sync(
-      {Creative("cr_http", "http://cdn.acme.example/a.png",
-                "http://acme.example/landing")});
+  const v1::SyncCreativesRequest http =
+      Sync({Creative("cr_http", "http://cdn.acme.example/a.png",
+                     "http://acme.example/landing")});
   Outcome<v1::SyncCreativesResponse> sandboxed;
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
   do {
@@ -664,9 +660,8 @@ TEST_F(BoundedWorkTest, ASlowAdServerHoldsOnlyItsOwnTenantsSlots) {
     absl::MutexLock lock(&server_.mu);
     ASSERT_TRUE(server_.mu.AwaitWithTimeout(
         absl::Condition(
-            +[](ScriptedAdServer* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) {
-              return s->held == 2;
-            },
+            +[](ScriptedAdServer* s)
+                 ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) { return s->held == 2; },
             &server_),
         absl::Seconds(10)));
   }
@@ -762,8 +757,8 @@ TEST(TenantBulkheadTest, SlotsArePerTenantAndFreedWhenDropped) {
 }
 
 TEST(CreativeUrlTest, OnlyAbsoluteHttpsUrlsWithAHost) {
-  EXPECT_TRUE(ValidateCreativeUrl("u", "https://a.example/x?y={CLICK}", false)
-                  .ok());
+  EXPECT_TRUE(
+      ValidateCreativeUrl("u", "https://a.example/x?y={CLICK}", false).ok());
   EXPECT_TRUE(ValidateCreativeUrl("u", "HTTPS://A.example", false).ok());
   EXPECT_TRUE(ValidateCreativeUrl("u", "http://a.example/", true).ok());
   for (const char* bad :
@@ -772,16 +767,16 @@ TEST(CreativeUrlTest, OnlyAbsoluteHttpsUrlsWithAHost) {
         "https://a.b/\x01", "ftp://a.example/", "a.example/x", ""}) {
     EXPECT_FALSE(ValidateCreativeUrl("u", bad, false).ok()) << bad;
   }
-  EXPECT_FALSE(
-      ValidateCreativeUrl("u", std::string(kMaxCreativeUrlLength + 1, 'a'),
-                          false)
-          .ok());
+  EXPECT_FALSE(ValidateCreativeUrl(
+                   "u", std::string(kMaxCreativeUrlLength + 1, 'a'), false)
+                   .ok());
   // Nested trackers and url lists are found.
   const nlohmann::json assets = {
       {"video",
        {{"asset_type", "video"},
         {"url", "https://cdn.example/v.mp4"},
-        {"tracking", {{"impression_urls", {"https://t.example/i", "data:x"}}}}}}};
+        {"tracking",
+         {{"impression_urls", {"https://t.example/i", "data:x"}}}}}}};
   const absl::Status nested = ValidateCreativeUrls("assets", assets, false);
   EXPECT_FALSE(nested.ok());
   EXPECT_TRUE(absl::StrContains(nested.message(),

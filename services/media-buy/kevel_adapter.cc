@@ -452,10 +452,9 @@ class KevelAdapter final : public AdServerAdapter {
       if (state == kReportFailed) {
         // Kevel's words stay in the log: an adapter's own messages may
         // reach buyers (the service passes them on), Kevel's may not.
-        absl::Status failed =
-            absl::UnavailableError(absl::StrCat("Kevel failed report ", report,
-                                                ": ",
-                                                JsonString(status, "Message")));
+        absl::Status failed = absl::UnavailableError(
+            absl::StrCat("Kevel failed report ", report, ": ",
+                         JsonString(status, "Message")));
         SetUpstreamSummary(failed,
                            absl::StrCat("Kevel failed report ", report));
         return failed;

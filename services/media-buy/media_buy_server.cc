@@ -92,16 +92,15 @@ absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv() {
   ASSIGN_OR_RETURN(
       const int slot_wait_ms,
       env::Int("MEDIA_BUY_ADAPTER_SLOT_WAIT_MS",
-               static_cast<int>(absl::ToInt64Milliseconds(limits.slot_wait)),
-               0, 60000));
+               static_cast<int>(absl::ToInt64Milliseconds(limits.slot_wait)), 0,
+               60000));
   limits.slot_wait = absl::Milliseconds(slot_wait_ms);
   ASSIGN_OR_RETURN(limits.max_calls_per_request,
                    env::Int("MEDIA_BUY_MAX_AD_SERVER_CALLS_PER_REQUEST",
                             limits.max_calls_per_request, 1, 10000));
-  ASSIGN_OR_RETURN(
-      limits.max_http_requests_per_request,
-      env::Int("MEDIA_BUY_MAX_AD_SERVER_HTTP_REQUESTS_PER_REQUEST",
-               limits.max_http_requests_per_request, 1, 100000));
+  ASSIGN_OR_RETURN(limits.max_http_requests_per_request,
+                   env::Int("MEDIA_BUY_MAX_AD_SERVER_HTTP_REQUESTS_PER_REQUEST",
+                            limits.max_http_requests_per_request, 1, 100000));
   return config;
 }
 

@@ -75,8 +75,8 @@ absl::StatusOr<std::vector<std::string>> DistinctIds(
     std::string_view field,
     const google::protobuf::RepeatedPtrField<std::string>& ids, int max) {
   if (ids.size() > max)
-    return InvalidField(field, absl::StrCat("must name at most ", max,
-                                            " ids (", ids.size(), " given)"));
+    return InvalidField(field, absl::StrCat("must name at most ", max, " ids (",
+                                            ids.size(), " given)"));
   std::vector<std::string> out;
   std::set<std::string> seen;
   for (int i = 0; i < ids.size(); ++i) {
@@ -1045,9 +1045,9 @@ grpc::Status MediaBuyService::CreateMediaBuy(
         if (request->packages_size() == 0)
           return InvalidField("packages", "must contain at least one package");
         if (request->packages_size() > kMaxPackages)
-          return InvalidField("packages",
-                              absl::StrCat("must contain at most ",
-                                           kMaxPackages, " packages"));
+          return InvalidField(
+              "packages",
+              absl::StrCat("must contain at most ", kMaxPackages, " packages"));
         std::vector<Micros> budgets;
         for (int i = 0; i < request->packages_size(); ++i) {
           const pb::PackageRequest& package = request->packages(i);
@@ -1663,9 +1663,9 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
         if (request->has_paused() && request->canceled())
           return InvalidField("paused", "cannot be combined with canceled");
         if (request->packages_size() > kMaxPackages)
-          return InvalidField("packages",
-                              absl::StrCat("must contain at most ",
-                                           kMaxPackages, " package changes"));
+          return InvalidField(
+              "packages", absl::StrCat("must contain at most ", kMaxPackages,
+                                       " package changes"));
         std::map<std::string, int> package_index;
         for (int i = 0; i < request->packages_size(); ++i) {
           const pb::PackageUpdate& update = request->packages(i);
@@ -1674,10 +1674,9 @@ grpc::Status MediaBuyService::UpdateMediaBuy(
               ValidateId(field + ".package_id", update.package_id()));
           if (auto [at, fresh] = package_index.emplace(update.package_id(), i);
               !fresh)
-            return InvalidField(
-                field + ".package_id",
-                absl::StrCat("repeats packages[", at->second,
-                             "]; change each package once"));
+            return InvalidField(field + ".package_id",
+                                absl::StrCat("repeats packages[", at->second,
+                                             "]; change each package once"));
           if (update.creative_assignments_size() >
               kMaxCreativeAssignmentsPerPackage)
             return InvalidField(
@@ -2009,8 +2008,8 @@ absl::Status MediaBuyService::CompleteUpdate(
     const std::string& idempotency_key) {
   const Reader any{"", true};
   std::optional<BuyRow> buy;
-  RETURN_IF_ERROR(pool_.WithTenantTransaction(
-      call.ctx.tenant_id, [&](pqxx::work& txn) {
+  RETURN_IF_ERROR(
+      pool_.WithTenantTransaction(call.ctx.tenant_id, [&](pqxx::work& txn) {
         buy = Store::Buy(txn, call.ctx.tenant_id, media_buy_id, any, false);
         return absl::OkStatus();
       }));
@@ -2026,8 +2025,8 @@ absl::Status MediaBuyService::CompleteUpdate(
   if (auto adapter = Adapter(call, *buy); !adapter.ok()) {
     applied = adapter.status();
   } else {
-    applied = (*adapter)->UpdateMediaBuy(
-        ToAdapterBuy(call.ctx.tenant_id, *buy), change);
+    applied = (*adapter)->UpdateMediaBuy(ToAdapterBuy(call.ctx.tenant_id, *buy),
+                                         change);
   }
   const absl::Status failure =
       applied.ok()
@@ -2039,8 +2038,8 @@ absl::Status MediaBuyService::CompleteUpdate(
                 "the update is recorded and the media buy shows it; send "
                 "the same request again (same idempotency_key) to complete "
                 "it on the ad server, or cancel the buy");
-  RETURN_IF_ERROR(pool_.WithTenantTransaction(
-      call.ctx.tenant_id, [&](pqxx::work& txn) {
+  RETURN_IF_ERROR(
+      pool_.WithTenantTransaction(call.ctx.tenant_id, [&](pqxx::work& txn) {
         auto locked = Store::Buy(txn, call.ctx.tenant_id, media_buy_id, any,
                                  /*for_update=*/true);
         if (!locked || PendingUpdateKey(*locked) != idempotency_key)
@@ -2049,9 +2048,9 @@ absl::Status MediaBuyService::CompleteUpdate(
           locked->adapter_state.erase("pending_update");
         } else {
           nlohmann::json& record = locked->adapter_state["pending_update"];
-          record["error"] = absl::StrCat(BuyerSafeAdapterMessage(applied),
-                                         " (request id ",
-                                         call.ctx.request_id, ")");
+          record["error"] =
+              absl::StrCat(BuyerSafeAdapterMessage(applied), " (request id ",
+                           call.ctx.request_id, ")");
           record["failed_at"] = Rfc3339(options_.clock());
         }
         Store::SetAdapterState(txn, call.ctx.tenant_id, media_buy_id,
@@ -2080,9 +2079,8 @@ grpc::Status MediaBuyService::GetMediaBuys(
               bool more = false;
               if (!ids.empty()) {
                 for (const std::string& id : ids) {
-                  auto buy =
-                      Store::Buy(txn, call.ctx.tenant_id, id, call.reader(),
-                                 false);
+                  auto buy = Store::Buy(txn, call.ctx.tenant_id, id,
+                                        call.reader(), false);
                   if (!buy) return MediaBuyNotFound(IdField(*request, id));
                   buys.push_back(*std::move(buy));
                 }
@@ -2140,9 +2138,8 @@ grpc::Status MediaBuyService::GetMediaBuyDelivery(
             call.ctx.tenant_id, [&](pqxx::work& txn) -> absl::Status {
               if (!ids.empty()) {
                 for (const std::string& id : ids) {
-                  auto buy =
-                      Store::Buy(txn, call.ctx.tenant_id, id, call.reader(),
-                                 false);
+                  auto buy = Store::Buy(txn, call.ctx.tenant_id, id,
+                                        call.reader(), false);
                   if (!buy) return MediaBuyNotFound(IdField(*request, id));
                   buys.push_back(*std::move(buy));
                 }
@@ -2491,9 +2488,9 @@ grpc::Status MediaBuyService::SyncCreatives(
         std::set<std::string> seen;
         for (int i = 0; i < request->creatives_size(); ++i) {
           const std::string field = absl::StrCat("creatives[", i, "]");
-          absl::StatusOr<CreativeRow> row =
-              CreativeFromRequest(request->creatives(i), field, formats_,
-                                  /*allow_http=*/call.tenant->config().sandbox());
+          absl::StatusOr<CreativeRow> row = CreativeFromRequest(
+              request->creatives(i), field, formats_,
+              /*allow_http=*/call.tenant->config().sandbox());
           if (row.ok() && !seen.insert(row->creative_id).second) {
             row = InvalidField(field + ".creative_id",
                                absl::StrCat("'", row->creative_id,
@@ -2760,9 +2757,9 @@ grpc::Status MediaBuyService::ListCreatives(
             return InvalidField(field, "must be a non-empty array of strings");
           // AdCP's maxItems of filters.creative_ids, for every list.
           if (filters[key].size() > static_cast<size_t>(kMaxFilterValues))
-            return InvalidField(field,
-                                absl::StrCat("must contain at most ",
-                                             kMaxFilterValues, " values"));
+            return InvalidField(
+                field, absl::StrCat("must contain at most ", kMaxFilterValues,
+                                    " values"));
           for (const auto& item : filters[key]) {
             if (!item.is_string())
               return InvalidField(field, "must contain strings");

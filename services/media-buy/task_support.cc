@@ -64,24 +64,27 @@ absl::Status ValidateCreativeUrl(std::string_view field, std::string_view url,
       allow_http ? "must be an absolute https or http URL"
                  : "must be an absolute https URL (http only in sandbox "
                    "tenants)";
-  if (url.empty()) return InvalidField(field, absl::StrCat(rule, ", not empty"));
+  if (url.empty())
+    return InvalidField(field, absl::StrCat(rule, ", not empty"));
   if (url.size() > kMaxCreativeUrlLength)
-    return InvalidField(field, absl::StrCat("must be at most ",
-                                            kMaxCreativeUrlLength,
-                                            " characters"));
+    return InvalidField(
+        field,
+        absl::StrCat("must be at most ", kMaxCreativeUrlLength, " characters"));
   // Browsers drop tabs and newlines inside a scheme ("java\tscript:"):
   // nothing at or below a space, nor DEL, is accepted anywhere.
   if (std::any_of(url.begin(), url.end(), [](char c) {
         return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
       }))
-    return InvalidField(
-        field, absl::StrCat(rule, "; spaces and control characters must be "
-                                  "percent-encoded"));
+    return InvalidField(field,
+                        absl::StrCat(rule,
+                                     "; spaces and control characters must be "
+                                     "percent-encoded"));
   const size_t colon = url.find(':');
   std::string scheme =
       colon == std::string_view::npos ? "" : std::string(url.substr(0, colon));
   const bool scheme_ok =
-      !scheme.empty() && scheme.size() <= 32 && absl::ascii_isalpha(scheme[0]) &&
+      !scheme.empty() && scheme.size() <= 32 &&
+      absl::ascii_isalpha(scheme[0]) &&
       std::all_of(scheme.begin(), scheme.end(), [](char c) {
         return absl::ascii_isalnum(c) || c == '+' || c == '-' || c == '.';
       });
@@ -112,8 +115,8 @@ bool IsUrlKey(const std::string& key) {
 absl::Status CheckUrlsIn(const std::string& at, const nlohmann::json& value,
                          bool allow_http, int depth) {
   if (depth > kMaxAssetDepth)
-    return InvalidField(at, absl::StrCat("assets nest at most ",
-                                         kMaxAssetDepth, " levels"));
+    return InvalidField(
+        at, absl::StrCat("assets nest at most ", kMaxAssetDepth, " levels"));
   if (value.is_array()) {
     for (size_t i = 0; i < value.size(); ++i)
       RETURN_IF_ERROR(CheckUrlsIn(absl::StrCat(at, "[", i, "]"), value[i],
@@ -133,8 +136,8 @@ absl::Status CheckUrlsIn(const std::string& at, const nlohmann::json& value,
         const std::string item = absl::StrCat(field, "[", i, "]");
         if (!member[i].is_string())
           return InvalidField(item, "must be a URL string");
-        RETURN_IF_ERROR(ValidateCreativeUrl(
-            item, member[i].get<std::string>(), allow_http));
+        RETURN_IF_ERROR(ValidateCreativeUrl(item, member[i].get<std::string>(),
+                                            allow_http));
       }
     } else {
       RETURN_IF_ERROR(CheckUrlsIn(field, member, allow_http, depth + 1));

@@ -134,12 +134,11 @@ absl::StatusOr<HttpResponse> UpstreamClient::Once(const HttpRequest& request,
                      absl::StrCat(options_.server_name, " did not answer ",
                                   what, ": ", response.status().message()));
     SetUpstreamSummary(
-        status,
-        absl::StrCat(options_.server_name, " did not answer ", what,
-                     response.status().code() ==
-                             absl::StatusCode::kDeadlineExceeded
-                         ? " in time"
-                         : ""));
+        status, absl::StrCat(options_.server_name, " did not answer ", what,
+                             response.status().code() ==
+                                     absl::StatusCode::kDeadlineExceeded
+                                 ? " in time"
+                                 : ""));
     return status;
   }
   const int code = response->status;
