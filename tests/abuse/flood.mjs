@@ -19,6 +19,7 @@
 // flood (flood.lua), from one address. FLOOD_B_RATE (40): B's calls per
 // second (the default principal limit is 50/s).
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,16 @@ let edgeHost = '127.0.0.1';
 // FLOOD_WRK=1: wrk (tests/abuse/flood.lua, 2 threads) makes the flood
 // instead of node (more calls per CPU second; one client address).
 const useWrk = process.env.FLOOD_WRK === '1';
+
+// CPU seconds used so far by a process (utime + stime), or NaN.
+function cpuSeconds(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
 
 function percentile(sorted, p) {
   if (!sorted.length) return NaN;
@@ -153,14 +164,28 @@ async function main() {
     return { ...b, flood: { sent, rate: sent / elapsed, counts } };
   }
 
+  // CPU seconds per phase of the services we started and of this script
+  // (the load generator shares the machine).
+  const pids = services ? Object.fromEntries(Object.entries(services.procs).map(([n, p]) => [n, p.child.pid])) : {};
+  pids.node = process.pid;
+  const cpuNow = () => Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, cpuSeconds(pid)]));
+  const phase = async (name, fn) => {
+    const before = cpuNow();
+    const t0 = Date.now();
+    const result = await fn();
+    const after = cpuNow();
+    const wall = (Date.now() - t0) / 1000;
+    const cpu = Object.fromEntries(Object.keys(pids).map((n) => [n, (after[n] - before[n]) / wall]));
+    return { name, ...result, cpu };
+  };
   // Warm-up.
   await measureB(2000);
   const phases = [];
-  phases.push({ name: 'quiet 1', ...(await measureB(seconds * 1000)) });
-  phases.push({ name: 'flooded 1', ...(await flooded(seconds * 1000)) });
+  phases.push(await phase('quiet 1', () => measureB(seconds * 1000)));
+  phases.push(await phase('flooded 1', () => flooded(seconds * 1000)));
   await sleep(1000);
-  phases.push({ name: 'quiet 2', ...(await measureB(seconds * 1000)) });
-  phases.push({ name: 'flooded 2', ...(await flooded(seconds * 1000)) });
+  phases.push(await phase('quiet 2', () => measureB(seconds * 1000)));
+  phases.push(await phase('flooded 2', () => flooded(seconds * 1000)));
 
   const stats = (lat) => {
     const s = [...lat].sort((x, y) => x - y);
@@ -172,6 +197,7 @@ async function main() {
     const s = stats(p.latencies);
     const flood = p.flood ? `  flood ${p.flood.sent} calls (${Math.round(p.flood.rate)}/s): ${JSON.stringify(p.flood.counts)}` : '';
     console.log(`${p.name.padEnd(10)} B n=${s.n} p50 ${s.p50.toFixed(2)} ms p99 ${s.p99.toFixed(2)} ms max ${s.max.toFixed(2)} ms outcomes ${JSON.stringify(p.outcomes)}${flood}`);
+    console.log(`${''.padEnd(10)} CPU (cores): ${Object.entries(p.cpu).filter(([, v]) => !Number.isNaN(v)).map(([n, v]) => `${n} ${v.toFixed(2)}`).join(', ')}`);
   }
   const quiet = stats(phases.filter((p) => p.name.startsWith('quiet')).flatMap((p) => p.latencies));
   const flood = stats(phases.filter((p) => p.name.startsWith('flooded')).flatMap((p) => p.latencies));
