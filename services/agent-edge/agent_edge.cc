@@ -197,7 +197,9 @@ std::string ToolResultText(const json& id, const std::string& payload,
 
 http::Response Json(const http::Request& request, bhttp::status status,
                     const json& body) {
-  return http::JsonResponse(request, status, body.dump());
+  return http::JsonResponse(
+      request, status,
+      body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 }  // namespace
@@ -513,7 +515,7 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
   } else {
     call.outcome = failed.value("error", "error");  // the controller's
   }
-  outcome.body = failed.dump();
+  outcome.body = failed.dump(-1, ' ', false, json::error_handler_t::replace);
   return outcome;
 }
 

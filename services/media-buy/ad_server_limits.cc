@@ -15,65 +15,20 @@ constexpr char kSummaryPayload[] = "type.adcp/upstream-summary";
 
 }  // namespace
 
-TenantBulkhead::TenantBulkhead(int per_tenant, absl::Duration wait)
-    : per_tenant_(std::max(1, per_tenant)),
-      wait_(std::max(wait, absl::ZeroDuration())) {}
-
-TenantBulkhead::Slot& TenantBulkhead::Slot::operator=(Slot&& other) noexcept {
-  if (this != &other) {
-    if (owner_ != nullptr) owner_->Release(tenant_id_);
-    owner_ = other.owner_;
-    tenant_id_ = std::move(other.tenant_id_);
-    other.owner_ = nullptr;
-  }
-  return *this;
-}
-
-TenantBulkhead::Slot::~Slot() {
-  if (owner_ != nullptr) owner_->Release(tenant_id_);
-}
-
-absl::StatusOr<TenantBulkhead::Slot> TenantBulkhead::Acquire(
-    const std::string& tenant_id) {
-  mu_.Lock();
-  auto free = [this, &tenant_id]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    auto it = in_use_.find(tenant_id);
-    return it == in_use_.end() || it->second < per_tenant_;
-  };
-  const bool got = mu_.AwaitWithTimeout(absl::Condition(&free), wait_);
-  if (got) ++in_use_[tenant_id];
-  mu_.Unlock();
-  if (!got) {
-    log::Warn("ad server bulkhead full: request refused",
-              {{"tenant_id", tenant_id},
-               {"slots", per_tenant_},
-               {"waited_ms", absl::ToInt64Milliseconds(wait_)}});
-    return AdcpError(
-        "SERVICE_UNAVAILABLE", "",
-        absl::StrCat("this publisher's ad server is busy with ", per_tenant_,
-                     " other requests; nothing was changed"),
-        "retry in a few seconds");
-  }
-  return Slot(this, tenant_id);
-}
-
-void TenantBulkhead::Release(const std::string& tenant_id) {
-  absl::MutexLock lock(&mu_);
-  auto it = in_use_.find(tenant_id);
-  if (it == in_use_.end()) return;
-  if (--it->second <= 0) in_use_.erase(it);
-}
-
-int TenantBulkhead::InUse(const std::string& tenant_id) const {
-  absl::MutexLock lock(&mu_);
-  auto it = in_use_.find(tenant_id);
-  return it == in_use_.end() ? 0 : it->second;
-}
-
 absl::Status AdServerSession::Reserve() {
   if (slot_.held() || bulkhead_ == nullptr) return absl::OkStatus();
   absl::StatusOr<TenantBulkhead::Slot> slot = bulkhead_->Acquire(tenant_id_);
-  if (!slot.ok()) return slot.status();
+  if (!slot.ok()) {
+    log::Warn("ad server bulkhead full: request refused",
+              {{"tenant_id", tenant_id_},
+               {"slots", bulkhead_->per_tenant()}});
+    return AdcpError(
+        "SERVICE_UNAVAILABLE", "",
+        absl::StrCat("this publisher's ad server is busy with ",
+                     bulkhead_->per_tenant(),
+                     " other requests; nothing was changed"),
+        "retry in a few seconds");
+  }
   slot_ = *std::move(slot);
   return absl::OkStatus();
 }

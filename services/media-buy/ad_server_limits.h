@@ -34,6 +34,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "adapter.h"
+#include "adcp/common/bulkhead.h"
 
 namespace adcp::media_buy {
 
@@ -49,44 +50,8 @@ struct AdServerLimits {
   int max_http_requests_per_request = 1000;
 };
 
-// Per-tenant counting semaphores. Thread-safe.
-class TenantBulkhead {
- public:
-  TenantBulkhead(int per_tenant, absl::Duration wait);
-
-  // A held slot; released when destroyed.
-  class Slot {
-   public:
-    Slot() = default;
-    Slot(Slot&& other) noexcept { *this = std::move(other); }
-    Slot& operator=(Slot&& other) noexcept;
-    ~Slot();
-    bool held() const { return owner_ != nullptr; }
-
-   private:
-    friend class TenantBulkhead;
-    Slot(TenantBulkhead* owner, std::string tenant_id)
-        : owner_(owner), tenant_id_(std::move(tenant_id)) {}
-    TenantBulkhead* owner_ = nullptr;
-    std::string tenant_id_;
-  };
-
-  // One of the tenant's slots, waiting at most the bulkhead's wait;
-  // UNAVAILABLE (an AdCP SERVICE_UNAVAILABLE, transient) when none freed up.
-  absl::StatusOr<Slot> Acquire(const std::string& tenant_id);
-  // Slots of the tenant in use now.
-  int InUse(const std::string& tenant_id) const;
-  int per_tenant() const { return per_tenant_; }
-
- private:
-  void Release(const std::string& tenant_id);
-
-  const int per_tenant_;
-  const absl::Duration wait_;
-  mutable absl::Mutex mu_;
-  // Only tenants with a slot in use (the map stays as small as the traffic).
-  std::map<std::string, int> in_use_ ABSL_GUARDED_BY(mu_);
-};
+// The per-tenant slots are adcp::TenantBulkhead (libs/common), as at the
+// agent edge.
 
 // One request's use of its tenant's ad server: the slot (taken at the first
 // need, held to the end of the request) and the count of operations. Not

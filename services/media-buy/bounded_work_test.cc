@@ -729,33 +729,6 @@ TEST_F(BoundedWorkTest, OneRequestMakesAtMostTheLimitOfAdServerCalls) {
 
 // ------------------------------------------------------------ unit --
 
-TEST(TenantBulkheadTest, SlotsArePerTenantAndFreedWhenDropped) {
-  TenantBulkhead bulkhead(2, absl::Milliseconds(10));
-  auto a1 = bulkhead.Acquire("a");
-  auto a2 = bulkhead.Acquire("a");
-  ASSERT_TRUE(a1.ok());
-  ASSERT_TRUE(a2.ok());
-  EXPECT_EQ(bulkhead.InUse("a"), 2);
-  auto a3 = bulkhead.Acquire("a");
-  EXPECT_EQ(a3.status().code(), absl::StatusCode::kUnavailable);
-  auto b1 = bulkhead.Acquire("b");
-  EXPECT_TRUE(b1.ok());
-  { auto dropped = std::move(*a1); }
-  EXPECT_EQ(bulkhead.InUse("a"), 1);
-  EXPECT_TRUE(bulkhead.Acquire("a").ok());
-  // A waiter gets the slot another request frees within the wait.
-  TenantBulkhead patient(1, absl::Seconds(5));
-  auto held = patient.Acquire("t");
-  ASSERT_TRUE(held.ok());
-  std::thread release([&] {
-    absl::SleepFor(absl::Milliseconds(50));
-    auto drop = std::move(*held);
-  });
-  EXPECT_TRUE(patient.Acquire("t").ok());
-  release.join();
-  EXPECT_EQ(patient.InUse("t"), 0);
-}
-
 TEST(CreativeUrlTest, OnlyAbsoluteHttpsUrlsWithAHost) {
   EXPECT_TRUE(
       ValidateCreativeUrl("u", "https://a.example/x?y={CLICK}", false).ok());

@@ -62,12 +62,17 @@ absl::StatusOr<nlohmann::json> ParseJsonBounded(std::string_view text,
   } catch (const nlohmann::json::exception& e) {
     // e.what() reads "[json.exception.parse_error.101] parse error at line
     // 1, column 34: syntax error ..."; the part after the tag names the spot.
+    // It may quote the offending bytes: only printable ASCII is kept, so
+    // the message itself is valid UTF-8 (and JSON-safe).
     const std::string_view what = e.what();
     const size_t tag_end = what.find("] ");
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": not valid JSON: ",
-        std::string(tag_end == std::string_view::npos ? what
-                                                      : what.substr(tag_end + 2))));
+    std::string message(tag_end == std::string_view::npos
+                            ? what
+                            : what.substr(tag_end + 2));
+    for (char& c : message)
+      if (c < 0x20 || c > 0x7E) c = '?';
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": not valid JSON: ", message));
   }
 }
 

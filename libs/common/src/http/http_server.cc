@@ -37,8 +37,12 @@ Response JsonResponse(const Request& request, beast::http::status status,
 
 Response JsonError(const Request& request, beast::http::status status,
                    const std::string& message) {
-  return JsonResponse(request, status,
-                      nlohmann::json{{"error", message}}.dump());
+  // Invalid UTF-8 in a message (quoted from a request) is replaced, never
+  // thrown on.
+  return JsonResponse(
+      request, status,
+      nlohmann::json{{"error", message}}.dump(
+          -1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 namespace {
