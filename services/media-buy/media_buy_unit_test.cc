@@ -11,10 +11,28 @@
 #include "media_buy_server.h"
 #include "mock_adapter.h"
 #include "money.h"
+#include "service_account.h"
 #include "task_support.h"
 
 namespace adcp::media_buy {
 namespace {
+
+TEST(ServiceAccountKey, FieldsOfTheWrongTypeAreErrorsNotCrashes) {
+  const std::string base =
+      R"({"client_email":"a@b.iam","private_key":"-----BEGIN PRIVATE KEY-----")";
+  auto key = ParseServiceAccountKey(base + "}");
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(key->token_uri, kGoogleTokenUrl);
+  EXPECT_EQ(key->private_key_id, "");
+  // A number where a string belongs threw out of the parser (the fuzzer's
+  // find, tests/fuzz/corpus/service_account): now an error naming it.
+  for (const std::string field : {"private_key_id", "token_uri"}) {
+    auto wrong = ParseServiceAccountKey(base + ",\"" + field + "\":7}");
+    ASSERT_FALSE(wrong.ok()) << field;
+    EXPECT_NE(wrong.status().message().find(field), std::string::npos);
+  }
+  EXPECT_FALSE(ParseServiceAccountKey(std::string(100, '[')).ok());
+}
 
 TEST(Money, NumbersBecomeMicrosExactly) {
   EXPECT_EQ(*MicrosFromNumber("budget", 0.1), 100000);

@@ -8,14 +8,21 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "adcp/common/json_limits.h"
 
 namespace adcp::media_buy {
 
 absl::StatusOr<ServiceAccountKey> ParseServiceAccountKey(
     std::string_view text) {
-  const nlohmann::json key = nlohmann::json::parse(text, nullptr, false);
-  if (!key.is_object())
+  // Within the JSON limits (a key file is a few KiB, one level deep).
+  absl::StatusOr<nlohmann::json> parsed =
+      ParseJsonBounded(text, "service account key", JsonLimits{
+                                                        .max_bytes = 64 << 10,
+                                                        .max_depth = 8,
+                                                        .max_values = 1000});
+  if (!parsed.ok() || !parsed->is_object())
     return absl::InvalidArgumentError("the service account key is not JSON");
+  const nlohmann::json& key = *parsed;
   ServiceAccountKey out;
   for (auto [field, into] : {std::pair{"client_email", &out.client_email},
                              std::pair{"private_key", &out.private_key}}) {
@@ -25,8 +32,22 @@ absl::StatusOr<ServiceAccountKey> ParseServiceAccountKey(
           absl::StrCat("the service account key has no ", field));
     *into = key[field].get<std::string>();
   }
-  out.private_key_id = key.value("private_key_id", "");
-  out.token_uri = key.value("token_uri", kGoogleTokenUrl);
+  // Optional; when present, strings (a number here threw and ended the
+  // process: the fuzzer's find).
+  for (auto [field, into, fallback] :
+       {std::tuple{"private_key_id", &out.private_key_id, ""},
+        std::tuple{"token_uri", &out.token_uri, kGoogleTokenUrl}}) {
+    auto it = key.find(field);
+    if (it == key.end() || it->is_null()) {
+      *into = fallback;
+    } else if (it->is_string()) {
+      *into = it->get<std::string>();
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the service account key's ", field,
+                       " is not a string"));
+    }
+  }
   return out;
 }
 

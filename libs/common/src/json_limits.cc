@@ -24,6 +24,9 @@ absl::StatusOr<nlohmann::json> ParseJsonBounded(std::string_view text,
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
+      if (c == '\0')
+        return absl::InvalidArgumentError(absl::StrCat(
+            field, ": not valid JSON: a NUL byte at offset ", i));
       if (c == '\\') {
         ++i;
       } else if (c == '"') {
@@ -50,6 +53,11 @@ absl::StatusOr<nlohmann::json> ParseJsonBounded(std::string_view text,
       case ',':
         ++values;
         break;
+      case '\0':
+        // JSON text has no NUL (in a string it must be escaped), and
+        // nlohmann's parser would stop at one and accept what precedes it.
+        return absl::InvalidArgumentError(absl::StrCat(
+            field, ": not valid JSON: a NUL byte at offset ", i));
       default:
         break;
     }

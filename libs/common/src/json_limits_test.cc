@@ -57,6 +57,15 @@ TEST(JsonLimitsTest, InvalidJsonAndUtf8NameTheField) {
   EXPECT_TRUE(ParseJsonBounded("\"\xc3\xa9\"", "body").ok());
 }
 
+TEST(JsonLimitsTest, ANulByteIsNeverJson) {
+  // nlohmann's parser would stop at the NUL and accept "{}".
+  const auto trailing = ParseJsonBounded(std::string("{}\0[[[[", 6), "body");
+  ASSERT_FALSE(trailing.ok());
+  EXPECT_EQ(trailing.status().message(),
+            "body: not valid JSON: a NUL byte at offset 2");
+  EXPECT_FALSE(ParseJsonBounded(std::string("[\"a\0b\"]", 7), "body").ok());
+}
+
 TEST(JsonLimitsTest, DepthOfBuiltDocuments) {
   nlohmann::json nested = 1;
   for (int i = 0; i < 70; ++i) nested = nlohmann::json::array({nested});

@@ -40,6 +40,8 @@ absl::StatusOr<Request> ParseRequest(std::string_view bytes,
     if (n == 0) break;
     used += n;
   }
+  if (!parser.got_some())
+    return absl::InvalidArgumentError("request: no bytes");
   if (!parser.is_done()) {
     parser.put_eof(error);
     if (error || !parser.is_done())

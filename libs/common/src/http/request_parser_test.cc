@@ -39,6 +39,7 @@ TEST(RequestParserTest, RefusesSmugglingAndOversizeHeaders) {
                    .ok());
   EXPECT_FALSE(ParseRequest("GET / HTTP/1.1\r\nX: a\x01" "b\r\n\r\n", options).ok());
   EXPECT_FALSE(ParseRequest("GET / HTTP/1.1\r\n", options).ok());
+  EXPECT_FALSE(ParseRequest("", options).ok());
 }
 
 TEST(RequestParserTest, ClientAddressTrustsOnlyConfiguredProxies) {
