@@ -46,11 +46,10 @@ const out = (...a) => console.log(...a);
 // Failures of current main (tolerated unless ADCP_ABUSE_STRICT=1). Each is
 // [group, regexp on the request label, what happens]. `crash: true` entries
 // are not sent at all (they take a service down).
-// At 2ff4be6 (ForwardTenant, ParseJsonBounded, fair limits, admin
-// slow-down) nothing crashes any more; what is left:
+// Since 2ff4be6 (ForwardTenant, ParseJsonBounded, fair limits, admin
+// slow-down), 3706757/5d96349 (bounded ad-server work, edge bulkhead) and
+// b7b3fa0 (invalid UTF-8 a 400) nothing crashes any more; what is left:
 const KNOWN = [
-  // utf8: a regression of 2ff4be6.
-  { group: 'utf8', match: /(lone|truncated|continuation|overlong|surrogate ed|U\+10FFFF|fe ff)/, why: 'invalid UTF-8 in a JSON body is answered 500 {"error":"internal error"}: ParseJsonBounded\'s message quotes nlohmann\'s "last read: ..." with the invalid bytes, and dumping that error as JSON throws (type_error 316) out of the handler' },
   // deep-wide
   { group: 'deep-wide', match: /^rest get_media_buys status_filter 100,000$/, why: 'no cap on status_filter: answered 200' },
   { group: 'deep-wide', match: /^rest get_products refine 20,000$/, why: 'no cap on refine: answered 200' },
