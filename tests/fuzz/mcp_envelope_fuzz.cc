@@ -13,8 +13,8 @@
 //  - a message has a method, a string (at most 256) or integer id unless it
 //    is a notification, object params within the JSON depth limit;
 //  - a tool call has a name of at most 128 and object arguments;
-//  - arguments either fail with "arguments: ..." or make a message whose
-//    JSON (AppendProtoJson) reads back to the same message.
+//  - arguments either fail with "arguments..." (naming the member) or make
+//    a message whose JSON (AppendProtoJson) reads back to the same message.
 #include <google/protobuf/util/field_comparator.h>
 #include <google/protobuf/util/message_differencer.h>
 
@@ -79,7 +79,7 @@ void CheckArguments(const AgentTask& task, const json& arguments) {
       adcp::agent_edge::ParseTaskArguments(arguments, request.get());
   if (!status.ok()) {
     FUZZ_CHECK(absl::IsInvalidArgument(status) &&
-                   absl::StartsWith(status.message(), "arguments: "),
+                   absl::StartsWith(status.message(), "arguments"),
                status.ToString());
     CheckAnswerable(nullptr, std::string(status.message()));
     return;
