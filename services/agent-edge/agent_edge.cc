@@ -254,6 +254,9 @@ absl::StatusOr<EdgeConfig> EdgeConfigFromEnv() {
   ASSIGN_OR_RETURN(const int wait_ms,
                    env::Int("EDGE_TENANT_WAIT_MS", 500, 0, 60000));
   config.tenant_wait = absl::Milliseconds(wait_ms);
+  ASSIGN_OR_RETURN(config.anonymous_client_limit,
+                   RateLimitFromEnv("RATE_LIMIT_CLIENT",
+                                    RateLimit{.per_second = 10, .burst = 40}));
   return config;
 }
 
@@ -369,7 +372,9 @@ http::Response AgentEdge::Route(const http::Request& request,
     if (path == "/mcp") {
       transport = "mcp";
       if (request.method() == bhttp::verb::post) {
-        response = Mcp(call);
+        std::optional<http::Response> throttled =
+            ThrottleAnonymous(call, /*mcp=*/true);
+        response = throttled ? *std::move(throttled) : Mcp(call);
       } else {
         response = http::JsonError(request, bhttp::status::method_not_allowed,
                                    "POST JSON-RPC messages to this endpoint");
@@ -379,7 +384,9 @@ http::Response AgentEdge::Route(const http::Request& request,
                task != nullptr && task->OfferedTo(*tenant)) {
       transport = "rest";
       if (request.method() == bhttp::verb::post) {
-        response = Rest(call, *task);
+        std::optional<http::Response> throttled =
+            ThrottleAnonymous(call, /*mcp=*/false);
+        response = throttled ? *std::move(throttled) : Rest(call, *task);
       } else {
         response = http::JsonError(request, bhttp::status::method_not_allowed,
                                    "POST the task's request as JSON");
@@ -429,10 +436,15 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
                          "most 512 characters of A-Z a-z 0-9 - . _ ~ + / =)",
                          "correctable")}};
   } else if (!parsed.ok()) {
+    // "arguments.packages[0].paused: ..." names the field
+    // "packages[0].paused".
+    const std::string message(parsed.message());
+    std::string field;
+    if (absl::StartsWith(message, "arguments."))
+      field = message.substr(10, message.find(':') - 10);
     outcome.code = grpc::StatusCode::INVALID_ARGUMENT;
-    failed = {{"adcp_error",
-               AdcpError("VALIDATION_ERROR", std::string(parsed.message()),
-                         "correctable")}};
+    failed = {{"adcp_error", AdcpError("VALIDATION_ERROR", message,
+                                       "correctable", field)}};
   } else if (slot = bulkhead_.Acquire(call.tenant_id); !slot.ok()) {
     // This tenant's calls fill its share of the threads: refused, so that
     // the other tenants' calls go on.
@@ -517,6 +529,36 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
   }
   outcome.body = failed.dump(-1, ' ', false, json::error_handler_t::replace);
   return outcome;
+}
+
+std::optional<http::Response> AgentEdge::ThrottleAnonymous(const Request& call,
+                                                          bool mcp) {
+  if (!config_.anonymous_client_limit || !call.token.empty() ||
+      call.malformed_token)
+    return std::nullopt;
+  const std::optional<absl::Duration> wait = anonymous_limiter_.Acquire(
+      "c:" + call.client, *config_.anonymous_client_limit);
+  if (!wait) return std::nullopt;
+  const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(*wait));
+  call.outcome = "RATE_LIMITED";
+  const json error =
+      AdcpError("RATE_LIMITED",
+                absl::StrCat("rate limit of this client exceeded; retry after ",
+                             ms, " ms"),
+                "transient");
+  // Answered before the body is read: an MCP caller gets the JSON-RPC
+  // error without its id (null), as for a request that could not be read.
+  http::Response response =
+      Json(call.http, bhttp::status::too_many_requests,
+           mcp ? json{{"jsonrpc", "2.0"},
+                      {"id", nullptr},
+                      {"error",
+                       {{"code", -32000},
+                        {"message", error["message"]},
+                        {"data", {{"adcp_error", error}}}}}}
+               : json{{"adcp_error", error}});
+  response.set(bhttp::field::retry_after, std::to_string((ms + 999) / 1000));
+  return response;
 }
 
 http::Response AgentEdge::Rest(const Request& call, const AgentTask& task) {

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "adcp/common/bulkhead.h"
 #include "adcp/common/http/http_server.h"
+#include "adcp/common/rate_limiter.h"
 #include "adcp/common/tenant_cache.h"
 #include "task_catalog.h"
 
@@ -38,6 +39,10 @@ struct EdgeConfig {
   // slow calls hold at most this many HTTP threads); beyond, a call waits
   // up to tenant_wait, then is refused SERVICE_UNAVAILABLE (transient).
   int tenant_concurrency = 8;
+  // Requests without a token, per client address: refused here, before the
+  // body is parsed or media-buy called (media-buy's guard charges the same
+  // budget again, as a second gate). Unset: not limited at the edge.
+  std::optional<RateLimit> anonymous_client_limit;
   absl::Duration tenant_wait = absl::Milliseconds(500);
   absl::Duration startup_wait = absl::Seconds(30);
 };
@@ -46,7 +51,8 @@ struct EdgeConfig {
 // HTTP_THREADS (16), TENANT_REGISTRY_ADDR, MEDIA_BUY_ADDR (127.0.0.1:50053),
 // ADCP_INTERNAL_TOKEN (required), BASE_DOMAINS (comma-separated;
 // sales-agent.example.com,localhost), EDGE_TENANT_CONCURRENCY (half of
-// HTTP_THREADS, at least 1), EDGE_TENANT_WAIT_MS (500).
+// HTTP_THREADS, at least 1), EDGE_TENANT_WAIT_MS (500),
+// RATE_LIMIT_CLIENT_RPS/_BURST (10/40: anonymous requests per client).
 absl::StatusOr<EdgeConfig> EdgeConfigFromEnv();
 
 // The MCP protocol versions the edge speaks, newest first.
@@ -68,6 +74,10 @@ class AgentEdge {
   struct Request;
   explicit AgentEdge(EdgeConfig config);
   http::Response Route(const http::Request& request, const std::string& client);
+  // Null when the call may go on; else the answer to a client over its
+  // anonymous budget.
+  std::optional<http::Response> ThrottleAnonymous(const Request& call,
+                                                  bool mcp);
   http::Response Mcp(const Request& call);
   http::Response Rest(const Request& call, const AgentTask& task);
   // Runs a task: JSON arguments in; the response JSON, or the AdCP error and
@@ -91,6 +101,7 @@ class AgentEdge {
   std::shared_ptr<grpc::Channel> media_buy_;
   std::unique_ptr<http::Server> server_;
   TenantBulkhead bulkhead_;
+  RateLimiter anonymous_limiter_;
   std::shared_ptr<prometheus::Registry> metrics_;
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Histogram>* durations_ = nullptr;

@@ -11,6 +11,7 @@
 #include "adcp/common/call_context.h"
 #include "adcp/common/metadata.h"
 #include "edge_test_fixture.h"
+#include "mcp_envelope.h"
 
 namespace adcp::agent_edge {
 namespace {
@@ -196,6 +197,32 @@ TEST_F(EdgeRateLimitsTest, AnonymousFloodsSpendTheirOwnBudgetNotTheBuyers) {
   for (int i = 0; i < 40; ++i) ASSERT_TRUE(BuyerServed("nytimes")) << i;
 }
 
+// The edge's own per-client gate for requests without a token.
+class EdgeAnonymousGateTest : public EdgeLimitsTest {
+ protected:
+  void ConfigureEdge(EdgeConfig& config) override {
+    config.anonymous_client_limit = RateLimit{.per_second = 0.001, .burst = 3};
+  }
+};
+
+TEST_F(EdgeAnonymousGateTest, AClientOverItsBudgetIsRefusedBeforeAnyWork) {
+  const std::string capabilities = ToolCallBody("get_adcp_capabilities", {});
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(Post(Host("nytimes"), "/mcp", capabilities, "").status, 200) << i;
+  // The fourth: 429 before the body is read (even one that is not JSON).
+  const HttpReply mcp = Post(Host("nytimes"), "/mcp", "{not json", "");
+  EXPECT_EQ(mcp.status, 429);
+  EXPECT_EQ(mcp.Json()["error"]["data"]["adcp_error"]["code"], "RATE_LIMITED");
+  EXPECT_FALSE(mcp.headers.at("retry-after").empty());
+  const HttpReply rest =
+      Post("localhost", "/tenants/localnews/v1/get_adcp_capabilities", "{}", "");
+  EXPECT_EQ(rest.status, 429);
+  EXPECT_EQ(rest.Json()["adcp_error"]["code"], "RATE_LIMITED");
+  // Buyers (with their tokens) are not this gate's business.
+  EXPECT_TRUE(BuyerServed("nytimes"));
+  EXPECT_TRUE(BuyerServed("localnews"));
+}
+
 TEST_F(EdgeRateLimitsTest, FailedAuthenticationsAreThrottledBeforeLookups) {
   auto& auth = suite_->auth_server();
   const std::string buyer = tokens_["nytimes"];
@@ -243,6 +270,43 @@ TEST_F(EdgeRateLimitsTest, FailedAuthenticationsAreThrottledBeforeLookups) {
       "'GetProducts'");
   EXPECT_EQ(row[1].as<int>(), 5);  // 4 unknown tokens, 1 refusal
   EXPECT_LE(row[0].as<int>(), 2);  // one row per reason
+}
+
+}  // namespace
+}  // namespace adcp::agent_edge
+
+namespace adcp::agent_edge {
+namespace {
+
+TEST(TaskArgumentsTest, WrongTypesAreRefusedNamingTheirPath) {
+  const auto* create = google::protobuf::DescriptorPool::generated_pool()
+                           ->FindMessageTypeByName(
+                               "adcp.media_buy.v1.CreateMediaBuyRequest");
+  ASSERT_NE(create, nullptr);
+  const struct {
+    json arguments;
+    std::string error;  // "" when fine
+  } cases[] = {
+      {{{"po_number", "b"}, {"packages", json::array()}}, ""},
+      {{{"po_number", 5}}, "arguments.po_number: expected a string"},
+      {{{"packages", json::object()}}, "arguments.packages: expected an array"},
+      {{{"packages", {{{"paused", "true"}}}}},
+       "arguments.packages[0].paused: expected true or false"},
+      {{{"packages", {"x"}}}, "arguments.packages[0]: expected an object"},
+      {{{"unknown_member", {1, 2}}}, ""},  // AdCP fields we do not use
+      {{{"context", {{"any", {1, "x", nullptr}}}}}, ""},  // Struct: any JSON
+      {{{"po_number", nullptr}}, ""},
+      {{{"packages", json::array({json::object()})}}, ""},
+  };
+  for (const auto& [arguments, error] : cases) {
+    const absl::Status status = CheckArgumentTypes(arguments, *create);
+    EXPECT_EQ(std::string(status.message()), error) << arguments.dump();
+  }
+  json many = {{"packages", json::array()}};
+  for (size_t i = 0; i <= kMaxArgumentItems; ++i)
+    many["packages"].push_back(json::object());
+  EXPECT_EQ(CheckArgumentTypes(many, *create).message(),
+            "arguments.packages: at most 1000 items");
 }
 
 }  // namespace

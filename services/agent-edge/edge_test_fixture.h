@@ -53,6 +53,7 @@ class AgentEdgeTest : public ::testing::Test {
  protected:
   // What the suite starts with (tests of limits lower them).
   virtual ::adcp::testing::SuiteOptions Options() { return {}; }
+  virtual void ConfigureEdge(EdgeConfig& config) {}
 
   void SetUp() override {
     auto suite = Suite::Start(Options());
@@ -100,6 +101,7 @@ class AgentEdgeTest : public ::testing::Test {
     config.media_buy_address = suite_->media_buy_address();
     config.internal_token = suite_->internal_token();
     config.base_domains = {kBase};
+    ConfigureEdge(config);
     auto edge = AgentEdge::Start(config);
     ASSERT_TRUE(edge.ok()) << edge.status();
     edge_ = *std::move(edge);

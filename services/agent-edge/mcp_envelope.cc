@@ -2,6 +2,9 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <vector>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "adcp/common/json_limits.h"
 
@@ -81,10 +84,139 @@ std::variant<ToolCall, McpEnvelopeError> ParseToolCall(const json& params,
   return call;
 }
 
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+
+bool IsInteger(const json& value) {
+  if (value.is_number_integer()) return true;
+  if (!value.is_string()) return false;  // proto3 JSON: "123" for integers
+  const std::string& text = value.get_ref<const std::string&>();
+  size_t i = !text.empty() && text[0] == '-' ? 1 : 0;
+  return i < text.size() && text.size() <= 21 &&
+         text.find_first_not_of("0123456789", i) == std::string::npos;
+}
+
+// What a JSON value must be for one (non-repeated) value of `field`; "" when
+// it is.
+const char* TypeProblem(const FieldDescriptor& field, const json& value) {
+  if (value.is_null()) return "";  // proto3 JSON: the default
+  switch (field.cpp_type()) {
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return value.is_boolean() ? "" : "expected true or false";
+    case FieldDescriptor::CPPTYPE_STRING:
+      return value.is_string() ? "" : "expected a string";
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return value.is_string() || value.is_number_integer()
+                 ? ""
+                 : "expected one of the enum's names";
+    case FieldDescriptor::CPPTYPE_INT32:
+    case FieldDescriptor::CPPTYPE_INT64:
+    case FieldDescriptor::CPPTYPE_UINT32:
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return IsInteger(value) ? "" : "expected an integer";
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return value.is_number() || value.is_string() ? "" : "expected a number";
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      const std::string& type = field.message_type()->full_name();
+      if (type == "google.protobuf.Timestamp" ||
+          type == "google.protobuf.Duration" ||
+          type == "google.protobuf.FieldMask")
+        return value.is_string() ? "" : "expected a string";
+      if (absl::StartsWith(type, "google.protobuf."))
+        return "";  // Struct, Value, ListValue, wrappers: any JSON
+      return value.is_object() ? "" : "expected an object";
+    }
+  }
+  return "";
+}
+
+// A JSON path member: ".name", or "[3]".
+std::string Member(const std::string& path, const std::string& name) {
+  return path + "." + name;
+}
+
+}  // namespace
+
+absl::Status CheckArgumentTypes(const json& arguments,
+                                const Descriptor& descriptor) {
+  // An explicit stack, not recursion: the depth is bounded (64) by the
+  // parse, but nothing here should depend on that.
+  struct Item {
+    const json* value;
+    const Descriptor* type;
+    std::string path;
+  };
+  std::vector<Item> stack = {{&arguments, &descriptor, "arguments"}};
+  while (!stack.empty()) {
+    Item item = std::move(stack.back());
+    stack.pop_back();
+    for (const auto& [key, value] : item.value->items()) {
+      const FieldDescriptor* field = item.type->FindFieldByName(key);
+      if (field == nullptr) field = item.type->FindFieldByCamelcaseName(key);
+      if (field == nullptr) continue;  // AdCP fields this seller ignores
+      const std::string path = Member(item.path, key);
+      auto push = [&](const json& element, const std::string& at) {
+        if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+            element.is_object() &&
+            !absl::StartsWith(field->message_type()->full_name(),
+                              "google.protobuf."))
+          stack.push_back({&element, field->message_type(), at});
+      };
+      if (field->is_map()) {
+        if (value.is_null()) continue;
+        if (!value.is_object())
+          return absl::InvalidArgumentError(
+              absl::StrCat(path, ": expected an object"));
+        const FieldDescriptor* map_value =
+            field->message_type()->FindFieldByName("value");
+        for (const auto& [name, element] : value.items()) {
+          if (const char* problem = TypeProblem(*map_value, element); *problem)
+            return absl::InvalidArgumentError(
+                absl::StrCat(Member(path, name), ": ", problem));
+          if (map_value->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+              element.is_object() &&
+              !absl::StartsWith(map_value->message_type()->full_name(),
+                                "google.protobuf."))
+            stack.push_back(
+                {&element, map_value->message_type(), Member(path, name)});
+        }
+      } else if (field->is_repeated()) {
+        if (value.is_null()) continue;
+        if (!value.is_array())
+          return absl::InvalidArgumentError(
+              absl::StrCat(path, ": expected an array"));
+        if (value.size() > kMaxArgumentItems)
+          return absl::InvalidArgumentError(absl::StrCat(
+              path, ": at most ", kMaxArgumentItems, " items"));
+        for (size_t i = 0; i < value.size(); ++i) {
+          const std::string at = absl::StrCat(path, "[", i, "]");
+          if (const char* problem = TypeProblem(*field, value[i]); *problem)
+            return absl::InvalidArgumentError(absl::StrCat(at, ": ", problem));
+          push(value[i], at);
+        }
+      } else {
+        if (const char* problem = TypeProblem(*field, value); *problem)
+          return absl::InvalidArgumentError(absl::StrCat(path, ": ", problem));
+        push(value, path);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseTaskArguments(const json& arguments,
                                 google::protobuf::Message* request) {
   if (!arguments.is_object())
     return absl::InvalidArgumentError("arguments: expected a JSON object");
+  // Wrong types first, named by their path: protobuf's parser takes some
+  // (a string for a bool, an object for a list) and names others vaguely.
+  if (absl::Status types =
+          CheckArgumentTypes(arguments, *request->GetDescriptor());
+      !types.ok())
+    return types;
   // Within the edge's JSON limits already (depth 64), so neither the dump
   // nor protobuf's parser (depth 100) meets an untrusted depth.
   google::protobuf::util::JsonParseOptions options;

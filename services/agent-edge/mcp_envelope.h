@@ -45,9 +45,21 @@ struct ToolCall {
 std::variant<ToolCall, McpEnvelopeError> ParseToolCall(
     const nlohmann::json& params, const nlohmann::json& id);
 
+// Most items of any list in a task's arguments (AdCP's own maxItems, where
+// smaller, are media-buy's to enforce).
+inline constexpr size_t kMaxArgumentItems = 1000;
+
+// Whether every member of `arguments` that names a field of `descriptor`
+// (by its name or JSON name; others are ignored) has that field's JSON type,
+// down the whole document, and no list is longer than kMaxArgumentItems.
+// INVALID_ARGUMENT naming the member's path ("arguments.packages[0].paused:
+// expected true or false") otherwise.
+absl::Status CheckArgumentTypes(const nlohmann::json& arguments,
+                                const google::protobuf::Descriptor& descriptor);
+
 // A task's arguments (a JSON object) into its request message: AdCP fields
 // this seller does not use are ignored; a wrong type is INVALID_ARGUMENT
-// starting with "arguments: ".
+// starting with "arguments".
 absl::Status ParseTaskArguments(const nlohmann::json& arguments,
                                 google::protobuf::Message* request);
 

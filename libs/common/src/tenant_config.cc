@@ -226,7 +226,12 @@ void CheckRules(const TenantConfig& config, std::vector<std::string>& errors) {
   }
 
   std::set<std::string> domains;
-  for (int i = 0; i < config.publisher_domains_size(); ++i) {
+  if (config.publisher_domains_size() > kMaxPublisherDomains)
+    errors.push_back(absl::StrCat("publisher_domains: at most ",
+                                  kMaxPublisherDomains, " domains"));
+  for (int i = 0; i < config.publisher_domains_size() &&
+                  i < kMaxPublisherDomains;
+       ++i) {
     const std::string& domain = config.publisher_domains(i);
     const std::string path = absl::StrCat("publisher_domains[", i, "]");
     if (!IsDomainName(domain)) {

@@ -239,6 +239,19 @@ INSTANTIATE_TEST_SUITE_P(
       return info.param.name;
     });
 
+TEST(ParseConfigDocumentTest, PublisherDomainsAreCapped) {
+  json domains = json::array();
+  for (int i = 0; i < kMaxPublisherDomains + 1; ++i)
+    domains.push_back("d" + std::to_string(i) + ".example");
+  auto config = ParseConfigDocument({{"publisher_domains", domains}});
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("publisher_domains: at most 100"),
+            std::string::npos)
+      << config.status();
+  domains.erase(domains.begin());
+  EXPECT_TRUE(ParseConfigDocument({{"publisher_domains", domains}}).ok());
+}
+
 TEST(ParseConfigDocumentTest, ReportsEveryProblemAtOnce) {
   auto config = ParseConfigDocument(json::parse(
       R"({"features":{"max_daily_budget":"x"},"branding":{"foo":1}})"));

@@ -14,6 +14,10 @@
 
 namespace adcp {
 
+// Most publisher_domains a tenant's config lists (each is sent in every
+// get_adcp_capabilities answer).
+inline constexpr int kMaxPublisherDomains = 100;
+
 using TenantConfig = ::adcp::tenant::v1::TenantConfig;
 
 // A protobuf Struct as JSON (numbers become JSON numbers, integral ones
