@@ -90,8 +90,9 @@ bool PrintableWellKnown(const Message& message) {
 // The message as it must read back from our JSON. The expected
 // differences, all where JSON or protobuf's JSON mapping cannot say more:
 //  - unknown fields are dropped (JSON has no form for them);
-//  - a google.protobuf.Value with no kind is written null, so reads back
-//    as null_value;
+//  - a google.protobuf.Value with no kind, or a null_value of a number
+//    NullValue does not name (the wire allows any), is written null, so
+//    reads back as null_value NULL_VALUE;
 //  - a Value's number that is NaN or infinite is written as the string
 //    "NaN"/"Infinity"/"-Infinity" (protobuf's printer refuses such a
 //    Value), so reads back as that string;
@@ -108,7 +109,8 @@ void Normalize(Message* message, int* values) {
   if (type->full_name() == "google.protobuf.Value") {
     auto* value = static_cast<google::protobuf::Value*>(message);
     ++*values;
-    if (value->kind_case() == google::protobuf::Value::KIND_NOT_SET) {
+    if (value->kind_case() == google::protobuf::Value::KIND_NOT_SET ||
+        value->kind_case() == google::protobuf::Value::kNullValue) {
       value->set_null_value(google::protobuf::NULL_VALUE);
     } else if (value->kind_case() == google::protobuf::Value::kNumberValue &&
                !std::isfinite(value->number_value())) {
