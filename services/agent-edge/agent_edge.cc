@@ -558,6 +558,10 @@ std::optional<http::Response> AgentEdge::ThrottleAnonymous(const Request& call,
                         {"data", {{"adcp_error", error}}}}}}
                : json{{"adcp_error", error}});
   response.set(bhttp::field::retry_after, std::to_string((ms + 999) / 1000));
+  // Held until a token would be there (at most a second): a flooding
+  // client's keep-alive connections then carry about one request per wait,
+  // not as many as it can send.
+  response.set(http::kDelayHeader, std::to_string(std::min<int64_t>(ms, 1000)));
   return response;
 }
 

@@ -12,6 +12,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 
 #include "adcp/common/env.h"
@@ -207,6 +208,28 @@ class Server::Session : public std::enable_shared_from_this<Session> {
 
   void Write(Response response) {
     auto shared = std::make_shared<Response>(std::move(response));
+    // A handler's delay (a throttled caller): the answer waits on a timer,
+    // holding no thread, so a caller over its budget cannot send its next
+    // request on this connection before then.
+    if (auto delay = shared->find(kDelayHeader); delay != shared->end()) {
+      int ms = 0;
+      const bool valid = absl::SimpleAtoi(
+          absl::string_view(delay->value().data(), delay->value().size()), &ms);
+      shared->erase(delay);
+      if (valid && ms > 0) {
+        auto timer = std::make_shared<asio::steady_timer>(
+            stream_.get_executor(), std::chrono::milliseconds(std::min(ms, 5000)));
+        timer->async_wait([self = shared_from_this(), shared,
+                           timer](beast::error_code) {
+          self->Send(shared);
+        });
+        return;
+      }
+    }
+    Send(std::move(shared));
+  }
+
+  void Send(std::shared_ptr<Response> shared) {
     const bool close = !shared->keep_alive();
     beast::http::async_write(stream_, *shared,
                              [self = shared_from_this(), shared, close](

@@ -53,6 +53,11 @@ absl::StatusOr<ServerOptions> ServerOptionsFromEnv(const char* port_variable,
                                                    int default_port,
                                                    int default_threads);
 
+// A handler may set this header to delay its answer by that many
+// milliseconds (at most 5000; for throttled callers). The server removes it
+// and waits on a timer, holding no thread.
+inline constexpr char kDelayHeader[] = "x-adcp-delay-ms";
+
 // The caller's address: `peer`, unless `peer` is one of
 // options.trusted_proxies; then the rightmost X-Forwarded-For entry that is
 // not a trusted proxy.
