@@ -28,7 +28,10 @@ HostTenant TenantOfHost(std::string_view raw_host,
     host.resize(colon);
   }
   if (!host.empty() && host.back() == '.') host.pop_back();
-  if (host.empty()) return none;
+  // Empty labels ("x..y", ".x") name nothing.
+  if (host.empty() || host.front() == '.' || host.back() == '.' ||
+      host.find("..") != std::string::npos)
+    return none;
   for (char c : host) {
     if (!IsHostChar(c)) return none;
   }

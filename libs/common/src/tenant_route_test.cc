@@ -25,7 +25,8 @@ TEST(TenantRouteTest, NothingElseNamesATenant) {
         std::string("x\x80.localhost"), std::string("x y.localhost"),
         std::string("x.localhost:abc"), std::string("x.localhost:123456"),
         std::string("[::1]:8080"), std::string(400, 'a'),
-        std::string("a\tb"), std::string(":80")}) {
+        std::string("a\tb"), std::string(":80"), std::string("x.."),
+        std::string(".x.localhost"), std::string("a..b.example")}) {
     EXPECT_EQ(TenantOfHost(host, kBases).kind, HostTenant::Kind::kNone)
         << host;
   }

@@ -11,11 +11,20 @@ void ConfigureParser(RequestParser& parser, const ServerOptions& options) {
 
 absl::Status CheckFraming(const Request& request,
                           const ServerOptions& options) {
-  if (request.count(boost::beast::http::field::transfer_encoding) > 0 &&
+  const size_t codings =
+      request.count(boost::beast::http::field::transfer_encoding);
+  if (codings > 0 &&
       request.count(boost::beast::http::field::content_length) > 0) {
     return absl::InvalidArgumentError(
         "Transfer-Encoding: not allowed together with Content-Length");
   }
+  // One coding we serve, so that no two readers frame the body differently.
+  if (codings > 1 ||
+      (codings == 1 &&
+       !boost::beast::iequals(
+           request[boost::beast::http::field::transfer_encoding], "chunked")))
+    return absl::InvalidArgumentError(
+        "Transfer-Encoding: only a single \"chunked\" is served");
   size_t fields = 0;
   for (auto it = request.begin(); it != request.end(); ++it) {
     if (++fields > options.max_header_fields)

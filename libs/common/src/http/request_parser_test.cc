@@ -22,6 +22,16 @@ TEST(RequestParserTest, RefusesSmugglingAndOversizeHeaders) {
                             "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
                             options)
                    .ok());
+  for (const std::string coding : {"gzip, chunked", "identity"})
+    EXPECT_FALSE(ParseRequest("POST / HTTP/1.1\r\nTransfer-Encoding: " +
+                                  coding + "\r\n\r\n0\r\n\r\n",
+                              options)
+                     .ok())
+        << coding;
+  EXPECT_TRUE(ParseRequest("POST / HTTP/1.1\r\nTransfer-Encoding: chunked"
+                           "\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+                           options)
+                  .ok());
   std::string many = "GET / HTTP/1.1\r\n";
   for (size_t i = 0; i <= options.max_header_fields; ++i)
     many += "X-" + std::to_string(i) + ": 1\r\n";
