@@ -27,21 +27,13 @@
 #include "adcp/common/proto_json.h"
 #include "adcp/media_buy/v1/media_buy.pb.h"
 #include "fuzz_util.h"
+#include "proto_compare.h"
 #include "mcp_envelope.h"
 #include "task_catalog.h"
 
 namespace {
 
-// Field values compared exactly, NaN equal to NaN (a double field holds NaN
-// from the wire or from JSON's "NaN" alike).
-google::protobuf::util::DefaultFieldComparator& NanEqual() {
-  static auto* comparator = [] {
-    auto* c = new google::protobuf::util::DefaultFieldComparator;
-    c->set_treat_nan_as_equal(true);
-    return c;
-  }();
-  return *comparator;
-}
+using adcp_fuzz::NanEqual;
 
 using adcp::agent_edge::AgentTask;
 using adcp::agent_edge::McpEnvelopeError;

@@ -32,19 +32,11 @@
 #include "adcp/media_buy/v1/media_buy.pb.h"
 #include "adcp/tenant/v1/tenant_registry.pb.h"
 #include "fuzz_util.h"
+#include "proto_compare.h"
 
 namespace {
 
-// Field values compared exactly, NaN equal to NaN (a double field holds NaN
-// from the wire or from JSON's "NaN" alike).
-google::protobuf::util::DefaultFieldComparator& NanEqual() {
-  static auto* comparator = [] {
-    auto* c = new google::protobuf::util::DefaultFieldComparator;
-    c->set_treat_nan_as_equal(true);
-    return c;
-  }();
-  return *comparator;
-}
+using adcp_fuzz::NanEqual;
 
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
