@@ -256,7 +256,7 @@ absl::StatusOr<EdgeConfig> EdgeConfigFromEnv() {
   config.tenant_wait = absl::Milliseconds(wait_ms);
   ASSIGN_OR_RETURN(config.anonymous_client_limit,
                    RateLimitFromEnv("RATE_LIMIT_CLIENT",
-                                    RateLimit{.per_second = 10, .burst = 40}));
+                                    RateLimit{.per_second = 10, .burst = 10}));
   return config;
 }
 

@@ -52,7 +52,7 @@ struct EdgeConfig {
 // ADCP_INTERNAL_TOKEN (required), BASE_DOMAINS (comma-separated;
 // sales-agent.example.com,localhost), EDGE_TENANT_CONCURRENCY (half of
 // HTTP_THREADS, at least 1), EDGE_TENANT_WAIT_MS (500),
-// RATE_LIMIT_CLIENT_RPS/_BURST (10/40: anonymous requests per client).
+// RATE_LIMIT_CLIENT_RPS/_BURST (10/10: anonymous requests per client).
 absl::StatusOr<EdgeConfig> EdgeConfigFromEnv();
 
 // The MCP protocol versions the edge speaks, newest first.

@@ -116,7 +116,7 @@ struct GuardOptions {
   // Anonymous calls: a tenant's own budget (never its buyers'), and each
   // calling client's (x-adcp-client, else the gRPC peer).
   RateLimit default_anonymous_limit{.per_second = 50, .burst = 100};
-  RateLimit client_limit{.per_second = 10, .burst = 40};
+  RateLimit client_limit{.per_second = 10, .burst = 10};
   // Failed authentications, checked before any token lookup: a client over
   // its budget is refused outright; while a tenant is over its budget, only
   // tokens known from memory are resolved.

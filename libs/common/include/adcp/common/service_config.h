@@ -23,7 +23,7 @@ struct ServiceConfig {
   // A tenant's anonymous calls (public discovery), all callers together.
   RateLimit anonymous_limit{.per_second = 50, .burst = 100};
   // One anonymous caller (client address), whatever the tenant.
-  RateLimit client_limit{.per_second = 10, .burst = 40};
+  RateLimit client_limit{.per_second = 10, .burst = 10};
   // Failed authentications: per client address, and per tenant.
   RateLimit auth_failures_client_limit{.per_second = 1, .burst = 20};
   RateLimit auth_failures_tenant_limit{.per_second = 10, .burst = 100};
@@ -44,7 +44,7 @@ absl::StatusOr<std::vector<std::string>> BaseDomainsFromEnv();
 // SYSTEM_ADMIN_TOKEN, DB_WAIT_SECONDS (30), RATE_LIMIT_TENANT_RPS (200),
 // RATE_LIMIT_TENANT_BURST (400), RATE_LIMIT_PRINCIPAL_RPS (50),
 // RATE_LIMIT_PRINCIPAL_BURST (100), RATE_LIMIT_ANONYMOUS_RPS/_BURST (50/100),
-// RATE_LIMIT_CLIENT_RPS/_BURST (10/40), RATE_LIMIT_AUTH_FAILURES_CLIENT_RPS/
+// RATE_LIMIT_CLIENT_RPS/_BURST (10/10), RATE_LIMIT_AUTH_FAILURES_CLIENT_RPS/
 // _BURST (1/20), RATE_LIMIT_AUTH_FAILURES_TENANT_RPS/_BURST (10/100),
 // BASE_DOMAINS, and the host's variables (ServiceHostOptionsFromEnv).
 absl::StatusOr<ServiceConfig> ServiceConfigFromEnv(std::string service_name,
