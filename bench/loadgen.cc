@@ -69,8 +69,10 @@ void AddMetadata(grpc::ClientContext& ctx, const Credential* credential) {
     call.tenant_id = credential->tenant_id;
     call.bearer_token = credential->token;
   }
-  if (absl::Status forwarded = adcp::ForwardTenant(&ctx, call); !forwarded.ok()) {
-    std::fprintf(stderr, "loadgen: %s\n", std::string(forwarded.message()).c_str());
+  if (absl::Status forwarded = adcp::ForwardTenant(&ctx, call);
+      !forwarded.ok()) {
+    std::fprintf(stderr, "loadgen: %s\n",
+                 std::string(forwarded.message()).c_str());
     std::exit(2);
   }
 }

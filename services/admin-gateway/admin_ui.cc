@@ -386,12 +386,12 @@ http::Response AdminUi::LoginPage(const http::Request& request,
                            "autocomplete=\"current-password\"></label><button "
                            "id=\"login\">Sign in</button></form>";
   const bool throttled = retry_after > absl::ZeroDuration();
-  http::Response response = HtmlResponse(
-      request,
-      throttled        ? bhttp::status::too_many_requests
-      : error.empty() ? bhttp::status::ok
-                      : bhttp::status::unauthorized,
-      Page("Sign in", body));
+  http::Response response =
+      HtmlResponse(request,
+                   throttled       ? bhttp::status::too_many_requests
+                   : error.empty() ? bhttp::status::ok
+                                   : bhttp::status::unauthorized,
+                   Page("Sign in", body));
   if (throttled)
     response.set(bhttp::field::retry_after,
                  std::to_string(absl::ToInt64Seconds(
@@ -465,12 +465,11 @@ http::Response AdminUi::Login(const http::Request& request,
   // keep the session's.
   auto cookie = [&](const char* name, const std::string& value,
                     const char* path, absl::Duration ttl) {
-    response.insert(
-        bhttp::field::set_cookie,
-        absl::StrCat(name, "=", value, "; Path=", path,
-                     "; HttpOnly; SameSite=Strict; Max-Age=",
-                     absl::ToInt64Seconds(ttl),
-                     config_.secure_cookies ? "; Secure" : ""));
+    response.insert(bhttp::field::set_cookie,
+                    absl::StrCat(name, "=", value, "; Path=", path,
+                                 "; HttpOnly; SameSite=Strict; Max-Age=",
+                                 absl::ToInt64Seconds(ttl),
+                                 config_.secure_cookies ? "; Secure" : ""));
   };
   cookie(kDeviceCookie, IssueDevice(user), "/admin/login", config_.device_ttl);
   cookie(kSessionCookie, IssueSession(user), "/admin", config_.session_ttl);

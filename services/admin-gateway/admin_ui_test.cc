@@ -183,9 +183,9 @@ TEST_F(AdminUiTest, RepeatedFailuresSlowACallerDownButNeverLockTheAdminOut) {
 TEST_F(AdminUiTest, SignInFormTokensAreSignedByTheServer) {
   // Any cookie/field pair a stranger picks is refused, equal or not.
   for (const std::string& forged :
-       {std::string(32, 'a'), "0." + std::to_string(absl::ToUnixSeconds(now_) +
-                                                    600) +
-                                  "." + std::string(64, '0')}) {
+       {std::string(32, 'a'),
+        "0." + std::to_string(absl::ToUnixSeconds(now_) + 600) + "." +
+            std::string(64, '0')}) {
     const HttpReply reply = HttpCall(
         gateway_->port(), "POST", "/admin/login",
         "_csrf=" + forged + "&username=admin&password=" + FormValue(kPassword),
@@ -199,8 +199,8 @@ TEST_F(AdminUiTest, SignInFormTokensAreSignedByTheServer) {
   const std::string csrf = SetCookie(page, "adcp_login_csrf");
   now_ += absl::Hours(2);
   EXPECT_EQ(HttpCall(gateway_->port(), "POST", "/admin/login",
-                     "_csrf=" + csrf + "&username=admin&password=" +
-                         FormValue(kPassword),
+                     "_csrf=" + csrf +
+                         "&username=admin&password=" + FormValue(kPassword),
                      {{"Cookie", "adcp_login_csrf=" + csrf}},
                      "application/x-www-form-urlencoded")
                 .status,

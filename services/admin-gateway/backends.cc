@@ -28,10 +28,9 @@ std::unique_ptr<grpc::ClientContext> Backends::Context(
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() +
                         absl::ToChronoMilliseconds(config_.deadline));
-  const absl::Status forwarded =
-      ForwardTenant(context.get(), ForwardedCall{.tenant_id = tenant_id,
-                                                 .system_token =
-                                                     config_.system_token});
+  const absl::Status forwarded = ForwardTenant(
+      context.get(), ForwardedCall{.tenant_id = tenant_id,
+                                   .system_token = config_.system_token});
   if (!forwarded.ok()) {
     // Not a tenant id (callers check ids first): the call goes out without
     // credentials and is refused, rather than reaching gRPC with a value it

@@ -54,8 +54,8 @@ PresentedToken Token(const http::Request& request) {
     const std::string authorization = Header(request, "authorization");
     if (authorization.size() > 7 &&
         absl::EqualsIgnoreCase(authorization.substr(0, 7), "bearer ")) {
-      token = std::string(
-          absl::StripAsciiWhitespace(absl::string_view(authorization).substr(7)));
+      token = std::string(absl::StripAsciiWhitespace(
+          absl::string_view(authorization).substr(7)));
     }
   }
   if (token.empty()) return {};
@@ -292,9 +292,8 @@ absl::StatusOr<std::unique_ptr<AgentEdge>> AgentEdge::Start(EdgeConfig config) {
                      edge->config_.registry_address));
   }
   edge->server_ = std::make_unique<http::Server>(
-      edge->config_.http,
-      [e = edge.get()](const http::Request& request,
-                       const std::string& client) {
+      edge->config_.http, [e = edge.get()](const http::Request& request,
+                                           const std::string& client) {
         return e->Route(request, client);
       });
   RETURN_IF_ERROR(edge->server_->Start());
@@ -443,8 +442,8 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
     if (absl::StartsWith(message, "arguments."))
       field = message.substr(10, message.find(':') - 10);
     outcome.code = grpc::StatusCode::INVALID_ARGUMENT;
-    failed = {{"adcp_error", AdcpError("VALIDATION_ERROR", message,
-                                       "correctable", field)}};
+    failed = {{"adcp_error",
+               AdcpError("VALIDATION_ERROR", message, "correctable", field)}};
   } else if (slot = bulkhead_.Acquire(call.tenant_id); !slot.ok()) {
     // This tenant's calls fill its share of the threads: refused, so that
     // the other tenants' calls go on.
@@ -459,8 +458,9 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
              !forwarded.ok()) {
     // The edge checked every value; a value that still fails is refused
     // here rather than reaching gRPC.
-    log::Error("call not forwarded", {{"tenant_id", call.tenant_id},
-                                      {"error", std::string(forwarded.message())}});
+    log::Error("call not forwarded",
+               {{"tenant_id", call.tenant_id},
+                {"error", std::string(forwarded.message())}});
     outcome.code = grpc::StatusCode::INTERNAL;
     failed = {{"adcp_error",
                ErrorOfStatus(grpc::Status(grpc::StatusCode::INTERNAL, ""))}};
@@ -532,7 +532,7 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
 }
 
 std::optional<http::Response> AgentEdge::ThrottleAnonymous(const Request& call,
-                                                          bool mcp) {
+                                                           bool mcp) {
   if (!config_.anonymous_client_limit || !call.token.empty() ||
       call.malformed_token)
     return std::nullopt;
@@ -572,11 +572,11 @@ http::Response AgentEdge::Rest(const Request& call, const AgentTask& task) {
   if (parsed.ok() && !parsed->is_object())
     parsed = absl::InvalidArgumentError("body: expected a JSON object");
   if (!parsed.ok()) {
-    return Json(call.http, bhttp::status::bad_request,
-                {{"adcp_error",
-                  AdcpError("VALIDATION_ERROR",
-                            std::string(parsed.status().message()),
-                            "correctable")}});
+    return Json(
+        call.http, bhttp::status::bad_request,
+        {{"adcp_error",
+          AdcpError("VALIDATION_ERROR", std::string(parsed.status().message()),
+                    "correctable")}});
   }
   const json& arguments = *parsed;
   Outcome outcome = RunTask(call, task, arguments, /*task_status=*/false);
@@ -591,10 +591,10 @@ http::Response AgentEdge::Mcp(const Request& call) {
   const http::Request& request = call.http;
   auto envelope = ParseMcpEnvelope(request.body());
   if (auto* error = std::get_if<McpEnvelopeError>(&envelope))
-    return Json(request,
-                error->bad_request ? bhttp::status::bad_request
-                                   : bhttp::status::ok,
-                RpcError(error->id, error->code, error->message));
+    return Json(
+        request,
+        error->bad_request ? bhttp::status::bad_request : bhttp::status::ok,
+        RpcError(error->id, error->code, error->message));
   const McpMessage& message = std::get<McpMessage>(envelope);
   if (message.notification) {
     // A notification (or a response): accepted, nothing to answer.
@@ -642,9 +642,9 @@ http::Response AgentEdge::Mcp(const Request& call) {
     const ToolCall& tool_call = std::get<ToolCall>(tool);
     const AgentTask* task = TaskCatalog::Get().ByName(tool_call.name);
     if (task == nullptr || !task->OfferedTo(call.tenant))
-      return Json(request, bhttp::status::ok,
-                  RpcError(id, -32602,
-                           absl::StrCat("Unknown tool: ", tool_call.name)));
+      return Json(
+          request, bhttp::status::ok,
+          RpcError(id, -32602, absl::StrCat("Unknown tool: ", tool_call.name)));
     const json& arguments = *tool_call.arguments;
     // The v3 envelope's task status beside the payload (a payload's own
     // status, e.g. a media buy's or "submitted", stays as it is).
@@ -659,9 +659,9 @@ http::Response AgentEdge::Mcp(const Request& call) {
       Challenge(response, call);
     return response;
   }
-  return Json(request, bhttp::status::ok,
-              RpcError(id, -32601,
-                       "Method not found: " + method.substr(0, 128)));
+  return Json(
+      request, bhttp::status::ok,
+      RpcError(id, -32601, "Method not found: " + method.substr(0, 128)));
 }
 
 }  // namespace adcp::agent_edge

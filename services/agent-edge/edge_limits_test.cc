@@ -56,8 +56,7 @@ class EdgeLimitsTest : public AgentEdgeTest {
     const HttpReply reply =
         Post(Host(tenant), "/mcp", ToolCallBody("get_products", kWholesale),
              tokens_[tenant]);
-    return reply.status == 200 &&
-           reply.Json()["result"]["isError"] == false;
+    return reply.status == 200 && reply.Json()["result"]["isError"] == false;
   }
 };
 
@@ -67,7 +66,8 @@ TEST_F(EdgeLimitsTest, EveryByteInATokenIsAnsweredAndNothingCrashes) {
   for (int byte = 0; byte < 256; ++byte) {
     if (byte == '\r' || byte == '\n') continue;  // ends the header line
     const std::string token = std::string("a") + static_cast<char>(byte) + "b";
-    for (const std::string header : {"x-adcp-auth: ", "Authorization: Bearer "}) {
+    for (const std::string header :
+         {"x-adcp-auth: ", "Authorization: Bearer "}) {
       std::string answer;
       const int status = RawStatus(
           edge_->port(),
@@ -78,9 +78,10 @@ TEST_F(EdgeLimitsTest, EveryByteInATokenIsAnsweredAndNothingCrashes) {
       ++refused;
       if (status == 401) {
         // A token the metadata cannot carry: 401, and no crash.
-        EXPECT_EQ(json::parse(answer)["result"]["structuredContent"]
-                                    ["adcp_error"]["code"],
-                  "AUTH_REQUIRED");
+        EXPECT_EQ(
+            json::parse(
+                answer)["result"]["structuredContent"]["adcp_error"]["code"],
+            "AUTH_REQUIRED");
       }
     }
   }
@@ -97,8 +98,7 @@ TEST_F(EdgeLimitsTest, EveryByteInATokenIsAnsweredAndNothingCrashes) {
 }
 
 TEST_F(EdgeLimitsTest, DeepDocumentsAreRefusedNamingTheRule) {
-  const std::string deep =
-      std::string(100000, '[') + std::string(100000, ']');
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   std::string answer;
   EXPECT_EQ(RawStatus(edge_->port(),
                       RawPost("/tenants/nytimes/v1/get_products", "localhost",
@@ -114,11 +114,11 @@ TEST_F(EdgeLimitsTest, DeepDocumentsAreRefusedNamingTheRule) {
   // Deep arguments inside a well-formed call: the same rule.
   json arguments = json::array();
   for (int i = 0; i < 80; ++i) arguments = json::array({arguments});
-  const HttpReply nested = Post(
-      Host("nytimes"), "/mcp",
-      ToolCallBody("get_products", {{"buying_mode", "wholesale"},
-                                    {"filters", arguments}}),
-      tokens_["nytimes"]);
+  const HttpReply nested =
+      Post(Host("nytimes"), "/mcp",
+           ToolCallBody("get_products",
+                        {{"buying_mode", "wholesale"}, {"filters", arguments}}),
+           tokens_["nytimes"]);
   EXPECT_EQ(nested.status, 400);
   // Batches are refused whole.
   EXPECT_EQ(Post(Host("nytimes"), "/mcp",
@@ -140,11 +140,11 @@ TEST_F(EdgeLimitsTest, SmugglingFramingAndOversizeHeadersAreRefused) {
   EXPECT_EQ(RawStatus(edge_->port(),
                       RawPost("/mcp", Host("nytimes"), many, "{}"), &answer),
             431);
-  EXPECT_EQ(RawStatus(edge_->port(),
-                      RawPost("/mcp", Host("nytimes"),
-                              "X-Big: " + std::string(9000, 'a') + "\r\n",
-                              "{}")),
-            431);
+  EXPECT_EQ(
+      RawStatus(edge_->port(),
+                RawPost("/mcp", Host("nytimes"),
+                        "X-Big: " + std::string(9000, 'a') + "\r\n", "{}")),
+      431);
   EXPECT_TRUE(BuyerServed());
 }
 
@@ -214,8 +214,8 @@ TEST_F(EdgeAnonymousGateTest, AClientOverItsBudgetIsRefusedBeforeAnyWork) {
   EXPECT_EQ(mcp.status, 429);
   EXPECT_EQ(mcp.Json()["error"]["data"]["adcp_error"]["code"], "RATE_LIMITED");
   EXPECT_FALSE(mcp.headers.at("retry-after").empty());
-  const HttpReply rest =
-      Post("localhost", "/tenants/localnews/v1/get_adcp_capabilities", "{}", "");
+  const HttpReply rest = Post(
+      "localhost", "/tenants/localnews/v1/get_adcp_capabilities", "{}", "");
   EXPECT_EQ(rest.status, 429);
   EXPECT_EQ(rest.Json()["adcp_error"]["code"], "RATE_LIMITED");
   // Buyers (with their tokens) are not this gate's business.
@@ -232,14 +232,15 @@ TEST_F(EdgeRateLimitsTest, FailedAuthenticationsAreThrottledBeforeLookups) {
   // remembered as unknown: the same one again costs no read), then the
   // client is refused before any lookup.
   for (int i = 0; i < 4; ++i)
-    EXPECT_EQ(GetProducts("nytimes", "made_up_" + std::to_string(i % 2),
-                          "10.0.0.2")
-                  .error_code(),
-              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(
+        GetProducts("nytimes", "made_up_" + std::to_string(i % 2), "10.0.0.2")
+            .error_code(),
+        grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(auth.principals().database_reads(), reads + 2);
   const grpc::Status refused = GetProducts("nytimes", "made_up_9", "10.0.0.2");
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_NE(refused.error_message().find("from this client"), std::string::npos);
+  EXPECT_NE(refused.error_message().find("from this client"),
+            std::string::npos);
   EXPECT_EQ(auth.principals().database_reads(), reads + 2);
   // Other clients push the tenant over its failure budget (6): from then on
   // only tokens known from memory are resolved; the buyer goes on.
@@ -255,9 +256,9 @@ TEST_F(EdgeRateLimitsTest, FailedAuthenticationsAreThrottledBeforeLookups) {
   // Another tenant is not affected at all (the refused client is refused
   // everywhere: its budget is its own, not a tenant's).
   EXPECT_TRUE(GetProducts("localnews", tokens_["localnews"], "10.0.0.9").ok());
-  EXPECT_EQ(GetProducts("localnews", tokens_["localnews"], "10.0.0.2")
-                .error_code(),
-            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(
+      GetProducts("localnews", tokens_["localnews"], "10.0.0.2").error_code(),
+      grpc::StatusCode::RESOURCE_EXHAUSTED);
 
   // The failures are audited per window and caller, not per attempt.
   suite_->media_buy_server().audit().Flush();
@@ -279,9 +280,9 @@ namespace adcp::agent_edge {
 namespace {
 
 TEST(TaskArgumentsTest, WrongTypesAreRefusedNamingTheirPath) {
-  const auto* create = google::protobuf::DescriptorPool::generated_pool()
-                           ->FindMessageTypeByName(
-                               "adcp.media_buy.v1.CreateMediaBuyRequest");
+  const auto* create =
+      google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
+          "adcp.media_buy.v1.CreateMediaBuyRequest");
   ASSERT_NE(create, nullptr);
   const struct {
     json arguments;

@@ -5,10 +5,10 @@
 
 #include <arpa/inet.h>
 #include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <gtest/gtest.h>
 
 #include <map>
 #include <memory>

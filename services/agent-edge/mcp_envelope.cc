@@ -22,8 +22,9 @@ std::variant<McpMessage, McpEnvelopeError> ParseMcpEnvelope(
   json& message = *parsed;
   if (message.is_array())
     return McpEnvelopeError{
-        .message = "Invalid Request: JSON-RPC batches are not supported; "
-                   "send one request per POST"};
+        .message =
+            "Invalid Request: JSON-RPC batches are not supported; "
+            "send one request per POST"};
   if (!message.is_object() || message.value("jsonrpc", json()) != "2.0" ||
       !message.contains("method") || !message["method"].is_string()) {
     return McpEnvelopeError{.message =
@@ -68,8 +69,9 @@ std::variant<ToolCall, McpEnvelopeError> ParseToolCall(const json& params,
   call.name = name->get<std::string>();
   if (call.name.size() > 128)
     return McpEnvelopeError{.code = -32602,
-                            .message = "Invalid params: name longer than 128 "
-                                       "characters",
+                            .message =
+                                "Invalid params: name longer than 128 "
+                                "characters",
                             .id = id,
                             .bad_request = false};
   static const json kNoMembers = json::object();
@@ -189,8 +191,8 @@ absl::Status CheckArgumentTypes(const json& arguments,
           return absl::InvalidArgumentError(
               absl::StrCat(path, ": expected an array"));
         if (value.size() > kMaxArgumentItems)
-          return absl::InvalidArgumentError(absl::StrCat(
-              path, ": at most ", kMaxArgumentItems, " items"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(path, ": at most ", kMaxArgumentItems, " items"));
         for (size_t i = 0; i < value.size(); ++i) {
           const std::string at = absl::StrCat(path, "[", i, "]");
           if (const char* problem = TypeProblem(*field, value[i]); *problem)

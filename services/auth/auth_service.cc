@@ -80,12 +80,12 @@ grpc::Status AuthService::ResolvePrincipal(
                 .operation = "auth_failed",
                 .principal_id = "anonymous",
                 .success = false,
-                .details = {{"method", "ResolvePrincipal"},
-                            {"reason", "invalid or revoked token"},
-                            {"client", call.client_address.empty()
-                                           ? nlohmann::json(nullptr)
-                                           : nlohmann::json(
-                                                 call.client_address)}}});
+                .details = {
+                    {"method", "ResolvePrincipal"},
+                    {"reason", "invalid or revoked token"},
+                    {"client", call.client_address.empty()
+                                   ? nlohmann::json(nullptr)
+                                   : nlohmann::json(call.client_address)}}});
           }
           return principal.status();
         }

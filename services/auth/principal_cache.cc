@@ -133,7 +133,8 @@ absl::StatusOr<std::shared_ptr<const Principal>> PrincipalCache::Lookup(
           unknown_.clear();  // a flood of made-up tokens: start over
           unknown_count_ = 0;
         }
-        if (unknown_[tenant_id].insert_or_assign(hash, absl::Now() + kUnknownTtl)
+        if (unknown_[tenant_id]
+                .insert_or_assign(hash, absl::Now() + kUnknownTtl)
                 .second)
           ++unknown_count_;
       }

@@ -20,14 +20,12 @@ absl::Status AdServerSession::Reserve() {
   absl::StatusOr<TenantBulkhead::Slot> slot = bulkhead_->Acquire(tenant_id_);
   if (!slot.ok()) {
     log::Warn("ad server bulkhead full: request refused",
-              {{"tenant_id", tenant_id_},
-               {"slots", bulkhead_->per_tenant()}});
-    return AdcpError(
-        "SERVICE_UNAVAILABLE", "",
-        absl::StrCat("this publisher's ad server is busy with ",
-                     bulkhead_->per_tenant(),
-                     " other requests; nothing was changed"),
-        "retry in a few seconds");
+              {{"tenant_id", tenant_id_}, {"slots", bulkhead_->per_tenant()}});
+    return AdcpError("SERVICE_UNAVAILABLE", "",
+                     absl::StrCat("this publisher's ad server is busy with ",
+                                  bulkhead_->per_tenant(),
+                                  " other requests; nothing was changed"),
+                     "retry in a few seconds");
   }
   slot_ = *std::move(slot);
   return absl::OkStatus();

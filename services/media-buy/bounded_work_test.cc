@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "ad_server_limits.h"
+#include "adcp/common/metadata.h"
 #include "media_buy_harness.h"
 #include "mock_adapter.h"
 #include "task_support.h"
@@ -373,7 +374,9 @@ TEST_F(BoundedWorkTest, AnUpdateTheAdServerFailsIsRecordedAndTheRetryDoesIt) {
   // A request id of the caller's is the one the answer names.
   v1::UpdateMediaBuyResponse failed_response;
   auto context = adcp::testing::Suite::Context(kNyt, tokens_["nyt_a"], "");
-  context->AddMetadata("x-request-id", "req-test-4711");
+  ASSERT_TRUE(
+      ForwardTenant(context.get(), ForwardedCall{.request_id = "req-test-4711"})
+          .ok());
   const grpc::Status failed =
       stub_->UpdateMediaBuy(context.get(), pause, &failed_response);
   ASSERT_FALSE(failed.ok());

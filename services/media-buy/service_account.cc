@@ -15,11 +15,9 @@ namespace adcp::media_buy {
 absl::StatusOr<ServiceAccountKey> ParseServiceAccountKey(
     std::string_view text) {
   // Within the JSON limits (a key file is a few KiB, one level deep).
-  absl::StatusOr<nlohmann::json> parsed =
-      ParseJsonBounded(text, "service account key", JsonLimits{
-                                                        .max_bytes = 64 << 10,
-                                                        .max_depth = 8,
-                                                        .max_values = 1000});
+  absl::StatusOr<nlohmann::json> parsed = ParseJsonBounded(
+      text, "service account key",
+      JsonLimits{.max_bytes = 64 << 10, .max_depth = 8, .max_values = 1000});
   if (!parsed.ok() || !parsed->is_object())
     return absl::InvalidArgumentError("the service account key is not JSON");
   const nlohmann::json& key = *parsed;
@@ -43,9 +41,8 @@ absl::StatusOr<ServiceAccountKey> ParseServiceAccountKey(
     } else if (it->is_string()) {
       *into = it->get<std::string>();
     } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("the service account key's ", field,
-                       " is not a string"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the service account key's ", field, " is not a string"));
     }
   }
   return out;

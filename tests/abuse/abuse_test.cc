@@ -34,8 +34,8 @@ std::map<std::string, std::string> ScriptEnvironment(const TestDatabase& db) {
       {"ABUSE_ADMIN_BINARY", ADMIN_BINARY}};
   for (const char* name :
        {"PATH", "TMPDIR", "ADCP_ABUSE_STRICT", "ADCP_ABUSE_ONLY",
-        "ABUSE_LOG_LEVEL", "FLOOD_SECONDS", "FLOOD_CONNECTIONS", "FLOOD_SOURCES",
-        "FLOOD_B_RATE", "FLOOD_WRK"}) {
+        "ABUSE_LOG_LEVEL", "FLOOD_SECONDS", "FLOOD_CONNECTIONS",
+        "FLOOD_SOURCES", "FLOOD_B_RATE", "FLOOD_WRK"}) {
     if (const char* value = std::getenv(name)) env[name] = value;
   }
   return env;
@@ -51,8 +51,8 @@ int RunScript(const std::string& script, const TestDatabase& db,
   if (rc == -1000) {
     node->Signal(SIGTERM);
     rc = node->Wait(absl::Seconds(15));
-    *output = node->Log() + "\n(stopped after " + absl::FormatDuration(limit) +
-              ")\n";
+    *output =
+        node->Log() + "\n(stopped after " + absl::FormatDuration(limit) + ")\n";
     return rc == -1000 ? -1 : rc;
   }
   *output = node->Log();

@@ -50,8 +50,8 @@ void AuditLog::Record(AuditEvent event) {
 void AuditLog::Count(AuditEvent event) {
   const absl::Time now = absl::Now();
   std::string key = absl::StrCat(event.tenant_id, "\n", event.operation, "\n",
-                                 event.principal_id, "\n", event.success,
-                                 "\n", event.details.dump());
+                                 event.principal_id, "\n", event.success, "\n",
+                                 event.details.dump());
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = counts_.find(key);
@@ -60,7 +60,8 @@ void AuditLog::Count(AuditEvent event) {
         ++dropped_;
         return;
       }
-      it = counts_.emplace(std::move(key), Counted{std::move(event), 0, now, now})
+      it = counts_
+               .emplace(std::move(key), Counted{std::move(event), 0, now, now})
                .first;
       if (window_end_ == absl::InfiniteFuture()) window_end_ = now + window_;
     }
@@ -107,8 +108,8 @@ void AuditLog::Run() {
         } else if (absl::Now() >= window_end_) {
           DrainCountsLocked();
         } else {
-          changed_.wait_for(lock, absl::ToChronoMilliseconds(
-                                      window_end_ - absl::Now()));
+          changed_.wait_for(
+              lock, absl::ToChronoMilliseconds(window_end_ - absl::Now()));
         }
       }
       if (stopping_) DrainCountsLocked();

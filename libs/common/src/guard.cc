@@ -3,8 +3,8 @@
 #include <openssl/crypto.h>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "adcp/common/identifiers.h"
 #include "adcp/common/metadata.h"
 
@@ -52,7 +52,8 @@ std::string ClientOf(const grpc::ServerContext& context) {
     peer = peer.substr(5, peer.rfind(':') - 5);
   } else if (absl::StartsWith(peer, "ipv6:") && peer.rfind(':') > 5) {
     peer = peer.substr(5, peer.rfind(':') - 5);
-    if (peer.size() >= 2 && peer.front() == '[') peer = peer.substr(1, peer.size() - 2);
+    if (peer.size() >= 2 && peer.front() == '[')
+      peer = peer.substr(1, peer.size() - 2);
   }
   return IsClientAddress(peer) ? peer : "-";
 }
@@ -131,9 +132,9 @@ absl::Status CallGuard::Limit(grpc::ServerContext* context,
                               std::string_view what) const {
   const std::optional<absl::Duration> wait = limiter_.Acquire(key, limit);
   if (!wait) return absl::OkStatus();
-  return Throttled(context, *wait,
-                   absl::StrCat("rate limit of this ", std::string(what),
-                                " exceeded"));
+  return Throttled(
+      context, *wait,
+      absl::StrCat("rate limit of this ", std::string(what), " exceeded"));
 }
 
 absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
@@ -230,16 +231,15 @@ absl::Status CallGuard::AdmitPrincipal(grpc::ServerContext* context,
     // anonymous budget, never to the budget its buyers share.
     RETURN_IF_ERROR(Limit(context, absl::StrCat("c:", call.client_address),
                           options_.client_limit, "client"));
-    return Limit(context, absl::StrCat("a:", call.tenant_id),
-                 tenant.anonymous_limit.value_or(
-                     options_.default_anonymous_limit),
-                 "publisher's anonymous traffic");
+    return Limit(
+        context, absl::StrCat("a:", call.tenant_id),
+        tenant.anonymous_limit.value_or(options_.default_anonymous_limit),
+        "publisher's anonymous traffic");
   }
   // Before any token lookup: a client that keeps failing is refused
   // outright.
-  if (const auto wait =
-          limiter_.Peek(absl::StrCat("fc:", call.client_address),
-                        options_.auth_failures_client_limit)) {
+  if (const auto wait = limiter_.Peek(absl::StrCat("fc:", call.client_address),
+                                      options_.auth_failures_client_limit)) {
     return Refuse(call, method,
                   Throttled(context, *wait,
                             "too many failed authentications from this "

@@ -12,8 +12,8 @@ absl::StatusOr<nlohmann::json> ParseJsonBounded(std::string_view text,
                                                 const JsonLimits& limits) {
   const std::string field(field_view);
   if (text.size() > limits.max_bytes)
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": JSON over ", limits.max_bytes, " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": JSON over ", limits.max_bytes, " bytes"));
   // One pass over the text: depth and values outside strings. A value
   // starts at '[', '{', '"', or the first character of a scalar, and every
   // value but the first follows a ',' or opens a container; counting
@@ -25,8 +25,8 @@ absl::StatusOr<nlohmann::json> ParseJsonBounded(std::string_view text,
     const char c = text[i];
     if (in_string) {
       if (c == '\0')
-        return absl::InvalidArgumentError(absl::StrCat(
-            field, ": not valid JSON: a NUL byte at offset ", i));
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ": not valid JSON: a NUL byte at offset ", i));
       if (c == '\\') {
         ++i;
       } else if (c == '"') {
@@ -56,8 +56,8 @@ absl::StatusOr<nlohmann::json> ParseJsonBounded(std::string_view text,
       case '\0':
         // JSON text has no NUL (in a string it must be escaped), and
         // nlohmann's parser would stop at one and accept what precedes it.
-        return absl::InvalidArgumentError(absl::StrCat(
-            field, ": not valid JSON: a NUL byte at offset ", i));
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ": not valid JSON: a NUL byte at offset ", i));
       default:
         break;
     }
@@ -74,9 +74,8 @@ absl::StatusOr<nlohmann::json> ParseJsonBounded(std::string_view text,
     // the message itself is valid UTF-8 (and JSON-safe).
     const std::string_view what = e.what();
     const size_t tag_end = what.find("] ");
-    std::string message(tag_end == std::string_view::npos
-                            ? what
-                            : what.substr(tag_end + 2));
+    std::string message(
+        tag_end == std::string_view::npos ? what : what.substr(tag_end + 2));
     for (char& c : message)
       if (c < 0x20 || c > 0x7E) c = '?';
     return absl::InvalidArgumentError(

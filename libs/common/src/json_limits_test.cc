@@ -18,41 +18,45 @@ TEST(JsonLimitsTest, DeepDocumentsAreRefusedWithoutRecursion) {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   auto parsed = ParseJsonBounded(deep, "body");
   ASSERT_FALSE(parsed.ok());
-  EXPECT_EQ(parsed.status().message(), "body: JSON nested deeper than 64 levels");
+  EXPECT_EQ(parsed.status().message(),
+            "body: JSON nested deeper than 64 levels");
   // Exactly the limit is fine; one more is not.
   const std::string at = std::string(64, '[') + std::string(64, ']');
   EXPECT_TRUE(ParseJsonBounded(at, "body").ok());
-  const std::string over = std::string(65, '{') ;
+  const std::string over = std::string(65, '{');
   EXPECT_FALSE(ParseJsonBounded(over, "body").ok());
   // Brackets inside strings (escaped quotes too) do not count.
-  const std::string quoted = "[\"" + std::string(100, '[') + "\\\"" +
-                             std::string(100, '{') + "\"]";
+  const std::string quoted =
+      "[\"" + std::string(100, '[') + "\\\"" + std::string(100, '{') + "\"]";
   EXPECT_TRUE(ParseJsonBounded(quoted, "body").ok());
 }
 
 TEST(JsonLimitsTest, SizeAndValueCountAreLimited) {
   JsonLimits limits;
   limits.max_bytes = 10;
-  EXPECT_EQ(ParseJsonBounded("[1,2,3,4,5,6]", "arguments", limits)
-                .status()
-                .message(),
-            "arguments: JSON over 10 bytes");
+  EXPECT_EQ(
+      ParseJsonBounded("[1,2,3,4,5,6]", "arguments", limits).status().message(),
+      "arguments: JSON over 10 bytes");
   limits = JsonLimits();
   limits.max_values = 5;
   EXPECT_TRUE(ParseJsonBounded("[1,2,3]", "body", limits).ok());
-  EXPECT_EQ(ParseJsonBounded("[1,2,3,4,5,6]", "body", limits).status().message(),
-            "body: JSON with more than 5 values");
+  EXPECT_EQ(
+      ParseJsonBounded("[1,2,3,4,5,6]", "body", limits).status().message(),
+      "body: JSON with more than 5 values");
 }
 
 TEST(JsonLimitsTest, InvalidJsonAndUtf8NameTheField) {
   auto bad = ParseJsonBounded("{\"a\":", "body");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(std::string(bad.status().message()).rfind("body: not valid JSON: parse error", 0), 0u)
+  EXPECT_EQ(std::string(bad.status().message())
+                .rfind("body: not valid JSON: parse error", 0),
+            0u)
       << bad.status().message();
   const auto invalid = ParseJsonBounded("{\"a\":\"\xff\xfe\"}", "body");
   ASSERT_FALSE(invalid.ok());
   // The message quotes no invalid bytes: it can go into a JSON answer.
-  EXPECT_NO_THROW((nlohmann::json{{"error", invalid.status().message()}}.dump()));
+  EXPECT_NO_THROW(
+      (nlohmann::json{{"error", invalid.status().message()}}.dump()));
   EXPECT_FALSE(ParseJsonBounded("\"\xc3\"", "body").ok());
   EXPECT_TRUE(ParseJsonBounded("\"\xc3\xa9\"", "body").ok());
 }

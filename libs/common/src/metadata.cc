@@ -44,9 +44,9 @@ absl::Status Collect(const ForwardedCall& call, Pairs* pairs) {
   for (const auto& [key, value] : plain) {
     if (value.empty()) continue;
     if (!IsSafeMetadataValue(value))
-      return absl::InvalidArgumentError(absl::StrCat(
-          key, ": expected 1 to ", kMaxMetadataValueBytes,
-          " printable ASCII characters"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, ": expected 1 to ", kMaxMetadataValueBytes,
+                       " printable ASCII characters"));
     pairs->emplace_back(key, std::string(value));
   }
   if (!call.client_address.empty()) {
@@ -78,8 +78,7 @@ bool IsBearerToken(std::string_view token) {
 }
 
 bool IsClientAddress(std::string_view address) {
-  if (address.empty() || address.size() > kMaxClientAddressBytes)
-    return false;
+  if (address.empty() || address.size() > kMaxClientAddressBytes) return false;
   bool zone = false;
   for (char c : address) {
     const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||

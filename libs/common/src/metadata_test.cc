@@ -14,11 +14,11 @@ namespace {
 TEST(MetadataTest, OnlyPrintableAsciiIsASafeValue) {
   EXPECT_TRUE(IsSafeMetadataValue("abc DEF-123 ~!"));
   EXPECT_FALSE(IsSafeMetadataValue(""));
-  EXPECT_FALSE(IsSafeMetadataValue(std::string(kMaxMetadataValueBytes + 1, 'a')));
+  EXPECT_FALSE(
+      IsSafeMetadataValue(std::string(kMaxMetadataValueBytes + 1, 'a')));
   for (int byte = 0; byte < 256; ++byte) {
     const std::string value = std::string("a") + static_cast<char>(byte) + "b";
-    EXPECT_EQ(IsSafeMetadataValue(value), byte >= 0x20 && byte <= 0x7E)
-        << byte;
+    EXPECT_EQ(IsSafeMetadataValue(value), byte >= 0x20 && byte <= 0x7E) << byte;
   }
 }
 
@@ -44,13 +44,13 @@ TEST(MetadataTest, ClientAddressesAreIpText) {
 
 TEST(MetadataTest, ForwardsEveryValueOrNone) {
   std::multimap<std::string, std::string> metadata;
-  ASSERT_TRUE(ForwardTenant(&metadata,
-                            ForwardedCall{.internal_token = "internal",
-                                          .tenant_id = "acme",
-                                          .bearer_token = "tok",
-                                          .client_address = "10.0.0.9",
-                                          .request_id = "r1"})
-                  .ok());
+  ASSERT_TRUE(
+      ForwardTenant(&metadata, ForwardedCall{.internal_token = "internal",
+                                             .tenant_id = "acme",
+                                             .bearer_token = "tok",
+                                             .client_address = "10.0.0.9",
+                                             .request_id = "r1"})
+          .ok());
   EXPECT_EQ(metadata.find(kTenantIdKey)->second, "acme");
   EXPECT_EQ(metadata.find(kAuthorizationKey)->second, "Bearer tok");
   EXPECT_EQ(metadata.find(kClientAddressKey)->second, "10.0.0.9");
@@ -73,8 +73,7 @@ TEST(MetadataTest, ForwardsEveryValueOrNone) {
       {{.tenant_id = "acme", .bearer_token = "a\tb"}, kAuthorizationKey},
       {{.tenant_id = "acme", .system_token = "s\x7f"}, kSystemTokenKey},
       {{.tenant_id = "acme", .tenant_host = "h\xffx"}, kTenantHostKey},
-      {{.tenant_id = "acme", .client_address = "1.2.3.4;x"},
-       kClientAddressKey},
+      {{.tenant_id = "acme", .client_address = "1.2.3.4;x"}, kClientAddressKey},
       {{.tenant_id = "acme", .request_id = "r\r\n"}, kRequestIdKey},
   };
   for (const auto& [call, key] : bad) {

@@ -24,12 +24,12 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromEnv(std::string service_name,
   config.database_wait = absl::Seconds(wait);
   ASSIGN_OR_RETURN(config.tenant_limit,
                    RateLimitFromEnv("RATE_LIMIT_TENANT", config.tenant_limit));
-  ASSIGN_OR_RETURN(config.principal_limit,
-                   RateLimitFromEnv("RATE_LIMIT_PRINCIPAL",
-                                    config.principal_limit));
-  ASSIGN_OR_RETURN(config.anonymous_limit,
-                   RateLimitFromEnv("RATE_LIMIT_ANONYMOUS",
-                                    config.anonymous_limit));
+  ASSIGN_OR_RETURN(
+      config.principal_limit,
+      RateLimitFromEnv("RATE_LIMIT_PRINCIPAL", config.principal_limit));
+  ASSIGN_OR_RETURN(
+      config.anonymous_limit,
+      RateLimitFromEnv("RATE_LIMIT_ANONYMOUS", config.anonymous_limit));
   ASSIGN_OR_RETURN(config.client_limit,
                    RateLimitFromEnv("RATE_LIMIT_CLIENT", config.client_limit));
   ASSIGN_OR_RETURN(config.auth_failures_client_limit,

@@ -229,9 +229,8 @@ void CheckRules(const TenantConfig& config, std::vector<std::string>& errors) {
   if (config.publisher_domains_size() > kMaxPublisherDomains)
     errors.push_back(absl::StrCat("publisher_domains: at most ",
                                   kMaxPublisherDomains, " domains"));
-  for (int i = 0; i < config.publisher_domains_size() &&
-                  i < kMaxPublisherDomains;
-       ++i) {
+  for (int i = 0;
+       i < config.publisher_domains_size() && i < kMaxPublisherDomains; ++i) {
     const std::string& domain = config.publisher_domains(i);
     const std::string path = absl::StrCat("publisher_domains[", i, "]");
     if (!IsDomainName(domain)) {

@@ -55,13 +55,13 @@ std::optional<PathTenant> TenantOfPath(std::string_view target) {
   constexpr std::string_view kPrefix = "/tenants/";
   const std::string_view path = PathOf(target);
   if (!absl::StartsWith(absl::string_view(path.data(), path.size()),
-                        absl::string_view(kPrefix.data(), kPrefix.size()))) return std::nullopt;
+                        absl::string_view(kPrefix.data(), kPrefix.size())))
+    return std::nullopt;
   const size_t end = path.find('/', kPrefix.size());
   PathTenant route;
   route.subdomain = std::string(path.substr(
-      kPrefix.size(),
-      end == std::string_view::npos ? std::string_view::npos
-                                    : end - kPrefix.size()));
+      kPrefix.size(), end == std::string_view::npos ? std::string_view::npos
+                                                    : end - kPrefix.size()));
   if (!IsDnsLabel(route.subdomain)) return std::nullopt;
   route.rest =
       end == std::string_view::npos ? "/" : std::string(path.substr(end));

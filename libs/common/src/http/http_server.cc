@@ -14,7 +14,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
-
 #include "adcp/common/env.h"
 #include "adcp/common/http/request_parser.h"
 #include "adcp/common/log.h"
@@ -55,16 +54,15 @@ bool Trusted(const asio::ip::address& address,
     if (proxy.find('/') != std::string::npos) {
       if (address.is_v4()) {
         const auto network = asio::ip::make_network_v4(proxy, error);
-        if (!error && (network.network().to_uint() &
-                       network.netmask().to_uint()) ==
-                          (address.to_v4().to_uint() &
-                           network.netmask().to_uint()))
+        if (!error &&
+            (network.network().to_uint() & network.netmask().to_uint()) ==
+                (address.to_v4().to_uint() & network.netmask().to_uint()))
           return true;
       } else {
         const auto network = asio::ip::make_network_v6(proxy, error);
         if (!error) {
-          const auto host =
-              asio::ip::make_network_v6(address.to_v6(), network.prefix_length());
+          const auto host = asio::ip::make_network_v6(address.to_v6(),
+                                                      network.prefix_length());
           if (host.network() == network.network()) return true;
         }
       }
@@ -166,10 +164,10 @@ class Server::Session : public std::enable_shared_from_this<Session> {
                     parser_->get().version());
     }
     if (error == beast::http::error::header_limit) {
-      return Answer(
-          beast::http::status::request_header_fields_too_large,
-          "request line and headers over " +
-              std::to_string(server_.options_.max_header_bytes) + " bytes");
+      return Answer(beast::http::status::request_header_fields_too_large,
+                    "request line and headers over " +
+                        std::to_string(server_.options_.max_header_bytes) +
+                        " bytes");
     }
     if (error) {
       return Answer(beast::http::status::bad_request,
@@ -218,11 +216,10 @@ class Server::Session : public std::enable_shared_from_this<Session> {
       shared->erase(delay);
       if (valid && ms > 0) {
         auto timer = std::make_shared<asio::steady_timer>(
-            stream_.get_executor(), std::chrono::milliseconds(std::min(ms, 5000)));
+            stream_.get_executor(),
+            std::chrono::milliseconds(std::min(ms, 5000)));
         timer->async_wait([self = shared_from_this(), shared,
-                           timer](beast::error_code) {
-          self->Send(shared);
-        });
+                           timer](beast::error_code) { self->Send(shared); });
         return;
       }
     }
