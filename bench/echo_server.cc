@@ -6,9 +6,9 @@
 #include <memory>
 
 #include "adcp/bench/v1/echo.grpc.pb.h"
-#include "adcp/common/env.h"
-#include "adcp/common/log.h"
-#include "adcp/common/service_host.h"
+#include "libs/base/env.h"
+#include "libs/base/log.h"
+#include "libs/grpc/service_host.h"
 
 namespace {
 

@@ -31,7 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "adcp/bench/v1/echo.grpc.pb.h"
-#include "adcp/common/metadata.h"
+#include "libs/tenancy/metadata.h"
 #include "adcp/media_buy/v1/media_buy.grpc.pb.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50053", "host:port of the server");

@@ -18,7 +18,7 @@ foreach(name ${files})
 endforeach()
 file(WRITE "${OUTPUT}.tmp"
 "// Generated from db/migrations by db/embed_migrations.cmake. Do not edit.
-#include \"adcp/db/builtin_migrations.h\"
+#include \"db/builtin_migrations.h\"
 
 #include <algorithm>
 

@@ -19,9 +19,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "adcp/common/interceptors.h"
-#include "media_buy_server.h"
-#include "suite.h"
+#include "libs/tenancy/service_channel.h"
+#include "services/media-buy/media_buy_server.h"
+#include "tests/support/suite.h"
 
 namespace adcp {
 namespace {

@@ -3,9 +3,9 @@
 
 #include <pqxx/pqxx>
 
-#include "adcp/common/migrations.h"
-#include "adcp/db/builtin_migrations.h"
-#include "test_database.h"
+#include "libs/db/migrations.h"
+#include "db/builtin_migrations.h"
+#include "tests/support/test_database.h"
 
 namespace adcp {
 namespace {

@@ -1,11 +1,11 @@
 // RemotePrincipalResolver (what services other than auth use to check bearer
 // tokens) against a real auth service.
-#include "adcp/common/remote_principals.h"
+#include "libs/tenancy/remote_principals.h"
 
 #include <gtest/gtest.h>
 
-#include "adcp/common/interceptors.h"
-#include "suite.h"
+#include "libs/tenancy/service_channel.h"
+#include "tests/support/suite.h"
 
 namespace adcp {
 namespace {

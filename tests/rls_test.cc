@@ -4,8 +4,8 @@
 
 #include <pqxx/pqxx>
 
-#include "adcp/common/pg_pool.h"
-#include "test_database.h"
+#include "libs/db/pg_pool.h"
+#include "tests/support/test_database.h"
 
 namespace adcp {
 namespace {

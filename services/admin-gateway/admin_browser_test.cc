@@ -5,10 +5,10 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
-#include "admin_gateway.h"
-#include "gateway_test_config.h"
-#include "process.h"
-#include "suite.h"
+#include "services/admin-gateway/admin_gateway.h"
+#include "services/admin-gateway/gateway_test_config.h"
+#include "tests/support/process.h"
+#include "tests/support/suite.h"
 
 namespace adcp::admin_gateway {
 namespace {

@@ -1,10 +1,10 @@
-#include "admin_gateway.h"
+#include "services/admin-gateway/admin_gateway.h"
 
 #include "absl/strings/escaping.h"
-#include "adcp/common/env.h"
-#include "adcp/common/log.h"
-#include "adcp/common/secrets.h"
-#include "adcp/common/status.h"
+#include "libs/base/env.h"
+#include "libs/base/log.h"
+#include "libs/base/secrets.h"
+#include "libs/base/status.h"
 
 namespace adcp::admin_gateway {
 

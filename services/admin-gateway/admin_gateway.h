@@ -12,11 +12,11 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "adcp/common/http/http_server.h"
-#include "admin_operations.h"
-#include "admin_ui.h"
-#include "backends.h"
-#include "system_api.h"
+#include "libs/http/http_server.h"
+#include "services/admin-gateway/admin_operations.h"
+#include "services/admin-gateway/admin_ui.h"
+#include "services/admin-gateway/backends.h"
+#include "services/admin-gateway/system_api.h"
 
 namespace adcp::admin_gateway {
 

@@ -1,13 +1,13 @@
 // The system admin REST API over real sockets, in front of a real registry
 // and auth service on a throwaway PostgreSQL.
-#include "admin_gateway.h"
+#include "services/admin-gateway/admin_gateway.h"
 
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
-#include "gateway_test_config.h"
-#include "http_client.h"
-#include "suite.h"
+#include "services/admin-gateway/gateway_test_config.h"
+#include "tests/support/http_client.h"
+#include "tests/support/suite.h"
 
 namespace adcp::admin_gateway {
 namespace {

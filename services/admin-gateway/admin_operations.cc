@@ -1,4 +1,4 @@
-#include "admin_operations.h"
+#include "services/admin-gateway/admin_operations.h"
 
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
@@ -6,9 +6,10 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "adcp/common/status.h"
-#include "adcp/common/tenant_config.h"
-#include "tenant_initializer.h"
+#include "libs/grpc/grpc_status.h"
+#include "libs/base/status.h"
+#include "libs/tenancy/tenant_config.h"
+#include "services/admin-gateway/tenant_initializer.h"
 
 namespace adcp::admin_gateway {
 namespace {

@@ -1,4 +1,4 @@
-#include "admin_ui.h"
+#include "services/admin-gateway/admin_ui.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -10,11 +10,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "adcp/common/json_limits.h"
-#include "adcp/common/log.h"
-#include "adcp/common/secrets.h"
-#include "adcp/common/tenant_config.h"
-#include "system_api.h"
+#include "libs/json/json_limits.h"
+#include "libs/base/log.h"
+#include "libs/base/secrets.h"
+#include "libs/tenancy/tenant_config.h"
+#include "services/admin-gateway/system_api.h"
 
 namespace adcp::admin_gateway {
 namespace {

@@ -13,8 +13,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "adcp/common/http/http_server.h"
-#include "admin_operations.h"
+#include "libs/http/http_server.h"
+#include "services/admin-gateway/admin_operations.h"
 
 namespace adcp::admin_gateway {
 

@@ -1,17 +1,17 @@
 // The admin UI's sign-in, session and CSRF rules over real sockets, and its
 // small pure helpers. The page flow itself is driven in a real browser by
 // tests/browser/admin_ui.mjs.
-#include "admin_ui.h"
+#include "services/admin-gateway/admin_ui.h"
 
 #include <gtest/gtest.h>
 
 #include <regex>
 
-#include "adcp/common/tenant_config.h"
-#include "admin_gateway.h"
-#include "gateway_test_config.h"
-#include "http_client.h"
-#include "suite.h"
+#include "libs/tenancy/tenant_config.h"
+#include "services/admin-gateway/admin_gateway.h"
+#include "services/admin-gateway/gateway_test_config.h"
+#include "tests/support/http_client.h"
+#include "tests/support/suite.h"
 
 namespace adcp::admin_gateway {
 namespace {

@@ -1,10 +1,10 @@
-#include "backends.h"
+#include "services/admin-gateway/backends.h"
 
-#include "adcp/common/call_context.h"
-#include "adcp/common/guard.h"
-#include "adcp/common/interceptors.h"
-#include "adcp/common/log.h"
-#include "adcp/common/metadata.h"
+#include "libs/tenancy/call_context.h"
+#include "libs/tenancy/guard.h"
+#include "libs/tenancy/service_channel.h"
+#include "libs/base/log.h"
+#include "libs/tenancy/metadata.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace adcp::admin_gateway {

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "admin_gateway.h"
-#include "suite.h"
+#include "services/admin-gateway/admin_gateway.h"
+#include "tests/support/suite.h"
 
 namespace adcp::admin_gateway {
 

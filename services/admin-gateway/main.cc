@@ -1,6 +1,6 @@
 // admin-gateway: the system admin REST API and web UI. Wiring only.
-#include "adcp/common/service_main.h"
-#include "admin_gateway.h"
+#include "libs/grpc/service_main.h"
+#include "services/admin-gateway/admin_gateway.h"
 
 int main() {
   return adcp::RunServiceMain("admin-gateway",

@@ -1,10 +1,10 @@
-#include "system_api.h"
+#include "services/admin-gateway/system_api.h"
 
 #include "absl/strings/str_split.h"
-#include "adcp/common/guard.h"
-#include "adcp/common/identifiers.h"
-#include "adcp/common/json_limits.h"
-#include "tenant_initializer.h"
+#include "libs/tenancy/guard.h"
+#include "libs/base/identifiers.h"
+#include "libs/json/json_limits.h"
+#include "services/admin-gateway/tenant_initializer.h"
 
 namespace adcp::admin_gateway {
 namespace {

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "adcp/common/http/http_server.h"
-#include "admin_operations.h"
+#include "libs/http/http_server.h"
+#include "services/admin-gateway/admin_operations.h"
 
 namespace adcp::admin_gateway {
 

@@ -1,4 +1,4 @@
-#include "tenant_initializer.h"
+#include "services/admin-gateway/tenant_initializer.h"
 
 #include <google/protobuf/util/json_util.h>
 
@@ -7,8 +7,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
-#include "adcp/common/status.h"
-#include "adcp/common/tenant_config.h"
+#include "libs/grpc/grpc_status.h"
+#include "libs/base/status.h"
+#include "libs/tenancy/tenant_config.h"
 
 namespace adcp::admin_gateway {
 namespace {

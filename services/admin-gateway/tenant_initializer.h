@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "backends.h"
+#include "services/admin-gateway/backends.h"
 
 namespace adcp::admin_gateway {
 

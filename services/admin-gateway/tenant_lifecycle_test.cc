@@ -7,12 +7,12 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
-#include "adcp/common/secrets.h"
-#include "adcp/common/status.h"
-#include "admin_gateway.h"
-#include "gateway_test_config.h"
-#include "http_client.h"
-#include "tenant_initializer.h"
+#include "libs/base/secrets.h"
+#include "libs/base/status.h"
+#include "services/admin-gateway/admin_gateway.h"
+#include "services/admin-gateway/gateway_test_config.h"
+#include "tests/support/http_client.h"
+#include "services/admin-gateway/tenant_initializer.h"
 
 namespace adcp::admin_gateway {
 namespace {

@@ -1,4 +1,4 @@
-#include "agent_edge.h"
+#include "services/agent-edge/agent_edge.h"
 
 #include <google/protobuf/arena.h>
 #include <google/protobuf/dynamic_message.h>
@@ -11,19 +11,19 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
-#include "adcp/common/call_context.h"
-#include "adcp/common/env.h"
-#include "adcp/common/interceptors.h"
-#include "adcp/common/json_limits.h"
-#include "adcp/common/log.h"
-#include "adcp/common/metadata.h"
-#include "adcp/common/proto_json.h"
-#include "adcp/common/service_config.h"
-#include "adcp/common/status.h"
-#include "adcp/common/tenant_route.h"
+#include "libs/tenancy/call_context.h"
+#include "libs/base/env.h"
+#include "libs/tenancy/service_channel.h"
+#include "libs/json/json_limits.h"
+#include "libs/base/log.h"
+#include "libs/tenancy/metadata.h"
+#include "libs/json/proto_json.h"
+#include "libs/tenancy/service_config.h"
+#include "libs/base/status.h"
+#include "libs/tenancy/tenant_route.h"
 #include "adcp/media_buy/v1/media_buy.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "mcp_envelope.h"
+#include "services/agent-edge/mcp_envelope.h"
 
 namespace adcp::agent_edge {
 namespace {

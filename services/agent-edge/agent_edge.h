@@ -17,11 +17,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "adcp/common/bulkhead.h"
-#include "adcp/common/http/http_server.h"
-#include "adcp/common/rate_limiter.h"
-#include "adcp/common/tenant_cache.h"
-#include "task_catalog.h"
+#include "libs/base/bulkhead.h"
+#include "libs/http/http_server.h"
+#include "libs/tenancy/rate_limiter.h"
+#include "libs/tenancy/tenant_cache.h"
+#include "services/agent-edge/task_catalog.h"
 
 namespace adcp::agent_edge {
 

@@ -1,6 +1,6 @@
 // The agent edge end to end over real sockets: registry, auth and media-buy
 // in-process (Suite), the edge on a free port, two tenants, MCP and REST.
-#include "agent_edge.h"
+#include "services/agent-edge/agent_edge.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -14,7 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "edge_test_fixture.h"
+#include "services/agent-edge/edge_test_fixture.h"
 
 namespace adcp::agent_edge {
 namespace {

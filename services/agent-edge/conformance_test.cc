@@ -18,8 +18,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "agent_edge.h"
-#include "suite.h"
+#include "services/agent-edge/agent_edge.h"
+#include "tests/support/suite.h"
 
 #ifndef ADCP_TOOLS_DIR
 #error "ADCP_TOOLS_DIR must name tests/adcp-tools"

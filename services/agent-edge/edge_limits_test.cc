@@ -8,10 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "adcp/common/call_context.h"
-#include "adcp/common/metadata.h"
-#include "edge_test_fixture.h"
-#include "mcp_envelope.h"
+#include "libs/tenancy/call_context.h"
+#include "libs/tenancy/metadata.h"
+#include "services/agent-edge/edge_test_fixture.h"
+#include "services/agent-edge/mcp_envelope.h"
 
 namespace adcp::agent_edge {
 namespace {

@@ -16,9 +16,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "agent_edge.h"
-#include "http_client.h"
-#include "suite.h"
+#include "services/agent-edge/agent_edge.h"
+#include "tests/support/http_client.h"
+#include "tests/support/suite.h"
 
 namespace adcp::agent_edge {
 

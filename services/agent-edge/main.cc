@@ -1,6 +1,6 @@
 // agent-edge: AdCP over MCP and REST for buyer agents. Wiring only.
-#include "adcp/common/service_main.h"
-#include "agent_edge.h"
+#include "libs/grpc/service_main.h"
+#include "services/agent-edge/agent_edge.h"
 
 int main() {
   return adcp::RunServiceMain("agent-edge",

@@ -1,4 +1,4 @@
-#include "mcp_envelope.h"
+#include "services/agent-edge/mcp_envelope.h"
 
 #include <google/protobuf/util/json_util.h>
 
@@ -6,7 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "adcp/common/json_limits.h"
+#include "libs/json/json_limits.h"
 
 namespace adcp::agent_edge {
 

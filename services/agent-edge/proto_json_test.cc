@@ -1,7 +1,7 @@
 // AppendProtoJson and ProtoToJson write what protobuf's JSON printer writes
 // (proto field names, default presence), for the messages the edge answers
 // with.
-#include "adcp/common/proto_json.h"
+#include "libs/json/proto_json.h"
 
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>

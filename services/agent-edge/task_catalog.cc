@@ -1,4 +1,4 @@
-#include "task_catalog.h"
+#include "services/agent-edge/task_catalog.h"
 
 #include "adcp/media_buy/v1/media_buy.grpc.pb.h"
 #include "google/api/annotations.pb.h"

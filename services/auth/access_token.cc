@@ -1,7 +1,7 @@
-#include "access_token.h"
+#include "services/auth/access_token.h"
 
 #include "absl/strings/escaping.h"
-#include "adcp/common/secrets.h"
+#include "libs/base/secrets.h"
 
 namespace adcp::auth {
 

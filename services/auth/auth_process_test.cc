@@ -6,9 +6,9 @@
 #include <regex>
 
 #include "absl/strings/str_cat.h"
-#include "adcp/common/interceptors.h"
-#include "process.h"
-#include "suite.h"
+#include "libs/tenancy/service_channel.h"
+#include "tests/support/process.h"
+#include "tests/support/suite.h"
 
 namespace adcp::auth {
 namespace {

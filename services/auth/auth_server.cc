@@ -1,9 +1,9 @@
-#include "auth_server.h"
+#include "services/auth/auth_server.h"
 
-#include "adcp/common/env.h"
-#include "adcp/common/interceptors.h"
-#include "adcp/common/status.h"
-#include "adcp/db/builtin_migrations.h"
+#include "libs/base/env.h"
+#include "libs/tenancy/service_channel.h"
+#include "libs/base/status.h"
+#include "db/builtin_migrations.h"
 
 namespace adcp::auth {
 namespace {

@@ -6,15 +6,15 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "adcp/common/audit_log.h"
-#include "adcp/common/guard.h"
-#include "adcp/common/pg_pool.h"
-#include "adcp/common/service_config.h"
-#include "adcp/common/service_host.h"
-#include "adcp/common/tenant_cache.h"
-#include "auth_service.h"
-#include "principal_cache.h"
-#include "principal_repository.h"
+#include "libs/tenancy/audit_log.h"
+#include "libs/tenancy/guard.h"
+#include "libs/db/pg_pool.h"
+#include "libs/tenancy/service_config.h"
+#include "libs/grpc/service_host.h"
+#include "libs/tenancy/tenant_cache.h"
+#include "services/auth/auth_service.h"
+#include "services/auth/principal_cache.h"
+#include "services/auth/principal_repository.h"
 
 namespace adcp::auth {
 

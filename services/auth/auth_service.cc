@@ -1,10 +1,10 @@
-#include "auth_service.h"
+#include "services/auth/auth_service.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "access_token.h"
-#include "adcp/common/pagination.h"
-#include "adcp/common/tenant_config.h"
+#include "services/auth/access_token.h"
+#include "libs/base/pagination.h"
+#include "libs/tenancy/tenant_config.h"
 
 namespace adcp::auth {
 namespace {

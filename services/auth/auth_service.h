@@ -3,10 +3,10 @@
 #pragma once
 
 #include "adcp/auth/v1/auth.grpc.pb.h"
-#include "adcp/common/audit_log.h"
-#include "adcp/common/guard.h"
-#include "principal_cache.h"
-#include "principal_repository.h"
+#include "libs/tenancy/audit_log.h"
+#include "libs/tenancy/guard.h"
+#include "services/auth/principal_cache.h"
+#include "services/auth/principal_repository.h"
 
 namespace adcp::auth {
 

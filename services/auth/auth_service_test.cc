@@ -7,10 +7,12 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "access_token.h"
-#include "adcp/common/call_context.h"
-#include "adcp/common/interceptors.h"
-#include "suite.h"
+#include "services/auth/access_token.h"
+#include "libs/grpc/grpc_status.h"
+#include "libs/tenancy/call_context.h"
+#include "libs/tenancy/metadata.h"
+#include "libs/tenancy/service_channel.h"
+#include "tests/support/suite.h"
 
 namespace adcp::auth {
 namespace {

@@ -1,6 +1,6 @@
 // auth: principals and their tokens. Wiring only.
-#include "adcp/common/service_main.h"
-#include "auth_server.h"
+#include "libs/grpc/service_main.h"
+#include "services/auth/auth_server.h"
 
 int main() {
   return adcp::RunServiceMain("auth", &adcp::auth::AuthConfigFromEnv,

@@ -1,8 +1,8 @@
-#include "principal_cache.h"
+#include "services/auth/principal_cache.h"
 
 #include "absl/strings/str_cat.h"
-#include "access_token.h"
-#include "adcp/common/log.h"
+#include "services/auth/access_token.h"
+#include "libs/base/log.h"
 
 namespace adcp::auth {
 

@@ -17,10 +17,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "adcp/auth/v1/auth.pb.h"
-#include "adcp/common/broadcast.h"
-#include "adcp/common/guard.h"
-#include "adcp/common/pg_listener.h"
-#include "principal_repository.h"
+#include "libs/grpc/broadcast.h"
+#include "libs/tenancy/guard.h"
+#include "libs/db/pg_listener.h"
+#include "services/auth/principal_repository.h"
 
 namespace adcp::auth {
 

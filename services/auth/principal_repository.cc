@@ -1,4 +1,4 @@
-#include "principal_repository.h"
+#include "services/auth/principal_repository.h"
 
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
@@ -6,7 +6,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
-#include "adcp/common/status.h"
+#include "libs/base/status.h"
 
 namespace adcp::auth {
 namespace {

@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "adcp/auth/v1/auth.pb.h"
-#include "adcp/common/pg_pool.h"
+#include "libs/db/pg_pool.h"
 
 namespace adcp::auth {
 

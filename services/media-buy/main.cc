@@ -1,6 +1,6 @@
 // media-buy: the AdCP media-buy tasks. Wiring only.
-#include "adcp/common/service_main.h"
-#include "media_buy_server.h"
+#include "libs/grpc/service_main.h"
+#include "services/media-buy/media_buy_server.h"
 
 int main() {
   return adcp::RunServiceMain("media-buy",

@@ -1,15 +1,15 @@
-#include "media_buy_server.h"
+#include "services/media-buy/media_buy_server.h"
 
 #include <prometheus/gauge.h>
 
-#include "adcp/common/env.h"
-#include "adcp/common/interceptors.h"
-#include "adcp/common/status.h"
-#include "adcp/db/builtin_migrations.h"
-#include "gam_adapter.h"
-#include "kevel_adapter.h"
-#include "mock_adapter.h"
-#include "store.h"
+#include "libs/base/env.h"
+#include "libs/tenancy/service_channel.h"
+#include "libs/base/status.h"
+#include "db/builtin_migrations.h"
+#include "services/media-buy/adapters/gam/gam_adapter.h"
+#include "services/media-buy/adapters/kevel/kevel_adapter.h"
+#include "services/media-buy/adapters/mock/mock_adapter.h"
+#include "services/media-buy/store/store.h"
 
 namespace adcp::media_buy {
 namespace {

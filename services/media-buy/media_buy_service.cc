@@ -1,4 +1,4 @@
-#include "media_buy_service.h"
+#include "services/media-buy/media_buy_service.h"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
@@ -13,13 +13,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "adcp/common/log.h"
-#include "adcp/common/secrets.h"
-#include "adcp/common/status.h"
-#include "adcp/common/tenant_config.h"
-#include "adcp_error.h"
-#include "comply_controller.h"
-#include "task_support.h"
+#include "libs/base/log.h"
+#include "libs/base/secrets.h"
+#include "libs/base/status.h"
+#include "libs/tenancy/tenant_config.h"
+#include "services/media-buy/domain/adcp_error.h"
+#include "services/media-buy/sandbox/comply_controller.h"
+#include "services/media-buy/domain/task_support.h"
 
 namespace adcp::media_buy {
 

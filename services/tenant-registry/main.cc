@@ -1,6 +1,6 @@
 // tenant-registry: owns the tenants table. Wiring only.
-#include "adcp/common/service_main.h"
-#include "tenant_registry_server.h"
+#include "libs/grpc/service_main.h"
+#include "services/tenant-registry/tenant_registry_server.h"
 
 int main() {
   return adcp::RunServiceMain(

@@ -1,6 +1,6 @@
-#include "tenant_change_feed.h"
+#include "services/tenant-registry/tenant_change_feed.h"
 
-#include "adcp/common/log.h"
+#include "libs/base/log.h"
 
 namespace adcp::tenant_registry {
 

@@ -7,9 +7,9 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "adcp/common/broadcast.h"
-#include "adcp/common/pg_listener.h"
-#include "tenant_repository.h"
+#include "libs/grpc/broadcast.h"
+#include "libs/db/pg_listener.h"
+#include "services/tenant-registry/tenant_repository.h"
 
 namespace adcp::tenant_registry {
 

@@ -6,13 +6,13 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "adcp/common/guard.h"
-#include "adcp/common/pg_pool.h"
-#include "adcp/common/service_config.h"
-#include "adcp/common/service_host.h"
-#include "tenant_change_feed.h"
-#include "tenant_registry_service.h"
-#include "tenant_repository.h"
+#include "libs/tenancy/guard.h"
+#include "libs/db/pg_pool.h"
+#include "libs/tenancy/service_config.h"
+#include "libs/grpc/service_host.h"
+#include "services/tenant-registry/tenant_change_feed.h"
+#include "services/tenant-registry/tenant_registry_service.h"
+#include "services/tenant-registry/tenant_repository.h"
 
 namespace adcp::tenant_registry {
 

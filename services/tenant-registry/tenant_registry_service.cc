@@ -1,12 +1,12 @@
-#include "tenant_registry_service.h"
+#include "services/tenant-registry/tenant_registry_service.h"
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "adcp/common/log.h"
-#include "adcp/common/pagination.h"
-#include "adcp/common/tenant_config.h"
-#include "tenant_validation.h"
+#include "libs/base/log.h"
+#include "libs/base/pagination.h"
+#include "libs/tenancy/tenant_config.h"
+#include "services/tenant-registry/tenant_validation.h"
 
 namespace adcp::tenant_registry {
 namespace {

@@ -2,10 +2,10 @@
 // repository. Every handler body runs through the CallGuard under Policy().
 #pragma once
 
-#include "adcp/common/guard.h"
+#include "libs/tenancy/guard.h"
 #include "adcp/tenant/v1/tenant_registry.grpc.pb.h"
-#include "tenant_change_feed.h"
-#include "tenant_repository.h"
+#include "services/tenant-registry/tenant_change_feed.h"
+#include "services/tenant-registry/tenant_repository.h"
 
 namespace adcp::tenant_registry {
 

@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "process.h"
-#include "test_database.h"
+#include "tests/support/process.h"
+#include "tests/support/test_database.h"
 
 namespace adcp::tenant_registry {
 namespace {

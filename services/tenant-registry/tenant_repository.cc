@@ -1,11 +1,11 @@
-#include "tenant_repository.h"
+#include "services/tenant-registry/tenant_repository.h"
 
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
-#include "adcp/common/log.h"
-#include "adcp/common/status.h"
+#include "libs/base/log.h"
+#include "libs/base/status.h"
 
 namespace adcp::tenant_registry {
 namespace {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "adcp/common/pg_pool.h"
+#include "libs/db/pg_pool.h"
 #include "adcp/tenant/v1/tenant_registry.pb.h"
 
 namespace adcp::tenant_registry {

@@ -1,11 +1,11 @@
-#include "tenant_validation.h"
+#include "services/tenant-registry/tenant_validation.h"
 
 #include <array>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "adcp/common/identifiers.h"
+#include "libs/base/identifiers.h"
 
 namespace adcp::tenant_registry {
 namespace {

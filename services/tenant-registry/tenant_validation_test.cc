@@ -1,4 +1,4 @@
-#include "tenant_validation.h"
+#include "services/tenant-registry/tenant_validation.h"
 
 #include <gtest/gtest.h>
 

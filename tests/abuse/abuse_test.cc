@@ -17,8 +17,8 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "process.h"
-#include "test_database.h"
+#include "tests/support/process.h"
+#include "tests/support/test_database.h"
 
 namespace adcp::testing {
 namespace {

@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #ifdef ADCP_FUZZ_HAVE_JSON_LIMITS
-#include "adcp/common/json_limits.h"
+#include "libs/json/json_limits.h"
 #endif
 
 namespace adcp_fuzz {

@@ -1,5 +1,5 @@
-// The suite's HTTP/1.1 request parsing (libs/common/include/adcp/common/
-// http/request_parser.h: Beast's parser with our limits and framing rules,
+// The suite's HTTP/1.1 request parsing (libs/http/request_parser.h:
+// Beast's parser with our limits and framing rules,
 // as both HTTP servers configure it), then what the servers do first with a
 // request: the client address behind a trusted proxy (ClientAddress, from
 // X-Forwarded-For). Each input is parsed with the servers' default limits
@@ -20,11 +20,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "adcp/common/http/request_parser.h"
-#include "fuzz_util.h"
-#ifdef ADCP_FUZZ_HAVE_METADATA
-#include "adcp/common/metadata.h"
-#endif
+#include "libs/http/request_parser.h"
+#include "tests/fuzz/fuzz_util.h"
+#include "libs/tenancy/metadata.h"
 
 namespace {
 
@@ -90,10 +88,8 @@ void CheckRequest(const Request& request, const ServerOptions& options,
     boost::system::error_code error;
     boost::asio::ip::make_address(client, error);
     FUZZ_CHECK(client == peer || !error, "client address " + client);
-#ifdef ADCP_FUZZ_HAVE_METADATA
     FUZZ_CHECK(adcp::IsClientAddress(client),
                "the client address would be refused as metadata: " + client);
-#endif
   }
 }
 

@@ -1,4 +1,4 @@
-// ParseJsonBounded (libs/common/include/adcp/common/json_limits.h), the
+// ParseJsonBounded (libs/json/json_limits.h), the
 // JSON parse of every HTTP entry point. Byte 0 picks the limits: even, the
 // defaults the servers use; odd, small ones from bytes 1-3 (so that every
 // limit is reached within libFuzzer's input sizes). Properties:
@@ -15,8 +15,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
-#include "adcp/common/json_limits.h"
-#include "fuzz_util.h"
+#include "libs/json/json_limits.h"
+#include "tests/fuzz/fuzz_util.h"
 
 namespace {
 

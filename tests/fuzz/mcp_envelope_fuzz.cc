@@ -23,13 +23,13 @@
 #include <variant>
 
 #include "absl/strings/match.h"
-#include "adcp/common/json_limits.h"
-#include "adcp/common/proto_json.h"
+#include "libs/json/json_limits.h"
+#include "libs/json/proto_json.h"
 #include "adcp/media_buy/v1/media_buy.pb.h"
-#include "fuzz_util.h"
-#include "proto_compare.h"
-#include "mcp_envelope.h"
-#include "task_catalog.h"
+#include "tests/fuzz/fuzz_util.h"
+#include "tests/fuzz/proto_compare.h"
+#include "services/agent-edge/mcp_envelope.h"
+#include "services/agent-edge/task_catalog.h"
 
 namespace {
 

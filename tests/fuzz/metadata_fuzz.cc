@@ -1,4 +1,4 @@
-// The one writer of gRPC metadata (libs/common/include/adcp/common/
+// The one writer of gRPC metadata (libs/tenancy/
 // metadata.h): a value gRPC would refuse must never get through, since gRPC
 // aborts the process on it. Input: up to eight '\0'-separated fields, the
 // ForwardedCall's values in declaration order. Properties:
@@ -15,8 +15,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
-#include "adcp/common/metadata.h"
-#include "fuzz_util.h"
+#include "libs/tenancy/metadata.h"
+#include "tests/fuzz/fuzz_util.h"
 
 namespace {
 

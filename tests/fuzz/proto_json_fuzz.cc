@@ -28,11 +28,11 @@
 #include <string>
 #include <vector>
 
-#include "adcp/common/proto_json.h"
+#include "libs/json/proto_json.h"
 #include "adcp/media_buy/v1/media_buy.pb.h"
 #include "adcp/tenant/v1/tenant_registry.pb.h"
-#include "fuzz_util.h"
-#include "proto_compare.h"
+#include "tests/fuzz/fuzz_util.h"
+#include "tests/fuzz/proto_compare.h"
 
 namespace {
 

@@ -11,8 +11,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "fuzz_util.h"
-#include "service_account.h"
+#include "tests/fuzz/fuzz_util.h"
+#include "services/media-buy/adapters/gam/service_account.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input = adcp_fuzz::AsText(data, size);

@@ -17,8 +17,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "adcp/common/tenant_config.h"
-#include "fuzz_util.h"
+#include "libs/tenancy/tenant_config.h"
+#include "tests/fuzz/fuzz_util.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // Host-header and /tenants/{subdomain} path tenant resolution
-// (libs/common/include/adcp/common/tenant_route.h). The whole input is
+// (libs/tenancy/tenant_route.h). The whole input is
 // tried as a Host header and as a request target. Properties:
 //  - a subdomain is a DNS label, and the host (lowercased, port and
 //    trailing dot dropped) is exactly that label, a dot and a base domain;
@@ -14,9 +14,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "adcp/common/identifiers.h"
-#include "adcp/common/tenant_route.h"
-#include "fuzz_util.h"
+#include "libs/base/identifiers.h"
+#include "libs/tenancy/tenant_route.h"
+#include "tests/fuzz/fuzz_util.h"
 
 namespace {
 

@@ -15,8 +15,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "fuzz_util.h"
-#include "xml_node.h"
+#include "tests/fuzz/fuzz_util.h"
+#include "services/media-buy/adapters/gam/xml_node.h"
 
 namespace {
 

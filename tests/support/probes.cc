@@ -1,4 +1,4 @@
-#include "probes.h"
+#include "tests/support/probes.h"
 
 #include <arpa/inet.h>
 #include <grpcpp/client_context.h>
@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
-#include "adcp/common/status.h"
+#include "libs/grpc/grpc_status.h"
+#include "libs/base/status.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace adcp::testing {

@@ -1,13 +1,14 @@
-#include "suite.h"
+#include "tests/support/suite.h"
 
 #include <google/protobuf/util/json_util.h>
 
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "adcp/common/guard.h"
-#include "adcp/common/interceptors.h"
-#include "adcp/common/status.h"
+#include "libs/grpc/grpc_status.h"
+#include "libs/tenancy/guard.h"
+#include "libs/tenancy/service_channel.h"
+#include "libs/base/status.h"
 
 namespace adcp::testing {
 

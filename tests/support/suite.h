@@ -13,10 +13,10 @@
 #include "adcp/auth/v1/auth.grpc.pb.h"
 #include "adcp/media_buy/v1/media_buy.grpc.pb.h"
 #include "adcp/tenant/v1/tenant_registry.grpc.pb.h"
-#include "auth_server.h"
-#include "media_buy_server.h"
-#include "tenant_registry_server.h"
-#include "test_database.h"
+#include "services/auth/auth_server.h"
+#include "services/media-buy/media_buy_server.h"
+#include "services/tenant-registry/tenant_registry_server.h"
+#include "tests/support/test_database.h"
 
 namespace adcp::testing {
 

@@ -1,14 +1,14 @@
-#include "test_database.h"
+#include "tests/support/test_database.h"
 
 #include <cstdlib>
 #include <pqxx/pqxx>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "adcp/common/migrations.h"
-#include "adcp/common/secrets.h"
-#include "adcp/common/status.h"
-#include "adcp/db/builtin_migrations.h"
+#include "libs/db/migrations.h"
+#include "libs/base/secrets.h"
+#include "libs/base/status.h"
+#include "db/builtin_migrations.h"
 
 namespace adcp::testing {
 namespace {

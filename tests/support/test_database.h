@@ -6,7 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "adcp/common/secrets.h"
+#include "libs/base/secrets.h"
 
 namespace adcp::testing {
 

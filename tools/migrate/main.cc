@@ -14,11 +14,11 @@
 #include <iostream>
 #include <sstream>
 
-#include "adcp/common/env.h"
-#include "adcp/common/log.h"
-#include "adcp/common/migrations.h"
-#include "adcp/db/builtin_migrations.h"
-#include "multi_tenant_migration.h"
+#include "libs/base/env.h"
+#include "libs/base/log.h"
+#include "libs/db/migrations.h"
+#include "db/builtin_migrations.h"
+#include "tools/migrate/multi_tenant_migration.h"
 
 namespace {
 

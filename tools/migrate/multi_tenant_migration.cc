@@ -1,16 +1,16 @@
-#include "multi_tenant_migration.h"
+#include "tools/migrate/multi_tenant_migration.h"
 
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "adcp/common/identifiers.h"
-#include "adcp/common/log.h"
-#include "adcp/common/migrations.h"
-#include "adcp/common/pg_pool.h"
-#include "adcp/common/status.h"
-#include "adcp/common/tenant_config.h"
-#include "adcp/db/builtin_migrations.h"
+#include "libs/base/identifiers.h"
+#include "libs/base/log.h"
+#include "libs/db/migrations.h"
+#include "libs/db/pg_pool.h"
+#include "libs/base/status.h"
+#include "libs/tenancy/tenant_config.h"
+#include "db/builtin_migrations.h"
 
 namespace adcp::migrate {
 namespace {

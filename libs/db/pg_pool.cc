@@ -1,0 +1,234 @@
+#include "libs/db/pg_pool.h"
+
+#include "absl/strings/str_cat.h"
+#include "libs/base/log.h"
+#include "libs/base/status.h"
+
+namespace adcp {
+namespace {
+
+constexpr char kSetTenantStatement[] = "adcp_set_tenant";
+constexpr char kSetTenantSql[] = "SELECT set_config('app.tenant_id', $1, true)";
+
+}  // namespace
+
+std::string WithConnectionDefaults(const std::string& conninfo) {
+  const bool uri = conninfo.rfind("postgres://", 0) == 0 ||
+                   conninfo.rfind("postgresql://", 0) == 0;
+  std::string result = conninfo;
+  const std::pair<const char*, const char*> defaults[] = {
+      {"connect_timeout", "5"},
+      {"keepalives", "1"},
+      {"keepalives_idle", "10"},
+      {"keepalives_interval", "5"},
+      {"keepalives_count", "3"},
+      {"options", "-c statement_timeout=15000 -c lock_timeout=5000"}};
+  for (const auto& [key, value] : defaults) {
+    if (conninfo.find(std::string(key) + "=") != std::string::npos) continue;
+    if (uri) {
+      std::string encoded = value;
+      for (size_t at; (at = encoded.find(' ')) != std::string::npos;)
+        encoded.replace(at, 1, "%20");
+      for (size_t at; (at = encoded.find('=')) != std::string::npos;)
+        encoded.replace(at, 1, "%3D");
+      result += (result.find('?') == std::string::npos ? "?" : "&");
+      result += std::string(key) + "=" + encoded;
+    } else {
+      result += " " + std::string(key) + "='" + value + "'";
+    }
+  }
+  return result;
+}
+
+std::string ViolatedConstraint(const pqxx::sql_error& e) {
+  // libpqxx 6 does not expose PG_DIAG_CONSTRAINT_NAME; the server's message
+  // is `... violates unique constraint "name"`.
+  const std::string_view what = e.what();
+  const auto marker = what.find("constraint \"");
+  if (marker == std::string_view::npos) return "";
+  const auto start = marker + 12;
+  const auto end = what.find('"', start);
+  if (end == std::string_view::npos) return "";
+  return std::string(what.substr(start, end - start));
+}
+
+absl::Status PgExceptionToStatus(const std::exception& e) {
+  if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
+    log::Warn("database connection lost", {{"error", e.what()}});
+    return absl::UnavailableError("database unavailable");
+  }
+  // libpqxx 6 throws a subclass per SQLSTATE class but does not always fill
+  // sqlstate(), so the type decides.
+  if (dynamic_cast<const pqxx::unique_violation*>(&e) != nullptr) {
+    return absl::AlreadyExistsError("already exists");
+  }
+  if (dynamic_cast<const pqxx::transaction_rollback*>(&e) != nullptr) {
+    return absl::AbortedError("transaction conflict; retry");
+  }
+  if (dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr) {
+    // Row-level security or a missing grant: a bug in the caller, never a
+    // user error; the detail stays in the log.
+    log::Error("database refused the operation", {{"error", e.what()}});
+    return absl::PermissionDeniedError("database refused the operation");
+  }
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
+    const std::string& state = sql->sqlstate();
+    if (state == "57014" || std::string_view(e.what()).find(
+                                "statement timeout") != std::string_view::npos)
+      return absl::DeadlineExceededError("database statement timed out");
+    if (state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0) {
+      log::Warn("database unavailable",
+                {{"error", e.what()}, {"sqlstate", state}});
+      return absl::UnavailableError("database unavailable");
+    }
+    log::Error("database error", {{"error", e.what()}, {"sqlstate", state}});
+    return absl::InternalError("database error");
+  }
+  if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
+    log::Error("transaction outcome unknown", {{"error", e.what()}});
+    return absl::UnavailableError(
+        "database connection lost during commit; outcome unknown");
+  }
+  log::Error("unexpected error in transaction", {{"error", e.what()}});
+  return absl::InternalError("internal error");
+}
+
+PgPool::PgPool(Options options, Statements statements)
+    : options_([&] {
+        options.conninfo = WithConnectionDefaults(options.conninfo);
+        return std::move(options);
+      }()),
+      statements_(std::move(statements)) {}
+
+PgPool::~PgPool() = default;
+
+absl::StatusOr<PgPool::Connection> PgPool::Acquire() {
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const bool ready = available_.wait_for(
+        lock, absl::ToChronoMilliseconds(options_.acquire_timeout),
+        [&] { return !idle_.empty() || open_ < options_.size; });
+    if (!ready)
+      return absl::UnavailableError("database busy: no free connection");
+    if (!idle_.empty()) {
+      Connection connection = std::move(idle_.back());
+      idle_.pop_back();
+      return connection;
+    }
+    ++open_;
+  }
+  try {
+    auto connection = std::make_unique<pqxx::connection>(options_.conninfo);
+    connection->prepare(kSetTenantStatement, kSetTenantSql);
+    for (const auto& [name, sql] : statements_) connection->prepare(name, sql);
+    return connection;
+  } catch (const std::exception& e) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      --open_;
+    }
+    available_.notify_one();
+    log::Warn("database connect failed", {{"error", e.what()}});
+    return absl::UnavailableError("database unavailable");
+  }
+}
+
+void PgPool::Release(Connection connection, bool broken) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (broken) {
+      // After a server restart every idle connection is stale too; dropping
+      // them now spares the next callers one failed request each.
+      open_ -= 1 + static_cast<int>(idle_.size());
+      idle_.clear();
+    } else {
+      idle_.push_back(std::move(connection));
+    }
+  }
+  // One connection back is for one waiter: waking them all (24 callers
+  // waiting on a pool of 8 under ./dev bench's CreateMediaBuy) put every
+  // one on a CPU to find it taken. Dropped connections free several slots.
+  if (broken) {
+    available_.notify_all();
+  } else {
+    available_.notify_one();
+  }
+}
+
+absl::Status PgPool::Run(const std::string* tenant_id,
+                         const TransactionFn& fn) {
+  ASSIGN_OR_RETURN(Connection connection, Acquire());
+  absl::Status status;
+  bool broken = false;
+  try {
+    pqxx::work txn(*connection);
+    if (tenant_id != nullptr)
+      txn.exec_prepared(kSetTenantStatement, *tenant_id);
+    status = fn(txn);
+    if (status.ok()) txn.commit();
+  } catch (const std::exception& e) {
+    broken = dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr ||
+             dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr ||
+             !connection->is_open();
+    status = PgExceptionToStatus(e);
+  }
+  Release(std::move(connection), broken);
+  return status;
+}
+
+absl::Status PgPool::WithTransaction(const TransactionFn& fn) {
+  return Run(nullptr, fn);
+}
+
+absl::Status PgPool::WithTenantTransaction(std::string_view tenant_id,
+                                           const TransactionFn& fn) {
+  if (tenant_id.empty())
+    return absl::InternalError("tenant transaction without a tenant");
+  const std::string tenant(tenant_id);
+  return Run(&tenant, fn);
+}
+
+absl::Status VerifyServiceRole(PgPool& pool, int min_schema_version) {
+  return pool.WithTransaction([&](pqxx::work& txn) -> absl::Status {
+    const pqxx::row role = txn.exec1(
+        "SELECT current_user, r.rolsuper, r.rolbypassrls, "
+        "  EXISTS (SELECT 1 FROM pg_class c "
+        "          JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "          WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') "
+        "            AND pg_has_role(current_user, c.relowner, 'USAGE')) "
+        "FROM pg_roles r WHERE r.rolname = current_user");
+    const std::string user = role[0].as<std::string>();
+    if (role[1].as<bool>()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "database role '", user,
+          "' is a superuser; services must connect as the app role"));
+    }
+    if (role[2].as<bool>()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "database role '", user, "' has BYPASSRLS; use the app role"));
+    }
+    if (role[3].as<bool>()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("database role '", user,
+                       "' owns tables (row-level security does not bind "
+                       "owners); use the app role"));
+    }
+    const pqxx::row version =
+        txn.exec1("SELECT to_regclass('public.schema_migrations') IS NOT NULL");
+    int applied = 0;
+    if (version[0].as<bool>()) {
+      applied =
+          txn.exec1(
+                 "SELECT COALESCE(max(version), 0) FROM schema_migrations")[0]
+              .as<int>();
+    }
+    if (applied < min_schema_version) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "database schema is at version ", applied, ", this build needs ",
+          min_schema_version, ": run adcp-migrate first"));
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace adcp

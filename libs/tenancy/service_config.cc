@@ -1,0 +1,113 @@
+#include "libs/tenancy/service_config.h"
+
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
+#include "libs/base/env.h"
+#include "libs/base/log.h"
+#include "libs/base/status.h"
+#include "libs/tenancy/metadata.h"
+
+namespace adcp {
+
+absl::StatusOr<ServiceConfig> ServiceConfigFromEnv(std::string service_name,
+                                                   const char* port_variable,
+                                                   int default_port,
+                                                   int default_metrics_port) {
+  ServiceConfig config;
+  ASSIGN_OR_RETURN(config.database_url, env::Required("DATABASE_URL"));
+  ASSIGN_OR_RETURN(config.pool_size, env::Int("DB_POOL_SIZE", 8, 1, 256));
+  ASSIGN_OR_RETURN(config.internal_token, env::Required("ADCP_INTERNAL_TOKEN"));
+  ASSIGN_OR_RETURN(config.system_admin_token,
+                   env::Required("SYSTEM_ADMIN_TOKEN"));
+  ASSIGN_OR_RETURN(const int wait, env::Int("DB_WAIT_SECONDS", 30, 0, 3600));
+  config.database_wait = absl::Seconds(wait);
+  ASSIGN_OR_RETURN(config.tenant_limit,
+                   RateLimitFromEnv("RATE_LIMIT_TENANT", config.tenant_limit));
+  ASSIGN_OR_RETURN(
+      config.principal_limit,
+      RateLimitFromEnv("RATE_LIMIT_PRINCIPAL", config.principal_limit));
+  ASSIGN_OR_RETURN(
+      config.anonymous_limit,
+      RateLimitFromEnv("RATE_LIMIT_ANONYMOUS", config.anonymous_limit));
+  ASSIGN_OR_RETURN(config.client_limit,
+                   RateLimitFromEnv("RATE_LIMIT_CLIENT", config.client_limit));
+  ASSIGN_OR_RETURN(config.auth_failures_client_limit,
+                   RateLimitFromEnv("RATE_LIMIT_AUTH_FAILURES_CLIENT",
+                                    config.auth_failures_client_limit));
+  ASSIGN_OR_RETURN(config.auth_failures_tenant_limit,
+                   RateLimitFromEnv("RATE_LIMIT_AUTH_FAILURES_TENANT",
+                                    config.auth_failures_tenant_limit));
+  ASSIGN_OR_RETURN(config.base_domains, BaseDomainsFromEnv());
+  ASSIGN_OR_RETURN(config.host, ServiceHostOptionsFromEnv(
+                                    std::move(service_name), port_variable,
+                                    default_port, default_metrics_port));
+  config.host.tenant_metadata_key = kTenantIdKey;
+  RETURN_IF_ERROR(ValidateServiceConfig(config));
+  return config;
+}
+
+absl::StatusOr<RateLimit> RateLimitFromEnv(const std::string& prefix,
+                                           const RateLimit& defaults) {
+  ASSIGN_OR_RETURN(const int rps,
+                   env::Int((prefix + "_RPS").c_str(),
+                            static_cast<int>(defaults.per_second), 1, 1000000));
+  ASSIGN_OR_RETURN(const int burst,
+                   env::Int((prefix + "_BURST").c_str(),
+                            static_cast<int>(defaults.burst), 1, 1000000));
+  return RateLimit{.per_second = double(rps), .burst = double(burst)};
+}
+
+absl::StatusOr<std::vector<std::string>> BaseDomainsFromEnv() {
+  std::vector<std::string> domains;
+  for (absl::string_view domain : absl::StrSplit(
+           env::String("BASE_DOMAINS", "sales-agent.example.com,localhost"),
+           ',', absl::SkipWhitespace())) {
+    domains.push_back(
+        absl::AsciiStrToLower(absl::StripAsciiWhitespace(domain)));
+  }
+  if (domains.empty())
+    return absl::InvalidArgumentError("BASE_DOMAINS: at least one domain");
+  return domains;
+}
+
+absl::Status ValidateServiceConfig(const ServiceConfig& config) {
+  if (config.internal_token.size() < 16) {
+    return absl::InvalidArgumentError(
+        "ADCP_INTERNAL_TOKEN: at least 16 characters");
+  }
+  if (config.system_admin_token.size() < 16) {
+    return absl::InvalidArgumentError(
+        "SYSTEM_ADMIN_TOKEN: at least 16 characters");
+  }
+  return absl::OkStatus();
+}
+
+GuardOptions BaseGuardOptions(const ServiceConfig& config) {
+  GuardOptions options;
+  options.internal_token = config.internal_token;
+  options.system_token = config.system_admin_token;
+  options.default_tenant_limit = config.tenant_limit;
+  options.default_principal_limit = config.principal_limit;
+  options.default_anonymous_limit = config.anonymous_limit;
+  options.client_limit = config.client_limit;
+  options.auth_failures_client_limit = config.auth_failures_client_limit;
+  options.auth_failures_tenant_limit = config.auth_failures_tenant_limit;
+  options.base_domains = config.base_domains;
+  return options;
+}
+
+absl::Status WaitForServiceDatabase(PgPool& pool, int min_schema_version,
+                                    absl::Duration wait) {
+  const absl::Time give_up = absl::Now() + wait;
+  absl::Status status = VerifyServiceRole(pool, min_schema_version);
+  while (absl::IsUnavailable(status) && absl::Now() < give_up) {
+    log::Warn("waiting for the database", {{"error", status.ToString()}});
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    status = VerifyServiceRole(pool, min_schema_version);
+  }
+  return status;
+}
+
+}  // namespace adcp

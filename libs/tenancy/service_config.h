@@ -1,0 +1,66 @@
+// The configuration every database-backed service of the suite reads from its
+// environment, and the start-up steps they share.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/tenancy/guard.h"
+#include "libs/db/pg_pool.h"
+#include "libs/grpc/service_host.h"
+#include "libs/tenancy/metadata.h"
+
+namespace adcp {
+
+struct ServiceConfig {
+  std::string database_url;  // libpq conninfo of the app role
+  int pool_size = 8;
+  std::string internal_token;      // >= 16 characters
+  std::string system_admin_token;  // >= 16 characters
+  absl::Duration database_wait = absl::Seconds(30);
+  RateLimit tenant_limit{.per_second = 200, .burst = 400};
+  RateLimit principal_limit{.per_second = 50, .burst = 100};
+  // A tenant's anonymous calls (public discovery), all callers together.
+  RateLimit anonymous_limit{.per_second = 50, .burst = 100};
+  // One anonymous caller (client address), whatever the tenant.
+  RateLimit client_limit{.per_second = 10, .burst = 10};
+  // Failed authentications: per client address, and per tenant.
+  RateLimit auth_failures_client_limit{.per_second = 1, .burst = 20};
+  RateLimit auth_failures_tenant_limit{.per_second = 10, .burst = 100};
+  ServiceHostOptions host{.tenant_metadata_key = kTenantIdKey};
+  // Tenants by Host (x-adcp-tenant-host, from an HTTP gateway).
+  std::vector<std::string> base_domains;
+};
+
+// PREFIX_RPS and PREFIX_BURST (whole numbers), `defaults` where unset.
+absl::StatusOr<RateLimit> RateLimitFromEnv(const std::string& prefix,
+                                           const RateLimit& defaults);
+
+// BASE_DOMAINS: comma-separated, lowercased; default
+// "sales-agent.example.com,localhost"; at least one.
+absl::StatusOr<std::vector<std::string>> BaseDomainsFromEnv();
+
+// Reads DATABASE_URL, DB_POOL_SIZE (8), ADCP_INTERNAL_TOKEN,
+// SYSTEM_ADMIN_TOKEN, DB_WAIT_SECONDS (30), RATE_LIMIT_TENANT_RPS (200),
+// RATE_LIMIT_TENANT_BURST (400), RATE_LIMIT_PRINCIPAL_RPS (50),
+// RATE_LIMIT_PRINCIPAL_BURST (100), RATE_LIMIT_ANONYMOUS_RPS/_BURST (50/100),
+// RATE_LIMIT_CLIENT_RPS/_BURST (10/10), RATE_LIMIT_AUTH_FAILURES_CLIENT_RPS/
+// _BURST (1/20), RATE_LIMIT_AUTH_FAILURES_TENANT_RPS/_BURST (10/100),
+// BASE_DOMAINS, and the host's variables (ServiceHostOptionsFromEnv).
+absl::StatusOr<ServiceConfig> ServiceConfigFromEnv(std::string service_name,
+                                                   const char* port_variable,
+                                                   int default_port,
+                                                   int default_metrics_port);
+
+// Checks the secrets' lengths (errors name the variable).
+absl::Status ValidateServiceConfig(const ServiceConfig& config);
+
+// The guard options every service starts from.
+GuardOptions BaseGuardOptions(const ServiceConfig& config);
+
+// Waits up to `wait` for a reachable database, then VerifyServiceRole.
+absl::Status WaitForServiceDatabase(PgPool& pool, int min_schema_version,
+                                    absl::Duration wait);
+
+}  // namespace adcp
