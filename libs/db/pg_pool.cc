@@ -188,6 +188,14 @@ absl::Status PgPool::WithTenantTransaction(std::string_view tenant_id,
   return Run(&tenant, fn);
 }
 
+absl::Status PgPool::WithTenantTransaction(std::string_view tenant_id,
+                                           const TenantTransactionFn& fn) {
+  return WithTenantTransaction(tenant_id, [&](pqxx::work& work) {
+    TenantTxn txn(work, std::string(tenant_id));
+    return fn(txn);
+  });
+}
+
 absl::Status VerifyServiceRole(PgPool& pool, int min_schema_version) {
   return pool.WithTransaction([&](pqxx::work& txn) -> absl::Status {
     const pqxx::row role = txn.exec1(

@@ -19,6 +19,10 @@
 
 namespace adcp {
 
+namespace media_buy {
+class Store;
+}  // namespace media_buy
+
 // Maps a libpqxx/std exception to a Status. Lost connections are UNAVAILABLE,
 // serialization failures ABORTED, unique violations ALREADY_EXISTS,
 // privilege and row-level-security refusals PERMISSION_DENIED; anything
@@ -35,6 +39,47 @@ std::string WithConnectionDefaults(const std::string& conninfo);
 // The constraint named in a unique/foreign-key violation, or "".
 std::string ViolatedConstraint(const pqxx::sql_error& e);
 
+// A transaction opened for one tenant: PgPool::WithTenantTransaction set
+// `app.tenant_id` to tenant_id() inside it before handing it out, so
+// row-level security shows and accepts that tenant's rows only. Code that
+// receives a TenantTxn reads the tenant from it and is never told it again.
+// Only PgPool opens one; it lives for the callback that receives it.
+class TenantTxn {
+ public:
+  TenantTxn(const TenantTxn&) = delete;
+  TenantTxn& operator=(const TenantTxn&) = delete;
+
+  const std::string& tenant_id() const { return tenant_id_; }
+  // The transaction itself, for statements that name the tenant themselves
+  // (or need none).
+  pqxx::work& work() { return work_; }
+
+  // The prepared statement `statement` with the tenant as $1 and `args` as
+  // $2, $3, ... (libpqxx's exec_prepared / exec_prepared0).
+  template <typename... Args>
+  pqxx::result Exec(const std::string& statement, Args&&... args) {
+    return work_.exec_prepared(statement, tenant_id_,
+                               std::forward<Args>(args)...);
+  }
+  // The same, for a statement that must return no rows.
+  template <typename... Args>
+  pqxx::result Exec0(const std::string& statement, Args&&... args) {
+    return work_.exec_prepared0(statement, tenant_id_,
+                                std::forward<Args>(args)...);
+  }
+
+ private:
+  friend class PgPool;
+  // TEMPORARY: media-buy's old pqxx::work& Store API, until its last caller
+  // (media_buy_service.cc) takes a TenantTxn; goes with it.
+  friend class media_buy::Store;
+  TenantTxn(pqxx::work& work, std::string tenant_id)
+      : work_(work), tenant_id_(std::move(tenant_id)) {}
+
+  pqxx::work& work_;
+  const std::string tenant_id_;
+};
+
 class PgPool {
  public:
   struct Options {
@@ -45,6 +90,7 @@ class PgPool {
   // name -> SQL, prepared on every connection of the pool.
   using Statements = std::vector<std::pair<std::string, std::string>>;
   using TransactionFn = std::function<absl::Status(pqxx::work&)>;
+  using TenantTransactionFn = std::function<absl::Status(TenantTxn&)>;
 
   PgPool(Options options, Statements statements);
   ~PgPool();
@@ -60,6 +106,9 @@ class PgPool {
   // transaction: the tenant holds for this transaction only.
   absl::Status WithTenantTransaction(std::string_view tenant_id,
                                      const TransactionFn& fn);
+  // The same, handing `fn` the transaction with its tenant (TenantTxn).
+  absl::Status WithTenantTransaction(std::string_view tenant_id,
+                                     const TenantTransactionFn& fn);
 
   const std::string& conninfo() const { return options_.conninfo; }
 

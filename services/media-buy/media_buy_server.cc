@@ -2,20 +2,22 @@
 
 #include <prometheus/gauge.h>
 
-#include "libs/base/env.h"
-#include "libs/tenancy/service_channel.h"
-#include "libs/base/status.h"
 #include "db/builtin_migrations.h"
+#include "libs/base/env.h"
+#include "libs/base/status.h"
+#include "libs/tenancy/service_channel.h"
 #include "services/media-buy/adapters/gam/gam_adapter.h"
 #include "services/media-buy/adapters/kevel/kevel_adapter.h"
 #include "services/media-buy/adapters/mock/mock_adapter.h"
-#include "services/media-buy/store/store.h"
+#include "services/media-buy/store/account_store.h"
+#include "services/media-buy/store/product_store.h"
+#include "services/media-buy/store/statements.h"
 
 namespace adcp::media_buy {
 namespace {
 
 PgPool::Statements AllStatements() {
-  PgPool::Statements statements = Store::Statements();
+  PgPool::Statements statements = StoreStatements();
   for (auto& statement : AuditLog::Statements())
     statements.push_back(std::move(statement));
   return statements;
@@ -106,17 +108,16 @@ absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv() {
 
 namespace {
 
-// A cache's loader: every row of a tenant (Store::Products, Store::Accounts),
-// read as an admin (callers filter per reader).
+// A cache's loader: every row of a tenant (ProductStore::List,
+// AccountStore::List), read as an admin (callers filter per reader).
 template <typename Row>
 std::function<absl::StatusOr<std::vector<Row>>(const std::string&)> AllRowsOf(
-    PgPool& pool,
-    std::vector<Row> (*read)(pqxx::work&, const std::string&, const Reader&)) {
+    PgPool& pool, std::vector<Row> (*read)(TenantTxn&, const Reader&)) {
   return [&pool, read](
              const std::string& tenant_id) -> absl::StatusOr<std::vector<Row>> {
     std::vector<Row> rows;
-    RETURN_IF_ERROR(pool.WithTenantTransaction(tenant_id, [&](pqxx::work& txn) {
-      rows = read(txn, tenant_id, Reader{.is_admin = true});
+    RETURN_IF_ERROR(pool.WithTenantTransaction(tenant_id, [&](TenantTxn& txn) {
+      rows = read(txn, Reader{.is_admin = true});
       return absl::OkStatus();
     }));
     return rows;
@@ -138,10 +139,10 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
       adapters_(config_.options.clock),
       audit_(pool_),
       products_(config_.service.database_url,
-                AllRowsOf(pool_, &Store::Products),
+                AllRowsOf(pool_, &ProductStore::List),
                 config_.product_cache_tenants),
       accounts_(config_.service.database_url,
-                AllRowsOf(pool_, &Store::Accounts),
+                AllRowsOf(pool_, &AccountStore::List),
                 config_.account_cache_tenants),
       guard_(MediaBuyService::Policy(),
              MediaBuyGuardOptions(config_, tenants_, principals_, &audit_)),

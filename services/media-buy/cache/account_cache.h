@@ -21,7 +21,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "services/media-buy/cache/per_tenant_cache.h"
-#include "services/media-buy/store/store.h"
+#include "services/media-buy/domain/records.h"
 
 namespace adcp::media_buy {
 

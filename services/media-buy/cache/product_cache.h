@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "adcp/media_buy/v1/media_buy.pb.h"
 #include "services/media-buy/cache/per_tenant_cache.h"
-#include "services/media-buy/store/store.h"
+#include "services/media-buy/domain/records.h"
 
 namespace adcp::media_buy {
 

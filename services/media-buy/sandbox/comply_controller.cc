@@ -14,6 +14,13 @@
 #include "libs/tenancy/tenant_config.h"
 #include "services/media-buy/domain/money.h"
 #include "services/media-buy/domain/task_support.h"
+#include "services/media-buy/store/account_store.h"
+#include "services/media-buy/store/buy_store.h"
+#include "services/media-buy/store/creative_store.h"
+#include "services/media-buy/store/directive_store.h"
+#include "services/media-buy/store/human_task_store.h"
+#include "services/media-buy/store/product_store.h"
+#include "services/media-buy/store/store.h"
 
 namespace adcp::media_buy {
 namespace {
@@ -119,7 +126,7 @@ Outcome CheckMove(const std::map<std::string, std::set<std::string>>& moves,
 
 class Controller {
  public:
-  Controller(pqxx::work& txn, const ControllerCall& call, const json& params,
+  Controller(TenantTxn& txn, const ControllerCall& call, const json& params,
              pb::ComplyTestControllerResponse* response)
       : txn_(txn), call_(call), params_(params), response_(response) {}
 
@@ -168,8 +175,7 @@ class Controller {
     auto status = TargetStatus(KeysOf(CreativeMoves()));
     if (auto* refusal = std::get_if<Refusal>(&status)) return *refusal;
     const std::string& target = std::get<std::string>(status);
-    auto creative = Store::Creative(txn_, call_.tenant_id, call_.principal_id,
-                                    *creative_id);
+    auto creative = CreativeStore::Find(txn_, call_.principal_id, *creative_id);
     if (!creative)
       return Refuse("NOT_FOUND",
                     absl::StrCat("no creative '", *creative_id, "'"));
@@ -185,7 +191,7 @@ class Controller {
     } else {
       creative->rejection_reason.clear();
     }
-    Store::UpsertCreative(txn_, call_.tenant_id, *creative);
+    CreativeStore::Upsert(txn_, *creative);
     Moved(previous, target);
     return std::nullopt;
   }
@@ -196,22 +202,22 @@ class Controller {
     auto status = TargetStatus(KeysOf(AccountMoves()));
     if (auto* refusal = std::get_if<Refusal>(&status)) return *refusal;
     const std::string& target = std::get<std::string>(status);
-    auto account = Store::AccountById(txn_, call_.tenant_id, *account_id);
+    auto account = AccountStore::ById(txn_, *account_id);
     if (!account || account->principal_id != call_.principal_id)
       return Refuse("NOT_FOUND",
                     absl::StrCat("no account '", *account_id, "'"));
     if (auto refusal =
             CheckMove(AccountMoves(), account->status, target, "account"))
       return refusal;
-    Store::SetAccountStatus(txn_, call_.tenant_id, *account_id, target);
+    AccountStore::SetStatus(txn_, *account_id, target);
     Moved(account->status, target);
     return std::nullopt;
   }
 
   // The caller's buy `media_buy_id`, locked.
   std::variant<BuyRow, Refusal> OwnBuy(const std::string& media_buy_id) {
-    auto buy = Store::Buy(txn_, call_.tenant_id, media_buy_id,
-                          {call_.principal_id, false}, true);
+    auto buy =
+        BuyStore::Find(txn_, media_buy_id, {call_.principal_id, false}, true);
     if (!buy)
       return *Refuse("NOT_FOUND",
                      absl::StrCat("no media buy '", media_buy_id, "'"));
@@ -220,7 +226,7 @@ class Controller {
 
   std::string CurrentStatus(const BuyRow& buy) {
     const auto assignments =
-        Store::AssignmentsOfBuy(txn_, call_.tenant_id, buy.media_buy_id);
+        CreativeStore::AssignmentsOfBuy(txn_, buy.media_buy_id);
     const bool live = std::any_of(
         assignments.begin(), assignments.end(),
         [](const AssignmentRow& a) { return a.creative_status == "approved"; });
@@ -245,13 +251,13 @@ class Controller {
       // Final for real: nobody approves or resumes it afterwards.
       BuyRow row = std::get<BuyRow>(buy);
       row.status = target;
-      Store::UpdateBuy(txn_, call_.tenant_id, row);
-      Store::FailOpenTasksOfBuy(
-          txn_, call_.tenant_id, *media_buy_id,
+      BuyStore::Update(txn_, row);
+      HumanTaskStore::FailOpenOfBuy(
+          txn_, *media_buy_id,
           absl::StrCat("the compliance test controller set it ", target));
     }
-    Store::ForceBuyStatus(
-        txn_, call_.tenant_id, *media_buy_id, target,
+    BuyStore::ForceStatus(
+        txn_, *media_buy_id, target,
         target == "rejected"
             ? StringParam(params_, "rejection_reason")
                   .value_or("rejected by the compliance test controller")
@@ -343,7 +349,7 @@ class Controller {
     total["spend"] = DecimalFromMicros(
         MicrosFromDecimal(total.value("spend", std::string("0"))).value_or(0) +
         spend);
-    Store::SetSimulatedDelivery(txn_, call_.tenant_id, *media_buy_id, total);
+    BuyStore::SetSimulatedDelivery(txn_, *media_buy_id, total);
     *response_->mutable_simulated() =
         JsonToStruct(Shown({{"impressions", added[0]},
                             {"clicks", added[1]},
@@ -367,14 +373,14 @@ class Controller {
       if (auto* refusal = std::get_if<Refusal>(&buy)) return *refusal;
       buys.push_back(std::get<BuyRow>(std::move(buy)));
     } else if (auto account_id = StringParam(params_, "account_id")) {
-      auto account = Store::AccountById(txn_, call_.tenant_id, *account_id);
+      auto account = AccountStore::ById(txn_, *account_id);
       if (!account || account->principal_id != call_.principal_id)
         return Refuse("NOT_FOUND",
                       absl::StrCat("no account '", *account_id, "'"));
       std::string after;
       while (true) {
-        std::vector<BuyRow> page = Store::Buys(
-            txn_, call_.tenant_id, {call_.principal_id, false}, 100, after);
+        std::vector<BuyRow> page =
+            BuyStore::List(txn_, {call_.principal_id, false}, 100, after);
         for (BuyRow& buy : page)
           if (buy.account_id == *account_id) buys.push_back(std::move(buy));
         if (page.size() < 100) break;
@@ -391,8 +397,7 @@ class Controller {
           static_cast<double>(buy.total_budget) * percentage / 100.0);
       json total = Cumulative(buy);
       total["spend"] = DecimalFromMicros(spend);
-      Store::SetSimulatedDelivery(txn_, call_.tenant_id, buy.media_buy_id,
-                                  total);
+      BuyStore::SetSimulatedDelivery(txn_, buy.media_buy_id, total);
       if (currency.empty()) currency = buy.currency;
       if (buy.currency != currency) continue;  // summed in one currency
       budget += buy.total_budget;
@@ -419,15 +424,14 @@ class Controller {
       return Refuse("INVALID_PARAMS",
                     "params.task_id must be 1-80 printable characters");
     // Another principal's task keeps its id.
-    if (auto task =
-            Store::Task(txn_, call_.tenant_id, *task_id, {"", true}, false);
+    if (auto task = HumanTaskStore::Find(txn_, *task_id, {"", true}, false);
         task && task->principal_id != call_.principal_id)
       return Refuse("INVALID_PARAMS", "params.task_id is already in use");
     const Directive directive{
         .arm = *arm,
         .task_id = *task_id,
         .message = StringParam(params_, "message").value_or("")};
-    Store::PutDirective(txn_, call_.tenant_id, call_.principal_id, directive);
+    DirectiveStore::Put(txn_, call_.principal_id, directive);
     *response_->mutable_forced() =
         JsonToStruct({{"arm", directive.arm}, {"task_id", directive.task_id}});
     response_->set_message(
@@ -452,7 +456,7 @@ class Controller {
     bool hidden = false;
   };
   Existing ExistingProduct(const std::string& product_id) {
-    for (ProductRow& row : Store::Products(txn_, call_.tenant_id, {"", true})) {
+    for (ProductRow& row : ProductStore::List(txn_, {"", true})) {
       if (row.product_id != product_id) continue;
       const auto& allowed = row.allowed_principal_ids;
       const bool visible =
@@ -507,7 +511,7 @@ class Controller {
                                      call_.publisher_base_domain);
     if (!row.ok())
       return Refuse("INVALID_PARAMS", std::string(row.status().message()));
-    Store::UpsertProduct(txn_, call_.tenant_id, *row);
+    ProductStore::Upsert(txn_, *row);
     return std::nullopt;
   }
 
@@ -598,8 +602,8 @@ class Controller {
     if (auto* refusal = std::get_if<Refusal>(&fixture_or)) return *refusal;
     const json& fixture = std::get<json>(fixture_or);
     CreativeRow row;
-    if (auto existing = Store::Creative(txn_, call_.tenant_id,
-                                        call_.principal_id, *creative_id)) {
+    if (auto existing =
+            CreativeStore::Find(txn_, call_.principal_id, *creative_id)) {
       row = *std::move(existing);
     } else {
       row.principal_id = call_.principal_id;
@@ -642,12 +646,12 @@ class Controller {
                       "params.fixture.assets must be an object");
       row.assets = fixture["assets"];
     }
-    Store::UpsertCreative(txn_, call_.tenant_id, row);
+    CreativeStore::Upsert(txn_, row);
     response_->set_message("Fixture seeded");
     return std::nullopt;
   }
 
-  pqxx::work& txn_;
+  TenantTxn& txn_;
   const ControllerCall& call_;
   const json& params_;
   pb::ComplyTestControllerResponse* response_;
@@ -673,7 +677,7 @@ const std::vector<std::string>& AnnouncedControllerScenarios() {
 }
 
 absl::Status RunComplyTestController(
-    pqxx::work& txn, const ControllerCall& call,
+    TenantTxn& txn, const ControllerCall& call,
     const pb::ComplyTestControllerRequest& request,
     pb::ComplyTestControllerResponse* response) {
   const json params = StructToJson(request.params());
@@ -693,6 +697,14 @@ absl::Status RunComplyTestController(
       response->set_current_state(refusal->current_state);
   }
   return absl::OkStatus();
+}
+
+absl::Status RunComplyTestController(
+    pqxx::work& txn, const ControllerCall& call,
+    const pb::ComplyTestControllerRequest& request,
+    pb::ComplyTestControllerResponse* response) {
+  TenantTxn tenant_txn = Store::Adopt(txn, call.tenant_id);
+  return RunComplyTestController(tenant_txn, call, request, response);
 }
 
 }  // namespace adcp::media_buy

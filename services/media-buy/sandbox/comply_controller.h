@@ -13,8 +13,8 @@
 #include "absl/time/time.h"
 #include "adcp/media_buy/v1/media_buy.pb.h"
 #include "adcp/tenant/v1/tenant_registry.pb.h"
+#include "libs/db/pg_pool.h"
 #include "services/media-buy/domain/formats.h"
-#include "services/media-buy/store/store.h"
 
 namespace adcp::media_buy {
 
@@ -34,6 +34,14 @@ const std::vector<std::string>& AnnouncedControllerScenarios();
 
 // Runs one controller request in `txn` (the tenant's transaction). Returns an
 // error only for failures of the service itself (e.g. the database).
+absl::Status RunComplyTestController(
+    TenantTxn& txn, const ControllerCall& call,
+    const v1::ComplyTestControllerRequest& request,
+    v1::ComplyTestControllerResponse* response);
+
+// TEMPORARY, with store/store.h: the same for a caller that has the
+// tenant's pqxx::work and call.tenant_id (media_buy_service.cc until it
+// takes a TenantTxn).
 absl::Status RunComplyTestController(
     pqxx::work& txn, const ControllerCall& call,
     const v1::ComplyTestControllerRequest& request,
