@@ -1,6 +1,6 @@
 -- pgbench twin of CreateMediaBuy (./dev bench, measurement 3): the INSERTs
--- of the service's transaction, with its statements' text (store.cc), the
--- tenant set for row-level security as the service does, the same role, a
+-- of the service's transaction, with its statements' text (store/*_store.cc),
+-- the tenant set for row-level security as the service does, the same role, a
 -- two-package buy (both packages in one INSERT, as the service sends them).
 -- Variables: tenant, principal, account (-D). Inside quotes, pgbench would
 -- take ":word" for a variable: the JSON keeps a space after each colon.
