@@ -6,6 +6,8 @@ namespace adcp::media_buy {
 
 namespace {
 
+using store_internal::FirstRowOf;
+using store_internal::RowsOf;
 #define ACCOUNT_COLUMNS                                                \
   "account_id, principal_id, brand_domain, brand_id, operator, name, " \
   "billing, status, sandbox"
@@ -50,18 +52,15 @@ PgPool::Statements AccountStore::Statements() {
 
 std::optional<AccountRow> AccountStore::ById(TenantTxn& txn,
                                              const std::string& account_id) {
-  pqxx::result rows = txn.Exec("mb_account_by_id", account_id);
-  if (rows.empty()) return std::nullopt;
-  return AccountOf(rows[0]);
+  return FirstRowOf(txn.Exec("mb_account_by_id", account_id), &AccountOf);
 }
 
 std::optional<AccountRow> AccountStore::ByKey(TenantTxn& txn,
                                               const AccountRow& key) {
-  pqxx::result rows =
+  return FirstRowOf(
       txn.Exec("mb_account_by_key", key.principal_id, key.brand_domain,
-               key.brand_id, key.operator_domain);
-  if (rows.empty()) return std::nullopt;
-  return AccountOf(rows[0]);
+               key.brand_id, key.operator_domain),
+      &AccountOf);
 }
 
 void AccountStore::Insert(TenantTxn& txn, const AccountRow& account) {
@@ -82,12 +81,8 @@ void AccountStore::SetStatus(TenantTxn& txn, const std::string& account_id,
 
 std::vector<AccountRow> AccountStore::List(TenantTxn& txn,
                                            const Reader& reader) {
-  std::vector<AccountRow> accounts;
-  for (const auto& row :
-       txn.Exec("mb_accounts", reader.principal_id, reader.is_admin)) {
-    accounts.push_back(AccountOf(row));
-  }
-  return accounts;
+  return RowsOf(txn.Exec("mb_accounts", reader.principal_id, reader.is_admin),
+                &AccountOf);
 }
 
 }  // namespace adcp::media_buy

@@ -6,11 +6,13 @@ namespace adcp::media_buy {
 
 namespace {
 
+using store_internal::FirstRowOf;
 using store_internal::Json;
 using store_internal::MicrosOf;
 using store_internal::NullIfEmpty;
 using store_internal::OptionalDecimal;
 using store_internal::OptionalMicros;
+using store_internal::RowsOf;
 using store_internal::TimeOf;
 using store_internal::Us;
 
@@ -120,11 +122,7 @@ PackageRow PackageOf(const pqxx::row& row) {
 
 std::vector<PackageRow> PackagesOf(TenantTxn& txn,
                                    const std::string& media_buy_id) {
-  std::vector<PackageRow> packages;
-  for (const auto& row : txn.Exec("mb_packages_of_buy", media_buy_id)) {
-    packages.push_back(PackageOf(row));
-  }
-  return packages;
+  return RowsOf(txn.Exec("mb_packages_of_buy", media_buy_id), &PackageOf);
 }
 
 }  // namespace
@@ -221,22 +219,19 @@ void BuyStore::Insert(TenantTxn& txn, const BuyRow& buy) {
 std::optional<BuyRow> BuyStore::Find(TenantTxn& txn,
                                      const std::string& media_buy_id,
                                      const Reader& reader, bool for_update) {
-  pqxx::result rows =
-      txn.Exec(for_update ? "mb_buy_for_update" : "mb_buy", media_buy_id,
-               reader.principal_id, reader.is_admin);
-  if (rows.empty()) return std::nullopt;
-  BuyRow buy = BuyOf(rows[0]);
-  buy.packages = PackagesOf(txn, media_buy_id);
+  std::optional<BuyRow> buy =
+      FirstRowOf(txn.Exec(for_update ? "mb_buy_for_update" : "mb_buy",
+                          media_buy_id, reader.principal_id, reader.is_admin),
+                 &BuyOf);
+  if (buy) buy->packages = PackagesOf(txn, media_buy_id);
   return buy;
 }
 
 std::vector<BuyRow> BuyStore::List(TenantTxn& txn, const Reader& reader,
                                    int limit, const std::string& after_id) {
-  std::vector<BuyRow> buys;
-  for (const auto& row : txn.Exec("mb_buys", reader.principal_id,
-                                  reader.is_admin, limit, after_id)) {
-    buys.push_back(BuyOf(row));
-  }
+  std::vector<BuyRow> buys = RowsOf(txn.Exec("mb_buys", reader.principal_id,
+                                             reader.is_admin, limit, after_id),
+                                    &BuyOf);
   for (BuyRow& buy : buys) buy.packages = PackagesOf(txn, buy.media_buy_id);
   return buys;
 }

@@ -6,8 +6,10 @@ namespace adcp::media_buy {
 
 namespace {
 
+using store_internal::FirstRowOf;
 using store_internal::Json;
 using store_internal::NullIfEmpty;
+using store_internal::RowsOf;
 using store_internal::TimeOf;
 
 #define CREATIVE_COLUMNS                                           \
@@ -101,9 +103,8 @@ PgPool::Statements CreativeStore::Statements() {
 std::optional<CreativeRow> CreativeStore::Find(TenantTxn& txn,
                                                const std::string& principal_id,
                                                const std::string& creative_id) {
-  pqxx::result rows = txn.Exec("mb_creative", principal_id, creative_id);
-  if (rows.empty()) return std::nullopt;
-  return CreativeOf(rows[0]);
+  return FirstRowOf(txn.Exec("mb_creative", principal_id, creative_id),
+                    &CreativeOf);
 }
 
 void CreativeStore::Upsert(TenantTxn& txn, const CreativeRow& creative) {
@@ -118,12 +119,8 @@ std::vector<CreativeRow> CreativeStore::List(TenantTxn& txn,
                                              const std::string& principal_id,
                                              int limit,
                                              const std::string& after_id) {
-  std::vector<CreativeRow> creatives;
-  for (const auto& row :
-       txn.Exec("mb_creatives", principal_id, limit, after_id)) {
-    creatives.push_back(CreativeOf(row));
-  }
-  return creatives;
+  return RowsOf(txn.Exec("mb_creatives", principal_id, limit, after_id),
+                &CreativeOf);
 }
 
 bool CreativeStore::Assign(TenantTxn& txn, const std::string& principal_id,
@@ -145,22 +142,15 @@ CreativeStore::BindHeldAssignments(TenantTxn& txn,
 
 std::vector<AssignmentRow> CreativeStore::AssignmentsOfBuy(
     TenantTxn& txn, const std::string& media_buy_id) {
-  std::vector<AssignmentRow> out;
-  for (const auto& row : txn.Exec("mb_assignments_of_buy", media_buy_id)) {
-    out.push_back(AssignmentOf(row));
-  }
-  return out;
+  return RowsOf(txn.Exec("mb_assignments_of_buy", media_buy_id), &AssignmentOf);
 }
 
 std::vector<AssignmentRow> CreativeStore::AssignmentsOfCreative(
     TenantTxn& txn, const std::string& principal_id,
     const std::string& creative_id) {
-  std::vector<AssignmentRow> out;
-  for (const auto& row :
-       txn.Exec("mb_assignments_of_creative", principal_id, creative_id)) {
-    out.push_back(AssignmentOf(row));
-  }
-  return out;
+  return RowsOf(
+      txn.Exec("mb_assignments_of_creative", principal_id, creative_id),
+      &AssignmentOf);
 }
 
 }  // namespace adcp::media_buy

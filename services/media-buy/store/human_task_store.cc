@@ -6,7 +6,9 @@ namespace adcp::media_buy {
 
 namespace {
 
+using store_internal::FirstRowOf;
 using store_internal::NullIfEmpty;
+using store_internal::RowsOf;
 using store_internal::TimeOf;
 
 #define TASK_COLUMNS                                                       \
@@ -71,21 +73,17 @@ std::optional<TaskRow> HumanTaskStore::Find(TenantTxn& txn,
                                             const std::string& task_id,
                                             const Reader& reader,
                                             bool for_update) {
-  pqxx::result rows = txn.Exec(for_update ? "mb_task_for_update" : "mb_task",
-                               task_id, reader.principal_id, reader.is_admin);
-  if (rows.empty()) return std::nullopt;
-  return TaskOf(rows[0]);
+  return FirstRowOf(txn.Exec(for_update ? "mb_task_for_update" : "mb_task",
+                             task_id, reader.principal_id, reader.is_admin),
+                    &TaskOf);
 }
 
 std::vector<TaskRow> HumanTaskStore::List(TenantTxn& txn, const Reader& reader,
                                           const std::string& status, int limit,
                                           const std::string& after_id) {
-  std::vector<TaskRow> tasks;
-  for (const auto& row : txn.Exec("mb_tasks", reader.principal_id,
-                                  reader.is_admin, status, limit, after_id)) {
-    tasks.push_back(TaskOf(row));
-  }
-  return tasks;
+  return RowsOf(txn.Exec("mb_tasks", reader.principal_id, reader.is_admin,
+                         status, limit, after_id),
+                &TaskOf);
 }
 
 void HumanTaskStore::Resolve(TenantTxn& txn, const TaskRow& task) {

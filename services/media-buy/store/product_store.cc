@@ -7,6 +7,7 @@ namespace adcp::media_buy {
 namespace {
 
 using store_internal::Json;
+using store_internal::RowsOf;
 using store_internal::Strings;
 
 #define PRODUCT_COLUMNS                                                      \
@@ -72,12 +73,8 @@ PgPool::Statements ProductStore::Statements() {
 
 std::vector<ProductRow> ProductStore::List(TenantTxn& txn,
                                            const Reader& reader) {
-  std::vector<ProductRow> products;
-  for (const auto& row :
-       txn.Exec("mb_products", reader.principal_id, reader.is_admin)) {
-    products.push_back(ProductOf(row));
-  }
-  return products;
+  return RowsOf(txn.Exec("mb_products", reader.principal_id, reader.is_admin),
+                &ProductOf);
 }
 
 void ProductStore::Upsert(TenantTxn& txn, const ProductRow& product) {

@@ -48,6 +48,24 @@ inline std::optional<std::string> NullIfEmpty(const std::string& value) {
   return value;
 }
 
+// Every row of `result`, decoded.
+template <typename Row>
+std::vector<Row> RowsOf(const pqxx::result& result,
+                        Row (*decode)(const pqxx::row&)) {
+  std::vector<Row> rows;
+  rows.reserve(result.size());
+  for (const auto& row : result) rows.push_back(decode(row));
+  return rows;
+}
+
+// The first row of `result`, decoded; nullopt when there is none.
+template <typename Row>
+std::optional<Row> FirstRowOf(const pqxx::result& result,
+                              Row (*decode)(const pqxx::row&)) {
+  if (result.empty()) return std::nullopt;
+  return decode(result[0]);
+}
+
 inline nlohmann::json Json(const pqxx::field& field) {
   return nlohmann::json::parse(field.as<std::string>());
 }
