@@ -10,9 +10,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "libs/json/json_limits.h"
 #include "libs/base/log.h"
 #include "libs/base/secrets.h"
+#include "libs/json/json_limits.h"
 #include "libs/tenancy/tenant_config.h"
 #include "services/admin-gateway/system_api.h"
 

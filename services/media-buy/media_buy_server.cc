@@ -2,10 +2,10 @@
 
 #include <prometheus/gauge.h>
 
-#include "libs/base/env.h"
-#include "libs/tenancy/service_channel.h"
-#include "libs/base/status.h"
 #include "db/builtin_migrations.h"
+#include "libs/base/env.h"
+#include "libs/base/status.h"
+#include "libs/tenancy/service_channel.h"
 #include "services/media-buy/adapters/gam/gam_adapter.h"
 #include "services/media-buy/adapters/kevel/kevel_adapter.h"
 #include "services/media-buy/adapters/mock/mock_adapter.h"
