@@ -14,7 +14,9 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "libs/http/http_server.h"
+#include "services/admin-gateway/admin_html.h"
 #include "services/admin-gateway/admin_operations.h"
+#include "services/admin-gateway/signed_token.h"
 
 namespace adcp::admin_gateway {
 
@@ -91,6 +93,13 @@ class AdminUi {
 
   AdminOperations& operations_;
   const AdminUiConfig config_;
+  // Under config_.session_secret: the session cookie (user|expiry|nonce),
+  // the device cookie (user|nonce|expiry), the sign-in form's token
+  // (nonce.expiry), and each session's form CSRF token (its nonce's MAC).
+  const SignedToken session_token_;
+  const SignedToken device_token_;
+  const SignedToken login_token_;
+  const SignedToken form_csrf_;
   std::string password_salt_;
   std::string password_hash_;
   mutable std::mutex mutex_;
@@ -100,10 +109,6 @@ class AdminUi {
   absl::flat_hash_map<std::string, absl::Time> logged_out_;
 };
 
-// HTML-escapes text for element content and attribute values.
-std::string Html(std::string_view text);
-// Decodes an application/x-www-form-urlencoded body.
-absl::flat_hash_map<std::string, std::string> ParseForm(std::string_view body);
 // The merge patch that turns `current` into `wanted` (nulls for removed keys).
 nlohmann::json ReplacementPatch(const nlohmann::json& current,
                                 const nlohmann::json& wanted);
