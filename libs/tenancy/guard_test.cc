@@ -14,12 +14,15 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "libs/db/pg_pool.h"
+#include "tests/support/test_database.h"
 
 namespace adcp {
 namespace {
@@ -107,34 +110,29 @@ class GuardedHealth final : public health::Health::Service {
         context, request->service(), [&](const CallContext& call) {
           const CallContext* current = CurrentCallContext();
           std::lock_guard<std::mutex> lock(mutex_);
-          last_ = call;
-          installed_ = current != nullptr &&
-                       current->tenant_id == call.tenant_id &&
-                       current->principal_id == call.principal_id;
-          ++runs_;
+          seen_.last = call;
+          seen_.installed = current != nullptr &&
+                            current->tenant_id == call.tenant_id &&
+                            current->principal_id == call.principal_id;
+          ++seen_.runs;
           return absl::OkStatus();
         });
   }
 
-  CallContext last() const {
+  struct Seen {
+    CallContext last;        // of the last admitted call
+    bool installed = false;  // it was the thread's call context in the body
+    int runs = 0;            // bodies run
+  };
+  Seen seen() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return last_;
-  }
-  bool installed() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return installed_;
-  }
-  int runs() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return runs_;
+    return seen_;
   }
 
  private:
   std::unique_ptr<CallGuard> guard_;
   mutable std::mutex mutex_;
-  CallContext last_;
-  bool installed_ = false;
-  int runs_ = 0;
+  Seen seen_;
 };
 
 // What a test call sends. `raw` is written as is (for values ForwardTenant
@@ -243,9 +241,9 @@ class CallGuardTest : public ::testing::Test {
   grpc::StatusCode Code(const std::string& method, const Caller& caller) {
     return Call(method, caller).error_code();
   }
-  CallContext last() const { return service_.last(); }
-  bool installed() const { return service_.installed(); }
-  int runs() const { return service_.runs(); }
+  CallContext last() const { return service_.seen().last; }
+  bool installed() const { return service_.seen().installed; }
+  int runs() const { return service_.seen().runs; }
 
   const std::shared_ptr<FakeTenants> tenants_ = std::make_shared<FakeTenants>();
   const std::shared_ptr<FakePrincipals> principals_ =
@@ -545,6 +543,70 @@ TEST_F(CallGuardTest, AFloodedTenantResolvesOnlyTokensKnownFromMemory) {
                                        .bearer = "open-buyer-token",
                                        .client = "192.0.2.4"})
                   .ok());
+}
+
+// Failed authentications of a known tenant are audited, aggregated: one
+// row per (client, method, reason) and window, with its count.
+class CallGuardAuditTest : public CallGuardTest {
+ protected:
+  void SetUp() override {
+    auto db = ::adcp::testing::TestDatabase::Create();
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    ASSERT_TRUE(db_->ExecAsSuperuser("INSERT INTO tenants (tenant_id, name, "
+                                     "subdomain) VALUES ('alpha', 'A', 'a')")
+                    .ok());
+    pool_ = std::make_unique<PgPool>(
+        PgPool::Options{.conninfo = db_->AppUrl(), .size = 2},
+        AuditLog::Statements());
+    audit_ = std::make_unique<AuditLog>(*pool_);
+    CallGuardTest::SetUp();
+    GuardOptions options = Options();
+    options.audit = audit_.get();
+    Start(options);
+  }
+
+  // operation|principal|success|method|reason|client|count per row.
+  std::vector<std::string> AuditRows() {
+    audit_->Flush();
+    pqxx::connection connection(db_->SuperuserUrl());
+    pqxx::nontransaction txn(connection);
+    std::vector<std::string> rows;
+    for (const auto& row :
+         txn.exec("SELECT concat_ws('|', operation, principal_id, success, "
+                  "details->>'method', details->>'reason', details->>'client', "
+                  "details->>'count') FROM audit_log WHERE tenant_id = 'alpha' "
+                  "ORDER BY 1"))
+      rows.push_back(row[0].as<std::string>());
+    return rows;
+  }
+
+  std::unique_ptr<::adcp::testing::TestDatabase> db_;
+  std::unique_ptr<PgPool> pool_;
+  std::unique_ptr<AuditLog> audit_;
+};
+
+TEST_F(CallGuardAuditTest,
+       FailedAuthenticationsBecomeOneRowPerReasonWithACount) {
+  const Caller guess{
+      .tenant_id = "alpha", .bearer = "guess", .client = "192.0.2.1"};
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(Code("Principal", guess), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      Code("Principal", Caller{.tenant_id = "alpha", .client = "192.0.2.1"}),
+      grpc::StatusCode::UNAUTHENTICATED);
+  // Admitted calls and unknown tenants leave no row.
+  EXPECT_TRUE(Call("Principal",
+                   Caller{.tenant_id = "alpha", .bearer = "alpha-buyer-token"})
+                  .ok());
+  EXPECT_EQ(Code("Principal", Caller{.tenant_id = "nobody", .bearer = "x"}),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(AuditRows(),
+            (std::vector<std::string>{
+                "auth_failed|anonymous|f|Principal|authorization: a bearer "
+                "token of a principal is required|192.0.2.1|1",
+                "auth_failed|anonymous|f|Principal|invalid or revoked "
+                "token|192.0.2.1|3"}));
 }
 
 }  // namespace
