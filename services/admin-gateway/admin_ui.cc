@@ -78,7 +78,8 @@ AdminUi::AdminUi(AdminOperations& operations, AdminUiConfig config)
       login_token_(config_.session_secret, "login|",
                    SignedToken::Encoding::kPlain, 200),
       form_csrf_(config_.session_secret, "csrf|",
-                 SignedToken::Encoding::kPlain) {
+                 SignedToken::Encoding::kPlain),
+      throttle_(config_.max_delay, config_.clock) {
   password_salt_ = RandomHex(16);
   password_hash_ = Scrypt(config_.password, password_salt_);
 }
@@ -90,32 +91,6 @@ bool AdminUi::CheckPassword(const std::string& user,
       ConstantTimeEquals(HmacSha256Hex(password_salt_, user),
                          HmacSha256Hex(password_salt_, config_.username));
   return !hash.empty() && ConstantTimeEquals(hash, password_hash_) && user_ok;
-}
-
-absl::Duration AdminUi::Wait(const std::string& key, int threshold) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = failures_.find(key);
-  if (it == failures_.end() || it->second.count < threshold)
-    return absl::ZeroDuration();
-  const int over = std::min(it->second.count - threshold, 20);
-  const absl::Duration delay =
-      std::min(absl::Seconds(1) * (int64_t{1} << over), config_.max_delay);
-  return std::max(absl::ZeroDuration(),
-                  it->second.last + delay - config_.clock());
-}
-
-void AdminUi::RecordFailure(const std::string& key) {
-  const absl::Time now = config_.clock();
-  std::lock_guard<std::mutex> lock(mutex_);
-  // Forget callers quiet for longer than the longest delay, so the map
-  // stays small (and bounded: a flood of addresses starts it over).
-  if (failures_.size() > 100000) failures_.clear();
-  absl::erase_if(failures_, [&](const auto& entry) {
-    return now - entry.second.last > 2 * config_.max_delay;
-  });
-  Failures& failures = failures_[key];
-  ++failures.count;
-  failures.last = now;
 }
 
 // The sign-in form's CSRF token: a nonce and an expiry signed by the
@@ -251,7 +226,7 @@ http::Response AdminUi::Login(const http::Request& request,
   }
   absl::Duration wait = absl::ZeroDuration();
   for (const auto& [key, threshold] : keys)
-    wait = std::max(wait, Wait(key, threshold));
+    wait = std::max(wait, throttle_.Wait(key, threshold));
   if (wait > absl::ZeroDuration()) {
     log::Warn("admin login slowed down", {{"peer", peer}});
     return LoginPage(
@@ -262,15 +237,12 @@ http::Response AdminUi::Login(const http::Request& request,
         false, wait);
   }
   if (!CheckPassword(user, field("password"))) {
-    for (const auto& [key, threshold] : keys) RecordFailure(key);
+    for (const auto& [key, threshold] : keys) throttle_.RecordFailure(key);
     log::Info("admin login failed", {{"peer", peer}});
     return LoginPage(request, "Wrong username or password.", false);
   }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (const auto& [key, threshold] : keys)
-      if (!absl::StartsWith(key, "user:")) failures_.erase(key);
-  }
+  for (const auto& [key, threshold] : keys)
+    if (!absl::StartsWith(key, "user:")) throttle_.Forget(key);
   log::Info("admin login", {{"peer", peer}, {"user", user}});
   http::Response response = Redirect(request, "/admin/tenants");
   // The device cookie first: clients that keep one Set-Cookie per response

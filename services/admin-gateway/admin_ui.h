@@ -16,6 +16,7 @@
 #include "libs/http/http_server.h"
 #include "services/admin-gateway/admin_html.h"
 #include "services/admin-gateway/admin_operations.h"
+#include "services/admin-gateway/sign_in_throttle.h"
 #include "services/admin-gateway/signed_token.h"
 
 namespace adcp::admin_gateway {
@@ -50,10 +51,6 @@ class AdminUi {
     std::string nonce;
     absl::Time expires;
   };
-  struct Failures {
-    int count = 0;
-    absl::Time last;
-  };
   using Form = absl::flat_hash_map<std::string, std::string>;
 
   std::optional<Session> ReadSession(const http::Request& request) const;
@@ -61,9 +58,6 @@ class AdminUi {
   std::string CsrfToken(const Session& session) const;
   bool CheckPassword(const std::string& user,
                      const std::string& password) const;
-  // How long `key` must still wait before its next attempt (zero: none).
-  absl::Duration Wait(const std::string& key, int threshold) const;
-  void RecordFailure(const std::string& key);
   std::string LoginCsrf() const;
   bool LoginCsrfValid(const std::string& token) const;
   std::string IssueDevice(const std::string& user) const;
@@ -102,8 +96,8 @@ class AdminUi {
   const SignedToken form_csrf_;
   std::string password_salt_;
   std::string password_hash_;
-  mutable std::mutex mutex_;
-  absl::flat_hash_map<std::string, Failures> failures_;
+  SignInThrottle throttle_;
+  mutable std::mutex mutex_;  // guards logged_out_
   // Signed-out session nonces -> their expiry. Per process: with several
   // replicas, a signed-out cookie stays valid elsewhere until it expires.
   absl::flat_hash_map<std::string, absl::Time> logged_out_;
