@@ -26,7 +26,7 @@ using testing::RecordedRequest;
 // for the whole run as in the server.
 const std::shared_ptr<HttpTransport>& Transport() {
   static const auto* transport =
-      new std::shared_ptr<HttpTransport>(BeastHttpTransport());
+      new std::shared_ptr<HttpTransport>(CurlHttpTransport());
   return *transport;
 }
 
