@@ -155,7 +155,7 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
   adapters_.Register(kMockAdapterName, MockAdapterFactory());
   if (config_.adapter_stand_in.empty()) {
     AdapterDeps deps{
-        .transport = BeastHttpTransport(),
+        .transport = CurlHttpTransport(),
         .breakers = breakers_,
         .secrets = DirectorySecretStore(config_.adapter_secrets_dir),
         .policy = config_.adapter_policy,

@@ -18,8 +18,8 @@
 #include "libs/base/status.h"
 #include "libs/tenancy/tenant_config.h"
 #include "services/media-buy/domain/adcp_error.h"
-#include "services/media-buy/sandbox/comply_controller.h"
 #include "services/media-buy/domain/task_support.h"
+#include "services/media-buy/sandbox/comply_controller.h"
 
 namespace adcp::media_buy {
 

@@ -7,17 +7,17 @@
 #include <functional>
 #include <memory>
 
-#include "services/media-buy/cache/account_cache.h"
-#include "services/media-buy/placement/ad_server_limits.h"
-#include "services/media-buy/adapters/adapter.h"
+#include "adcp/media_buy/v1/media_buy.grpc.pb.h"
+#include "adcp/tenant/v1/tenant_registry.pb.h"
+#include "libs/db/pg_pool.h"
 #include "libs/tenancy/audit_log.h"
 #include "libs/tenancy/call_context.h"
 #include "libs/tenancy/guard.h"
-#include "libs/db/pg_pool.h"
-#include "adcp/media_buy/v1/media_buy.grpc.pb.h"
-#include "adcp/tenant/v1/tenant_registry.pb.h"
-#include "services/media-buy/domain/formats.h"
+#include "services/media-buy/adapters/adapter.h"
+#include "services/media-buy/cache/account_cache.h"
 #include "services/media-buy/cache/product_cache.h"
+#include "services/media-buy/domain/formats.h"
+#include "services/media-buy/placement/ad_server_limits.h"
 #include "services/media-buy/store/store.h"
 
 namespace adcp::media_buy {

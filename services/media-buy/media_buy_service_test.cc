@@ -10,8 +10,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "services/media-buy/testing/media_buy_harness.h"
 #include "services/media-buy/domain/task_support.h"
+#include "services/media-buy/testing/media_buy_harness.h"
 
 namespace adcp::media_buy::testing {
 namespace {

@@ -5,14 +5,14 @@
 
 #include <cstdlib>
 
-#include "services/media-buy/adapters/adapter.h"
 #include "libs/tenancy/tenant_config.h"
-#include "services/media-buy/domain/adcp_error.h"
-#include "services/media-buy/media_buy_server.h"
-#include "services/media-buy/adapters/mock/mock_adapter.h"
-#include "services/media-buy/domain/money.h"
+#include "services/media-buy/adapters/adapter.h"
 #include "services/media-buy/adapters/gam/service_account.h"
+#include "services/media-buy/adapters/mock/mock_adapter.h"
+#include "services/media-buy/domain/adcp_error.h"
+#include "services/media-buy/domain/money.h"
 #include "services/media-buy/domain/task_support.h"
+#include "services/media-buy/media_buy_server.h"
 
 namespace adcp::media_buy {
 namespace {

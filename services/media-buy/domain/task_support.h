@@ -12,9 +12,9 @@
 #include "absl/time/time.h"
 #include "adcp/media_buy/v1/media_buy.pb.h"
 #include "adcp/tenant/v1/tenant_registry.pb.h"
+#include "nlohmann/json.hpp"
 #include "services/media-buy/domain/adcp_error.h"
 #include "services/media-buy/domain/formats.h"
-#include "nlohmann/json.hpp"
 #include "services/media-buy/domain/records.h"
 
 namespace adcp::media_buy {

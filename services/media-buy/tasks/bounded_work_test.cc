@@ -13,11 +13,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "services/media-buy/placement/ad_server_limits.h"
 #include "libs/tenancy/metadata.h"
-#include "services/media-buy/testing/media_buy_harness.h"
 #include "services/media-buy/adapters/mock/mock_adapter.h"
 #include "services/media-buy/domain/task_support.h"
+#include "services/media-buy/placement/ad_server_limits.h"
+#include "services/media-buy/testing/media_buy_harness.h"
 
 namespace adcp::media_buy::testing {
 namespace {

@@ -5,9 +5,9 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
-#include "libs/tenancy/service_channel.h"
 #include "libs/base/secrets.h"
 #include "libs/base/status.h"
+#include "libs/tenancy/service_channel.h"
 #include "services/media-buy/adapters/mock/mock_adapter.h"
 
 #ifndef ADCP_TOOLS_DIR
