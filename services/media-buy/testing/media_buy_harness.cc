@@ -5,9 +5,9 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
-#include "libs/tenancy/service_channel.h"
 #include "libs/base/secrets.h"
 #include "libs/base/status.h"
+#include "libs/tenancy/service_channel.h"
 #include "services/media-buy/adapters/mock/mock_adapter.h"
 
 #ifndef ADCP_TOOLS_DIR
@@ -193,6 +193,34 @@ void MediaBuyHarness::TearDown() {
   if (schemas_.size() > 0) schemas_.ExpectAllValid();
   stub_.reset();
   suite_.reset();
+}
+
+v1::UpdateMediaBuyRequest MediaBuyHarness::UpdateRequest(
+    const std::string& media_buy_id) {
+  v1::UpdateMediaBuyRequest request;
+  request.set_idempotency_key(Key("upd"));
+  request.set_media_buy_id(media_buy_id);
+  request.mutable_account()->mutable_brand()->set_domain("acme.example");
+  request.mutable_account()->set_operator_("agency.example");
+  return request;
+}
+
+v1::SyncCreativesRequest MediaBuyHarness::Sync(
+    std::vector<v1::CreativeAsset> creatives) {
+  v1::SyncCreativesRequest request;
+  request.set_idempotency_key(Key("sync"));
+  request.mutable_account()->mutable_brand()->set_domain("acme.example");
+  request.mutable_account()->set_operator_("agency.example");
+  for (auto& creative : creatives) *request.add_creatives() = creative;
+  return request;
+}
+
+void MediaBuyHarness::Assign(v1::SyncCreativesRequest& request,
+                             const std::string& creative_id,
+                             const std::string& package_id) {
+  google::protobuf::Struct* assignment = request.add_assignments();
+  (*assignment->mutable_fields())["creative_id"].set_string_value(creative_id);
+  (*assignment->mutable_fields())["package_id"].set_string_value(package_id);
 }
 
 v1::CreateMediaBuyRequest MediaBuyHarness::BuyRequest(
