@@ -133,16 +133,88 @@ nlohmann::json DefaultReportingCapabilities() {
           {"date_range_support", "date_range"}};
 }
 
+// ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$: product and pricing option ids.
+const std::regex& CatalogueIdPattern() {
+  static const std::regex pattern("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$");
+  return pattern;
+}
+
+// The product's format ids, each one this seller offers.
+absl::StatusOr<nlohmann::json> FormatIdsOf(const pb::Product& product,
+                                           const FormatCatalog& formats) {
+  if (product.format_ids_size() == 0)
+    return InvalidField("product.format_ids", "must name at least one format");
+  nlohmann::json out = nlohmann::json::array();
+  for (int i = 0; i < product.format_ids_size(); ++i) {
+    const std::string field = absl::StrCat("product.format_ids[", i, "]");
+    RETURN_IF_ERROR(ValidateFormatId(field, product.format_ids(i)));
+    if (formats.Find(product.format_ids(i)) == nullptr)
+      return InvalidField(
+          field, absl::StrCat("format '", product.format_ids(i).id(), "' of ",
+                              product.format_ids(i).agent_url(),
+                              " is not offered by this seller"));
+    out.push_back(MessageJson(product.format_ids(i)));
+  }
+  return out;
+}
+
+absl::Status CheckPricingOption(const pb::PricingOption& option,
+                                const std::string& field) {
+  static const std::regex currency_pattern("^[A-Z]{3}$");
+  if (!PricingModels().count(option.pricing_model()))
+    return InvalidField(field + ".pricing_model",
+                        "must be one of cpm, vcpm, cpc, cpcv, flat_rate");
+  if (!std::regex_match(option.currency(), currency_pattern))
+    return InvalidField(field + ".currency",
+                        "must be an ISO 4217 code (3 capital letters)");
+  if (!option.has_fixed_price() && !option.has_floor_price())
+    return InvalidField(field, "needs fixed_price or floor_price");
+  if (option.has_fixed_price()) {
+    ASSIGN_OR_RETURN(Micros price, MicrosFromNumber(field + ".fixed_price",
+                                                    option.fixed_price()));
+    if (price <= 0) return InvalidField(field + ".fixed_price", "must be > 0");
+  }
+  if (option.has_floor_price()) {
+    RETURN_IF_ERROR(
+        MicrosFromNumber(field + ".floor_price", option.floor_price())
+            .status());
+  }
+  if (option.has_min_spend_per_package()) {
+    RETURN_IF_ERROR(MicrosFromNumber(field + ".min_spend_per_package",
+                                     option.min_spend_per_package())
+                        .status());
+  }
+  return absl::OkStatus();
+}
+
+// The product's pricing options, each checked, their ids unique.
+absl::StatusOr<nlohmann::json> PricingOptionsOf(const pb::Product& product) {
+  if (product.pricing_options_size() == 0)
+    return InvalidField("product.pricing_options",
+                        "must have at least one option");
+  nlohmann::json out = nlohmann::json::array();
+  std::set<std::string> option_ids;
+  for (int i = 0; i < product.pricing_options_size(); ++i) {
+    const pb::PricingOption& option = product.pricing_options(i);
+    const std::string field = absl::StrCat("product.pricing_options[", i, "]");
+    if (!std::regex_match(option.pricing_option_id(), CatalogueIdPattern()) ||
+        !option_ids.insert(option.pricing_option_id()).second)
+      return InvalidField(field + ".pricing_option_id",
+                          "must be a unique id of A-Z a-z 0-9 _ . : -");
+    RETURN_IF_ERROR(CheckPricingOption(option, field));
+    out.push_back(MessageJson(option));
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<ProductRow> ProductFromDefinition(
     const pb::ProductDefinition& definition, const FormatCatalog& formats,
     const tenant::v1::Tenant& tenant, const std::string& base_domain) {
-  static const std::regex id_pattern("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$");
-  static const std::regex currency_pattern("^[A-Z]{3}$");
   const pb::Product& product = definition.product();
   ProductRow row;
-  if (!std::regex_match(product.product_id(), id_pattern))
+  if (!std::regex_match(product.product_id(), CatalogueIdPattern()))
     return InvalidField("product.product_id",
                         "must be 1-100 of A-Z a-z 0-9 _ . : - starting with a "
                         "letter or digit");
@@ -152,57 +224,8 @@ absl::StatusOr<ProductRow> ProductFromDefinition(
       product.delivery_type() != "non_guaranteed")
     return InvalidField("product.delivery_type",
                         "must be guaranteed or non_guaranteed");
-  if (product.format_ids_size() == 0)
-    return InvalidField("product.format_ids", "must name at least one format");
-  row.format_ids = nlohmann::json::array();
-  for (int i = 0; i < product.format_ids_size(); ++i) {
-    const std::string field = absl::StrCat("product.format_ids[", i, "]");
-    RETURN_IF_ERROR(ValidateFormatId(field, product.format_ids(i)));
-    if (formats.Find(product.format_ids(i)) == nullptr)
-      return InvalidField(
-          field, absl::StrCat("format '", product.format_ids(i).id(), "' of ",
-                              product.format_ids(i).agent_url(),
-                              " is not offered by this seller"));
-    row.format_ids.push_back(MessageJson(product.format_ids(i)));
-  }
-  if (product.pricing_options_size() == 0)
-    return InvalidField("product.pricing_options",
-                        "must have at least one option");
-  row.pricing_options = nlohmann::json::array();
-  std::set<std::string> option_ids;
-  for (int i = 0; i < product.pricing_options_size(); ++i) {
-    const pb::PricingOption& option = product.pricing_options(i);
-    const std::string field = absl::StrCat("product.pricing_options[", i, "]");
-    if (!std::regex_match(option.pricing_option_id(), id_pattern) ||
-        !option_ids.insert(option.pricing_option_id()).second)
-      return InvalidField(field + ".pricing_option_id",
-                          "must be a unique id of A-Z a-z 0-9 _ . : -");
-    if (!PricingModels().count(option.pricing_model()))
-      return InvalidField(field + ".pricing_model",
-                          "must be one of cpm, vcpm, cpc, cpcv, flat_rate");
-    if (!std::regex_match(option.currency(), currency_pattern))
-      return InvalidField(field + ".currency",
-                          "must be an ISO 4217 code (3 capital letters)");
-    if (!option.has_fixed_price() && !option.has_floor_price())
-      return InvalidField(field, "needs fixed_price or floor_price");
-    if (option.has_fixed_price()) {
-      ASSIGN_OR_RETURN(Micros price, MicrosFromNumber(field + ".fixed_price",
-                                                      option.fixed_price()));
-      if (price <= 0)
-        return InvalidField(field + ".fixed_price", "must be > 0");
-    }
-    if (option.has_floor_price()) {
-      RETURN_IF_ERROR(
-          MicrosFromNumber(field + ".floor_price", option.floor_price())
-              .status());
-    }
-    if (option.has_min_spend_per_package()) {
-      RETURN_IF_ERROR(MicrosFromNumber(field + ".min_spend_per_package",
-                                       option.min_spend_per_package())
-                          .status());
-    }
-    row.pricing_options.push_back(MessageJson(option));
-  }
+  ASSIGN_OR_RETURN(row.format_ids, FormatIdsOf(product, formats));
+  ASSIGN_OR_RETURN(row.pricing_options, PricingOptionsOf(product));
   row.product_id = product.product_id();
   row.name = product.name();
   row.description =
