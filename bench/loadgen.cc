@@ -31,8 +31,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "adcp/bench/v1/echo.grpc.pb.h"
-#include "libs/tenancy/metadata.h"
 #include "adcp/media_buy/v1/media_buy.grpc.pb.h"
+#include "libs/tenancy/metadata.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50053", "host:port of the server");
 ABSL_FLAG(std::string, rpc, "ping", "ping | get_products | create_media_buy");

@@ -10,10 +10,10 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "libs/db/migrations.h"
 #include "db/builtin_migrations.h"
-#include "tools/migrate/multi_tenant_migration.h"
+#include "libs/db/migrations.h"
 #include "tests/support/test_database.h"
+#include "tools/migrate/multi_tenant_migration.h"
 
 #ifndef LEGACY_SCHEMA_SQL
 #error "LEGACY_SCHEMA_SQL must name db/legacy/single_tenant_schema.sql"

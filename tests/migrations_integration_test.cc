@@ -3,8 +3,8 @@
 
 #include <pqxx/pqxx>
 
-#include "libs/db/migrations.h"
 #include "db/builtin_migrations.h"
+#include "libs/db/migrations.h"
 #include "tests/support/test_database.h"
 
 namespace adcp {

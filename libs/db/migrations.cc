@@ -11,9 +11,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/base/log.h"
-#include "libs/db/pg_pool.h"
 #include "libs/base/secrets.h"
 #include "libs/base/status.h"
+#include "libs/db/pg_pool.h"
 
 namespace adcp {
 namespace {

@@ -10,9 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "libs/base/env.h"
-#include "libs/grpc/server_observer.h"
 #include "libs/base/log.h"
 #include "libs/base/status.h"
+#include "libs/grpc/server_observer.h"
 
 namespace adcp {
 

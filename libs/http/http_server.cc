@@ -15,9 +15,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "libs/base/env.h"
-#include "libs/http/request_parser.h"
 #include "libs/base/log.h"
 #include "libs/base/status.h"
+#include "libs/http/request_parser.h"
 
 namespace adcp::http {
 namespace beast = boost::beast;

@@ -18,13 +18,13 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "libs/base/secrets.h"
+#include "libs/base/status.h"
 #include "libs/grpc/grpc_status.h"
 #include "libs/tenancy/audit_log.h"
 #include "libs/tenancy/call_context.h"
 #include "libs/tenancy/metadata.h"
 #include "libs/tenancy/rate_limiter.h"
-#include "libs/base/secrets.h"
-#include "libs/base/status.h"
 
 namespace adcp {
 

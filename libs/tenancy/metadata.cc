@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "libs/base/identifiers.h"
 #include "libs/tenancy/call_context.h"
 #include "libs/tenancy/guard.h"
-#include "libs/base/identifiers.h"
 
 namespace adcp {
 namespace {

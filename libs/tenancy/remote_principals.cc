@@ -1,11 +1,11 @@
-#include "libs/grpc/grpc_status.h"
 #include "libs/tenancy/remote_principals.h"
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "libs/base/log.h"
-#include "libs/tenancy/metadata.h"
 #include "libs/base/status.h"
+#include "libs/grpc/grpc_status.h"
+#include "libs/tenancy/metadata.h"
 #include "libs/tenancy/tenant_config.h"
 
 namespace adcp {

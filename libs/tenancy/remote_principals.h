@@ -17,8 +17,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "adcp/auth/v1/auth.grpc.pb.h"
-#include "libs/tenancy/guard.h"
 #include "libs/grpc/stream_watch.h"
+#include "libs/tenancy/guard.h"
 
 namespace adcp {
 

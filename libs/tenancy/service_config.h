@@ -6,9 +6,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "libs/tenancy/guard.h"
 #include "libs/db/pg_pool.h"
 #include "libs/grpc/service_host.h"
+#include "libs/tenancy/guard.h"
 #include "libs/tenancy/metadata.h"
 
 namespace adcp {

@@ -18,9 +18,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
-#include "libs/tenancy/guard.h"
-#include "libs/grpc/stream_watch.h"
 #include "adcp/tenant/v1/tenant_registry.grpc.pb.h"
+#include "libs/grpc/stream_watch.h"
+#include "libs/tenancy/guard.h"
 
 namespace adcp {
 

@@ -379,20 +379,9 @@ nlohmann::json StructToJson(const google::protobuf::Struct& value) {
   return out;
 }
 
+// RFC 7386, which nlohmann implements: the same contract as the header's.
 nlohmann::json DeepMerge(nlohmann::json base, const nlohmann::json& patch) {
-  if (!patch.is_object()) return patch;
-  if (!base.is_object()) base = nlohmann::json::object();
-  for (const auto& [key, value] : patch.items()) {
-    if (value.is_null()) {
-      base.erase(key);
-    } else if (value.is_object()) {
-      nlohmann::json merged = DeepMerge(
-          base.contains(key) ? base[key] : nlohmann::json::object(), value);
-      base[key] = std::move(merged);
-    } else {
-      base[key] = value;
-    }
-  }
+  base.merge_patch(patch);
   return base;
 }
 

@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "libs/grpc/grpc_status.h"
 #include "libs/base/status.h"
+#include "libs/grpc/grpc_status.h"
 #include "libs/tenancy/tenant_config.h"
 #include "services/admin-gateway/tenant_initializer.h"
 

@@ -1,18 +1,15 @@
 #include "services/admin-gateway/admin_ui.h"
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
 
-#include "absl/strings/escaping.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "libs/json/json_limits.h"
 #include "libs/base/log.h"
 #include "libs/base/secrets.h"
+#include "libs/json/json_limits.h"
 #include "libs/tenancy/tenant_config.h"
 #include "services/admin-gateway/system_api.h"
 
@@ -40,21 +37,6 @@ std::string Scrypt(const std::string& password, const std::string& salt) {
   return std::string(reinterpret_cast<char*>(out), sizeof(out));
 }
 
-std::string Hmac(const std::string& key, const std::string& data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
-       &length);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<char*>(out), length));
-}
-
-bool ConstantTimeEquals(const std::string& a, const std::string& b) {
-  return a.size() == b.size() &&
-         CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 std::string Cookie(const http::Request& request, const std::string& name) {
   const auto header = request.find(bhttp::field::cookie);
   if (header == request.end()) return "";
@@ -67,167 +49,7 @@ std::string Cookie(const http::Request& request, const std::string& name) {
   return "";
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string UrlDecode(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out.push_back(' ');
-    } else if (text[i] == '%' && i + 2 < text.size() + 0 &&
-               HexValue(text[i + 1]) >= 0 && HexValue(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 +
-                                      HexValue(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
-}
-
-const char kStyle[] = R"css(
-body{font-family:system-ui,sans-serif;margin:0;color:#222;background:#f6f7f9}
-header{background:var(--brand,#1f2937);color:#fff;padding:12px 24px;display:flex;align-items:center;gap:16px}
-header a{color:#fff}header img{height:32px}
-main{padding:24px;max-width:1100px}
-table{border-collapse:collapse;width:100%;background:#fff}
-th,td{border-bottom:1px solid #ddd;padding:6px 8px;text-align:left;font-size:14px}
-.notice{background:#e7f6ec;border:1px solid #8bc79f;padding:8px 12px;margin:12px 0}
-.error{background:#fdecea;border:1px solid #e6a19a;padding:8px 12px;margin:12px 0}
-.token{font-family:monospace;background:#fff8dc;padding:4px 8px;word-break:break-all}
-textarea{width:100%;font-family:monospace;font-size:13px}
-form.inline{display:inline}
-section{background:#fff;padding:12px 16px;margin:16px 0;border:1px solid #e3e3e3}
-label{display:inline-block;margin:4px 12px 4px 0}
-)css";
-
-std::string Page(const std::string& title, const std::string& body,
-                 const std::string& brand_color = "",
-                 const std::string& logo_url = "",
-                 const std::string& csrf = "") {
-  std::string header = "<header>";
-  if (!logo_url.empty())
-    header += "<img alt=\"logo\" src=\"" + Html(logo_url) + "\">";
-  header +=
-      "<strong>AdCP sales agent &middot; system admin</strong> <a "
-      "href=\"/admin/tenants\">Tenants</a>";
-  if (!csrf.empty()) {
-    header +=
-        "<form class=\"inline\" method=\"post\" "
-        "action=\"/admin/logout\"><input type=\"hidden\" "
-        "name=\"_csrf\" value=\"" +
-        Html(csrf) + "\"><button id=\"logout\">Log out</button></form>";
-  }
-  header += "</header>";
-  const std::string brand =
-      brand_color.empty()
-          ? ""
-          : "<style>:root{--brand:" + Html(brand_color) + "}</style>";
-  return "<!doctype html><html><head><meta charset=\"utf-8\"><title>" +
-         Html(title) + "</title><style>" + kStyle + "</style>" + brand +
-         "</head><body>" + header + "<main>" + body + "</main></body></html>";
-}
-
-http::Response HtmlResponse(const http::Request& request, bhttp::status status,
-                            std::string body) {
-  http::Response response{status, request.version()};
-  response.set(bhttp::field::content_type, "text/html; charset=utf-8");
-  response.set(bhttp::field::cache_control, "no-store");
-  response.set(
-      "Content-Security-Policy",
-      "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:; "
-      "form-action 'self'; frame-ancestors 'none'");
-  response.set("X-Frame-Options", "DENY");
-  response.set("Referrer-Policy", "no-referrer");
-  response.keep_alive(request.keep_alive());
-  response.body() = std::move(body);
-  response.prepare_payload();
-  return response;
-}
-
-http::Response Redirect(const http::Request& request,
-                        const std::string& location) {
-  http::Response response{bhttp::status::see_other, request.version()};
-  response.set(bhttp::field::location, location);
-  response.keep_alive(request.keep_alive());
-  response.prepare_payload();
-  return response;
-}
-
-std::string Notices(const std::string& notice, const std::string& error) {
-  std::string out;
-  if (!notice.empty())
-    out += "<div class=\"notice\" id=\"notice\">" + notice + "</div>";
-  if (!error.empty())
-    out += "<div class=\"error\" id=\"error\">" + Html(error) + "</div>";
-  return out;
-}
-
-std::string CsrfField(const std::string& csrf) {
-  return "<input type=\"hidden\" name=\"_csrf\" value=\"" + Html(csrf) + "\">";
-}
-
-std::string TokenNotice(const std::string& what, const IssuedToken& issued) {
-  return Html(what) + " <b>" + Html(issued.principal_id) +
-         "</b>. Its access token is shown once: <div class=\"token\" "
-         "id=\"token\">" +
-         Html(issued.access_token) + "</div>";
-}
-
 }  // namespace
-
-std::string Html(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
-absl::flat_hash_map<std::string, std::string> ParseForm(std::string_view body) {
-  // Our forms have a handful of fields: the rest of a larger form is
-  // ignored, so a 1 MiB body of empty fields costs no more than a scan.
-  constexpr size_t kMaxFields = 64;
-  absl::flat_hash_map<std::string, std::string> form;
-  for (absl::string_view pair :
-       absl::StrSplit(absl::string_view(body.data(), body.size()), '&',
-                      absl::SkipEmpty())) {
-    if (form.size() >= kMaxFields) break;
-    const auto equals = pair.find('=');
-    const absl::string_view key = pair.substr(0, equals);
-    const absl::string_view value = equals == absl::string_view::npos
-                                        ? absl::string_view()
-                                        : pair.substr(equals + 1);
-    form[UrlDecode(std::string_view(key.data(), key.size()))] =
-        UrlDecode(std::string_view(value.data(), value.size()));
-  }
-  return form;
-}
 
 json ReplacementPatch(const json& current, const json& wanted) {
   if (!current.is_object() || !wanted.is_object()) return wanted;
@@ -247,7 +69,17 @@ json ReplacementPatch(const json& current, const json& wanted) {
 }
 
 AdminUi::AdminUi(AdminOperations& operations, AdminUiConfig config)
-    : operations_(operations), config_(std::move(config)) {
+    : operations_(operations),
+      config_(std::move(config)),
+      session_token_(config_.session_secret, "",
+                     SignedToken::Encoding::kBase64Url),
+      device_token_(config_.session_secret, "device|",
+                    SignedToken::Encoding::kBase64Url, 400),
+      login_token_(config_.session_secret, "login|",
+                   SignedToken::Encoding::kPlain, 200),
+      form_csrf_(config_.session_secret, "csrf|",
+                 SignedToken::Encoding::kPlain),
+      throttle_(config_.max_delay, config_.clock) {
   password_salt_ = RandomHex(16);
   password_hash_ = Scrypt(config_.password, password_salt_);
 }
@@ -255,78 +87,42 @@ AdminUi::AdminUi(AdminOperations& operations, AdminUiConfig config)
 bool AdminUi::CheckPassword(const std::string& user,
                             const std::string& password) const {
   const std::string hash = Scrypt(password, password_salt_);
-  const bool user_ok = ConstantTimeEquals(
-      Hmac(password_salt_, user), Hmac(password_salt_, config_.username));
+  const bool user_ok =
+      ConstantTimeEquals(HmacSha256Hex(password_salt_, user),
+                         HmacSha256Hex(password_salt_, config_.username));
   return !hash.empty() && ConstantTimeEquals(hash, password_hash_) && user_ok;
-}
-
-absl::Duration AdminUi::Wait(const std::string& key, int threshold) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = failures_.find(key);
-  if (it == failures_.end() || it->second.count < threshold)
-    return absl::ZeroDuration();
-  const int over = std::min(it->second.count - threshold, 20);
-  const absl::Duration delay =
-      std::min(absl::Seconds(1) * (int64_t{1} << over), config_.max_delay);
-  return std::max(absl::ZeroDuration(),
-                  it->second.last + delay - config_.clock());
-}
-
-void AdminUi::RecordFailure(const std::string& key) {
-  const absl::Time now = config_.clock();
-  std::lock_guard<std::mutex> lock(mutex_);
-  // Forget callers quiet for longer than the longest delay, so the map
-  // stays small (and bounded: a flood of addresses starts it over).
-  if (failures_.size() > 100000) failures_.clear();
-  absl::erase_if(failures_, [&](const auto& entry) {
-    return now - entry.second.last > 2 * config_.max_delay;
-  });
-  Failures& failures = failures_[key];
-  ++failures.count;
-  failures.last = now;
 }
 
 // The sign-in form's CSRF token: a nonce and an expiry signed by the
 // server. Only a token this server made passes, so a cookie/field pair a
 // stranger chose is refused.
 std::string AdminUi::LoginCsrf() const {
-  const std::string payload = absl::StrCat(
-      RandomHex(16), ".", absl::ToUnixSeconds(config_.clock() + kLoginFormTtl));
-  return payload + "." + Hmac(config_.session_secret, "login|" + payload);
+  return login_token_.Sign(
+      absl::StrCat(RandomHex(16), ".",
+                   absl::ToUnixSeconds(config_.clock() + kLoginFormTtl)));
 }
 
 bool AdminUi::LoginCsrfValid(const std::string& token) const {
-  const size_t dot = token.rfind('.');
-  if (token.size() > 200 || dot == std::string::npos) return false;
-  const std::string payload = token.substr(0, dot);
-  if (!ConstantTimeEquals(Hmac(config_.session_secret, "login|" + payload),
-                          token.substr(dot + 1)))
-    return false;
+  const std::optional<std::string> payload = login_token_.Open(token);
+  if (!payload) return false;
   int64_t expires = 0;
-  return absl::SimpleAtoi(payload.substr(payload.find('.') + 1), &expires) &&
+  return absl::SimpleAtoi(payload->substr(payload->find('.') + 1), &expires) &&
          absl::FromUnixSeconds(expires) > config_.clock();
 }
 
 // A browser that signed in before: user|nonce|expiry, signed.
 std::string AdminUi::IssueDevice(const std::string& user) const {
-  const std::string payload =
+  return device_token_.Sign(
       absl::StrCat(user, "|", RandomHex(16), "|",
-                   absl::ToUnixSeconds(config_.clock() + config_.device_ttl));
-  return absl::WebSafeBase64Escape(payload) + "." +
-         Hmac(config_.session_secret, "device|" + payload);
+                   absl::ToUnixSeconds(config_.clock() + config_.device_ttl)));
 }
 
 std::string AdminUi::DeviceOf(const http::Request& request,
                               const std::string& user) const {
-  const std::string cookie = Cookie(request, kDeviceCookie);
-  const auto dot = cookie.find('.');
-  if (cookie.size() > 400 || dot == std::string::npos) return "";
-  std::string payload;
-  if (!absl::WebSafeBase64Unescape(cookie.substr(0, dot), &payload) ||
-      !ConstantTimeEquals(Hmac(config_.session_secret, "device|" + payload),
-                          cookie.substr(dot + 1)))
-    return "";
-  const std::vector<std::string> parts = absl::StrSplit(payload, '|');
+  const std::optional<std::string> payload =
+      device_token_.Open(Cookie(request, kDeviceCookie));
+  if (!payload) return "";
+  const std::vector<std::string> parts = absl::StrSplit(*payload, '|');
   int64_t expires = 0;
   if (parts.size() != 3 || parts[0] != user ||
       !absl::SimpleAtoi(parts[2], &expires) ||
@@ -338,25 +134,16 @@ std::string AdminUi::DeviceOf(const http::Request& request,
 std::string AdminUi::IssueSession(const std::string& user) const {
   const int64_t expires =
       absl::ToUnixSeconds(config_.clock() + config_.session_ttl);
-  const std::string payload =
-      absl::StrCat(user, "|", expires, "|", RandomHex(16));
-  return absl::WebSafeBase64Escape(payload) + "." +
-         Hmac(config_.session_secret, payload);
+  return session_token_.Sign(
+      absl::StrCat(user, "|", expires, "|", RandomHex(16)));
 }
 
 std::optional<AdminUi::Session> AdminUi::ReadSession(
     const http::Request& request) const {
-  const std::string cookie = Cookie(request, kSessionCookie);
-  const auto dot = cookie.find('.');
-  if (dot == std::string::npos) return std::nullopt;
-  std::string payload;
-  if (!absl::WebSafeBase64Unescape(cookie.substr(0, dot), &payload))
-    return std::nullopt;
-  if (!ConstantTimeEquals(Hmac(config_.session_secret, payload),
-                          cookie.substr(dot + 1))) {
-    return std::nullopt;
-  }
-  const std::vector<std::string> parts = absl::StrSplit(payload, '|');
+  const std::optional<std::string> payload =
+      session_token_.Open(Cookie(request, kSessionCookie));
+  if (!payload) return std::nullopt;
+  const std::vector<std::string> parts = absl::StrSplit(*payload, '|');
   int64_t expires = 0;
   if (parts.size() != 3 || !absl::SimpleAtoi(parts[1], &expires) ||
       absl::FromUnixSeconds(expires) <= config_.clock()) {
@@ -368,7 +155,7 @@ std::optional<AdminUi::Session> AdminUi::ReadSession(
 }
 
 std::string AdminUi::CsrfToken(const Session& session) const {
-  return Hmac(config_.session_secret, "csrf|" + session.nonce);
+  return form_csrf_.Mac(session.nonce);
 }
 
 http::Response AdminUi::LoginPage(const http::Request& request,
@@ -439,7 +226,7 @@ http::Response AdminUi::Login(const http::Request& request,
   }
   absl::Duration wait = absl::ZeroDuration();
   for (const auto& [key, threshold] : keys)
-    wait = std::max(wait, Wait(key, threshold));
+    wait = std::max(wait, throttle_.Wait(key, threshold));
   if (wait > absl::ZeroDuration()) {
     log::Warn("admin login slowed down", {{"peer", peer}});
     return LoginPage(
@@ -450,15 +237,12 @@ http::Response AdminUi::Login(const http::Request& request,
         false, wait);
   }
   if (!CheckPassword(user, field("password"))) {
-    for (const auto& [key, threshold] : keys) RecordFailure(key);
+    for (const auto& [key, threshold] : keys) throttle_.RecordFailure(key);
     log::Info("admin login failed", {{"peer", peer}});
     return LoginPage(request, "Wrong username or password.", false);
   }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (const auto& [key, threshold] : keys)
-      if (!absl::StartsWith(key, "user:")) failures_.erase(key);
-  }
+  for (const auto& [key, threshold] : keys)
+    if (!absl::StartsWith(key, "user:")) throttle_.Forget(key);
   log::Info("admin login", {{"peer", peer}, {"user", user}});
   http::Response response = Redirect(request, "/admin/tenants");
   // The device cookie first: clients that keep one Set-Cookie per response

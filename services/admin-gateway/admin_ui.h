@@ -14,7 +14,10 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "libs/http/http_server.h"
+#include "services/admin-gateway/admin_html.h"
 #include "services/admin-gateway/admin_operations.h"
+#include "services/admin-gateway/sign_in_throttle.h"
+#include "services/admin-gateway/signed_token.h"
 
 namespace adcp::admin_gateway {
 
@@ -48,10 +51,6 @@ class AdminUi {
     std::string nonce;
     absl::Time expires;
   };
-  struct Failures {
-    int count = 0;
-    absl::Time last;
-  };
   using Form = absl::flat_hash_map<std::string, std::string>;
 
   std::optional<Session> ReadSession(const http::Request& request) const;
@@ -59,9 +58,6 @@ class AdminUi {
   std::string CsrfToken(const Session& session) const;
   bool CheckPassword(const std::string& user,
                      const std::string& password) const;
-  // How long `key` must still wait before its next attempt (zero: none).
-  absl::Duration Wait(const std::string& key, int threshold) const;
-  void RecordFailure(const std::string& key);
   std::string LoginCsrf() const;
   bool LoginCsrfValid(const std::string& token) const;
   std::string IssueDevice(const std::string& user) const;
@@ -91,19 +87,22 @@ class AdminUi {
 
   AdminOperations& operations_;
   const AdminUiConfig config_;
+  // Under config_.session_secret: the session cookie (user|expiry|nonce),
+  // the device cookie (user|nonce|expiry), the sign-in form's token
+  // (nonce.expiry), and each session's form CSRF token (its nonce's MAC).
+  const SignedToken session_token_;
+  const SignedToken device_token_;
+  const SignedToken login_token_;
+  const SignedToken form_csrf_;
   std::string password_salt_;
   std::string password_hash_;
-  mutable std::mutex mutex_;
-  absl::flat_hash_map<std::string, Failures> failures_;
+  SignInThrottle throttle_;
+  mutable std::mutex mutex_;  // guards logged_out_
   // Signed-out session nonces -> their expiry. Per process: with several
   // replicas, a signed-out cookie stays valid elsewhere until it expires.
   absl::flat_hash_map<std::string, absl::Time> logged_out_;
 };
 
-// HTML-escapes text for element content and attribute values.
-std::string Html(std::string_view text);
-// Decodes an application/x-www-form-urlencoded body.
-absl::flat_hash_map<std::string, std::string> ParseForm(std::string_view body);
 // The merge patch that turns `current` into `wanted` (nulls for removed keys).
 nlohmann::json ReplacementPatch(const nlohmann::json& current,
                                 const nlohmann::json& wanted);

@@ -1,11 +1,11 @@
 #include "services/admin-gateway/backends.h"
 
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "libs/base/log.h"
 #include "libs/tenancy/call_context.h"
 #include "libs/tenancy/guard.h"
-#include "libs/tenancy/service_channel.h"
-#include "libs/base/log.h"
 #include "libs/tenancy/metadata.h"
-#include "grpc/health/v1/health.grpc.pb.h"
+#include "libs/tenancy/service_channel.h"
 
 namespace adcp::admin_gateway {
 

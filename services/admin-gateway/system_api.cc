@@ -1,9 +1,9 @@
 #include "services/admin-gateway/system_api.h"
 
 #include "absl/strings/str_split.h"
-#include "libs/tenancy/guard.h"
 #include "libs/base/identifiers.h"
 #include "libs/json/json_limits.h"
+#include "libs/tenancy/guard.h"
 #include "services/admin-gateway/tenant_initializer.h"
 
 namespace adcp::admin_gateway {

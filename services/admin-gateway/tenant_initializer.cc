@@ -7,8 +7,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
-#include "libs/grpc/grpc_status.h"
 #include "libs/base/status.h"
+#include "libs/grpc/grpc_status.h"
 #include "libs/tenancy/tenant_config.h"
 
 namespace adcp::admin_gateway {

@@ -11,8 +11,8 @@
 #include "libs/base/status.h"
 #include "services/admin-gateway/admin_gateway.h"
 #include "services/admin-gateway/gateway_test_config.h"
-#include "tests/support/http_client.h"
 #include "services/admin-gateway/tenant_initializer.h"
+#include "tests/support/http_client.h"
 
 namespace adcp::admin_gateway {
 namespace {

@@ -1,9 +1,9 @@
 #include "services/auth/auth_server.h"
 
-#include "libs/base/env.h"
-#include "libs/tenancy/service_channel.h"
-#include "libs/base/status.h"
 #include "db/builtin_migrations.h"
+#include "libs/base/env.h"
+#include "libs/base/status.h"
+#include "libs/tenancy/service_channel.h"
 
 namespace adcp::auth {
 namespace {

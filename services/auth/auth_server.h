@@ -6,11 +6,11 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "libs/db/pg_pool.h"
+#include "libs/grpc/service_host.h"
 #include "libs/tenancy/audit_log.h"
 #include "libs/tenancy/guard.h"
-#include "libs/db/pg_pool.h"
 #include "libs/tenancy/service_config.h"
-#include "libs/grpc/service_host.h"
 #include "libs/tenancy/tenant_cache.h"
 #include "services/auth/auth_service.h"
 #include "services/auth/principal_cache.h"

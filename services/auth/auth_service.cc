@@ -2,9 +2,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "services/auth/access_token.h"
 #include "libs/base/pagination.h"
 #include "libs/tenancy/tenant_config.h"
+#include "services/auth/access_token.h"
 
 namespace adcp::auth {
 namespace {

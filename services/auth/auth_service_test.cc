@@ -7,11 +7,11 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "services/auth/access_token.h"
 #include "libs/grpc/grpc_status.h"
 #include "libs/tenancy/call_context.h"
 #include "libs/tenancy/metadata.h"
 #include "libs/tenancy/service_channel.h"
+#include "services/auth/access_token.h"
 #include "tests/support/suite.h"
 
 namespace adcp::auth {

@@ -1,8 +1,8 @@
 #include "services/auth/principal_cache.h"
 
 #include "absl/strings/str_cat.h"
-#include "services/auth/access_token.h"
 #include "libs/base/log.h"
+#include "services/auth/access_token.h"
 
 namespace adcp::auth {
 

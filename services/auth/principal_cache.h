@@ -17,9 +17,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "adcp/auth/v1/auth.pb.h"
+#include "libs/db/pg_listener.h"
 #include "libs/grpc/broadcast.h"
 #include "libs/tenancy/guard.h"
-#include "libs/db/pg_listener.h"
 #include "services/auth/principal_repository.h"
 
 namespace adcp::auth {

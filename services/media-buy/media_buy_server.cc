@@ -2,10 +2,10 @@
 
 #include <prometheus/gauge.h>
 
-#include "libs/base/env.h"
-#include "libs/tenancy/service_channel.h"
-#include "libs/base/status.h"
 #include "db/builtin_migrations.h"
+#include "libs/base/env.h"
+#include "libs/base/status.h"
+#include "libs/tenancy/service_channel.h"
 #include "services/media-buy/adapters/gam/gam_adapter.h"
 #include "services/media-buy/adapters/kevel/kevel_adapter.h"
 #include "services/media-buy/adapters/mock/mock_adapter.h"
@@ -154,7 +154,7 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
   adapters_.Register(kMockAdapterName, MockAdapterFactory());
   if (config_.adapter_stand_in.empty()) {
     AdapterDeps deps{
-        .transport = BeastHttpTransport(),
+        .transport = CurlHttpTransport(),
         .breakers = breakers_,
         .secrets = DirectorySecretStore(config_.adapter_secrets_dir),
         .policy = config_.adapter_policy,

@@ -7,16 +7,16 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "services/media-buy/adapters/adapter.h"
+#include "libs/db/pg_pool.h"
+#include "libs/grpc/service_host.h"
 #include "libs/tenancy/audit_log.h"
 #include "libs/tenancy/guard.h"
-#include "libs/db/pg_pool.h"
 #include "libs/tenancy/remote_principals.h"
 #include "libs/tenancy/service_config.h"
-#include "libs/grpc/service_host.h"
 #include "libs/tenancy/tenant_cache.h"
-#include "services/media-buy/media_buy_service.h"
+#include "services/media-buy/adapters/adapter.h"
 #include "services/media-buy/adapters/upstream.h"
+#include "services/media-buy/media_buy_service.h"
 
 namespace adcp::media_buy {
 

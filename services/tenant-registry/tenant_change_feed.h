@@ -7,8 +7,8 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "libs/grpc/broadcast.h"
 #include "libs/db/pg_listener.h"
+#include "libs/grpc/broadcast.h"
 #include "services/tenant-registry/tenant_repository.h"
 
 namespace adcp::tenant_registry {

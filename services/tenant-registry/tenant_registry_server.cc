@@ -1,8 +1,8 @@
 #include "services/tenant-registry/tenant_registry_server.h"
 
+#include "db/builtin_migrations.h"
 #include "libs/base/log.h"
 #include "libs/base/status.h"
-#include "db/builtin_migrations.h"
 
 namespace adcp::tenant_registry {
 

@@ -6,10 +6,10 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "libs/tenancy/guard.h"
 #include "libs/db/pg_pool.h"
-#include "libs/tenancy/service_config.h"
 #include "libs/grpc/service_host.h"
+#include "libs/tenancy/guard.h"
+#include "libs/tenancy/service_config.h"
 #include "services/tenant-registry/tenant_change_feed.h"
 #include "services/tenant-registry/tenant_registry_service.h"
 #include "services/tenant-registry/tenant_repository.h"

@@ -2,8 +2,8 @@
 // repository. Every handler body runs through the CallGuard under Policy().
 #pragma once
 
-#include "libs/tenancy/guard.h"
 #include "adcp/tenant/v1/tenant_registry.grpc.pb.h"
+#include "libs/tenancy/guard.h"
 #include "services/tenant-registry/tenant_change_feed.h"
 #include "services/tenant-registry/tenant_repository.h"
 

@@ -9,11 +9,11 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
 #include "libs/grpc/grpc_status.h"
 #include "libs/tenancy/service_channel.h"
-#include "grpcpp/create_channel.h"
-#include "tests/support/probes.h"
 #include "services/tenant-registry/tenant_registry_server.h"
+#include "tests/support/probes.h"
 #include "tests/support/test_database.h"
 
 namespace adcp::tenant_registry {

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "libs/db/pg_pool.h"
 #include "adcp/tenant/v1/tenant_registry.pb.h"
+#include "libs/db/pg_pool.h"
 
 namespace adcp::tenant_registry {
 

@@ -6,12 +6,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #ifdef ADCP_FUZZ_HAVE_JSON_LIMITS
 #include "libs/json/json_limits.h"
@@ -21,8 +20,8 @@ namespace adcp_fuzz {
 
 [[noreturn]] inline void Fail(const char* file, int line, const char* what,
                               const std::string& detail) {
-  std::fprintf(stderr, "\n*** fuzz property violated at %s:%d: %s\n%s\n",
-               file, line, what, detail.c_str());
+  std::fprintf(stderr, "\n*** fuzz property violated at %s:%d: %s\n%s\n", file,
+               line, what, detail.c_str());
   std::fflush(stderr);
   std::abort();
 }
@@ -112,8 +111,8 @@ inline std::string Show(const nlohmann::json& value) {
 
 }  // namespace adcp_fuzz
 
-#define FUZZ_CHECK(condition, detail)                                    \
-  do {                                                                   \
-    if (!(condition))                                                    \
-      ::adcp_fuzz::Fail(__FILE__, __LINE__, #condition, (detail));       \
+#define FUZZ_CHECK(condition, detail)                              \
+  do {                                                             \
+    if (!(condition))                                              \
+      ::adcp_fuzz::Fail(__FILE__, __LINE__, #condition, (detail)); \
   } while (0)

@@ -21,8 +21,8 @@
 
 #include "absl/status/status.h"
 #include "libs/http/request_parser.h"
-#include "tests/fuzz/fuzz_util.h"
 #include "libs/tenancy/metadata.h"
+#include "tests/fuzz/fuzz_util.h"
 
 namespace {
 
@@ -99,8 +99,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input = adcp_fuzz::AsText(data, size);
   // No bytes are no request (Beast's put_eof needs some).
   if (input.empty()) {
-    FUZZ_CHECK(!adcp::http::ParseRequest(input, adcp::http::ServerOptions()).ok(),
-               "accepted no bytes");
+    FUZZ_CHECK(
+        !adcp::http::ParseRequest(input, adcp::http::ServerOptions()).ok(),
+        "accepted no bytes");
     return 0;
   }
   ServerOptions defaults;  // what ServerOptionsFromEnv starts from

@@ -86,21 +86,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const bool nul = absl::StartsWith(
         message, "body.field: not valid JSON: a NUL byte at offset ");
     if (nul) FUZZ_CHECK(text.find('\0') != std::string_view::npos, "no NUL");
-    FUZZ_CHECK(depth || values || bytes || nul || plain.is_discarded(),
-               "refused a valid document within the limits: " +
-                   status.ToString());
+    FUZZ_CHECK(
+        depth || values || bytes || nul || plain.is_discarded(),
+        "refused a valid document within the limits: " + status.ToString());
     // The message goes into JSON error answers: it must be UTF-8 (the
     // parse error's quote of the input is reduced to printable ASCII).
-    FUZZ_CHECK(adcp_fuzz::IsUtf8(std::string_view(message.data(), message.size())),
-               "the error is not UTF-8");
+    FUZZ_CHECK(
+        adcp_fuzz::IsUtf8(std::string_view(message.data(), message.size())),
+        "the error is not UTF-8");
     if (bytes) FUZZ_CHECK(text.size() > limits.max_bytes, status.ToString());
     // A depth refusal is of a document deeper than the limit (nlohmann
     // reads only up to a NUL, so with one the two cannot be compared).
     if (depth && !plain.is_discarded() &&
         text.find('\0') == std::string_view::npos)
-      FUZZ_CHECK(Measure(plain).depth > limits.max_depth,
-                 "depth refusal of a document within the limit: " +
-                     status.ToString());
+      FUZZ_CHECK(
+          Measure(plain).depth > limits.max_depth,
+          "depth refusal of a document within the limit: " + status.ToString());
   }
 
   if (!plain.is_discarded()) {

@@ -23,13 +23,13 @@
 #include <variant>
 
 #include "absl/strings/match.h"
+#include "adcp/media_buy/v1/media_buy.pb.h"
 #include "libs/json/json_limits.h"
 #include "libs/json/proto_json.h"
-#include "adcp/media_buy/v1/media_buy.pb.h"
-#include "tests/fuzz/fuzz_util.h"
-#include "tests/fuzz/proto_compare.h"
 #include "services/agent-edge/mcp_envelope.h"
 #include "services/agent-edge/task_catalog.h"
+#include "tests/fuzz/fuzz_util.h"
+#include "tests/fuzz/proto_compare.h"
 
 namespace {
 
@@ -87,8 +87,10 @@ void CheckArguments(const AgentTask& task, const json& arguments) {
   std::unique_ptr<google::protobuf::Message> again(prototype->New());
   const absl::Status reread =
       adcp::agent_edge::ParseTaskArguments(written, again.get());
-  FUZZ_CHECK(reread.ok(), task.name + ": our JSON of an accepted request is "
-                          "refused (" + reread.ToString() + "): " + text);
+  FUZZ_CHECK(reread.ok(), task.name +
+                              ": our JSON of an accepted request is "
+                              "refused (" +
+                              reread.ToString() + "): " + text);
   std::string difference;
   google::protobuf::util::MessageDifferencer differencer;
   differencer.set_field_comparator(&NanEqual());
@@ -114,15 +116,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto envelope = adcp::agent_edge::ParseMcpEnvelope(body);
 
   if (const auto* error = std::get_if<McpEnvelopeError>(&envelope)) {
-    FUZZ_CHECK(error->code == -32700 || error->code == -32600 ||
-                   error->code == -32602,
-               std::to_string(error->code));
+    FUZZ_CHECK(
+        error->code == -32700 || error->code == -32600 || error->code == -32602,
+        std::to_string(error->code));
     FUZZ_CHECK(!error->message.empty(), "an error without a message");
     FUZZ_CHECK(error->id.is_null() || error->id.is_string() ||
                    error->id.is_number_integer(),
                Show(error->id));
-    FUZZ_CHECK(error->bad_request == (error->code != -32602),
-               error->message);
+    FUZZ_CHECK(error->bad_request == (error->code != -32602), error->message);
     CheckAnswerable(error->id, error->message);
     // Not JSON-RPC: the same bytes as a REST task body.
     const absl::StatusOr<json> rest = adcp::ParseJsonBounded(body, "body");
@@ -147,9 +148,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto call = adcp::agent_edge::ParseToolCall(message.params, message.id);
   if (const auto* error = std::get_if<McpEnvelopeError>(&call)) {
-    FUZZ_CHECK(error->code == -32602 && !error->bad_request &&
-                   error->id == message.id,
-               error->message);
+    FUZZ_CHECK(
+        error->code == -32602 && !error->bad_request && error->id == message.id,
+        error->message);
     return 0;
   }
   const ToolCall& tool = std::get<ToolCall>(call);

@@ -66,9 +66,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (adcp::IsBearerToken(part))
       FUZZ_CHECK(SafeOracle("Bearer " + std::string(part)), std::string(part));
     if (adcp::IsClientAddress(part))
-      FUZZ_CHECK(SafeOracle(part) &&
-                     part.size() <= adcp::kMaxClientAddressBytes,
-                 std::string(part));
+      FUZZ_CHECK(
+          SafeOracle(part) && part.size() <= adcp::kMaxClientAddressBytes,
+          std::string(part));
   }
 
   const adcp::ForwardedCall call{

@@ -16,8 +16,8 @@
 #include <google/protobuf/message.h>
 #include <google/protobuf/reflection.h>
 #include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/field_comparator.h>
+#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 
 #include <algorithm>
@@ -28,9 +28,9 @@
 #include <string>
 #include <vector>
 
-#include "libs/json/proto_json.h"
 #include "adcp/media_buy/v1/media_buy.pb.h"
 #include "adcp/tenant/v1/tenant_registry.pb.h"
+#include "libs/json/proto_json.h"
 #include "tests/fuzz/fuzz_util.h"
 #include "tests/fuzz/proto_compare.h"
 
@@ -54,9 +54,10 @@ const std::vector<const Descriptor*>& Types() {
         out.push_back(file->message_type(i));
     }
     out.push_back(google::protobuf::Struct::descriptor());
-    std::sort(out.begin(), out.end(), [](const Descriptor* a, const Descriptor* b) {
-      return a->full_name() < b->full_name();
-    });
+    std::sort(out.begin(), out.end(),
+              [](const Descriptor* a, const Descriptor* b) {
+                return a->full_name() < b->full_name();
+              });
     return out;
   }();
   return types;
@@ -121,10 +122,10 @@ void Normalize(Message* message, int* values) {
     if (field->is_repeated()) {
       for (int i = 0; i < r->FieldSize(*message, field); ++i) {
         Message* item = r->MutableRepeatedMessage(message, field, i);
-        FUZZ_CHECK(!IsWellKnown(sub) || IsStructType(sub) ||
-                       PrintableWellKnown(*item),
-                   "a repeated " + sub->full_name() +
-                       " protobuf cannot print: the writer writes null");
+        FUZZ_CHECK(
+            !IsWellKnown(sub) || IsStructType(sub) || PrintableWellKnown(*item),
+            "a repeated " + sub->full_name() +
+                " protobuf cannot print: the writer writes null");
         Normalize(item, values);
       }
     } else if (IsWellKnown(sub) && !IsStructType(sub) &&
@@ -163,8 +164,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
   std::unique_ptr<Message> message(prototype->New());
   if (json_input) {
-    if (!google::protobuf::util::JsonStringToMessage(
-             std::string(payload), message.get())
+    if (!google::protobuf::util::JsonStringToMessage(std::string(payload),
+                                                     message.get())
              .ok())
       return 0;
   } else if (!message->ParseFromArray(payload.data(),
@@ -183,7 +184,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                  adcp_fuzz::Show(tree) + "\n" + text);
 
   std::unique_ptr<Message> back(prototype->New());
-  const auto read = google::protobuf::util::JsonStringToMessage(text, back.get());
+  const auto read =
+      google::protobuf::util::JsonStringToMessage(text, back.get());
   FUZZ_CHECK(read.ok(), "protobuf cannot read our JSON back (" +
                             read.ToString() + "): " + text);
   std::unique_ptr<Message> expected(message->New());
@@ -210,7 +212,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         google::protobuf::util::JsonStringToMessage(theirs, their_back.get());
     if (their_read.ok()) {
       google::protobuf::util::MessageDifferencer same;
-  same.set_field_comparator(&NanEqual());
+      same.set_field_comparator(&NanEqual());
       difference.clear();
       same.ReportDifferencesToString(&difference);
       FUZZ_CHECK(same.Compare(*their_back, *back),

@@ -11,8 +11,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "tests/fuzz/fuzz_util.h"
 #include "services/media-buy/adapters/gam/service_account.h"
+#include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input = adcp_fuzz::AsText(data, size);
@@ -41,9 +41,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::StatusOr<std::string> jwt = adcp::media_buy::SignJwt(
       *key, {{"iss", key->client_email}, {"aud", key->token_uri}});
   if (!jwt.ok()) {
-    FUZZ_CHECK(absl::IsInvalidArgument(jwt.status()) ||
-                   absl::IsInternal(jwt.status()),
-               jwt.status().ToString());
+    FUZZ_CHECK(
+        absl::IsInvalidArgument(jwt.status()) || absl::IsInternal(jwt.status()),
+        jwt.status().ToString());
     return 0;
   }
   const std::vector<std::string> parts = absl::StrSplit(*jwt, '.');

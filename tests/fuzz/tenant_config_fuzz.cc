@@ -51,9 +51,8 @@ void CheckMerge(const json& base, const json& patch, const json& merged) {
     } else if (value.is_object()) {
       FUZZ_CHECK(merged.contains(key) && merged[key].is_object(),
                  "an object patch value stays an object at " + key);
-      const json below = base.is_object() && base.contains(key)
-                             ? base[key]
-                             : json::object();
+      const json below =
+          base.is_object() && base.contains(key) ? base[key] : json::object();
       CheckMerge(below, value, merged[key]);
     } else {
       FUZZ_CHECK(merged.contains(key) && merged[key] == value,
@@ -92,7 +91,8 @@ void CheckRedacted(const json& original, const json& redacted) {
       FUZZ_CHECK(redacted.contains(key), "redaction keeps key " + key);
       const json& out = redacted[key];
       if (ObviousCredential(key) && !value.is_null())
-        FUZZ_CHECK(out == "[redacted]", "credential key kept its value: " + key);
+        FUZZ_CHECK(out == "[redacted]",
+                   "credential key kept its value: " + key);
       if (out == "[redacted]" && value != "[redacted]") continue;
       CheckRedacted(value, out);
     }
@@ -102,8 +102,8 @@ void CheckRedacted(const json& original, const json& redacted) {
     for (size_t i = 0; i < original.size(); ++i)
       CheckRedacted(original[i], redacted[i]);
   } else {
-    FUZZ_CHECK(redacted == original, "redaction changed a plain value: " +
-                                         Show(original));
+    FUZZ_CHECK(redacted == original,
+               "redaction changed a plain value: " + Show(original));
   }
 }
 
@@ -141,13 +141,15 @@ void CheckValidation(const json& document) {
   const json stored = adcp::ConfigToDocument(*config);
   FUZZ_CHECK(stored == Expected(document, adcp::TenantConfig::descriptor()),
              "an accepted value was lost or changed on the way to the stored "
-             "form:\ndocument " + Show(document) + "\nstored   " + Show(stored));
+             "form:\ndocument " +
+                 Show(document) + "\nstored   " + Show(stored));
   const absl::StatusOr<adcp::TenantConfig> again =
       adcp::ParseConfigDocument(stored);
   FUZZ_CHECK(again.ok(), "the stored form of a valid config is refused: " +
                              again.status().ToString());
-  FUZZ_CHECK(google::protobuf::util::MessageDifferencer::Equals(*again, *config),
-             "the stored form parses to another config");
+  FUZZ_CHECK(
+      google::protobuf::util::MessageDifferencer::Equals(*again, *config),
+      "the stored form parses to another config");
   FUZZ_CHECK(adcp::RedactCredentials(stored) == stored,
              "a valid config holds something to redact: " + Show(stored));
   const adcp::TenantConfigView view(*config);

@@ -74,9 +74,9 @@ void CheckHost(std::string_view raw) {
         break;
       for (const std::string& base : kBaseDomains) {
         FUZZ_CHECK(tenant.name != base, "a base domain as a virtual host");
-        FUZZ_CHECK(!absl::EndsWith(tenant.name, "." + base),
-                   "a base domain's subdomain as a virtual host: " +
-                       tenant.name);
+        FUZZ_CHECK(
+            !absl::EndsWith(tenant.name, "." + base),
+            "a base domain's subdomain as a virtual host: " + tenant.name);
       }
       const adcp::HostTenant again =
           adcp::TenantOfHost(tenant.name, kBaseDomains);

@@ -15,8 +15,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "tests/fuzz/fuzz_util.h"
 #include "services/media-buy/adapters/gam/xml_node.h"
+#include "tests/fuzz/fuzz_util.h"
 
 namespace {
 
@@ -31,9 +31,9 @@ bool AllSpace(const std::string& text) {
 void CheckTree(const XmlNode& node, int depth) {
   FUZZ_CHECK(depth <= 101, "a tree deeper than the parser allows");
   FUZZ_CHECK(!node.name.empty(), "an element without a name");
-  FUZZ_CHECK(node.children.empty() || node.text.empty() || !AllSpace(node.text),
-             "layout whitespace kept beside child elements in <" + node.name +
-                 ">");
+  FUZZ_CHECK(
+      node.children.empty() || node.text.empty() || !AllSpace(node.text),
+      "layout whitespace kept beside child elements in <" + node.name + ">");
   for (const XmlNode& child : node.children) CheckTree(child, depth + 1);
 }
 
@@ -102,14 +102,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // After one round (which drops what XML cannot say) it is a fixpoint.
   const std::string rewritten = again->Serialize();
   const absl::StatusOr<XmlNode> third = ParseXml(rewritten);
-  FUZZ_CHECK(third.ok() && Same(*third, *again) &&
-                 third->Serialize() == rewritten,
-             "Serialize() and ParseXml are not a fixpoint: " + rewritten);
+  FUZZ_CHECK(
+      third.ok() && Same(*third, *again) && third->Serialize() == rewritten,
+      "Serialize() and ParseXml are not a fixpoint: " + rewritten);
 
   // What the Ad Manager adapter looks up, and names from the document.
   for (std::string_view name :
-       {"Envelope", "Body", "Fault", "faultstring", "rval", "id",
-        "networkCode", "ApiExceptionFault", "errors", "reason"})
+       {"Envelope", "Body", "Fault", "faultstring", "rval", "id", "networkCode",
+        "ApiExceptionFault", "errors", "reason"})
     CheckLookups(*root, name);
   CheckLookups(*root, LocalName(root->name));
   for (const XmlNode& child : root->children)

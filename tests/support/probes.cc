@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
-#include "libs/grpc/grpc_status.h"
-#include "libs/base/status.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "libs/base/status.h"
+#include "libs/grpc/grpc_status.h"
 
 namespace adcp::testing {
 namespace {

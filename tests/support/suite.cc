@@ -5,10 +5,10 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "libs/base/status.h"
 #include "libs/grpc/grpc_status.h"
 #include "libs/tenancy/guard.h"
 #include "libs/tenancy/service_channel.h"
-#include "libs/base/status.h"
 
 namespace adcp::testing {
 

@@ -5,10 +5,10 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "libs/db/migrations.h"
+#include "db/builtin_migrations.h"
 #include "libs/base/secrets.h"
 #include "libs/base/status.h"
-#include "db/builtin_migrations.h"
+#include "libs/db/migrations.h"
 
 namespace adcp::testing {
 namespace {

@@ -20,12 +20,12 @@
 #include <nlohmann/json.hpp>
 
 #include "adcp/auth/v1/auth.grpc.pb.h"
-#include "libs/tenancy/call_context.h"
-#include "libs/base/env.h"
-#include "libs/tenancy/guard.h"
-#include "libs/tenancy/service_channel.h"
-#include "libs/tenancy/metadata.h"
 #include "adcp/tenant/v1/tenant_registry.grpc.pb.h"
+#include "libs/base/env.h"
+#include "libs/tenancy/call_context.h"
+#include "libs/tenancy/guard.h"
+#include "libs/tenancy/metadata.h"
+#include "libs/tenancy/service_channel.h"
 #include "services/admin-gateway/backends.h"
 #include "services/admin-gateway/tenant_initializer.h"
 

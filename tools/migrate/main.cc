@@ -14,10 +14,10 @@
 #include <iostream>
 #include <sstream>
 
+#include "db/builtin_migrations.h"
 #include "libs/base/env.h"
 #include "libs/base/log.h"
 #include "libs/db/migrations.h"
-#include "db/builtin_migrations.h"
 #include "tools/migrate/multi_tenant_migration.h"
 
 namespace {

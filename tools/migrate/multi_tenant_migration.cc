@@ -4,13 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "db/builtin_migrations.h"
 #include "libs/base/identifiers.h"
 #include "libs/base/log.h"
+#include "libs/base/status.h"
 #include "libs/db/migrations.h"
 #include "libs/db/pg_pool.h"
-#include "libs/base/status.h"
 #include "libs/tenancy/tenant_config.h"
-#include "db/builtin_migrations.h"
 
 namespace adcp::migrate {
 namespace {

@@ -14,10 +14,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "libs/tenancy/tenant_config.h"
 #include "adcp/tenant/v1/tenant_registry.pb.h"
-#include "services/media-buy/domain/money.h"
+#include "libs/tenancy/tenant_config.h"
 #include "nlohmann/json.hpp"
+#include "services/media-buy/domain/money.h"
 
 namespace adcp::media_buy {
 

@@ -1,31 +1,21 @@
-// Outbound HTTP for the ad-server adapters: one blocking HTTP/1.1 exchange
-// per call (Boost.Beast), plain HTTP or TLS (OpenSSL, peer verified against
-// the system's CA store), bounded by a deadline that covers resolving,
-// connecting, the TLS handshake, writing and reading.
+// Outbound HTTP for the ad-server adapters: the HttpTransport interface the
+// adapters call (upstream.h), and its implementation on libs/http's pooled
+// libcurl client (connections kept per host; plain HTTP or TLS, peer
+// verified against the system's CA store; one deadline covering resolving,
+// connecting, the TLS handshake, writing and reading).
 #pragma once
 
-#include <map>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/http/client.h"
 
 namespace adcp::media_buy {
 
-struct HttpRequest {
-  std::string method;  // GET, POST, PUT, DELETE
-  std::string url;     // http://host[:port]/path?query or https://...
-  // Header names as sent; values may be secrets: never log them.
-  std::map<std::string, std::string> headers;
-  std::string body;
-};
-
-struct HttpResponse {
-  int status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
-};
+using HttpRequest = http::ClientRequest;
+using HttpResponse = http::ClientResponse;
 
 struct ParsedUrl {
   bool tls = false;
@@ -46,7 +36,15 @@ class HttpTransport {
                                             absl::Duration timeout) = 0;
 };
 
-// The Beast implementation; safe to share between threads.
-std::shared_ptr<HttpTransport> BeastHttpTransport();
+// On http::Client (libcurl): connections kept open per host; safe to share
+// between threads. Answers longer than 32 MiB are refused (UNAVAILABLE).
+std::shared_ptr<HttpTransport> CurlHttpTransport();
+
+// The name of the Boost.Beast transport this replaced (one new connection
+// per call), kept for the adapter tests that still call it: the same as
+// CurlHttpTransport().
+inline std::shared_ptr<HttpTransport> BeastHttpTransport() {
+  return CurlHttpTransport();
+}
 
 }  // namespace adcp::media_buy

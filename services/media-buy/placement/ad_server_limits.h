@@ -33,9 +33,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "libs/base/bulkhead.h"
 #include "services/media-buy/adapters/adapter.h"
 #include "services/media-buy/adapters/upstream.h"
-#include "libs/base/bulkhead.h"
 
 namespace adcp::media_buy {
 

@@ -9,9 +9,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "services/media-buy/testing/fake_ad_server.h"
 #include "services/media-buy/adapters/gam/gam_adapter.h"
 #include "services/media-buy/adapters/kevel/kevel_adapter.h"
+#include "services/media-buy/testing/fake_ad_server.h"
 #include "services/media-buy/testing/media_buy_harness.h"
 
 namespace adcp::media_buy::testing {

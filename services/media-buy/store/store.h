@@ -12,8 +12,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/db/pg_pool.h"
-#include "services/media-buy/domain/records.h"
 #include "nlohmann/json.hpp"
+#include "services/media-buy/domain/records.h"
 
 namespace adcp::media_buy {
 

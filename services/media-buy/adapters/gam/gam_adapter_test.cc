@@ -11,9 +11,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "services/media-buy/testing/fake_ad_server.h"
 #include "services/media-buy/adapters/gam/service_account.h"
 #include "services/media-buy/adapters/gam/xml_node.h"
+#include "services/media-buy/testing/fake_ad_server.h"
 
 namespace adcp::media_buy {
 namespace {

@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <functional>
+#include <pugixml.hpp>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "libs/base/status.h"
 
 namespace adcp::media_buy {
 
@@ -114,201 +115,174 @@ std::string XmlNode::Serialize() const {
 
 namespace {
 
-class Parser {
- public:
-  explicit Parser(std::string_view text) : text_(text) {}
+// The parser's limits on an untrusted document.
+constexpr size_t kMaxXmlBytes = 32 << 20;  // the transport's response cap
+constexpr int kMaxXmlDepth = 100;          // below the root element
 
-  absl::StatusOr<XmlNode> Document() {
-    SkipMisc();
-    if (!Peek('<')) return Error("no root element");
-    XmlNode root;
-    if (absl::Status s = Element(root, 0); !s.ok()) return s;
-    SkipMisc();
-    if (pos_ != text_.size()) return Error("content after the root element");
-    return root;
-  }
+absl::Status Malformed(ptrdiff_t offset, const char* what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("malformed XML at offset ", offset, ": ", what));
+}
 
- private:
-  absl::Status Error(const char* what) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat("malformed XML at offset ", pos_, ": ", what));
+void AppendUtf8(uint32_t code, std::string& out) {
+  if (code < 0x80) {
+    out += static_cast<char>(code);
+  } else if (code < 0x800) {
+    out += static_cast<char>(0xC0 | (code >> 6));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  } else if (code < 0x10000) {
+    out += static_cast<char>(0xE0 | (code >> 12));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (code >> 18));
+    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code & 0x3F));
   }
+}
 
-  bool Peek(char c) const { return pos_ < text_.size() && text_[pos_] == c; }
-  bool Starts(std::string_view s) const {
-    return text_.substr(pos_, s.size()) == s;
-  }
-  void SkipSpace() {
-    while (pos_ < text_.size() && absl::ascii_isspace(text_[pos_])) ++pos_;
-  }
-  bool SkipPast(std::string_view end) {
-    const size_t found = text_.find(end, pos_);
-    if (found == std::string_view::npos) return false;
-    pos_ = found + end.size();
-    return true;
-  }
-  // Declarations, processing instructions, comments, whitespace.
-  void SkipMisc() {
-    while (true) {
-      SkipSpace();
-      if (Starts("<?")) {
-        if (!SkipPast("?>")) return;
-      } else if (Starts("<!--")) {
-        if (!SkipPast("-->")) return;
-      } else {
-        return;
-      }
+// Decodes the five named entities and character references of `raw`
+// (pugixml leaves an unknown entity as it is; here it is an error).
+absl::Status Unescape(std::string_view raw, ptrdiff_t offset,
+                      std::string& out) {
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '&') {
+      out += raw[i];
+      continue;
     }
-  }
-
-  std::string Name() {
-    const size_t start = pos_;
-    while (pos_ < text_.size() &&
-           (absl::ascii_isalnum(text_[pos_]) || text_[pos_] == ':' ||
-            text_[pos_] == '_' || text_[pos_] == '-' || text_[pos_] == '.'))
-      ++pos_;
-    return std::string(text_.substr(start, pos_ - start));
-  }
-
-  absl::Status Unescape(std::string_view raw, std::string& out) {
-    for (size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] != '&') {
-        out += raw[i];
-        continue;
-      }
-      const size_t semi = raw.find(';', i);
-      if (semi == std::string_view::npos) return Error("unterminated entity");
-      const std::string_view entity = raw.substr(i + 1, semi - i - 1);
-      if (entity == "lt") {
-        out += '<';
-      } else if (entity == "gt") {
-        out += '>';
-      } else if (entity == "amp") {
-        out += '&';
-      } else if (entity == "quot") {
-        out += '"';
-      } else if (entity == "apos") {
-        out += '\'';
-      } else if (entity.size() > 1 && entity[0] == '#') {
-        const bool hex = entity[1] == 'x';
-        const std::string digits(entity.substr(hex ? 2 : 1));
-        char* end = nullptr;
-        const unsigned long code =
-            std::strtoul(digits.c_str(), &end, hex ? 16 : 10);
-        if (digits.empty() || *end != '\0' || code > 0x10FFFF)
-          return Error("bad character reference");
-        AppendUtf8(static_cast<uint32_t>(code), out);
-      } else {
-        return Error("unknown entity");
-      }
-      i = semi;
-    }
-    return absl::OkStatus();
-  }
-
-  static void AppendUtf8(uint32_t code, std::string& out) {
-    if (code < 0x80) {
-      out += static_cast<char>(code);
-    } else if (code < 0x800) {
-      out += static_cast<char>(0xC0 | (code >> 6));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    } else if (code < 0x10000) {
-      out += static_cast<char>(0xE0 | (code >> 12));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
+    const size_t semi = raw.find(';', i);
+    if (semi == std::string_view::npos)
+      return Malformed(offset, "unterminated entity");
+    const std::string_view entity = raw.substr(i + 1, semi - i - 1);
+    if (entity == "lt") {
+      out += '<';
+    } else if (entity == "gt") {
+      out += '>';
+    } else if (entity == "amp") {
+      out += '&';
+    } else if (entity == "quot") {
+      out += '"';
+    } else if (entity == "apos") {
+      out += '\'';
+    } else if (entity.size() > 1 && entity[0] == '#') {
+      const bool hex = entity[1] == 'x';
+      const std::string digits(entity.substr(hex ? 2 : 1));
+      char* end = nullptr;
+      const unsigned long code =
+          std::strtoul(digits.c_str(), &end, hex ? 16 : 10);
+      if (digits.empty() || *end != '\0' || code > 0x10FFFF)
+        return Malformed(offset, "bad character reference");
+      AppendUtf8(static_cast<uint32_t>(code), out);
     } else {
-      out += static_cast<char>(0xF0 | (code >> 18));
-      out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
+      return Malformed(offset, "unknown entity");
     }
+    i = semi;
   }
+  return absl::OkStatus();
+}
 
-  absl::Status Element(XmlNode& node, int depth) {
-    if (depth > 100) return Error("nested too deeply");
-    ++pos_;  // '<'
-    node.name = Name();
-    if (node.name.empty()) return Error("element without a name");
-    while (true) {
-      SkipSpace();
-      if (Starts("/>")) {
-        pos_ += 2;
-        return absl::OkStatus();
-      }
-      if (Peek('>')) {
-        ++pos_;
+// The root of a fragment: exactly one element, beside it only layout
+// whitespace (declarations, instructions and comments are not kept).
+absl::StatusOr<pugi::xml_node> RootElement(const pugi::xml_document& doc) {
+  pugi::xml_node root;
+  for (pugi::xml_node node : doc.children()) {
+    const ptrdiff_t offset = node.offset_debug();
+    switch (node.type()) {
+      case pugi::node_element:
+        if (root) return Malformed(offset, "content after the root element");
+        root = node;
+        break;
+      case pugi::node_pcdata: {
+        const std::string_view text = node.value();
+        if (!std::all_of(text.begin(), text.end(), absl::ascii_isspace))
+          return Malformed(offset, "text outside the root element");
         break;
       }
-      std::string key = Name();
-      if (key.empty()) return Error("bad attribute");
-      SkipSpace();
-      if (!Peek('=')) return Error("attribute without a value");
-      ++pos_;
-      SkipSpace();
-      if (!Peek('"') && !Peek('\'')) return Error("unquoted attribute");
-      const char quote = text_[pos_++];
-      const size_t end = text_.find(quote, pos_);
-      if (end == std::string_view::npos) return Error("unterminated attribute");
-      std::string value;
-      if (absl::Status s = Unescape(text_.substr(pos_, end - pos_), value);
-          !s.ok())
-        return s;
-      pos_ = end + 1;
-      node.attributes.emplace_back(std::move(key), std::move(value));
-    }
-    while (true) {
-      if (pos_ >= text_.size()) return Error("unterminated element");
-      if (Starts("</")) {
-        pos_ += 2;
-        if (Name() != node.name) return Error("mismatched end tag");
-        SkipSpace();
-        if (!Peek('>')) return Error("bad end tag");
-        ++pos_;
-        return absl::OkStatus();
-      }
-      if (Starts("<!--")) {
-        if (!SkipPast("-->")) return Error("unterminated comment");
-      } else if (Starts("<![CDATA[")) {
-        pos_ += 9;
-        const size_t end = text_.find("]]>", pos_);
-        if (end == std::string_view::npos) return Error("unterminated CDATA");
-        node.text += text_.substr(pos_, end - pos_);
-        pos_ = end + 3;
-      } else if (Starts("<?")) {
-        if (!SkipPast("?>")) return Error("unterminated instruction");
-      } else if (Peek('<')) {
-        XmlNode child;
-        if (absl::Status s = Element(child, depth + 1); !s.ok()) return s;
-        node.children.push_back(std::move(child));
-      } else {
-        const size_t end = text_.find('<', pos_);
-        if (end == std::string_view::npos) return Error("unterminated element");
-        if (absl::Status s =
-                Unescape(text_.substr(pos_, end - pos_), node.text);
-            !s.ok())
-          return s;
-        pos_ = end;
-      }
+      case pugi::node_doctype:
+        return Malformed(offset, "document type declarations are refused");
+      default:
+        return Malformed(offset, "content outside the root element");
     }
   }
+  if (!root) return Malformed(0, "no root element");
+  return root;
+}
 
-  std::string_view text_;
-  size_t pos_ = 0;
-};
+// Copies `from`'s name, attributes and text into `to`, and appends an empty
+// XmlNode to `to.children` per child element.
+absl::Status CopyElement(pugi::xml_node from, XmlNode& to) {
+  to.name = from.name();
+  const ptrdiff_t offset = from.offset_debug();
+  for (pugi::xml_attribute attribute : from.attributes()) {
+    std::string value;
+    RETURN_IF_ERROR(Unescape(attribute.value(), offset, value));
+    to.attributes.emplace_back(attribute.name(), std::move(value));
+  }
+  for (pugi::xml_node child : from.children()) {
+    switch (child.type()) {
+      case pugi::node_element:
+        to.children.emplace_back();
+        break;
+      case pugi::node_pcdata:
+        RETURN_IF_ERROR(Unescape(child.value(), child.offset_debug(), to.text));
+        break;
+      case pugi::node_cdata:
+        to.text += child.value();
+        break;
+      default:
+        break;
+    }
+  }
+  // Whitespace between child elements is layout, not content.
+  if (!to.children.empty() &&
+      std::all_of(to.text.begin(), to.text.end(), absl::ascii_isspace))
+    to.text.clear();
+  return absl::OkStatus();
+}
 
 }  // namespace
 
 absl::StatusOr<XmlNode> ParseXml(std::string_view document) {
-  absl::StatusOr<XmlNode> root = Parser(document).Document();
-  if (!root.ok()) return root;
-  // Whitespace between child elements is layout, not content.
-  std::function<void(XmlNode&)> trim = [&](XmlNode& node) {
-    if (!node.children.empty() &&
-        std::all_of(node.text.begin(), node.text.end(), absl::ascii_isspace))
-      node.text.clear();
-    for (XmlNode& child : node.children) trim(child);
+  if (document.size() > kMaxXmlBytes)
+    return Malformed(kMaxXmlBytes, "document too large");
+  // pugixml reads a NUL as the end of the buffer.
+  if (const size_t nul = document.find('\0'); nul != std::string_view::npos)
+    return Malformed(nul, "NUL character");
+  // A fragment, so that text beside the root element is seen and refused;
+  // entities are decoded by Unescape, which refuses unknown ones. No end of
+  // line or attribute whitespace normalisation: values are kept as sent.
+  pugi::xml_document doc;
+  const pugi::xml_parse_result parsed =
+      doc.load_buffer(document.data(), document.size(),
+                      pugi::parse_cdata | pugi::parse_ws_pcdata |
+                          pugi::parse_doctype | pugi::parse_fragment,
+                      pugi::encoding_utf8);
+  if (!parsed) return Malformed(parsed.offset, parsed.description());
+  ASSIGN_OR_RETURN(pugi::xml_node root_element, RootElement(doc));
+
+  // Depth first with an explicit stack: the depth is bounded before a deep
+  // tree is built (and XmlNode's own recursion stays shallow).
+  struct Pending {
+    pugi::xml_node from;
+    XmlNode* to;
+    int depth;
   };
-  trim(*root);
+  XmlNode root;
+  std::vector<Pending> stack = {{root_element, &root, 0}};
+  while (!stack.empty()) {
+    const Pending next = stack.back();
+    stack.pop_back();
+    if (next.depth > kMaxXmlDepth)
+      return Malformed(next.from.offset_debug(), "nested too deeply");
+    RETURN_IF_ERROR(CopyElement(next.from, *next.to));
+    // next.to->children is complete: pointers into it stay valid.
+    size_t index = 0;
+    for (pugi::xml_node child : next.from.children()) {
+      if (child.type() != pugi::node_element) continue;
+      stack.push_back({child, &next.to->children[index++], next.depth + 1});
+    }
+  }
   return root;
 }
 

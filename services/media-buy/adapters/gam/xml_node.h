@@ -46,7 +46,10 @@ struct XmlNode {
 std::string_view LocalName(std::string_view name);
 std::string XmlEscape(std::string_view text);
 
-// The document's root element; INVALID_ARGUMENT when it is not well formed.
+// The document's root element (parsed by pugixml); INVALID_ARGUMENT
+// "malformed XML ..." when it is not well formed, has an unknown entity, a
+// DTD or a NUL, is larger than 32 MiB or nests more than 100 elements below
+// the root.
 absl::StatusOr<XmlNode> ParseXml(std::string_view document);
 
 }  // namespace adcp::media_buy

@@ -6,8 +6,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "services/media-buy/adapters/upstream.h"
 #include "libs/base/status.h"
+#include "services/media-buy/adapters/upstream.h"
 
 namespace adcp::media_buy {
 namespace {

@@ -6,8 +6,8 @@
 
 #include "absl/strings/match.h"
 #include "services/media-buy/adapters/upstream.h"
-#include "services/media-buy/placement/ad_server_limits.h"
 #include "services/media-buy/domain/adcp_error.h"
+#include "services/media-buy/placement/ad_server_limits.h"
 #include "services/media-buy/testing/fake_ad_server.h"
 
 namespace adcp::media_buy {
