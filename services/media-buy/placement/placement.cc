@@ -17,13 +17,13 @@ namespace adcp::media_buy {
 
 Placement::Placement(const AdapterRegistry& adapters, const Clock& clock,
                      const CallContext& ctx, const tenant::v1::Tenant& tenant,
-                     const TenantConfigView& config, bool dry_run,
+                     ConfigSource config, bool dry_run,
                      AdServerSession* session)
     : adapters_(adapters),
       clock_(clock),
       ctx_(ctx),
       tenant_(tenant),
-      config_(config),
+      config_(std::move(config)),
       dry_run_(dry_run),
       session_(session) {}
 
@@ -37,7 +37,7 @@ absl::StatusOr<std::unique_ptr<AdServerAdapter>> Placement::Adapter(
       buy.adapter_state.value("principal_mappings", nlohmann::json::object());
   if (mappings.empty() && buy.principal_id == ctx_.principal_id)
     mappings = ctx_.platform_mappings;
-  auto adapter = adapters_.GetAdapter(tenant_, config_, buy.adapter,
+  auto adapter = adapters_.GetAdapter(tenant_, config_(), buy.adapter,
                                       buy.principal_id, mappings, dry_run_);
   if (!adapter.ok()) {
     return AdcpError("SERVICE_UNAVAILABLE", "",

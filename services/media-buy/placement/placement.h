@@ -5,6 +5,7 @@
 // Every adapter it opens is guarded by that session.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -25,11 +26,14 @@ namespace adcp::media_buy {
 
 class Placement {
  public:
+  // The tenant's config as a document, made when an adapter is first
+  // opened (most placements open none).
+  using ConfigSource = std::function<const TenantConfigView&()>;
+
   // Everything given outlives the placement.
   Placement(const AdapterRegistry& adapters, const Clock& clock,
             const CallContext& ctx, const tenant::v1::Tenant& tenant,
-            const TenantConfigView& config, bool dry_run,
-            AdServerSession* session);
+            ConfigSource config, bool dry_run, AdServerSession* session);
 
   // Takes the request's bulkhead slot now, before a transaction is opened
   // (a request waiting for a slot then holds no database connection).
@@ -76,7 +80,7 @@ class Placement {
   const Clock& clock_;
   const CallContext& ctx_;
   const tenant::v1::Tenant& tenant_;
-  const TenantConfigView& config_;
+  const ConfigSource config_;
   const bool dry_run_;
   AdServerSession* const session_;
 };

@@ -12,8 +12,10 @@ constexpr char kDryRunRollback[] = "dry run: rolled back";
 }  // namespace
 
 Placement TaskContext::PlacementOf(const Call& call) const {
-  return Placement(adapters, options.clock, call.ctx, *call.tenant,
-                   call.config(), call.dry_run, call.ad_server.get());
+  return Placement(
+      adapters, options.clock, call.ctx, *call.tenant,
+      [&call]() -> const TenantConfigView& { return call.config(); },
+      call.dry_run, call.ad_server.get());
 }
 
 absl::Status TaskContext::InTransaction(
