@@ -12,8 +12,11 @@
 #include "absl/strings/str_join.h"
 #include "libs/base/secrets.h"
 #include "libs/tenancy/tenant_config.h"
+#include "services/media-buy/domain/buy_status.h"
 #include "services/media-buy/domain/money.h"
-#include "services/media-buy/domain/task_support.h"
+#include "services/media-buy/domain/product_view.h"
+#include "services/media-buy/domain/validation.h"
+#include "services/media-buy/domain/wire_values.h"
 
 namespace adcp::media_buy {
 namespace {
