@@ -10,7 +10,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "services/media-buy/domain/task_support.h"
 #include "services/media-buy/testing/media_buy_harness.h"
 
 namespace adcp::media_buy::testing {
@@ -31,17 +30,6 @@ class MediaBuyTest : public MediaBuyHarness {
         BuyRequest(Key("nyt-buy"), "nyt_display", 10000, Day(1), Day(11), 2));
   }
 
-  // An update of a buy in the account BuyRequest uses.
-  static v1::UpdateMediaBuyRequest UpdateRequest(
-      const std::string& media_buy_id) {
-    v1::UpdateMediaBuyRequest request;
-    request.set_idempotency_key(Key("upd"));
-    request.set_media_buy_id(media_buy_id);
-    request.mutable_account()->mutable_brand()->set_domain("acme.example");
-    request.mutable_account()->set_operator_("agency.example");
-    return request;
-  }
-
   // A creative of a format, for sync_creatives.
   static v1::CreativeAsset Creative(const std::string& id,
                                     const std::string& format) {
@@ -59,24 +47,6 @@ class MediaBuyTest : public MediaBuyHarness {
         .mutable_struct_value()
         ->Swap(&asset);
     return creative;
-  }
-
-  v1::SyncCreativesRequest Sync(std::vector<v1::CreativeAsset> creatives) {
-    v1::SyncCreativesRequest request;
-    request.set_idempotency_key(Key("sync"));
-    request.mutable_account()->mutable_brand()->set_domain("acme.example");
-    request.mutable_account()->set_operator_("agency.example");
-    for (auto& creative : creatives) *request.add_creatives() = creative;
-    return request;
-  }
-
-  static void Assign(v1::SyncCreativesRequest& request,
-                     const std::string& creative_id,
-                     const std::string& package_id) {
-    google::protobuf::Struct* assignment = request.add_assignments();
-    (*assignment->mutable_fields())["creative_id"].set_string_value(
-        creative_id);
-    (*assignment->mutable_fields())["package_id"].set_string_value(package_id);
   }
 
   template <typename R>

@@ -10,8 +10,11 @@
 #include "services/media-buy/adapters/gam/service_account.h"
 #include "services/media-buy/adapters/mock/mock_adapter.h"
 #include "services/media-buy/domain/adcp_error.h"
+#include "services/media-buy/domain/buy_terms.h"
+#include "services/media-buy/domain/ids_and_hashes.h"
 #include "services/media-buy/domain/money.h"
-#include "services/media-buy/domain/task_support.h"
+#include "services/media-buy/domain/validation.h"
+#include "services/media-buy/domain/wire_values.h"
 #include "services/media-buy/media_buy_server.h"
 
 namespace adcp::media_buy {

@@ -162,6 +162,20 @@ bool OutcomeUnknown(const absl::Status& status) {
          status.code() == absl::StatusCode::kDeadlineExceeded;
 }
 
+OrderProgress::OrderProgress(CreatedOrder& order) : order_(order) {
+  order_.failed_step.clear();
+  if (!order_.upstream.is_object()) order_.upstream = nlohmann::json::object();
+  uncertain_ = JsonString(order_.upstream, "uncertain");
+  order_.upstream.erase("uncertain");
+}
+
+absl::Status OrderProgress::Fail(const std::string& step,
+                                 const absl::Status& status, bool creating) {
+  order_.failed_step = step;
+  if (creating && OutcomeUnknown(status)) order_.upstream["uncertain"] = step;
+  return status;
+}
+
 DeliveryReport DeliveryFromLines(
     const AdapterBuy& buy, absl::Time until,
     std::map<std::string, PackageDeliveryReport> by_line) {

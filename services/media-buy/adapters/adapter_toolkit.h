@@ -102,6 +102,26 @@ std::string IsoTime(absl::Time time);
 // (timeout, connection lost, 5xx): look it up before creating it again.
 bool OutcomeUnknown(const absl::Status& status);
 
+// Where a resumable CreateMediaBuy stands (adapter.h's CreatedOrder
+// contract). Made at the start of an attempt: clears the failed step, makes
+// order.upstream an object and takes out the step an earlier attempt left
+// uncertain (its outcome unknown: look it up before creating it again).
+class OrderProgress {
+ public:
+  explicit OrderProgress(CreatedOrder& order);
+  // The step an earlier attempt left uncertain, empty when none.
+  const std::string& uncertain() const { return uncertain_; }
+  // Records that `step` failed and returns `status`; a step that was
+  // `creating` an object with an unknown outcome is left uncertain for the
+  // next attempt.
+  absl::Status Fail(const std::string& step, const absl::Status& status,
+                    bool creating);
+
+ private:
+  CreatedOrder& order_;
+  std::string uncertain_;
+};
+
 // The buy's delivery report from what the ad server reported per line id
 // (`by_line`, whose package_id is ignored) up to `until`: pacing against an
 // even spend of each package's budget over the flight, and the delivery

@@ -40,11 +40,4 @@ class HttpTransport {
 // between threads. Answers longer than 32 MiB are refused (UNAVAILABLE).
 std::shared_ptr<HttpTransport> CurlHttpTransport();
 
-// The name of the Boost.Beast transport this replaced (one new connection
-// per call), kept for the adapter tests that still call it: the same as
-// CurlHttpTransport().
-inline std::shared_ptr<HttpTransport> BeastHttpTransport() {
-  return CurlHttpTransport();
-}
-
 }  // namespace adcp::media_buy

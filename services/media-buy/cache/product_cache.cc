@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "services/media-buy/domain/task_support.h"
+#include "services/media-buy/domain/product_view.h"
 
 namespace adcp::media_buy {
 

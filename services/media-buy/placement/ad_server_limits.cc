@@ -24,35 +24,41 @@ absl::Status AdServerSession::Reserve() {
   return absl::OkStatus();
 }
 
+namespace {
+
+// A request over one of its limits on the ad server: logged (`event`, the
+// call `what` under `key`, the limit) and refused as INVALID_REQUEST.
+absl::Status OverLimit(std::string_view event, const std::string& tenant_id,
+                       std::string_view key, std::string_view what, int limit,
+                       const std::string& message) {
+  log::Warn(
+      event,
+      {{"tenant_id", tenant_id}, {key, std::string(what)}, {"limit", limit}});
+  return AdcpError("INVALID_REQUEST", "", message,
+                   "ask for fewer media buys at a time");
+}
+
+}  // namespace
+
 absl::Status AdServerSession::Charge(std::string_view operation) {
-  if (calls_ >= max_calls_) {
-    log::Warn("ad server fan-out limit reached: request refused",
-              {{"tenant_id", tenant_id_},
-               {"operation", std::string(operation)},
-               {"limit", max_calls_}});
-    return AdcpError(
-        "INVALID_REQUEST", "",
+  if (calls_ >= max_calls_)
+    return OverLimit(
+        "ad server fan-out limit reached: request refused", tenant_id_,
+        "operation", operation, max_calls_,
         absl::StrCat("this request needs more than ", max_calls_,
-                     " ad-server calls, the most one request may make"),
-        "ask for fewer media buys at a time");
-  }
+                     " ad-server calls, the most one request may make"));
   ++calls_;
   return absl::OkStatus();
 }
 
 absl::Status AdServerSession::ChargeHttpRequest(std::string_view what) {
-  if (http_requests_ >= max_http_requests_) {
-    log::Warn("ad server request limit reached: request refused",
-              {{"tenant_id", tenant_id_},
-               {"call", std::string(what)},
-               {"limit", max_http_requests_}});
-    return AdcpError(
-        "INVALID_REQUEST", "",
+  if (http_requests_ >= max_http_requests_)
+    return OverLimit(
+        "ad server request limit reached: request refused", tenant_id_, "call",
+        what, max_http_requests_,
         absl::StrCat("this request needs more than ", max_http_requests_,
-                     " requests to the ad server, the most one request may "
-                     "send"),
-        "ask for fewer media buys at a time");
-  }
+                     " requests to the ad server, the most one "
+                     "request may send"));
   ++http_requests_;
   return absl::OkStatus();
 }

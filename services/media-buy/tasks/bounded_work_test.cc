@@ -15,7 +15,8 @@
 #include "absl/synchronization/mutex.h"
 #include "libs/tenancy/metadata.h"
 #include "services/media-buy/adapters/mock/mock_adapter.h"
-#include "services/media-buy/domain/task_support.h"
+#include "services/media-buy/domain/validation.h"
+#include "services/media-buy/domain/wire_values.h"
 #include "services/media-buy/placement/ad_server_limits.h"
 #include "services/media-buy/testing/media_buy_harness.h"
 
@@ -143,16 +144,6 @@ class BoundedWorkTest : public MediaBuyHarness {
                                  Day(11), packages));
   }
 
-  static v1::UpdateMediaBuyRequest UpdateRequest(
-      const std::string& media_buy_id) {
-    v1::UpdateMediaBuyRequest request;
-    request.set_idempotency_key(Key("upd"));
-    request.set_media_buy_id(media_buy_id);
-    request.mutable_account()->mutable_brand()->set_domain("acme.example");
-    request.mutable_account()->set_operator_("agency.example");
-    return request;
-  }
-
   static v1::CreativeAsset Creative(const std::string& id,
                                     const std::string& image_url,
                                     const std::string& click_url) {
@@ -173,24 +164,6 @@ class BoundedWorkTest : public MediaBuyHarness {
       click["url"].set_string_value(click_url);
     }
     return creative;
-  }
-
-  static v1::SyncCreativesRequest Sync(std::vector<v1::CreativeAsset> list) {
-    v1::SyncCreativesRequest request;
-    request.set_idempotency_key(Key("sync"));
-    request.mutable_account()->mutable_brand()->set_domain("acme.example");
-    request.mutable_account()->set_operator_("agency.example");
-    for (auto& creative : list) *request.add_creatives() = creative;
-    return request;
-  }
-
-  static void Assign(v1::SyncCreativesRequest& request,
-                     const std::string& creative_id,
-                     const std::string& package_id) {
-    google::protobuf::Struct* assignment = request.add_assignments();
-    (*assignment->mutable_fields())["creative_id"].set_string_value(
-        creative_id);
-    (*assignment->mutable_fields())["package_id"].set_string_value(package_id);
   }
 
   template <typename R>

@@ -195,6 +195,34 @@ void MediaBuyHarness::TearDown() {
   suite_.reset();
 }
 
+v1::UpdateMediaBuyRequest MediaBuyHarness::UpdateRequest(
+    const std::string& media_buy_id) {
+  v1::UpdateMediaBuyRequest request;
+  request.set_idempotency_key(Key("upd"));
+  request.set_media_buy_id(media_buy_id);
+  request.mutable_account()->mutable_brand()->set_domain("acme.example");
+  request.mutable_account()->set_operator_("agency.example");
+  return request;
+}
+
+v1::SyncCreativesRequest MediaBuyHarness::Sync(
+    std::vector<v1::CreativeAsset> creatives) {
+  v1::SyncCreativesRequest request;
+  request.set_idempotency_key(Key("sync"));
+  request.mutable_account()->mutable_brand()->set_domain("acme.example");
+  request.mutable_account()->set_operator_("agency.example");
+  for (auto& creative : creatives) *request.add_creatives() = creative;
+  return request;
+}
+
+void MediaBuyHarness::Assign(v1::SyncCreativesRequest& request,
+                             const std::string& creative_id,
+                             const std::string& package_id) {
+  google::protobuf::Struct* assignment = request.add_assignments();
+  (*assignment->mutable_fields())["creative_id"].set_string_value(creative_id);
+  (*assignment->mutable_fields())["package_id"].set_string_value(package_id);
+}
+
 v1::CreateMediaBuyRequest MediaBuyHarness::BuyRequest(
     const std::string& key, const std::string& product_id, double budget,
     absl::Time start, absl::Time end, int packages) const {

@@ -116,6 +116,16 @@ class MediaBuyHarness : public ::testing::Test {
                                        double budget, absl::Time start,
                                        absl::Time end, int packages = 1) const;
   static std::string Key(const std::string& label);  // a valid unique key
+  // An update of a buy in the account BuyRequest uses.
+  static v1::UpdateMediaBuyRequest UpdateRequest(
+      const std::string& media_buy_id);
+  // A sync_creatives of `creatives` in that account.
+  static v1::SyncCreativesRequest Sync(
+      std::vector<v1::CreativeAsset> creatives);
+  // Adds the assignment of `creative_id` to `package_id` to `request`.
+  static void Assign(v1::SyncCreativesRequest& request,
+                     const std::string& creative_id,
+                     const std::string& package_id);
 
   // Shortcuts that must succeed.
   v1::CreateMediaBuyResponse MustCreate(

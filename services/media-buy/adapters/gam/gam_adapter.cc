@@ -120,27 +120,18 @@ class GamAdapter final : public AdServerAdapter {
 
   absl::Status CreateMediaBuy(const AdapterBuy& buy,
                               CreatedOrder& order) override {
-    order.failed_step.clear();
-    auto fail = [&](std::string step, const absl::Status& status,
-                    bool creating) {
-      order.failed_step = step;
-      if (creating && OutcomeUnknown(status))
-        order.upstream["uncertain"] = step;
-      return status;
-    };
-    if (!order.upstream.is_object()) order.upstream = json::object();
-    const std::string uncertain = JsonString(order.upstream, "uncertain");
-    order.upstream.erase("uncertain");
+    OrderProgress progress(order);
     const bool resuming = !order.order_id.empty();
     if (order.order_id.empty()) {
       auto id = CreateOrder(buy);
-      if (!id.ok()) return fail("create_order", id.status(), true);
+      if (!id.ok()) return progress.Fail("create_order", id.status(), true);
       order.order_id = *id;
     }
     std::map<std::string, std::string> existing;  // line item name -> id
-    if (resuming || !uncertain.empty()) {
+    if (resuming || !progress.uncertain().empty()) {
       auto found = LineItemsOfOrder(order.order_id);
-      if (!found.ok()) return fail("find_line_items", found.status(), false);
+      if (!found.ok())
+        return progress.Fail("find_line_items", found.status(), false);
       existing = *std::move(found);
     }
     for (const AdapterPackage& package : buy.packages) {
@@ -153,19 +144,20 @@ class GamAdapter final : public AdServerAdapter {
         continue;
       }
       auto item = LineItemFor(buy, package, order.order_id);
-      if (!item.ok()) return fail(step, item.status(), false);
+      if (!item.ok()) return progress.Fail(step, item.status(), false);
       XmlNode call("createLineItems");
       call.Add(*std::move(item)).name = "lineItems";
       auto created = Soap(
           "LineItemService", std::move(call), false,
           absl::StrCat("createLineItems for package ", package.package_id));
-      if (!created.ok()) return fail(step, created.status(), true);
+      if (!created.ok()) return progress.Fail(step, created.status(), true);
       const std::string id = FirstRvalId(*created);
       if (id.empty())
-        return fail(step,
-                    absl::UnavailableError("Google Ad Manager answered "
-                                           "createLineItems without an id"),
-                    true);
+        return progress.Fail(
+            step,
+            absl::UnavailableError("Google Ad Manager answered "
+                                   "createLineItems without an id"),
+            true);
       order.line_ids[package.package_id] = id;
     }
     if (JsonBool(context_.config, "approve_orders", true) &&
@@ -176,7 +168,7 @@ class GamAdapter final : public AdServerAdapter {
       auto approved = Soap("OrderService", std::move(call), true,
                            absl::StrCat("approve order ", order.order_id));
       if (!approved.ok())
-        return fail("approve_order", approved.status(), false);
+        return progress.Fail("approve_order", approved.status(), false);
       order.upstream["approved"] = true;
     }
     return absl::OkStatus();

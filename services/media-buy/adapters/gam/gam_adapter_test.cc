@@ -173,7 +173,7 @@ class GamAdapterTest : public ::testing::Test {
               {"private_key", keys_.first},
               {"token_uri", "https://oauth2.googleapis.com/token"}})
             .dump();
-    deps_.transport = BeastHttpTransport();
+    deps_.transport = CurlHttpTransport();
     deps_.breakers = std::make_shared<CircuitBreakers>([this] { return now_; });
     deps_.secrets = FixedSecretStore({{"gam-nytimes", service_account_}});
     deps_.policy.timeout = absl::Milliseconds(500);

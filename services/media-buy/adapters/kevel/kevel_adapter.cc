@@ -80,34 +80,25 @@ class KevelAdapter final : public AdServerAdapter {
 
   absl::Status CreateMediaBuy(const AdapterBuy& buy,
                               CreatedOrder& order) override {
-    order.failed_step.clear();
-    auto fail = [&](std::string step, const absl::Status& status,
-                    bool creating) {
-      order.failed_step = step;
-      if (creating && OutcomeUnknown(status))
-        order.upstream["uncertain"] = step;
-      return status;
-    };
-    if (!order.upstream.is_object()) order.upstream = json::object();
-    const std::string uncertain = JsonString(order.upstream, "uncertain");
-    order.upstream.erase("uncertain");
+    OrderProgress progress(order);
 
     std::string advertiser = ConfigString(order.upstream, "advertiser_id");
     if (advertiser.empty()) {
       auto found = Advertiser();
-      if (!found.ok()) return fail("find_advertiser", found.status(), true);
+      if (!found.ok())
+        return progress.Fail("find_advertiser", found.status(), true);
       advertiser = *found;
       order.upstream["advertiser_id"] = advertiser;
     }
     if (order.order_id.empty()) {
       const std::string name = CampaignName(buy);
       std::string id;
-      if (uncertain == "create_campaign") {
+      if (progress.uncertain() == "create_campaign") {
         auto existing = FindCampaign(name, advertiser);
         if (!existing.ok()) {
           // Still unknown: the next attempt must look again, not create.
-          order.upstream["uncertain"] = uncertain;
-          return fail("create_campaign", existing.status(), false);
+          order.upstream["uncertain"] = progress.uncertain();
+          return progress.Fail("create_campaign", existing.status(), false);
         }
         id = *existing;
       }
@@ -126,7 +117,7 @@ class KevelAdapter final : public AdServerAdapter {
             Post("/v1/campaign", campaign,
                  absl::StrCat("create campaign for ", buy.media_buy_id));
         if (!created.ok())
-          return fail("create_campaign", created.status(), true);
+          return progress.Fail("create_campaign", created.status(), true);
         id = *created;
       }
       order.order_id = id;
@@ -137,20 +128,22 @@ class KevelAdapter final : public AdServerAdapter {
       const std::string step =
           absl::StrCat("create_flight:", package.package_id);
       if (priority.empty() && !mode_.dry_run) {
-        return fail(step,
-                    absl::FailedPreconditionError(
-                        "adapters.kevel.priority_id is required to create "
-                        "flights"),
-                    false);
+        return progress.Fail(
+            step,
+            absl::FailedPreconditionError(
+                "adapters.kevel.priority_id is required to create "
+                "flights"),
+            false);
       }
       auto flight = FlightFor(buy, package, order.order_id, priority);
-      if (!flight.ok()) return fail(step, flight.status(), false);
+      if (!flight.ok()) return progress.Fail(step, flight.status(), false);
       std::string id;
-      if (uncertain == step) {
+      if (progress.uncertain() == step) {
         auto existing = FindFlight(order.order_id, (*flight)["Name"]);
         if (!existing.ok()) {
-          order.upstream["uncertain"] = uncertain;  // look again next time
-          return fail(step, existing.status(), false);
+          order.upstream["uncertain"] =
+              progress.uncertain();  // look again next time
+          return progress.Fail(step, existing.status(), false);
         }
         id = *existing;
       }
@@ -158,7 +151,7 @@ class KevelAdapter final : public AdServerAdapter {
         auto created = Post(
             "/v1/flight", *flight,
             absl::StrCat("create flight for package ", package.package_id));
-        if (!created.ok()) return fail(step, created.status(), true);
+        if (!created.ok()) return progress.Fail(step, created.status(), true);
         id = *created;
       }
       order.line_ids[package.package_id] = id;
@@ -168,7 +161,8 @@ class KevelAdapter final : public AdServerAdapter {
           Modify(absl::StrCat("/v1/campaign/", order.order_id),
                  absl::StrCat("activate campaign ", order.order_id),
                  [](json& campaign) { campaign["IsActive"] = true; });
-      if (!activated.ok()) return fail("activate_campaign", activated, false);
+      if (!activated.ok())
+        return progress.Fail("activate_campaign", activated, false);
       order.upstream["activated"] = true;
     }
     return absl::OkStatus();

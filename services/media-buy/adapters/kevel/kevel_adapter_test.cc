@@ -53,7 +53,7 @@ FakeAnswer HappyKevel(const RecordedRequest& request) {
 class KevelAdapterTest : public ::testing::Test {
  protected:
   KevelAdapterTest() : server_(HappyKevel) {
-    deps_.transport = BeastHttpTransport();
+    deps_.transport = CurlHttpTransport();
     deps_.breakers = std::make_shared<CircuitBreakers>([this] { return now_; });
     deps_.secrets = FixedSecretStore({{"kevel-test", kKey}});
     deps_.policy.timeout = absl::Milliseconds(300);

@@ -1,0 +1,30 @@
+// A stored media buy as AdCP states it: its media-buy-status, the actions
+// valid in that status, and its packages. No I/O.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "adcp/media_buy/v1/media_buy.pb.h"
+#include "services/media-buy/domain/records.h"
+
+namespace adcp::media_buy {
+
+// The AdCP media-buy-status of a stored buy at `now`.
+std::string AdcpStatus(const BuyRow& buy, bool has_live_creatives,
+                       absl::Time now);
+std::vector<std::string> ValidActions(const std::string& adcp_status);
+// The same for a stored buy: one awaiting approval cannot be paused.
+std::vector<std::string> ValidActionsFor(const BuyRow& buy,
+                                         const std::string& adcp_status);
+v1::Package PackageToProto(const PackageRow& row, const std::string& currency);
+// Whether one of a buy's assignments is of an approved creative (the buy
+// has something to show).
+bool AnyApproved(const std::vector<AssignmentRow>& assignments);
+// MEDIA_BUY_NOT_FOUND naming `field`.
+absl::Status MediaBuyNotFound(std::string_view field);
+
+}  // namespace adcp::media_buy

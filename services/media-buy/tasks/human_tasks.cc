@@ -1,0 +1,264 @@
+#include "services/media-buy/tasks/human_tasks.h"
+
+#include <set>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "libs/base/status.h"
+#include "services/media-buy/domain/adcp_error.h"
+#include "services/media-buy/domain/paging.h"
+#include "services/media-buy/domain/validation.h"
+#include "services/media-buy/domain/wire_values.h"
+#include "services/media-buy/store/store.h"
+
+namespace adcp::media_buy::tasks {
+
+namespace pb = ::adcp::media_buy::v1;
+
+namespace {
+
+pb::HumanTask TaskToProto(const TaskRow& row) {
+  pb::HumanTask out;
+  out.set_task_id(row.task_id);
+  out.set_task_type(row.task_type);
+  out.set_status(row.status);
+  out.set_principal_id(row.principal_id);
+  out.set_media_buy_id(row.media_buy_id);
+  out.set_creative_id(row.creative_id);
+  out.set_summary(row.summary);
+  out.set_resolution(row.resolution);
+  out.set_resolved_by(row.resolved_by);
+  out.set_created_at(Rfc3339(row.created_at));
+  if (row.resolved_at) out.set_resolved_at(Rfc3339(*row.resolved_at));
+  return out;
+}
+
+absl::Status TaskNotFound() {
+  return AdcpError("REFERENCE_NOT_FOUND", "task_id", "task_id: no such task",
+                   "list the tasks with ListHumanTasks");
+}
+
+// One approval or rejection, in its transaction.
+class TaskResolution
+    : public TaskRun<pb::ResolveHumanTaskRequest, pb::HumanTask> {
+ public:
+  TaskResolution(const TaskContext& context, const Call& call,
+                 const pb::ResolveHumanTaskRequest& request,
+                 pb::HumanTask* response, bool approve)
+      : TaskRun(context, call, request, response),
+        approve_(approve),
+        admin_{call.ctx.principal_id, true} {}
+
+  absl::Status Run(pqxx::work& txn);
+  // The ad server's failure to take an approved buy.
+  const absl::Status& placement() const { return placement_status_; }
+
+ private:
+  absl::Status ResolveBuy(pqxx::work& txn, const TaskRow& task);
+  absl::Status ApproveBuy(pqxx::work& txn, BuyRow& buy);
+  absl::Status ResolveCreative(pqxx::work& txn, const TaskRow& task);
+  void Audit(pqxx::work& txn);
+
+  const bool approve_;
+  const Reader admin_;
+  absl::Status placement_status_;
+  absl::Time now_;
+  // The approval left the task pending (the ad server did not take the buy).
+  bool pending_ = false;
+  nlohmann::json details_;
+  std::string adapter_name_;
+  // The object moved on without the task (e.g. the creative was re-synced
+  // and approved): the task is closed as failed, saying why.
+  std::string stale_;
+};
+
+void TaskResolution::Audit(pqxx::work& txn) {
+  Store::Audit(txn, call_.ctx.tenant_id,
+               approve_ ? "approve_human_task" : "reject_human_task",
+               call_.ctx.principal_id, adapter_name_, details_);
+}
+
+absl::Status TaskResolution::ApproveBuy(pqxx::work& txn, BuyRow& buy) {
+  // A flight that should have started already starts now.
+  const absl::Time requested_start = buy.start_time;
+  if (buy.start_time < now_) buy.start_time = now_;
+  buy.status = "active";
+  buy.revision += 1;
+  placement_status_ = placement_.PlaceStoredOrder(txn, buy);
+  if (!placement_status_.ok()) {
+    buy.status = "pending_approval";
+    buy.revision -= 1;
+    buy.start_time = requested_start;
+    Store::UpdateBuy(txn, call_.ctx.tenant_id, buy);
+    details_["ad_server_error"] = std::string(placement_status_.message());
+    Audit(txn);
+    pending_ = true;
+    return absl::OkStatus();
+  }
+  details_["order_id"] = buy.order_id;
+  placement_.PushCreativesBestEffort(txn, buy.media_buy_id);
+  return absl::OkStatus();
+}
+
+absl::Status TaskResolution::ResolveBuy(pqxx::work& txn, const TaskRow& task) {
+  auto buy = Store::Buy(txn, call_.ctx.tenant_id, task.media_buy_id, admin_,
+                        /*for_update=*/true);
+  if (!buy) return TaskNotFound();
+  adapter_name_ = buy->adapter;
+  details_["media_buy_id"] = buy->media_buy_id;
+  if (buy->status != "pending_approval") {
+    stale_ = absl::StrCat("the media buy is ", buy->status,
+                          ", no longer awaiting approval");
+  } else if (approve_ && now_ >= buy->end_time) {
+    return AdcpError("INVALID_STATE", "task_id",
+                     "task_id: the media buy's flight ended before it was "
+                     "approved; reject it instead");
+  } else if (approve_) {
+    return ApproveBuy(txn, *buy);
+  } else {
+    buy->status = "rejected";
+    buy->rejection_reason = request_.reason();
+    buy->revision += 1;
+    Store::UpdateBuy(txn, call_.ctx.tenant_id, *buy);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TaskResolution::ResolveCreative(pqxx::work& txn,
+                                             const TaskRow& task) {
+  auto creative = Store::Creative(txn, call_.ctx.tenant_id, task.principal_id,
+                                  task.creative_id);
+  if (!creative) return TaskNotFound();
+  details_["creative_id"] = creative->creative_id;
+  if (creative->status != "pending_review") {
+    stale_ = absl::StrCat("the creative is ", creative->status,
+                          ", no longer awaiting review");
+    return absl::OkStatus();
+  }
+  creative->status = approve_ ? "approved" : "rejected";
+  creative->rejection_reason = approve_ ? "" : request_.reason();
+  Store::UpsertCreative(txn, call_.ctx.tenant_id, *creative);
+  if (!approve_) return absl::OkStatus();
+  std::set<std::string> buys;
+  for (const AssignmentRow& assignment : Store::AssignmentsOfCreative(
+           txn, call_.ctx.tenant_id, task.principal_id, task.creative_id))
+    buys.insert(assignment.media_buy_id);
+  for (const std::string& media_buy_id : buys)
+    placement_.PushCreativesBestEffort(txn, media_buy_id);
+  return absl::OkStatus();
+}
+
+absl::Status TaskResolution::Run(pqxx::work& txn) {
+  auto task = Store::Task(txn, call_.ctx.tenant_id, request_.task_id(), admin_,
+                          /*for_update=*/true);
+  if (!task) return TaskNotFound();
+  if (task->status != "pending") {
+    return AdcpError(
+        "INVALID_STATE", "task_id",
+        absl::StrCat("task_id: the task is already ", task->status));
+  }
+  details_ = {{"task_id", task->task_id},
+              {"task_type", task->task_type},
+              {"buyer", task->principal_id},
+              {"dry_run", call_.dry_run}};
+  now_ = context_.options.clock();
+  if (task->task_type == "media_buy_approval") {
+    RETURN_IF_ERROR(ResolveBuy(txn, *task));
+    if (pending_) return absl::OkStatus();
+  } else {
+    RETURN_IF_ERROR(ResolveCreative(txn, *task));
+  }
+  // A task whose object moved on meanwhile fails, saying why.
+  const bool failed = !stale_.empty();
+  task->status = failed ? "failed" : approve_ ? "approved" : "rejected";
+  task->resolution = failed ? stale_ : request_.reason();
+  task->resolved_by =
+      call_.ctx.principal_id.empty() ? "system_admin" : call_.ctx.principal_id;
+  Store::ResolveTask(txn, call_.ctx.tenant_id, *task);
+  if (failed) details_["failed"] = stale_;
+  Audit(txn);
+  auto resolved =
+      Store::Task(txn, call_.ctx.tenant_id, task->task_id, admin_, false);
+  *response_ = TaskToProto(resolved ? *resolved : *task);
+  return absl::OkStatus();
+}
+
+absl::Status ResolveTask(const TaskContext& context, const Call& call,
+                         const pb::ResolveHumanTaskRequest& request,
+                         bool approve, pb::HumanTask* response) {
+  RETURN_IF_ERROR(ValidateId("task_id", request.task_id()));
+  if (!approve && request.reason().empty())
+    return InvalidField("reason", "is required to reject");
+  if (request.reason().size() > 2000)
+    return InvalidField("reason", "must be at most 2000 characters");
+  TaskResolution resolution(context, call, request, response, approve);
+  // Approving calls the ad server: wait for the tenant's slot before the
+  // transaction takes a database connection.
+  if (approve) RETURN_IF_ERROR(context.PlacementOf(call).Reserve());
+  // The ad server's failure to take an approved buy is reported once what
+  // it created is committed (the task stays pending: approving again
+  // resumes).
+  const absl::Status outcome = context.InTransaction(
+      call, [&](pqxx::work& txn) { return resolution.Run(txn); });
+  if (outcome.ok() && !resolution.placement().ok())
+    return resolution.placement();
+  return outcome;
+}
+
+}  // namespace
+
+absl::Status ListHumanTasks(const TaskContext& context, const Call& call,
+                            const pb::ListHumanTasksRequest& request,
+                            pb::ListHumanTasksResponse* response) {
+  const std::string& status = request.status();
+  if (!status.empty() && status != "pending" && status != "approved" &&
+      status != "rejected" && status != "failed")
+    return InvalidField("status",
+                        "must be one of pending, approved, rejected, failed");
+  if (request.page_size() < 0 || request.page_size() > kMaxPageSize)
+    return InvalidField("page_size", absl::StrCat("must be 0-", kMaxPageSize));
+  const int limit =
+      request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  if (!request.page_token().empty())
+    RETURN_IF_ERROR(ValidateId("page_token", request.page_token()));
+  return context.pool.WithTenantTransaction(
+      call.ctx.tenant_id, [&](pqxx::work& txn) {
+        std::vector<TaskRow> rows =
+            Store::Tasks(txn, call.ctx.tenant_id, call.reader(), status,
+                         limit + 1, request.page_token());
+        const bool more = static_cast<int>(rows.size()) > limit;
+        if (more) rows.resize(static_cast<size_t>(limit));
+        for (const TaskRow& row : rows)
+          *response->add_tasks() = TaskToProto(row);
+        if (more) response->set_next_page_token(rows.back().task_id);
+        return absl::OkStatus();
+      });
+}
+
+absl::Status GetHumanTask(const TaskContext& context, const Call& call,
+                          const pb::GetHumanTaskRequest& request,
+                          pb::HumanTask* response) {
+  RETURN_IF_ERROR(ValidateId("task_id", request.task_id()));
+  return context.pool.WithTenantTransaction(
+      call.ctx.tenant_id, [&](pqxx::work& txn) -> absl::Status {
+        auto task = Store::Task(txn, call.ctx.tenant_id, request.task_id(),
+                                call.reader(), false);
+        if (!task) return TaskNotFound();
+        *response = TaskToProto(*task);
+        return absl::OkStatus();
+      });
+}
+
+absl::Status ApproveHumanTask(const TaskContext& context, const Call& call,
+                              const pb::ResolveHumanTaskRequest& request,
+                              pb::HumanTask* response) {
+  return ResolveTask(context, call, request, /*approve=*/true, response);
+}
+
+absl::Status RejectHumanTask(const TaskContext& context, const Call& call,
+                             const pb::ResolveHumanTaskRequest& request,
+                             pb::HumanTask* response) {
+  return ResolveTask(context, call, request, /*approve=*/false, response);
+}
+
+}  // namespace adcp::media_buy::tasks
