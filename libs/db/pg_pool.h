@@ -19,10 +19,6 @@
 
 namespace adcp {
 
-namespace media_buy {
-class Store;
-}  // namespace media_buy
-
 // Maps a libpqxx/std exception to a Status. Lost connections are UNAVAILABLE,
 // serialization failures ABORTED, unique violations ALREADY_EXISTS,
 // privilege and row-level-security refusals PERMISSION_DENIED; anything
@@ -70,9 +66,6 @@ class TenantTxn {
 
  private:
   friend class PgPool;
-  // TEMPORARY: media-buy's old pqxx::work& Store API, until its last caller
-  // (media_buy_service.cc) takes a TenantTxn; goes with it.
-  friend class media_buy::Store;
   TenantTxn(pqxx::work& work, std::string tenant_id)
       : work_(work), tenant_id_(std::move(tenant_id)) {}
 

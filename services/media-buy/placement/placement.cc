@@ -11,7 +11,8 @@
 #include "services/media-buy/domain/wire_values.h"
 #include "services/media-buy/placement/ad_server_errors.h"
 #include "services/media-buy/placement/adapter_buy.h"
-#include "services/media-buy/store/store.h"
+#include "services/media-buy/store/buy_store.h"
+#include "services/media-buy/store/creative_store.h"
 
 namespace adcp::media_buy {
 
@@ -81,15 +82,15 @@ absl::Status Placement::PlaceOrder(BuyRow& buy) const {
   return AdServerError(placed, order.failed_step, buy.media_buy_id);
 }
 
-absl::Status Placement::PlaceStoredOrder(pqxx::work& txn, BuyRow& buy) const {
+absl::Status Placement::PlaceStoredOrder(TenantTxn& txn, BuyRow& buy) const {
   const absl::Status result = PlaceOrder(buy);
-  Store::UpdateBuy(txn, ctx_.tenant_id, buy);
+  BuyStore::Update(txn, buy);
   buy.forced_status.clear();
-  Store::UpdatePackages(txn, ctx_.tenant_id, buy.media_buy_id, buy.packages);
+  BuyStore::UpdatePackages(txn, buy.media_buy_id, buy.packages);
   return result;
 }
 
-void Placement::PushCreativesBestEffort(pqxx::work& txn,
+void Placement::PushCreativesBestEffort(TenantTxn& txn,
                                         const std::string& media_buy_id) const {
   const absl::Status pushed = PushCreatives(txn, media_buy_id);
   if (!pushed.ok()) {
@@ -100,10 +101,10 @@ void Placement::PushCreativesBestEffort(pqxx::work& txn,
   }
 }
 
-absl::Status Placement::PushCreatives(pqxx::work& txn,
+absl::Status Placement::PushCreatives(TenantTxn& txn,
                                       const std::string& media_buy_id) const {
   std::optional<BuyRow> buy =
-      Store::Buy(txn, ctx_.tenant_id, media_buy_id, {"", true}, false);
+      BuyStore::Find(txn, media_buy_id, {"", true}, false);
   // Only live orders take creatives.
   if (!buy || !Placed(*buy) || buy->status == "canceled" ||
       buy->status == "rejected" || clock_() >= buy->end_time)
@@ -111,9 +112,9 @@ absl::Status Placement::PushCreatives(pqxx::work& txn,
   std::map<std::string, AdapterCreative> pending;
   std::map<std::string, CreativeRow> rows;
   for (const AssignmentRow& assignment :
-       Store::AssignmentsOfBuy(txn, ctx_.tenant_id, media_buy_id)) {
-    auto creative = Store::Creative(txn, ctx_.tenant_id, buy->principal_id,
-                                    assignment.creative_id);
+       CreativeStore::AssignmentsOfBuy(txn, media_buy_id)) {
+    auto creative =
+        CreativeStore::Find(txn, buy->principal_id, assignment.creative_id);
     if (!creative || creative->status != "approved") continue;
     // Stored before URLs were checked, or seeded: never sent as it is.
     if (absl::Status urls = ValidateCreativeUrls("assets", creative->assets,
@@ -147,7 +148,7 @@ absl::Status Placement::PushCreatives(pqxx::work& txn,
     auto row = rows.find(creative_id);
     if (row == rows.end() || row->second.platform_id == platform_id) continue;
     row->second.platform_id = platform_id;
-    Store::UpsertCreative(txn, ctx_.tenant_id, row->second);
+    CreativeStore::Upsert(txn, row->second);
   }
   if (!pushed.ok()) {
     return AdServerFailure(

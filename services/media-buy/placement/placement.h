@@ -9,13 +9,13 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <pqxx/pqxx>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "adcp/tenant/v1/tenant_registry.pb.h"
+#include "libs/db/pg_pool.h"
 #include "libs/tenancy/call_context.h"
 #include "libs/tenancy/tenant_config.h"
 #include "services/media-buy/adapters/adapter.h"
@@ -47,15 +47,15 @@ class Placement {
   // whether to commit.
   absl::Status PlaceOrder(BuyRow& buy) const;
   // PlaceOrder for a buy already stored: saves what the ad server created.
-  absl::Status PlaceStoredOrder(pqxx::work& txn, BuyRow& buy) const;
+  absl::Status PlaceStoredOrder(TenantTxn& txn, BuyRow& buy) const;
 
   // Hands the approved creatives assigned to a live buy's packages to its ad
   // server and records their platform ids.
-  absl::Status PushCreatives(pqxx::work& txn,
+  absl::Status PushCreatives(TenantTxn& txn,
                              const std::string& media_buy_id) const;
   // PushCreatives, logging a failure instead of failing the task (a later
   // sync_creatives sends them again).
-  void PushCreativesBestEffort(pqxx::work& txn,
+  void PushCreativesBestEffort(TenantTxn& txn,
                                const std::string& media_buy_id) const;
 
   // Sends `change` of the buy to its ad server. Returns the adapter's own

@@ -23,7 +23,6 @@
 #include "services/media-buy/store/directive_store.h"
 #include "services/media-buy/store/human_task_store.h"
 #include "services/media-buy/store/product_store.h"
-#include "services/media-buy/store/store.h"
 
 namespace adcp::media_buy {
 namespace {
@@ -700,14 +699,6 @@ absl::Status RunComplyTestController(
       response->set_current_state(refusal->current_state);
   }
   return absl::OkStatus();
-}
-
-absl::Status RunComplyTestController(
-    pqxx::work& txn, const ControllerCall& call,
-    const pb::ComplyTestControllerRequest& request,
-    pb::ComplyTestControllerResponse* response) {
-  TenantTxn tenant_txn = Store::Adopt(txn, call.tenant_id);
-  return RunComplyTestController(tenant_txn, call, request, response);
 }
 
 }  // namespace adcp::media_buy

@@ -19,7 +19,6 @@
 namespace adcp::media_buy {
 
 struct ControllerCall {
-  std::string tenant_id;
   std::string principal_id;
   const tenant::v1::Tenant* tenant = nullptr;
   absl::Time now;
@@ -36,14 +35,6 @@ const std::vector<std::string>& AnnouncedControllerScenarios();
 // error only for failures of the service itself (e.g. the database).
 absl::Status RunComplyTestController(
     TenantTxn& txn, const ControllerCall& call,
-    const v1::ComplyTestControllerRequest& request,
-    v1::ComplyTestControllerResponse* response);
-
-// TEMPORARY, with store/store.h: the same for a caller that has the
-// tenant's pqxx::work and call.tenant_id (media_buy_service.cc until it
-// takes a TenantTxn).
-absl::Status RunComplyTestController(
-    pqxx::work& txn, const ControllerCall& call,
     const v1::ComplyTestControllerRequest& request,
     v1::ComplyTestControllerResponse* response);
 

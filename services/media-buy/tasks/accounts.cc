@@ -12,7 +12,8 @@
 #include "services/media-buy/domain/ids_and_hashes.h"
 #include "services/media-buy/domain/paging.h"
 #include "services/media-buy/domain/validation.h"
-#include "services/media-buy/store/store.h"
+#include "services/media-buy/store/account_store.h"
+#include "services/media-buy/store/audit_store.h"
 #include "services/media-buy/tasks/idempotency.h"
 
 namespace adcp::media_buy::tasks {
@@ -40,7 +41,7 @@ absl::Status AccountInGoodStanding(const AccountRow& account) {
 // The account a natural key names, from memory, else from the database
 // (an account newer than the memory); a key not seen before opens the
 // account (as sync_accounts would).
-absl::StatusOr<std::string> AccountOfKey(pqxx::work& txn, const Call& call,
+absl::StatusOr<std::string> AccountOfKey(TenantTxn& txn, const Call& call,
                                          const pb::AccountRef& ref,
                                          const TenantAccounts* known) {
   AccountRow key{.principal_id = call.ctx.principal_id,
@@ -49,8 +50,7 @@ absl::StatusOr<std::string> AccountOfKey(pqxx::work& txn, const Call& call,
                  .operator_domain = absl::AsciiStrToLower(ref.operator_())};
   std::optional<AccountRow> stored;
   const AccountRow* account = known ? known->ByKey(key) : nullptr;
-  if (account == nullptr &&
-      (stored = Store::AccountByKey(txn, call.ctx.tenant_id, key)))
+  if (account == nullptr && (stored = AccountStore::ByKey(txn, key)))
     account = &*stored;
   if (account != nullptr) {
     RETURN_IF_ERROR(AccountInGoodStanding(*account));
@@ -61,7 +61,7 @@ absl::StatusOr<std::string> AccountOfKey(pqxx::work& txn, const Call& call,
   key.billing = "operator";
   key.status = "active";
   key.sandbox = ref.sandbox();
-  Store::InsertAccount(txn, call.ctx.tenant_id, key);
+  AccountStore::Insert(txn, key);
   return key.account_id;
 }
 
@@ -104,12 +104,11 @@ absl::StatusOr<std::vector<AccountRow>> WantedAccounts(
 }
 
 // Creates or updates one wanted account; returns what was done.
-std::string SyncAccount(pqxx::work& txn, const std::string& tenant_id,
-                        AccountRow& row) {
-  auto existing = Store::AccountByKey(txn, tenant_id, row);
+std::string SyncAccount(TenantTxn& txn, AccountRow& row) {
+  auto existing = AccountStore::ByKey(txn, row);
   if (!existing) {
     row.account_id = NewId("acct_");
-    Store::InsertAccount(txn, tenant_id, row);
+    AccountStore::Insert(txn, row);
     return "created";
   }
   const bool same =
@@ -117,7 +116,7 @@ std::string SyncAccount(pqxx::work& txn, const std::string& tenant_id,
   row.account_id = existing->account_id;
   row.name = existing->name;
   row.status = existing->status;
-  if (!same) Store::UpdateAccount(txn, tenant_id, row);
+  if (!same) AccountStore::Update(txn, row);
   return same ? "unchanged" : "updated";
 }
 
@@ -137,9 +136,9 @@ void AnswerSynced(const AccountRow& row, const std::string& action,
 
 }  // namespace
 
-absl::StatusOr<AccountRow> OwnAccount(pqxx::work& txn, const Call& call,
+absl::StatusOr<AccountRow> OwnAccount(TenantTxn& txn, const Call& call,
                                       const std::string& account_id) {
-  auto account = Store::AccountById(txn, call.ctx.tenant_id, account_id);
+  auto account = AccountStore::ById(txn, account_id);
   if (!account || account->principal_id != call.ctx.principal_id) {
     return AdcpError("ACCOUNT_NOT_FOUND", "account.account_id",
                      "account.account_id: no such account",
@@ -149,7 +148,7 @@ absl::StatusOr<AccountRow> OwnAccount(pqxx::work& txn, const Call& call,
 }
 
 absl::StatusOr<std::optional<AccountRow>> CheckAccountRef(
-    pqxx::work& txn, const Call& call, const pb::AccountRef& ref) {
+    TenantTxn& txn, const Call& call, const pb::AccountRef& ref) {
   if (!ref.account_id().empty()) {
     ASSIGN_OR_RETURN(AccountRow account,
                      OwnAccount(txn, call, ref.account_id()));
@@ -167,7 +166,7 @@ absl::StatusOr<std::optional<AccountRow>> CheckAccountRef(
   return std::nullopt;
 }
 
-absl::StatusOr<std::string> ResolveAccount(pqxx::work& txn, const Call& call,
+absl::StatusOr<std::string> ResolveAccount(TenantTxn& txn, const Call& call,
                                            const pb::AccountRef& ref,
                                            const TenantAccounts* known) {
   if (known != nullptr && !ref.account_id().empty()) {
@@ -214,17 +213,16 @@ absl::Status SyncAccounts(const TaskContext& context, const Call& call_in,
   response->set_dry_run(call.dry_run);
   return Idempotently(
       context, call, "sync_accounts", request, response,
-      [&](pqxx::work& txn) -> absl::Status {
+      [&](TenantTxn& txn) -> absl::Status {
         nlohmann::json actions = nlohmann::json::array();
         for (AccountRow& row : wanted) {
-          const std::string action = SyncAccount(txn, call.ctx.tenant_id, row);
+          const std::string action = SyncAccount(txn, row);
           AnswerSynced(row, action, response->add_accounts());
           actions.push_back(
               {{"account_id", row.account_id}, {"action", action}});
         }
-        Store::Audit(txn, call.ctx.tenant_id, "sync_accounts",
-                     call.ctx.principal_id, "",
-                     {{"accounts", actions}, {"dry_run", call.dry_run}});
+        AuditStore::Insert(txn, "sync_accounts", call.ctx.principal_id, "",
+                           {{"accounts", actions}, {"dry_run", call.dry_run}});
         return absl::OkStatus();
       });
 }
@@ -242,9 +240,8 @@ absl::Status ListAccounts(const TaskContext& context, const Call& call,
     return InvalidField("status", absl::StrCat("must be one of ",
                                                absl::StrJoin(kStatuses, ", ")));
   return context.pool.WithTenantTransaction(
-      call.ctx.tenant_id, [&](pqxx::work& txn) {
-        std::vector<AccountRow> rows =
-            Store::Accounts(txn, call.ctx.tenant_id, call.buyer());
+      call.ctx.tenant_id, [&](TenantTxn& txn) {
+        std::vector<AccountRow> rows = AccountStore::List(txn, call.buyer());
         std::vector<const AccountRow*> matching;
         for (const AccountRow& row : rows)
           if (request.status().empty() || row.status == request.status())

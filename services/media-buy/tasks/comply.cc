@@ -3,7 +3,7 @@
 #include "absl/strings/match.h"
 #include "libs/base/status.h"
 #include "services/media-buy/sandbox/comply_controller.h"
-#include "services/media-buy/store/store.h"
+#include "services/media-buy/store/audit_store.h"
 
 namespace adcp::media_buy::tasks {
 
@@ -18,20 +18,19 @@ absl::Status ComplyTestController(
     return absl::NotFoundError(
         "comply_test_controller: no such task (sandbox tenants only)");
   const ControllerCall controller{
-      .tenant_id = call.ctx.tenant_id,
       .principal_id = call.ctx.principal_id,
       .tenant = call.tenant.get(),
       .now = context.options.clock(),
       .formats = &context.formats,
       .publisher_base_domain = context.options.publisher_base_domain};
-  RETURN_IF_ERROR(context.InTransaction(call, [&](pqxx::work& txn) {
+  RETURN_IF_ERROR(context.InTransaction(call, [&](TenantTxn& txn) {
     RETURN_IF_ERROR(
         RunComplyTestController(txn, controller, request, response));
     if (response->success() && request.scenario() != "list_scenarios")
-      Store::Audit(txn, call.ctx.tenant_id, "comply_test_controller",
-                   call.ctx.principal_id, "",
-                   {{"scenario", request.scenario()},
-                    {"params", StructToJson(request.params())}});
+      AuditStore::Insert(txn, "comply_test_controller", call.ctx.principal_id,
+                         "",
+                         {{"scenario", request.scenario()},
+                          {"params", StructToJson(request.params())}});
     return absl::OkStatus();
   }));
   // seed_product and seed_pricing_option change products,

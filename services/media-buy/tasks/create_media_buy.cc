@@ -18,7 +18,10 @@
 #include "services/media-buy/domain/product_view.h"
 #include "services/media-buy/domain/validation.h"
 #include "services/media-buy/domain/wire_values.h"
-#include "services/media-buy/store/store.h"
+#include "services/media-buy/store/buy_store.h"
+#include "services/media-buy/store/creative_store.h"
+#include "services/media-buy/store/directive_store.h"
+#include "services/media-buy/store/human_task_store.h"
 #include "services/media-buy/tasks/accounts.h"
 #include "services/media-buy/tasks/idempotency.h"
 #include "services/media-buy/tasks/media_buy_reads.h"
@@ -203,12 +206,11 @@ void CopyPackageExtras(const pb::PackageRequest& in, const ProductRow& product,
 // create_media_buy's answer for a buy the ad server was asked to take.
 // `may_have_creatives`: false for a buy just made without assignments,
 // which saves reading them.
-void AnswerCreated(pqxx::work& txn, const std::string& tenant_id,
-                   const BuyRow& buy, bool may_have_creatives, absl::Time now,
-                   pb::CreateMediaBuyResponse* response) {
+void AnswerCreated(TenantTxn& txn, const BuyRow& buy, bool may_have_creatives,
+                   absl::Time now, pb::CreateMediaBuyResponse* response) {
   response->set_media_buy_id(buy.media_buy_id);
-  const std::string status = AdcpStatus(
-      buy, may_have_creatives && HasLiveCreatives(txn, tenant_id, buy), now);
+  const std::string status =
+      AdcpStatus(buy, may_have_creatives && HasLiveCreatives(txn, buy), now);
   response->set_status(status);
   response->set_revision(buy.revision);
   response->set_confirmed_at(Rfc3339(now));
@@ -240,19 +242,19 @@ class BuyCreation
  private:
   // What can be checked before the transaction.
   absl::Status Check();
-  absl::Status Resume(pqxx::work& txn);
-  absl::Status Create(pqxx::work& txn);
+  absl::Status Resume(TenantTxn& txn);
+  absl::Status Create(TenantTxn& txn);
   BuyRow NewBuy(bool manual) const;
   absl::StatusOr<PackageRow> NewPackage(
       int i, const std::map<std::string, const ProductRow*>& products,
       BuyRow& buy) const;
   absl::Status AddPackages(BuyRow& buy) const;
   absl::Status SetTotalBudget(BuyRow& buy, Micros sum) const;
-  int HoldUnknownCreatives(pqxx::work& txn, BuyRow& buy,
+  int HoldUnknownCreatives(TenantTxn& txn, BuyRow& buy,
                            std::set<std::string>& known) const;
-  void Persist(pqxx::work& txn, const BuyRow& buy,
+  void Persist(TenantTxn& txn, const BuyRow& buy,
                const std::set<std::string>& known, bool manual) const;
-  void OpenApprovalTask(pqxx::work& txn, const BuyRow& buy,
+  void OpenApprovalTask(TenantTxn& txn, const BuyRow& buy,
                         const std::optional<Directive>& directive,
                         nlohmann::json& details) const;
 
@@ -304,23 +306,23 @@ absl::Status BuyCreation::Run() {
   RETURN_IF_ERROR(Check());
   const absl::Status created = Idempotently(
       context_, call_, "create_media_buy", request_, response_,
-      [&](pqxx::work& txn) { return Create(txn); },
-      [&](pqxx::work& txn) { return Resume(txn); }, &audit_);
+      [&](TenantTxn& txn) { return Create(txn); },
+      [&](TenantTxn& txn) { return Resume(txn); }, &audit_);
   if (created.ok() && !placed_.ok()) return placed_;
   return created;
 }
 
-absl::Status BuyCreation::Resume(pqxx::work& txn) {
+absl::Status BuyCreation::Resume(TenantTxn& txn) {
   if (response_->media_buy_id().empty()) return absl::OkStatus();
-  auto buy = Store::Buy(txn, call_.ctx.tenant_id, response_->media_buy_id(),
-                        call_.buyer(), /*for_update=*/true);
+  auto buy = BuyStore::Find(txn, response_->media_buy_id(), call_.buyer(),
+                            /*for_update=*/true);
   if (!buy || !buy->adapter_state.contains("failed_step") ||
       (buy->status != "active" && buy->status != "paused"))
     return absl::OkStatus();
   placed_ = placement_.PlaceStoredOrder(txn, *buy);
   if (placed_.ok()) placement_.PushCreativesBestEffort(txn, buy->media_buy_id);
   response_->clear_message();
-  AnswerCreated(txn, call_.ctx.tenant_id, *buy, /*may_have_creatives=*/true,
+  AnswerCreated(txn, *buy, /*may_have_creatives=*/true,
                 context_.options.clock(), response_);
   const AuditEntry resumed{.operation = "resume_media_buy_placement",
                            .adapter = buy->adapter,
@@ -442,15 +444,14 @@ absl::Status BuyCreation::SetTotalBudget(BuyRow& buy, Micros sum) const {
 // not uploaded yet is held on its package and assigned when sync_creatives
 // brings it (the buy waits in pending_creatives meanwhile). Returns how
 // many are held.
-int BuyCreation::HoldUnknownCreatives(pqxx::work& txn, BuyRow& buy,
+int BuyCreation::HoldUnknownCreatives(TenantTxn& txn, BuyRow& buy,
                                       std::set<std::string>& known) const {
   int held_count = 0;
   for (int i = 0; i < request_.packages_size(); ++i) {
     nlohmann::json held = nlohmann::json::array();
     for (const auto& assignment : request_.packages(i).creative_assignments()) {
       const std::string& creative_id = assignment.creative_id();
-      if (Store::Creative(txn, call_.ctx.tenant_id, call_.ctx.principal_id,
-                          creative_id)) {
+      if (CreativeStore::Find(txn, call_.ctx.principal_id, creative_id)) {
         known.insert(creative_id);
       } else if (std::find(held.begin(), held.end(), creative_id) ==
                  held.end()) {
@@ -465,18 +466,18 @@ int BuyCreation::HoldUnknownCreatives(pqxx::work& txn, BuyRow& buy,
   return held_count;
 }
 
-void BuyCreation::Persist(pqxx::work& txn, const BuyRow& buy,
+void BuyCreation::Persist(TenantTxn& txn, const BuyRow& buy,
                           const std::set<std::string>& known,
                           bool manual) const {
   try {
-    Store::InsertBuy(txn, call_.ctx.tenant_id, buy);
+    BuyStore::Insert(txn, buy);
     for (int i = 0; i < request_.packages_size(); ++i) {
       for (const auto& assignment :
            request_.packages(i).creative_assignments()) {
         if (!known.count(assignment.creative_id())) continue;
-        Store::Assign(txn, call_.ctx.tenant_id, call_.ctx.principal_id,
-                      assignment.creative_id(),
-                      buy.packages[static_cast<size_t>(i)].package_id);
+        CreativeStore::Assign(txn, call_.ctx.principal_id,
+                              assignment.creative_id(),
+                              buy.packages[static_cast<size_t>(i)].package_id);
       }
     }
   } catch (const std::exception& e) {
@@ -494,13 +495,13 @@ void BuyCreation::Persist(pqxx::work& txn, const BuyRow& buy,
   }
 }
 
-void BuyCreation::OpenApprovalTask(pqxx::work& txn, const BuyRow& buy,
+void BuyCreation::OpenApprovalTask(TenantTxn& txn, const BuyRow& buy,
                                    const std::optional<Directive>& directive,
                                    nlohmann::json& details) const {
   const std::string& principal_id = call_.ctx.principal_id;
   if (directive)
-    Store::RetireTaskId(txn, call_.ctx.tenant_id, principal_id,
-                        directive->task_id, RandomHex(4));
+    HumanTaskStore::RetireId(txn, principal_id, directive->task_id,
+                             RandomHex(4));
   TaskRow task{.task_id = directive ? directive->task_id : NewId("task_"),
                .principal_id = principal_id,
                .task_type = "media_buy_approval",
@@ -510,7 +511,7 @@ void BuyCreation::OpenApprovalTask(pqxx::work& txn, const BuyRow& buy,
                    ": ", DisplayAmount(buy.total_budget), " ", buy.currency,
                    ", ", buy.packages.size(), " package(s), ",
                    Rfc3339(flight_.start), " to ", Rfc3339(flight_.end))};
-  Store::InsertTask(txn, call_.ctx.tenant_id, task);
+  HumanTaskStore::Insert(txn, task);
   details["task_id"] = task.task_id;
   response_->set_status("submitted");
   response_->set_task_id(task.task_id);
@@ -520,12 +521,11 @@ void BuyCreation::OpenApprovalTask(pqxx::work& txn, const BuyRow& buy,
                                "it goes live when approved.");
 }
 
-absl::Status BuyCreation::Create(pqxx::work& txn) {
+absl::Status BuyCreation::Create(TenantTxn& txn) {
   // Sandbox: the controller may have armed this call.
   std::optional<Directive> directive;
   if (call_.tenant->config().sandbox())
-    directive =
-        Store::TakeDirective(txn, call_.ctx.tenant_id, call_.ctx.principal_id);
+    directive = DirectiveStore::Take(txn, call_.ctx.principal_id);
   const bool manual = manual_approval_ || directive.has_value();
   BuyRow buy = NewBuy(manual);
   RETURN_IF_ERROR(AddPackages(buy));
@@ -557,7 +557,7 @@ absl::Status BuyCreation::Create(pqxx::work& txn) {
           held_count,
           " assigned creative(s) are not in your library yet; they are "
           "assigned when sync_creatives uploads them"));
-    AnswerCreated(txn, call_.ctx.tenant_id, buy,
+    AnswerCreated(txn, buy,
                   /*may_have_creatives=*/!known.empty(), now_, response_);
   }
   audit_ = AuditEntry{.operation = "create_media_buy",

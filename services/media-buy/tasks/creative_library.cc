@@ -15,7 +15,7 @@
 #include "services/media-buy/domain/paging.h"
 #include "services/media-buy/domain/validation.h"
 #include "services/media-buy/domain/wire_values.h"
-#include "services/media-buy/store/store.h"
+#include "services/media-buy/store/creative_store.h"
 #include "services/media-buy/tasks/accounts.h"
 #include "services/media-buy/tasks/creatives.h"
 
@@ -184,20 +184,21 @@ using Matching =
 
 // The caller's creatives that pass `filters`, read a chunk at a time, with
 // their assignments; `status_summary` counts them by status.
-Matching MatchingCreatives(pqxx::work& txn, const Call& call,
+Matching MatchingCreatives(TenantTxn& txn, const Call& call,
                            const CreativeFilters& filters,
                            nlohmann::json& status_summary) {
   Matching matching;
   std::string after;
   constexpr int kChunk = 500;
   while (true) {
-    std::vector<CreativeRow> chunk = Store::Creatives(
-        txn, call.ctx.tenant_id, call.ctx.principal_id, kChunk, after);
+    std::vector<CreativeRow> chunk =
+        CreativeStore::List(txn, call.ctx.principal_id, kChunk, after);
     for (CreativeRow& row : chunk) {
       after = row.creative_id;
       if (!filters.Matches(row)) continue;
-      std::vector<AssignmentRow> assigned = Store::AssignmentsOfCreative(
-          txn, call.ctx.tenant_id, call.ctx.principal_id, row.creative_id);
+      std::vector<AssignmentRow> assigned =
+          CreativeStore::AssignmentsOfCreative(txn, call.ctx.principal_id,
+                                               row.creative_id);
       if (!filters.MatchesAssignments(assigned)) continue;
       status_summary[row.status] = status_summary.value(row.status, 0) + 1;
       matching.emplace_back(std::move(row), std::move(assigned));
@@ -225,7 +226,7 @@ absl::Status ListCreatives(const TaskContext& context, const Call& call,
   const bool include_assignments =
       !request.has_include_assignments() || request.include_assignments();
   return context.pool.WithTenantTransaction(
-      call.ctx.tenant_id, [&](pqxx::work& txn) -> absl::Status {
+      call.ctx.tenant_id, [&](TenantTxn& txn) -> absl::Status {
         // An account_id must be one of the caller's; a natural key may be
         // new.
         if (request.has_account() && !request.account().account_id().empty())

@@ -12,7 +12,10 @@
 #include "services/media-buy/domain/adcp_error.h"
 #include "services/media-buy/domain/ids_and_hashes.h"
 #include "services/media-buy/domain/validation.h"
-#include "services/media-buy/store/store.h"
+#include "services/media-buy/store/audit_store.h"
+#include "services/media-buy/store/buy_store.h"
+#include "services/media-buy/store/creative_store.h"
+#include "services/media-buy/store/human_task_store.h"
 #include "services/media-buy/tasks/accounts.h"
 #include "services/media-buy/tasks/idempotency.h"
 
@@ -155,12 +158,12 @@ class CreativeSync
 
   absl::Status Check();
   bool assigns() const { return !assignments_.empty(); }
-  absl::Status Run(pqxx::work& txn, const std::string& adapter_name);
+  absl::Status Run(TenantTxn& txn, const std::string& adapter_name);
 
  private:
-  absl::Status ResolveAssignments(pqxx::work& txn);
+  absl::Status ResolveAssignments(TenantTxn& txn);
   // Stores creative `i` of the request; an error only in strict mode.
-  absl::Status SyncCreative(pqxx::work& txn, size_t i,
+  absl::Status SyncCreative(TenantTxn& txn, size_t i,
                             const std::string& account_id);
   // Settles the agent URL of a format of ours named under another one;
   // false when the format is not accepted (recorded in lenient mode).
@@ -168,9 +171,9 @@ class CreativeSync
                                     const std::optional<CreativeRow>& existing,
                                     pb::SyncCreativeResult* result);
   void Fail(pb::SyncCreativeResult* result, const absl::Status& error);
-  void AssignLibraryCreatives(pqxx::work& txn);
-  void ReadPlatformIds(pqxx::work& txn);
-  void Assign(pqxx::work& txn, const std::string& creative_id,
+  void AssignLibraryCreatives(TenantTxn& txn);
+  void ReadPlatformIds(TenantTxn& txn);
+  void Assign(TenantTxn& txn, const std::string& creative_id,
               const AssignmentRequest& assignment);
 
   bool lenient_ = false;
@@ -217,11 +220,10 @@ absl::Status CreativeSync::Check() {
 
 // Each package must be one of this buyer's; each creative one of this
 // request's or already in the buyer's library.
-absl::Status CreativeSync::ResolveAssignments(pqxx::work& txn) {
+absl::Status CreativeSync::ResolveAssignments(TenantTxn& txn) {
   for (const AssignmentRequest& assignment : assignments_) {
     if (!buy_of_package_.count(assignment.package_id)) {
-      auto buy = Store::BuyOfPackage(txn, call_.ctx.tenant_id,
-                                     assignment.package_id, call_.buyer());
+      auto buy = BuyStore::OfPackage(txn, assignment.package_id, call_.buyer());
       if (!buy) {
         return AdcpError(
             "PACKAGE_NOT_FOUND", assignment.field + ".package_id",
@@ -232,8 +234,8 @@ absl::Status CreativeSync::ResolveAssignments(pqxx::work& txn) {
       buy_of_package_[assignment.package_id] = *buy;
     }
     if (!seen_.count(assignment.creative_id) &&
-        !Store::Creative(txn, call_.ctx.tenant_id, call_.ctx.principal_id,
-                         assignment.creative_id)) {
+        !CreativeStore::Find(txn, call_.ctx.principal_id,
+                             assignment.creative_id)) {
       return AdcpError(
           "CREATIVE_NOT_FOUND", assignment.field + ".creative_id",
           absl::StrCat(assignment.field, ".creative_id: no creative '",
@@ -300,16 +302,15 @@ std::string ActionFor(const std::optional<CreativeRow>& existing,
   return action;
 }
 
-void CreativeSync::Assign(pqxx::work& txn, const std::string& creative_id,
+void CreativeSync::Assign(TenantTxn& txn, const std::string& creative_id,
                           const AssignmentRequest& assignment) {
-  Store::Assign(txn, call_.ctx.tenant_id, call_.ctx.principal_id, creative_id,
-                assignment.package_id);
+  CreativeStore::Assign(txn, call_.ctx.principal_id, creative_id,
+                        assignment.package_id);
   touched_buys_.insert(buy_of_package_[assignment.package_id]);
 }
 
-absl::Status CreativeSync::SyncCreative(pqxx::work& txn, size_t i,
+absl::Status CreativeSync::SyncCreative(TenantTxn& txn, size_t i,
                                         const std::string& account_id) {
-  const std::string& tenant_id = call_.ctx.tenant_id;
   const std::string& principal_id = call_.ctx.principal_id;
   pb::SyncCreativeResult* result = response_->add_creatives();
   result->set_creative_id(
@@ -322,16 +323,17 @@ absl::Status CreativeSync::SyncCreative(pqxx::work& txn, size_t i,
   row.principal_id = principal_id;
   if (!account_id.empty()) row.extra["account_id"] = account_id;
   std::optional<CreativeRow> existing =
-      Store::Creative(txn, tenant_id, principal_id, row.creative_id);
+      CreativeStore::Find(txn, principal_id, row.creative_id);
   ASSIGN_OR_RETURN(const bool accepted, SettleFormat(i, row, existing, result));
   if (!accepted) return absl::OkStatus();
   const std::string action = ActionFor(existing, row, result);
   if (row.status.empty())
     row.status = InitialCreativeStatus(*call_.tenant, row.format_id);
-  if (action != "unchanged") Store::UpsertCreative(txn, tenant_id, row);
+  if (action != "unchanged") CreativeStore::Upsert(txn, row);
   if (action == "created") {
-    for (const auto& [package_id, media_buy_id] : Store::BindHeldAssignments(
-             txn, tenant_id, principal_id, row.creative_id)) {
+    for (const auto& [package_id, media_buy_id] :
+         CreativeStore::BindHeldAssignments(txn, principal_id,
+                                            row.creative_id)) {
       result->add_assigned_to(package_id);
       touched_buys_.insert(media_buy_id);
     }
@@ -344,7 +346,7 @@ absl::Status CreativeSync::SyncCreative(pqxx::work& txn, size_t i,
         .creative_id = row.creative_id,
         .summary = absl::StrCat("Review creative ", row.creative_id, " (",
                                 row.format_id, ") of ", principal_id)};
-    Store::InsertTask(txn, tenant_id, task);
+    HumanTaskStore::Insert(txn, task);
   }
   for (const AssignmentRequest* assignment : by_creative_[row.creative_id]) {
     Assign(txn, row.creative_id, *assignment);
@@ -358,7 +360,7 @@ absl::Status CreativeSync::SyncCreative(pqxx::work& txn, size_t i,
 }
 
 // Assignments of creatives already in the library (not in this sync).
-void CreativeSync::AssignLibraryCreatives(pqxx::work& txn) {
+void CreativeSync::AssignLibraryCreatives(TenantTxn& txn) {
   for (const auto& [creative_id, list] : by_creative_) {
     if (seen_.count(creative_id)) continue;
     for (const AssignmentRequest* assignment : list)
@@ -367,19 +369,18 @@ void CreativeSync::AssignLibraryCreatives(pqxx::work& txn) {
 }
 
 // The ad server's ids of what this sync pushed.
-void CreativeSync::ReadPlatformIds(pqxx::work& txn) {
+void CreativeSync::ReadPlatformIds(TenantTxn& txn) {
   for (int i = 0; i < response_->creatives_size(); ++i) {
     pb::SyncCreativeResult* result = response_->mutable_creatives(i);
     if (result->action() == "failed") continue;
     auto stored =
-        Store::Creative(txn, call_.ctx.tenant_id, call_.ctx.principal_id,
-                        result->creative_id());
+        CreativeStore::Find(txn, call_.ctx.principal_id, result->creative_id());
     if (stored && !stored->platform_id.empty())
       result->set_platform_id(stored->platform_id);
   }
 }
 
-absl::Status CreativeSync::Run(pqxx::work& txn,
+absl::Status CreativeSync::Run(TenantTxn& txn,
                                const std::string& adapter_name) {
   ASSIGN_OR_RETURN(const std::string account_id,
                    ResolveAccount(txn, call_, request_.account()));
@@ -391,12 +392,12 @@ absl::Status CreativeSync::Run(pqxx::work& txn,
   for (const std::string& media_buy_id : touched_buys_)
     RETURN_IF_ERROR(placement_.PushCreatives(txn, media_buy_id));
   ReadPlatformIds(txn);
-  Store::Audit(txn, call_.ctx.tenant_id, "sync_creatives",
-               call_.ctx.principal_id, adapter_name,
-               {{"creatives", request_.creatives_size()},
-                {"assignments", assignments_.size()},
-                {"actions", counts_},
-                {"dry_run", call_.dry_run}});
+  AuditStore::Insert(txn, "sync_creatives", call_.ctx.principal_id,
+                     adapter_name,
+                     {{"creatives", request_.creatives_size()},
+                      {"assignments", assignments_.size()},
+                      {"actions", counts_},
+                      {"dry_run", call_.dry_run}});
   return absl::OkStatus();
 }
 
@@ -425,7 +426,7 @@ absl::Status SyncCreatives(const TaskContext& context, const Call& call_in,
   response->set_dry_run(call.dry_run);
   return Idempotently(
       context, call, "sync_creatives", request, response,
-      [&](pqxx::work& txn) { return sync.Run(txn, adapter_name); });
+      [&](TenantTxn& txn) { return sync.Run(txn, adapter_name); });
 }
 
 }  // namespace adcp::media_buy::tasks

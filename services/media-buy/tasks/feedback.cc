@@ -13,7 +13,10 @@
 #include "services/media-buy/domain/buy_status.h"
 #include "services/media-buy/domain/validation.h"
 #include "services/media-buy/domain/wire_values.h"
-#include "services/media-buy/store/store.h"
+#include "services/media-buy/store/audit_store.h"
+#include "services/media-buy/store/buy_store.h"
+#include "services/media-buy/store/creative_store.h"
+#include "services/media-buy/store/feedback_store.h"
 #include "services/media-buy/tasks/idempotency.h"
 
 namespace adcp::media_buy::tasks {
@@ -83,9 +86,9 @@ absl::Status ProvidePerformanceFeedback(
   ASSIGN_OR_RETURN(const Feedback feedback, CheckFeedback(request));
   return Idempotently(
       context, call, "provide_performance_feedback", request, response,
-      [&](pqxx::work& txn) -> absl::Status {
-        auto buy = Store::Buy(txn, call.ctx.tenant_id, request.media_buy_id(),
-                              call.buyer(), false);
+      [&](TenantTxn& txn) -> absl::Status {
+        auto buy =
+            BuyStore::Find(txn, request.media_buy_id(), call.buyer(), false);
         if (!buy) return MediaBuyNotFound("media_buy_id");
         if (!request.package_id().empty() &&
             std::none_of(buy->packages.begin(), buy->packages.end(),
@@ -98,23 +101,22 @@ absl::Status ProvidePerformanceFeedback(
                            "' in this media buy"));
         }
         if (!request.creative_id().empty() &&
-            !Store::Creative(txn, call.ctx.tenant_id, call.ctx.principal_id,
-                             request.creative_id())) {
+            !CreativeStore::Find(txn, call.ctx.principal_id,
+                                 request.creative_id())) {
           return AdcpError("CREATIVE_NOT_FOUND", "creative_id",
                            absl::StrCat("creative_id: no creative '",
                                         request.creative_id(), "'"));
         }
-        Store::InsertFeedback(
-            txn, call.ctx.tenant_id, buy->media_buy_id, call.ctx.principal_id,
-            request.package_id(), request.creative_id(),
-            absl::StrFormat("%.6f", feedback.index), feedback.metric,
-            feedback.source, feedback.start, feedback.end);
-        Store::Audit(txn, call.ctx.tenant_id, "provide_performance_feedback",
-                     call.ctx.principal_id, buy->adapter,
-                     {{"media_buy_id", buy->media_buy_id},
-                      {"performance_index", feedback.index},
-                      {"metric_type", feedback.metric},
-                      {"feedback_source", feedback.source}});
+        FeedbackStore::Insert(
+            txn, buy->media_buy_id, call.ctx.principal_id, request.package_id(),
+            request.creative_id(), absl::StrFormat("%.6f", feedback.index),
+            feedback.metric, feedback.source, feedback.start, feedback.end);
+        AuditStore::Insert(txn, "provide_performance_feedback",
+                           call.ctx.principal_id, buy->adapter,
+                           {{"media_buy_id", buy->media_buy_id},
+                            {"performance_index", feedback.index},
+                            {"metric_type", feedback.metric},
+                            {"feedback_source", feedback.source}});
         response->set_success(true);
         return absl::OkStatus();
       });

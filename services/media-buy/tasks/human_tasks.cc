@@ -9,7 +9,10 @@
 #include "services/media-buy/domain/paging.h"
 #include "services/media-buy/domain/validation.h"
 #include "services/media-buy/domain/wire_values.h"
-#include "services/media-buy/store/store.h"
+#include "services/media-buy/store/audit_store.h"
+#include "services/media-buy/store/buy_store.h"
+#include "services/media-buy/store/creative_store.h"
+#include "services/media-buy/store/human_task_store.h"
 
 namespace adcp::media_buy::tasks {
 
@@ -49,15 +52,15 @@ class TaskResolution
         approve_(approve),
         admin_{call.ctx.principal_id, true} {}
 
-  absl::Status Run(pqxx::work& txn);
+  absl::Status Run(TenantTxn& txn);
   // The ad server's failure to take an approved buy.
   const absl::Status& placement() const { return placement_status_; }
 
  private:
-  absl::Status ResolveBuy(pqxx::work& txn, const TaskRow& task);
-  absl::Status ApproveBuy(pqxx::work& txn, BuyRow& buy);
-  absl::Status ResolveCreative(pqxx::work& txn, const TaskRow& task);
-  void Audit(pqxx::work& txn);
+  absl::Status ResolveBuy(TenantTxn& txn, const TaskRow& task);
+  absl::Status ApproveBuy(TenantTxn& txn, BuyRow& buy);
+  absl::Status ResolveCreative(TenantTxn& txn, const TaskRow& task);
+  void Audit(TenantTxn& txn);
 
   const bool approve_;
   const Reader admin_;
@@ -72,13 +75,12 @@ class TaskResolution
   std::string stale_;
 };
 
-void TaskResolution::Audit(pqxx::work& txn) {
-  Store::Audit(txn, call_.ctx.tenant_id,
-               approve_ ? "approve_human_task" : "reject_human_task",
-               call_.ctx.principal_id, adapter_name_, details_);
+void TaskResolution::Audit(TenantTxn& txn) {
+  AuditStore::Insert(txn, approve_ ? "approve_human_task" : "reject_human_task",
+                     call_.ctx.principal_id, adapter_name_, details_);
 }
 
-absl::Status TaskResolution::ApproveBuy(pqxx::work& txn, BuyRow& buy) {
+absl::Status TaskResolution::ApproveBuy(TenantTxn& txn, BuyRow& buy) {
   // A flight that should have started already starts now.
   const absl::Time requested_start = buy.start_time;
   if (buy.start_time < now_) buy.start_time = now_;
@@ -89,7 +91,7 @@ absl::Status TaskResolution::ApproveBuy(pqxx::work& txn, BuyRow& buy) {
     buy.status = "pending_approval";
     buy.revision -= 1;
     buy.start_time = requested_start;
-    Store::UpdateBuy(txn, call_.ctx.tenant_id, buy);
+    BuyStore::Update(txn, buy);
     details_["ad_server_error"] = std::string(placement_status_.message());
     Audit(txn);
     pending_ = true;
@@ -100,9 +102,9 @@ absl::Status TaskResolution::ApproveBuy(pqxx::work& txn, BuyRow& buy) {
   return absl::OkStatus();
 }
 
-absl::Status TaskResolution::ResolveBuy(pqxx::work& txn, const TaskRow& task) {
-  auto buy = Store::Buy(txn, call_.ctx.tenant_id, task.media_buy_id, admin_,
-                        /*for_update=*/true);
+absl::Status TaskResolution::ResolveBuy(TenantTxn& txn, const TaskRow& task) {
+  auto buy = BuyStore::Find(txn, task.media_buy_id, admin_,
+                            /*for_update=*/true);
   if (!buy) return TaskNotFound();
   adapter_name_ = buy->adapter;
   details_["media_buy_id"] = buy->media_buy_id;
@@ -119,15 +121,14 @@ absl::Status TaskResolution::ResolveBuy(pqxx::work& txn, const TaskRow& task) {
     buy->status = "rejected";
     buy->rejection_reason = request_.reason();
     buy->revision += 1;
-    Store::UpdateBuy(txn, call_.ctx.tenant_id, *buy);
+    BuyStore::Update(txn, *buy);
   }
   return absl::OkStatus();
 }
 
-absl::Status TaskResolution::ResolveCreative(pqxx::work& txn,
+absl::Status TaskResolution::ResolveCreative(TenantTxn& txn,
                                              const TaskRow& task) {
-  auto creative = Store::Creative(txn, call_.ctx.tenant_id, task.principal_id,
-                                  task.creative_id);
+  auto creative = CreativeStore::Find(txn, task.principal_id, task.creative_id);
   if (!creative) return TaskNotFound();
   details_["creative_id"] = creative->creative_id;
   if (creative->status != "pending_review") {
@@ -137,20 +138,20 @@ absl::Status TaskResolution::ResolveCreative(pqxx::work& txn,
   }
   creative->status = approve_ ? "approved" : "rejected";
   creative->rejection_reason = approve_ ? "" : request_.reason();
-  Store::UpsertCreative(txn, call_.ctx.tenant_id, *creative);
+  CreativeStore::Upsert(txn, *creative);
   if (!approve_) return absl::OkStatus();
   std::set<std::string> buys;
-  for (const AssignmentRow& assignment : Store::AssignmentsOfCreative(
-           txn, call_.ctx.tenant_id, task.principal_id, task.creative_id))
+  for (const AssignmentRow& assignment : CreativeStore::AssignmentsOfCreative(
+           txn, task.principal_id, task.creative_id))
     buys.insert(assignment.media_buy_id);
   for (const std::string& media_buy_id : buys)
     placement_.PushCreativesBestEffort(txn, media_buy_id);
   return absl::OkStatus();
 }
 
-absl::Status TaskResolution::Run(pqxx::work& txn) {
-  auto task = Store::Task(txn, call_.ctx.tenant_id, request_.task_id(), admin_,
-                          /*for_update=*/true);
+absl::Status TaskResolution::Run(TenantTxn& txn) {
+  auto task = HumanTaskStore::Find(txn, request_.task_id(), admin_,
+                                   /*for_update=*/true);
   if (!task) return TaskNotFound();
   if (task->status != "pending") {
     return AdcpError(
@@ -174,11 +175,10 @@ absl::Status TaskResolution::Run(pqxx::work& txn) {
   task->resolution = failed ? stale_ : request_.reason();
   task->resolved_by =
       call_.ctx.principal_id.empty() ? "system_admin" : call_.ctx.principal_id;
-  Store::ResolveTask(txn, call_.ctx.tenant_id, *task);
+  HumanTaskStore::Resolve(txn, *task);
   if (failed) details_["failed"] = stale_;
   Audit(txn);
-  auto resolved =
-      Store::Task(txn, call_.ctx.tenant_id, task->task_id, admin_, false);
+  auto resolved = HumanTaskStore::Find(txn, task->task_id, admin_, false);
   *response_ = TaskToProto(resolved ? *resolved : *task);
   return absl::OkStatus();
 }
@@ -199,7 +199,7 @@ absl::Status ResolveTask(const TaskContext& context, const Call& call,
   // it created is committed (the task stays pending: approving again
   // resumes).
   const absl::Status outcome = context.InTransaction(
-      call, [&](pqxx::work& txn) { return resolution.Run(txn); });
+      call, [&](TenantTxn& txn) { return resolution.Run(txn); });
   if (outcome.ok() && !resolution.placement().ok())
     return resolution.placement();
   return outcome;
@@ -222,10 +222,9 @@ absl::Status ListHumanTasks(const TaskContext& context, const Call& call,
   if (!request.page_token().empty())
     RETURN_IF_ERROR(ValidateId("page_token", request.page_token()));
   return context.pool.WithTenantTransaction(
-      call.ctx.tenant_id, [&](pqxx::work& txn) {
-        std::vector<TaskRow> rows =
-            Store::Tasks(txn, call.ctx.tenant_id, call.reader(), status,
-                         limit + 1, request.page_token());
+      call.ctx.tenant_id, [&](TenantTxn& txn) {
+        std::vector<TaskRow> rows = HumanTaskStore::List(
+            txn, call.reader(), status, limit + 1, request.page_token());
         const bool more = static_cast<int>(rows.size()) > limit;
         if (more) rows.resize(static_cast<size_t>(limit));
         for (const TaskRow& row : rows)
@@ -240,9 +239,9 @@ absl::Status GetHumanTask(const TaskContext& context, const Call& call,
                           pb::HumanTask* response) {
   RETURN_IF_ERROR(ValidateId("task_id", request.task_id()));
   return context.pool.WithTenantTransaction(
-      call.ctx.tenant_id, [&](pqxx::work& txn) -> absl::Status {
-        auto task = Store::Task(txn, call.ctx.tenant_id, request.task_id(),
-                                call.reader(), false);
+      call.ctx.tenant_id, [&](TenantTxn& txn) -> absl::Status {
+        auto task =
+            HumanTaskStore::Find(txn, request.task_id(), call.reader(), false);
         if (!task) return TaskNotFound();
         *response = TaskToProto(*task);
         return absl::OkStatus();

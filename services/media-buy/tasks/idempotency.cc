@@ -5,11 +5,11 @@
 #include "absl/strings/str_cat.h"
 #include "services/media-buy/domain/adcp_error.h"
 #include "services/media-buy/domain/ids_and_hashes.h"
-#include "services/media-buy/store/store.h"
+#include "services/media-buy/store/idempotency_store.h"
 
 namespace adcp::media_buy::tasks {
 
-absl::StatusOr<bool> ClaimKey(pqxx::work& txn, const Call& call,
+absl::StatusOr<bool> ClaimKey(TenantTxn& txn, const Call& call,
                               const std::string& key, const char* operation,
                               const google::protobuf::Message& request,
                               absl::Duration ttl,
@@ -17,9 +17,8 @@ absl::StatusOr<bool> ClaimKey(pqxx::work& txn, const Call& call,
   const std::string hash = RequestHash(request);
   std::optional<IdempotencyRecord> existing;
   try {
-    existing = Store::ClaimIdempotencyKey(txn, call.ctx.tenant_id,
-                                          call.ctx.principal_id, key, operation,
-                                          hash, ttl);
+    existing = IdempotencyStore::Claim(txn, call.ctx.principal_id, key,
+                                       operation, hash, ttl);
   } catch (const pqxx::sql_error& e) {
     // A retry waits on the original's row lock; past the pool's lock timeout
     // the original is still running.
@@ -48,15 +47,15 @@ absl::StatusOr<bool> ClaimKey(pqxx::work& txn, const Call& call,
   return true;
 }
 
-void StoreAnswer(pqxx::work& txn, const Call& call, const std::string& key,
+void StoreAnswer(TenantTxn& txn, const Call& call, const std::string& key,
                  const google::protobuf::Message& response,
                  const AuditEntry* audit) {
   std::unique_ptr<google::protobuf::Message> copy(response.New());
   copy->CopyFrom(response);
   if (const auto* field = copy->GetDescriptor()->FindFieldByName("context"))
     copy->GetReflection()->ClearField(copy.get(), field);
-  Store::StoreIdempotentResponse(txn, call.ctx.tenant_id, call.ctx.principal_id,
-                                 key, copy->SerializeAsString(), audit);
+  IdempotencyStore::StoreResponse(txn, call.ctx.principal_id, key,
+                                  copy->SerializeAsString(), audit);
 }
 
 }  // namespace adcp::media_buy::tasks

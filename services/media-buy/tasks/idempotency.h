@@ -6,13 +6,13 @@
 
 #include <functional>
 #include <optional>
-#include <pqxx/pqxx>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/base/status.h"
+#include "libs/db/pg_pool.h"
 #include "services/media-buy/domain/records.h"
 #include "services/media-buy/tasks/task_context.h"
 
@@ -23,7 +23,7 @@ namespace adcp::media_buy::tasks {
 // before; a different payload under the same key is IDEMPOTENCY_CONFLICT, a
 // key older than `ttl` IDEMPOTENCY_EXPIRED, a key whose original request
 // still runs CONFLICT.
-absl::StatusOr<bool> ClaimKey(pqxx::work& txn, const Call& call,
+absl::StatusOr<bool> ClaimKey(TenantTxn& txn, const Call& call,
                               const std::string& key, const char* operation,
                               const google::protobuf::Message& request,
                               absl::Duration ttl,
@@ -31,7 +31,7 @@ absl::StatusOr<bool> ClaimKey(pqxx::work& txn, const Call& call,
 
 // Stores `response` (without its context) as the caller's answer under
 // `key`, and `audit` with it in one statement when given.
-void StoreAnswer(pqxx::work& txn, const Call& call, const std::string& key,
+void StoreAnswer(TenantTxn& txn, const Call& call, const std::string& key,
                  const google::protobuf::Message& response,
                  const AuditEntry* audit = nullptr);
 
@@ -47,11 +47,11 @@ template <typename Request, typename Response>
 absl::Status Idempotently(
     const TaskContext& context, const Call& call, const char* operation,
     const Request& request, Response* response,
-    const std::function<absl::Status(pqxx::work&)>& body,
-    const std::function<absl::Status(pqxx::work&)>& on_replay = nullptr,
+    const std::function<absl::Status(TenantTxn&)>& body,
+    const std::function<absl::Status(TenantTxn&)>& on_replay = nullptr,
     std::optional<AuditEntry>* audit = nullptr) {
   const absl::Status status =
-      context.InTransaction(call, [&](pqxx::work& txn) -> absl::Status {
+      context.InTransaction(call, [&](TenantTxn& txn) -> absl::Status {
         ASSIGN_OR_RETURN(
             const bool replayed,
             ClaimKey(txn, call, request.idempotency_key(), operation, request,

@@ -16,7 +16,9 @@
 #include "services/media-buy/domain/wire_values.h"
 #include "services/media-buy/placement/adapter_buy.h"
 #include "services/media-buy/placement/pending_update.h"
-#include "services/media-buy/store/store.h"
+#include "services/media-buy/store/account_store.h"
+#include "services/media-buy/store/buy_store.h"
+#include "services/media-buy/store/creative_store.h"
 #include "services/media-buy/tasks/accounts.h"
 
 namespace adcp::media_buy::tasks {
@@ -50,12 +52,11 @@ absl::StatusOr<std::set<std::string>> StatusFilter(
 // The buys a request names by id, in the order named (each once);
 // MEDIA_BUY_NOT_FOUND naming "media_buy_ids[i]" of the first unknown one.
 template <typename Request>
-absl::Status BuysNamed(pqxx::work& txn, const Call& call,
-                       const Request& request,
+absl::Status BuysNamed(TenantTxn& txn, const Call& call, const Request& request,
                        const std::vector<std::string>& ids,
                        std::vector<BuyRow>& buys) {
   for (const std::string& id : ids) {
-    auto buy = Store::Buy(txn, call.ctx.tenant_id, id, call.reader(), false);
+    auto buy = BuyStore::Find(txn, id, call.reader(), false);
     if (!buy) {
       int i = 0;
       while (i < request.media_buy_ids_size() && request.media_buy_ids(i) != id)
@@ -107,12 +108,11 @@ void AddPackages(const BuyRow& buy,
 }
 
 // The buy as get_media_buys shows it.
-pb::MediaBuy BuyToProto(pqxx::work& txn, const std::string& tenant_id,
-                        const BuyRow& buy, absl::Time now) {
+pb::MediaBuy BuyToProto(TenantTxn& txn, const BuyRow& buy, absl::Time now) {
   pb::MediaBuy out;
   out.set_media_buy_id(buy.media_buy_id);
   const std::vector<AssignmentRow> assignments =
-      Store::AssignmentsOfBuy(txn, tenant_id, buy.media_buy_id);
+      CreativeStore::AssignmentsOfBuy(txn, buy.media_buy_id);
   const std::string status = AdcpStatus(buy, AnyApproved(assignments), now);
   out.set_status(status);
   out.set_currency(buy.currency);
@@ -128,7 +128,7 @@ pb::MediaBuy BuyToProto(pqxx::work& txn, const std::string& tenant_id,
     out.add_valid_actions(action);
   if (!buy.po_number.empty()) out.set_po_number(buy.po_number);
   if (!buy.account_id.empty()) {
-    if (auto account = Store::AccountById(txn, tenant_id, buy.account_id))
+    if (auto account = AccountStore::ById(txn, buy.account_id))
       *out.mutable_account() = AccountToProto(*account);
   }
   AddPackages(buy, assignments, out);
@@ -194,12 +194,12 @@ absl::StatusOr<DeliveryPeriod> PeriodOf(
 }
 
 // Every buy of the caller, a page at a time.
-std::vector<BuyRow> AllBuys(pqxx::work& txn, const Call& call) {
+std::vector<BuyRow> AllBuys(TenantTxn& txn, const Call& call) {
   std::vector<BuyRow> buys;
   std::string after;
   while (true) {
     std::vector<BuyRow> page =
-        Store::Buys(txn, call.ctx.tenant_id, call.buyer(), kMaxPageSize, after);
+        BuyStore::List(txn, call.buyer(), kMaxPageSize, after);
     for (BuyRow& buy : page) buys.push_back(std::move(buy));
     if (static_cast<int>(page.size()) < kMaxPageSize) break;
     after = buys.back().media_buy_id;
@@ -254,9 +254,8 @@ void AnswerDelivery(const BuyRow& buy,
 
 }  // namespace
 
-bool HasLiveCreatives(pqxx::work& txn, const std::string& tenant_id,
-                      const BuyRow& buy) {
-  return AnyApproved(Store::AssignmentsOfBuy(txn, tenant_id, buy.media_buy_id));
+bool HasLiveCreatives(TenantTxn& txn, const BuyRow& buy) {
+  return AnyApproved(CreativeStore::AssignmentsOfBuy(txn, buy.media_buy_id));
 }
 
 absl::Status GetMediaBuys(const TaskContext& context, const Call& call,
@@ -271,19 +270,19 @@ absl::Status GetMediaBuys(const TaskContext& context, const Call& call,
                    StatusFilter(request.status_filter()));
   const absl::Time now = context.options.clock();
   return context.pool.WithTenantTransaction(
-      call.ctx.tenant_id, [&](pqxx::work& txn) -> absl::Status {
+      call.ctx.tenant_id, [&](TenantTxn& txn) -> absl::Status {
         std::vector<BuyRow> buys;
         bool more = false;
         if (!ids.empty()) {
           RETURN_IF_ERROR(BuysNamed(txn, call, request, ids, buys));
         } else {
-          buys = Store::Buys(txn, call.ctx.tenant_id, call.buyer(), limit + 1,
-                             request.pagination().cursor());
+          buys = BuyStore::List(txn, call.buyer(), limit + 1,
+                                request.pagination().cursor());
           more = static_cast<int>(buys.size()) > limit;
           if (more) buys.resize(static_cast<size_t>(limit));
         }
         for (const BuyRow& buy : buys) {
-          pb::MediaBuy out = BuyToProto(txn, call.ctx.tenant_id, buy, now);
+          pb::MediaBuy out = BuyToProto(txn, buy, now);
           if (!statuses.empty() && !statuses.count(out.status())) continue;
           *response->add_media_buys() = std::move(out);
         }
@@ -309,15 +308,15 @@ absl::Status GetMediaBuyDelivery(const TaskContext& context, const Call& call,
   std::vector<BuyRow> buys;
   std::map<std::string, std::string> status_of;
   RETURN_IF_ERROR(context.pool.WithTenantTransaction(
-      call.ctx.tenant_id, [&](pqxx::work& txn) -> absl::Status {
+      call.ctx.tenant_id, [&](TenantTxn& txn) -> absl::Status {
         if (!ids.empty()) {
           RETURN_IF_ERROR(BuysNamed(txn, call, request, ids, buys));
         } else {
           buys = AllBuys(txn, call);
         }
         for (const BuyRow& buy : buys) {
-          status_of[buy.media_buy_id] = AdcpStatus(
-              buy, HasLiveCreatives(txn, call.ctx.tenant_id, buy), now);
+          status_of[buy.media_buy_id] =
+              AdcpStatus(buy, HasLiveCreatives(txn, buy), now);
         }
         return absl::OkStatus();
       }));

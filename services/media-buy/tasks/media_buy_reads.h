@@ -2,11 +2,11 @@
 // state of a buy the other tasks derive from its creatives.
 #pragma once
 
-#include <pqxx/pqxx>
 #include <string>
 
 #include "absl/status/status.h"
 #include "adcp/media_buy/v1/media_buy.pb.h"
+#include "libs/db/pg_pool.h"
 #include "services/media-buy/domain/records.h"
 #include "services/media-buy/tasks/task_context.h"
 
@@ -19,7 +19,6 @@ Task<v1::GetMediaBuyDeliveryRequest, v1::GetMediaBuyDeliveryResponse>
     GetMediaBuyDelivery;
 
 // Whether the buy has an approved creative assigned to one of its packages.
-bool HasLiveCreatives(pqxx::work& txn, const std::string& tenant_id,
-                      const BuyRow& buy);
+bool HasLiveCreatives(TenantTxn& txn, const BuyRow& buy);
 
 }  // namespace adcp::media_buy::tasks

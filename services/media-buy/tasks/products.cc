@@ -16,7 +16,8 @@
 #include "services/media-buy/domain/validation.h"
 #include "services/media-buy/domain/wire_values.h"
 #include "services/media-buy/sandbox/comply_controller.h"
-#include "services/media-buy/store/store.h"
+#include "services/media-buy/store/audit_store.h"
+#include "services/media-buy/store/product_store.h"
 #include "services/media-buy/tasks/refine.h"
 
 namespace adcp::media_buy::tasks {
@@ -187,10 +188,10 @@ absl::Status UpsertProduct(const TaskContext& context, const Call& call,
       ProductRow row,
       ProductFromDefinition(request.definition(), context.formats, *call.tenant,
                             context.options.publisher_base_domain));
-  RETURN_IF_ERROR(context.InTransaction(call, [&](pqxx::work& txn) {
-    Store::UpsertProduct(txn, call.ctx.tenant_id, row);
-    Store::Audit(
-        txn, call.ctx.tenant_id, "upsert_product", call.ctx.principal_id, "",
+  RETURN_IF_ERROR(context.InTransaction(call, [&](TenantTxn& txn) {
+    ProductStore::Upsert(txn, row);
+    AuditStore::Insert(
+        txn, "upsert_product", call.ctx.principal_id, "",
         {{"product_id", row.product_id}, {"is_active", row.is_active}});
     return absl::OkStatus();
   }));

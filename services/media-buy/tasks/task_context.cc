@@ -19,10 +19,9 @@ Placement TaskContext::PlacementOf(const Call& call) const {
 }
 
 absl::Status TaskContext::InTransaction(
-    const Call& call,
-    const std::function<absl::Status(pqxx::work&)>& fn) const {
+    const Call& call, const std::function<absl::Status(TenantTxn&)>& fn) const {
   absl::Status status =
-      pool.WithTenantTransaction(call.ctx.tenant_id, [&](pqxx::work& txn) {
+      pool.WithTenantTransaction(call.ctx.tenant_id, [&](TenantTxn& txn) {
         RETURN_IF_ERROR(fn(txn));
         if (call.dry_run) return absl::AbortedError(kDryRunRollback);
         return absl::OkStatus();

@@ -7,7 +7,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <pqxx/pqxx>
 #include <string>
 
 #include "absl/status/status.h"
@@ -80,7 +79,7 @@ struct TaskContext {
   // rolled back and the answer kept.
   absl::Status InTransaction(
       const Call& call,
-      const std::function<absl::Status(pqxx::work&)>& fn) const;
+      const std::function<absl::Status(TenantTxn&)>& fn) const;
 };
 
 namespace tasks {

@@ -17,7 +17,11 @@
 #include "services/media-buy/placement/ad_server_errors.h"
 #include "services/media-buy/placement/adapter_buy.h"
 #include "services/media-buy/placement/pending_update.h"
-#include "services/media-buy/store/store.h"
+#include "services/media-buy/store/audit_store.h"
+#include "services/media-buy/store/buy_store.h"
+#include "services/media-buy/store/creative_store.h"
+#include "services/media-buy/store/human_task_store.h"
+#include "services/media-buy/store/product_store.h"
 #include "services/media-buy/tasks/accounts.h"
 #include "services/media-buy/tasks/idempotency.h"
 #include "services/media-buy/tasks/media_buy_reads.h"
@@ -39,13 +43,11 @@ absl::StatusOr<std::optional<Micros>> OptionAmount(const nlohmann::json& option,
 
 // A package update keeps to its pricing option's floor price and minimum
 // spend, as create_media_buy does.
-absl::Status CheckPricingFloor(pqxx::work& txn, const std::string& tenant_id,
-                               const std::string& field,
+absl::Status CheckPricingFloor(TenantTxn& txn, const std::string& field,
                                const PackageRow& package,
                                const pb::PackageUpdate& update) {
   if (!update.has_budget() && !update.has_bid_price()) return absl::OkStatus();
-  for (const ProductRow& product :
-       Store::Products(txn, tenant_id, Reader{"", true})) {
+  for (const ProductRow& product : ProductStore::List(txn, Reader{"", true})) {
     if (product.product_id != package.product_id) continue;
     const nlohmann::json* option =
         FindPricingOption(product, package.pricing_option_id);
@@ -122,8 +124,8 @@ absl::Status CompleteUpdate(const TaskContext& context, const Call& call,
   const Reader any{"", true};
   std::optional<BuyRow> buy;
   RETURN_IF_ERROR(context.pool.WithTenantTransaction(
-      call.ctx.tenant_id, [&](pqxx::work& txn) {
-        buy = Store::Buy(txn, call.ctx.tenant_id, media_buy_id, any, false);
+      call.ctx.tenant_id, [&](TenantTxn& txn) {
+        buy = BuyStore::Find(txn, media_buy_id, any, false);
         return absl::OkStatus();
       }));
   // Completed meanwhile (a concurrent retry of the same request).
@@ -145,9 +147,9 @@ absl::Status CompleteUpdate(const TaskContext& context, const Call& call,
                 "the same request again (same idempotency_key) to complete "
                 "it on the ad server, or cancel the buy");
   RETURN_IF_ERROR(context.pool.WithTenantTransaction(
-      call.ctx.tenant_id, [&](pqxx::work& txn) {
-        auto locked = Store::Buy(txn, call.ctx.tenant_id, media_buy_id, any,
-                                 /*for_update=*/true);
+      call.ctx.tenant_id, [&](TenantTxn& txn) {
+        auto locked = BuyStore::Find(txn, media_buy_id, any,
+                                     /*for_update=*/true);
         if (!locked || PendingUpdateKey(*locked) != idempotency_key)
           return absl::OkStatus();
         if (applied.ok()) {
@@ -157,8 +159,7 @@ absl::Status CompleteUpdate(const TaskContext& context, const Call& call,
           record["error"] = FailureNote(applied, call.ctx.request_id);
           record["failed_at"] = Rfc3339(context.options.clock());
         }
-        Store::SetAdapterState(txn, call.ctx.tenant_id, media_buy_id,
-                               locked->adapter_state);
+        BuyStore::SetAdapterState(txn, media_buy_id, locked->adapter_state);
         return absl::OkStatus();
       }));
   return failure;
@@ -177,18 +178,18 @@ class BuyUpdate
   // What can be checked before the transaction.
   absl::Status Check();
   absl::Status CheckFlight();
-  absl::Status Update(pqxx::work& txn);
-  absl::Status CheckRevisionAndState(pqxx::work& txn, const BuyRow& buy);
-  absl::Status Cancel(pqxx::work& txn, BuyRow& buy);
+  absl::Status Update(TenantTxn& txn);
+  absl::Status CheckRevisionAndState(TenantTxn& txn, const BuyRow& buy);
+  absl::Status Cancel(TenantTxn& txn, BuyRow& buy);
   absl::Status Pause(BuyRow& buy);
   absl::Status Reschedule(BuyRow& buy);
-  absl::Status ChangePackages(pqxx::work& txn, BuyRow& buy);
-  absl::Status ChangePackage(pqxx::work& txn, const BuyRow& buy, int i,
+  absl::Status ChangePackages(TenantTxn& txn, BuyRow& buy);
+  absl::Status ChangePackage(TenantTxn& txn, const BuyRow& buy, int i,
                              PackageRow& package);
   absl::Status SettleTotalBudget(BuyRow& buy) const;
   absl::Status CheckNothingPending(const BuyRow& buy) const;
   absl::Status TellAdServer(BuyRow& buy);
-  void Answer(pqxx::work& txn, const BuyRow& buy);
+  void Answer(TenantTxn& txn, const BuyRow& buy);
 
   absl::Time now_;
   std::optional<absl::Time> new_start_, new_end_;
@@ -243,22 +244,22 @@ absl::Status BuyUpdate::Run() {
   // The ad server may be called: wait for the tenant's slot before the
   // transaction takes a database connection.
   RETURN_IF_ERROR(placement_.Reserve());
-  auto replay = [&](pqxx::work& txn) -> absl::Status {
-    auto buy = Store::Buy(txn, call_.ctx.tenant_id, request_.media_buy_id(),
-                          call_.reader(), false);
+  auto replay = [&](TenantTxn& txn) -> absl::Status {
+    auto buy =
+        BuyStore::Find(txn, request_.media_buy_id(), call_.reader(), false);
     send_upstream_ =
         buy && PendingUpdateKey(*buy) == request_.idempotency_key();
     return absl::OkStatus();
   };
   const absl::Status updated = Idempotently(
       context_, call_, "update_media_buy", request_, response_,
-      [&](pqxx::work& txn) { return Update(txn); }, replay);
+      [&](TenantTxn& txn) { return Update(txn); }, replay);
   if (!updated.ok() || !send_upstream_) return updated;
   return CompleteUpdate(context_, call_, placement_, request_.media_buy_id(),
                         request_.idempotency_key());
 }
 
-absl::Status BuyUpdate::CheckRevisionAndState(pqxx::work& txn,
+absl::Status BuyUpdate::CheckRevisionAndState(TenantTxn& txn,
                                               const BuyRow& buy) {
   // The account reference must be valid for the caller (the buy itself is
   // the buyer's; AdCP sends the account for routing).
@@ -269,8 +270,7 @@ absl::Status BuyUpdate::CheckRevisionAndState(pqxx::work& txn,
                                   buy.revision, ", not ", request_.revision()),
                      "read it again with get_media_buys and retry");
   }
-  const std::string before =
-      AdcpStatus(buy, HasLiveCreatives(txn, call_.ctx.tenant_id, buy), now_);
+  const std::string before = AdcpStatus(buy, HasLiveCreatives(txn, buy), now_);
   if (request_.canceled() && Terminal(before)) {
     return AdcpError("NOT_CANCELLABLE", "canceled",
                      absl::StrCat("canceled: the media buy is ", before,
@@ -284,7 +284,7 @@ absl::Status BuyUpdate::CheckRevisionAndState(pqxx::work& txn,
   return absl::OkStatus();
 }
 
-absl::Status BuyUpdate::Cancel(pqxx::work& txn, BuyRow& buy) {
+absl::Status BuyUpdate::Cancel(TenantTxn& txn, BuyRow& buy) {
   buy.status = "canceled";
   change_.paused = true;
   details_["canceled"] = true;
@@ -294,8 +294,8 @@ absl::Status BuyUpdate::Cancel(pqxx::work& txn, BuyRow& buy) {
   if (!request_.cancellation_reason().empty())
     buy.rejection_reason = request_.cancellation_reason();
   // Nobody needs to approve a canceled buy any more.
-  Store::FailOpenTasksOfBuy(txn, call_.ctx.tenant_id, buy.media_buy_id,
-                            "the buyer canceled the media buy");
+  HumanTaskStore::FailOpenOfBuy(txn, buy.media_buy_id,
+                                "the buyer canceled the media buy");
   return absl::OkStatus();
 }
 
@@ -342,7 +342,7 @@ absl::Status BuyUpdate::Reschedule(BuyRow& buy) {
   return absl::OkStatus();
 }
 
-absl::Status BuyUpdate::ChangePackage(pqxx::work& txn, const BuyRow& buy, int i,
+absl::Status BuyUpdate::ChangePackage(TenantTxn& txn, const BuyRow& buy, int i,
                                       PackageRow& package) {
   const pb::PackageUpdate& update = request_.packages(i);
   const std::string field = absl::StrCat("packages[", i, "]");
@@ -360,8 +360,7 @@ absl::Status BuyUpdate::ChangePackage(pqxx::work& txn, const BuyRow& buy, int i,
         *MicrosFromNumber(field + ".bid_price", update.bid_price());
     package.rate = package.bid_price;
   }
-  RETURN_IF_ERROR(
-      CheckPricingFloor(txn, call_.ctx.tenant_id, field, package, update));
+  RETURN_IF_ERROR(CheckPricingFloor(txn, field, package, update));
   if (update.has_impressions())
     package.impressions = static_cast<int64_t>(update.impressions());
   if (update.has_targeting_overlay())
@@ -369,22 +368,21 @@ absl::Status BuyUpdate::ChangePackage(pqxx::work& txn, const BuyRow& buy, int i,
   for (int c = 0; c < update.creative_assignments_size(); ++c) {
     const std::string& creative_id =
         update.creative_assignments(c).creative_id();
-    if (!Store::Creative(txn, call_.ctx.tenant_id, buy.principal_id,
-                         creative_id)) {
+    if (!CreativeStore::Find(txn, buy.principal_id, creative_id)) {
       const std::string cfield =
           absl::StrCat(field, ".creative_assignments[", c, "].creative_id");
       return AdcpError(
           "CREATIVE_NOT_FOUND", cfield,
           absl::StrCat(cfield, ": no creative '", creative_id, "'"));
     }
-    Store::Assign(txn, call_.ctx.tenant_id, buy.principal_id, creative_id,
-                  package.package_id);
+    CreativeStore::Assign(txn, buy.principal_id, creative_id,
+                          package.package_id);
     assigned_ = true;
   }
   return absl::OkStatus();
 }
 
-absl::Status BuyUpdate::ChangePackages(pqxx::work& txn, BuyRow& buy) {
+absl::Status BuyUpdate::ChangePackages(TenantTxn& txn, BuyRow& buy) {
   for (int i = 0; i < request_.packages_size(); ++i) {
     const pb::PackageUpdate& update = request_.packages(i);
     auto it = std::find_if(buy.packages.begin(), buy.packages.end(),
@@ -497,9 +495,8 @@ absl::Status BuyUpdate::TellAdServer(BuyRow& buy) {
   return absl::OkStatus();
 }
 
-void BuyUpdate::Answer(pqxx::work& txn, const BuyRow& buy) {
-  const std::string status =
-      AdcpStatus(buy, HasLiveCreatives(txn, call_.ctx.tenant_id, buy), now_);
+void BuyUpdate::Answer(TenantTxn& txn, const BuyRow& buy) {
+  const std::string status = AdcpStatus(buy, HasLiveCreatives(txn, buy), now_);
   response_->set_media_buy_id(buy.media_buy_id);
   response_->set_status(status);
   response_->set_revision(buy.revision);
@@ -511,10 +508,9 @@ void BuyUpdate::Answer(pqxx::work& txn, const BuyRow& buy) {
         PackageToProto(*package, buy.currency);
 }
 
-absl::Status BuyUpdate::Update(pqxx::work& txn) {
-  std::optional<BuyRow> found =
-      Store::Buy(txn, call_.ctx.tenant_id, request_.media_buy_id(),
-                 call_.reader(), /*for_update=*/true);
+absl::Status BuyUpdate::Update(TenantTxn& txn) {
+  std::optional<BuyRow> found = BuyStore::Find(
+      txn, request_.media_buy_id(), call_.reader(), /*for_update=*/true);
   if (!found) return MediaBuyNotFound("media_buy_id");
   BuyRow buy = *std::move(found);
   RETURN_IF_ERROR(CheckRevisionAndState(txn, buy));
@@ -530,16 +526,15 @@ absl::Status BuyUpdate::Update(pqxx::work& txn) {
   RETURN_IF_ERROR(CheckNothingPending(buy));
   RETURN_IF_ERROR(TellAdServer(buy));
   buy.revision += 1;
-  Store::UpdateBuy(txn, call_.ctx.tenant_id, buy);
+  BuyStore::Update(txn, buy);
   buy.forced_status.clear();  // the update clears it
-  for (PackageRow* package : changed_)
-    Store::UpdatePackage(txn, call_.ctx.tenant_id, *package);
+  for (PackageRow* package : changed_) BuyStore::UpdatePackage(txn, *package);
   if (assigned_ && Placed(buy))
     placement_.PushCreativesBestEffort(txn, buy.media_buy_id);
   details_["revision"] = buy.revision;
   details_["total_budget"] = DecimalFromMicros(buy.total_budget);
-  Store::Audit(txn, call_.ctx.tenant_id, "update_media_buy",
-               call_.ctx.principal_id, buy.adapter, details_);
+  AuditStore::Insert(txn, "update_media_buy", call_.ctx.principal_id,
+                     buy.adapter, details_);
   Answer(txn, buy);
   return absl::OkStatus();
 }
