@@ -9,6 +9,9 @@
 //   adcpctl list-principals TENANT
 //   adcpctl rotate-token TENANT PRINCIPAL_ID               prints the new token
 //   adcpctl revoke-principal TENANT PRINCIPAL_ID
+//   adcpctl approve-human-task TENANT TASK_ID  as the system admin (a buy
+//                                              then goes to the ad server);
+//                                              prints the task
 // Env: TENANT_REGISTRY_ADDR (127.0.0.1:50051), AUTH_ADDR (127.0.0.1:50052),
 // MEDIA_BUY_ADDR (127.0.0.1:50053),
 // ADCP_INTERNAL_TOKEN, SYSTEM_ADMIN_TOKEN (for every change).
@@ -20,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adcp/auth/v1/auth.grpc.pb.h"
+#include "adcp/media_buy/v1/media_buy.grpc.pb.h"
 #include "adcp/tenant/v1/tenant_registry.grpc.pb.h"
 #include "libs/base/env.h"
 #include "libs/tenancy/call_context.h"
@@ -33,6 +37,7 @@ namespace {
 
 namespace tenant_pb = adcp::tenant::v1;
 namespace auth_pb = adcp::auth::v1;
+namespace media_buy_pb = adcp::media_buy::v1;
 
 std::string ToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
@@ -58,7 +63,11 @@ class Client {
             internal_token))),
         auth_(auth_pb::Auth::NewStub(adcp::MakeServiceChannel(
             adcp::env::String("AUTH_ADDR", "127.0.0.1:50052"),
-            internal_token))) {}
+            internal_token))),
+        media_buy_(
+            media_buy_pb::MediaBuyService::NewStub(adcp::MakeServiceChannel(
+                adcp::env::String("MEDIA_BUY_ADDR", "127.0.0.1:50053"),
+                internal_token))) {}
 
   // A context with a deadline, the system admin token, and the tenant.
   std::unique_ptr<grpc::ClientContext> Context(
@@ -78,11 +87,13 @@ class Client {
 
   tenant_pb::TenantRegistry::Stub& registry() { return *registry_; }
   auth_pb::Auth::Stub& auth() { return *auth_; }
+  media_buy_pb::MediaBuyService::Stub& media_buy() { return *media_buy_; }
 
  private:
   const std::string system_token_;
   std::unique_ptr<tenant_pb::TenantRegistry::Stub> registry_;
   std::unique_ptr<auth_pb::Auth::Stub> auth_;
+  std::unique_ptr<media_buy_pb::MediaBuyService::Stub> media_buy_;
 };
 
 int SeedExamples(adcp::admin_gateway::Backends& backends,
@@ -162,6 +173,18 @@ int ListPrincipals(Client& client, const std::string& tenant_id) {
   return 0;
 }
 
+int ApproveHumanTask(Client& client, const std::string& tenant_id,
+                     const std::string& task_id) {
+  media_buy_pb::ResolveHumanTaskRequest request;
+  request.set_task_id(task_id);
+  media_buy_pb::HumanTask task;
+  const grpc::Status rpc = client.media_buy().ApproveHumanTask(
+      client.Context(tenant_id).get(), request, &task);
+  if (!rpc.ok()) return Fail("approve-human-task", rpc);
+  std::cout << ToJson(task) << "\n";
+  return 0;
+}
+
 void PrintIssued(const auth_pb::PrincipalWithToken& issued) {
   std::cout << "principal_id: " << issued.principal().principal_id() << "\n"
             << "access_token: " << issued.access_token() << "\n"
@@ -182,7 +205,8 @@ int main(int argc, char** argv) {
                  "       create-principal TENANT NAME [PRINCIPAL_ID] | "
                  "list-principals TENANT |\n"
                  "       rotate-token TENANT PRINCIPAL_ID | revoke-principal "
-                 "TENANT PRINCIPAL_ID\n";
+                 "TENANT PRINCIPAL_ID |\n"
+                 "       approve-human-task TENANT TASK_ID\n";
     return 2;
   }
   Client client(*token, adcp::env::String("SYSTEM_ADMIN_TOKEN", ""));
@@ -243,6 +267,8 @@ int main(int argc, char** argv) {
     std::cout << "revoked " << principal.principal_id() << "\n";
     return 0;
   }
+  if (command == "approve-human-task" && args.size() == 3)
+    return ApproveHumanTask(client, args[1], args[2]);
   std::cerr << "unknown command or wrong arguments: " << command << "\n";
   return 2;
 }

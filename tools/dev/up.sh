@@ -1,0 +1,218 @@
+# shellcheck shell=bash
+# ./dev up: the persistent cluster (PG_DATA), migrations, the services in the
+# foreground until Ctrl-C. Sourced by ./dev, whose helpers (pg_*, load_secrets,
+# resolve_pg_data, cmd_build, built_binary) and tools/dev/services.sh it uses.
+
+UP_PG_STARTED=0
+UP_FOREGROUND=0
+UP_STACK_WRITTEN=0
+
+up_cleanup() {
+  trap '' INT TERM
+  if ((UP_STACK_WRITTEN)); then rm -f "$STACK_FILE"; fi
+  if ((${#SVC_PIDS[@]})); then
+    log "stopping services"
+    stop_services
+  fi
+  if ((UP_PG_STARTED)); then
+    log "stopping PostgreSQL"
+    pg_stop "$PG_DATA" fast
+    UP_PG_STARTED=0
+  fi
+}
+
+up_signal() {
+  up_cleanup
+  if ((UP_FOREGROUND)); then exit 0; fi
+  exit "$1"
+}
+
+# Creates ./dev up's cluster (first run), starts it on port $1, and makes the
+# roles and the database.
+up_start_postgres() {
+  local pg_port=$1
+  if [[ ! -f $PG_DATA/PG_VERSION ]]; then
+    # Unix socket in the data dir unless the path is too long for sockaddr_un.
+    local sockdir=$PG_DATA
+    ((${#PG_DATA} <= 80)) || sockdir=
+    log "creating PostgreSQL cluster in $PG_DATA"
+    pg_init_cluster "$PG_DATA" "$sockdir" "$PG_SUPERUSER_PASSWORD" || die "initdb failed"
+  elif as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+    warn "stopping a PostgreSQL left running by a previous ./dev up"
+    pg_stop "$PG_DATA" fast
+  fi
+
+  port_in_use "$pg_port" && die "port $pg_port is in use; set PGPORT to another port"
+  if ! pg_start "$PG_DATA" "$pg_port" "$PG_LOG"; then
+    tail -n 50 "$PG_LOG" >&2 || true
+    die "PostgreSQL did not start (log: $PG_LOG)"
+  fi
+  UP_PG_STARTED=1
+  log "PostgreSQL listening on 127.0.0.1:$pg_port (log: $PG_LOG)"
+
+  pg_create_roles "$pg_port" "$PG_SUPERUSER_PASSWORD" "$PG_OWNER_PASSWORD" "$PG_APP_PASSWORD"
+  pg_psql "$pg_port" "$PG_SUPERUSER_PASSWORD" <<SQL
+SELECT 'CREATE DATABASE adcp OWNER $PG_OWNER_ROLE'
+ WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'adcp') \gexec
+SQL
+}
+
+# Starts the five services against the database at conninfo $1 (no role);
+# sets TENANT_REGISTRY_ADDR, AUTH_ADDR, MEDIA_BUY_ADDR.
+up_start_services() {
+  # Everything a service may need; start_service passes the listed variables.
+  DATABASE_URL="$1 user=$PG_APP_ROLE password=$PG_APP_PASSWORD"
+  SVC_COMMON_ENV=(
+    "DATABASE_URL=$DATABASE_URL"
+    "ADCP_INTERNAL_TOKEN=$ADCP_INTERNAL_TOKEN"
+    "SYSTEM_ADMIN_TOKEN=$SYSTEM_ADMIN_TOKEN"
+    "LOG_LEVEL=${LOG_LEVEL:-info}"
+    "BIND_HOST=${BIND_HOST:-127.0.0.1}"
+  )
+
+  # One line per service: name, binary (relative to the build dir), port settings.
+  start_service tenant-registry services/tenant-registry/tenant-registry \
+    TENANT_REGISTRY_PORT=50051 METRICS_PORT=9461
+  TENANT_REGISTRY_ADDR=127.0.0.1:${SVC_PORT[tenant-registry]}
+  start_service auth services/auth/auth \
+    AUTH_PORT=50052 METRICS_PORT=9462 TENANT_REGISTRY_ADDR
+  AUTH_ADDR=127.0.0.1:${SVC_PORT[auth]}
+  # The real Google Ad Manager and Kevel adapters; a tenant whose adapter
+  # credentials are not in .data/adapter-secrets (one file per secret named by
+  # its config, e.g. kevel-localnews) runs in dry_run: the calls are logged,
+  # nothing is sent.
+  mkdir -p "$DATA_DIR/adapter-secrets"
+  chmod 700 "$DATA_DIR/adapter-secrets"
+  start_service media-buy services/media-buy/media-buy \
+    MEDIA_BUY_PORT=50053 METRICS_PORT=9464 TENANT_REGISTRY_ADDR AUTH_ADDR \
+    ADAPTER_SECRETS_DIR="$DATA_DIR/adapter-secrets" \
+    MEDIA_BUY_ADAPTER_DRY_RUN_WITHOUT_CREDENTIALS=true \
+    MEDIA_BUY_ADAPTER_BASE_CONFIG='{}' MEDIA_BUY_ADAPTER_STAND_IN=
+  MEDIA_BUY_ADDR=127.0.0.1:${SVC_PORT[media-buy]}
+  start_service agent-edge services/agent-edge/agent-edge \
+    AGENT_HTTP_PORT=8080 METRICS_PORT=9465 TENANT_REGISTRY_ADDR MEDIA_BUY_ADDR \
+    BASE_DOMAINS=sales-agent.example.com,localhost
+  ADMIN_USERNAME=${ADMIN_USERNAME:-admin}
+  ADMIN_PASSWORD=${ADMIN_PASSWORD:-$STORED_ADMIN_PASSWORD}
+  SESSION_SECRET=${SESSION_SECRET:-$STORED_SESSION_SECRET}
+  start_service admin-gateway services/admin-gateway/admin-gateway \
+    ADMIN_HTTP_PORT=8001 METRICS_PORT=9463 TENANT_REGISTRY_ADDR AUTH_ADDR MEDIA_BUY_ADDR \
+    ADMIN_USERNAME \
+    ADMIN_PASSWORD SESSION_SECRET
+}
+
+# Writes STACK_FILE: what ./dev demo needs to reach the running stack.
+# Args: adcpctl binary
+write_stack_file() {
+  (
+    umask 077
+    cat >"$STACK_FILE.tmp" <<EOF
+# Written by ./dev up while it runs; removed when it stops.
+EDGE_URL=http://127.0.0.1:${SVC_PORT[agent-edge]}
+TENANT_REGISTRY_ADDR=$TENANT_REGISTRY_ADDR
+AUTH_ADDR=$AUTH_ADDR
+MEDIA_BUY_ADDR=$MEDIA_BUY_ADDR
+ADCP_INTERNAL_TOKEN=$ADCP_INTERNAL_TOKEN
+SYSTEM_ADMIN_TOKEN=$SYSTEM_ADMIN_TOKEN
+ADCPCTL=$1
+EOF
+  )
+  mv -f "$STACK_FILE.tmp" "$STACK_FILE"
+  UP_STACK_WRITTEN=1
+}
+
+# Prints the addresses and tokens of the running stack. Args: pg conninfo, adcpctl binary
+up_summary() {
+  local pg_url=$1 adcpctl_bin=$2 line
+  local edge_port=${SVC_PORT[agent-edge]} admin_port=${SVC_PORT[admin-gateway]}
+  printf '\n================ adcp dev environment ================\n'
+  for line in "${SVC_SUMMARY[@]}"; do printf '%s\n' "$line"; done
+  printf '%-18s %s user=%s   (passwords in %s)\n' "PostgreSQL" "$pg_url" "$PG_OWNER_ROLE" \
+    "$SECRETS_FILE"
+  printf '%-18s data %s\n' "" "$PG_DATA"
+  printf '%-18s log  %s\n' "" "$PG_LOG"
+  printf 'SYSTEM_ADMIN_TOKEN=%s\n' "$SYSTEM_ADMIN_TOKEN"
+  printf 'ADCP_INTERNAL_TOKEN=%s\n' "$ADCP_INTERNAL_TOKEN"
+  printf '\nAdmin UI: http://127.0.0.1:%s/admin  (user %s, password %s)\n' \
+    "$admin_port" "$ADMIN_USERNAME" "$ADMIN_PASSWORD"
+  printf 'REST:     curl -H "X-System-Token: %s" http://127.0.0.1:%s/system/tenants\n' \
+    "$SYSTEM_ADMIN_TOKEN" "$admin_port"
+  printf 'Agents:   MCP  http://127.0.0.1:%s/tenants/nytimes/mcp  (or http://nytimes.localhost:%s/mcp)\n' \
+    "$edge_port" "$edge_port"
+  printf '          REST http://127.0.0.1:%s/tenants/nytimes/v1/get_products  (x-adcp-auth: <token>)\n' \
+    "$edge_port"
+  printf '\nCreate a principal (its token is printed once):\n'
+  printf '  ADCP_INTERNAL_TOKEN=%s SYSTEM_ADMIN_TOKEN=%s \\\n' "$ADCP_INTERNAL_TOKEN" "$SYSTEM_ADMIN_TOKEN"
+  printf '  TENANT_REGISTRY_ADDR=%s AUTH_ADDR=%s \\\n' "$TENANT_REGISTRY_ADDR" "$AUTH_ADDR"
+  printf '  %s create-principal nytimes "Acme Buyer Agent"\n' "$adcpctl_bin"
+  printf '\nA buyer'"'"'s first media buy, end to end, in another terminal:  ./dev demo\n'
+  printf '======================================================\n'
+  if ((UP_KEEP_GOING)); then
+    printf 'A service that exits is restarted (--keep-going). Press Ctrl-C to stop.\n\n'
+  else
+    printf 'Press Ctrl-C to stop.\n\n'
+  fi
+}
+
+cmd_up() {
+  local arg
+  for arg in "$@"; do
+    case $arg in
+      --keep-going) UP_KEEP_GOING=1 ;;
+      --no-build) DEV_NO_BUILD=1 ;;
+      *) die "usage: ./dev up [--keep-going] [--no-build]" ;;
+    esac
+  done
+  trap up_cleanup EXIT
+  trap 'up_signal 130' INT
+  trap 'up_signal 143' TERM
+
+  cmd_build "${UP_TARGETS[@]}"
+  resolve_pg_bin
+
+  mkdir -p "$DATA_DIR" "$LOG_DIR" "$RUN_DIR"
+  chmod 700 "$DATA_DIR"
+  pg_chown "$DATA_DIR" "$LOG_DIR"
+
+  exec 9>"$DATA_DIR/up.lock"
+  flock -n 9 || die "another ./dev up is already running for $REPO"
+  resolve_pg_data create
+
+  local migrate_bin adcpctl_bin
+  migrate_bin=$(built_binary tools/migrate/adcp-migrate)
+  adcpctl_bin=$(built_binary tools/adcpctl/adcpctl)
+
+  load_secrets
+  SYSTEM_ADMIN_TOKEN=${SYSTEM_ADMIN_TOKEN:-$STORED_SYSTEM_ADMIN_TOKEN}
+  ADCP_INTERNAL_TOKEN=${ADCP_INTERNAL_TOKEN:-$(random_hex 32)}
+  local pg_port=${PGPORT:-55432}
+  up_start_postgres "$pg_port"
+
+  local pg_url="host=127.0.0.1 port=$pg_port dbname=adcp"
+  log "running migrations"
+  DATABASE_URL="$pg_url user=$PG_OWNER_ROLE password=$PG_OWNER_PASSWORD" \
+    DB_APP_ROLE=$PG_APP_ROLE "$migrate_bin" ||
+    die "migrations failed"
+
+  up_start_services "$pg_url"
+
+  if [[ ! -f $DATA_DIR/seeded ]]; then
+    log "seeding example tenants (first run)"
+    if TENANT_REGISTRY_ADDR=$TENANT_REGISTRY_ADDR ADCP_INTERNAL_TOKEN=$ADCP_INTERNAL_TOKEN \
+        AUTH_ADDR=$AUTH_ADDR MEDIA_BUY_ADDR=$MEDIA_BUY_ADDR \
+        SYSTEM_ADMIN_TOKEN=$SYSTEM_ADMIN_TOKEN \
+        "$adcpctl_bin" seed-examples db/seed/example_tenants.json; then
+      touch "$DATA_DIR/seeded"
+    else
+      die "seeding the example tenants failed (see above); nothing was marked seeded"
+    fi
+  fi
+
+  write_stack_file "$adcpctl_bin"
+  up_summary "$pg_url" "$adcpctl_bin"
+  UP_FOREGROUND=1
+  watch_services || {
+    UP_FOREGROUND=0
+    exit 1
+  }
+}
