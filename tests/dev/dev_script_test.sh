@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The dev script as a newcomer meets it (issue 29). Each case copies the
-# repository (its tracked and untracked files, as they are in the work tree)
-# into a new directory and runs `./dev up --no-build` there on free ports,
-# with the binaries of this build:
+# repository (its tracked and untracked files as they are in the work tree;
+# without git, all but build*/, .data/ and node_modules/) into a new
+# directory and runs `./dev up --no-build` there on free ports, with the
+# binaries of this build:
 #
 #   private_dir  as root, in a directory of mode 700 the postgres user cannot
 #                enter: ./dev up keeps its cluster in /var/tmp/adcp-pg-<hash
@@ -61,8 +62,13 @@ trap cleanup EXIT
 make_copy() {
   COPY=$(mktemp -d "${TMPDIR:-/tmp}/adcp-dev-test.XXXXXX")
   chmod "$1" "$COPY"
-  git -C "$SOURCE_DIR" ls-files -z --cached --others --exclude-standard |
-    (cd "$SOURCE_DIR" && tar --null -T - -cf -) | tar -xf - -C "$COPY"
+  if git -C "$SOURCE_DIR" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git -C "$SOURCE_DIR" ls-files -z --cached --others --exclude-standard |
+      (cd "$SOURCE_DIR" && tar --null -T - -cf -) | tar -xf - -C "$COPY"
+  else
+    tar -C "$SOURCE_DIR" --exclude='./build*' --exclude=./.data --exclude=node_modules -cf - . |
+      tar -xf - -C "$COPY"
+  fi
   local d
   for d in browser adcp-tools k8s; do
     [[ ! -d $SOURCE_DIR/tests/$d/node_modules ]] ||
