@@ -51,12 +51,13 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromEnv() {
   return config;
 }
 
-AdminGateway::AdminGateway(GatewayConfig config)
+AdminGateway::AdminGateway(GatewayConfig config,
+                           std::unique_ptr<const AdminPages> pages)
     : config_(std::move(config)),
       backends_(config_.backends),
       operations_(backends_),
       system_api_(operations_, config_.backends.system_token),
-      ui_(operations_, config_.ui),
+      ui_(operations_, config_.ui, std::move(pages)),
       metrics_(std::make_shared<prometheus::Registry>()),
       requests_(&prometheus::BuildCounter()
                      .Name("http_requests_total")
@@ -71,7 +72,9 @@ AdminGateway::~AdminGateway() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<AdminGateway>> AdminGateway::Start(
     GatewayConfig config) {
-  std::unique_ptr<AdminGateway> gateway(new AdminGateway(std::move(config)));
+  ASSIGN_OR_RETURN(std::unique_ptr<const AdminPages> pages, AdminPages::Load());
+  std::unique_ptr<AdminGateway> gateway(
+      new AdminGateway(std::move(config), std::move(pages)));
   gateway->server_ = std::make_unique<http::Server>(
       gateway->config_.http, [g = gateway.get()](const http::Request& request,
                                                  const std::string& peer) {

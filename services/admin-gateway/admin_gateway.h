@@ -49,7 +49,7 @@ class AdminGateway {
   void Shutdown();
 
  private:
-  explicit AdminGateway(GatewayConfig config);
+  AdminGateway(GatewayConfig config, std::unique_ptr<const AdminPages> pages);
   http::Response Route(const http::Request& request, const std::string& peer);
 
   const GatewayConfig config_;

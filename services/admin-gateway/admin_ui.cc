@@ -68,9 +68,11 @@ json ReplacementPatch(const json& current, const json& wanted) {
   return patch;
 }
 
-AdminUi::AdminUi(AdminOperations& operations, AdminUiConfig config)
+AdminUi::AdminUi(AdminOperations& operations, AdminUiConfig config,
+                 std::unique_ptr<const AdminPages> pages)
     : operations_(operations),
       config_(std::move(config)),
+      pages_(std::move(pages)),
       session_token_(config_.session_secret, "",
                      SignedToken::Encoding::kBase64Url),
       device_token_(config_.session_secret, "device|",
@@ -163,22 +165,13 @@ http::Response AdminUi::LoginPage(const http::Request& request,
                                   absl::Duration retry_after) {
   std::string csrf = Cookie(request, kLoginCsrfCookie);
   if (fresh_csrf || !LoginCsrfValid(csrf)) csrf = LoginCsrf();
-  const std::string body = "<h1>Sign in</h1>" + Notices("", error) +
-                           "<form method=\"post\" action=\"/admin/login\">" +
-                           CsrfField(csrf) +
-                           "<label>Username <input name=\"username\" "
-                           "id=\"username\" autocomplete=\"username\"></label>"
-                           "<label>Password <input name=\"password\" "
-                           "id=\"password\" type=\"password\" "
-                           "autocomplete=\"current-password\"></label><button "
-                           "id=\"login\">Sign in</button></form>";
   const bool throttled = retry_after > absl::ZeroDuration();
   http::Response response =
       HtmlResponse(request,
                    throttled       ? bhttp::status::too_many_requests
                    : error.empty() ? bhttp::status::ok
                                    : bhttp::status::unauthorized,
-                   Page("Sign in", body));
+                   pages_->SignIn(csrf, error));
   if (throttled)
     response.set(bhttp::field::retry_after,
                  std::to_string(absl::ToInt64Seconds(
@@ -272,9 +265,7 @@ http::Response AdminUi::Handle(const http::Request& request,
   if (!session) {
     if (post)
       return HtmlResponse(request, bhttp::status::forbidden,
-                          Page("Signed out",
-                               "<p>Your session has ended. <a "
-                               "href=\"/admin/login\">Sign in</a></p>"));
+                          pages_->SignedOut());
     return Redirect(request, "/admin/login");
   }
   Form form;
@@ -284,11 +275,8 @@ http::Response AdminUi::Handle(const http::Request& request,
     if (csrf == form.end() ||
         !ConstantTimeEquals(csrf->second, CsrfToken(*session))) {
       log::Warn("admin form without a valid CSRF token", {{"peer", peer}});
-      return HtmlResponse(
-          request, bhttp::status::forbidden,
-          Page("Forbidden",
-               "<p class=\"error\">This form was not issued by this "
-               "session (CSRF check failed).</p>"));
+      return HtmlResponse(request, bhttp::status::forbidden,
+                          pages_->CsrfRefused());
     }
   }
   if (path.size() == 2 && path[1] == "logout" && post) {
@@ -308,30 +296,29 @@ http::Response AdminUi::Handle(const http::Request& request,
     return response;
   }
   if (path.size() == 1 || (path.size() == 2 && path[1] == "tenants")) {
-    if (!post) return TenantList(request, *session, "", "");
+    if (!post) return TenantList(request, *session, {}, "");
     auto created =
         operations_.CreateTenant(json{{"tenant_id", form["tenant_id"]},
                                       {"name", form["name"]},
                                       {"subdomain", form["subdomain"]},
                                       {"billing_plan", form["billing_plan"]}});
     if (!created.ok())
-      return TenantList(request, *session, "",
+      return TenantList(request, *session, {},
                         std::string(created.status().message()));
     return TenantDetail(
         request, *session, created->tenant_id,
-        TokenNotice("Tenant created with its admin principal",
-                    {created->tenant_id + "_admin", created->admin_token}),
+        {"Tenant created with its admin principal",
+         IssuedToken{created->tenant_id + "_admin", created->admin_token}},
         "", nullptr);
   }
   if (path.size() >= 3 && path[1] == "tenants") {
     if (post) return TenantPost(request, *session, path, form);
     if (path.size() == 3)
-      return TenantDetail(request, *session, path[2], "", "", nullptr);
+      return TenantDetail(request, *session, path[2], {}, "", nullptr);
     if (path.size() == 4 && path[3] == "audit")
       return AuditPage(request, *session, path[2]);
   }
-  return HtmlResponse(request, bhttp::status::not_found,
-                      Page("Not found", "<p>Not found.</p>"));
+  return HtmlResponse(request, bhttp::status::not_found, pages_->NotFound());
 }
 
 http::Response AdminUi::TenantPost(const http::Request& request,
@@ -344,9 +331,9 @@ http::Response AdminUi::TenantPost(const http::Request& request,
     return it == form.end() ? std::string() : it->second;
   };
   auto show = [&](const absl::Status& status, const std::string& notice) {
-    return TenantDetail(request, session, tenant_id, status.ok() ? notice : "",
-                        status.ok() ? "" : std::string(status.message()),
-                        nullptr);
+    return TenantDetail(
+        request, session, tenant_id, {status.ok() ? notice : ""},
+        status.ok() ? "" : std::string(status.message()), nullptr);
   };
   if (path.size() == 4 && path[3] == "config") {
     const std::string text = value("config");
@@ -356,14 +343,14 @@ http::Response AdminUi::TenantPost(const http::Request& request,
       absl::string_view message = parsed.status().message();
       if (absl::StartsWith(message, kInvalid))
         message.remove_prefix(kInvalid.size());
-      return TenantDetail(request, session, tenant_id, "",
+      return TenantDetail(request, session, tenant_id, {},
                           "Invalid JSON configuration: " + std::string(message),
                           &text);
     }
     json wanted = *std::move(parsed);
     if (!wanted.is_object()) {
       return TenantDetail(
-          request, session, tenant_id, "",
+          request, session, tenant_id, {},
           "Invalid configuration: config: expected a JSON object", &text);
     }
     auto current = operations_.GetTenant(tenant_id);
@@ -373,12 +360,12 @@ http::Response AdminUi::TenantPost(const http::Request& request,
         ReplacementPatch(ConfigToDocument(current->config()), wanted));
     if (!updated.ok()) {
       return TenantDetail(
-          request, session, tenant_id, "",
+          request, session, tenant_id, {},
           "Invalid configuration: " + std::string(updated.status().message()),
           &text);
     }
     return TenantDetail(request, session, tenant_id,
-                        "Configuration updated successfully", "", nullptr);
+                        {"Configuration updated successfully"}, "", nullptr);
   }
   if (path.size() == 4 && path[3] == "active") {
     const bool active = value("is_active") == "true";
@@ -394,69 +381,34 @@ http::Response AdminUi::TenantPost(const http::Request& request,
     auto issued = operations_.CreatePrincipal(tenant_id, body);
     if (!issued.ok()) return show(issued.status(), "");
     return TenantDetail(request, session, tenant_id,
-                        TokenNotice("Created principal", *issued), "", nullptr);
+                        {"Created principal", *issued}, "", nullptr);
   }
   if (path.size() == 6 && path[3] == "principals" && path[5] == "rotate") {
     auto issued = operations_.RotateToken(tenant_id, path[4]);
     if (!issued.ok()) return show(issued.status(), "");
-    return TenantDetail(request, session, tenant_id,
-                        TokenNotice("New token for", *issued), "", nullptr);
+    return TenantDetail(request, session, tenant_id, {"New token for", *issued},
+                        "", nullptr);
   }
   if (path.size() == 6 && path[3] == "principals" && path[5] == "revoke") {
     return show(operations_.RevokePrincipal(tenant_id, path[4]),
                 "Principal revoked");
   }
-  return HtmlResponse(request, bhttp::status::not_found,
-                      Page("Not found", "<p>Not found.</p>"));
+  return HtmlResponse(request, bhttp::status::not_found, pages_->NotFound());
 }
 
 http::Response AdminUi::TenantList(const http::Request& request,
-                                   const Session& session,
-                                   const std::string& notice,
+                                   const Session& session, const Notice& notice,
                                    const std::string& error) {
-  const std::string csrf = CsrfToken(session);
-  std::string body = "<h1>Tenants</h1>" + Notices(notice, error);
-  auto tenants = operations_.ListTenants();
-  if (!tenants.ok()) {
-    body += Notices("", std::string(tenants.status().message()));
-  } else {
-    body +=
-        "<table "
-        "id=\"tenants\"><tr><th>Name</th><th>Subdomain</th><th>Active</"
-        "th><th>Plan</th>"
-        "<th>Created</th></tr>";
-    for (const auto& tenant : *tenants) {
-      const json summary = TenantSummaryJson(tenant);
-      body += "<tr><td><a href=\"/admin/tenants/" + Html(tenant.tenant_id()) +
-              "\">" + Html(tenant.name()) + "</a></td><td>" +
-              Html(tenant.subdomain()) + "</td><td>" +
-              (tenant.is_active() ? "yes" : "no") + "</td><td>" +
-              Html(tenant.billing_plan()) + "</td><td>" +
-              Html(summary["created_at"].get<std::string>()) + "</td></tr>";
-    }
-    body += "</table>";
-  }
-  body +=
-      "<section><h2>Create a tenant</h2><form method=\"post\" "
-      "action=\"/admin/tenants\" "
-      "id=\"create-tenant\">" +
-      CsrfField(csrf) +
-      "<label>Tenant id <input name=\"tenant_id\" required></label>"
-      "<label>Name <input name=\"name\" required></label>"
-      "<label>Subdomain <input name=\"subdomain\" required></label>"
-      "<label>Plan <select "
-      "name=\"billing_plan\"><option>standard</option><option>premium"
-      "</option><option>enterprise</option></select></label>"
-      "<button>Create tenant</button></form></section>";
   return HtmlResponse(
       request, error.empty() ? bhttp::status::ok : bhttp::status::bad_request,
-      Page("Tenants", body, "", "", csrf));
+      pages_->TenantList(CsrfToken(session), notice, error,
+                         operations_.ListTenants()));
 }
 
 http::Response AdminUi::TenantDetail(const http::Request& request,
                                      const Session& session,
                                      const std::string& tenant_id,
-                                     const std::string& notice,
+                                     const Notice& notice,
                                      const std::string& error,
                                      const std::string* config_text) {
   const std::string csrf = CsrfToken(session);
@@ -465,77 +417,16 @@ http::Response AdminUi::TenantDetail(const http::Request& request,
     return HtmlResponse(
         request,
         HttpStatusFor(static_cast<grpc::StatusCode>(tenant.status().code())),
-        Page("Tenant", Notices("", std::string(tenant.status().message())), "",
-             "", csrf));
+        pages_->Error("Tenant", csrf, std::string(tenant.status().message())));
   }
-  const std::string base = "/admin/tenants/" + Html(tenant->tenant_id());
-  const json document = RedactCredentials(ConfigToDocument(tenant->config()));
-  std::string body =
-      "<h1>" + Html(tenant->name()) + "</h1>" + Notices(notice, error);
-  body += "<p>Tenant <code>" + Html(tenant->tenant_id()) +
-          "</code> &middot; subdomain <code>" + Html(tenant->subdomain()) +
-          "</code> &middot; plan " + Html(tenant->billing_plan()) +
-          " &middot; <span id=\"status\">" +
-          (tenant->is_active() ? "active" : "inactive") +
-          "</span> &middot; <a href=\"" + base + "/audit\">Audit log</a></p>";
-  body +=
-      "<form method=\"post\" action=\"" + base + "/active\">" +
-      CsrfField(csrf) + "<input type=\"hidden\" name=\"is_active\" value=\"" +
-      (tenant->is_active() ? "false" : "true") +
-      "\"><button id=\"toggle-active\">" +
-      (tenant->is_active() ? "Deactivate" : "Reactivate") + "</button></form>";
-
-  body += "<section><h2>Configuration</h2><form method=\"post\" action=\"" +
-          base + "/config\" id=\"config-form\">" + CsrfField(csrf) +
-          "<textarea name=\"config\" id=\"config\" rows=\"18\">" +
-          Html(config_text ? *config_text : document.dump(2)) +
-          "</textarea><button id=\"save-config\">Save "
-          "configuration</button></form></section>";
-
-  body += "<section><h2>Principals</h2>";
-  auto principals = operations_.ListPrincipals(tenant_id);
-  if (!principals.ok()) {
-    body += Notices("", std::string(principals.status().message()));
-  } else {
-    body +=
-        "<table "
-        "id=\"principals\"><tr><th>Id</th><th>Name</th><th>Token</th><th>Last "
-        "used"
-        "</th><th>State</th><th></th></tr>";
-    for (const auto& principal : *principals) {
-      const std::string action =
-          base + "/principals/" + Html(principal.principal_id());
-      const json shown = PrincipalJson(principal);
-      body += "<tr><td>" + Html(principal.principal_id()) + "</td><td>" +
-              Html(principal.name()) + "</td><td><code>" +
-              Html(principal.token_prefix()) + "&hellip;</code></td><td>" +
-              (shown["last_used_at"].is_null()
-                   ? "never"
-                   : Html(shown["last_used_at"].get<std::string>())) +
-              "</td><td>" + (principal.has_revoked_at() ? "revoked" : "live") +
-              "</td><td>";
-      if (!principal.has_revoked_at()) {
-        body += "<form class=\"inline\" method=\"post\" action=\"" + action +
-                "/rotate\">" + CsrfField(csrf) +
-                "<button>Rotate token</button></form> "
-                "<form class=\"inline\" method=\"post\" action=\"" +
-                action + "/revoke\">" + CsrfField(csrf) +
-                "<button>Revoke</button></form>";
-      }
-      body += "</td></tr>";
-    }
-    body += "</table>";
-  }
-  body += "<form method=\"post\" action=\"" + base +
-          "/principals\" id=\"create-principal\">" + CsrfField(csrf) +
-          "<label>Name <input name=\"name\" required></label>"
-          "<label>Principal id (optional) <input name=\"principal_id\"></label>"
-          "<button>Create principal</button></form></section>";
-  const auto& branding = tenant->config().branding();
+  const std::string text =
+      config_text
+          ? *config_text
+          : RedactCredentials(ConfigToDocument(tenant->config())).dump(2);
   return HtmlResponse(
       request, error.empty() ? bhttp::status::ok : bhttp::status::bad_request,
-      Page(tenant->name(), body, branding.primary_color(), branding.logo_url(),
-           csrf));
+      pages_->TenantDetail(csrf, *tenant, notice, error, text,
+                           operations_.ListPrincipals(tenant_id)));
 }
 
 http::Response AdminUi::AuditPage(const http::Request& request,
@@ -549,33 +440,10 @@ http::Response AdminUi::AuditPage(const http::Request& request,
     const absl::Status status = page.ok() ? tenant.status() : page.status();
     return HtmlResponse(
         request, HttpStatusFor(static_cast<grpc::StatusCode>(status.code())),
-        Page("Audit log", Notices("", std::string(status.message())), "", "",
-             csrf));
+        pages_->Error("Audit log", csrf, std::string(status.message())));
   }
-  const std::string base = "/admin/tenants/" + Html(tenant_id);
-  std::string body =
-      "<h1>Audit log &middot; " + Html(tenant->name()) + "</h1><p><a href=\"" +
-      base +
-      "\">Back to the tenant</a></p><table id=\"audit\"><tr><th>When</th>"
-      "<th>Operation</th><th>By</th><th>Outcome</th><th>Details</th></tr>";
-  for (const auto& event : page->events) {
-    body += "<tr><td>" + Html(event["occurred_at"].get<std::string>()) +
-            "</td><td>" + Html(event["operation"].get<std::string>()) +
-            "</td><td>" + Html(event["principal_id"].get<std::string>()) +
-            "</td><td>" + (event["success"].get<bool>() ? "ok" : "failed") +
-            "</td><td><code>" + Html(event["details"].dump()) +
-            "</code></td></tr>";
-  }
-  body += "</table>";
-  if (!page->next_page_token.empty()) {
-    body += "<p><a id=\"older\" href=\"" + base +
-            "/audit?page_token=" + Html(page->next_page_token) +
-            "\">Older &rarr;</a></p>";
-  }
-  const auto& branding = tenant->config().branding();
   return HtmlResponse(request, bhttp::status::ok,
-                      Page("Audit log", body, branding.primary_color(),
-                           branding.logo_url(), csrf));
+                      pages_->Audit(csrf, *tenant, *page));
 }
 
 }  // namespace adcp::admin_gateway

@@ -16,6 +16,7 @@
 #include "libs/http/http_server.h"
 #include "services/admin-gateway/admin_html.h"
 #include "services/admin-gateway/admin_operations.h"
+#include "services/admin-gateway/admin_pages.h"
 #include "services/admin-gateway/sign_in_throttle.h"
 #include "services/admin-gateway/signed_token.h"
 
@@ -40,7 +41,8 @@ struct AdminUiConfig {
 
 class AdminUi {
  public:
-  AdminUi(AdminOperations& operations, AdminUiConfig config);
+  AdminUi(AdminOperations& operations, AdminUiConfig config,
+          std::unique_ptr<const AdminPages> pages);
 
   // For a target under /admin.
   http::Response Handle(const http::Request& request, const std::string& peer);
@@ -70,13 +72,12 @@ class AdminUi {
                            const std::string& error, bool fresh_csrf,
                            absl::Duration retry_after = absl::ZeroDuration());
   http::Response TenantList(const http::Request& request,
-                            const Session& session, const std::string& notice,
+                            const Session& session, const Notice& notice,
                             const std::string& error);
   http::Response TenantDetail(const http::Request& request,
                               const Session& session,
                               const std::string& tenant_id,
-                              const std::string& notice,
-                              const std::string& error,
+                              const Notice& notice, const std::string& error,
                               const std::string* config_text);
   http::Response AuditPage(const http::Request& request, const Session& session,
                            const std::string& tenant_id);
@@ -87,6 +88,7 @@ class AdminUi {
 
   AdminOperations& operations_;
   const AdminUiConfig config_;
+  const std::unique_ptr<const AdminPages> pages_;
   // Under config_.session_secret: the session cookie (user|expiry|nonce),
   // the device cookie (user|nonce|expiry), the sign-in form's token
   // (nonce.expiry), and each session's form CSRF token (its nonce's MAC).

@@ -22,9 +22,15 @@ using ::adcp::testing::Suite;
 using nlohmann::json;
 
 TEST(AdminUiHelpersTest, EscapesHtml) {
-  EXPECT_EQ(
-      Html(R"(<script>alert("x") & 'y'</script>)"),
-      "&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;");
+  auto pages = AdminPages::Load();
+  ASSERT_TRUE(pages.ok()) << pages.status();
+  const std::string page =
+      (*pages)->Error("Error", "", R"(<script>alert("x") & 'y'</script>)");
+  EXPECT_NE(page.find("<div class=\"error\" id=\"error\">"
+                      "&lt;script&gt;alert(&quot;x&quot;) &amp; "
+                      "&#39;y&#39;&lt;/script&gt;</div>"),
+            std::string::npos)
+      << page;
 }
 
 TEST(AdminUiHelpersTest, ParsesUrlEncodedForms) {
@@ -273,6 +279,62 @@ TEST_F(AdminUiTest, SignOutEndsTheSession) {
   EXPECT_EQ(
       HttpCall(gateway_->port(), "GET", "/admin/tenants", "", cookie).status,
       303);
+}
+
+TEST_F(AdminUiTest, AHostileTenantNameIsEscapedOnEveryPage) {
+  const std::string hostile = R"(<script>alert(1)</script>"'&)";
+  const std::string escaped =
+      "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;";
+  const std::map<std::string, std::string> cookie = {
+      {"Cookie", "adcp_admin_session=" +
+                     SetCookie(LoginAttempt(kPassword), "adcp_admin_session")}};
+  const std::string csrf =
+      Csrf(HttpCall(gateway_->port(), "GET", "/admin/tenants", "", cookie));
+  auto post = [&](const std::string& target, const std::string& form) {
+    return HttpCall(gateway_->port(), "POST", target, form + "&_csrf=" + csrf,
+                    cookie, "application/x-www-form-urlencoded");
+  };
+  // The form-encoded hostile text.
+  const std::string encoded = "%3Cscript%3Ealert(1)%3C%2Fscript%3E%22'%26";
+  const HttpReply created =
+      post("/admin/tenants", "tenant_id=hostile&name=" + encoded +
+                                 "&subdomain=hostile&billing_plan=standard");
+  ASSERT_EQ(created.status, 200) << created.body;
+  // A rejected config edit comes back in the editor as it was typed.
+  const HttpReply rejected = post("/admin/tenants/hostile/config",
+                                  "config=%7B%22x%22%3A+%22" + encoded + "%7D");
+  EXPECT_EQ(rejected.status, 400);
+  const std::map<std::string, HttpReply> pages = {
+      {"created", created},
+      {"rejected edit", rejected},
+      {"list", HttpCall(gateway_->port(), "GET", "/admin/tenants", "", cookie)},
+      {"detail",
+       HttpCall(gateway_->port(), "GET", "/admin/tenants/hostile", "", cookie)},
+      {"audit", HttpCall(gateway_->port(), "GET",
+                         "/admin/tenants/hostile/audit", "", cookie)}};
+  for (const auto& [name, page] : pages) {
+    EXPECT_EQ(page.body.find(hostile), std::string::npos) << name;
+    EXPECT_EQ(page.body.find("<script"), std::string::npos) << name;
+  }
+  EXPECT_NE(pages.at("list").body.find("<a href=\"/admin/tenants/hostile\">" +
+                                       escaped + "</a>"),
+            std::string::npos);
+  for (const char* name : {"created", "rejected edit", "detail"}) {
+    EXPECT_NE(pages.at(name).body.find("<title>" + escaped + "</title>"),
+              std::string::npos)
+        << name;
+    EXPECT_NE(pages.at(name).body.find("<h1>" + escaped + "</h1>"),
+              std::string::npos)
+        << name;
+  }
+  EXPECT_NE(pages.at("rejected edit")
+                .body.find("rows=\"18\">{&quot;x&quot;: &quot;" + escaped +
+                           "}</textarea>"),
+            std::string::npos)
+      << pages.at("rejected edit").body;
+  EXPECT_NE(pages.at("audit").body.find("<h1>Audit log &middot; " + escaped +
+                                        "</h1>"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,3 @@
+{{%AUTOESCAPE context="HTML"}}
+{{! A page that only reports an error: NOTICES. }}
+{{>NOTICES}}
