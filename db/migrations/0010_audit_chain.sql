@@ -1,8 +1,8 @@
 -- A tamper-evident audit log (issue 28). Each tenant's audit rows form a hash
--- chain: row n stores chain_seq = n, prev_hash (row n-1's row_hash, or the
--- tenant's genesis hash for n = 1) and
---   row_hash = sha256(prev_hash || convert_to(audit_canonical(row), 'UTF8')).
--- A BEFORE INSERT trigger fills the three columns, whatever the inserter
+-- chain: row n stores chain_seq = n and
+--   row_hash = sha256(previous || convert_to(audit_canonical(row), 'UTF8'))
+-- where `previous` is row n-1's row_hash, or the tenant's genesis hash for
+-- n = 1. A BEFORE INSERT trigger fills both columns, whatever the inserter
 -- gave, in the same transaction as the row, so every writer (the services,
 -- the migration tool, a superuser's psql) extends the chain the same way.
 -- audit_chain_heads keeps each chain's last seq and hash: the trigger locks
@@ -14,10 +14,9 @@
 
 ALTER TABLE audit_log
   ADD COLUMN chain_seq bigint,
-  ADD COLUMN prev_hash bytea,
   ADD COLUMN row_hash bytea;
 
--- The exact bytes a row's hash covers (after prev_hash): every column the
+-- The exact bytes a row's hash covers (after the previous hash): every column the
 -- row was written with, in a fixed order, as a JSON array. occurred_at is
 -- given in microseconds since the epoch, so no time zone setting changes it.
 CREATE FUNCTION audit_canonical(
@@ -48,28 +47,27 @@ CREATE TABLE audit_chain_heads (
 
 CREATE FUNCTION audit_chain_link() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-  last_seq bigint;
-  last_hash bytea;
 BEGIN
-  SELECT seq, head INTO last_seq, last_hash
-    FROM audit_chain_heads WHERE tenant_id = NEW.tenant_id FOR UPDATE;
-  IF NOT FOUND THEN
+  FOR attempt IN 1..2 LOOP
+    -- One statement moves the head and computes the row's hash from the
+    -- previous one (the SET expressions read the row's old values); the
+    -- row lock it takes orders the tenant's writers.
+    UPDATE audit_chain_heads
+       SET seq = seq + 1,
+           head = sha256(head || convert_to(audit_canonical(
+               NEW.tenant_id, NEW.audit_id, seq + 1, NEW.occurred_at,
+               NEW.operation, NEW.principal_id, NEW.adapter_id, NEW.success,
+               NEW.details), 'UTF8'))
+     WHERE tenant_id = NEW.tenant_id
+    RETURNING seq, head INTO NEW.chain_seq, NEW.row_hash;
+    IF FOUND THEN
+      RETURN NEW;
+    END IF;
     INSERT INTO audit_chain_heads (tenant_id, seq, head)
       VALUES (NEW.tenant_id, 0, audit_genesis(NEW.tenant_id))
       ON CONFLICT (tenant_id) DO NOTHING;
-    SELECT seq, head INTO last_seq, last_hash
-      FROM audit_chain_heads WHERE tenant_id = NEW.tenant_id FOR UPDATE;
-  END IF;
-  NEW.chain_seq := last_seq + 1;
-  NEW.prev_hash := last_hash;
-  NEW.row_hash := sha256(last_hash || convert_to(audit_canonical(
-      NEW.tenant_id, NEW.audit_id, NEW.chain_seq, NEW.occurred_at,
-      NEW.operation, NEW.principal_id, NEW.adapter_id, NEW.success,
-      NEW.details), 'UTF8'));
-  UPDATE audit_chain_heads SET seq = NEW.chain_seq, head = NEW.row_hash
-    WHERE tenant_id = NEW.tenant_id;
-  RETURN NEW;
+  END LOOP;
+  RAISE EXCEPTION 'audit chain head of % missing', NEW.tenant_id;
 END
 $$;
 
@@ -90,7 +88,7 @@ BEGIN
     FOR r IN SELECT * FROM audit_log WHERE tenant_id = t ORDER BY audit_id LOOP
       n := n + 1;
       UPDATE audit_log
-         SET chain_seq = n, prev_hash = h,
+         SET chain_seq = n,
              row_hash = sha256(h || convert_to(audit_canonical(
                  r.tenant_id, r.audit_id, n, r.occurred_at, r.operation,
                  r.principal_id, r.adapter_id, r.success, r.details), 'UTF8'))
@@ -107,7 +105,6 @@ $backfill$;
 
 ALTER TABLE audit_log
   ALTER COLUMN chain_seq SET NOT NULL,
-  ALTER COLUMN prev_hash SET NOT NULL,
   ALTER COLUMN row_hash SET NOT NULL;
 
 CREATE TRIGGER audit_log_chain

@@ -26,8 +26,8 @@ class ChainWalk {
   explicit ChainWalk(std::string genesis_hex)
       : last_hash_hex_(std::move(genesis_hex)) {}
 
-  void Row(int64_t audit_id, int64_t seq, const std::string& prev_hex,
-           const std::string& row_hex, const std::string& canonical) {
+  void Row(int64_t audit_id, int64_t seq, const std::string& row_hex,
+           const std::string& canonical) {
     ++report_.rows;
     if (report_.broken) return;
     const int64_t expected = last_seq_ + 1;
@@ -37,13 +37,11 @@ class ChainWalk {
                 ? absl::StrCat("chain_seq ", seq, " repeats a position")
                 : absl::StrCat("chain_seq ", seq, " where ", expected,
                                " was expected: a row is missing before it"));
-    } else if (prev_hex != last_hash_hex_) {
+    } else if (Hex(Sha256(Unhex(last_hash_hex_) + canonical)) != row_hex) {
       Break(audit_id, seq,
-            "prev_hash is not the previous row's row_hash: a row before it "
-            "was changed or removed");
-    } else if (Hex(Sha256(Unhex(prev_hex) + canonical)) != row_hex) {
-      Break(audit_id, seq,
-            "row_hash does not match the row's contents: the row was edited");
+            "row_hash does not match the row's contents and the previous "
+            "row's hash: this row, or the hash of the one before it, was "
+            "edited");
     }
     last_seq_ = seq;
     last_hash_hex_ = row_hex;
@@ -87,8 +85,8 @@ absl::StatusOr<AuditChainReport> VerifyAuditChain(
     ChainWalk walk(head[2].as<std::string>());
     txn.exec(
         "DECLARE audit_chain NO SCROLL CURSOR FOR "
-        "SELECT audit_id, chain_seq, encode(prev_hash, 'hex'), "
-        "encode(row_hash, 'hex'), audit_canonical(tenant_id, audit_id, "
+        "SELECT audit_id, chain_seq, encode(row_hash, 'hex'), "
+        "audit_canonical(tenant_id, audit_id, "
         "chain_seq, occurred_at, operation, principal_id, adapter_id, "
         "success, details) FROM audit_log WHERE tenant_id = " +
         txn.quote(tenant_id) + " ORDER BY chain_seq, audit_id");
@@ -98,8 +96,7 @@ absl::StatusOr<AuditChainReport> VerifyAuditChain(
       const pqxx::result rows = txn.exec(fetch);
       for (const auto& row : rows)
         walk.Row(row[0].as<int64_t>(), row[1].as<int64_t>(),
-                 row[2].as<std::string>(), row[3].as<std::string>(),
-                 row[4].as<std::string>());
+                 row[2].as<std::string>(), row[3].as<std::string>());
       if (rows.size() < static_cast<size_t>(kBatchRows)) break;
     }
     AuditChainReport report =

@@ -1,13 +1,13 @@
 // The audit log's hash chain (db/migrations/0010_audit_chain.sql) checked
 // from outside the database, and the signed tombstone a hard delete leaves.
 //
-// Each tenant's audit rows carry chain_seq 1..n, prev_hash and
-//   row_hash = SHA-256(prev_hash || audit_canonical(row))
-// where the first prev_hash is the tenant's genesis hash and the chain's
-// last (seq, hash) is kept in audit_chain_heads. VerifyAuditChain reads the
-// rows in chain order and recomputes every hash here (OpenSSL), so an edited,
-// deleted, inserted or reordered row, or a cut-off tail, is found and the
-// first row that breaks the chain is named.
+// Each tenant's audit rows carry chain_seq 1..n and
+//   row_hash = SHA-256(previous row_hash || audit_canonical(row))
+// where the first row's previous hash is the tenant's genesis hash and the
+// chain's last (seq, hash) is kept in audit_chain_heads. VerifyAuditChain
+// reads the rows in chain order and recomputes every hash here (OpenSSL), so an
+// edited, deleted, inserted or reordered row, or a cut-off tail, is found and
+// the first row that breaks the chain is named.
 #pragma once
 
 #include <cstdint>

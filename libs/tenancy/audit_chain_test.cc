@@ -135,16 +135,18 @@ TEST_F(AuditChainTest, AnEditedRowWithARecomputedHashBreaksTheNextLink) {
   const int64_t second = AuditIdAt("tenant-a", 2);
   AsOwner(
       "tenant-a",
-      absl::StrCat("UPDATE audit_log SET success = false, row_hash = "
-                   "sha256(prev_hash || convert_to(audit_canonical(tenant_id, "
-                   "audit_id, chain_seq, occurred_at, operation, principal_id, "
+      absl::StrCat("UPDATE audit_log a SET success = false, row_hash = "
+                   "sha256((SELECT p.row_hash FROM audit_log p WHERE "
+                   "p.tenant_id = a.tenant_id AND p.chain_seq = a.chain_seq "
+                   "- 1) || convert_to(audit_canonical(tenant_id, audit_id, "
+                   "chain_seq, occurred_at, operation, principal_id, "
                    "adapter_id, false, details), 'UTF8')) WHERE audit_id = ",
                    second));
 
   const AuditChainReport report = Verify("tenant-a");
   ASSERT_TRUE(report.broken);
   EXPECT_EQ(report.broken->audit_id, AuditIdAt("tenant-a", 3));
-  EXPECT_NE(report.broken->reason.find("prev_hash"), std::string::npos)
+  EXPECT_NE(report.broken->reason.find("the one before it"), std::string::npos)
       << report.broken->reason;
 }
 
@@ -186,8 +188,8 @@ TEST_F(AuditChainTest, AnInserterCannotChooseItsPlaceInTheChain) {
   txn.exec("SELECT set_config('app.tenant_id', 'tenant-a', true)");
   const pqxx::row row = txn.exec1(
       "INSERT INTO audit_log (tenant_id, operation, principal_id, success, "
-      "chain_seq, prev_hash, row_hash) VALUES ('tenant-a', 'forged', 'p', "
-      "true, 99, '\\x00', '\\x00') RETURNING chain_seq, length(row_hash)");
+      "chain_seq, row_hash) VALUES ('tenant-a', 'forged', 'p', true, 99, "
+      "'\\x00') RETURNING chain_seq, length(row_hash)");
   txn.commit();
   EXPECT_EQ(row[0].as<int64_t>(), 3);
   EXPECT_EQ(row[1].as<int>(), 32);
