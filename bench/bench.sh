@@ -341,8 +341,9 @@ cmd_bench() {
     taken+="$port "
     printf -v "$p" '%s' "$port"
   done
+  AUDIT_SIGNING_KEY=$(random_hex 32)
   start_service tenant-registry services/tenant-registry/tenant-registry \
-    TENANT_REGISTRY_PORT="$BP_REGISTRY" METRICS_PORT="$BM_REGISTRY"
+    TENANT_REGISTRY_PORT="$BP_REGISTRY" METRICS_PORT="$BM_REGISTRY" AUDIT_SIGNING_KEY
   TENANT_REGISTRY_ADDR=127.0.0.1:$BP_REGISTRY
   start_service auth services/auth/auth \
     AUTH_PORT="$BP_AUTH" METRICS_PORT="$BM_AUTH" TENANT_REGISTRY_ADDR

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <cstdlib>
@@ -24,6 +25,17 @@ std::string Sha256(std::string_view text) {
       1)
     std::abort();
   return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+std::string HmacSha256Hex(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+           out, &length) == nullptr)
+    std::abort();
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<char*>(out), length));
 }
 
 bool SecretsEqual(std::string_view a, std::string_view b) {

@@ -9,6 +9,9 @@ namespace adcp {
 // SHA-256 of `text` (32 raw bytes).
 std::string Sha256(std::string_view text);
 
+// HMAC-SHA256 of `data` under `key`, hex-encoded (64 characters).
+std::string HmacSha256Hex(std::string_view key, std::string_view data);
+
 // Constant-time equality of two secrets of any lengths (compares digests).
 bool SecretsEqual(std::string_view a, std::string_view b);
 

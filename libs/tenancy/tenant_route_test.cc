@@ -19,7 +19,7 @@ TEST(TenantRouteTest, HostsNameSubdomainsOrVirtualHosts) {
 }
 
 TEST(TenantRouteTest, NothingElseNamesATenant) {
-  for (const std::string host :
+  for (const std::string& host :
        {std::string(), std::string("sales.example.com"),
         std::string("a.b.sales.example.com"), std::string("-x.localhost"),
         std::string("x\x80.localhost"), std::string("x y.localhost"),

@@ -1,22 +1,10 @@
 #include "services/admin-gateway/signed_token.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "absl/strings/escaping.h"
 
 namespace adcp::admin_gateway {
-
-std::string HmacSha256Hex(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
-       &length);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<char*>(out), length));
-}
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&

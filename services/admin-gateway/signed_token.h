@@ -14,10 +14,9 @@
 #include <string>
 #include <string_view>
 
-namespace adcp::admin_gateway {
+#include "libs/base/secrets.h"  // HmacSha256Hex
 
-// Lowercase hex of HMAC-SHA256(key, data).
-std::string HmacSha256Hex(std::string_view key, std::string_view data);
+namespace adcp::admin_gateway {
 
 // Equal bytes, compared in time that depends only on the lengths.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/base/secrets.h"
 #include "libs/base/status.h"
+#include "libs/tenancy/audit_chain.h"
 #include "services/admin-gateway/admin_gateway.h"
 #include "services/admin-gateway/gateway_test_config.h"
 #include "services/admin-gateway/tenant_initializer.h"
@@ -350,6 +351,61 @@ TEST_F(TenantLifecycleTest, HardDeleteRemovesOneTenantsRowsOnly) {
   // The id can be used again.
   EXPECT_EQ(Call("POST", "/system/tenants", TenantBody("gone").dump()).status,
             201);
+}
+
+TEST_F(TenantLifecycleTest, HardDeleteLeavesASignedTombstoneAndIntactChains) {
+  for (const char* id : {"keep", "gone"})
+    ASSERT_EQ(Call("POST", "/system/tenants", TenantBody(id).dump()).status,
+              201);
+  const HttpReply deleted =
+      Call("DELETE", "/system/tenants/gone", R"({"confirm_tenant_id":"gone"})");
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  const json body = deleted.Json();
+
+  pqxx::connection connection(suite_->db().OwnerUrl());
+  auto tombstones = ReadTombstones(connection, "gone", Suite::kAuditSigningKey);
+  ASSERT_TRUE(tombstones.ok()) << tombstones.status();
+  ASSERT_EQ(tombstones->size(), 1u);
+  const StoredTombstone& stone = tombstones->front();
+  EXPECT_TRUE(stone.signature_valid);
+  EXPECT_EQ(stone.tombstone.tenant_id, "gone");
+  EXPECT_EQ(stone.tombstone.purged_by, "system");
+  EXPECT_NEAR(static_cast<double>(stone.tombstone.purged_at_micros),
+              static_cast<double>(absl::ToUnixMicros(absl::Now())), 60e6);
+  for (const auto& [table, rows] : body["deleted_rows"].items())
+    EXPECT_EQ(stone.tombstone.deleted_rows.at(table), rows.get<int64_t>())
+        << table;
+  // The chain that was deleted was whole: its length is the rows deleted.
+  EXPECT_EQ(stone.tombstone.audit_chain_length,
+            body["deleted_rows"]["audit_log"].get<int64_t>());
+  EXPECT_EQ(stone.tombstone.audit_chain_head_hex.size(), 64u);
+  // Under another key, or once edited, it no longer verifies.
+  auto wrong_key = ReadTombstones(connection, "gone", std::string(40, 'x'));
+  ASSERT_TRUE(wrong_key.ok());
+  EXPECT_FALSE(wrong_key->front().signature_valid);
+  ASSERT_TRUE(suite_->db()
+                  .ExecAsSuperuser("UPDATE tenant_tombstones SET purged_by = "
+                                   "'someone else' WHERE purged_tenant_id = "
+                                   "'gone'")
+                  .ok());
+  auto edited = ReadTombstones(connection, "gone", Suite::kAuditSigningKey);
+  ASSERT_TRUE(edited.ok());
+  EXPECT_FALSE(edited->front().signature_valid);
+  // The app role may add tombstones, never change or read them.
+  pqxx::connection app(suite_->db().AppUrl());
+  pqxx::work txn(app);
+  EXPECT_THROW(txn.exec("SELECT count(*) FROM tenant_tombstones"),
+               pqxx::insufficient_privilege);
+
+  // The other tenant's chain is intact, and the id used again starts anew.
+  ASSERT_EQ(Call("POST", "/system/tenants", TenantBody("gone").dump()).status,
+            201);
+  for (const char* tenant : {"keep", "gone"}) {
+    auto chain = VerifyAuditChain(connection, tenant);
+    ASSERT_TRUE(chain.ok()) << chain.status();
+    EXPECT_GT(chain->rows, 0) << tenant;
+    EXPECT_FALSE(chain->broken) << tenant << ": " << chain->broken->reason;
+  }
 }
 
 }  // namespace

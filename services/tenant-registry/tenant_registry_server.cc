@@ -1,36 +1,48 @@
 #include "services/tenant-registry/tenant_registry_server.h"
 
 #include "db/builtin_migrations.h"
+#include "libs/base/env.h"
 #include "libs/base/log.h"
 #include "libs/base/status.h"
 
 namespace adcp::tenant_registry {
 
-absl::StatusOr<ServiceConfig> TenantRegistryConfigFromEnv() {
-  return ServiceConfigFromEnv("tenant-registry", "TENANT_REGISTRY_PORT", 50051,
-                              9461);
+absl::StatusOr<TenantRegistryConfig> TenantRegistryConfigFromEnv() {
+  TenantRegistryConfig config;
+  ASSIGN_OR_RETURN(config.service,
+                   ServiceConfigFromEnv("tenant-registry",
+                                        "TENANT_REGISTRY_PORT", 50051, 9461));
+  ASSIGN_OR_RETURN(config.audit_signing_key,
+                   env::Required("AUDIT_SIGNING_KEY"));
+  return config;
 }
 
-TenantRegistryServer::TenantRegistryServer(ServiceConfig config)
+TenantRegistryServer::TenantRegistryServer(TenantRegistryConfig config)
     : config_(std::move(config)),
-      pool_({.conninfo = config_.database_url, .size = config_.pool_size},
+      pool_({.conninfo = config_.service.database_url,
+             .size = config_.service.pool_size},
             TenantRepository::Statements()),
-      repository_(pool_),
-      feed_(config_.database_url, repository_),
-      guard_(TenantRegistryService::Policy(), BaseGuardOptions(config_)),
+      repository_(pool_, config_.audit_signing_key),
+      feed_(config_.service.database_url, repository_),
+      guard_(TenantRegistryService::Policy(),
+             BaseGuardOptions(config_.service)),
       service_(guard_, repository_, feed_) {}
 
 TenantRegistryServer::~TenantRegistryServer() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<TenantRegistryServer>>
-TenantRegistryServer::Start(ServiceConfig config) {
-  RETURN_IF_ERROR(ValidateServiceConfig(config));
+TenantRegistryServer::Start(TenantRegistryConfig config) {
+  RETURN_IF_ERROR(ValidateServiceConfig(config.service));
+  if (config.audit_signing_key.size() < 32)
+    return absl::InvalidArgumentError(
+        "AUDIT_SIGNING_KEY: at least 32 characters");
   std::unique_ptr<TenantRegistryServer> server(
       new TenantRegistryServer(std::move(config)));
-  RETURN_IF_ERROR(WaitForServiceDatabase(
-      server->pool_, db::LatestSchemaVersion(), server->config_.database_wait));
+  RETURN_IF_ERROR(
+      WaitForServiceDatabase(server->pool_, db::LatestSchemaVersion(),
+                             server->config_.service.database_wait));
   server->feed_.Start();
-  server->host_ = std::make_unique<ServiceHost>(server->config_.host);
+  server->host_ = std::make_unique<ServiceHost>(server->config_.service.host);
   server->host_->AddService(&server->service_,
                             pb::TenantRegistry::service_full_name());
   server->host_->OnShutdown([s = server.get()] { s->feed_.Stop(); });

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "libs/db/pg_pool.h"
@@ -16,16 +17,23 @@
 
 namespace adcp::tenant_registry {
 
+struct TenantRegistryConfig {
+  ServiceConfig service;
+  // Signs the tombstone a hard delete leaves (HMAC-SHA256); >= 32
+  // characters. Only the registry holds it; auditors verify with it.
+  std::string audit_signing_key;
+};
+
 // ServiceConfigFromEnv with TENANT_REGISTRY_PORT (50051) and METRICS_PORT
-// (9461).
-absl::StatusOr<ServiceConfig> TenantRegistryConfigFromEnv();
+// (9461), and AUDIT_SIGNING_KEY (required).
+absl::StatusOr<TenantRegistryConfig> TenantRegistryConfigFromEnv();
 
 class TenantRegistryServer {
  public:
   // Refuses to start as a superuser, BYPASSRLS or table-owning role, or on a
   // schema older than this build's migrations.
   static absl::StatusOr<std::unique_ptr<TenantRegistryServer>> Start(
-      ServiceConfig config);
+      TenantRegistryConfig config);
   ~TenantRegistryServer();
 
   int port() const { return host_->port(); }
@@ -33,9 +41,9 @@ class TenantRegistryServer {
   void Shutdown();
 
  private:
-  explicit TenantRegistryServer(ServiceConfig config);
+  explicit TenantRegistryServer(TenantRegistryConfig config);
 
-  const ServiceConfig config_;
+  const TenantRegistryConfig config_;
   PgPool pool_;
   TenantRepository repository_;
   TenantChangeFeed feed_;

@@ -192,7 +192,7 @@ grpc::Status TenantRegistryService::DeleteTenant(
     grpc::ServerContext* context, const pb::DeleteTenantRequest* request,
     pb::DeleteTenantResponse* response) {
   return guard_.Run(
-      context, "DeleteTenant", [&](const CallContext&) -> absl::Status {
+      context, "DeleteTenant", [&](const CallContext& call) -> absl::Status {
         RETURN_IF_ERROR(ValidateTenantId("tenant_id", request->tenant_id()));
         if (request->confirm_tenant_id() != request->tenant_id()) {
           return absl::InvalidArgumentError(
@@ -200,7 +200,7 @@ grpc::Status TenantRegistryService::DeleteTenant(
               "deletion");
         }
         ASSIGN_OR_RETURN(const auto deleted,
-                         repository_.Purge(request->tenant_id()));
+                         repository_.Purge(request->tenant_id(), Actor(call)));
         for (const auto& [table, rows] : deleted)
           (*response->mutable_deleted_rows())[table] = rows;
         log::Warn("tenant deleted",

@@ -58,7 +58,8 @@ class TenantRegistryTest : public ::testing::Test {
     config.host.port = 0;
     config.host.metrics_port = 0;
     config.host.shutdown_grace = absl::Seconds(1);
-    auto server = TenantRegistryServer::Start(config);
+    auto server = TenantRegistryServer::Start(
+        {.service = config, .audit_signing_key = std::string(32, 'k')});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     address_ = absl::StrCat("127.0.0.1:", server_->port());

@@ -4,8 +4,10 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "libs/base/log.h"
 #include "libs/base/status.h"
+#include "libs/tenancy/audit_chain.h"
 
 namespace adcp::tenant_registry {
 namespace {
@@ -30,6 +32,8 @@ constexpr char kUpdateConfig[] = "tenant_update_config";
 constexpr char kSetActive[] = "tenant_set_active";
 constexpr char kCompleteInit[] = "tenant_complete_initialization";
 constexpr char kPurge[] = "tenant_purge";
+constexpr char kChainHead[] = "tenant_audit_chain_head";
+constexpr char kTombstone[] = "tenant_tombstone_insert";
 constexpr char kUpdateFields[] = "tenant_update_fields";
 constexpr char kInsertAudit[] = "audit_insert";
 constexpr char kListAudit[] = "audit_list";
@@ -130,6 +134,13 @@ PgPool::Statements TenantRepository::Statements() {
        "updated_at = now() WHERE tenant_id = $1 AND initialized_at IS NULL "
        "RETURNING " TENANT_COLUMNS},
       {kPurge, "SELECT table_name, deleted FROM purge_tenant($1)"},
+      {kChainHead, "SELECT seq, encode(head, 'hex') FROM audit_chain_head($1)"},
+      {kTombstone,
+       "INSERT INTO tenant_tombstones (purged_tenant_id, purged_at, "
+       "purged_by, deleted_rows, audit_chain_length, audit_chain_head, "
+       "signature) VALUES ($1, 'epoch'::timestamptz + $2 * interval "
+       "'1 microsecond', $3, $4::jsonb, $5, decode($6, 'hex'), "
+       "decode($7, 'hex'))"},
       {kSelectById,
        "SELECT " TENANT_COLUMNS " FROM tenants WHERE tenant_id = $1"},
       {kSelectBySubdomain,
@@ -318,15 +329,26 @@ absl::StatusOr<Tenant> TenantRepository::CompleteInitialization(
 }
 
 absl::StatusOr<std::map<std::string, int64_t>> TenantRepository::Purge(
-    const std::string& tenant_id) {
-  std::map<std::string, int64_t> deleted;
+    const std::string& tenant_id, const std::string& actor) {
+  Tombstone tombstone{.tenant_id = tenant_id,
+                      .purged_at_micros = absl::ToUnixMicros(absl::Now()),
+                      .purged_by = actor};
   RETURN_IF_ERROR(pool_.WithTransaction([&](pqxx::work& txn) -> absl::Status {
+    const pqxx::row head = txn.exec_prepared1(kChainHead, tenant_id);
+    tombstone.audit_chain_length = head[0].as<int64_t>();
+    tombstone.audit_chain_head_hex = head[1].as<std::string>();
+    tombstone.deleted_rows.clear();  // a retried transaction starts over
     for (const auto& row : txn.exec_prepared(kPurge, tenant_id))
-      deleted[row[0].as<std::string>()] = row[1].as<int64_t>();
-    if (deleted.empty()) return TenantNotFound();
+      tombstone.deleted_rows[row[0].as<std::string>()] = row[1].as<int64_t>();
+    if (tombstone.deleted_rows.empty()) return TenantNotFound();
+    nlohmann::json deleted = tombstone.deleted_rows;
+    txn.exec_prepared0(kTombstone, tenant_id, tombstone.purged_at_micros, actor,
+                       deleted.dump(), tombstone.audit_chain_length,
+                       tombstone.audit_chain_head_hex,
+                       SignTombstone(tombstone, audit_signing_key_));
     return absl::OkStatus();
   }));
-  return deleted;
+  return tombstone.deleted_rows;
 }
 
 absl::StatusOr<std::vector<AuditEvent>> TenantRepository::ListAudit(

@@ -49,7 +49,9 @@ class TenantRepository {
   static PgPool::Statements Statements();
 
   // `actor` is recorded in the audit log as principal_id.
-  explicit TenantRepository(PgPool& pool) : pool_(pool) {}
+  // `audit_signing_key` signs the tombstone of a hard delete.
+  TenantRepository(PgPool& pool, std::string audit_signing_key)
+      : pool_(pool), audit_signing_key_(std::move(audit_signing_key)) {}
 
   // ALREADY_EXISTS naming tenant_id, subdomain or virtual_host when taken.
   absl::StatusOr<Tenant> Create(const NewTenant& tenant,
@@ -73,10 +75,12 @@ class TenantRepository {
   // tenant either way. NOT_FOUND for an unknown tenant.
   absl::StatusOr<Tenant> CompleteInitialization(const std::string& tenant_id,
                                                 const std::string& actor);
-  // Deletes every row of the tenant (purge_tenant), the tenant included;
-  // rows removed per table. NOT_FOUND for an unknown tenant.
+  // Deletes every row of the tenant (purge_tenant), the tenant included, and
+  // leaves a signed tombstone (who, when, rows per table, the audit chain's
+  // final length and head) in the same transaction; rows removed per table.
+  // NOT_FOUND for an unknown tenant.
   absl::StatusOr<std::map<std::string, int64_t>> Purge(
-      const std::string& tenant_id);
+      const std::string& tenant_id, const std::string& actor);
   // Audit rows of the tenant with audit_id < `before_id` (0: from the newest),
   // newest first. NOT_FOUND for an unknown tenant.
   absl::StatusOr<std::vector<AuditEvent>> ListAudit(
@@ -84,6 +88,7 @@ class TenantRepository {
 
  private:
   PgPool& pool_;
+  const std::string audit_signing_key_;
 };
 
 }  // namespace adcp::tenant_registry

@@ -43,11 +43,12 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(SuiteOptions options) {
   ASSIGN_OR_RETURN(suite->db_, TestDatabase::Create());
   suite->internal_token_ = "suite-internal-" + RandomHex(12);
   suite->system_token_ = "suite-system-" + RandomHex(12);
-  ASSIGN_OR_RETURN(
-      suite->registry_server_,
-      tenant_registry::TenantRegistryServer::Start(
-          TestServiceConfig("tenant-registry", suite->db_->AppUrl(),
-                            suite->internal_token_, suite->system_token_)));
+  ASSIGN_OR_RETURN(suite->registry_server_,
+                   tenant_registry::TenantRegistryServer::Start(
+                       {.service = TestServiceConfig(
+                            "tenant-registry", suite->db_->AppUrl(),
+                            suite->internal_token_, suite->system_token_),
+                        .audit_signing_key = kAuditSigningKey}));
   auth::AuthConfig auth_config;
   auth_config.service =
       TestServiceConfig("auth", suite->db_->AppUrl(), suite->internal_token_,

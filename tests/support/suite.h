@@ -30,6 +30,10 @@ struct SuiteOptions {
 
 class Suite {
  public:
+  // The registry's AUDIT_SIGNING_KEY (signs hard-delete tombstones).
+  static constexpr char kAuditSigningKey[] =
+      "suite-audit-signing-key-0123456789abcdef";
+
   static absl::StatusOr<std::unique_ptr<Suite>> Start(
       SuiteOptions options = {});
   ~Suite();

@@ -12,6 +12,8 @@
 //   adcpctl approve-human-task TENANT TASK_ID  as the system admin (a buy
 //                                              then goes to the ad server);
 //                                              prints the task
+//   adcpctl verify-audit TENANT      the audit hash chain and tombstones,
+//                                    read from DATABASE_URL (verify_audit.h)
 // Env: TENANT_REGISTRY_ADDR (127.0.0.1:50051), AUTH_ADDR (127.0.0.1:50052),
 // MEDIA_BUY_ADDR (127.0.0.1:50053),
 // ADCP_INTERNAL_TOKEN, SYSTEM_ADMIN_TOKEN (for every change).
@@ -32,6 +34,7 @@
 #include "libs/tenancy/service_channel.h"
 #include "services/admin-gateway/backends.h"
 #include "services/admin-gateway/tenant_initializer.h"
+#include "tools/adcpctl/verify_audit.h"
 
 namespace {
 
@@ -196,6 +199,8 @@ void PrintIssued(const auth_pb::PrincipalWithToken& issued) {
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 2 && args[0] == "verify-audit")
+    return adcp::adcpctl::VerifyAudit(args[1], std::cout, std::cerr);
   auto token = adcp::env::Required("ADCP_INTERNAL_TOKEN");
   if (args.empty() || !token.ok()) {
     std::cerr << (token.ok() ? ""
@@ -206,7 +211,7 @@ int main(int argc, char** argv) {
                  "list-principals TENANT |\n"
                  "       rotate-token TENANT PRINCIPAL_ID | revoke-principal "
                  "TENANT PRINCIPAL_ID |\n"
-                 "       approve-human-task TENANT TASK_ID\n";
+                 "       approve-human-task TENANT TASK_ID | verify-audit TENANT\n";
     return 2;
   }
   Client client(*token, adcp::env::String("SYSTEM_ADMIN_TOKEN", ""));

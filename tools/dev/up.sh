@@ -71,8 +71,9 @@ up_start_services() {
   )
 
   # One line per service: name, binary (relative to the build dir), port settings.
+  AUDIT_SIGNING_KEY=${AUDIT_SIGNING_KEY:-$STORED_AUDIT_SIGNING_KEY}
   start_service tenant-registry services/tenant-registry/tenant-registry \
-    TENANT_REGISTRY_PORT=50051 METRICS_PORT=9461
+    TENANT_REGISTRY_PORT=50051 METRICS_PORT=9461 AUDIT_SIGNING_KEY
   TENANT_REGISTRY_ADDR=127.0.0.1:${SVC_PORT[tenant-registry]}
   start_service auth services/auth/auth \
     AUTH_PORT=50052 METRICS_PORT=9462 TENANT_REGISTRY_ADDR

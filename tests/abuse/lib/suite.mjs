@@ -94,6 +94,8 @@ export class Services {
     const own = SERVICES.find((s) => s[0] === name);
     common[own[2]] = String(this.ports[name] || 0);
     switch (name) {
+      case 'tenant-registry':
+        return { ...common, AUDIT_SIGNING_KEY: 'abuse-suite-audit-signing-key-0123456789' };
       case 'auth':
         return { ...common, TENANT_REGISTRY_ADDR: registry };
       case 'media-buy':
