@@ -12,12 +12,16 @@
 //    CMake build produced, and every google.api.http route of that set
 //    reaches media-buy through the route table with the transcoder on;
 //    client-sent tenancy headers are stripped and the Host forwarded.
+//    The admin plane (admin_plane.mjs): /system and /admin only on the
+//    listener behind the envoy-admin Service, source-restricted (RBAC, the
+//    Service's ranges, NetworkPolicies); 404 for them on the public one.
 // 4. Each image's runtime package list covers the shared libraries of the
 //    built binary (`ldd`, mapped to Debian packages with `dpkg -S`).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
+import { checkEnvoy, checkExposure, firstRoute, listenersBehind } from './admin_plane.mjs';
 
 const [root, buildDir] = process.argv.slice(2);
 if (!root || !buildDir) {
@@ -39,14 +43,19 @@ function run(command, args, options = {}) {
 }
 
 // ------------------------------------------------------------ 1. render --
+function render(dir) {
+  const result = run('kubectl', ['kustomize', path.join(k8s, dir)]);
+  if (result.status !== 0) {
+    problem(dir, `kubectl kustomize failed: ${result.stderr.trim()}`);
+    return null;
+  }
+  return yaml.loadAll(result.stdout).filter(Boolean);
+}
 const rendered = {};
 for (const overlay of ['dev', 'prod']) {
-  const result = run('kubectl', ['kustomize', path.join(k8s, 'overlays', overlay)]);
-  if (result.status !== 0) {
-    problem(`overlays/${overlay}`, `kubectl kustomize failed: ${result.stderr.trim()}`);
-    continue;
-  }
-  rendered[overlay] = yaml.loadAll(result.stdout).filter(Boolean);
+  const objects = render(path.join('overlays', overlay));
+  if (!objects) continue;
+  rendered[overlay] = objects;
   console.log(`overlays/${overlay}: ${rendered[overlay].length} objects`);
 }
 
@@ -184,9 +193,10 @@ if (!existsSync(descriptorSet)) {
     problem('envoy', 'no envoy-config ConfigMap rendered');
   } else {
     const envoy = yaml.load(config.data['envoy.yaml']);
-    const hcm = envoy.static_resources.listeners.flatMap((l) => l.filter_chains)
-      .flatMap((c) => c.filters).find((f) => f.name === 'envoy.filters.network.http_connection_manager')
-      ?.typed_config;
+    // The public listener: the one the envoy Service reaches.
+    const hcm = listenersBehind(rendered.prod, envoy, 'envoy', problem).listeners
+      .flatMap((l) => l.filter_chains).flatMap((c) => c.filters)
+      .find((f) => f.name === 'envoy.filters.network.http_connection_manager')?.typed_config;
     const transcoder = hcm?.http_filters.find((f) => f.name === 'envoy.filters.http.grpc_json_transcoder')?.typed_config;
     if (!transcoder) problem('envoy', 'no grpc_json_transcoder filter');
     for (const name of transcoder?.services ?? [])
@@ -210,18 +220,17 @@ if (!existsSync(descriptorSet)) {
         if ((routeConfig?.request_headers_to_remove ?? []).includes(header.key) &&
             hcm?.most_specific_header_mutations_wins !== true)
           problem('envoy', `${JSON.stringify(route.match)} adds ${header.key}, which the route table then removes`);
-    const matches = (route, p) => route.match.prefix !== undefined ? p.startsWith(route.match.prefix)
-      : route.match.path !== undefined ? p === route.match.path : false;
     const clusters = new Set(envoy.static_resources.clusters.map((c) => c.name));
     for (const route of table)
-      if (!clusters.has(route.route?.cluster)) problem('envoy', `route ${JSON.stringify(route.match)} names no cluster`);
+      if (!route.direct_response && !clusters.has(route.route?.cluster))
+        problem('envoy', `route ${JSON.stringify(route.match)} names no cluster`);
     const transcoded = new Set(transcoder?.services ?? []);
     for (const { service, path: p } of routes) {
       if (!transcoded.has(service)) continue;
-      const route = table.find((r) => matches(r, p));
+      const route = firstRoute(table, p);
       const off = route?.typed_per_filter_config?.['envoy.filters.http.grpc_json_transcoder']?.disabled;
       if (!route) problem('envoy', `${p} matches no route`);
-      else if (route.route.cluster !== 'media_buy') problem('envoy', `${p} goes to ${route.route.cluster}, not media_buy`);
+      else if (route.route?.cluster !== 'media_buy') problem('envoy', `${p} goes to ${route.route?.cluster ?? 'a direct response'}, not media_buy`);
       else if (off) problem('envoy', `${p} reaches a route with the transcoder disabled`);
       else {
         const host = (route.request_headers_to_add ?? []).find((h) => h.header.key === 'x-adcp-tenant-host');
@@ -230,14 +239,20 @@ if (!existsSync(descriptorSet)) {
           problem('envoy', `${p}: the Host is rewritten`);
       }
     }
-    for (const [prefix, cluster] of [['/system/tenants', 'admin_gateway'], ['/admin/', 'admin_gateway'],
-                                     ['/mcp', 'agent_edge'], ['/tenants/nytimes/mcp', 'agent_edge']]) {
-      const route = table.find((r) => matches(r, prefix));
-      if (route?.route.cluster !== cluster) problem('envoy', `${prefix} does not reach ${cluster}`);
+    for (const [prefix, cluster] of [['/mcp', 'agent_edge'], ['/tenants/nytimes/mcp', 'agent_edge']]) {
+      const route = firstRoute(table, prefix);
+      if (route?.route?.cluster !== cluster) problem('envoy', `${prefix} does not reach ${cluster}`);
       else if (!route.typed_per_filter_config?.['envoy.filters.http.grpc_json_transcoder']?.disabled)
         problem('envoy', `${prefix}: the transcoder (reject_unknown_method) would refuse it`);
     }
     console.log(`envoy: ${table.length} routes checked against ${routes.length} http rules`);
+    checkEnvoy(rendered.prod, envoy, problem);
+    // The admin Service's exposure and the NetworkPolicies, in the base
+    // (closed by default) and in each overlay.
+    const base = render('base');
+    for (const [label, objects] of [['base', base], ...Object.entries(rendered)])
+      if (objects) checkExposure(label, objects, envoy, problem);
+    console.log('envoy: the admin plane checked (listeners, RBAC, Services, NetworkPolicies)');
   }
 }
 
