@@ -13,6 +13,7 @@
 #include "services/media-buy/adapters/http_transport.h"
 #include "services/media-buy/adapters/kevel/kevel_adapter.h"
 #include "services/media-buy/adapters/upstream.h"
+#include "services/media-buy/testing/adapter_fixtures.h"
 #include "services/media-buy/testing/fake_ad_server.h"
 
 namespace adcp::media_buy {
@@ -50,18 +51,8 @@ std::unique_ptr<AdServerAdapter> KevelAdapter() {
   deps.breakers = std::make_shared<CircuitBreakers>(absl::Now);
   deps.secrets = FixedSecretStore({{"kevel-bench", "KEVEL-KEY-bench"}});
   deps.policy.timeout = absl::Seconds(5);
-  AdapterContext context{
-      .tenant_id = "localnews",
-      .tenant_name = "Local News",
-      .principal_id = "buyer_a",
-      .principal_mappings = {{"kevel", {{"advertiser_id", "42"}}}},
-      .config = {{"enabled", true},
-                 {"network_id", "789"},
-                 {"api_key_secret", "kevel-bench"},
-                 {"priority_id", "7"},
-                 {"ad_type_id", "5"},
-                 {"base_url", Server().base_url()}},
-      .clock = absl::Now};
+  const AdapterContext context =
+      testing::KevelContext(Server().base_url(), "kevel-bench", absl::Now);
   auto adapter = KevelAdapterFactory(deps)(context);
   return adapter.ok() ? *std::move(adapter) : nullptr;
 }

@@ -121,9 +121,9 @@ absl::Status CallGuard::AuthFailed(const CallContext& call,
                                    std::string_view method,
                                    absl::Status status) const {
   limiter_.Acquire(absl::StrCat("fc:", call.client_address),
-                   options_.auth_failures_client_limit);
+                   options_.limits.auth_failures_client);
   limiter_.Acquire(absl::StrCat("ft:", call.tenant_id),
-                   options_.auth_failures_tenant_limit);
+                   options_.limits.auth_failures_tenant);
   return Refuse(call, method, std::move(status));
 }
 
@@ -230,16 +230,15 @@ absl::Status CallGuard::AdmitPrincipal(grpc::ServerContext* context,
     // Anonymous: charged to the calling client and to the tenant's
     // anonymous budget, never to the budget its buyers share.
     RETURN_IF_ERROR(Limit(context, absl::StrCat("c:", call.client_address),
-                          options_.client_limit, "client"));
-    return Limit(
-        context, absl::StrCat("a:", call.tenant_id),
-        tenant.anonymous_limit.value_or(options_.default_anonymous_limit),
-        "publisher's anonymous traffic");
+                          options_.limits.client, "client"));
+    return Limit(context, absl::StrCat("a:", call.tenant_id),
+                 tenant.anonymous_limit.value_or(options_.limits.anonymous),
+                 "publisher's anonymous traffic");
   }
   // Before any token lookup: a client that keeps failing is refused
   // outright.
   if (const auto wait = limiter_.Peek(absl::StrCat("fc:", call.client_address),
-                                      options_.auth_failures_client_limit)) {
+                                      options_.limits.auth_failures_client)) {
     return Refuse(call, method,
                   Throttled(context, *wait,
                             "too many failed authentications from this "
@@ -260,7 +259,7 @@ absl::Status CallGuard::AdmitPrincipal(grpc::ServerContext* context,
   // resolved: the flood costs no lookups, and known buyers go on.
   absl::StatusOr<ResolvedPrincipal> principal;
   if (const auto wait = limiter_.Peek(absl::StrCat("ft:", call.tenant_id),
-                                      options_.auth_failures_tenant_limit)) {
+                                      options_.limits.auth_failures_tenant)) {
     auto known = options_.principals->ResolveFromMemory(call.tenant_id,
                                                         std::string(token));
     if (!known) {
@@ -290,13 +289,12 @@ absl::Status CallGuard::AdmitPrincipal(grpc::ServerContext* context,
   call.principal_token = std::string(token);
   call.is_admin = principal->is_admin;
   call.platform_mappings = principal->platform_mappings;
-  RETURN_IF_ERROR(Limit(
-      context, absl::StrCat("t:", call.tenant_id),
-      tenant.tenant_limit.value_or(options_.default_tenant_limit), "tenant"));
+  RETURN_IF_ERROR(Limit(context, absl::StrCat("t:", call.tenant_id),
+                        tenant.tenant_limit.value_or(options_.limits.tenant),
+                        "tenant"));
   return Limit(
       context, absl::StrCat("p:", call.tenant_id, ":", call.principal_id),
-      tenant.principal_limit.value_or(options_.default_principal_limit),
-      "principal");
+      tenant.principal_limit.value_or(options_.limits.principal), "principal");
 }
 
 }  // namespace adcp

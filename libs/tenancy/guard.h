@@ -106,6 +106,23 @@ class PrincipalResolver {
   }
 };
 
+// The guard's budgets. tenant, principal and anonymous are the defaults of a
+// tenant whose config sets none of its own.
+struct GuardLimits {
+  RateLimit tenant{.per_second = 200, .burst = 400};
+  RateLimit principal{.per_second = 50, .burst = 100};
+  // Anonymous calls: a tenant's own budget (never its buyers'), all callers
+  // together, and each calling client's (x-adcp-client, else the gRPC peer),
+  // whatever the tenant.
+  RateLimit anonymous{.per_second = 50, .burst = 100};
+  RateLimit client{.per_second = 10, .burst = 10};
+  // Failed authentications, checked before any token lookup: a client over
+  // its budget is refused outright; while a tenant is over its budget, only
+  // tokens known from memory are resolved.
+  RateLimit auth_failures_client{.per_second = 1, .burst = 20};
+  RateLimit auth_failures_tenant{.per_second = 10, .burst = 100};
+};
+
 struct GuardOptions {
   std::string internal_token;  // required
   std::string system_token;    // empty: system admin access is refused
@@ -113,17 +130,7 @@ struct GuardOptions {
   std::shared_ptr<const PrincipalResolver>
       principals;             // for kTenantAdmin/kPrincipal
   AuditLog* audit = nullptr;  // failed authentications of known tenants
-  RateLimit default_tenant_limit{.per_second = 200, .burst = 400};
-  RateLimit default_principal_limit{.per_second = 50, .burst = 100};
-  // Anonymous calls: a tenant's own budget (never its buyers'), and each
-  // calling client's (x-adcp-client, else the gRPC peer).
-  RateLimit default_anonymous_limit{.per_second = 50, .burst = 100};
-  RateLimit client_limit{.per_second = 10, .burst = 10};
-  // Failed authentications, checked before any token lookup: a client over
-  // its budget is refused outright; while a tenant is over its budget, only
-  // tokens known from memory are resolved.
-  RateLimit auth_failures_client_limit{.per_second = 1, .burst = 20};
-  RateLimit auth_failures_tenant_limit{.per_second = 10, .burst = 100};
+  GuardLimits limits;
   RateLimiter::Clock clock = [] { return absl::Now(); };
   // For calls that name their tenant by the HTTP Host the gateway received
   // (x-adcp-tenant-host, e.g. REST transcoded by Envoy): the base domains

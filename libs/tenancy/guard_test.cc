@@ -462,7 +462,7 @@ TEST_F(CallGuardTest, TenantAndPrincipalBudgetsRefillWithTime) {
 
 TEST_F(CallGuardTest, AnonymousCallsSpendTheClientsAndThePublishersBudgets) {
   GuardOptions options = Options();
-  options.client_limit = {.per_second = 1, .burst = 1};
+  options.limits.client = {.per_second = 1, .burst = 1};
   Start(options);
   // "open": an anonymous budget of 2.
   auto from = [&](const char* client) {
@@ -488,7 +488,7 @@ TEST_F(CallGuardTest, AnonymousCallsSpendTheClientsAndThePublishersBudgets) {
 
 TEST_F(CallGuardTest, AClientThatKeepsFailingIsRefusedBeforeAnyLookup) {
   GuardOptions options = Options();
-  options.auth_failures_client_limit = {.per_second = 1, .burst = 3};
+  options.limits.auth_failures_client = {.per_second = 1, .burst = 3};
   Start(options);
   const Caller bad{
       .tenant_id = "alpha", .bearer = "guess", .client = "192.0.2.1"};
@@ -512,7 +512,7 @@ TEST_F(CallGuardTest, AClientThatKeepsFailingIsRefusedBeforeAnyLookup) {
 
 TEST_F(CallGuardTest, AFloodedTenantResolvesOnlyTokensKnownFromMemory) {
   GuardOptions options = Options();
-  options.auth_failures_tenant_limit = {.per_second = 1, .burst = 3};
+  options.limits.auth_failures_tenant = {.per_second = 1, .burst = 3};
   Start(options);
   for (const char* client : {"192.0.2.1", "192.0.2.2", "192.0.2.3"})
     EXPECT_EQ(

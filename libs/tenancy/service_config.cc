@@ -23,22 +23,22 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromEnv(std::string service_name,
                    env::Required("SYSTEM_ADMIN_TOKEN"));
   ASSIGN_OR_RETURN(const int wait, env::Int("DB_WAIT_SECONDS", 30, 0, 3600));
   config.database_wait = absl::Seconds(wait);
-  ASSIGN_OR_RETURN(config.tenant_limit,
-                   RateLimitFromEnv("RATE_LIMIT_TENANT", config.tenant_limit));
+  ASSIGN_OR_RETURN(config.limits.tenant,
+                   RateLimitFromEnv("RATE_LIMIT_TENANT", config.limits.tenant));
   ASSIGN_OR_RETURN(
-      config.principal_limit,
-      RateLimitFromEnv("RATE_LIMIT_PRINCIPAL", config.principal_limit));
+      config.limits.principal,
+      RateLimitFromEnv("RATE_LIMIT_PRINCIPAL", config.limits.principal));
   ASSIGN_OR_RETURN(
-      config.anonymous_limit,
-      RateLimitFromEnv("RATE_LIMIT_ANONYMOUS", config.anonymous_limit));
-  ASSIGN_OR_RETURN(config.client_limit,
-                   RateLimitFromEnv("RATE_LIMIT_CLIENT", config.client_limit));
-  ASSIGN_OR_RETURN(config.auth_failures_client_limit,
+      config.limits.anonymous,
+      RateLimitFromEnv("RATE_LIMIT_ANONYMOUS", config.limits.anonymous));
+  ASSIGN_OR_RETURN(config.limits.client,
+                   RateLimitFromEnv("RATE_LIMIT_CLIENT", config.limits.client));
+  ASSIGN_OR_RETURN(config.limits.auth_failures_client,
                    RateLimitFromEnv("RATE_LIMIT_AUTH_FAILURES_CLIENT",
-                                    config.auth_failures_client_limit));
-  ASSIGN_OR_RETURN(config.auth_failures_tenant_limit,
+                                    config.limits.auth_failures_client));
+  ASSIGN_OR_RETURN(config.limits.auth_failures_tenant,
                    RateLimitFromEnv("RATE_LIMIT_AUTH_FAILURES_TENANT",
-                                    config.auth_failures_tenant_limit));
+                                    config.limits.auth_failures_tenant));
   ASSIGN_OR_RETURN(config.base_domains, BaseDomainsFromEnv());
   ASSIGN_OR_RETURN(config.host, ServiceHostOptionsFromEnv(
                                     std::move(service_name), port_variable,
@@ -88,12 +88,7 @@ GuardOptions BaseGuardOptions(const ServiceConfig& config) {
   GuardOptions options;
   options.internal_token = config.internal_token;
   options.system_token = config.system_admin_token;
-  options.default_tenant_limit = config.tenant_limit;
-  options.default_principal_limit = config.principal_limit;
-  options.default_anonymous_limit = config.anonymous_limit;
-  options.client_limit = config.client_limit;
-  options.auth_failures_client_limit = config.auth_failures_client_limit;
-  options.auth_failures_tenant_limit = config.auth_failures_tenant_limit;
+  options.limits = config.limits;
   options.base_domains = config.base_domains;
   return options;
 }

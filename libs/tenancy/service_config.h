@@ -19,15 +19,7 @@ struct ServiceConfig {
   std::string internal_token;      // >= 16 characters
   std::string system_admin_token;  // >= 16 characters
   absl::Duration database_wait = absl::Seconds(30);
-  RateLimit tenant_limit{.per_second = 200, .burst = 400};
-  RateLimit principal_limit{.per_second = 50, .burst = 100};
-  // A tenant's anonymous calls (public discovery), all callers together.
-  RateLimit anonymous_limit{.per_second = 50, .burst = 100};
-  // One anonymous caller (client address), whatever the tenant.
-  RateLimit client_limit{.per_second = 10, .burst = 10};
-  // Failed authentications: per client address, and per tenant.
-  RateLimit auth_failures_client_limit{.per_second = 1, .burst = 20};
-  RateLimit auth_failures_tenant_limit{.per_second = 10, .burst = 100};
+  GuardLimits limits;  // the RATE_LIMIT_* variables
   ServiceHostOptions host{.tenant_metadata_key = kTenantIdKey};
   // Tenants by Host (x-adcp-tenant-host, from an HTTP gateway).
   std::vector<std::string> base_domains;

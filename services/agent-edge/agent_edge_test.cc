@@ -77,52 +77,6 @@ TEST_F(AgentEdgeTest, TheTenantComesFromTheHostOrThePath) {
             json({{"error", "Tenant not found"}}));
 }
 
-TEST_F(AgentEdgeTest, McpSpeaksJsonRpcAndListsEveryTask) {
-  const HttpReply init = Post(
-      Host("nytimes"), "/mcp",
-      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})",
-      "");
-  ASSERT_EQ(init.status, 200) << init.body;
-  EXPECT_EQ(init.Json()["result"]["protocolVersion"], "2025-03-26");
-  EXPECT_TRUE(init.Json()["result"]["capabilities"].contains("tools"));
-  const HttpReply future = Post(
-      Host("nytimes"), "/mcp",
-      R"({"jsonrpc":"2.0","id":"a","method":"initialize","params":{"protocolVersion":"2099-01-01"}})",
-      "");
-  EXPECT_EQ(future.Json()["result"]["protocolVersion"],
-            McpProtocolVersions().front());
-  EXPECT_EQ(future.Json()["id"], "a");
-  const HttpReply note =
-      Post(Host("nytimes"), "/mcp",
-           R"({"jsonrpc":"2.0","method":"notifications/initialized"})", "");
-  EXPECT_EQ(note.status, 202);
-  EXPECT_TRUE(note.body.empty());
-
-  const json tools =
-      Post(Host("nytimes"), "/mcp",
-           R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})", "")
-          .Json()["result"]["tools"];
-  std::set<std::string> names;
-  for (const auto& tool : tools) {
-    names.insert(tool["name"].get<std::string>());
-    EXPECT_EQ(tool["inputSchema"]["type"], "object") << tool["name"];
-    EXPECT_FALSE(tool["description"].get<std::string>().empty());
-  }
-  EXPECT_EQ(
-      names,
-      (std::set<std::string>{
-          "get_adcp_capabilities", "get_products", "list_creative_formats",
-          "create_media_buy", "update_media_buy", "get_media_buys",
-          "get_media_buy_delivery", "sync_creatives", "list_creatives",
-          "provide_performance_feedback", "sync_accounts", "list_accounts"}));
-  for (const auto& tool : tools) {
-    if (tool["name"] != "create_media_buy") continue;
-    const json& packages = tool["inputSchema"]["properties"]["packages"];
-    EXPECT_EQ(packages["type"], "array");
-    EXPECT_EQ(packages["items"]["properties"]["budget"]["type"], "number");
-  }
-}
-
 TEST_F(AgentEdgeTest, EveryMalformedInputGetsAWellFormedError) {
   const std::string host = Host("nytimes");
   const std::string token = tokens_["nytimes"];
@@ -188,34 +142,6 @@ TEST_F(AgentEdgeTest, EveryMalformedInputGetsAWellFormedError) {
   EXPECT_EQ(get.status, 405);
   const HttpReply big = Post(host, "/mcp", std::string(1 << 21, ' '), token);
   EXPECT_EQ(big.status, 413);
-}
-
-TEST_F(AgentEdgeTest, RestServesTheSameTasks) {
-  const std::string host = Host("nytimes");
-  const HttpReply products =
-      Post(host, "/v1/get_products", kWholesale.dump(), tokens_["nytimes"]);
-  ASSERT_EQ(products.status, 200) << products.body;
-  EXPECT_EQ(products.Json()["products"][0]["product_id"], "nytimes_display");
-  const HttpReply by_path =
-      Post("x.example", "/tenants/localnews/v1/get_products", kWholesale.dump(),
-           tokens_["localnews"]);
-  EXPECT_EQ(by_path.Json()["products"][0]["product_id"], "localnews_display");
-  const HttpReply bad =
-      Post(host, "/v1/get_products", "{oops", tokens_["nytimes"]);
-  EXPECT_EQ(bad.status, 400);
-  EXPECT_EQ(bad.Json()["adcp_error"]["code"], "VALIDATION_ERROR");
-  const HttpReply invalid =
-      Post(host, "/v1/create_media_buy", R"({"idempotency_key":"short"})",
-           tokens_["nytimes"]);
-  EXPECT_EQ(invalid.status, 400) << invalid.body;
-  EXPECT_EQ(invalid.Json()["adcp_error"]["field"], "idempotency_key");
-  EXPECT_EQ(Post(host, "/v1/get_products", kWholesale.dump(), "").status, 401);
-  EXPECT_EQ(Post(host, "/v1/steal", "{}", tokens_["nytimes"]).status, 404);
-  EXPECT_EQ(
-      HttpCall(edge_->port(), "GET", "/v1/get_products", "", {{"Host", host}})
-          .status,
-      405);
-  EXPECT_EQ(HttpCall(edge_->port(), "GET", "/healthz").status, 200);
 }
 
 TEST_F(AgentEdgeTest, ConcurrentCallsOfTwoTenantsNeverMix) {

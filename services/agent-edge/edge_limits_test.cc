@@ -154,15 +154,15 @@ class EdgeRateLimitsTest : public EdgeLimitsTest {
   ::adcp::testing::SuiteOptions Options() override {
     ::adcp::testing::SuiteOptions options;
     options.configure_media_buy = [](media_buy::MediaBuyConfig& config) {
-      config.service.client_limit = {.per_second = 0.001, .burst = 1e6};
-      config.service.anonymous_limit = {.per_second = 0.001, .burst = 5};
-      config.service.auth_failures_client_limit = {.per_second = 0.001,
-                                                   .burst = 4};
-      config.service.auth_failures_tenant_limit = {.per_second = 0.001,
-                                                   .burst = 6};
+      config.service.limits.client = {.per_second = 0.001, .burst = 1e6};
+      config.service.limits.anonymous = {.per_second = 0.001, .burst = 5};
+      config.service.limits.auth_failures_client = {.per_second = 0.001,
+                                                    .burst = 4};
+      config.service.limits.auth_failures_tenant = {.per_second = 0.001,
+                                                    .burst = 6};
       // The buyers' own budgets: small, so that spending them would show.
-      config.service.tenant_limit = {.per_second = 0.001, .burst = 50};
-      config.service.principal_limit = {.per_second = 0.001, .burst = 50};
+      config.service.limits.tenant = {.per_second = 0.001, .burst = 50};
+      config.service.limits.principal = {.per_second = 0.001, .burst = 50};
     };
     return options;
   }

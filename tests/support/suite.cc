@@ -28,12 +28,12 @@ ServiceConfig TestServiceConfig(const std::string& name,
   config.host.metrics_port = -1;  // the exposer takes ~2 s to stop
   config.host.shutdown_grace = absl::Seconds(1);
   // Tests that exercise rate limits set them in the tenant's config.
-  config.tenant_limit = {.per_second = 1e6, .burst = 1e6};
-  config.principal_limit = {.per_second = 1e6, .burst = 1e6};
-  config.anonymous_limit = {.per_second = 1e6, .burst = 1e6};
-  config.client_limit = {.per_second = 1e6, .burst = 1e6};
-  config.auth_failures_client_limit = {.per_second = 1e6, .burst = 1e6};
-  config.auth_failures_tenant_limit = {.per_second = 1e6, .burst = 1e6};
+  config.limits.tenant = {.per_second = 1e6, .burst = 1e6};
+  config.limits.principal = {.per_second = 1e6, .burst = 1e6};
+  config.limits.anonymous = {.per_second = 1e6, .burst = 1e6};
+  config.limits.client = {.per_second = 1e6, .burst = 1e6};
+  config.limits.auth_failures_client = {.per_second = 1e6, .burst = 1e6};
+  config.limits.auth_failures_tenant = {.per_second = 1e6, .burst = 1e6};
   config.base_domains = {"sales.test"};  // tenants by x-adcp-tenant-host
   return config;
 }

@@ -1,16 +1,15 @@
 #include "services/media-buy/adapters/gam/gam_adapter.h"
 
 #include <algorithm>
-#include <cmath>
 #include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "libs/base/secrets.h"
 #include "libs/base/status.h"
+#include "services/media-buy/adapters/gam/gam_line_items.h"
 #include "services/media-buy/adapters/gam/gam_soap.h"
 #include "services/media-buy/adapters/gam/service_account.h"
 #include "services/media-buy/adapters/gam/xml_node.h"
@@ -19,11 +18,15 @@ namespace adcp::media_buy {
 namespace {
 
 using json = nlohmann::json;
+using gam_soap::CreativeXml;
 using gam_soap::DryRunAnswer;
 using gam_soap::FirstRvalId;
 using gam_soap::IsGamId;
-using gam_soap::Money;
+using gam_soap::LineItemName;
+using gam_soap::LineItemXml;
+using gam_soap::OrderName;
 using gam_soap::ParseReport;
+using gam_soap::PlanLineItem;
 using gam_soap::PqlString;
 using gam_soap::RvalText;
 using gam_soap::SoapFaultDetail;
@@ -32,15 +35,6 @@ using gam_soap::Statement;
 
 constexpr char kSoapNs[] = "http://schemas.xmlsoap.org/soap/envelope/";
 constexpr char kXsiNs[] = "http://www.w3.org/2001/XMLSchema-instance";
-
-struct LineItemPlan {
-  std::string line_item_type;
-  std::string cost_type;
-  Micros cost_per_unit = 0;
-  std::string goal_type;  // LIFETIME, DAILY, NONE
-  std::string unit_type;  // IMPRESSIONS, CLICKS, VIEWABLE_IMPRESSIONS
-  int64_t units = 0;
-};
 
 class GamAdapter final : public AdServerAdapter {
  public:
@@ -101,7 +95,8 @@ class GamAdapter final : public AdServerAdapter {
         order.line_ids[package.package_id] = it->second;
         continue;
       }
-      auto item = LineItemFor(buy, package, order.order_id);
+      auto item = LineItemXml(buy, package, order.order_id, context_.config,
+                              mode_.dry_run, zone_, zone_name_);
       if (!item.ok()) return progress.Fail(step, item.status(), false);
       XmlNode call("createLineItems");
       call.Add(*std::move(item)).name = "lineItems";
@@ -162,7 +157,7 @@ class GamAdapter final : public AdServerAdapter {
       std::string id =
           IsGamId(creative.platform_id) ? creative.platform_id : "";
       if (id.empty()) {
-        ASSIGN_OR_RETURN(XmlNode body, CreativeFor(creative, advertiser));
+        ASSIGN_OR_RETURN(XmlNode body, CreativeXml(creative, advertiser));
         XmlNode call("createCreatives");
         call.Add(std::move(body));
         ASSIGN_OR_RETURN(XmlNode created,
@@ -254,7 +249,7 @@ class GamAdapter final : public AdServerAdapter {
           *end = DateTime("endDateTime", *update.end_time);
       }
       if (package->second != nullptr) {
-        auto plan = Plan(*package->second, buy);
+        auto plan = PlanLineItem(*package->second, buy);
         if (!plan.ok()) return plan.status();
         if (XmlNode* goal = item.Child("primaryGoal")) {
           if (XmlNode* units = goal->Child("units"))
@@ -332,14 +327,6 @@ class GamAdapter final : public AdServerAdapter {
         "and the tenant no adapters.google_ad_manager.company_id");
   }
 
-  static std::string OrderName(const AdapterBuy& buy) {
-    return absl::StrCat("AdCP ", buy.media_buy_id);
-  }
-  static std::string LineItemName(const AdapterBuy& buy,
-                                  const AdapterPackage& package) {
-    return absl::StrCat("AdCP ", buy.media_buy_id, " ", package.package_id);
-  }
-
   // The order named after the buy if Ad Manager has it (a retry after an
   // answer was lost), else a new one.
   absl::StatusOr<std::string> CreateOrder(const AdapterBuy& buy) {
@@ -388,150 +375,6 @@ class GamAdapter final : public AdServerAdapter {
     std::map<std::string, std::string> out;
     for (const XmlNode* item : page.FindAll("results"))
       out[item->ChildText("name")] = item->ChildText("id");
-    return out;
-  }
-
-  absl::StatusOr<LineItemPlan> Plan(const AdapterPackage& package,
-                                    const AdapterBuy& buy) const {
-    const std::string& model = package.pricing_model;
-    const bool guaranteed = package.delivery_type == "guaranteed";
-    LineItemPlan plan{.goal_type = "LIFETIME", .unit_type = "IMPRESSIONS"};
-    plan.cost_per_unit = package.rate;
-    auto units_for = [&](Micros unit_price, int64_t per) -> int64_t {
-      if (package.impressions_goal > 0) return package.impressions_goal;
-      if (unit_price <= 0) return -1;
-      return static_cast<int64_t>(static_cast<__int128>(package.budget) * per /
-                                  unit_price);
-    };
-    if (model == "flat_rate" && guaranteed) {
-      plan.line_item_type = "SPONSORSHIP";
-      plan.cost_type = "CPD";
-      const int64_t days = std::max<int64_t>(
-          1, static_cast<int64_t>(std::ceil(
-                 absl::ToDoubleHours(buy.end_time - buy.start_time) / 24)));
-      plan.cost_per_unit = package.budget / days;
-      plan.goal_type = "DAILY";
-      plan.units = 100;  // share of voice, percent
-      return plan;
-    }
-    if (model == "cpm" || (model == "vcpm" && guaranteed)) {
-      plan.line_item_type = guaranteed ? "STANDARD" : "PRICE_PRIORITY";
-      plan.cost_type = model == "vcpm" ? "VCPM" : "CPM";
-      if (model == "vcpm") plan.unit_type = "VIEWABLE_IMPRESSIONS";
-      plan.units = units_for(package.rate, 1000);
-    } else if (model == "cpc") {
-      plan.line_item_type = guaranteed ? "STANDARD" : "PRICE_PRIORITY";
-      plan.cost_type = "CPC";
-      plan.unit_type = "CLICKS";
-      plan.units = units_for(package.rate, 1);
-    } else if (model == "cpcv" && guaranteed) {
-      plan.line_item_type = "STANDARD";
-      plan.cost_type = "CPCV";
-      plan.unit_type = "COMPLETED_VIEWS";
-      plan.units = units_for(package.rate, 1);
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("Google Ad Manager has no line item type for a ",
-                       guaranteed ? "guaranteed" : "non-guaranteed", " ", model,
-                       " package (", package.package_id, ")"));
-    }
-    if (plan.units < 0) {
-      if (guaranteed)
-        return absl::InvalidArgumentError(absl::StrCat(
-            "package ", package.package_id,
-            " has no rate or impressions goal to book a guaranteed line item"));
-      plan.goal_type = "NONE";
-    }
-    return plan;
-  }
-
-  absl::StatusOr<XmlNode> LineItemFor(const AdapterBuy& buy,
-                                      const AdapterPackage& package,
-                                      const std::string& order) const {
-    ASSIGN_OR_RETURN(LineItemPlan plan, Plan(package, buy));
-    std::vector<std::string> ad_units;
-    if (context_.config.contains("ad_unit_ids") &&
-        context_.config["ad_unit_ids"].is_array()) {
-      for (const json& id : context_.config["ad_unit_ids"])
-        if (id.is_string() || id.is_number_integer())
-          ad_units.push_back(id.is_string()
-                                 ? id.get<std::string>()
-                                 : std::to_string(id.get<int64_t>()));
-    }
-    if (ad_units.empty() && !mode_.dry_run)
-      return absl::FailedPreconditionError(
-          "adapters.google_ad_manager.ad_unit_ids is required to target line "
-          "items");
-    XmlNode item("lineItems");
-    item.Add("orderId", order);
-    item.Add("name", LineItemName(buy, package));
-    item.Add("externalId", package.package_id);
-    item.Add(DateTime("startDateTime", buy.start_time));
-    item.Add("startDateTimeType", "USE_START_DATE_TIME");
-    item.Add(DateTime("endDateTime", buy.end_time));
-    item.Add("creativeRotationType", "EVEN");
-    item.Add("deliveryRateType",
-             package.pacing == "asap"           ? "AS_FAST_AS_POSSIBLE"
-             : package.pacing == "front_loaded" ? "FRONTLOADED"
-                                                : "EVENLY");
-    item.Add("lineItemType", plan.line_item_type);
-    item.Add(Money("costPerUnit", plan.cost_per_unit, buy.currency));
-    item.Add("costType", plan.cost_type);
-    std::vector<std::string> sizes = {"300x250"};
-    if (context_.config.contains("creative_sizes") &&
-        context_.config["creative_sizes"].is_array() &&
-        !context_.config["creative_sizes"].empty()) {
-      sizes.clear();
-      for (const json& size : context_.config["creative_sizes"])
-        if (size.is_string()) sizes.push_back(size.get<std::string>());
-    }
-    for (const std::string& size : sizes) {
-      std::vector<std::string> wh = absl::StrSplit(size, 'x');
-      XmlNode& placeholder = item.Add("creativePlaceholders").Add("size");
-      placeholder.Add("width", wh.size() == 2 ? wh[0] : "0");
-      placeholder.Add("height", wh.size() == 2 ? wh[1] : "0");
-      placeholder.Add("isAspectRatio", "false");
-    }
-    XmlNode& goal = item.Add("primaryGoal");
-    goal.Add("goalType", plan.goal_type);
-    goal.Add("unitType", plan.unit_type);
-    goal.Add("units", std::to_string(plan.units));
-    XmlNode& inventory = item.Add("targeting").Add("inventoryTargeting");
-    for (const std::string& unit : ad_units) {
-      XmlNode& targeted = inventory.Add("targetedAdUnits");
-      targeted.Add("adUnitId", unit);
-      targeted.Add("includeDescendants", "true");
-    }
-    return item;
-  }
-
-  absl::StatusOr<XmlNode> CreativeFor(const AdapterCreative& creative,
-                                      const std::string& advertiser) const {
-    XmlNode out("creatives");
-    const json image = FindAsset(creative.assets, "image");
-    const json html = FindAsset(creative.assets, "html");
-    const json& sized = image.is_object() ? image : html;
-    out.Attr("xsi:type", image.is_object() ? "ImageRedirectCreative"
-                                           : "ThirdPartyCreative");
-    if (!image.is_object() && !html.is_object())
-      return absl::InvalidArgumentError(absl::StrCat(
-          "creative ", creative.creative_id,
-          " has no image or html asset Google Ad Manager can serve"));
-    out.Add("advertiserId", advertiser);
-    out.Add("name",
-            creative.name.empty() ? creative.creative_id : creative.name);
-    XmlNode& size = out.Add("size");
-    size.Add("width", std::to_string(JsonInt(sized, "width", 0)));
-    size.Add("height", std::to_string(JsonInt(sized, "height", 0)));
-    size.Add("isAspectRatio", "false");
-    if (image.is_object()) {
-      const std::string click = ClickUrl(creative.assets);
-      out.Add("destinationUrl", click);
-      out.Add("destinationUrlType", click.empty() ? "NONE" : "CLICK_TO_WEB");
-      out.Add("imageUrl", JsonString(image, "url"));
-    } else {
-      out.Add("snippet", JsonString(html, "content"));
-    }
     return out;
   }
 
