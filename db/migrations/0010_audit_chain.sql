@@ -36,14 +36,20 @@ RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT sha256(convert_to('adcp-audit-chain:' || p_tenant_id, 'UTF8'))
 $$;
 
--- Written only by the trigger (with the owner's rights): the app role has no
--- privilege on it. No row-level security: the trigger may run for a
--- superuser's insert without app.tenant_id.
+-- Written only by the trigger (with the owner's rights): no other role has
+-- any privilege on it. Row-level security follows app.tenant_id as on every
+-- tenant table, except that a session without one (a superuser's insert,
+-- which passes audit_log's own policy) reaches the head of the row it writes.
 CREATE TABLE audit_chain_heads (
   tenant_id dns_label PRIMARY KEY REFERENCES tenants (tenant_id),
   seq       bigint NOT NULL,
   head      bytea NOT NULL
 );
+ALTER TABLE audit_chain_heads ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit_chain_heads FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON audit_chain_heads
+  USING (tenant_id = COALESCE(NULLIF(current_setting('app.tenant_id', true), ''),
+                              tenant_id));
 
 CREATE FUNCTION audit_chain_link() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
