@@ -7,6 +7,8 @@
 // x-tenant-id is never forwarded.
 #pragma once
 
+#include <google/protobuf/arena.h>
+#include <google/protobuf/message.h>
 #include <prometheus/counter.h>
 #include <prometheus/exposer.h>
 #include <prometheus/histogram.h>
@@ -91,6 +93,16 @@ class AgentEdge {
   // answer that has none of its own.
   Outcome RunTask(const Request& call, const AgentTask& task,
                   const nlohmann::json& arguments, bool task_status);
+  // RunTask's steps: the gRPC call of a request that may go on (a failure's
+  // answer in *failed), and the outcome of a failure.
+  Outcome CallMediaBuy(const Request& call, const AgentTask& task,
+                       const google::protobuf::Message& request,
+                       bool task_status, google::protobuf::Arena* arena,
+                       nlohmann::json* failed);
+  static Outcome FailedOutcome(const Request& call,
+                               const nlohmann::json& arguments,
+                               bool task_status, nlohmann::json failed,
+                               grpc::StatusCode code);
   static void Challenge(http::Response& response, const Request& call);
   // The tenant of a request, or null (404 "Tenant not found").
   std::shared_ptr<const TenantCache::Tenant> ResolveTenant(
