@@ -6,6 +6,8 @@
 // adcp_error) in the message/send answer itself: the AdCP payload, a submitted
 // one included, is the Task's artifact. The A2A versions, the task ids and why
 // the edge keeps no task store: docs/architecture.md ("A2A").
+#include <map>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -232,7 +234,16 @@ http::Response AgentEdge::A2aMessage(const Request& call) {
   if (std::optional<http::Response> answer = ReadJsonRpc(request, &message))
     return *std::move(answer);
   const A2aMethodName method = A2aMethodOf(message.method);
-  if (method.method != A2aMethod::kUnknown) call.tool = message.method;
+  // The metrics' tool: one name per method (a task's own name, once
+  // RunTask runs it), whatever the client spelled.
+  static const auto* kTools = new std::map<A2aMethod, std::string>{
+      {A2aMethod::kSendMessage, "message/send"},
+      {A2aMethod::kGetTask, "tasks/get"},
+      {A2aMethod::kCancelTask, "tasks/cancel"},
+      {A2aMethod::kStream, "message/stream"},
+      {A2aMethod::kPushConfig, "push-notification-config"}};
+  if (auto it = kTools->find(method.method); it != kTools->end())
+    call.tool = it->second;
   switch (method.method) {
     case A2aMethod::kSendMessage:
       return A2aSend(call, message.id, method.version, message.params);

@@ -315,6 +315,10 @@ TEST_F(A2aTest, BadRequestsAreJsonRpcErrors) {
            json::array({Send("get_products", {})}).dump(), token);
   EXPECT_EQ(batch.status, 400);
   EXPECT_EQ(batch.Json()["error"]["code"], -32600);
+  // A body over 1 MiB: refused before it is read, as over MCP.
+  EXPECT_EQ(
+      Post(Host("nytimes"), "/a2a", std::string(1 << 21, ' '), token).status,
+      413);
   // Too many parts: refused before any is read.
   json many = json::array();
   for (int i = 0; i < 17; ++i) many.push_back({{"text", "x"}});
@@ -333,6 +337,26 @@ TEST_F(A2aTest, BadRequestsAreJsonRpcErrors) {
   EXPECT_TRUE(absl::StrContains(
       nested.Json()["error"]["message"].get<std::string>(), "deep"))
       << nested.body;
+}
+
+TEST_F(A2aTest, MetricsCountA2aRequestsByTaskOrMethod) {
+  A2a("nytimes", Send("get_products", {{"buying_mode", "wholesale"}}),
+      tokens_["nytimes"]);
+  A2a("nytimes",
+      Rpc("tasks/pushNotificationConfig/anything-at-all", json::object()),
+      tokens_["nytimes"]);
+  Get(Host("nytimes"), "/.well-known/agent-card.json");
+  const HttpReply scrape =
+      HttpCall(edge_->metrics_port(), "GET", "/metrics", "", {});
+  ASSERT_EQ(scrape.status, 200);
+  for (
+      const std::string line :
+      {R"(agent_requests_total{status="ok",tool="get_products",transport="a2a"} 1)",
+       R"(agent_requests_total{status="200",tool="push-notification-config",transport="a2a"} 1)",
+       R"(agent_requests_total{status="200",tool="agent-card",transport="a2a"} 1)"})
+    EXPECT_TRUE(absl::StrContains(scrape.body, line))
+        << line << "\n"
+        << scrape.body.substr(0, 3000);
 }
 
 class A2aAnonymousGateTest : public A2aTest {
