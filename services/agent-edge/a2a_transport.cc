@@ -65,10 +65,12 @@ json AgentCardOf(const tenant::v1::Tenant& tenant, const std::string& url) {
                       {"inputModes", {"application/json"}},
                       {"outputModes", {"application/json"}}});
   }
+  const std::string& name =
+      tenant.name().empty() ? tenant.subdomain() : tenant.name();
   return {
-      {"name", tenant.name().empty() ? tenant.subdomain() : tenant.name()},
+      {"name", name},
       {"description",
-       absl::StrCat("AdCP sales agent of ", tenant.name(),
+       absl::StrCat("AdCP sales agent of ", name,
                     ": send an AdCP task as a message whose DataPart is "
                     "{skill, input}")},
       {"url", url},
