@@ -93,14 +93,14 @@ AgentEdge::AgentEdge(EdgeConfig config)
                                     config_.internal_token)),
       bulkhead_(config_.tenant_concurrency, config_.tenant_wait),
       metrics_(std::make_shared<prometheus::Registry>()),
-      requests_(
-          &prometheus::BuildCounter()
-               .Name("agent_requests_total")
-               .Help("Agent requests answered, by transport (mcp, rest, "
-                     "a2a, other), tool (the AdCP task or MCP method, - for "
-                     "none) and status (ok, the AdCP error code, or the "
-                     "HTTP status of a request that ran no task).")
-               .Register(*metrics_)),
+      requests_(&prometheus::BuildCounter()
+                     .Name("agent_requests_total")
+                     .Help("Agent requests answered, by transport (mcp, rest, "
+                           "a2a, other), tool (the AdCP task, the MCP or A2A "
+                           "method, - for none) and status (ok, the AdCP error "
+                           "code, or the "
+                           "HTTP status of a request that ran no task).")
+                     .Register(*metrics_)),
       durations_(&prometheus::BuildHistogram()
                       .Name("agent_request_duration_seconds")
                       .Help("Time to answer an agent request, by transport "
