@@ -1,8 +1,8 @@
 // The agent edge's core: its configuration, start and stop, the tenant of a
 // request (Host or /tenants/{subdomain}), the anonymous client budget, and
 // the routing of a request to its transport (mcp_transport.cc,
-// rest_transport.cc) with the request metrics. The forwarding of a task to
-// media-buy, which every transport shares, is task_call.cc.
+// rest_transport.cc, a2a_transport.cc) with the request metrics. The forwarding
+// of a task to media-buy, which every transport shares, is task_call.cc.
 #include "services/agent-edge/agent_edge.h"
 
 #include "absl/strings/ascii.h"
@@ -23,12 +23,6 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 using nlohmann::json;
-
-std::string Header(const http::Request& request, std::string_view name) {
-  auto it = request.find(boost::beast::string_view(name.data(), name.size()));
-  if (it == request.end()) return "";
-  return std::string(it->value().data(), it->value().size());
-}
 
 // The agent's token: x-adcp-auth, or Authorization: Bearer. A token that is
 // not an RFC 6750 token (bad bytes, too long) is `malformed`: refused with
@@ -102,8 +96,9 @@ AgentEdge::AgentEdge(EdgeConfig config)
       requests_(&prometheus::BuildCounter()
                      .Name("agent_requests_total")
                      .Help("Agent requests answered, by transport (mcp, rest, "
-                           "other), tool (the AdCP task or MCP method, - for "
-                           "none) and status (ok, the AdCP error code, or the "
+                           "a2a, other), tool (the AdCP task, the MCP or A2A "
+                           "method, - for none) and status (ok, the AdCP error "
+                           "code, or the "
                            "HTTP status of a request that ran no task).")
                      .Register(*metrics_)),
       durations_(&prometheus::BuildHistogram()
@@ -203,19 +198,22 @@ http::Response AgentEdge::Route(const http::Request& request,
       transport = "mcp";
       if (request.method() == bhttp::verb::post) {
         std::optional<http::Response> throttled =
-            ThrottleAnonymous(call, /*mcp=*/true);
+            ThrottleAnonymous(call, /*json_rpc=*/true);
         response = throttled ? *std::move(throttled) : Mcp(call);
       } else {
         response = http::JsonError(request, bhttp::status::method_not_allowed,
                                    "POST JSON-RPC messages to this endpoint");
         response.set(bhttp::field::allow, "POST");
       }
+    } else if (IsA2aPath(path)) {
+      transport = "a2a";
+      response = A2a(call, path);
     } else if (const AgentTask* task = TaskCatalog::Get().ByPath(path);
                task != nullptr && task->OfferedTo(*tenant)) {
       transport = "rest";
       if (request.method() == bhttp::verb::post) {
         std::optional<http::Response> throttled =
-            ThrottleAnonymous(call, /*mcp=*/false);
+            ThrottleAnonymous(call, /*json_rpc=*/false);
         response = throttled ? *std::move(throttled) : Rest(call, *task);
       } else {
         response = http::JsonError(request, bhttp::status::method_not_allowed,
@@ -243,7 +241,7 @@ http::Response AgentEdge::Route(const http::Request& request,
 }
 
 std::optional<http::Response> AgentEdge::ThrottleAnonymous(const Request& call,
-                                                           bool mcp) {
+                                                           bool json_rpc) {
   if (!config_.anonymous_client_limit || !call.token.empty() ||
       call.malformed_token)
     return std::nullopt;
@@ -257,17 +255,17 @@ std::optional<http::Response> AgentEdge::ThrottleAnonymous(const Request& call,
                 absl::StrCat("rate limit of this client exceeded; retry after ",
                              ms, " ms"),
                 "transient");
-  // Answered before the body is read: an MCP caller gets the JSON-RPC
+  // Answered before the body is read: a JSON-RPC caller (MCP, A2A) gets the
   // error without its id (null), as for a request that could not be read.
   http::Response response =
       Json(call.http, bhttp::status::too_many_requests,
-           mcp ? json{{"jsonrpc", "2.0"},
-                      {"id", nullptr},
-                      {"error",
-                       {{"code", -32000},
-                        {"message", error["message"]},
-                        {"data", {{"adcp_error", error}}}}}}
-               : json{{"adcp_error", error}});
+           json_rpc ? json{{"jsonrpc", "2.0"},
+                           {"id", nullptr},
+                           {"error",
+                            {{"code", -32000},
+                             {"message", error["message"]},
+                             {"data", {{"adcp_error", error}}}}}}
+                    : json{{"adcp_error", error}});
   response.set(bhttp::field::retry_after, std::to_string((ms + 999) / 1000));
   // Held until a token would be there (at most a second): a flooding
   // client's keep-alive connections then carry about one request per wait,

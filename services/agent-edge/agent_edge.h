@@ -1,12 +1,15 @@
 // The agent edge: buyer agents' HTTP front door. Resolves the tenant from the
 // Host (a subdomain of a configured base domain, or a registered virtual
 // host) or from the path prefix /tenants/{subdomain}, then serves the AdCP
-// tasks as MCP tools (POST /mcp, JSON-RPC 2.0 over streamable HTTP) and as
-// REST (POST /v1/<task>), calling media-buy over gRPC with the tenant in
-// x-tenant-id and the agent's token as the bearer. Stateless; client-sent
-// x-tenant-id is never forwarded.
+// tasks as MCP tools (POST /mcp, JSON-RPC 2.0 over streamable HTTP), as
+// REST (POST /v1/<task>) and as A2A skills, calling media-buy over gRPC with
+// the tenant in x-tenant-id and the agent's token as the bearer; and as A2A
+// (the agent card at /.well-known/agent-card.json, JSON-RPC at POST /a2a).
+// Stateless; client-sent x-tenant-id is never forwarded.
 #pragma once
 
+#include <google/protobuf/arena.h>
+#include <google/protobuf/message.h>
 #include <prometheus/counter.h>
 #include <prometheus/exposer.h>
 #include <prometheus/histogram.h>
@@ -21,6 +24,7 @@
 #include "libs/http/http_server.h"
 #include "libs/tenancy/rate_limiter.h"
 #include "libs/tenancy/tenant_cache.h"
+#include "services/agent-edge/a2a_envelope.h"
 #include "services/agent-edge/task_catalog.h"
 
 namespace adcp::agent_edge {
@@ -76,10 +80,18 @@ class AgentEdge {
   http::Response Route(const http::Request& request, const std::string& client);
   // Null when the call may go on; else the answer to a client over its
   // anonymous budget.
+  // json_rpc: answered as a JSON-RPC error (MCP, A2A).
   std::optional<http::Response> ThrottleAnonymous(const Request& call,
-                                                  bool mcp);
+                                                  bool json_rpc);
   http::Response Mcp(const Request& call);
   http::Response Rest(const Request& call, const AgentTask& task);
+  // A2A (a2a_transport.cc): `path` is /a2a or an agent card's.
+  http::Response A2a(const Request& call, const std::string& path);
+  http::Response A2aMessage(const Request& call);
+  http::Response A2aSend(const Request& call, const nlohmann::json& id,
+                         A2aVersion version, const nlohmann::json& params);
+  http::Response A2aTask(const Request& call, const nlohmann::json& id,
+                         A2aMethodName method, const nlohmann::json& params);
   // Runs a task: JSON arguments in; the response JSON, or the AdCP error and
   // the gRPC code.
   struct Outcome {
@@ -91,6 +103,16 @@ class AgentEdge {
   // answer that has none of its own.
   Outcome RunTask(const Request& call, const AgentTask& task,
                   const nlohmann::json& arguments, bool task_status);
+  // RunTask's steps: the gRPC call of a request that may go on (a failure's
+  // answer in *failed), and the outcome of a failure.
+  Outcome CallMediaBuy(const Request& call, const AgentTask& task,
+                       const google::protobuf::Message& request,
+                       bool task_status, google::protobuf::Arena* arena,
+                       nlohmann::json* failed);
+  static Outcome FailedOutcome(const Request& call,
+                               const nlohmann::json& arguments,
+                               bool task_status, nlohmann::json failed,
+                               grpc::StatusCode code);
   static void Challenge(http::Response& response, const Request& call);
   // The tenant of a request, or null (404 "Tenant not found").
   std::shared_ptr<const TenantCache::Tenant> ResolveTenant(

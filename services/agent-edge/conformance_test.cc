@@ -3,7 +3,8 @@
 // mcp --allow-http --json` from @adcp/sdk (tests/adcp-tools), against the
 // agent edge on a real socket, with registry, auth and media-buy behind it on
 // a throwaway database. One test per storyboard; each prints its counts and
-// the failing steps, and fails on any failed step.
+// the failing steps, and fails on any failed step. A2aConformanceTest runs
+// the same storyboards over A2A (--protocol a2a, the tenant's /a2a).
 //
 // The tenant is a sandbox tenant (comply_test_controller). Before the runs,
 // the controller seeds "test-product" with the pricing options "default"
@@ -94,7 +95,7 @@ class ConformanceTest : public ::testing::Test {
 
   std::string AgentUrl() const {
     return absl::StrCat("http://127.0.0.1:", edge_->port(), "/tenants/",
-                        kTenant, "/mcp");
+                        kTenant, "/", protocol_);
   }
 
   // Runs `command` in tests/adcp-tools; its stdout as JSON.
@@ -125,7 +126,7 @@ class ConformanceTest : public ::testing::Test {
   // The counts of one run, printed with every failed step. `result` is the
   // CLI's compliance result (summary, tracks, failures) or, from
   // security_baseline.mjs, a storyboard result (counts, phases).
-  static void Report(const std::string& id, const json& result) {
+  void Report(const std::string& id, const json& result) const {
     if (result.is_null()) return;
     int passed = -1, failed = -1, skipped = -1;
     std::string status;
@@ -176,11 +177,10 @@ class ConformanceTest : public ::testing::Test {
                 id.c_str(), passed, failed, skipped, status.c_str());
     int known = 0;
     for (const auto& [step, line] : failures) {
-      auto gap = KnownGaps().find({id, step});
-      if (gap != KnownGaps().end()) {
+      if (const std::string* reason = GapReason(id, step)) {
         ++known;
         std::printf("  KNOWN GAP %s\n    (%s)\n", line.substr(0, 600).c_str(),
-                    gap->second.c_str());
+                    reason->c_str());
       } else {
         ADD_FAILURE() << id << ": step failed: " << line.substr(0, 2000);
       }
@@ -211,16 +211,110 @@ class ConformanceTest : public ::testing::Test {
     return *gaps;
   }
 
+  // Why a failed step is a known gap of this protocol; null when it is not.
+  const std::string* GapReason(const std::string& id,
+                               const std::string& step) const {
+    for (const auto* gaps :
+         {&KnownGaps(), protocol_ == "a2a" ? &KnownA2aGaps() : nullptr}) {
+      if (gaps == nullptr) continue;
+      auto it = gaps->find({id, step});
+      if (it != gaps->end()) return &it->second;
+    }
+    return nullptr;
+  }
+
+  // Over A2A, besides the gaps above: steps the pinned @adcp/sdk 6.11.0
+  // client reads wrongly, each fixed upstream since.
+  static const std::map<std::pair<std::string, std::string>, std::string>&
+  KnownA2aGaps() {
+    static const auto* gaps = [] {
+      // adcp-client#1571 (fixed in 6.13.1 by #1572, and #1575/#1577 for the
+      // polling path): the client unwraps a Task's DataPart only when its
+      // state is completed, so the adcp_error of a failed Task (AdCP
+      // transport-errors, A2A binding: state failed, the error in the
+      // artifact's DataPart, as the edge answers) is lost and the step
+      // reads "Task failed". The same steps pass over MCP, and
+      // a2a_transport_test checks the failed Task's adcp_error.
+      const std::string failed_task =
+          "@adcp/sdk 6.11.0 does not read the adcp_error of a failed A2A "
+          "Task (adcp-client#1571, fixed in 6.13.1)";
+      // adcp-client#2009 (fixed by #2015): the client takes the
+      // DataPart's status as the task's, so an update_media_buy answer
+      // whose media buy status is "canceled" reads as a canceled task.
+      const std::string canceled =
+          "@adcp/sdk 6.11.0 reads update_media_buy's media buy status "
+          "\"canceled\" in the A2A DataPart as a canceled task "
+          "(adcp-client#2009)";
+      auto* map =
+          new std::map<std::pair<std::string, std::string>, std::string>;
+      for (const auto& [id, steps] :
+           std::vector<std::pair<std::string, std::vector<std::string>>>{
+               {"media_buy_seller",
+                {"create_media_buy_aggressive_terms",
+                 "update_unknown_media_buy", "update_unknown_package"}},
+               {"error_compliance",
+                {"negative_budget", "nonexistent_product",
+                 "reversed_dates_error", "validate_error_shape",
+                 "unsupported_major_version", "validate_transport_binding"}},
+               {"idempotency", {"create_media_buy_missing_key"}},
+               {"idempotency (flights next year)",
+                {"create_media_buy_conflict"}},
+               {"schema_validation", {"reversed_dates"}},
+               {"deterministic_testing",
+                {"unknown_scenario", "missing_params", "not_found_entity",
+                 "invalid_transition_from_terminal"}}})
+        for (const std::string& step : steps) (*map)[{id, step}] = failed_task;
+      for (const char* step : {"first_cancel", "update_media_buy_canceled"})
+        (*map)[{"media_buy_seller", step}] = canceled;
+      return map;
+    }();
+    return *gaps;
+  }
+
   void RunStoryboard(const std::string& id) {
-    const json result = RunJson(absl::StrCat(
-        "node node_modules/@adcp/sdk/bin/adcp.js storyboard run '", AgentUrl(),
-        "' ", id, " --auth '", token_, "' --protocol mcp --allow-http --json"));
+    const json result = RunJson(
+        absl::StrCat("node node_modules/@adcp/sdk/bin/adcp.js storyboard run '",
+                     AgentUrl(), "' ", id, " --auth '", token_, "' --protocol ",
+                     protocol_, " --allow-http --json"));
     Report(id, result);
+  }
+
+  // The idempotency storyboard, its flights moved to next year so that they
+  // are in the future again: every step must pass.
+  void RunIdempotencyWithCurrentDates() {
+    std::ifstream in(
+        absl::StrCat(ADCP_TOOLS_DIR,
+                     "/node_modules/@adcp/sdk/compliance/cache/3.0.6/"
+                     "universal/idempotency.yaml"));
+    ASSERT_TRUE(in.good());
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    ASSERT_TRUE(absl::StrContains(text, "2026-06-01T00:00:00Z"));
+    const std::string next_year = absl::FormatTime(
+        "%Y", absl::Now() + absl::Hours(24 * 366), absl::UTCTimeZone());
+    absl::StrReplaceAll({{"\"2026-", absl::StrCat("\"", next_year, "-")}},
+                        &text);
+    const std::string path =
+        ::testing::TempDir() + "idempotency-next-year.yaml";
+    std::ofstream(path) << text;
+    const json result = RunJson(
+        absl::StrCat("node node_modules/@adcp/sdk/bin/adcp.js storyboard run '",
+                     AgentUrl(), "' --file '", path, "' --auth '", token_,
+                     "' --protocol ", protocol_, " --allow-http --json"));
+    Report("idempotency (flights next year)", result);
+  }
+
+  // The CLI cannot hand the runner a test kit; security_baseline.mjs makes
+  // the same call with one whose api_key is our token.
+  void RunSecurityBaseline() {
+    Report("security_baseline",
+           RunJson(absl::StrCat("node security_baseline.mjs '", AgentUrl(),
+                                "' '", token_, "' ", protocol_)));
   }
 
   std::unique_ptr<Suite> suite_;
   std::unique_ptr<AgentEdge> edge_;
   std::string token_;
+  std::string protocol_ = "mcp";  // or "a2a"
 };
 
 TEST_F(ConformanceTest, MediaBuySeller) { RunStoryboard("media_buy_seller"); }
@@ -229,26 +323,8 @@ TEST_F(ConformanceTest, CapabilityDiscovery) {
 }
 TEST_F(ConformanceTest, ErrorCompliance) { RunStoryboard("error_compliance"); }
 TEST_F(ConformanceTest, Idempotency) { RunStoryboard("idempotency"); }
-// The same storyboard, its flights moved to next year so that they are in
-// the future again: every step must pass.
 TEST_F(ConformanceTest, IdempotencyWithCurrentDates) {
-  std::ifstream in(
-      absl::StrCat(ADCP_TOOLS_DIR,
-                   "/node_modules/@adcp/sdk/compliance/cache/3.0.6/universal/"
-                   "idempotency.yaml"));
-  ASSERT_TRUE(in.good());
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  ASSERT_TRUE(absl::StrContains(text, "2026-06-01T00:00:00Z"));
-  const std::string next_year = absl::FormatTime(
-      "%Y", absl::Now() + absl::Hours(24 * 366), absl::UTCTimeZone());
-  absl::StrReplaceAll({{"\"2026-", absl::StrCat("\"", next_year, "-")}}, &text);
-  const std::string path = ::testing::TempDir() + "idempotency-next-year.yaml";
-  std::ofstream(path) << text;
-  const json result = RunJson(
-      absl::StrCat("node node_modules/@adcp/sdk/bin/adcp.js storyboard run '",
-                   AgentUrl(), "' --file '", path, "' --auth '", token_,
-                   "' --protocol mcp --allow-http --json"));
-  Report("idempotency (flights next year)", result);
+  RunIdempotencyWithCurrentDates();
 }
 TEST_F(ConformanceTest, SchemaValidation) {
   RunStoryboard("schema_validation");
@@ -259,13 +335,39 @@ TEST_F(ConformanceTest, V3EnvelopeIntegrity) {
 TEST_F(ConformanceTest, DeterministicTesting) {
   RunStoryboard("deterministic_testing");
 }
-// The CLI cannot hand the runner a test kit; security_baseline.mjs makes the
-// same call with one whose api_key is our token.
-TEST_F(ConformanceTest, SecurityBaseline) {
-  Report("security_baseline",
-         RunJson(absl::StrCat("node security_baseline.mjs '", AgentUrl(), "' '",
-                              token_, "'")));
+TEST_F(ConformanceTest, SecurityBaseline) { RunSecurityBaseline(); }
+
+// The same storyboards over A2A: the agent card and message/send.
+class A2aConformanceTest : public ConformanceTest {
+ protected:
+  A2aConformanceTest() { protocol_ = "a2a"; }
+};
+
+TEST_F(A2aConformanceTest, MediaBuySeller) {
+  RunStoryboard("media_buy_seller");
 }
+TEST_F(A2aConformanceTest, CapabilityDiscovery) {
+  RunStoryboard("capability_discovery");
+}
+TEST_F(A2aConformanceTest, ErrorCompliance) {
+  RunStoryboard("error_compliance");
+}
+TEST_F(A2aConformanceTest, Idempotency) { RunStoryboard("idempotency"); }
+TEST_F(A2aConformanceTest, IdempotencyWithCurrentDates) {
+  RunIdempotencyWithCurrentDates();
+}
+TEST_F(A2aConformanceTest, SchemaValidation) {
+  RunStoryboard("schema_validation");
+}
+TEST_F(A2aConformanceTest, V3EnvelopeIntegrity) {
+  RunStoryboard("v3_envelope_integrity");
+}
+TEST_F(A2aConformanceTest, DeterministicTesting) {
+  RunStoryboard("deterministic_testing");
+}
+// security_baseline is not run over A2A: its steps are raw HTTP probes that
+// send MCP tools/call whatever the protocol (@adcp/sdk 6.11.0,
+// testing/storyboard/probes.js). a2a_transport_test checks A2A's 401s.
 
 }  // namespace
 }  // namespace adcp::agent_edge

@@ -54,16 +54,17 @@ class AgentEdgeTest : public ::testing::Test {
   // What the suite starts with (tests of limits lower them).
   virtual ::adcp::testing::SuiteOptions Options() { return {}; }
   virtual void ConfigureEdge(EdgeConfig& config) {}
+  // Each tenant's config (JSON).
+  virtual std::string TenantConfigJson(const std::string& tenant) {
+    return R"({"adapters":{"mock":{"enabled":true}}})";
+  }
 
   void SetUp() override {
     auto suite = Suite::Start(Options());
     ASSERT_TRUE(suite.ok()) << suite.status();
     suite_ = *std::move(suite);
     for (const char* tenant : {"nytimes", "localnews"}) {
-      ASSERT_TRUE(suite_
-                      ->CreateTenant(
-                          tenant, R"({"adapters":{"mock":{"enabled":true}}})")
-                      .ok());
+      ASSERT_TRUE(suite_->CreateTenant(tenant, TenantConfigJson(tenant)).ok());
       auto admin =
           suite_->CreatePrincipal(tenant, std::string(tenant) + "_admin");
       ASSERT_TRUE(admin.ok());

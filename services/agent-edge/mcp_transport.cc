@@ -13,17 +13,6 @@ namespace bhttp = boost::beast::http;
 using nlohmann::json;
 
 constexpr char kServerName[] = "adcp-sales-agent";
-constexpr char kServerVersion[] = "0.4.0";
-
-json RpcError(const json& id, int code, const std::string& message) {
-  return {{"jsonrpc", "2.0"},
-          {"id", id},
-          {"error", {{"code", code}, {"message", message}}}};
-}
-
-json RpcResult(const json& id, json result) {
-  return {{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
-}
 
 // The tools/call result {content: [{type: text, text}], structuredContent,
 // isError} written from the payload's JSON text: the payload is serialized
@@ -54,20 +43,9 @@ const std::vector<std::string>& McpProtocolVersions() {
 
 http::Response AgentEdge::Mcp(const Request& call) {
   const http::Request& request = call.http;
-  auto envelope = ParseMcpEnvelope(request.body());
-  if (auto* error = std::get_if<McpEnvelopeError>(&envelope))
-    return Json(
-        request,
-        error->bad_request ? bhttp::status::bad_request : bhttp::status::ok,
-        RpcError(error->id, error->code, error->message));
-  const McpMessage& message = std::get<McpMessage>(envelope);
-  if (message.notification) {
-    // A notification (or a response): accepted, nothing to answer.
-    http::Response accepted{bhttp::status::accepted, request.version()};
-    accepted.keep_alive(request.keep_alive());
-    accepted.prepare_payload();
-    return accepted;
-  }
+  McpMessage message;
+  if (std::optional<http::Response> answer = ReadJsonRpc(request, &message))
+    return *std::move(answer);
   const std::string& method = message.method;
   const json& id = message.id;
   const json& params = message.params;
@@ -81,11 +59,10 @@ http::Response AgentEdge::Mcp(const Request& call) {
       if (asked == supported) version = asked;
     return Json(
         request, bhttp::status::ok,
-        RpcResult(id,
-                  {{"protocolVersion", version},
-                   {"capabilities", {{"tools", {{"listChanged", false}}}}},
-                   {"serverInfo",
-                    {{"name", kServerName}, {"version", kServerVersion}}}}));
+        RpcResult(id, {{"protocolVersion", version},
+                       {"capabilities", {{"tools", {{"listChanged", false}}}}},
+                       {"serverInfo",
+                        {{"name", kServerName}, {"version", kAgentVersion}}}}));
   }
   if (method == "ping")
     return Json(request, bhttp::status::ok, RpcResult(id, json::object()));

@@ -97,41 +97,149 @@ void AddRequiredArrays(const google::protobuf::Message& message,
     AppendMember(it->second, "[]", text);
 }
 
+// A call that failed: its gRPC code and the answer's JSON ({"adcp_error":
+// ...}, or a controller's own {success: false, error}).
+struct Failure {
+  grpc::StatusCode code;
+  json answer;
+};
+
+Failure Failed(grpc::StatusCode code, json error) {
+  return {code, {{"adcp_error", std::move(error)}}};
+}
+
+// Refusals before anything is forwarded: a malformed token, or arguments
+// that are not the task's request.
+std::optional<Failure> Refusal(bool malformed_token,
+                               const absl::Status& parsed) {
+  if (malformed_token)
+    return Failed(grpc::StatusCode::UNAUTHENTICATED,
+                  AdcpError("AUTH_REQUIRED",
+                            "x-adcp-auth: the token is malformed (expected at "
+                            "most 512 characters of A-Z a-z 0-9 - . _ ~ + / =)",
+                            "correctable"));
+  if (parsed.ok()) return std::nullopt;
+  // "arguments.packages[0].paused: ..." names the field "packages[0].paused".
+  const std::string message(parsed.message());
+  std::string field;
+  if (absl::StartsWith(message, "arguments."))
+    field = message.substr(10, message.find(':') - 10);
+  return Failed(grpc::StatusCode::INVALID_ARGUMENT,
+                AdcpError("VALIDATION_ERROR", message, "correctable", field));
+}
+
+// The AdCP error of a failed call: media-buy's own (the adcp-error-bin
+// trailer), else one made from the status.
+Failure FailureOfStatus(const grpc::ClientContext& context,
+                        const grpc::Status& status) {
+  const auto& trailers = context.GetServerTrailingMetadata();
+  auto it = trailers.find(kAdcpErrorTrailer);
+  if (it == trailers.end())
+    return Failed(status.error_code(), ErrorOfStatus(status));
+  media_buy::v1::Error adcp;
+  adcp.ParseFromString(std::string(it->second.data(), it->second.size()));
+  return Failed(status.error_code(), ProtoToJson(adcp));
+}
+
+// The answer of a call that succeeded, written as JSON text into *body; or
+// why it is not one.
+std::optional<Failure> ReadAnswer(const AgentTask& task,
+                                  const std::string& tenant_id,
+                                  grpc::ByteBuffer& out, bool task_status,
+                                  google::protobuf::Arena* arena,
+                                  std::string* body) {
+  google::protobuf::Message* response =
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(task.method->output_type())
+          ->New(arena);
+  grpc::ProtoBufferReader reader(&out);
+  if (!response->ParseFromZeroCopyStream(&reader)) {
+    // Not what the method answers (or a string that is not UTF-8): nothing
+    // of it reaches the agent.
+    log::Error("unreadable answer from media-buy",
+               {{"tenant_id", tenant_id}, {"task", task.name}});
+    return Failed(grpc::StatusCode::INTERNAL,
+                  ErrorOfStatus(grpc::Status(grpc::StatusCode::INTERNAL, "")));
+  }
+  if (SaysItFailed(*response))
+    return Failure{grpc::StatusCode::OK, ProtoToJson(*response)};
+  // The answer is written as text straight from the message: no JSON tree
+  // (the bench measured the tree and its dump as a third of the edge's CPU
+  // per get_products).
+  body->reserve(out.Length() * 3 / 2 + 64);
+  AppendProtoJson(*response, body);
+  AddRequiredArrays(*response, body);
+  if (task_status && !Listed(*response, "status"))
+    AppendMember("status", R"("completed")", body);
+  return std::nullopt;
+}
+
 }  // namespace
+
+AgentEdge::Outcome AgentEdge::CallMediaBuy(
+    const Request& call, const AgentTask& task,
+    const google::protobuf::Message& request, bool task_status,
+    google::protobuf::Arena* arena, json* failed) {
+  grpc::ClientContext context;
+  if (absl::Status forwarded =
+          ForwardTenant(&context, ForwardedCall{.tenant_id = call.tenant_id,
+                                                .bearer_token = call.token,
+                                                .client_address = call.client});
+      !forwarded.ok()) {
+    // The edge checked every value; a value that still fails is refused
+    // here rather than reaching gRPC.
+    log::Error("call not forwarded",
+               {{"tenant_id", call.tenant_id},
+                {"error", std::string(forwarded.message())}});
+    *failed = {{"adcp_error",
+                ErrorOfStatus(grpc::Status(grpc::StatusCode::INTERNAL, ""))}};
+    return Outcome{.code = grpc::StatusCode::INTERNAL};
+  }
+  context.set_deadline(std::chrono::system_clock::now() +
+                       absl::ToChronoMilliseconds(config_.call_deadline));
+  const std::string bytes = request.SerializeAsString();
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer in(&slice, 1), out;
+  const grpc::Status status =
+      grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+          media_buy_.get(),
+          grpc::internal::RpcMethod(task.grpc_path.c_str(),
+                                    grpc::internal::RpcMethod::NORMAL_RPC),
+          &context, in, &out);
+  Outcome outcome{.code = status.error_code()};
+  std::optional<Failure> failure =
+      status.ok() ? ReadAnswer(task, call.tenant_id, out, task_status, arena,
+                               &outcome.body)
+                  : FailureOfStatus(context, status);
+  if (!failure) {
+    outcome.ok = true;
+    call.outcome = "ok";
+    return outcome;
+  }
+  if (failure->code != grpc::StatusCode::OK) outcome.code = failure->code;
+  *failed = std::move(failure->answer);
+  return outcome;
+}
 
 AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
                                       const AgentTask& task,
                                       const json& arguments, bool task_status) {
   call.tool = task.name;
-  Outcome outcome;
-  json failed;  // the answer of a call that failed
-  auto* factory = google::protobuf::MessageFactory::generated_factory();
   // The call's messages live in one arena: a get_products answer is
   // hundreds of small objects (Structs), allocated at once and never freed
   // one by one.
   google::protobuf::Arena arena;
   google::protobuf::Message* request =
-      factory->GetPrototype(task.method->input_type())->New(&arena);
-  grpc::ClientContext context;
-  const absl::Status parsed = ParseTaskArguments(arguments, request);
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(task.method->input_type())
+          ->New(&arena);
+  Outcome outcome;
+  json failed;  // the answer of a call that failed
   absl::StatusOr<TenantBulkhead::Slot> slot;
-  if (call.malformed_token) {
-    outcome.code = grpc::StatusCode::UNAUTHENTICATED;
-    failed = {{"adcp_error",
-               AdcpError("AUTH_REQUIRED",
-                         "x-adcp-auth: the token is malformed (expected at "
-                         "most 512 characters of A-Z a-z 0-9 - . _ ~ + / =)",
-                         "correctable")}};
-  } else if (!parsed.ok()) {
-    // "arguments.packages[0].paused: ..." names the field
-    // "packages[0].paused".
-    const std::string message(parsed.message());
-    std::string field;
-    if (absl::StartsWith(message, "arguments."))
-      field = message.substr(10, message.find(':') - 10);
-    outcome.code = grpc::StatusCode::INVALID_ARGUMENT;
-    failed = {{"adcp_error",
-               AdcpError("VALIDATION_ERROR", message, "correctable", field)}};
+  if (std::optional<Failure> refused = Refusal(
+          call.malformed_token, ParseTaskArguments(arguments, request))) {
+    outcome.code = refused->code;
+    failed = std::move(refused->answer);
   } else if (slot = bulkhead_.Acquire(call.tenant_id); !slot.ok()) {
     // This tenant's calls fill its share of the threads: refused, so that
     // the other tenants' calls go on.
@@ -139,72 +247,18 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
     failed = {{"adcp_error",
                AdcpError("SERVICE_UNAVAILABLE",
                          std::string(slot.status().message()), "transient")}};
-  } else if (absl::Status forwarded = ForwardTenant(
-                 &context, ForwardedCall{.tenant_id = call.tenant_id,
-                                         .bearer_token = call.token,
-                                         .client_address = call.client});
-             !forwarded.ok()) {
-    // The edge checked every value; a value that still fails is refused
-    // here rather than reaching gRPC.
-    log::Error("call not forwarded",
-               {{"tenant_id", call.tenant_id},
-                {"error", std::string(forwarded.message())}});
-    outcome.code = grpc::StatusCode::INTERNAL;
-    failed = {{"adcp_error",
-               ErrorOfStatus(grpc::Status(grpc::StatusCode::INTERNAL, ""))}};
   } else {
-    context.set_deadline(std::chrono::system_clock::now() +
-                         absl::ToChronoMilliseconds(config_.call_deadline));
-    const std::string bytes = request->SerializeAsString();
-    grpc::Slice slice(bytes);
-    grpc::ByteBuffer in(&slice, 1), out;
-    const grpc::Status status =
-        grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-            media_buy_.get(),
-            grpc::internal::RpcMethod(task.grpc_path.c_str(),
-                                      grpc::internal::RpcMethod::NORMAL_RPC),
-            &context, in, &out);
-    outcome.code = status.error_code();
-    if (status.ok()) {
-      google::protobuf::Message* response =
-          factory->GetPrototype(task.method->output_type())->New(&arena);
-      grpc::ProtoBufferReader reader(&out);
-      if (!response->ParseFromZeroCopyStream(&reader)) {
-        // Not what the method answers (or a string that is not UTF-8):
-        // nothing of it reaches the agent.
-        log::Error("unreadable answer from media-buy",
-                   {{"tenant_id", call.tenant_id}, {"task", task.name}});
-        outcome.code = grpc::StatusCode::INTERNAL;
-        failed = {{"adcp_error", ErrorOfStatus(grpc::Status(
-                                     grpc::StatusCode::INTERNAL, ""))}};
-      } else if (!SaysItFailed(*response)) {
-        // The answer is written as text straight from the message: no JSON
-        // tree (the bench measured the tree and its dump as a third of the
-        // edge's CPU per get_products).
-        outcome.ok = true;
-        outcome.body.reserve(out.Length() * 3 / 2 + 64);
-        AppendProtoJson(*response, &outcome.body);
-        AddRequiredArrays(*response, &outcome.body);
-        if (task_status && !Listed(*response, "status"))
-          AppendMember("status", R"("completed")", &outcome.body);
-        call.outcome = "ok";
-        return outcome;
-      } else {
-        failed = ProtoToJson(*response);
-      }
-    } else {
-      json error;
-      const auto& trailers = context.GetServerTrailingMetadata();
-      if (auto it = trailers.find(kAdcpErrorTrailer); it != trailers.end()) {
-        media_buy::v1::Error adcp;
-        adcp.ParseFromString(std::string(it->second.data(), it->second.size()));
-        error = ProtoToJson(adcp);
-      } else {
-        error = ErrorOfStatus(status);
-      }
-      failed = {{"adcp_error", std::move(error)}};
-    }
+    outcome = CallMediaBuy(call, task, *request, task_status, &arena, &failed);
+    if (outcome.ok) return outcome;
   }
+  return FailedOutcome(call, arguments, task_status, std::move(failed),
+                       outcome.code);
+}
+
+AgentEdge::Outcome AgentEdge::FailedOutcome(const Request& call,
+                                            const json& arguments,
+                                            bool task_status, json failed,
+                                            grpc::StatusCode code) {
   if (arguments.contains("context")) failed["context"] = arguments["context"];
   if (task_status && !failed.contains("status")) failed["status"] = "failed";
   if (const json* error =
@@ -215,8 +269,9 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
   } else {
     call.outcome = failed.value("error", "error");  // the controller's
   }
-  outcome.body = failed.dump(-1, ' ', false, json::error_handler_t::replace);
-  return outcome;
+  return {.ok = false,
+          .body = failed.dump(-1, ' ', false, json::error_handler_t::replace),
+          .code = code};
 }
 
 }  // namespace adcp::agent_edge

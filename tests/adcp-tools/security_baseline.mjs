@@ -1,7 +1,7 @@
 // Runs AdCP's universal security_baseline storyboard against an agent with a
 // test kit whose auth.api_key is our principal's token.
 //
-//   node security_baseline.mjs <agent-url> <token>
+//   node security_baseline.mjs <agent-url> <token> [mcp|a2a]
 //
 // `npx adcp storyboard run` has no option for a test kit, and without one the
 // storyboard's api_key phase is skipped, leaving OAuth discovery as the only
@@ -13,9 +13,9 @@ import {
   runStoryboard,
 } from '@adcp/sdk/testing';
 
-const [url, token] = process.argv.slice(2);
+const [url, token, protocol = 'mcp'] = process.argv.slice(2);
 if (!url || !token) {
-  console.error('usage: node security_baseline.mjs <agent-url> <token>');
+  console.error('usage: node security_baseline.mjs <agent-url> <token> [mcp|a2a]');
   process.exit(2);
 }
 
@@ -28,7 +28,7 @@ if (!storyboard) {
 console.log = (...args) => console.error(...args);
 console.info = console.log;
 const result = await runStoryboard(url, storyboard, {
-  protocol: 'mcp',
+  protocol,
   allow_http: true,
   auth: { type: 'bearer', token },
   test_kit: { auth: { api_key: token, probe_task: 'list_creatives' } },
