@@ -253,6 +253,36 @@ TEST_F(ComplyControllerTest, SeedsMediaBuysOfTheCaller) {
             "0");
 }
 
+// A buy forced active has gone live: the buyer's next update clears the
+// forced status and the buy still reads active (AdCP's lifecycle has no edge
+// back to pending_creatives), and the controller refuses that edge too.
+TEST_F(ComplyControllerTest, ALiveBuyStaysOutOfThePendingStates) {
+  MakeSandbox(kNyt);
+  SeedProduct("fx", "cpm_fx");
+  const std::string id =
+      MustCreate(kNyt, tokens_["nyt_a"], FixtureBuy("fx-live")).media_buy_id();
+  ASSERT_EQ(MustGetBuy(kNyt, tokens_["nyt_a"], id).status(),
+            "pending_creatives");
+  ASSERT_TRUE(Control(tokens_["nyt_a"], "force_media_buy_status",
+                      {{"media_buy_id", id}, {"status", "active"}})
+                  .response.success());
+  v1::UpdateMediaBuyRequest later = UpdateRequest(id);
+  later.set_end_time(
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", Day(12), absl::UTCTimeZone()));
+  auto updated = Call(&Stub::UpdateMediaBuy, kNyt, tokens_["nyt_a"], later);
+  ASSERT_TRUE(updated.ok()) << updated.status.error_message();
+  EXPECT_EQ(updated.response.status(), "active");
+  EXPECT_EQ(MustGetBuy(kNyt, tokens_["nyt_a"], id).status(), "active");
+  EXPECT_EQ(Scalar("SELECT forced_status IS NULL AND went_live FROM "
+                   "media_buys WHERE media_buy_id = '" +
+                   id + "'"),
+            "t");
+  ExpectRefused(
+      Control(tokens_["nyt_a"], "force_media_buy_status",
+              {{"media_buy_id", id}, {"status", "pending_creatives"}}),
+      "INVALID_TRANSITION", "active -> pending_creatives");
+}
+
 // The controller changes only what the caller could buy: another buyer's
 // restricted product is refused, untouched; a forced status gives way to the
 // buyer's own next change; a final forced state closes the buy for real.
