@@ -6,11 +6,8 @@
 // the failing steps, and fails on any failed step. A2aConformanceTest runs
 // the same storyboards over A2A (--protocol a2a, the tenant's /a2a).
 //
-// The tenant is a sandbox tenant (comply_test_controller). Before the runs,
-// the controller seeds "test-product" with the pricing options "default"
-// and "test-pricing": the ids the idempotency and deterministic_testing
-// storyboards send without discovering products first (AdCP 3.0 lets such
-// storyboards rely on fixtures seeded out of band).
+// The tenant is a sandbox tenant (comply_test_controller) with the fixtures
+// of conformance_fixture.h.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -19,110 +16,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "services/agent-edge/agent_edge.h"
-#include "tests/support/suite.h"
-
-#ifndef ADCP_TOOLS_DIR
-#error "ADCP_TOOLS_DIR must name tests/adcp-tools"
-#endif
+#include "services/agent-edge/conformance_fixture.h"
 
 namespace adcp::agent_edge {
 namespace {
 
-using ::adcp::testing::Suite;
 using nlohmann::json;
 
-constexpr char kTenant[] = "nytimes";
-
-class ConformanceTest : public ::testing::Test {
+class ConformanceTest : public ConformanceFixture {
  protected:
-  void SetUp() override {
-    auto suite = Suite::Start();
-    ASSERT_TRUE(suite.ok()) << suite.status();
-    suite_ = *std::move(suite);
-    ASSERT_TRUE(suite_
-                    ->CreateTenant(kTenant, R"({
-                        "sandbox": true,
-                        "publisher_domains": ["nytimes.example"],
-                        "adapters": {"mock": {"enabled": true}}})")
-                    .ok());
-    auto admin = suite_->CreatePrincipal(kTenant, "nytimes_admin");
-    ASSERT_TRUE(admin.ok()) << admin.status();
-    auto buyer = suite_->CreatePrincipal(kTenant, "compliance_buyer");
-    ASSERT_TRUE(buyer.ok()) << buyer.status();
-    token_ = buyer->access_token();
-    Seed("seed_product", {{"product_id", "test-product"},
-                          {"fixture",
-                           {{"name", "Run of site display"},
-                            {"delivery_type", "non_guaranteed"},
-                            {"channels", {"display"}},
-                            {"format_ids", {{{"id", "display_300x250"}}}}}}});
-    for (const char* option : {"default", "test-pricing"}) {
-      Seed("seed_pricing_option", {{"product_id", "test-product"},
-                                   {"pricing_option_id", option},
-                                   {"fixture",
-                                    {{"pricing_model", "cpm"},
-                                     {"currency", "USD"},
-                                     {"fixed_price", 12.5}}}});
-    }
-
-    EdgeConfig config;
-    config.http.bind_host = "127.0.0.1";
-    config.http.port = 0;
-    config.http.threads = 8;
-    config.http.shutdown_grace = absl::Seconds(2);
-    config.registry_address = suite_->registry_address();
-    config.media_buy_address = suite_->media_buy_address();
-    config.internal_token = suite_->internal_token();
-    config.base_domains = {"sales.test"};
-    auto edge = AgentEdge::Start(config);
-    ASSERT_TRUE(edge.ok()) << edge.status();
-    edge_ = *std::move(edge);
-  }
-
-  void Seed(const std::string& scenario, const json& params) {
-    media_buy::v1::ComplyTestControllerRequest request;
-    request.set_scenario(scenario);
-    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
-                    params.dump(), request.mutable_params())
-                    .ok());
-    media_buy::v1::ComplyTestControllerResponse response;
-    const grpc::Status status = suite_->media_buy().ComplyTestController(
-        Suite::Context(kTenant, token_, "").get(), request, &response);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-    ASSERT_TRUE(response.success()) << response.error_detail();
-  }
-
-  std::string AgentUrl() const {
-    return absl::StrCat("http://127.0.0.1:", edge_->port(), "/tenants/",
-                        kTenant, "/", protocol_);
-  }
-
-  // Runs `command` in tests/adcp-tools; its stdout as JSON.
-  static json RunJson(const std::string& command) {
-    const std::string log = ::testing::TempDir() + "storyboard.stderr";
-    const std::string full = absl::StrCat("cd '", ADCP_TOOLS_DIR, "' && ",
-                                          command, " 2>'", log, "'");
-    FILE* pipe = popen(full.c_str(), "r");
-    if (pipe == nullptr) return json();
-    std::string out;
-    char buffer[65536];
-    size_t n;
-    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0)
-      out.append(buffer, n);
-    const int rc = pclose(pipe);
-    json result = json::parse(out, nullptr, false);
-    if (result.is_discarded() || !result.is_object()) {
-      std::ifstream err(log);
-      std::string stderr_text((std::istreambuf_iterator<char>(err)), {});
-      ADD_FAILURE() << "the runner printed no JSON result (exit " << rc
-                    << ")\nstdout: " << out.substr(0, 4000)
-                    << "\nstderr: " << stderr_text.substr(0, 4000);
-      return json();
-    }
-    return result;
-  }
-
   // The counts of one run, printed with every failed step. `result` is the
   // CLI's compliance result (summary, tracks, failures) or, from
   // security_baseline.mjs, a storyboard result (counts, phases).
@@ -310,11 +212,6 @@ class ConformanceTest : public ::testing::Test {
            RunJson(absl::StrCat("node security_baseline.mjs '", AgentUrl(),
                                 "' '", token_, "' ", protocol_)));
   }
-
-  std::unique_ptr<Suite> suite_;
-  std::unique_ptr<AgentEdge> edge_;
-  std::string token_;
-  std::string protocol_ = "mcp";  // or "a2a"
 };
 
 TEST_F(ConformanceTest, MediaBuySeller) { RunStoryboard("media_buy_seller"); }
@@ -325,6 +222,15 @@ TEST_F(ConformanceTest, ErrorCompliance) { RunStoryboard("error_compliance"); }
 TEST_F(ConformanceTest, Idempotency) { RunStoryboard("idempotency"); }
 TEST_F(ConformanceTest, IdempotencyWithCurrentDates) {
   RunIdempotencyWithCurrentDates();
+}
+TEST_F(ConformanceTest, PaginationIntegrityListAccounts) {
+  RunStoryboard("pagination_integrity_list_accounts");
+}
+TEST_F(ConformanceTest, GetMediaBuysPaginationIntegrity) {
+  RunStoryboard("get_media_buys_pagination_integrity");
+}
+TEST_F(ConformanceTest, MediaBuyStateMachine) {
+  RunStoryboard("media_buy_state_machine");
 }
 TEST_F(ConformanceTest, SchemaValidation) {
   RunStoryboard("schema_validation");

@@ -13,6 +13,25 @@ namespace adcp::media_buy {
 
 namespace pb = ::adcp::media_buy::v1;
 
+const std::map<std::string, std::set<std::string>>& MediaBuyMoves() {
+  static const auto* moves = new std::map<std::string, std::set<std::string>>{
+      {"pending_creatives",
+       {"pending_start", "active", "paused", "canceled", "rejected"}},
+      {"pending_start", {"active", "paused", "canceled", "rejected"}},
+      {"active", {"paused", "completed", "canceled"}},
+      {"paused", {"active", "completed", "canceled"}},
+      {"completed", {}},
+      {"rejected", {}},
+      {"canceled", {}},
+  };
+  return *moves;
+}
+
+bool IsMediaBuyMove(const std::string& from, const std::string& to) {
+  auto it = MediaBuyMoves().find(from);
+  return it != MediaBuyMoves().end() && it->second.count(to) > 0;
+}
+
 std::string AdcpStatus(const BuyRow& buy, bool has_live_creatives,
                        absl::Time now) {
   if (!buy.forced_status.empty()) return buy.forced_status;  // sandbox
@@ -24,6 +43,7 @@ std::string AdcpStatus(const BuyRow& buy, bool has_live_creatives,
   // The ad server does not have the whole buy yet (a step failed).
   if (buy.adapter_state.contains("failed_step")) return "pending_start";
   if (buy.status == "paused") return "paused";
+  if (buy.went_live) return "active";  // no edge back to the pending states
   if (!has_live_creatives) return "pending_creatives";
   if (now < buy.start_time) return "pending_start";
   return "active";

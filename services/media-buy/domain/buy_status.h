@@ -2,6 +2,8 @@
 // valid in that status, and its packages. No I/O.
 #pragma once
 
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +14,14 @@
 #include "services/media-buy/domain/records.h"
 
 namespace adcp::media_buy {
+
+// AdCP's media-buy lifecycle (enums/media-buy-status.json, as @adcp/sdk's
+// status.monotonic check reads it): from each status, the statuses it may
+// move to. completed, rejected and canceled are final. Every change of a
+// buy's status, the sandbox controller's included, follows it.
+const std::map<std::string, std::set<std::string>>& MediaBuyMoves();
+// Whether `from` may move to `to` (a status staying what it is is no move).
+bool IsMediaBuyMove(const std::string& from, const std::string& to);
 
 // The AdCP media-buy-status of a stored buy at `now`.
 std::string AdcpStatus(const BuyRow& buy, bool has_live_creatives,

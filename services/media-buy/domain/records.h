@@ -92,6 +92,9 @@ struct BuyRow {
   // upstream, and while placing the buy failed: failed_step, error,
   // failed_at.
   nlohmann::json adapter_state = nlohmann::json::object();
+  // The buy has been live (AdCP active or paused; migration 0012): it does
+  // not read pending_creatives or pending_start again.
+  bool went_live = false;
   std::vector<PackageRow> packages;
 };
 

@@ -50,6 +50,7 @@ Outcome Controller::Run(const std::string& scenario) {
   if (scenario == "seed_product") return SeedProduct();
   if (scenario == "seed_pricing_option") return SeedPricingOption();
   if (scenario == "seed_creative") return SeedCreative();
+  if (scenario == "seed_media_buy") return SeedMediaBuy();
   return Refuse(
       "UNKNOWN_SCENARIO",
       absl::StrCat("scenario '", scenario, "' is not supported; supported: ",
@@ -68,7 +69,7 @@ const std::vector<std::string>& ControllerScenarios() {
       "force_media_buy_status", "simulate_delivery",
       "simulate_budget_spend",  "force_create_media_buy_arm",
       "seed_product",           "seed_pricing_option",
-      "seed_creative"};
+      "seed_creative",          "seed_media_buy"};
   return *scenarios;
 }
 

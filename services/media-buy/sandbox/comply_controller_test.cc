@@ -179,6 +179,110 @@ TEST_F(ComplyControllerTest, SeedsProductsAndForcesBuyStates) {
   EXPECT_EQ(MustGetBuy(kNyt, tokens_["nyt_a"], id).status(), "completed");
 }
 
+// seed_media_buy: a buy of the caller's under the storyboard's id, with one
+// package on a product the caller sees, in the forced status; get_media_buys
+// lists it with a valid answer. Another buyer's id and bad fixtures are
+// refused; the caller's own id is re-seeded in place.
+TEST_F(ComplyControllerTest, SeedsMediaBuysOfTheCaller) {
+  MakeSandbox(kNyt);
+  SeedProduct("fx", "cpm_fx");
+  auto seeded = Control(tokens_["nyt_a"], "seed_media_buy",
+                        {{"media_buy_id", "seeded_mb_1"},
+                         {"fixture",
+                          {{"status", "active"},
+                           {"product_id", "fx"},
+                           {"budget", {{"total", 4000}, {"currency", "USD"}}},
+                           {"flight",
+                            {{"start", "2026-04-01T00:00:00Z"},
+                             {"end", "2036-06-30T23:59:59Z"}}}}}});
+  ASSERT_TRUE(seeded.response.success()) << seeded.response.error_detail();
+  v1::GetMediaBuysRequest by_id;
+  by_id.add_media_buy_ids("seeded_mb_1");
+  auto listed = Call(&Stub::GetMediaBuys, kNyt, tokens_["nyt_a"], by_id);
+  ASSERT_TRUE(listed.ok()) << listed.status.error_message();
+  ASSERT_EQ(listed.response.media_buys_size(), 1);
+  const v1::MediaBuy& buy = listed.response.media_buys(0);
+  EXPECT_EQ(buy.status(), "active");
+  EXPECT_EQ(buy.currency(), "USD");
+  EXPECT_EQ(buy.total_budget(), 4000);
+  ASSERT_EQ(buy.packages_size(), 1);
+  EXPECT_EQ(buy.packages(0).product_id(), "fx");
+  EXPECT_EQ(buy.packages(0).pricing_option_id(), "cpm_fx");
+  EXPECT_FALSE(listed.response.pagination().has_more());
+  schemas_.Add("media-buy/get-media-buys-response.json", "seeded buy",
+               listed.response);
+
+  // Re-seeded in place: the fixture's status, the same package.
+  auto paused = Control(
+      tokens_["nyt_a"], "seed_media_buy",
+      {{"media_buy_id", "seeded_mb_1"}, {"fixture", {{"status", "paused"}}}});
+  ASSERT_TRUE(paused.response.success()) << paused.response.error_detail();
+  EXPECT_EQ(MustGetBuy(kNyt, tokens_["nyt_a"], "seeded_mb_1").status(),
+            "paused");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM packages WHERE media_buy_id = "
+                   "'seeded_mb_1'"),
+            "1");
+
+  // Another buyer cannot take the id, and does not see the buy.
+  ExpectRefused(Control(tokens_["nyt_b"], "seed_media_buy",
+                        {{"media_buy_id", "seeded_mb_1"}}),
+                "FORBIDDEN", "another buyer's media buy id");
+  EXPECT_EQ(Scalar("SELECT principal_id FROM media_buys WHERE media_buy_id = "
+                   "'seeded_mb_1'"),
+            "buyer_a");
+  ExpectRefused(Control(tokens_["nyt_a"], "seed_media_buy", json::object()),
+                "INVALID_PARAMS", "no media_buy_id");
+  ExpectRefused(Control(tokens_["nyt_a"], "seed_media_buy",
+                        {{"media_buy_id", "seeded_mb_2"},
+                         {"fixture", {{"status", "dreaming"}}}}),
+                "INVALID_PARAMS", "unknown status");
+  ExpectRefused(Control(tokens_["nyt_a"], "seed_media_buy",
+                        {{"media_buy_id", "seeded_mb_2"},
+                         {"fixture", {{"budget", {{"total", -5}}}}}}),
+                "INVALID_PARAMS", "negative budget");
+  ExpectRefused(Control(tokens_["nyt_a"], "seed_media_buy",
+                        {{"media_buy_id", "seeded_mb_2"},
+                         {"fixture", {{"flight", {{"start", "soon"}}}}}}),
+                "INVALID_PARAMS", "a flight start that is no time");
+  ExpectRefused(Control(tokens_["nyt_a"], "seed_media_buy",
+                        {{"media_buy_id", "seeded_mb_1"},
+                         {"fixture", {{"currency", "EUR"}}}}),
+                "INVALID_PARAMS", "another currency on re-seed");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM media_buys WHERE media_buy_id = "
+                   "'seeded_mb_2'"),
+            "0");
+}
+
+// A buy forced active has gone live: the buyer's next update clears the
+// forced status and the buy still reads active (AdCP's lifecycle has no edge
+// back to pending_creatives), and the controller refuses that edge too.
+TEST_F(ComplyControllerTest, ALiveBuyStaysOutOfThePendingStates) {
+  MakeSandbox(kNyt);
+  SeedProduct("fx", "cpm_fx");
+  const std::string id =
+      MustCreate(kNyt, tokens_["nyt_a"], FixtureBuy("fx-live")).media_buy_id();
+  ASSERT_EQ(MustGetBuy(kNyt, tokens_["nyt_a"], id).status(),
+            "pending_creatives");
+  ASSERT_TRUE(Control(tokens_["nyt_a"], "force_media_buy_status",
+                      {{"media_buy_id", id}, {"status", "active"}})
+                  .response.success());
+  v1::UpdateMediaBuyRequest later = UpdateRequest(id);
+  later.set_end_time(
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", Day(12), absl::UTCTimeZone()));
+  auto updated = Call(&Stub::UpdateMediaBuy, kNyt, tokens_["nyt_a"], later);
+  ASSERT_TRUE(updated.ok()) << updated.status.error_message();
+  EXPECT_EQ(updated.response.status(), "active");
+  EXPECT_EQ(MustGetBuy(kNyt, tokens_["nyt_a"], id).status(), "active");
+  EXPECT_EQ(Scalar("SELECT forced_status IS NULL AND went_live FROM "
+                   "media_buys WHERE media_buy_id = '" +
+                   id + "'"),
+            "t");
+  ExpectRefused(
+      Control(tokens_["nyt_a"], "force_media_buy_status",
+              {{"media_buy_id", id}, {"status", "pending_creatives"}}),
+      "INVALID_TRANSITION", "active -> pending_creatives");
+}
+
 // The controller changes only what the caller could buy: another buyer's
 // restricted product is refused, untouched; a forced status gives way to the
 // buyer's own next change; a final forced state closes the buy for real.

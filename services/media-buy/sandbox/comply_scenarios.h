@@ -39,6 +39,8 @@ std::string JoinedNames(const std::set<std::string>& names);
 // it may move to.
 const std::map<std::string, std::set<std::string>>& CreativeMoves();
 const std::map<std::string, std::set<std::string>>& AccountMoves();
+// The AdCP media-buy statuses.
+const std::set<std::string>& BuyStates();
 std::set<std::string> KeysOf(
     const std::map<std::string, std::set<std::string>>& moves);
 
@@ -90,6 +92,11 @@ class Controller {
   Outcome SeedProduct();
   Outcome SeedPricingOption();
   Outcome SeedCreative();
+  std::variant<BuyRow, Refusal> FixtureBuy(const std::string& media_buy_id,
+                                           const nlohmann::json& fixture);
+  std::variant<PackageRow, Refusal> FixturePackage(
+      const BuyRow& buy, const nlohmann::json& fixture);
+  Outcome SeedMediaBuy();
 
   TenantTxn& txn_;
   const ControllerCall& call_;

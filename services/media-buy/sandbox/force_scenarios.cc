@@ -1,5 +1,5 @@
-// The controller's forced state changes: creatives and accounts along their
-// state machines, media buys to any state but out of a final one, and the
+// The controller's forced state changes: creatives, accounts and media buys
+// along their state machines (media buys along domain/buy_status's), and the
 // caller's next create_media_buy armed to answer submitted.
 #include <algorithm>
 
@@ -16,19 +16,6 @@
 
 namespace adcp::media_buy::comply {
 namespace {
-
-// Media buys: any live state may move to any state; completed, rejected and
-// canceled are final.
-const std::set<std::string>& BuyStates() {
-  static const auto* states = new std::set<std::string>{
-      "pending_creatives", "pending_start", "active",  "paused",
-      "completed",         "rejected",      "canceled"};
-  return *states;
-}
-
-bool IsFinalBuyState(const std::string& state) {
-  return state == "completed" || state == "rejected" || state == "canceled";
-}
 
 // The target status, checked against the machine's states; then whether the
 // move from `current` is allowed.
@@ -47,6 +34,12 @@ Outcome CheckMove(const std::map<std::string, std::set<std::string>>& moves,
 }
 
 }  // namespace
+
+const std::set<std::string>& BuyStates() {
+  static const auto* states =
+      new std::set<std::string>(KeysOf(MediaBuyMoves()));
+  return *states;
+}
 
 // Same-state requests succeed unchanged everywhere; these are the moves.
 const std::map<std::string, std::set<std::string>>& CreativeMoves() {
@@ -170,11 +163,11 @@ Outcome Controller::ForceMediaBuy() {
   auto buy = OwnBuy(*media_buy_id);
   if (auto* refusal = std::get_if<Refusal>(&buy)) return *refusal;
   const std::string current = CurrentStatus(std::get<BuyRow>(buy));
-  if (current != target && IsFinalBuyState(current))
-    return Refuse(
-        "INVALID_TRANSITION",
-        absl::StrCat("a media buy cannot leave ", current, " (a final state)"),
-        current);
+  if (current != target && !IsMediaBuyMove(current, target))
+    return Refuse("INVALID_TRANSITION",
+                  absl::StrCat("a media buy cannot move from ", current, " to ",
+                               target, " (AdCP's lifecycle)"),
+                  current);
   if (target == "canceled" || target == "rejected") {
     // Final for real: nobody approves or resumes it afterwards.
     BuyRow row = std::get<BuyRow>(buy);

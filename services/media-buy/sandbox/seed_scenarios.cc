@@ -1,14 +1,17 @@
 // The controller's fixtures: products (from a sparse fixture over the stored
-// product or a baseline), their pricing options, and creatives, validated
-// as the catalogue and sync_creatives would.
+// product or a baseline), their pricing options, creatives and media buys,
+// validated as the catalogue and the tasks would.
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "services/media-buy/domain/money.h"
 #include "services/media-buy/domain/product_view.h"
 #include "services/media-buy/domain/validation.h"
+#include "services/media-buy/domain/wire_values.h"
 #include "services/media-buy/sandbox/comply_scenarios.h"
+#include "services/media-buy/store/buy_store.h"
 #include "services/media-buy/store/creative_store.h"
 #include "services/media-buy/store/product_store.h"
 
@@ -219,6 +222,141 @@ Outcome Controller::SeedCreative() {
     row.assets = fixture["assets"];
   }
   CreativeStore::Upsert(txn_, row);
+  response_->set_message("Fixture seeded");
+  return std::nullopt;
+}
+
+// The buy of a seed_media_buy fixture: its AdCP status (forced, as
+// force_media_buy_status forces it), currency, budget and flight, each from
+// the fixture or a default (active, USD, 1000, now for 30 days).
+std::variant<BuyRow, Refusal> Controller::FixtureBuy(
+    const std::string& media_buy_id, const json& fixture) {
+  BuyRow buy;
+  buy.media_buy_id = media_buy_id;
+  buy.principal_id = call_.principal_id;
+  buy.adapter = "mock";  // a fixture: no ad server has it
+  const json budget = fixture.value("budget", json::object());
+  const std::string status = fixture.value("status", "active");
+  if (!BuyStates().count(status))
+    return *Refuse("INVALID_PARAMS",
+                   absl::StrCat("params.fixture.status must be one of ",
+                                JoinedNames(BuyStates())));
+  buy.forced_status = status;
+  buy.status =
+      status == "paused" || status == "canceled" || status == "rejected"
+          ? status
+          : "active";
+  buy.currency = fixture.value("currency", budget.value("currency", "USD"));
+  if (buy.currency.size() != 3 ||
+      !std::all_of(buy.currency.begin(), buy.currency.end(),
+                   [](char c) { return c >= 'A' && c <= 'Z'; }))
+    return *Refuse("INVALID_PARAMS",
+                   "params.fixture.currency must be an ISO 4217 code");
+  const json total =
+      budget.value("total", fixture.value("total_budget", json(1000)));
+  auto micros = total.is_number()
+                    ? MicrosFromNumber("total", total.get<double>())
+                    : absl::InvalidArgumentError("not a number");
+  if (!micros.ok() || *micros <= 0)
+    return *Refuse("INVALID_PARAMS",
+                   "params.fixture.budget.total must be a positive number");
+  buy.total_budget = *micros;
+  const json flight = fixture.value("flight", json::object());
+  buy.start_time = call_.now;
+  buy.end_time = call_.now + absl::Hours(24 * 30);
+  for (auto [key, time] :
+       {std::pair{"start", &buy.start_time}, std::pair{"end", &buy.end_time}}) {
+    const json value =
+        flight.value(key, fixture.value(absl::StrCat(key, "_time"), json()));
+    if (value.is_null()) continue;
+    auto parsed = value.is_string() ? ParseTime(key, value.get<std::string>())
+                                    : absl::InvalidArgumentError("not a time");
+    if (!parsed.ok())
+      return *Refuse("INVALID_PARAMS",
+                     absl::StrCat("params.fixture.flight.", key,
+                                  " must be an RFC 3339 time"));
+    *time = *parsed;
+  }
+  if (buy.start_time >= buy.end_time)
+    return *Refuse("INVALID_PARAMS",
+                   "params.fixture's flight must end after it starts");
+  return buy;
+}
+
+// The one package of a seeded buy: its whole budget on the fixture's
+// product_id, or else the first product the caller sees, at that product's
+// first pricing option.
+std::variant<PackageRow, Refusal> Controller::FixturePackage(
+    const BuyRow& buy, const json& fixture) {
+  const std::string wanted = fixture.value("product_id", "");
+  std::optional<ProductRow> product;
+  if (!wanted.empty()) {
+    Existing found = ExistingProduct(wanted);
+    if (found.hidden) return *Hidden();
+    product = std::move(found.row);
+  } else {
+    for (ProductRow& row :
+         ProductStore::List(txn_, {call_.principal_id, false}))
+      if (row.is_active && row.pricing_options.is_array() &&
+          !row.pricing_options.empty()) {
+        product = std::move(row);
+        break;
+      }
+  }
+  if (!product || !product->pricing_options.is_array() ||
+      product->pricing_options.empty())
+    return *Refuse("NOT_FOUND",
+                   "a seeded media buy needs a product with a pricing option "
+                   "(seed_product first)");
+  const json& option = product->pricing_options[0];
+  PackageRow package;
+  package.package_id = absl::StrCat(buy.media_buy_id, "_pkg_1");
+  package.media_buy_id = buy.media_buy_id;
+  package.product_id = product->product_id;
+  package.pricing_option_id = option.value("pricing_option_id", "");
+  package.pricing_model = option.value("pricing_model", "cpm");
+  package.budget = buy.total_budget;
+  package.format_ids = product->format_ids;
+  return package;
+}
+
+// A media buy of the caller's under the given id; one the caller already
+// has gets the fixture's status, budget and flight (its packages, order and
+// currency stay). An id another buyer holds is refused.
+Outcome Controller::SeedMediaBuy() {
+  auto media_buy_id = StringParam(params_, "media_buy_id");
+  if (!media_buy_id) return MissingParam("media_buy_id");
+  if (!ValidateId("params.media_buy_id", *media_buy_id).ok() ||
+      media_buy_id->size() > 90)
+    return Refuse("INVALID_PARAMS",
+                  "params.media_buy_id must be 1-90 printable characters");
+  auto fixture = Fixture();
+  if (auto* refusal = std::get_if<Refusal>(&fixture)) return *refusal;
+  auto buy = FixtureBuy(*media_buy_id, std::get<json>(fixture));
+  if (auto* refusal = std::get_if<Refusal>(&buy)) return *refusal;
+  BuyRow& row = std::get<BuyRow>(buy);
+  auto existing = BuyStore::Find(txn_, *media_buy_id, {"", true}, true);
+  if (existing && existing->principal_id != call_.principal_id)
+    return Refuse("FORBIDDEN",
+                  "this media buy id is in use and cannot be seeded");
+  if (!existing) {
+    auto package = FixturePackage(row, std::get<json>(fixture));
+    if (auto* refusal = std::get_if<Refusal>(&package)) return *refusal;
+    row.packages.push_back(std::get<PackageRow>(package));
+  }
+  if (existing) {
+    if (existing->currency != row.currency)
+      return Refuse("INVALID_PARAMS",
+                    absl::StrCat("media buy '", *media_buy_id, "' is in ",
+                                 existing->currency, "; a seed keeps it"));
+    row.revision = existing->revision + 1;
+    row.order_id = existing->order_id;
+    row.adapter_state = existing->adapter_state;
+    BuyStore::Update(txn_, row);
+  } else {
+    BuyStore::Insert(txn_, row);
+  }
+  BuyStore::ForceStatus(txn_, *media_buy_id, row.forced_status, "");
   response_->set_message("Fixture seeded");
   return std::nullopt;
 }

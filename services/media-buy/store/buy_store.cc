@@ -23,7 +23,8 @@ using store_internal::Us;
   "brand::text, COALESCE(po_number, ''), extra::text, " EPOCH_US("paused_at") \
   ", COALESCE(rejection_reason, ''), " EPOCH_US("created_at") ", "           \
   EPOCH_US("updated_at") ", COALESCE(forced_status, ''), "                   \
-  "COALESCE(simulated_delivery, 'null')::text, adapter_state::text"
+  "COALESCE(simulated_delivery, 'null')::text, adapter_state::text, "        \
+  "went_live"
 
 #define PACKAGE_COLUMNS                                                 \
   "package_id, media_buy_id, ordinal, product_id, pricing_option_id, "  \
@@ -96,6 +97,7 @@ BuyRow BuyOf(const pqxx::row& row) {
   buy.forced_status = row[19].as<std::string>();
   buy.simulated_delivery = Json(row[20]);
   buy.adapter_state = Json(row[21]);
+  buy.went_live = row[22].as<bool>();
   return buy;
 }
 
@@ -182,6 +184,7 @@ PgPool::Statements BuyStore::Statements() {
                                              9) " END, rejection_reason = $10, "
                                                 "forced_status = NULL, "
                                                 "adapter_state = $11::jsonb, "
+                                                "went_live = $12, "
                                                 "updated_at = now() WHERE "
                                                 "tenant_id = $1 AND "
                                                 "media_buy_id = $2"},
@@ -251,7 +254,8 @@ void BuyStore::Update(TenantTxn& txn, const BuyRow& buy) {
   txn.Exec0("mb_buy_update", buy.media_buy_id, buy.status,
             NullIfEmpty(buy.order_id), DecimalFromMicros(buy.total_budget),
             Us(buy.start_time), Us(buy.end_time), buy.revision, paused_at,
-            NullIfEmpty(buy.rejection_reason), buy.adapter_state.dump());
+            NullIfEmpty(buy.rejection_reason), buy.adapter_state.dump(),
+            buy.went_live);
 }
 
 void BuyStore::SetAdapterState(TenantTxn& txn, const std::string& media_buy_id,

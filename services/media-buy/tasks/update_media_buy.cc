@@ -179,7 +179,7 @@ class BuyUpdate
   absl::Status Check();
   absl::Status CheckFlight();
   absl::Status Update(TenantTxn& txn);
-  absl::Status CheckRevisionAndState(TenantTxn& txn, const BuyRow& buy);
+  absl::Status CheckRevisionAndState(TenantTxn& txn, BuyRow& buy);
   absl::Status Cancel(TenantTxn& txn, BuyRow& buy);
   absl::Status Pause(BuyRow& buy);
   absl::Status Reschedule(BuyRow& buy);
@@ -259,8 +259,9 @@ absl::Status BuyUpdate::Run() {
                         request_.idempotency_key());
 }
 
-absl::Status BuyUpdate::CheckRevisionAndState(TenantTxn& txn,
-                                              const BuyRow& buy) {
+// Marks a buy seen live as such (went_live): it stays out of the pending
+// states from then on.
+absl::Status BuyUpdate::CheckRevisionAndState(TenantTxn& txn, BuyRow& buy) {
   // The account reference must be valid for the caller (the buy itself is
   // the buyer's; AdCP sends the account for routing).
   RETURN_IF_ERROR(CheckAccountRef(txn, call_, request_.account()).status());
@@ -281,6 +282,7 @@ absl::Status BuyUpdate::CheckRevisionAndState(TenantTxn& txn,
                      absl::StrCat("media_buy_id: the media buy is ", before,
                                   " and cannot change"));
   }
+  if (before == "active" || before == "paused") buy.went_live = true;
   return absl::OkStatus();
 }
 
@@ -316,6 +318,7 @@ absl::Status BuyUpdate::Pause(BuyRow& buy) {
     return AdcpError("INVALID_STATE", "paused",
                      "paused: the media buy is not paused");
   buy.status = request_.paused() ? "paused" : "active";
+  buy.went_live = true;
   buy.paused_at =
       request_.paused() ? std::optional<absl::Time>(now_) : std::nullopt;
   change_.paused = request_.paused();

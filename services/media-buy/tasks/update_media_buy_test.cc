@@ -47,6 +47,10 @@ TEST_F(MediaBuyTest, UpdatesFollowTheLifecycleAndTheRevision) {
   ASSERT_TRUE(resumed.ok()) << resumed.status.error_message();
   EXPECT_EQ(resumed.response.revision(), 3);
   EXPECT_NE(resumed.response.status(), "paused");
+  // Still without creatives, but paused -> pending_creatives is no edge of
+  // AdCP's lifecycle: a resumed buy is active, and stays so.
+  EXPECT_EQ(resumed.response.status(), "active");
+  EXPECT_EQ(MustGetBuy(kNyt, tokens_["nyt_a"], id).status(), "active");
 
   // Package budget: raising it raises the total; over the limit it fails.
   const std::string package_id = created.packages(0).package_id();

@@ -1,0 +1,98 @@
+#include "services/agent-edge/conformance_fixture.h"
+
+#include <cstdio>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace adcp::agent_edge {
+
+using ::adcp::testing::Suite;
+using nlohmann::json;
+
+void ConformanceFixture::SetUp() {
+  auto suite = Suite::Start();
+  ASSERT_TRUE(suite.ok()) << suite.status();
+  suite_ = *std::move(suite);
+  ASSERT_TRUE(suite_
+                  ->CreateTenant(kTenant, R"({
+                      "sandbox": true,
+                      "publisher_domains": ["nytimes.example"],
+                      "adapters": {"mock": {"enabled": true}}})")
+                  .ok());
+  auto admin = suite_->CreatePrincipal(kTenant, "nytimes_admin");
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  auto buyer = suite_->CreatePrincipal(kTenant, "compliance_buyer");
+  ASSERT_TRUE(buyer.ok()) << buyer.status();
+  token_ = buyer->access_token();
+  Seed("seed_product", {{"product_id", "test-product"},
+                        {"fixture",
+                         {{"name", "Run of site display"},
+                          {"delivery_type", "non_guaranteed"},
+                          {"channels", {"display"}},
+                          {"format_ids", {{{"id", "display_300x250"}}}}}}});
+  for (const char* option : {"default", "test-pricing"}) {
+    Seed("seed_pricing_option", {{"product_id", "test-product"},
+                                 {"pricing_option_id", option},
+                                 {"fixture",
+                                  {{"pricing_model", "cpm"},
+                                   {"currency", "USD"},
+                                   {"fixed_price", 12.5}}}});
+  }
+
+  EdgeConfig config;
+  config.http.bind_host = "127.0.0.1";
+  config.http.port = 0;
+  config.http.threads = 8;
+  config.http.shutdown_grace = absl::Seconds(2);
+  config.registry_address = suite_->registry_address();
+  config.media_buy_address = suite_->media_buy_address();
+  config.internal_token = suite_->internal_token();
+  config.base_domains = {"sales.test"};
+  auto edge = AgentEdge::Start(config);
+  ASSERT_TRUE(edge.ok()) << edge.status();
+  edge_ = *std::move(edge);
+}
+
+void ConformanceFixture::Seed(const std::string& scenario, const json& params) {
+  media_buy::v1::ComplyTestControllerRequest request;
+  request.set_scenario(scenario);
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  params.dump(), request.mutable_params())
+                  .ok());
+  media_buy::v1::ComplyTestControllerResponse response;
+  const grpc::Status status = suite_->media_buy().ComplyTestController(
+      Suite::Context(kTenant, token_, "").get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(response.success()) << response.error_detail();
+}
+
+std::string ConformanceFixture::AgentUrl() const {
+  return absl::StrCat("http://127.0.0.1:", edge_->port(), "/tenants/", kTenant,
+                      "/", protocol_);
+}
+
+json ConformanceFixture::RunJson(const std::string& command) {
+  const std::string log = ::testing::TempDir() + "storyboard.stderr";
+  const std::string full =
+      absl::StrCat("cd '", ADCP_TOOLS_DIR, "' && ", command, " 2>'", log, "'");
+  FILE* pipe = popen(full.c_str(), "r");
+  if (pipe == nullptr) return json();
+  std::string out;
+  char buffer[65536];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  const int rc = pclose(pipe);
+  json result = json::parse(out, nullptr, false);
+  if (result.is_discarded() || !result.is_object()) {
+    std::ifstream err(log);
+    std::string stderr_text((std::istreambuf_iterator<char>(err)), {});
+    ADD_FAILURE() << "the runner printed no JSON result (exit " << rc
+                  << ")\nstdout: " << out.substr(0, 4000)
+                  << "\nstderr: " << stderr_text.substr(0, 4000);
+    return json();
+  }
+  return result;
+}
+
+}  // namespace adcp::agent_edge
