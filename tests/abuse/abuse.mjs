@@ -1,8 +1,8 @@
 // The abuse suite of issue 19: hostile requests against the real binaries.
 //
 // Started by tests/abuse/abuse_test.cc (./dev test -R abuse) with
-// DATABASE_URL (a fresh migrated database, app role) and ABUSE_*_BINARY; it
-// starts the five services itself (lib/suite.mjs), makes tenant A (attacked),
+// ABUSE_*_DATABASE_URL (a fresh migrated database, each service's role) and
+// ABUSE_*_BINARY; it starts the five services itself (lib/suite.mjs), makes tenant A (attacked),
 // tenant B (must stay served) and tenant K (Kevel adapter against a fake
 // Kevel whose errors carry a secret), then sends the groups below. After each
 // group: both HTTP services answer GET /healthz 200, no process exited, and
@@ -30,8 +30,8 @@
 // ADCP_ABUSE_ONLY=group,group runs only those groups (for debugging).
 import { buildRequest, pool, send } from './lib/raw_http.mjs';
 import {
-  GENEROUS, KEVEL_SECRET, Services, admin, buyRequest, call, hex, mcp, rest, setUpTenants, sleep,
-  startFakeKevel,
+  GENEROUS, KEVEL_SECRET, Services, admin, buyRequest, call, databaseUrlsFromEnv, hex, mcp, rest,
+  setUpTenants, sleep, startFakeKevel,
 } from './lib/suite.mjs';
 
 const STRICT = process.env.ADCP_ABUSE_STRICT === '1';
@@ -1081,7 +1081,7 @@ const GROUPS = [
 async function main() {
   out(`abuse suite: ${STRICT ? 'STRICT (every expectation of issue 19)' : 'known failures tolerated (ADCP_ABUSE_STRICT=1 for all)'}`);
   kevel = await startFakeKevel();
-  services = new Services({ databaseUrl: process.env.DATABASE_URL, kevelBaseUrl: kevel.baseUrl, log: out });
+  services = new Services({ databaseUrls: databaseUrlsFromEnv(), kevelBaseUrl: kevel.baseUrl, log: out });
   const stopAll = () => {
     services.killAllNow();
     process.exit(2);
