@@ -199,6 +199,19 @@ TEST_F(ServiceRolesTest, AnExtensionsObjectsAreNotCounted) {
   }
 }
 
+// Without the purge role's URL the registry cannot hard-delete.
+TEST_F(ServiceRolesTest, WithoutAPurgePoolTheHardDeleteIsRefused) {
+  PgPool pool({.conninfo = db_->RegistryUrl(), .size = 1},
+              tenant_registry::TenantRepository::Statements());
+  tenant_registry::TenantRepository repository(pool, /*purge_pool=*/nullptr,
+                                               std::string(32, 'k'));
+  const auto purged = repository.Purge("some-tenant", "system");
+  EXPECT_EQ(purged.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(purged.status().message().find("DATABASE_PURGE_URL"),
+            std::string::npos)
+      << purged.status();
+}
+
 // Each service started with another service's role.
 TEST_F(ServiceRolesTest, EachServiceRefusesAnotherServicesRole) {
   const auto refused = [&](const absl::Status& status, ServiceRole role,
