@@ -36,7 +36,7 @@ bench_psql() {
 
 # Statements the services ran since the last reset, per request:
 #   rt_json LABEL REQUESTS  -> appends a "roundtrips" result line.
-# Counts every statement of the app role (BEGIN and COMMIT too: each is a
+# Counts every statement of the services' roles (BEGIN and COMMIT too: each is a
 # round trip), and apart those that read tenants or principals.
 bench_roundtrips() {
   local label=$1 requests=$2 row
@@ -45,7 +45,7 @@ SELECT coalesce(sum(calls), 0),
        coalesce(sum(calls) FILTER (WHERE query ~* '\m(from|join|update|into)\s+(tenants|principals)\M'), 0),
        coalesce(sum(calls) FILTER (WHERE query !~* '^\s*(begin|commit|rollback|set|select set_config)'), 0)
   FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
- WHERE r.rolname = 'adcp_app';
+ WHERE r.rolname IN ('adcp_registry', 'adcp_auth', 'adcp_media_buy', 'adcp_purge');
 SQL
 )
   local total lookups queries
@@ -55,7 +55,8 @@ SQL
   bench_psql -F ' | ' >"$BENCH_OUT/statements-$label.txt" <<'SQL'
 SELECT calls, round(mean_exec_time::numeric, 3) AS mean_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 160)
   FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
- WHERE r.rolname = 'adcp_app' ORDER BY calls DESC;
+ WHERE r.rolname IN ('adcp_registry', 'adcp_auth', 'adcp_media_buy', 'adcp_purge')
+ ORDER BY calls DESC;
 SQL
 }
 
@@ -96,8 +97,8 @@ bench_wait_tenant() {
 bench_reset_statements() { bench_psql -c 'SELECT pg_stat_statements_reset()' >/dev/null; }
 
 # pgbench running bench/create_media_buy_twin.sql with the load generator's
-# client count, as the services' role, for one slice of the measurement:
-# bench_twin_slice TENANT ACCOUNT SECONDS WARMUP APP_PASSWORD SLICE. As
+# client count, as the media-buy service's role, for one slice of the
+# measurement: bench_twin_slice TENANT ACCOUNT SECONDS WARMUP PASSWORD SLICE. As
 # adcp-loadgen does, it counts only transactions started after the warm-up
 # and finished by its end (from pgbench's per-transaction log: a new
 # pgbench's connections start cold). It writes what adcp-loadgen writes for
@@ -110,7 +111,7 @@ bench_twin_slice() {
     -c "$BENCH_CONCURRENCY" -j 2 -T "$((seconds + warmup))" -l --log-prefix=twin \
     -f "$REPO/bench/create_media_buy_twin.sql" \
     -D "tenant=$1" -D principal=buyer -D "account=$2" \
-    -h 127.0.0.1 -p "$BENCH_PG_PORT" -U "$PG_APP_ROLE" adcp 2>&1) || die "pgbench failed: $out"
+    -h 127.0.0.1 -p "$BENCH_PG_PORT" -U "$PG_MEDIA_BUY_ROLE" adcp 2>&1) || die "pgbench failed: $out"
   printf '%s\n' "$out" >>"$BENCH_OUT/pgbench-twin.txt"
   # A log line: client, transaction, latency (µs, or "failed"), script,
   # end time (s, µs). The slice starts with its first transaction.
@@ -290,9 +291,10 @@ cmd_bench() {
   chmod 700 "$BENCH_TMP"
   pg_chown "$BENCH_TMP"
   BENCH_SUPER_PW=$(random_hex 16)
-  local owner_pw app_pw
+  local owner_pw registry_pw auth_pw media_buy_pw purge_pw
   owner_pw=$(random_hex 16)
-  app_pw=$(random_hex 16)
+  registry_pw=$(random_hex 16) auth_pw=$(random_hex 16)
+  media_buy_pw=$(random_hex 16) purge_pw=$(random_hex 16)
   log "creating throwaway PostgreSQL cluster in $BENCH_TMP (pg_stat_statements)"
   pg_init_cluster "$BENCH_TMP/data" "$BENCH_TMP" "$BENCH_SUPER_PW" \
     "shared_preload_libraries = 'pg_stat_statements'" \
@@ -308,12 +310,13 @@ cmd_bench() {
     warn "PostgreSQL did not start on port $BENCH_PG_PORT (attempt $attempt/5)"
   done
   BENCH_PG_STARTED=1
-  pg_create_roles "$BENCH_PG_PORT" "$BENCH_SUPER_PW" "$owner_pw" "$app_pw"
+  pg_create_roles "$BENCH_PG_PORT" "$BENCH_SUPER_PW" "$owner_pw" \
+    "$registry_pw" "$auth_pw" "$media_buy_pw" "$purge_pw"
   pg_psql "$BENCH_PG_PORT" "$BENCH_SUPER_PW" <<<"CREATE DATABASE adcp OWNER $PG_OWNER_ROLE;"
   bench_psql -c 'CREATE EXTENSION pg_stat_statements' >/dev/null
   local pg_url="host=127.0.0.1 port=$BENCH_PG_PORT dbname=adcp"
   DATABASE_URL="$pg_url user=$PG_OWNER_ROLE password=$owner_pw" \
-    DB_APP_ROLE=$PG_APP_ROLE "$migrate_bin" >"$BENCH_OUT/migrate.log" 2>&1 ||
+    env "${PG_MIGRATE_ROLES[@]}" "$migrate_bin" >"$BENCH_OUT/migrate.log" 2>&1 ||
     die "migrations failed (see $BENCH_OUT/migrate.log)"
 
   LOG_DIR=$BENCH_OUT/logs RUN_DIR=$BENCH_TMP/run
@@ -321,7 +324,6 @@ cmd_bench() {
   ADCP_INTERNAL_TOKEN=$(random_hex 32)
   SYSTEM_ADMIN_TOKEN=$(random_hex 32)
   SVC_COMMON_ENV=(
-    "DATABASE_URL=$pg_url user=$PG_APP_ROLE password=$app_pw"
     "ADCP_INTERNAL_TOKEN=$ADCP_INTERNAL_TOKEN"
     "SYSTEM_ADMIN_TOKEN=$SYSTEM_ADMIN_TOKEN"
     "LOG_LEVEL=${LOG_LEVEL:-info}"
@@ -342,14 +344,20 @@ cmd_bench() {
     printf -v "$p" '%s' "$port"
   done
   AUDIT_SIGNING_KEY=$(random_hex 32)
+  # Each service its own role's URL; none from the caller's shell.
+  local DATABASE_URL='' DATABASE_PURGE_URL=''
   start_service tenant-registry services/tenant-registry/tenant-registry \
-    TENANT_REGISTRY_PORT="$BP_REGISTRY" METRICS_PORT="$BM_REGISTRY" AUDIT_SIGNING_KEY
+    TENANT_REGISTRY_PORT="$BP_REGISTRY" METRICS_PORT="$BM_REGISTRY" AUDIT_SIGNING_KEY \
+    DATABASE_URL="$pg_url user=$PG_REGISTRY_ROLE password=$registry_pw" \
+    DATABASE_PURGE_URL="$pg_url user=$PG_PURGE_ROLE password=$purge_pw"
   TENANT_REGISTRY_ADDR=127.0.0.1:$BP_REGISTRY
   start_service auth services/auth/auth \
-    AUTH_PORT="$BP_AUTH" METRICS_PORT="$BM_AUTH" TENANT_REGISTRY_ADDR
+    AUTH_PORT="$BP_AUTH" METRICS_PORT="$BM_AUTH" TENANT_REGISTRY_ADDR \
+    DATABASE_URL="$pg_url user=$PG_AUTH_ROLE password=$auth_pw"
   AUTH_ADDR=127.0.0.1:$BP_AUTH
   start_service media-buy services/media-buy/media-buy \
-    MEDIA_BUY_PORT="$BP_MEDIA" METRICS_PORT="$BM_MEDIA" TENANT_REGISTRY_ADDR AUTH_ADDR
+    MEDIA_BUY_PORT="$BP_MEDIA" METRICS_PORT="$BM_MEDIA" TENANT_REGISTRY_ADDR AUTH_ADDR \
+    DATABASE_URL="$pg_url user=$PG_MEDIA_BUY_ROLE password=$media_buy_pw"
   MEDIA_BUY_ADDR=127.0.0.1:$BP_MEDIA
   start_service agent-edge services/agent-edge/agent-edge \
     AGENT_HTTP_PORT="$BP_EDGE" METRICS_PORT="$BM_EDGE" TENANT_REGISTRY_ADDR MEDIA_BUY_ADDR \
@@ -439,9 +447,9 @@ cmd_bench() {
   for ((round = 1; round <= slices; round++)); do
     if ((round % 2)); then
       create_slice "$round"
-      bench_twin_slice "$sub1" "$account" "$slice_s" "${warmup%.*}" "$app_pw" "$round"
+      bench_twin_slice "$sub1" "$account" "$slice_s" "${warmup%.*}" "$media_buy_pw" "$round"
     else
-      bench_twin_slice "$sub1" "$account" "$slice_s" "${warmup%.*}" "$app_pw" "$round"
+      bench_twin_slice "$sub1" "$account" "$slice_s" "${warmup%.*}" "$media_buy_pw" "$round"
       create_slice "$round"
     fi
   done

@@ -1,8 +1,8 @@
 // The move of a single-tenant database (db/legacy/single_tenant_schema.sql,
 // filled with rows) to the multi-tenant schema: every row ends up in the
-// default tenant, counts are kept, the app role sees the rows only under that
-// tenant, the schema equals a fresh install's, a second run changes nothing,
-// and a failure changes nothing either.
+// default tenant, counts are kept, the services' roles see the rows only
+// under that tenant, the schema equals a fresh install's, a second run changes
+// nothing, and a failure changes nothing either.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -84,16 +84,29 @@ class LegacyMigrationTest : public ::testing::Test {
     txn.commit();
   }
 
+  // Rows per table of `tables` (default: kTables) as `url`'s role sees them.
   std::map<std::string, int64_t> Counts(const std::string& url,
-                                        const std::string& tenant = "") {
+                                        const std::string& tenant = "",
+                                        std::vector<std::string> tables = {
+                                            std::begin(kTables),
+                                            std::end(kTables)}) {
     pqxx::connection connection(url);
     pqxx::work txn(connection);
     if (!tenant.empty())
       txn.exec_params("SELECT set_config('app.tenant_id', $1, true)", tenant);
     std::map<std::string, int64_t> counts;
-    for (const char* table : kTables)
+    for (const std::string& table : tables)
       counts[table] = txn.exec1(absl::StrCat("SELECT count(*) FROM ", table))[0]
                           .as<int64_t>();
+    return counts;
+  }
+
+  // Counts as each table's service sees them: principals as auth, the rest
+  // as media-buy.
+  std::map<std::string, int64_t> ServiceCounts(const std::string& tenant = "") {
+    std::map<std::string, int64_t> counts = Counts(
+        db_->MediaBuyUrl(), tenant, {"creatives", "media_buys", "human_tasks"});
+    counts.merge(Counts(db_->AuthUrl(), tenant, {"principals"}));
     return counts;
   }
 
@@ -149,7 +162,7 @@ class LegacyMigrationTest : public ::testing::Test {
     options.tenant_id = "default";
     options.config = {{"adapters", {{"mock", {{"enabled", true}}}}},
                       {"features", {{"max_daily_budget", 5000}}}};
-    options.app_role = db_->app_role();
+    options.roles = db_->migration_options();
     return options;
   }
 
@@ -198,11 +211,11 @@ TEST_F(LegacyMigrationTest, EveryRowMovesIntoTheDefaultTenant) {
                           "NULL")[0]
                     .as<bool>());
   }
-  // The app role sees the rows only as the default tenant.
-  EXPECT_EQ(Counts(db_->AppUrl(), "default"), before);
-  for (const auto& [table, count] : Counts(db_->AppUrl(), "other"))
+  // The services' roles see the rows only as the default tenant.
+  EXPECT_EQ(ServiceCounts("default"), before);
+  for (const auto& [table, count] : ServiceCounts("other"))
     EXPECT_EQ(count, 0) << table;
-  for (const auto& [table, count] : Counts(db_->AppUrl()))
+  for (const auto& [table, count] : ServiceCounts())
     EXPECT_EQ(count, 0) << table;
 
   // The schema is exactly a fresh install's.
@@ -217,7 +230,7 @@ TEST_F(LegacyMigrationTest, EveryRowMovesIntoTheDefaultTenant) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_FALSE(again->migrated);
   auto ordinary = ApplyMigrations(db_->OwnerUrl(), db::BuiltinMigrations(),
-                                  {.app_role = db_->app_role()});
+                                  db_->migration_options());
   ASSERT_TRUE(ordinary.ok()) << ordinary.status();
   EXPECT_TRUE(ordinary->applied.empty());
   EXPECT_EQ(Md5OfEverything(db_->SuperuserUrl()), snapshot);

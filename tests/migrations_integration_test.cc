@@ -18,7 +18,7 @@ class MigrationsTest : public ::testing::Test {
     auto db = TestDatabase::Create(/*migrate=*/false);
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
-    options_.app_role = db_->app_role();
+    options_ = db_->migration_options();
   }
   int AppliedCount() {
     pqxx::connection connection(db_->OwnerUrl());

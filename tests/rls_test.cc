@@ -1,5 +1,5 @@
-// Row-level security as the app role sees it: a tenant transaction sees and
-// writes only its own tenant's rows, whatever the SQL says.
+// Row-level security as the services' roles see it: a tenant transaction
+// sees and writes only its own tenant's rows, whatever the SQL says.
 #include <gtest/gtest.h>
 
 #include <pqxx/pqxx>
@@ -10,6 +10,8 @@
 namespace adcp {
 namespace {
 
+using ::adcp::testing::kServiceRoles;
+using ::adcp::testing::ServiceRole;
 using ::adcp::testing::TestDatabase;
 
 class RowLevelSecurityTest : public ::testing::Test {
@@ -37,8 +39,9 @@ class RowLevelSecurityTest : public ::testing::Test {
       }
       txn.commit();
     }
+    // The registry's role: it reads and adds audit rows.
     pool_ = std::make_unique<PgPool>(
-        PgPool::Options{.conninfo = db_->AppUrl(), .size = 2},
+        PgPool::Options{.conninfo = db_->RegistryUrl(), .size = 2},
         PgPool::Statements{});
   }
 
@@ -77,9 +80,9 @@ TEST_F(RowLevelSecurityTest, ATenantTransactionCannotWriteAnotherTenantsRow) {
         return absl::OkStatus();
       });
   EXPECT_EQ(insert.code(), absl::StatusCode::kPermissionDenied) << insert;
-  // Updates and deletes of B's rows touch nothing (and the app role may not
+  // Updates and deletes of B's rows touch nothing (and no service role may
   // update or delete the audit log at all).
-  pqxx::connection app(db_->AppUrl());
+  pqxx::connection app(db_->RegistryUrl());
   pqxx::work txn(app);
   txn.exec("SELECT set_config('app.tenant_id', 'tenant-a', true)");
   EXPECT_THROW(txn.exec("DELETE FROM audit_log WHERE tenant_id = 'tenant-b'"),
@@ -108,7 +111,7 @@ TEST_F(RowLevelSecurityTest, TheAppRoleCannotReadAnotherTenantsPrincipals) {
         tenant, tenant);
     txn.commit();
   }
-  pqxx::connection app(db_->AppUrl());
+  pqxx::connection app(db_->AuthUrl());  // the role that owns principals
   pqxx::work txn(app);
   txn.exec("SELECT set_config('app.tenant_id', 'tenant-a', true)");
   // A hand-written query with no WHERE clause at all.
@@ -171,15 +174,17 @@ TEST_F(RowLevelSecurityTest, EveryTableWithATenantIdIsForcedUnderAPolicy) {
 }
 
 TEST_F(RowLevelSecurityTest, TheAppRoleOwnsNothingAndCannotBypass) {
-  pqxx::connection app(db_->AppUrl());
-  pqxx::work txn(app);
-  const pqxx::row role = txn.exec1(
-      "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = "
-      "current_user");
-  EXPECT_FALSE(role[0].as<bool>());
-  EXPECT_FALSE(role[1].as<bool>());
-  EXPECT_THROW(txn.exec("ALTER TABLE audit_log DISABLE ROW LEVEL SECURITY"),
-               pqxx::sql_error);
+  for (const ServiceRole service : kServiceRoles) {
+    pqxx::connection app(db_->RoleUrl(service));
+    pqxx::work txn(app);
+    const pqxx::row role = txn.exec1(
+        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = "
+        "current_user");
+    EXPECT_FALSE(role[0].as<bool>()) << db_->role_name(service);
+    EXPECT_FALSE(role[1].as<bool>()) << db_->role_name(service);
+    EXPECT_THROW(txn.exec("ALTER TABLE audit_log DISABLE ROW LEVEL SECURITY"),
+                 pqxx::sql_error);
+  }
 }
 
 }  // namespace

@@ -44,6 +44,18 @@ absl::Status RunMigration(pqxx::work& txn, const Migration& migration) {
   return absl::OkStatus();
 }
 
+// The role settings the migrations read, for the transaction.
+void SetRoleSettings(pqxx::work& txn, const MigrationOptions& options) {
+  txn.exec_params(
+      "SELECT set_config('adcp.app_role', $1, true), "
+      "set_config('adcp.registry_role', $2, true), "
+      "set_config('adcp.auth_role', $3, true), "
+      "set_config('adcp.media_buy_role', $4, true), "
+      "set_config('adcp.purge_role', $5, true)",
+      options.app_role, options.registry_role, options.auth_role,
+      options.media_buy_role, options.purge_role);
+}
+
 }  // namespace
 
 absl::StatusOr<int> MigrationVersion(std::string_view filename_view) {
@@ -125,8 +137,7 @@ absl::StatusOr<MigrationReport> ApplyMigrations(
                          "; renumber it"));
       }
       pqxx::work txn(connection);
-      txn.exec_params("SELECT set_config('adcp.app_role', $1, true)",
-                      options.app_role);
+      SetRoleSettings(txn, options);
       RETURN_IF_ERROR(RunMigration(txn, migration));
       txn.commit();
       log::Info("migration applied", {{"migration", migration.name}});
@@ -153,8 +164,7 @@ absl::StatusOr<MigrationReport> ApplyAllMigrationsIn(
     return absl::FailedPreconditionError(
         "schema_migrations is not empty: the database is already migrated");
   }
-  txn.exec_params("SELECT set_config('adcp.app_role', $1, true)",
-                  options.app_role);
+  SetRoleSettings(txn, options);
   for (const Migration& migration : migrations) {
     RETURN_IF_ERROR(RunMigration(txn, migration));
     report.applied.push_back(migration.name);

@@ -23,10 +23,18 @@ struct Migration {
 // Parses "NNNN_description.sql" into its version; an error names the file.
 absl::StatusOr<int> MigrationVersion(std::string_view filename);
 
+// The roles migrations grant to, read in SQL as current_setting('adcp.*').
+// Each must exist (roles are cluster objects the operator creates).
 struct MigrationOptions {
-  // Role that services connect as; migrations read it with
-  // current_setting('adcp.app_role') to grant privileges.
+  // The legacy role every service once shared (adcp.app_role): migrations
+  // 0001-0010 grant to it, 0011 revokes it all. Nothing connects as it.
   std::string app_role = "adcp_app";
+  // One role per service since 0011 (issue 28).
+  std::string registry_role = "adcp_registry";    // adcp.registry_role
+  std::string auth_role = "adcp_auth";            // adcp.auth_role
+  std::string media_buy_role = "adcp_media_buy";  // adcp.media_buy_role
+  // The registry's hard delete only (adcp.purge_role).
+  std::string purge_role = "adcp_purge";
 };
 
 struct MigrationReport {

@@ -56,7 +56,7 @@ class PgListenerTest : public ::testing::Test {
     listener_->Start();
   }
   std::string AppUrl() const {
-    return absl::StrCat(db_->AppUrl(), " application_name=", kApplication);
+    return absl::StrCat(db_->MediaBuyUrl(), " application_name=", kApplication);
   }
 
   void Notify(const std::string& channel, const std::string& payload) {

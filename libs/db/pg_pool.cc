@@ -196,47 +196,4 @@ absl::Status PgPool::WithTenantTransaction(std::string_view tenant_id,
   });
 }
 
-absl::Status VerifyServiceRole(PgPool& pool, int min_schema_version) {
-  return pool.WithTransaction([&](pqxx::work& txn) -> absl::Status {
-    const pqxx::row role = txn.exec1(
-        "SELECT current_user, r.rolsuper, r.rolbypassrls, "
-        "  EXISTS (SELECT 1 FROM pg_class c "
-        "          JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "          WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') "
-        "            AND pg_has_role(current_user, c.relowner, 'USAGE')) "
-        "FROM pg_roles r WHERE r.rolname = current_user");
-    const std::string user = role[0].as<std::string>();
-    if (role[1].as<bool>()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "database role '", user,
-          "' is a superuser; services must connect as the app role"));
-    }
-    if (role[2].as<bool>()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "database role '", user, "' has BYPASSRLS; use the app role"));
-    }
-    if (role[3].as<bool>()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("database role '", user,
-                       "' owns tables (row-level security does not bind "
-                       "owners); use the app role"));
-    }
-    const pqxx::row version =
-        txn.exec1("SELECT to_regclass('public.schema_migrations') IS NOT NULL");
-    int applied = 0;
-    if (version[0].as<bool>()) {
-      applied =
-          txn.exec1(
-                 "SELECT COALESCE(max(version), 0) FROM schema_migrations")[0]
-              .as<int>();
-    }
-    if (applied < min_schema_version) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "database schema is at version ", applied, ", this build needs ",
-          min_schema_version, ": run adcp-migrate first"));
-    }
-    return absl::OkStatus();
-  });
-}
-
 }  // namespace adcp

@@ -120,10 +120,4 @@ class PgPool {
   int open_ = 0;  // idle + leased + being opened
 };
 
-// Refuses a connection that would defeat row-level security: a superuser, a
-// role with BYPASSRLS, or one that owns (or inherits ownership of) a table in
-// the public schema. Also requires schema_migrations to be at least at
-// `min_schema_version`. Services call this at start-up and exit on error.
-absl::Status VerifyServiceRole(PgPool& pool, int min_schema_version);
-
 }  // namespace adcp

@@ -1,5 +1,5 @@
 // PgPool's tenant transactions against the throwaway PostgreSQL of
-// `./dev test`, as the app role: the tenant a TenantTxn carries is the one
+// `./dev test`, as the registry role: the tenant a TenantTxn carries is the one
 // row-level security enforces, and it holds for that transaction only.
 #include "libs/db/pg_pool.h"
 
@@ -35,7 +35,7 @@ class PgPoolTest : public ::testing::Test {
                     .ok());
     // One connection, so every transaction below reuses the same session.
     pool_ = std::make_unique<PgPool>(
-        PgPool::Options{.conninfo = db_->AppUrl(), .size = 1},
+        PgPool::Options{.conninfo = db_->RegistryUrl(), .size = 1},
         PgPool::Statements{
             {"test_echo", "SELECT $1::text, $2::text"},
             {"test_audit_of",

@@ -1,5 +1,5 @@
 // The audit log's hash chain against the throwaway PostgreSQL of
-// `./dev test`: rows written by the app role (concurrently too) chain
+// `./dev test`: rows written by the registry role (concurrently too) chain
 // intact; an owner who edits, deletes or cuts rows is found, and the first
 // row that breaks the chain is named; an inserter cannot forge the chain;
 // rows written before the migration are chained by it; tombstones verify
@@ -41,10 +41,11 @@ class AuditChainTest : public ::testing::Test {
             .ok());
   }
 
-  // `count` audit rows of `tenant`, one transaction each, as the app role.
+  // `count` audit rows of `tenant`, one transaction each, as the registry
+  // role.
   void WriteRows(const std::string& tenant, int count,
                  const std::string& operation = "op") {
-    pqxx::connection connection(db_->AppUrl());
+    pqxx::connection connection(db_->RegistryUrl());
     for (int i = 0; i < count; ++i) {
       pqxx::work txn(connection);
       txn.exec("SELECT set_config('app.tenant_id', " + txn.quote(tenant) +
@@ -183,7 +184,7 @@ TEST_F(AuditChainTest, ACutOffTailIsFound) {
 TEST_F(AuditChainTest, AnInserterCannotChooseItsPlaceInTheChain) {
   CreateTenants();
   WriteRows("tenant-a", 2);
-  pqxx::connection connection(db_->AppUrl());
+  pqxx::connection connection(db_->RegistryUrl());
   pqxx::work txn(connection);
   txn.exec("SELECT set_config('app.tenant_id', 'tenant-a', true)");
   const pqxx::row row = txn.exec1(
@@ -194,7 +195,7 @@ TEST_F(AuditChainTest, AnInserterCannotChooseItsPlaceInTheChain) {
   EXPECT_EQ(row[0].as<int64_t>(), 3);
   EXPECT_EQ(row[1].as<int>(), 32);
   EXPECT_FALSE(Verify("tenant-a").broken);
-  // The app role may neither rewrite rows nor the chain's head.
+  // The registry role may neither rewrite rows nor the chain's head.
   pqxx::work rewrite(connection);
   EXPECT_THROW(rewrite.exec("UPDATE audit_log SET success = false"),
                pqxx::insufficient_privilege);
@@ -207,8 +208,7 @@ TEST(AuditChainMigrationTest, RowsWrittenBeforeTheMigrationAreChained) {
   std::vector<Migration> before;
   for (const Migration& migration : db::BuiltinMigrations())
     if (migration.version < 10) before.push_back(migration);
-  MigrationOptions options;
-  options.app_role = db->app_role();
+  const MigrationOptions options = db->migration_options();
   ASSERT_TRUE(ApplyMigrations(db->OwnerUrl(), before, options).ok());
   ASSERT_TRUE(db->ExecAsSuperuser(
                     "INSERT INTO tenants (tenant_id, name, subdomain) VALUES "

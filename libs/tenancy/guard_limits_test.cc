@@ -137,7 +137,7 @@ class CallGuardAuditTest : public CallGuardTest {
                                      "subdomain) VALUES ('alpha', 'A', 'a')")
                     .ok());
     pool_ = std::make_unique<PgPool>(
-        PgPool::Options{.conninfo = db_->AppUrl(), .size = 2},
+        PgPool::Options{.conninfo = db_->MediaBuyUrl(), .size = 2},
         AuditLog::Statements());
     audit_ = std::make_unique<AuditLog>(*pool_);
     CallGuardTest::SetUp();

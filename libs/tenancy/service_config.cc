@@ -94,13 +94,14 @@ GuardOptions BaseGuardOptions(const ServiceConfig& config) {
 }
 
 absl::Status WaitForServiceDatabase(PgPool& pool, int min_schema_version,
+                                    const RolePrivileges& privileges,
                                     absl::Duration wait) {
   const absl::Time give_up = absl::Now() + wait;
-  absl::Status status = VerifyServiceRole(pool, min_schema_version);
+  absl::Status status = VerifyServiceRole(pool, min_schema_version, privileges);
   while (absl::IsUnavailable(status) && absl::Now() < give_up) {
     log::Warn("waiting for the database", {{"error", status.ToString()}});
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    status = VerifyServiceRole(pool, min_schema_version);
+    status = VerifyServiceRole(pool, min_schema_version, privileges);
   }
   return status;
 }

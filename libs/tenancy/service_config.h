@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/db/pg_pool.h"
+#include "libs/db/service_role.h"
 #include "libs/grpc/service_host.h"
 #include "libs/tenancy/guard.h"
 #include "libs/tenancy/metadata.h"
@@ -14,7 +15,7 @@
 namespace adcp {
 
 struct ServiceConfig {
-  std::string database_url;  // libpq conninfo of the app role
+  std::string database_url;  // libpq conninfo of the service's own role
   int pool_size = 8;
   std::string internal_token;      // >= 16 characters
   std::string system_admin_token;  // >= 16 characters
@@ -51,8 +52,10 @@ absl::Status ValidateServiceConfig(const ServiceConfig& config);
 // The guard options every service starts from.
 GuardOptions BaseGuardOptions(const ServiceConfig& config);
 
-// Waits up to `wait` for a reachable database, then VerifyServiceRole.
+// Waits up to `wait` for a reachable database, then VerifyServiceRole with
+// the service's own privileges.
 absl::Status WaitForServiceDatabase(PgPool& pool, int min_schema_version,
+                                    const RolePrivileges& privileges,
                                     absl::Duration wait);
 
 }  // namespace adcp

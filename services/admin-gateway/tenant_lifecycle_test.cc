@@ -391,8 +391,8 @@ TEST_F(TenantLifecycleTest, HardDeleteLeavesASignedTombstoneAndIntactChains) {
   auto edited = ReadTombstones(connection, "gone", Suite::kAuditSigningKey);
   ASSERT_TRUE(edited.ok());
   EXPECT_FALSE(edited->front().signature_valid);
-  // The app role may add tombstones, never change or read them.
-  pqxx::connection app(suite_->db().AppUrl());
+  // The purge role may add tombstones, never change or read them.
+  pqxx::connection app(suite_->db().PurgeUrl());
   pqxx::work txn(app);
   EXPECT_THROW(txn.exec("SELECT count(*) FROM tenant_tombstones"),
                pqxx::insufficient_privilege);

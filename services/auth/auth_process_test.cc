@@ -21,7 +21,7 @@ class AuthProcess {
   static std::unique_ptr<AuthProcess> Start(Suite& suite) {
     auto process = std::unique_ptr<AuthProcess>(new AuthProcess());
     process->child_ = ChildProcess::Launch(
-        AUTH_BINARY, {{"DATABASE_URL", suite.db().AppUrl()},
+        AUTH_BINARY, {{"DATABASE_URL", suite.db().AuthUrl()},
                       {"ADCP_INTERNAL_TOKEN", suite.internal_token()},
                       {"SYSTEM_ADMIN_TOKEN", suite.system_token()},
                       {"TENANT_REGISTRY_ADDR", suite.registry_address()},

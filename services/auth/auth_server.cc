@@ -59,7 +59,8 @@ absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::Start(
   std::unique_ptr<AuthServer> server(new AuthServer(std::move(config)));
   const absl::Duration wait = server->config_.service.database_wait;
   RETURN_IF_ERROR(
-      WaitForServiceDatabase(server->pool_, db::LatestSchemaVersion(), wait));
+      WaitForServiceDatabase(server->pool_, db::LatestSchemaVersion(),
+                             PrincipalRepository::Privileges(), wait));
   server->principals_->Start();
   server->tenants_->Start();
   if (!server->tenants_->WaitUntilSynced(std::max(wait, absl::Seconds(1)))) {

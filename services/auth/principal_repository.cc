@@ -102,6 +102,13 @@ PgPool::Statements PrincipalRepository::Statements() {
   };
 }
 
+RolePrivileges PrincipalRepository::Privileges() {
+  return {.service = "auth",
+          .tables = {{"schema_migrations", {"SELECT"}},
+                     {"principals", {"SELECT", "INSERT", "UPDATE"}},
+                     {"audit_log", {"INSERT"}}}};
+}
+
 absl::StatusOr<Principal> PrincipalRepository::Create(
     const std::string& tenant_id, const std::string& principal_id,
     const std::string& name, const nlohmann::json& mappings,

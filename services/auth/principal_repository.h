@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "adcp/auth/v1/auth.pb.h"
 #include "libs/db/pg_pool.h"
+#include "libs/db/service_role.h"
 
 namespace adcp::auth {
 
@@ -19,6 +20,8 @@ using ::adcp::auth::v1::Principal;
 class PrincipalRepository {
  public:
   static PgPool::Statements Statements();
+  // What the auth service's role may do: principals, and adding audit rows.
+  static RolePrivileges Privileges();
 
   explicit PrincipalRepository(PgPool& pool) : pool_(pool) {}
 

@@ -175,8 +175,8 @@ absl::StatusOr<std::unique_ptr<MediaBuyServer>> MediaBuyServer::Start(
   RETURN_IF_ERROR(ValidateServiceConfig(config.service));
   std::unique_ptr<MediaBuyServer> server(new MediaBuyServer(std::move(config)));
   const absl::Duration wait = server->config_.service.database_wait;
-  RETURN_IF_ERROR(
-      WaitForServiceDatabase(server->pool_, db::LatestSchemaVersion(), wait));
+  RETURN_IF_ERROR(WaitForServiceDatabase(
+      server->pool_, db::LatestSchemaVersion(), StorePrivileges(), wait));
   server->tenants_->Start();
   server->principals_->Start();
   server->products_.Start();

@@ -87,7 +87,7 @@ TEST_F(TenantRegistryTest, EveryChangeIsAudited) {
   ASSERT_FALSE(
       PatchConfig("audited", R"({"features":{"x":1}})").ok());  // not audited
 
-  pqxx::connection connection(db_->AppUrl());
+  pqxx::connection connection(db_->RegistryUrl());
   pqxx::work txn(connection);
   txn.exec_params("SELECT set_config('app.tenant_id', $1, true)", "audited");
   std::vector<std::string> operations;

@@ -14,6 +14,7 @@ absl::StatusOr<TenantRegistryConfig> TenantRegistryConfigFromEnv() {
                                         "TENANT_REGISTRY_PORT", 50051, 9461));
   ASSIGN_OR_RETURN(config.audit_signing_key,
                    env::Required("AUDIT_SIGNING_KEY"));
+  config.purge_database_url = env::String("DATABASE_PURGE_URL", "");
   return config;
 }
 
@@ -22,7 +23,14 @@ TenantRegistryServer::TenantRegistryServer(TenantRegistryConfig config)
       pool_({.conninfo = config_.service.database_url,
              .size = config_.service.pool_size},
             TenantRepository::Statements()),
-      repository_(pool_, config_.audit_signing_key),
+      purge_pool_(
+          config_.purge_database_url.empty()
+              ? nullptr
+              : std::make_unique<PgPool>(
+                    PgPool::Options{.conninfo = config_.purge_database_url,
+                                    .size = 1},
+                    TenantRepository::PurgeStatements())),
+      repository_(pool_, purge_pool_.get(), config_.audit_signing_key),
       feed_(config_.service.database_url, repository_),
       guard_(TenantRegistryService::Policy(),
              BaseGuardOptions(config_.service)),
@@ -38,9 +46,16 @@ TenantRegistryServer::Start(TenantRegistryConfig config) {
         "AUDIT_SIGNING_KEY: at least 32 characters");
   std::unique_ptr<TenantRegistryServer> server(
       new TenantRegistryServer(std::move(config)));
-  RETURN_IF_ERROR(
-      WaitForServiceDatabase(server->pool_, db::LatestSchemaVersion(),
-                             server->config_.service.database_wait));
+  RETURN_IF_ERROR(WaitForServiceDatabase(
+      server->pool_, db::LatestSchemaVersion(), TenantRepository::Privileges(),
+      server->config_.service.database_wait));
+  if (server->purge_pool_) {
+    RETURN_IF_ERROR(VerifyServiceRole(*server->purge_pool_,
+                                      db::LatestSchemaVersion(),
+                                      TenantRepository::PurgePrivileges()));
+  } else {
+    log::Warn("no DATABASE_PURGE_URL: DeleteTenant (hard delete) is refused");
+  }
   server->feed_.Start();
   server->host_ = std::make_unique<ServiceHost>(server->config_.service.host);
   server->host_->AddService(&server->service_,

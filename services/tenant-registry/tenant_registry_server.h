@@ -22,16 +22,21 @@ struct TenantRegistryConfig {
   // Signs the tombstone a hard delete leaves (HMAC-SHA256); >= 32
   // characters. Only the registry holds it; auditors verify with it.
   std::string audit_signing_key;
+  // libpq conninfo of the purge role, used only by DeleteTenant (hard
+  // delete); empty: DeleteTenant is FAILED_PRECONDITION.
+  std::string purge_database_url;
 };
 
 // ServiceConfigFromEnv with TENANT_REGISTRY_PORT (50051) and METRICS_PORT
-// (9461), and AUDIT_SIGNING_KEY (required).
+// (9461), AUDIT_SIGNING_KEY (required) and DATABASE_PURGE_URL (optional).
 absl::StatusOr<TenantRegistryConfig> TenantRegistryConfigFromEnv();
 
 class TenantRegistryServer {
  public:
-  // Refuses to start as a superuser, BYPASSRLS or table-owning role, or on a
-  // schema older than this build's migrations.
+  // Refuses to start as a superuser, BYPASSRLS or table-owning role, as a
+  // role that can do more (or less) than the registry's (or, for the purge
+  // URL, the purge role's) privileges, or on a schema older than this
+  // build's migrations.
   static absl::StatusOr<std::unique_ptr<TenantRegistryServer>> Start(
       TenantRegistryConfig config);
   ~TenantRegistryServer();
@@ -45,6 +50,7 @@ class TenantRegistryServer {
 
   const TenantRegistryConfig config_;
   PgPool pool_;
+  std::unique_ptr<PgPool> purge_pool_;  // null without a purge URL
   TenantRepository repository_;
   TenantChangeFeed feed_;
   CallGuard guard_;

@@ -18,6 +18,7 @@
 namespace adcp::tenant_registry {
 namespace {
 
+using ::adcp::testing::ServiceRole;
 using ::adcp::testing::TestDatabase;
 
 using ::adcp::testing::ChildProcess;
@@ -64,24 +65,65 @@ TEST_F(TenantRegistryStartupTest, RefusesToRunAsTheTableOwner) {
       << process->Log();
 }
 
+TEST_F(TenantRegistryStartupTest, RefusesARoleThatCanDoMoreThanItNeeds) {
+  // Another service's role.
+  auto media_buy = Launch(BaseEnv(db_->MediaBuyUrl()));
+  EXPECT_EQ(media_buy->Wait(absl::Seconds(20)), 1);
+  EXPECT_NE(media_buy->Log().find(absl::StrCat(
+                "database role '", db_->role_name(ServiceRole::kMediaBuy),
+                "' can do more than tenant-registry needs: ")),
+            std::string::npos)
+      << media_buy->Log();
+  EXPECT_NE(media_buy->Log().find("SELECT on products"), std::string::npos)
+      << media_buy->Log();
+
+  // The registry's own role, granted one table more.
+  const std::string registry = db_->role_name(ServiceRole::kRegistry);
+  ASSERT_TRUE(
+      db_->ExecAsSuperuser("GRANT SELECT ON principals TO " + registry).ok());
+  auto extra = Launch(BaseEnv(db_->RegistryUrl()));
+  EXPECT_EQ(extra->Wait(absl::Seconds(20)), 1);
+  EXPECT_NE(extra->Log().find(absl::StrCat("database role '", registry,
+                                           "' can do more than tenant-registry "
+                                           "needs: SELECT on principals;")),
+            std::string::npos)
+      << extra->Log();
+}
+
+TEST_F(TenantRegistryStartupTest, RefusesAPurgeUrlOfAnotherRole) {
+  auto env = BaseEnv(db_->RegistryUrl());
+  env["DATABASE_PURGE_URL"] = db_->RegistryUrl();
+  auto process = Launch(env);
+  EXPECT_EQ(process->Wait(absl::Seconds(20)), 1);
+  EXPECT_NE(process->Log().find("can do more than the tenant-registry's hard "
+                                "delete needs: "),
+            std::string::npos)
+      << process->Log();
+  // With the purge role's URL it starts.
+  env["DATABASE_PURGE_URL"] = db_->PurgeUrl();
+  auto purge = Launch(env);
+  EXPECT_TRUE(purge->AwaitLog("\"msg\":\"serving\"", absl::Seconds(20)))
+      << purge->Log();
+}
+
 TEST_F(TenantRegistryStartupTest, RefusesAnUnmigratedDatabase) {
   auto bare = TestDatabase::Create(/*migrate=*/false);
   ASSERT_TRUE(bare.ok()) << bare.status();
-  auto process = Launch(BaseEnv((*bare)->AppUrl()));
+  auto process = Launch(BaseEnv((*bare)->RegistryUrl()));
   EXPECT_EQ(process->Wait(absl::Seconds(20)), 1);
   EXPECT_NE(process->Log().find("run adcp-migrate first"), std::string::npos)
       << process->Log();
 }
 
 TEST_F(TenantRegistryStartupTest, RefusesMissingOrMalformedConfiguration) {
-  auto env = BaseEnv(db_->AppUrl());
+  auto env = BaseEnv(db_->RegistryUrl());
   env.erase("ADCP_INTERNAL_TOKEN");
   auto no_token = Launch(env);
   EXPECT_EQ(no_token->Wait(absl::Seconds(20)), 2);
   EXPECT_NE(no_token->Log().find("ADCP_INTERNAL_TOKEN: must be set"),
             std::string::npos);
 
-  env = BaseEnv(db_->AppUrl());
+  env = BaseEnv(db_->RegistryUrl());
   env["TENANT_REGISTRY_PORT"] = "http";
   auto bad_port = Launch(env);
   EXPECT_EQ(bad_port->Wait(absl::Seconds(20)), 2);
@@ -91,7 +133,7 @@ TEST_F(TenantRegistryStartupTest, RefusesMissingOrMalformedConfiguration) {
 }
 
 TEST_F(TenantRegistryStartupTest, ServesAsTheAppRoleAndStopsCleanlyOnSigterm) {
-  auto process = Launch(BaseEnv(db_->AppUrl()));
+  auto process = Launch(BaseEnv(db_->RegistryUrl()));
   ASSERT_TRUE(process->AwaitLog("\"msg\":\"serving\"", absl::Seconds(20)))
       << process->Log();
   ASSERT_TRUE(process->Signal(SIGTERM));

@@ -47,7 +47,7 @@ class TenantRegistryTest : public ::testing::Test {
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
     ServiceConfig config;
-    config.database_url = db_->AppUrl();
+    config.database_url = db_->RegistryUrl();
     config.pool_size = 4;
     config.internal_token = token_;
     config.system_admin_token = system_token_;
@@ -57,8 +57,10 @@ class TenantRegistryTest : public ::testing::Test {
     config.host.port = 0;
     config.host.metrics_port = 0;
     config.host.shutdown_grace = absl::Seconds(1);
-    auto server = TenantRegistryServer::Start(
-        {.service = config, .audit_signing_key = std::string(32, 'k')});
+    auto server =
+        TenantRegistryServer::Start({.service = config,
+                                     .audit_signing_key = std::string(32, 'k'),
+                                     .purge_database_url = db_->PurgeUrl()});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     address_ = absl::StrCat("127.0.0.1:", server_->port());

@@ -133,14 +133,6 @@ PgPool::Statements TenantRepository::Statements() {
        "UPDATE tenants SET initialized_at = now(), is_active = true, "
        "updated_at = now() WHERE tenant_id = $1 AND initialized_at IS NULL "
        "RETURNING " TENANT_COLUMNS},
-      {kPurge, "SELECT table_name, deleted FROM purge_tenant($1)"},
-      {kChainHead, "SELECT seq, encode(head, 'hex') FROM audit_chain_head($1)"},
-      {kTombstone,
-       "INSERT INTO tenant_tombstones (purged_tenant_id, purged_at, "
-       "purged_by, deleted_rows, audit_chain_length, audit_chain_head, "
-       "signature) VALUES ($1, 'epoch'::timestamptz + $2 * interval "
-       "'1 microsecond', $3, $4::jsonb, $5, decode($6, 'hex'), "
-       "decode($7, 'hex'))"},
       {kSelectById,
        "SELECT " TENANT_COLUMNS " FROM tenants WHERE tenant_id = $1"},
       {kSelectBySubdomain,
@@ -182,6 +174,33 @@ PgPool::Statements TenantRepository::Statements() {
        "success, details) "
        "VALUES ($1, $2, $3, 'system', true, $4::jsonb)"},
   };
+}
+
+PgPool::Statements TenantRepository::PurgeStatements() {
+  return {
+      {kPurge, "SELECT table_name, deleted FROM purge_tenant($1)"},
+      {kChainHead, "SELECT seq, encode(head, 'hex') FROM audit_chain_head($1)"},
+      {kTombstone,
+       "INSERT INTO tenant_tombstones (purged_tenant_id, purged_at, "
+       "purged_by, deleted_rows, audit_chain_length, audit_chain_head, "
+       "signature) VALUES ($1, 'epoch'::timestamptz + $2 * interval "
+       "'1 microsecond', $3, $4::jsonb, $5, decode($6, 'hex'), "
+       "decode($7, 'hex'))"},
+  };
+}
+
+RolePrivileges TenantRepository::Privileges() {
+  return {.service = "tenant-registry",
+          .tables = {{"schema_migrations", {"SELECT"}},
+                     {"tenants", {"SELECT", "INSERT", "UPDATE"}},
+                     {"audit_log", {"SELECT", "INSERT"}}}};
+}
+
+RolePrivileges TenantRepository::PurgePrivileges() {
+  return {.service = "the tenant-registry's hard delete",
+          .tables = {{"schema_migrations", {"SELECT"}},
+                     {"tenant_tombstones", {"INSERT"}}},
+          .functions = {"purge_tenant", "audit_chain_head"}};
 }
 
 absl::StatusOr<Tenant> TenantRepository::Create(const NewTenant& input,
@@ -333,21 +352,28 @@ absl::StatusOr<std::map<std::string, int64_t>> TenantRepository::Purge(
   Tombstone tombstone{.tenant_id = tenant_id,
                       .purged_at_micros = absl::ToUnixMicros(absl::Now()),
                       .purged_by = actor};
-  RETURN_IF_ERROR(pool_.WithTransaction([&](pqxx::work& txn) -> absl::Status {
-    const pqxx::row head = txn.exec_prepared1(kChainHead, tenant_id);
-    tombstone.audit_chain_length = head[0].as<int64_t>();
-    tombstone.audit_chain_head_hex = head[1].as<std::string>();
-    tombstone.deleted_rows.clear();  // a retried transaction starts over
-    for (const auto& row : txn.exec_prepared(kPurge, tenant_id))
-      tombstone.deleted_rows[row[0].as<std::string>()] = row[1].as<int64_t>();
-    if (tombstone.deleted_rows.empty()) return TenantNotFound();
-    nlohmann::json deleted = tombstone.deleted_rows;
-    txn.exec_prepared0(kTombstone, tenant_id, tombstone.purged_at_micros, actor,
-                       deleted.dump(), tombstone.audit_chain_length,
-                       tombstone.audit_chain_head_hex,
-                       SignTombstone(tombstone, audit_signing_key_));
-    return absl::OkStatus();
-  }));
+  if (purge_pool_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "hard delete is not configured: the registry needs DATABASE_PURGE_URL "
+        "(the purge role's connection, docs/security.md)");
+  }
+  RETURN_IF_ERROR(
+      purge_pool_->WithTransaction([&](pqxx::work& txn) -> absl::Status {
+        const pqxx::row head = txn.exec_prepared1(kChainHead, tenant_id);
+        tombstone.audit_chain_length = head[0].as<int64_t>();
+        tombstone.audit_chain_head_hex = head[1].as<std::string>();
+        tombstone.deleted_rows.clear();  // a retried transaction starts over
+        for (const auto& row : txn.exec_prepared(kPurge, tenant_id))
+          tombstone.deleted_rows[row[0].as<std::string>()] =
+              row[1].as<int64_t>();
+        if (tombstone.deleted_rows.empty()) return TenantNotFound();
+        nlohmann::json deleted = tombstone.deleted_rows;
+        txn.exec_prepared0(kTombstone, tenant_id, tombstone.purged_at_micros,
+                           actor, deleted.dump(), tombstone.audit_chain_length,
+                           tombstone.audit_chain_head_hex,
+                           SignTombstone(tombstone, audit_signing_key_));
+        return absl::OkStatus();
+      }));
   return tombstone.deleted_rows;
 }
 

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "adcp/tenant/v1/tenant_registry.pb.h"
 #include "libs/db/pg_pool.h"
+#include "libs/db/service_role.h"
 
 namespace adcp::tenant_registry {
 
@@ -47,11 +48,23 @@ class TenantRepository {
  public:
   // The prepared statements this repository needs on every connection.
   static PgPool::Statements Statements();
+  // The hard delete's statements, on the purge role's connections.
+  static PgPool::Statements PurgeStatements();
+  // What the registry's role may do: tenants, reading and adding audit rows.
+  static RolePrivileges Privileges();
+  // What the purge role may do: run purge_tenant and audit_chain_head, add
+  // tombstones. Nothing else of the registry uses it.
+  static RolePrivileges PurgePrivileges();
 
   // `actor` is recorded in the audit log as principal_id.
-  // `audit_signing_key` signs the tombstone of a hard delete.
-  TenantRepository(PgPool& pool, std::string audit_signing_key)
-      : pool_(pool), audit_signing_key_(std::move(audit_signing_key)) {}
+  // `audit_signing_key` signs the tombstone of a hard delete. `purge_pool`
+  // (PurgeStatements, the purge role) runs Purge; without one, Purge is
+  // FAILED_PRECONDITION.
+  TenantRepository(PgPool& pool, PgPool* purge_pool,
+                   std::string audit_signing_key)
+      : pool_(pool),
+        purge_pool_(purge_pool),
+        audit_signing_key_(std::move(audit_signing_key)) {}
 
   // ALREADY_EXISTS naming tenant_id, subdomain or virtual_host when taken.
   absl::StatusOr<Tenant> Create(const NewTenant& tenant,
@@ -78,7 +91,8 @@ class TenantRepository {
   // Deletes every row of the tenant (purge_tenant), the tenant included, and
   // leaves a signed tombstone (who, when, rows per table, the audit chain's
   // final length and head) in the same transaction; rows removed per table.
-  // NOT_FOUND for an unknown tenant.
+  // NOT_FOUND for an unknown tenant; FAILED_PRECONDITION without a purge
+  // pool.
   absl::StatusOr<std::map<std::string, int64_t>> Purge(
       const std::string& tenant_id, const std::string& actor);
   // Audit rows of the tenant with audit_id < `before_id` (0: from the newest),
@@ -88,6 +102,7 @@ class TenantRepository {
 
  private:
   PgPool& pool_;
+  PgPool* const purge_pool_;
   const std::string audit_signing_key_;
 };
 

@@ -1,10 +1,11 @@
 // The abuse suite of issue 19: hostile requests against the real binaries.
 //
 // Started by tests/abuse/abuse_test.cc (./dev test -R abuse) with
-// DATABASE_URL (a fresh migrated database, app role) and ABUSE_*_BINARY; it
-// starts the five services itself (lib/suite.mjs), makes tenant A (attacked),
-// tenant B (must stay served) and tenant K (Kevel adapter against a fake
-// Kevel whose errors carry a secret), then sends the groups below. After each
+// ABUSE_*_DATABASE_URL (a fresh migrated database, each service's role) and
+// ABUSE_*_BINARY; it starts the five services itself (lib/suite.mjs), makes
+// tenant A (attacked), tenant B (must stay served) and tenant K (Kevel
+// adapter against a fake Kevel whose errors carry a secret), then sends the
+// groups below. After each
 // group: both HTTP services answer GET /healthz 200, no process exited, and
 // B's buyer gets products over MCP.
 //
@@ -29,7 +30,9 @@
 // dies is reported with the request that killed it, and restarted.
 // ADCP_ABUSE_ONLY=group,group runs only those groups (for debugging).
 import { buildRequest, send } from './lib/raw_http.mjs';
-import { Services, admin, call, setUpTenants, startFakeKevel } from './lib/suite.mjs';
+import {
+  Services, admin, call, databaseUrlsFromEnv, setUpTenants, startFakeKevel,
+} from './lib/suite.mjs';
 import {
   Group, ONLY, STRICT, checkServices, ctx, describe, out, started,
 } from './lib/harness.mjs';
@@ -57,7 +60,7 @@ const GROUPS = [
 async function main() {
   out(`abuse suite: ${STRICT ? 'STRICT (every expectation of issue 19)' : 'known failures tolerated (ADCP_ABUSE_STRICT=1 for all)'}`);
   ctx.kevel = await startFakeKevel();
-  ctx.services = new Services({ databaseUrl: process.env.DATABASE_URL, kevelBaseUrl: ctx.kevel.baseUrl, log: out });
+  ctx.services = new Services({ databaseUrls: databaseUrlsFromEnv(), kevelBaseUrl: ctx.kevel.baseUrl, log: out });
   const stopAll = () => {
     ctx.services.killAllNow();
     process.exit(2);

@@ -26,7 +26,12 @@ namespace {
 std::map<std::string, std::string> ScriptEnvironment(const TestDatabase& db) {
   std::map<std::string, std::string> env = {
       {"HOME", "/tmp"},
-      {"DATABASE_URL", db.AppUrl()},
+      // Each service its own role (issue 28); the edge and the admin
+      // gateway get none.
+      {"ABUSE_REGISTRY_DATABASE_URL", db.RegistryUrl()},
+      {"ABUSE_PURGE_DATABASE_URL", db.PurgeUrl()},
+      {"ABUSE_AUTH_DATABASE_URL", db.AuthUrl()},
+      {"ABUSE_MEDIA_BUY_DATABASE_URL", db.MediaBuyUrl()},
       {"ABUSE_REGISTRY_BINARY", REGISTRY_BINARY},
       {"ABUSE_AUTH_BINARY", AUTH_BINARY},
       {"ABUSE_MEDIA_BUY_BINARY", MEDIA_BUY_BINARY},

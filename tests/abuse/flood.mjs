@@ -6,7 +6,7 @@
 // Two ways to run it:
 //  - on its own services and database (what the numbers in docs come from):
 //      ADCP_ABUSE_FLOOD=1 BUILD_DIR=build ./dev test -R abuse.AbuseTest.FloodMeasurement -V
-//    (abuse_test.cc makes a database and runs this script with DATABASE_URL
+//    (abuse_test.cc makes a database and runs this script with its URLs
 //    and the binaries; tenants A and B get the deployment's default rate
 //    limits, B's buyer is paced at FLOOD_B_RATE calls/s, under its own limit);
 //  - against a running deployment (e.g. ./dev up):
@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Services, admin, mcp, setUpTenants, sleep, startFakeKevel } from './lib/suite.mjs';
+import { Services, admin, databaseUrlsFromEnv, mcp, setUpTenants, sleep, startFakeKevel } from './lib/suite.mjs';
 
 const seconds = Number(process.env.FLOOD_SECONDS || 10);
 const connections = Number(process.env.FLOOD_CONNECTIONS || 8);
@@ -85,7 +85,7 @@ async function main() {
     if (!tenantA || !tenantB || !tokenB) throw new Error('set FLOOD_TENANT_A, FLOOD_TENANT_B and FLOOD_TOKEN_B');
   } else {
     kevel = await startFakeKevel();
-    services = new Services({ databaseUrl: process.env.DATABASE_URL, kevelBaseUrl: kevel.baseUrl, log: console.log });
+    services = new Services({ databaseUrls: databaseUrlsFromEnv(), kevelBaseUrl: kevel.baseUrl, log: console.log });
     process.on('SIGTERM', () => { services.killAllNow(); process.exit(2); });
     await services.start();
     const tenants = await setUpTenants(services);

@@ -82,6 +82,9 @@ start_up() {
   export_free_ports PGPORT TENANT_REGISTRY_PORT AUTH_PORT MEDIA_BUY_PORT AGENT_HTTP_PORT \
     ADMIN_HTTP_PORT TENANT_REGISTRY_METRICS_PORT AUTH_METRICS_PORT ADMIN_GATEWAY_METRICS_PORT \
     MEDIA_BUY_METRICS_PORT AGENT_EDGE_METRICS_PORT
+  # Emptied here, not only by the background redirection: the wait below
+  # must not find the previous run's 'Press Ctrl-C' before that runs.
+  : >"$UP_OUT"
   (cd "$COPY" && exec env BUILD_DIR="$BUILD" ./dev up --no-build "$@") >"$UP_OUT" 2>&1 &
   UP_PID=$!
   local deadline=$((SECONDS + 120))

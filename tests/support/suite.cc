@@ -46,18 +46,19 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(SuiteOptions options) {
   ASSIGN_OR_RETURN(suite->registry_server_,
                    tenant_registry::TenantRegistryServer::Start(
                        {.service = TestServiceConfig(
-                            "tenant-registry", suite->db_->AppUrl(),
+                            "tenant-registry", suite->db_->RegistryUrl(),
                             suite->internal_token_, suite->system_token_),
-                        .audit_signing_key = kAuditSigningKey}));
+                        .audit_signing_key = kAuditSigningKey,
+                        .purge_database_url = suite->db_->PurgeUrl()}));
   auth::AuthConfig auth_config;
   auth_config.service =
-      TestServiceConfig("auth", suite->db_->AppUrl(), suite->internal_token_,
+      TestServiceConfig("auth", suite->db_->AuthUrl(), suite->internal_token_,
                         suite->system_token_);
   auth_config.registry_address = suite->registry_address();
   ASSIGN_OR_RETURN(suite->auth_, auth::AuthServer::Start(auth_config));
   media_buy::MediaBuyConfig media_buy_config;
   media_buy_config.service =
-      TestServiceConfig("media-buy", suite->db_->AppUrl(),
+      TestServiceConfig("media-buy", suite->db_->MediaBuyUrl(),
                         suite->internal_token_, suite->system_token_);
   media_buy_config.registry_address = suite->registry_address();
   media_buy_config.auth_address = suite->auth_address();

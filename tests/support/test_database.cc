@@ -48,16 +48,23 @@ absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(
   ASSIGN_OR_RETURN(db->owner_, Var("ADCP_TEST_PG_OWNER"));
   ASSIGN_OR_RETURN(db->owner_password_, Var("ADCP_TEST_PG_OWNER_PASSWORD"));
   ASSIGN_OR_RETURN(db->app_role_, Var("ADCP_TEST_PG_APP"));
-  ASSIGN_OR_RETURN(db->app_password_, Var("ADCP_TEST_PG_APP_PASSWORD"));
+  const std::pair<Login*, const char*> logins[] = {
+      {&db->registry_, "ADCP_TEST_PG_REGISTRY"},
+      {&db->auth_, "ADCP_TEST_PG_AUTH"},
+      {&db->media_buy_, "ADCP_TEST_PG_MEDIA_BUY"},
+      {&db->purge_, "ADCP_TEST_PG_PURGE"}};
+  for (const auto& [login, variable] : logins) {
+    ASSIGN_OR_RETURN(login->role, Var(variable));
+    ASSIGN_OR_RETURN(login->password,
+                     Var(absl::StrCat(variable, "_PASSWORD").c_str()));
+  }
   db->name_ = absl::StrCat("adcp_test_", RandomHex(6));
   RETURN_IF_ERROR(db->ExecOnMaintenance(
       absl::StrCat("CREATE DATABASE ", db->name_, " OWNER ", db->owner_)));
   if (migrate) {
-    MigrationOptions options;
-    options.app_role = db->app_role_;
-    RETURN_IF_ERROR(
-        ApplyMigrations(db->OwnerUrl(), db::BuiltinMigrations(), options)
-            .status());
+    RETURN_IF_ERROR(ApplyMigrations(db->OwnerUrl(), db::BuiltinMigrations(),
+                                    db->migration_options())
+                        .status());
   }
   return db;
 }
@@ -82,8 +89,34 @@ std::string TestDatabase::SuperuserUrl(const std::string& database) const {
 std::string TestDatabase::OwnerUrl() const {
   return Url(owner_, owner_password_, name_);
 }
-std::string TestDatabase::AppUrl() const {
-  return Url(app_role_, app_password_, name_);
+const TestDatabase::Login& TestDatabase::login(ServiceRole role) const {
+  switch (role) {
+    case ServiceRole::kRegistry:
+      return registry_;
+    case ServiceRole::kAuth:
+      return auth_;
+    case ServiceRole::kMediaBuy:
+      return media_buy_;
+    case ServiceRole::kPurge:
+      break;
+  }
+  return purge_;
+}
+
+std::string TestDatabase::RoleUrl(ServiceRole role) const {
+  return Url(login(role).role, login(role).password, name_);
+}
+
+const std::string& TestDatabase::role_name(ServiceRole role) const {
+  return login(role).role;
+}
+
+MigrationOptions TestDatabase::migration_options() const {
+  return {.app_role = app_role_,
+          .registry_role = registry_.role,
+          .auth_role = auth_.role,
+          .media_buy_role = media_buy_.role,
+          .purge_role = purge_.role};
 }
 
 absl::Status TestDatabase::ExecAsSuperuser(const std::string& sql) const {

@@ -7,8 +7,16 @@
 
 #include "absl/status/statusor.h"
 #include "libs/base/secrets.h"
+#include "libs/db/migrations.h"
 
 namespace adcp::testing {
+
+// The roles of the services that connect to the database (issue 28), each
+// created by `./dev test` with LOGIN (ADCP_TEST_PG_<ROLE>[_PASSWORD]).
+enum class ServiceRole { kRegistry, kAuth, kMediaBuy, kPurge };
+inline constexpr ServiceRole kServiceRoles[] = {
+    ServiceRole::kRegistry, ServiceRole::kAuth, ServiceRole::kMediaBuy,
+    ServiceRole::kPurge};
 
 class TestDatabase {
  public:
@@ -22,8 +30,16 @@ class TestDatabase {
   const std::string& name() const { return name_; }
   std::string SuperuserUrl(const std::string& database = "") const;
   std::string OwnerUrl() const;
-  std::string AppUrl() const;
-  const std::string& app_role() const { return app_role_; }
+  // Each service's own role; the purge role is the registry's hard delete.
+  std::string RoleUrl(ServiceRole role) const;
+  std::string RegistryUrl() const { return RoleUrl(ServiceRole::kRegistry); }
+  std::string AuthUrl() const { return RoleUrl(ServiceRole::kAuth); }
+  std::string MediaBuyUrl() const { return RoleUrl(ServiceRole::kMediaBuy); }
+  std::string PurgeUrl() const { return RoleUrl(ServiceRole::kPurge); }
+  const std::string& role_name(ServiceRole role) const;
+  // The role names for adcp-migrate's grants (the legacy app role included:
+  // it exists without LOGIN, and keeps no privilege after migration 0011).
+  MigrationOptions migration_options() const;
 
   // Runs one statement as superuser on this database.
   absl::Status ExecAsSuperuser(const std::string& sql) const;
@@ -37,7 +53,12 @@ class TestDatabase {
 
   std::string host_, port_, superuser_, superuser_password_, owner_,
       owner_password_;
-  std::string app_role_, app_password_, name_;
+  struct Login {
+    std::string role, password;
+  };
+  std::string app_role_, name_;
+  Login registry_, auth_, media_buy_, purge_;
+  const Login& login(ServiceRole role) const;
 };
 
 // Random test names and tokens come from adcp::RandomHex (secrets.h).

@@ -50,7 +50,8 @@ up_start_postgres() {
   UP_PG_STARTED=1
   log "PostgreSQL listening on 127.0.0.1:$pg_port (log: $PG_LOG)"
 
-  pg_create_roles "$pg_port" "$PG_SUPERUSER_PASSWORD" "$PG_OWNER_PASSWORD" "$PG_APP_PASSWORD"
+  pg_create_roles "$pg_port" "$PG_SUPERUSER_PASSWORD" "$PG_OWNER_PASSWORD" \
+    "$PG_REGISTRY_PASSWORD" "$PG_AUTH_PASSWORD" "$PG_MEDIA_BUY_PASSWORD" "$PG_PURGE_PASSWORD"
   pg_psql "$pg_port" "$PG_SUPERUSER_PASSWORD" <<SQL
 SELECT 'CREATE DATABASE adcp OWNER $PG_OWNER_ROLE'
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'adcp') \gexec
@@ -58,12 +59,18 @@ SQL
 }
 
 # Starts the five services against the database at conninfo $1 (no role);
-# sets TENANT_REGISTRY_ADDR, AUTH_ADDR, MEDIA_BUY_ADDR.
+# sets TENANT_REGISTRY_ADDR, AUTH_ADDR, MEDIA_BUY_ADDR. The registry, auth
+# and media-buy each connect as their own role (the registry's hard delete
+# as the purge role); the edge and the admin gateway get no database.
 up_start_services() {
+  # A DATABASE_URL of the caller's shell must not reach any service.
+  local DATABASE_URL='' DATABASE_PURGE_URL=''
+  local registry_db="$1 user=$PG_REGISTRY_ROLE password=$PG_REGISTRY_PASSWORD"
+  local purge_db="$1 user=$PG_PURGE_ROLE password=$PG_PURGE_PASSWORD"
+  local auth_db="$1 user=$PG_AUTH_ROLE password=$PG_AUTH_PASSWORD"
+  local media_buy_db="$1 user=$PG_MEDIA_BUY_ROLE password=$PG_MEDIA_BUY_PASSWORD"
   # Everything a service may need; start_service passes the listed variables.
-  DATABASE_URL="$1 user=$PG_APP_ROLE password=$PG_APP_PASSWORD"
   SVC_COMMON_ENV=(
-    "DATABASE_URL=$DATABASE_URL"
     "ADCP_INTERNAL_TOKEN=$ADCP_INTERNAL_TOKEN"
     "SYSTEM_ADMIN_TOKEN=$SYSTEM_ADMIN_TOKEN"
     "LOG_LEVEL=${LOG_LEVEL:-info}"
@@ -73,10 +80,11 @@ up_start_services() {
   # One line per service: name, binary (relative to the build dir), port settings.
   AUDIT_SIGNING_KEY=${AUDIT_SIGNING_KEY:-$STORED_AUDIT_SIGNING_KEY}
   start_service tenant-registry services/tenant-registry/tenant-registry \
-    TENANT_REGISTRY_PORT=50051 METRICS_PORT=9461 AUDIT_SIGNING_KEY
+    TENANT_REGISTRY_PORT=50051 METRICS_PORT=9461 AUDIT_SIGNING_KEY \
+    DATABASE_URL="$registry_db" DATABASE_PURGE_URL="$purge_db"
   TENANT_REGISTRY_ADDR=127.0.0.1:${SVC_PORT[tenant-registry]}
   start_service auth services/auth/auth \
-    AUTH_PORT=50052 METRICS_PORT=9462 TENANT_REGISTRY_ADDR
+    AUTH_PORT=50052 METRICS_PORT=9462 TENANT_REGISTRY_ADDR DATABASE_URL="$auth_db"
   AUTH_ADDR=127.0.0.1:${SVC_PORT[auth]}
   # The real Google Ad Manager and Kevel adapters; a tenant whose adapter
   # credentials are not in .data/adapter-secrets (one file per secret named by
@@ -86,6 +94,7 @@ up_start_services() {
   chmod 700 "$DATA_DIR/adapter-secrets"
   start_service media-buy services/media-buy/media-buy \
     MEDIA_BUY_PORT=50053 METRICS_PORT=9464 TENANT_REGISTRY_ADDR AUTH_ADDR \
+    DATABASE_URL="$media_buy_db" \
     ADAPTER_SECRETS_DIR="$DATA_DIR/adapter-secrets" \
     MEDIA_BUY_ADAPTER_DRY_RUN_WITHOUT_CREDENTIALS=true \
     MEDIA_BUY_ADAPTER_BASE_CONFIG='{}' MEDIA_BUY_ADAPTER_STAND_IN=
@@ -192,7 +201,7 @@ cmd_up() {
   local pg_url="host=127.0.0.1 port=$pg_port dbname=adcp"
   log "running migrations"
   DATABASE_URL="$pg_url user=$PG_OWNER_ROLE password=$PG_OWNER_PASSWORD" \
-    DB_APP_ROLE=$PG_APP_ROLE "$migrate_bin" ||
+    env "${PG_MIGRATE_ROLES[@]}" "$migrate_bin" ||
     die "migrations failed"
 
   up_start_services "$pg_url"

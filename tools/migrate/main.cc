@@ -1,5 +1,10 @@
 // adcp-migrate: applies the builtin SQL migrations. Connects as the owner
-// role (DATABASE_URL); DB_APP_ROLE names the role that services use.
+// role (DATABASE_URL). The roles it grants to: DB_REGISTRY_ROLE
+// (adcp_registry), DB_AUTH_ROLE (adcp_auth), DB_MEDIA_BUY_ROLE
+// (adcp_media_buy), DB_PURGE_ROLE (adcp_purge: the registry's hard delete),
+// and DB_APP_ROLE (adcp_app: the role the services once shared, which the
+// first migrations grant to and 0011 strips; it must exist). Every one must
+// exist before the run (docs/security.md).
 //
 //   adcp-migrate
 //   adcp-migrate --to-multi-tenant --config FILE [--default-tenant ID]
@@ -28,6 +33,19 @@ int Usage() {
   return 2;
 }
 
+adcp::MigrationOptions RolesFromEnv() {
+  adcp::MigrationOptions roles;
+  const std::pair<std::string*, const char*> settings[] = {
+      {&roles.app_role, "DB_APP_ROLE"},
+      {&roles.registry_role, "DB_REGISTRY_ROLE"},
+      {&roles.auth_role, "DB_AUTH_ROLE"},
+      {&roles.media_buy_role, "DB_MEDIA_BUY_ROLE"},
+      {&roles.purge_role, "DB_PURGE_ROLE"}};
+  for (const auto& [role, variable] : settings)
+    *role = adcp::env::String(variable, *role);
+  return roles;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -38,11 +56,11 @@ int main(int argc, char** argv) {
                      {{"error", url.status().message()}});
     return 2;
   }
-  const std::string app_role = adcp::env::String("DB_APP_ROLE", "adcp_app");
+  const adcp::MigrationOptions roles = RolesFromEnv();
 
   bool to_multi_tenant = false;
   adcp::migrate::MultiTenantMigrationOptions options;
-  options.app_role = app_role;
+  options.roles = roles;
   std::string config_path;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -107,10 +125,8 @@ int main(int argc, char** argv) {
           "(./dev migrate-to-multi-tenant)"}});
     return 1;
   }
-  adcp::MigrationOptions migration_options;
-  migration_options.app_role = app_role;
-  auto report = adcp::ApplyMigrations(*url, adcp::db::BuiltinMigrations(),
-                                      migration_options);
+  auto report =
+      adcp::ApplyMigrations(*url, adcp::db::BuiltinMigrations(), roles);
   if (!report.ok()) {
     adcp::log::Error("migration failed",
                      {{"error", report.status().ToString()}});

@@ -108,9 +108,9 @@ absl::StatusOr<MultiTenantMigrationReport> MigrateToMultiTenant(
       txn.exec0(absl::StrCat("ALTER TABLE public.", txn.quote_name(table),
                              " SET SCHEMA ", kLegacySchema));
     }
-    ASSIGN_OR_RETURN(const MigrationReport migrations,
-                     ApplyAllMigrationsIn(txn, db::BuiltinMigrations(),
-                                          {.app_role = options.app_role}));
+    ASSIGN_OR_RETURN(
+        const MigrationReport migrations,
+        ApplyAllMigrationsIn(txn, db::BuiltinMigrations(), options.roles));
     report.schema_version = migrations.version;
 
     // The default tenant, then every row under it (row-level security lets

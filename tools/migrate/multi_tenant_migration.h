@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "libs/db/migrations.h"
 
 namespace adcp::migrate {
 
@@ -23,7 +24,8 @@ struct MultiTenantMigrationOptions {
   // The single-tenant deployment's configuration: a TenantConfig document
   // (adapters, creative_engine, features, branding), validated as such.
   nlohmann::json config = nlohmann::json::object();
-  std::string app_role = "adcp_app";
+  // The roles the migrations grant to.
+  MigrationOptions roles;
 };
 
 struct MultiTenantMigrationReport {

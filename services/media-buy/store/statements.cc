@@ -27,4 +27,18 @@ PgPool::Statements StoreStatements() {
   return all;
 }
 
+RolePrivileges StorePrivileges() {
+  RolePrivileges privileges{.service = "media-buy"};
+  for (const char* table :
+       {"products", "accounts", "media_buys", "packages", "creatives",
+        "creative_assignments", "human_tasks", "idempotency_keys",
+        "performance_feedback", "sandbox_directives"}) {
+    privileges.tables[table] = {"SELECT", "INSERT", "UPDATE"};
+  }
+  privileges.tables["sandbox_directives"].insert("DELETE");
+  privileges.tables["audit_log"] = {"INSERT"};
+  privileges.tables["schema_migrations"] = {"SELECT"};
+  return privileges;
+}
+
 }  // namespace adcp::media_buy

@@ -1,5 +1,5 @@
 // The media-buy repositories against the throwaway PostgreSQL of
-// `./dev test`, as the app role: every statement prepares against the
+// `./dev test`, as the media-buy role: every statement prepares against the
 // schema, rows round-trip, and a TenantTxn reads and writes its own
 // tenant's rows only. The tasks' behaviour is media_buy_test's.
 #include <gtest/gtest.h>
@@ -34,7 +34,7 @@ class MediaBuyStoreTest : public ::testing::Test {
             .ok());
     // Every repository's statements, prepared when the connection opens.
     pool_ = std::make_unique<PgPool>(
-        PgPool::Options{.conninfo = db_->AppUrl(), .size = 1},
+        PgPool::Options{.conninfo = db_->MediaBuyUrl(), .size = 1},
         StoreStatements());
   }
 

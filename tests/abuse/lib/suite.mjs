@@ -1,7 +1,8 @@
 // The five binaries started as `./dev up` starts them (one process each, the
 // real adapters, dry_run without credentials), on free ports, against the
-// database in DATABASE_URL; a fake Kevel for the tenant whose ad server
-// fails; tenants and buyers made through the admin REST API.
+// database of ABUSE_*_DATABASE_URL (each service its own role, the edge and
+// the admin gateway none); a fake Kevel for the tenant whose ad server fails;
+// tenants and buyers made through the admin REST API.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -57,9 +58,23 @@ const SERVICES = [
   ['admin-gateway', 'ABUSE_ADMIN_BINARY', 'ADMIN_HTTP_PORT', 'http_port'],
 ];
 
+// Each database-backed service's URL (its own role), from abuse_test.cc.
+export function databaseUrlsFromEnv(env = process.env) {
+  const urls = {
+    registry: env.ABUSE_REGISTRY_DATABASE_URL,
+    purge: env.ABUSE_PURGE_DATABASE_URL,
+    auth: env.ABUSE_AUTH_DATABASE_URL,
+    mediaBuy: env.ABUSE_MEDIA_BUY_DATABASE_URL,
+  };
+  for (const [name, url] of Object.entries(urls)) {
+    if (!url) throw new Error(`no database URL for ${name} (ABUSE_*_DATABASE_URL)`);
+  }
+  return urls;
+}
+
 export class Services {
-  constructor({ databaseUrl, kevelBaseUrl, log = console.log }) {
-    this.databaseUrl = databaseUrl;
+  constructor({ databaseUrls, kevelBaseUrl, log = console.log }) {
+    this.databaseUrls = databaseUrls;
     this.log = log;
     this.internalToken = hex(32);
     this.systemToken = hex(32);
@@ -80,7 +95,6 @@ export class Services {
   env(name) {
     const common = {
       PATH: process.env.PATH || '/usr/bin:/bin',
-      DATABASE_URL: this.databaseUrl,
       ADCP_INTERNAL_TOKEN: this.internalToken,
       SYSTEM_ADMIN_TOKEN: this.systemToken,
       LOG_LEVEL: process.env.ABUSE_LOG_LEVEL || 'info',
@@ -95,12 +109,18 @@ export class Services {
     common[own[2]] = String(this.ports[name] || 0);
     switch (name) {
       case 'tenant-registry':
-        return { ...common, AUDIT_SIGNING_KEY: 'abuse-suite-audit-signing-key-0123456789' };
+        return {
+          ...common,
+          DATABASE_URL: this.databaseUrls.registry,
+          DATABASE_PURGE_URL: this.databaseUrls.purge,
+          AUDIT_SIGNING_KEY: 'abuse-suite-audit-signing-key-0123456789',
+        };
       case 'auth':
-        return { ...common, TENANT_REGISTRY_ADDR: registry };
+        return { ...common, DATABASE_URL: this.databaseUrls.auth, TENANT_REGISTRY_ADDR: registry };
       case 'media-buy':
         return {
           ...common,
+          DATABASE_URL: this.databaseUrls.mediaBuy,
           TENANT_REGISTRY_ADDR: registry,
           AUTH_ADDR: auth,
           ADAPTER_SECRETS_DIR: this.secretsDir,
