@@ -203,15 +203,15 @@ int main(int argc, char** argv) {
     return adcp::adcpctl::VerifyAudit(args[1], std::cout, std::cerr);
   auto token = adcp::env::Required("ADCP_INTERNAL_TOKEN");
   if (args.empty() || !token.ok()) {
-    std::cerr << (token.ok() ? ""
-                             : std::string(token.status().message()) + "\n")
-              << "usage: adcpctl seed-examples FILE | list-tenants | "
-                 "get-tenant TENANT |\n"
-                 "       create-principal TENANT NAME [PRINCIPAL_ID] | "
-                 "list-principals TENANT |\n"
-                 "       rotate-token TENANT PRINCIPAL_ID | revoke-principal "
-                 "TENANT PRINCIPAL_ID |\n"
-                 "       approve-human-task TENANT TASK_ID | verify-audit TENANT\n";
+    std::cerr
+        << (token.ok() ? "" : std::string(token.status().message()) + "\n")
+        << "usage: adcpctl seed-examples FILE | list-tenants | "
+           "get-tenant TENANT |\n"
+           "       create-principal TENANT NAME [PRINCIPAL_ID] | "
+           "list-principals TENANT |\n"
+           "       rotate-token TENANT PRINCIPAL_ID | revoke-principal "
+           "TENANT PRINCIPAL_ID |\n"
+           "       approve-human-task TENANT TASK_ID | verify-audit TENANT\n";
     return 2;
   }
   Client client(*token, adcp::env::String("SYSTEM_ADMIN_TOKEN", ""));
