@@ -58,7 +58,7 @@ TEST_F(TenantRegistryTest, ChangesNeedTheSystemAdminTokenReadsDoNot) {
   for (const std::string& presented :
        {std::string(), token_, std::string("x" + system_token_)}) {
     grpc::ClientContext context;
-    if (!presented.empty()) context.AddMetadata(kSystemTokenKey, presented);
+    ASSERT_TRUE(ForwardTenant(&context, {.system_token = presented}).ok());
     pb::Tenant tenant;
     const grpc::Status status =
         stub_->SetTenantActive(&context, deactivate, &tenant);

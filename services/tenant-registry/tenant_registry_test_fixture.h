@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "libs/grpc/grpc_status.h"
+#include "libs/tenancy/metadata.h"
 #include "libs/tenancy/service_channel.h"
 #include "services/tenant-registry/tenant_registry_server.h"
 #include "tests/support/test_database.h"
@@ -93,7 +94,9 @@ class TenantRegistryTest : public ::testing::Test {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(10));
-    context.AddMetadata(kSystemTokenKey, system_token_);
+    const absl::Status forwarded =
+        ForwardTenant(&context, {.system_token = system_token_});
+    if (!forwarded.ok()) return ToGrpcStatus(forwarded);
     return ((*stub_).*method)(&context, request, response);
   }
 
