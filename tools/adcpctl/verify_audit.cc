@@ -3,25 +3,23 @@
 #include <pqxx/pqxx>
 
 #include "libs/base/env.h"
+#include "libs/base/status.h"
 #include "libs/db/pg_pool.h"
 #include "libs/tenancy/audit_chain.h"
 
 namespace adcp::adcpctl {
 namespace {
 
-// The tombstones of `tenant_id`; false when one does not verify.
-bool ReportTombstones(pqxx::connection& connection,
-                      const std::string& tenant_id, const std::string& key,
-                      std::ostream& out, std::ostream& err, bool* readable) {
-  const auto tombstones = ReadTombstones(connection, tenant_id, key);
-  if (!tombstones.ok()) {
-    err << "cannot read the tombstones: " << tombstones.status().message()
-        << "\n";
-    *readable = false;
-    return false;
-  }
+// Prints the tombstones of `tenant_id`; whether every one verifies under
+// `key` (true when there is no key to check with).
+absl::StatusOr<bool> ReportTombstones(pqxx::connection& connection,
+                                      const std::string& tenant_id,
+                                      const std::string& key,
+                                      std::ostream& out) {
+  ASSIGN_OR_RETURN(const auto tombstones,
+                   ReadTombstones(connection, tenant_id, key));
   bool all_valid = true;
-  for (const StoredTombstone& stone : *tombstones) {
+  for (const StoredTombstone& stone : tombstones) {
     const Tombstone& t = stone.tombstone;
     out << "tombstone: deleted by " << t.purged_by << " at "
         << t.purged_at_micros << " us, " << t.audit_chain_length
@@ -51,11 +49,13 @@ int VerifyAudit(const std::string& tenant_id, std::ostream& out,
       err << "cannot read the audit log: " << report.status().message() << "\n";
       return 2;
     }
-    bool readable = true;
-    const bool tombstones_valid = ReportTombstones(
-        connection, tenant_id, env::String("AUDIT_SIGNING_KEY", ""), out, err,
-        &readable);
-    if (!readable) return 2;
+    const absl::StatusOr<bool> tombstones_valid = ReportTombstones(
+        connection, tenant_id, env::String("AUDIT_SIGNING_KEY", ""), out);
+    if (!tombstones_valid.ok()) {
+      err << "cannot read the tombstones: "
+          << tombstones_valid.status().message() << "\n";
+      return 2;
+    }
     if (report->broken) {
       out << "audit chain of " << tenant_id << ": BROKEN at ";
       if (report->broken->audit_id != 0)
@@ -66,7 +66,7 @@ int VerifyAudit(const std::string& tenant_id, std::ostream& out,
     }
     out << "audit chain of " << tenant_id << ": intact, " << report->rows
         << " rows\n";
-    return tombstones_valid ? 0 : 1;
+    return *tombstones_valid ? 0 : 1;
   } catch (const std::exception& e) {
     err << "cannot connect: " << PgExceptionToStatus(e).message() << "\n";
     return 2;
