@@ -7,6 +7,8 @@
 // failed step. Fails when a step fails that ExpectedFailures() does not
 // list, and when a listed step no longer fails (it passes or is skipped
 // now): remove it from the list then, so that the list stays honest.
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -226,7 +228,8 @@ TEST_F(AssessmentTest, EveryStoryboardThatApplies) {
       "node node_modules/@adcp/sdk/bin/adcp.js storyboard run '", AgentUrl(),
       "' --auth '", token_, "' --protocol mcp --allow-http --json"));
   if (result.is_null()) return;
-  const std::string saved = ::testing::TempDir() + "assessment.json";
+  const std::string saved =
+      absl::StrCat(::testing::TempDir(), "assessment-", getpid(), ".json");
   std::ofstream(saved) << result.dump(1);
   std::printf("the runner's result: %s\n", saved.c_str());
   PrintCounts(result);

@@ -1,5 +1,7 @@
 #include "services/agent-edge/conformance_fixture.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 
@@ -73,7 +75,9 @@ std::string ConformanceFixture::AgentUrl() const {
 }
 
 json ConformanceFixture::RunJson(const std::string& command) {
-  const std::string log = ::testing::TempDir() + "storyboard.stderr";
+  // Per process: test runs of other clones may share the temp directory.
+  const std::string log =
+      absl::StrCat(::testing::TempDir(), "storyboard-", getpid(), ".stderr");
   const std::string full =
       absl::StrCat("cd '", ADCP_TOOLS_DIR, "' && ", command, " 2>'", log, "'");
   FILE* pipe = popen(full.c_str(), "r");
