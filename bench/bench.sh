@@ -275,6 +275,9 @@ cmd_bench() {
 
   local seconds=${BENCH_SECONDS:-10} warmup=${BENCH_WARMUP:-2}
   BENCH_CONCURRENCY=${BENCH_CONCURRENCY:-32}
+  # The warm-up runs also fill the tables that ANALYZE reads before (3).
+  [[ $warmup =~ ^[0-9]+(\.[0-9]+)?$ && ${warmup%.*} -ge 1 ]] ||
+    die "BENCH_WARMUP=$warmup: a number of seconds, at least 1"
   local scale_tenants=${BENCH_TENANTS:-10000} scale_buys=${BENCH_MEDIA_BUYS:-1000000}
   BENCH_OUT=${BENCH_OUT:-$BUILD_DIR/bench-results}
   [[ $BENCH_OUT == /* ]] || BENCH_OUT=$CALLER_DIR/$BENCH_OUT
