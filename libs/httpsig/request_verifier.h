@@ -1,0 +1,104 @@
+// The verifier checklist of AdCP's request-signing profile (RFC 9421,
+// tag adcp/request-signing/v1): the pre-checks, then steps 1-14 in the
+// profile's order, each refusal with the profile's stable error code. The
+// cheap refusals (revocation, the per-key replay cap) come before the
+// cryptographic check, and the replay cache is written only after it.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "libs/httpsig/jwk.h"
+#include "libs/httpsig/signature_base.h"
+
+namespace adcp::httpsig {
+
+inline constexpr char kRequestSigningTag[] = "adcp/request-signing/v1";
+
+enum class DigestCoverage { kEither, kRequired, kForbidden };
+
+// What the verifier advertises as `request_signing` in its capabilities.
+struct RequestSigningPolicy {
+  DigestCoverage covers_content_digest = DigestCoverage::kEither;
+  // AdCP operation names whose callers must sign when they present no other
+  // credential.
+  std::vector<std::string> required_for;
+  absl::Duration skew = absl::Seconds(60);
+  absl::Duration max_validity = absl::Seconds(300);
+};
+
+// The signing agents' published keys, as the verifier knows them.
+class KeyDirectory {
+ public:
+  virtual ~KeyDirectory() = default;
+  virtual std::optional<Jwk> Find(std::string_view keyid) const = 0;
+  virtual bool Revoked(std::string_view keyid) const = 0;
+};
+
+// (keyid, nonce) pairs seen within their signature's validity.
+class ReplayCache {
+ public:
+  virtual ~ReplayCache() = default;
+  // Whether `keyid` holds as many live entries as it may.
+  virtual bool AtCap(std::string_view keyid, absl::Time now) = 0;
+  // Records the pair until `until`: false when it was already there (a
+  // replay), or when the key reached its cap meanwhile (nothing recorded;
+  // `*over_cap` says which).
+  virtual bool Insert(std::string_view keyid, std::string_view nonce,
+                      absl::Time until, absl::Time now, bool* over_cap) = 0;
+};
+
+// One process's replay cache: a per-key cap, expired entries dropped as
+// they are met. (Several verifier replicas need a shared one.)
+class MemoryReplayCache : public ReplayCache {
+ public:
+  explicit MemoryReplayCache(size_t per_key_cap = 1000000)
+      : per_key_cap_(per_key_cap) {}
+  bool AtCap(std::string_view keyid, absl::Time now) override;
+  bool Insert(std::string_view keyid, std::string_view nonce, absl::Time until,
+              absl::Time now, bool* over_cap) override;
+
+ private:
+  // Drops `keyid`'s expired entries.
+  void Expire(std::map<std::string, absl::Time>& entries, absl::Time now);
+
+  const size_t per_key_cap_;
+  std::mutex mutex_;
+  absl::flat_hash_map<std::string, std::map<std::string, absl::Time>> entries_;
+};
+
+struct VerifyResult {
+  // Empty when the request is accepted; else the profile's error code, for
+  // `WWW-Authenticate: Signature error="<code>"`.
+  std::string error_code;
+  std::string detail;           // for the logs only
+  bool signed_request = false;  // accepted with a verified signature
+  std::string keyid;            // the verified signer's key
+  bool ok() const { return error_code.empty(); }
+};
+
+// Checks `request` for `operation` (an AdCP task name). `other_credential`:
+// the caller presented a bearer token (the fallback authenticator decides
+// whether it is valid).
+VerifyResult VerifyRequest(const HttpMessage& request,
+                           std::string_view operation, bool other_credential,
+                           const RequestSigningPolicy& policy,
+                           const KeyDirectory& keys, ReplayCache& replays,
+                           absl::Time now);
+
+// Whether the body asks for something only a signed request may ask for:
+// push_notification_config.authentication (webhook credentials).
+bool BodyDemandsSignature(std::string_view body);
+
+// The first key that occurs twice in one object of `body`, if any (a JSON
+// parser that keeps one of them would see another request than the signer).
+std::optional<std::string> DuplicateJsonKey(std::string_view body);
+
+}  // namespace adcp::httpsig
