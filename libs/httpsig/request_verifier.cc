@@ -13,15 +13,6 @@
 namespace adcp::httpsig {
 namespace {
 
-VerifyResult Reject(std::string code, std::string detail) {
-  VerifyResult result;
-  result.error_code = std::move(code);
-  result.detail = std::move(detail);
-  return result;
-}
-
-constexpr char kMalformed[] = "request_signature_header_malformed";
-
 bool Contains(const std::vector<std::string>& list, std::string_view value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
@@ -33,7 +24,7 @@ bool Covers(const InnerList& covered, std::string_view component) {
   return false;
 }
 
-std::string Digest(const EVP_MD* md, std::string_view body) {
+std::string Sha(const EVP_MD* md, std::string_view body) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(body.data(), body.size(), out, &length, md, nullptr);
@@ -66,32 +57,9 @@ std::optional<SignatureParams> TypedParams(const Parameters& params) {
   return out;
 }
 
-// Step 11: every digest of an algorithm we know must match the body.
-VerifyResult CheckDigest(const Dictionary& digests, std::string_view body) {
-  bool checked = false;
-  for (const auto& [algorithm, member] : digests) {
-    const EVP_MD* md = algorithm == "sha-256"   ? EVP_sha256()
-                       : algorithm == "sha-512" ? EVP_sha512()
-                                                : nullptr;
-    if (md == nullptr) continue;
-    absl::StatusOr<std::string> claimed = DecodeBinary(member.item.value.text);
-    if (!claimed.ok() || *claimed != Digest(md, body)) {
-      return Reject("request_signature_digest_mismatch",
-                    absl::StrCat(algorithm, " does not match the body"));
-    }
-    checked = true;
-  }
-  if (!checked) {
-    return Reject("request_signature_digest_mismatch",
-                  "no content-digest algorithm this verifier knows");
-  }
-  return {};
-}
-
-// Step 1's checks of Content-Digest: a dictionary of byte sequences, one
-// per algorithm.
-std::optional<Dictionary> ParseDigests(const HttpMessage& request) {
-  const std::vector<std::string> lines = request.FieldLines("content-digest");
+// Content-Digest: a dictionary of byte sequences, one per algorithm.
+std::optional<Dictionary> ParseDigests(const HttpMessage& message) {
+  const std::vector<std::string> lines = message.FieldLines("content-digest");
   absl::StatusOr<Dictionary> digests =
       ParseDictionary(absl::StrJoin(lines, ", "));
   if (lines.empty() || !digests.ok()) return std::nullopt;
@@ -111,50 +79,185 @@ bool ValidNonce(std::string_view nonce) {
          bytes->size() >= 16;
 }
 
-// Steps 2-6: the parameters and the covered components.
-VerifyResult CheckParams(const SignatureParams& p, const InnerList& covered,
-                         const HttpMessage& request,
-                         const RequestSigningPolicy& policy, absl::Time now) {
-  if (!p.created || !p.expires || !p.nonce || !p.keyid || !p.alg || !p.tag) {
-    return Reject("request_signature_params_incomplete",
-                  "created, expires, nonce, keyid, alg and tag are required");
-  }
-  if (*p.tag != kRequestSigningTag) {
-    return Reject("request_signature_tag_invalid", "tag");
-  }
-  if (*p.alg != "ed25519" && *p.alg != "ecdsa-p256-sha256") {
-    return Reject("request_signature_alg_not_allowed", *p.alg);
-  }
-  const absl::Time created = absl::FromUnixSeconds(*p.created);
-  const absl::Time expires = absl::FromUnixSeconds(*p.expires);
-  if (expires <= created || created > now + policy.skew ||
-      expires < now - policy.skew || expires - created > policy.max_validity) {
-    return Reject("request_signature_window_invalid", "created/expires");
-  }
-  for (const char* required : {"@method", "@target-uri", "@authority"}) {
-    if (!Covers(covered, required)) {
-      return Reject("request_signature_components_incomplete", required);
-    }
-  }
-  if (!request.body.empty() && !Covers(covered, "content-type")) {
-    return Reject("request_signature_components_incomplete", "content-type");
-  }
-  const bool digest = Covers(covered, "content-digest");
-  if (policy.covers_content_digest == DigestCoverage::kRequired && !digest) {
-    return Reject("request_signature_components_incomplete", "content-digest");
-  }
-  if (policy.covers_content_digest == DigestCoverage::kForbidden && digest) {
-    return Reject("request_signature_components_unexpected", "content-digest");
-  }
-  return {};
-}
+// The checklist of one message under one profile; each step returns a
+// refusal or an accepted (empty) result.
+class Checklist {
+ public:
+  Checklist(const SignatureProfile& profile, const RequestSigningPolicy& policy,
+            const KeyDirectory& keys, ReplayCache& replays, absl::Time now)
+      : profile_(profile),
+        policy_(policy),
+        keys_(keys),
+        replays_(replays),
+        now_(now) {}
 
-// Step 8: the key is a request-signing key of a type its alg allows.
-bool KeyFitForPurpose(const Jwk& key, std::string_view alg) {
-  return key.use == "sig" && Contains(key.key_ops, "verify") &&
-         key.adcp_use == "request-signing" && key.Consistent() &&
-         key.SignatureAlgorithm() == alg;
-}
+  VerifyResult Run(const HttpMessage& message) {
+    const std::vector<std::string> inputs =
+        message.FieldLines("signature-input");
+    const std::vector<std::string> signatures = message.FieldLines("signature");
+    if (inputs.empty() || signatures.empty()) {
+      return Reject("signature_header_malformed",
+                    "Signature and Signature-Input come together");
+    }
+    // Step 1: the label sig1 (else the first one) is the one verified.
+    absl::StatusOr<Dictionary> input =
+        ParseDictionary(absl::StrJoin(inputs, ", "));
+    absl::StatusOr<Dictionary> signature =
+        ParseDictionary(absl::StrJoin(signatures, ", "));
+    if (!input.ok() || !signature.ok() || input->empty()) {
+      return Reject("signature_header_malformed",
+                    "Signature-Input or Signature");
+    }
+    const Member* sig1 = FindMember(*input, "sig1");
+    const std::string label = sig1 != nullptr ? "sig1" : input->front().first;
+    const Member& covered_member =
+        sig1 != nullptr ? *sig1 : input->front().second;
+    const Member* signed_value = FindMember(*signature, label);
+    if (!covered_member.is_inner_list || signed_value == nullptr ||
+        signed_value->is_inner_list ||
+        signed_value->item.value.type != BareItem::Type::kByteSequence) {
+      return Reject("signature_header_malformed", "no signature for the label");
+    }
+    absl::StatusOr<std::string> bytes =
+        DecodeBinary(signed_value->item.value.text);
+    const InnerList& covered = covered_member.inner;
+    std::optional<SignatureParams> params = TypedParams(covered.params);
+    if (!bytes.ok() || !params ||
+        (params->nonce && !ValidNonce(*params->nonce))) {
+      return Reject("signature_header_malformed",
+                    "a signature parameter of the wrong form");
+    }
+    std::optional<Dictionary> digests;
+    if (Covers(covered, "content-digest")) {
+      digests = ParseDigests(message);
+      if (!digests)
+        return Reject("signature_header_malformed", "Content-Digest");
+    }
+    if (VerifyResult r = Params(*params, covered, message); !r.ok()) return r;
+    if (VerifyResult r = Key(*params); !r.ok()) return r;
+    // Step 10.
+    std::variant<std::string, BaseError> base = SignatureBase(message, covered);
+    if (auto* error = std::get_if<BaseError>(&base)) {
+      return Reject(error->code, error->detail);
+    }
+    if (!VerifySignature(*key_, *params->alg, std::get<std::string>(base),
+                         *bytes)
+             .ok()) {
+      return Reject("signature_invalid", *params->keyid);
+    }
+    if (digests) {  // step 11
+      if (VerifyResult r = Digest(*digests, message.body); !r.ok()) return r;
+    }
+    // Steps 12 and 13: the nonce is burned once the signature is known good.
+    bool over_cap = false;
+    const absl::Time until =
+        absl::FromUnixSeconds(*params->expires) + policy_.skew;
+    if (!replays_.Insert(*params->keyid, *params->nonce, until, now_,
+                         &over_cap)) {
+      return over_cap ? Reject("signature_rate_abuse", *params->keyid)
+                      : Reject("signature_replayed", *params->keyid);
+    }
+    if (DuplicateJsonKey(message.body)) {  // step 14
+      return Reject("body_malformed", "a duplicate object key");
+    }
+    VerifyResult accepted;
+    accepted.signed_request = true;
+    accepted.keyid = *params->keyid;
+    return accepted;
+  }
+
+  VerifyResult Reject(std::string_view suffix, std::string detail) const {
+    VerifyResult result;
+    result.error_code =
+        absl::StrCat(std::string(profile_.prefix), "_", std::string(suffix));
+    result.detail = std::move(detail);
+    return result;
+  }
+
+ private:
+  // Steps 2-6: the parameters and the covered components.
+  VerifyResult Params(const SignatureParams& p, const InnerList& covered,
+                      const HttpMessage& message) const {
+    if (!p.created || !p.expires || !p.nonce || !p.keyid || !p.alg || !p.tag) {
+      return Reject("signature_params_incomplete",
+                    "created, expires, nonce, keyid, alg and tag are required");
+    }
+    if (*p.tag != profile_.tag) return Reject("signature_tag_invalid", *p.tag);
+    if (*p.alg != "ed25519" && *p.alg != "ecdsa-p256-sha256") {
+      return Reject("signature_alg_not_allowed", *p.alg);
+    }
+    const absl::Time created = absl::FromUnixSeconds(*p.created);
+    const absl::Time expires = absl::FromUnixSeconds(*p.expires);
+    if (expires <= created || created > now_ + policy_.skew ||
+        expires < now_ - policy_.skew ||
+        expires - created > policy_.max_validity) {
+      return Reject("signature_window_invalid", "created/expires");
+    }
+    for (const char* required : {"@method", "@target-uri", "@authority"}) {
+      if (!Covers(covered, required)) {
+        return Reject("signature_components_incomplete", required);
+      }
+    }
+    if (!message.body.empty() && !Covers(covered, "content-type")) {
+      return Reject("signature_components_incomplete", "content-type");
+    }
+    const bool digest = Covers(covered, "content-digest");
+    if (policy_.covers_content_digest == DigestCoverage::kRequired && !digest) {
+      return Reject("signature_components_incomplete", "content-digest");
+    }
+    if (policy_.covers_content_digest == DigestCoverage::kForbidden && digest) {
+      return Reject("signature_components_unexpected", "content-digest");
+    }
+    return {};
+  }
+
+  // Steps 7-9a, before any cryptography: the key, its purpose, revocation,
+  // and the key's replay cap.
+  VerifyResult Key(const SignatureParams& p) {
+    key_ = keys_.Find(*p.keyid);
+    if (!key_) return Reject("signature_key_unknown", *p.keyid);
+    if (key_->use != "sig" || !Contains(key_->key_ops, "verify") ||
+        key_->adcp_use != profile_.key_purpose || !key_->Consistent() ||
+        key_->SignatureAlgorithm() != *p.alg) {
+      return Reject("signature_key_purpose_invalid", *p.keyid);
+    }
+    if (keys_.Revoked(*p.keyid))
+      return Reject("signature_key_revoked", *p.keyid);
+    if (keys_.RevocationStale())
+      return Reject("signature_revocation_stale", "");
+    if (replays_.AtCap(*p.keyid, now_)) {
+      return Reject("signature_rate_abuse", *p.keyid);
+    }
+    return {};
+  }
+
+  // Step 11: every digest of an algorithm we know must match the body.
+  VerifyResult Digest(const Dictionary& digests, std::string_view body) const {
+    bool checked = false;
+    for (const auto& [algorithm, member] : digests) {
+      const EVP_MD* md = algorithm == "sha-256"   ? EVP_sha256()
+                         : algorithm == "sha-512" ? EVP_sha512()
+                                                  : nullptr;
+      if (md == nullptr) continue;
+      absl::StatusOr<std::string> claimed =
+          DecodeBinary(member.item.value.text);
+      if (!claimed.ok() || *claimed != Sha(md, body)) {
+        return Reject("signature_digest_mismatch", algorithm);
+      }
+      checked = true;
+    }
+    if (!checked)
+      return Reject("signature_digest_mismatch", "no known algorithm");
+    return {};
+  }
+
+  const SignatureProfile& profile_;
+  const RequestSigningPolicy& policy_;
+  const KeyDirectory& keys_;
+  ReplayCache& replays_;
+  const absl::Time now_;
+  std::optional<Jwk> key_;
+};
 
 // A SAX consumer that notes the first key repeated within one object.
 class DuplicateKeyFinder : public nlohmann::json_sax<nlohmann::json> {
@@ -231,97 +334,59 @@ VerifyResult VerifyRequest(const HttpMessage& request,
                            const RequestSigningPolicy& policy,
                            const KeyDirectory& keys, ReplayCache& replays,
                            absl::Time now) {
-  const std::vector<std::string> inputs = request.FieldLines("signature-input");
-  const std::vector<std::string> signatures = request.FieldLines("signature");
-  if (inputs.empty() && signatures.empty()) {
+  Checklist checklist(kRequestSigning, policy, keys, replays, now);
+  if (request.FieldLines("signature-input").empty() &&
+      request.FieldLines("signature").empty()) {
     if ((Contains(policy.required_for, operation) && !other_credential) ||
         BodyDemandsSignature(request.body)) {
-      return Reject("request_signature_required", std::string(operation));
+      return checklist.Reject("signature_required", std::string(operation));
     }
     return {};
   }
-  if (inputs.empty() || signatures.empty()) {
-    return Reject(kMalformed, "Signature and Signature-Input come together");
+  return checklist.Run(request);
+}
+
+VerifyResult VerifyWebhook(const HttpMessage& webhook, const KeyDirectory& keys,
+                           ReplayCache& replays, absl::Time now) {
+  static const RequestSigningPolicy kWebhookPolicy{
+      .covers_content_digest = DigestCoverage::kRequired};
+  Checklist checklist(kWebhookSigning, kWebhookPolicy, keys, replays, now);
+  return checklist.Run(webhook);
+}
+
+absl::Status SignMessage(HttpMessage& message, const SignatureProfile& profile,
+                         const Jwk& key, std::string_view d,
+                         std::string_view nonce, absl::Time now,
+                         absl::Duration validity) {
+  message.headers.emplace_back(
+      "Content-Digest",
+      absl::StrCat("sha-256=:", EncodeBinary(Sha(EVP_sha256(), message.body)),
+                   ":"));
+  InnerList covered;
+  for (const char* component : {"@method", "@target-uri", "@authority",
+                                "content-type", "content-digest"}) {
+    covered.items.push_back(Item{BareItem::String(component), {}});
   }
-  // Step 1: the first label of Signature-Input is the one verified.
-  absl::StatusOr<Dictionary> input =
-      ParseDictionary(absl::StrJoin(inputs, ", "));
-  absl::StatusOr<Dictionary> signature =
-      ParseDictionary(absl::StrJoin(signatures, ", "));
-  if (!input.ok() || !signature.ok() || input->empty()) {
-    return Reject(kMalformed, "Signature-Input or Signature");
-  }
-  const auto& [label, covered_member] = input->front();
-  const Member* signed_value = FindMember(*signature, label);
-  if (!covered_member.is_inner_list || signed_value == nullptr ||
-      signed_value->is_inner_list ||
-      signed_value->item.value.type != BareItem::Type::kByteSequence) {
-    return Reject(kMalformed, "no signature for the first label");
-  }
-  absl::StatusOr<std::string> signature_bytes =
-      DecodeBinary(signed_value->item.value.text);
-  const InnerList& covered = covered_member.inner;
-  std::optional<SignatureParams> params = TypedParams(covered.params);
-  if (!signature_bytes.ok() || !params ||
-      (params->nonce && !ValidNonce(*params->nonce))) {
-    return Reject(kMalformed, "a signature parameter of the wrong form");
-  }
-  std::optional<Dictionary> digests;
-  if (Covers(covered, "content-digest")) {
-    digests = ParseDigests(request);
-    if (!digests) return Reject(kMalformed, "Content-Digest");
-  }
-  // Steps 2-6.
-  if (VerifyResult checked =
-          CheckParams(*params, covered, request, policy, now);
-      !checked.ok()) {
-    return checked;
-  }
-  // Steps 7-9a, before any cryptography.
-  const std::optional<Jwk> key = keys.Find(*params->keyid);
-  if (!key) return Reject("request_signature_key_unknown", *params->keyid);
-  if (!KeyFitForPurpose(*key, *params->alg)) {
-    return Reject("request_signature_key_purpose_invalid", *params->keyid);
-  }
-  if (keys.Revoked(*params->keyid)) {
-    return Reject("request_signature_key_revoked", *params->keyid);
-  }
-  if (replays.AtCap(*params->keyid, now)) {
-    return Reject("request_signature_rate_abuse", *params->keyid);
-  }
-  // Step 10.
-  std::variant<std::string, BaseError> base = SignatureBase(request, covered);
+  covered.params = {
+      {"created", BareItem::Integer(absl::ToUnixSeconds(now))},
+      {"expires", BareItem::Integer(absl::ToUnixSeconds(now + validity))},
+      {"nonce", BareItem::String(std::string(nonce))},
+      {"keyid", BareItem::String(key.kid)},
+      {"alg", BareItem::String(key.SignatureAlgorithm())},
+      {"tag", BareItem::String(std::string(profile.tag))}};
+  std::variant<std::string, BaseError> base = SignatureBase(message, covered);
   if (auto* error = std::get_if<BaseError>(&base)) {
-    return Reject(error->code, error->detail);
+    return absl::InvalidArgumentError(
+        absl::StrCat(error->code, ": ", error->detail));
   }
-  if (!VerifySignature(*key, *params->alg, std::get<std::string>(base),
-                       *signature_bytes)
-           .ok()) {
-    return Reject("request_signature_invalid", *params->keyid);
-  }
-  // Step 11.
-  if (digests) {
-    if (VerifyResult checked = CheckDigest(*digests, request.body);
-        !checked.ok()) {
-      return checked;
-    }
-  }
-  // Steps 12 and 13: the nonce is burned once the signature is known good.
-  bool over_cap = false;
-  const absl::Time until =
-      absl::FromUnixSeconds(*params->expires) + policy.skew;
-  if (!replays.Insert(*params->keyid, *params->nonce, until, now, &over_cap)) {
-    return over_cap ? Reject("request_signature_rate_abuse", *params->keyid)
-                    : Reject("request_signature_replayed", *params->keyid);
-  }
-  // Step 14.
-  if (std::optional<std::string> duplicate = DuplicateJsonKey(request.body)) {
-    return Reject("request_body_malformed", "a duplicate object key");
-  }
-  VerifyResult accepted;
-  accepted.signed_request = true;
-  accepted.keyid = *params->keyid;
-  return accepted;
+  absl::StatusOr<std::string> signature =
+      Sign(key, d, key.SignatureAlgorithm(), std::get<std::string>(base));
+  if (!signature.ok()) return signature.status();
+  message.headers.emplace_back(
+      "Signature-Input", absl::StrCat("sig1=", SerializeInnerList(covered)));
+  message.headers.emplace_back(
+      "Signature", absl::StrCat("sig1=:", EncodeBinary(*signature), ":"));
+  return absl::OkStatus();
 }
 
 bool BodyDemandsSignature(std::string_view body) {

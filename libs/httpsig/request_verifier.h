@@ -1,8 +1,9 @@
-// The verifier checklist of AdCP's request-signing profile (RFC 9421,
-// tag adcp/request-signing/v1): the pre-checks, then steps 1-14 in the
-// profile's order, each refusal with the profile's stable error code. The
-// cheap refusals (revocation, the per-key replay cap) come before the
-// cryptographic check, and the replay cache is written only after it.
+// The verifier checklist of AdCP's RFC 9421 profiles (request signing,
+// tag adcp/request-signing/v1, and webhook signing, adcp/webhook-signing/v1):
+// the pre-checks, then steps 1-14 in the profile's order, each refusal with
+// the profile's stable error code. The cheap refusals (revocation, the
+// per-key replay cap) come before the cryptographic check, and the replay
+// cache is written only after it. And the signer that makes what it checks.
 #pragma once
 
 #include <cstddef>
@@ -14,17 +15,29 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "libs/httpsig/jwk.h"
 #include "libs/httpsig/signature_base.h"
 
 namespace adcp::httpsig {
 
-inline constexpr char kRequestSigningTag[] = "adcp/request-signing/v1";
+// The two RFC 9421 profiles of AdCP. They share the checklist; each has its
+// own tag, key purpose and error-code prefix, and webhooks always cover
+// content-digest.
+struct SignatureProfile {
+  std::string_view tag;          // the `tag` signature parameter
+  std::string_view key_purpose;  // the JWK's adcp_use
+  std::string_view prefix;       // of every error code: "request", "webhook"
+};
+inline constexpr SignatureProfile kRequestSigning{"adcp/request-signing/v1",
+                                                  "request-signing", "request"};
+inline constexpr SignatureProfile kWebhookSigning{"adcp/webhook-signing/v1",
+                                                  "webhook-signing", "webhook"};
 
 enum class DigestCoverage { kEither, kRequired, kForbidden };
 
-// What the verifier advertises as `request_signing` in its capabilities.
+// What a verifier advertises (`request_signing` in its capabilities).
 struct RequestSigningPolicy {
   DigestCoverage covers_content_digest = DigestCoverage::kEither;
   // AdCP operation names whose callers must sign when they present no other
@@ -40,6 +53,8 @@ class KeyDirectory {
   virtual ~KeyDirectory() = default;
   virtual std::optional<Jwk> Find(std::string_view keyid) const = 0;
   virtual bool Revoked(std::string_view keyid) const = 0;
+  // The revocation list was not refreshed within its grace period.
+  virtual bool RevocationStale() const { return false; }
 };
 
 // (keyid, nonce) pairs seen within their signature's validity.
@@ -84,14 +99,29 @@ struct VerifyResult {
   bool ok() const { return error_code.empty(); }
 };
 
-// Checks `request` for `operation` (an AdCP task name). `other_credential`:
-// the caller presented a bearer token (the fallback authenticator decides
-// whether it is valid).
+// Checks a buyer's request for `operation` (an AdCP task name) under the
+// request-signing profile. `other_credential`: the caller presented a bearer
+// token (the fallback authenticator decides whether it is valid).
 VerifyResult VerifyRequest(const HttpMessage& request,
                            std::string_view operation, bool other_credential,
                            const RequestSigningPolicy& policy,
                            const KeyDirectory& keys, ReplayCache& replays,
                            absl::Time now);
+
+// Checks a webhook under the webhook-signing profile (what a buyer's
+// receiver does; our tests use it on what we send).
+VerifyResult VerifyWebhook(const HttpMessage& webhook, const KeyDirectory& keys,
+                           ReplayCache& replays, absl::Time now);
+
+// Signs `message` in place under `profile`: Content-Digest (sha-256), then
+// Signature-Input and Signature for @method, @target-uri, @authority,
+// content-type and content-digest, label sig1, valid from `now` for
+// `validity`. `d` is the private key (base64url); `nonce` at least 16
+// random bytes in base64url.
+absl::Status SignMessage(HttpMessage& message, const SignatureProfile& profile,
+                         const Jwk& key, std::string_view d,
+                         std::string_view nonce, absl::Time now,
+                         absl::Duration validity = absl::Minutes(5));
 
 // Whether the body asks for something only a signed request may ask for:
 // push_notification_config.authentication (webhook credentials).

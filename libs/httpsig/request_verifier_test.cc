@@ -15,91 +15,11 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-class Keys : public KeyDirectory {
- public:
-  std::optional<Jwk> Find(std::string_view keyid) const override {
-    auto found = keys.find(std::string(keyid));
-    if (found == keys.end()) return std::nullopt;
-    return found->second;
-  }
-  bool Revoked(std::string_view keyid) const override {
-    return revoked.contains(std::string(keyid));
-  }
-  std::map<std::string, Jwk> keys;
-  std::set<std::string> revoked;
-};
+using testing::Keys;
+using testing::MessageOf;
 
 json KeysFile() {
   return testing::LoadJson(testing::RequestSigningVectors() / "keys.json");
-}
-
-// The verifier's view of a vector: its keys, revocations and replay cache.
-struct VectorState {
-  Keys keys;
-  std::unique_ptr<MemoryReplayCache> replays;
-  RequestSigningPolicy policy;
-  absl::Time now;
-};
-
-VectorState StateOf(const json& vector) {
-  VectorState state;
-  const json published = vector.contains("jwks_override")
-                             ? vector["jwks_override"]["keys"]
-                             : KeysFile()["keys"];
-  std::set<std::string> wanted;
-  for (const json& kid : vector.value("jwks_ref", json::array()))
-    wanted.insert(kid);
-  for (const json& jwk : published) {
-    if (vector.contains("jwks_override") ||
-        wanted.contains(jwk.value("kid", ""))) {
-      state.keys.keys.emplace(jwk.value("kid", ""), *Jwk::FromJson(jwk));
-    }
-  }
-  const json harness = vector.value("test_harness_state", json::object());
-  const json& capability = vector["verifier_capability"];
-  const std::string digest =
-      capability.value("covers_content_digest", "either");
-  state.policy.covers_content_digest =
-      digest == "required"    ? DigestCoverage::kRequired
-      : digest == "forbidden" ? DigestCoverage::kForbidden
-                              : DigestCoverage::kEither;
-  state.policy.required_for =
-      capability.value("required_for", std::vector<std::string>{});
-  state.now = absl::FromUnixSeconds(vector["reference_now"].get<int64_t>());
-  // A cap of one entry, already taken, stands for a key at its cap.
-  const bool at_cap = harness.contains("replay_cache_per_keyid_cap_hit");
-  state.replays = std::make_unique<MemoryReplayCache>(at_cap ? 1 : 1000000);
-  bool unused = false;
-  if (at_cap) {
-    state.replays->Insert(
-        harness["replay_cache_per_keyid_cap_hit"]["keyid"].get<std::string>(),
-        "placeholder-nonce", state.now + absl::Minutes(5), state.now, &unused);
-  }
-  for (const json& entry :
-       harness.value("replay_cache_entries", json::array())) {
-    state.replays->Insert(
-        entry["keyid"].get<std::string>(), entry["nonce"].get<std::string>(),
-        state.now + absl::Seconds(entry["ttl_seconds"].get<int>()), state.now,
-        &unused);
-  }
-  if (harness.contains("revocation_list")) {
-    for (const json& kid :
-         harness["revocation_list"].value("revoked_kids", json::array())) {
-      state.keys.revoked.insert(kid.get<std::string>());
-    }
-  }
-  return state;
-}
-
-HttpMessage MessageOf(const json& request) {
-  HttpMessage message;
-  message.method = request["method"];
-  message.url = request["url"];
-  message.body = request.value("body", "");
-  for (const auto& [name, value] : request["headers"].items()) {
-    message.headers.emplace_back(name, value.get<std::string>());
-  }
-  return message;
 }
 
 std::string OperationOf(const std::string& url) {
@@ -107,25 +27,16 @@ std::string OperationOf(const std::string& url) {
 }
 
 VerifyResult Verify(const json& vector) {
-  VectorState state = StateOf(vector);
+  testing::VectorState state = testing::StateOf("request-signing", vector);
   const HttpMessage message = MessageOf(vector["request"]);
   return VerifyRequest(message, OperationOf(message.url),
                        !message.FieldLines("authorization").empty(),
                        state.policy, state.keys, *state.replays, state.now);
 }
 
-std::vector<fs::path> VectorFiles(const char* kind) {
-  std::vector<fs::path> files;
-  for (const auto& entry :
-       fs::directory_iterator(testing::RequestSigningVectors() / kind)) {
-    files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 TEST(RequestVerifierTest, AcceptsEveryPositiveVectorOverItsExpectedBase) {
-  const std::vector<fs::path> files = VectorFiles("positive");
+  const std::vector<fs::path> files =
+      testing::VectorFiles("request-signing", "positive");
   ASSERT_EQ(files.size(), 12u) << "run ./dev once to install tests/adcp-tools";
   for (const fs::path& file : files) {
     const json vector = testing::LoadJson(file);
@@ -148,7 +59,8 @@ TEST(RequestVerifierTest, AcceptsEveryPositiveVectorOverItsExpectedBase) {
 }
 
 TEST(RequestVerifierTest, RefusesEveryNegativeVectorWithItsCode) {
-  const std::vector<fs::path> files = VectorFiles("negative");
+  const std::vector<fs::path> files =
+      testing::VectorFiles("request-signing", "negative");
   ASSERT_EQ(files.size(), 27u);
   for (const fs::path& file : files) {
     const json vector = testing::LoadJson(file);

@@ -48,10 +48,9 @@ BaseError UrlError(const HttpMessage& message, const absl::Status& status) {
                 .substr(start + 3)
                 .substr(0, message.url.substr(start + 3).find_first_of("/?#"));
   if (HasNonAscii(authority)) {
-    return {"request_signature_header_malformed",
-            std::string(status.message())};
+    return {"signature_header_malformed", std::string(status.message())};
   }
-  return {"request_target_uri_malformed", std::string(status.message())};
+  return {"target_uri_malformed", std::string(status.message())};
 }
 
 }  // namespace
@@ -79,33 +78,33 @@ std::variant<std::string, BaseError> ComponentValue(
     // authority as the URL (no replay to another virtual host).
     const std::vector<std::string> hosts = message.FieldLines("host");
     if (hosts.size() > 1) {
-      return BaseError{"request_target_uri_malformed", "more than one Host"};
+      return BaseError{"target_uri_malformed", "more than one Host"};
     }
     if (hosts.size() == 1) {
       const std::string scheme = message.url.substr(0, message.url.find("://"));
       absl::StatusOr<std::string> host =
           CanonicalizeAuthority(scheme, hosts[0]);
       if (!host.ok() || *host != url->authority) {
-        return BaseError{"request_target_uri_malformed",
+        return BaseError{"target_uri_malformed",
                          "the Host header does not match @target-uri"};
       }
     }
     return url->authority;
   }
   if (component.starts_with("@")) {
-    return BaseError{"request_signature_components_unexpected",
+    return BaseError{"signature_components_unexpected",
                      absl::StrCat("derived component ", std::string(component),
                                   " is not in the AdCP profile")};
   }
   const std::vector<std::string> lines = message.FieldLines(component);
   if (lines.empty()) {
     return BaseError{
-        "request_signature_components_incomplete",
+        "signature_components_incomplete",
         absl::StrCat("covered field ", std::string(component), " is absent")};
   }
   if (IsSingletonField(component) &&
       (lines.size() > 1 || HasTopLevelComma(lines[0]))) {
-    return BaseError{"request_signature_header_malformed",
+    return BaseError{"signature_header_malformed",
                      absl::StrCat("covered field ", std::string(component),
                                   " holds more than one value")};
   }
@@ -119,7 +118,7 @@ std::variant<std::string, BaseError> SignatureBase(const HttpMessage& message,
     const BareItem& name = component.value;
     if (!name.is_string() || !component.params.empty() ||
         name.text != absl::AsciiStrToLower(name.text)) {
-      return BaseError{"request_signature_header_malformed",
+      return BaseError{"signature_header_malformed",
                        "a component identifier that is not a lowercase "
                        "string without parameters"};
     }

@@ -29,8 +29,10 @@ struct HttpMessage {
   std::vector<std::string> FieldLines(std::string_view name) const;
 };
 
-// Why a signature base could not be built: the AdCP error code and a detail
-// for the logs (never for the caller).
+// Why a signature base could not be built: the AdCP error code without its
+// profile's prefix ("target_uri_malformed" is request_target_uri_malformed
+// or webhook_target_uri_malformed) and a detail for the logs (never for the
+// caller).
 struct BaseError {
   std::string code;
   std::string detail;
