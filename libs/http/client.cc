@@ -1,6 +1,7 @@
 #include "libs/http/client.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <mutex>
@@ -70,6 +71,19 @@ struct Exchange {
   size_t header_bytes = 0;
   bool body_too_large = false;
   bool headers_too_large = false;
+  absl::Status refused;  // an address admit_address refused
+
+  // CURLOPT_OPENSOCKETFUNCTION: the socket for an address it admits.
+  static curl_socket_t OnOpenSocket(void* self, curlsocktype,
+                                    curl_sockaddr* address) {
+    auto* exchange = static_cast<Exchange*>(self);
+    absl::Status admitted = exchange->options->admit_address(&address->addr);
+    if (!admitted.ok()) {
+      exchange->refused = std::move(admitted);
+      return CURL_SOCKET_BAD;
+    }
+    return ::socket(address->family, address->socktype, address->protocol);
+  }
 
   static size_t OnBody(char* data, size_t size, size_t count, void* self) {
     auto* exchange = static_cast<Exchange*>(self);
@@ -156,6 +170,7 @@ void SetMethodAndBody(CURL* easy, const ClientRequest& request) {
 absl::Status ExchangeError(CURLcode code, const Exchange& exchange,
                            const Origin& origin, const char* detail) {
   const std::string where = origin.HostPort();
+  if (!exchange.refused.ok()) return exchange.refused;
   if (code == CURLE_OPERATION_TIMEDOUT) {
     return absl::DeadlineExceededError(
         absl::StrCat("no answer from ", where, " in time"));
@@ -273,6 +288,10 @@ absl::StatusOr<ClientResponse> Client::Send(const ClientRequest& request,
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Exchange::OnHeader);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, &exchange);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, detail);
+  if (pool_->options().admit_address) {
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &Exchange::OnOpenSocket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, &exchange);
+  }
   SetMethodAndBody(easy, request);
 
   const CURLcode code = curl_easy_perform(easy);

@@ -9,12 +9,16 @@
 // followed: a 3xx is returned as it came. Only http:// and https:// URLs.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
+struct sockaddr;
 
 namespace adcp::http {
 
@@ -41,6 +45,11 @@ struct ClientOptions {
   // Idle connections kept open, over all hosts.
   int max_idle_connections = 64;
   std::string user_agent = "adcp-sales-agent";
+  // Asked about every address before a connection to it is opened (the
+  // address actually connected, after DNS: see outbound_guard.h). A refusal
+  // fails the call with its status, unless another address of the host is
+  // admitted. Unset: every address.
+  std::function<absl::Status(const sockaddr* address)> admit_address;
 };
 
 class Client {
