@@ -201,26 +201,32 @@ bench_memory() {
   done
 }
 
-# wrk on MCP tools/call get_products: wrk_mcp LABEL SECONDS SUBDOMAIN TOKEN
-wrk_mcp() {
-  local label=$1 seconds=$2 out
+# wrk_edge LABEL SECONDS TENANT TOKEN [mcp|a2a]: get_products through the
+# agent edge over one transport.
+wrk_edge() {
+  local label=$1 seconds=$2 transport=${5:-mcp} out
   local ok0 all0 ok1 all1
-  ok0=$(metric_sum "$BM_EDGE" 'agent_requests_total.*status="ok".*tool="get_products"')
-  all0=$(metric_sum "$BM_EDGE" 'agent_requests_total.*tool="get_products"')
-  out=$(BENCH_LABEL=$label BENCH_TOKEN=$4 BENCH_CONCURRENCY=$BENCH_CONCURRENCY \
-    wrk -t1 -c"$BENCH_CONCURRENCY" \
-    -d"${seconds}s" --latency -s "$REPO/bench/mcp_get_products.lua" \
-    "http://127.0.0.1:$BENCH_EDGE_PORT/tenants/$3/mcp" 2>&1) ||
+  local ok_metric="agent_requests_total.*status=\"ok\".*tool=\"get_products\".*transport=\"$transport\""
+  local all_metric="agent_requests_total.*tool=\"get_products\".*transport=\"$transport\""
+  ok0=$(metric_sum "$BM_EDGE" "$ok_metric")
+  all0=$(metric_sum "$BM_EDGE" "$all_metric")
+  out=$(BENCH_LABEL=$label BENCH_TOKEN=$4 BENCH_TRANSPORT=$transport \
+    BENCH_CONCURRENCY=$BENCH_CONCURRENCY wrk -t1 -c"$BENCH_CONCURRENCY" \
+    -d"${seconds}s" --latency -s "$REPO/bench/edge_get_products.lua" \
+    "http://127.0.0.1:$BENCH_EDGE_PORT/tenants/$3/$transport" 2>&1) ||
     die "wrk failed: $out"
   printf '%s\n' "$out" >"$BENCH_OUT/wrk-$label.txt"
-  # MCP tool errors are HTTP 200 answers: the edge's own count says how many
-  # calls did not succeed.
-  ok1=$(metric_sum "$BM_EDGE" 'agent_requests_total.*status="ok".*tool="get_products"')
-  all1=$(metric_sum "$BM_EDGE" 'agent_requests_total.*tool="get_products"')
+  # Tool errors (MCP) and failed tasks (A2A) are HTTP 200 answers: the
+  # edge's own count says how many calls did not succeed.
+  ok1=$(metric_sum "$BM_EDGE" "$ok_metric")
+  all1=$(metric_sum "$BM_EDGE" "$all_metric")
   local line
   line=$(grep '^{"label"' <<<"$out") || die "wrk printed no result: $out"
   if (((all1 - all0) != (ok1 - ok0))); then
     line=$(sed "s/\"first_failure\":\"\"/\"first_failure\":\"$(((all1 - all0) - (ok1 - ok0))) calls not ok at the edge (agent_requests_total)\"/; s/\"failed\":0,/\"failed\":$(((all1 - all0) - (ok1 - ok0))),/" <<<"$line")
+  fi
+  if ((ok1 - ok0 == 0)); then
+    line=$(sed 's/"first_failure":""/"first_failure":"no call counted ok at the edge"/' <<<"$line")
   fi
   printf '%s\n' "$line" >>"$BENCH_RESULTS"
 }
@@ -463,25 +469,29 @@ cmd_bench() {
 
   if bench_wants 4; then
   log "(4) MCP tools/call get_products through the agent edge (wrk)"
-  wrk_mcp mcp_get_products_warmup "$warmup" "$sub1" "$token1" 
+  wrk_edge mcp_get_products_warmup "$warmup" "$sub1" "$token1"
   sed -i '/"label":"mcp_get_products_warmup"/d' "$BENCH_RESULTS"
   (
     sleep "$((seconds / 2))"
     bench_memory load
   ) &
   local sampler=$!
-  wrk_mcp mcp_get_products "$seconds" "$sub1" "$token1"
+  wrk_edge mcp_get_products "$seconds" "$sub1" "$token1"
   wait "$sampler"
   local before after
   bench_reset_statements
   before=$(metric_sum "$BM_EDGE" 'agent_requests_total.*status="ok".*tool="get_products"')
   cpu_snapshot >"$BENCH_TMP/cpu0"
-  wrk_mcp mcp_get_products_rt 3 "$sub1" "$token1"
+  wrk_edge mcp_get_products_rt 3 "$sub1" "$token1"
   cpu_snapshot >"$BENCH_TMP/cpu1"
   sed -i '/"label":"mcp_get_products_rt"/d' "$BENCH_RESULTS"
   after=$(metric_sum "$BM_EDGE" 'agent_requests_total.*status="ok".*tool="get_products"')
   bench_roundtrips mcp_get_products $((after - before))
   bench_cpu mcp_get_products "$BENCH_TMP/cpu0" "$BENCH_TMP/cpu1" $((after - before))
+  log "(4b) A2A SendMessage get_products through the agent edge (wrk)"
+  wrk_edge a2a_get_products_warmup "$warmup" "$sub1" "$token1" a2a
+  sed -i '/"label":"a2a_get_products_warmup"/d' "$BENCH_RESULTS"
+  wrk_edge a2a_get_products "$seconds" "$sub1" "$token1" a2a
   fi
 
   if bench_wants 5; then

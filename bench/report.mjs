@@ -37,6 +37,7 @@ const products = run('get_products');
 const create = run('create_media_buy');
 const twin = run('pgbench_twin');
 const mcp = run('mcp_get_products');
+const a2a = run('a2a_get_products');
 const scaleSmall = run('scale_10');
 const scaleLarge = results.find((r) => /^scale_\d+$/.test(r.label) && r.label !== 'scale_10');
 const createSmall = run('scale_create_10');
@@ -46,6 +47,7 @@ const ratio = (a, b) => (a && b && b.qps ? a.qps / b.qps : undefined);
 const r2 = ratio(products, floor);
 const r3 = ratio(create, twin);
 const r4 = ratio(mcp, products);
+const r4b = ratio(a2a, products);
 const r5 = scaleSmall && scaleLarge ? scaleLarge.p50_us / scaleSmall.p50_us : undefined;
 const r5c = createSmall && createLarge ? createLarge.p50_us / createSmall.p50_us : undefined;
 
@@ -58,6 +60,8 @@ load('3b', 'pgbench twin: the same INSERT transaction', twin,
   twin ? `latency average ${fmt(twin.latency_avg_ms, 2)} ms` : '');
 load(4, 'MCP tools/call get_products via the edge (wrk)', mcp, `${fmt(r4, 2)} of (2)`,
   target('(4)', r4 === undefined ? undefined : r4 >= 0.4, '>= 0.4 of (2)'));
+load('4b', 'A2A SendMessage get_products via the edge (wrk)', a2a, `${fmt(r4b, 2)} of (2)`,
+  target('(4b)', r4b === undefined ? undefined : r4b >= 0.4, '>= 0.4 of (2)'));
 load('5a', 'GetProducts over 10 tenants', scaleSmall);
 load('5b', `GetProducts over ${scaleLarge ? scaleLarge.tenants : '?'} tenants (+ media buys)`, scaleLarge,
   `p50 ratio ${fmt(r5, 2)}`, target('(5)', r5 === undefined ? undefined : r5 <= 1.2, 'p50 ratio <= 1.2'));
