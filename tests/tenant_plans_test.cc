@@ -59,15 +59,50 @@ std::vector<Statement> ServiceStatements() {
   return all;
 }
 
-// Whether `condition` (a plan's Index Cond, Filter, ...) compares a
-// tenant_id column with a parameter or a constant.
+// The top-level conjuncts of a plan condition: "((a) AND (b OR c))" is
+// "(a)" and "(b OR c)".
+std::vector<std::string> Conjuncts(std::string condition) {
+  const auto wrapped = [](const std::string& text) {
+    if (text.size() < 2 || text.front() != '(' || text.back() != ')')
+      return false;
+    int depth = 0;
+    for (size_t i = 0; i + 1 < text.size(); ++i) {
+      depth += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
+      if (depth == 0) return false;  // the first '(' closes before the end
+    }
+    return true;
+  };
+  while (wrapped(condition))
+    condition = condition.substr(1, condition.size() - 2);
+  std::vector<std::string> parts;
+  int depth = 0;
+  size_t start = 0;
+  for (size_t i = 0; i < condition.size(); ++i) {
+    depth += condition[i] == '(' ? 1 : condition[i] == ')' ? -1 : 0;
+    if (depth == 0 && condition.compare(i, 5, " AND ") == 0) {
+      parts.push_back(condition.substr(start, i - start));
+      start = i + 5;
+    }
+  }
+  parts.push_back(condition.substr(start));
+  return parts;
+}
+
+// Whether `condition` (a plan's Index Cond, Filter, ...) requires a tenant_id
+// column to equal a parameter or a constant: one of its top-level conjuncts
+// is that comparison, not part of an OR.
 bool PinsTheTenant(const std::string& condition) {
   static const std::regex kColumnFirst(
       R"((^|[^\w.])(\w+\.)?tenant_id\)?(::[\w ]+)? = \(*(\$\d+|'[^']*'))");
   static const std::regex kValueFirst(
       R"((\$\d+|'[^']*'(::[\w ]+)?)\)?(::[\w ]+)? = \(*(\w+\.)?tenant_id\b)");
-  return std::regex_search(condition, kColumnFirst) ||
-         std::regex_search(condition, kValueFirst);
+  for (const std::string& part : Conjuncts(condition)) {
+    if (part.find(" OR ") != std::string::npos) continue;
+    if (std::regex_search(part, kColumnFirst) ||
+        std::regex_search(part, kValueFirst))
+      return true;
+  }
+  return false;
 }
 
 // Appends to `found` each scan of a tenant table under `node` (EXPLAIN
@@ -232,6 +267,9 @@ TEST_F(TenantPlansTest, AStatementWithoutTheTenantConditionIsCaught) {
        "SELECT p.package_id FROM packages p JOIN media_buys b ON "
        "b.media_buy_id = p.media_buy_id WHERE p.tenant_id = $1 AND "
        "p.package_id = $2"},
+      {"probe_or",
+       "SELECT media_buy_id FROM media_buys WHERE tenant_id = $1 OR "
+       "media_buy_id = $2"},
       {"probe_not_equal",
        "SELECT count(*) FROM audit_log WHERE tenant_id <> $1"},
       {"probe_update",
@@ -260,6 +298,13 @@ TEST(PinsTheTenantTest, ReadsPlanConditions) {
   EXPECT_TRUE(PinsTheTenant("((tenant_id)::text = ($1)::text)"));
   EXPECT_TRUE(PinsTheTenant("((p.tenant_id)::text = 'tenant-1'::text)"));
   EXPECT_TRUE(PinsTheTenant("(('tenant-1'::text) = (tenant_id)::text)"));
+  EXPECT_TRUE(PinsTheTenant(
+      "(((tenant_id)::text = $1) AND ((package_id)::text = $2))"));
+  EXPECT_TRUE(
+      PinsTheTenant("(((tenant_id)::text = $1) AND ($4 OR "
+                    "((principal_id)::text = $3)))"));
+  EXPECT_FALSE(PinsTheTenant(
+      "(((tenant_id)::text = $1) OR ((media_buy_id)::text = $2))"));
   EXPECT_FALSE(PinsTheTenant("((tenant_id)::text <> ($1)::text)"));
   EXPECT_FALSE(PinsTheTenant("((b.tenant_id)::text = (p.tenant_id)::text)"));
   EXPECT_FALSE(PinsTheTenant("((purged_tenant_id)::text = ($1)::text)"));
