@@ -1,7 +1,10 @@
 -- pgbench twin of CreateMediaBuy (./dev bench, measurement 3): the INSERTs
 -- of the service's transaction, with its statements' text (store/*_store.cc),
--- the tenant set for row-level security as the service does, the same role, a
--- two-package buy (both packages in one INSERT, as the service sends them).
+-- the tenant set for row-level security, the same role, a two-package buy
+-- (both packages in one INSERT, as the service sends them). The service sets
+-- the tenant with SET LOCAL (libs/db SetTransactionTenant); pgbench -M
+-- prepared would bind :tenant as a parameter, which SET does not take, so
+-- the twin keeps set_config(..., true): one round trip either way.
 -- Variables: tenant, principal, account (-D). Inside quotes, pgbench would
 -- take ":word" for a variable: the JSON keeps a space after each colon.
 \set n random(1, 1000000000000)

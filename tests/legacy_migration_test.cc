@@ -5,9 +5,7 @@
 // nothing, and a failure changes nothing either.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <pqxx/pqxx>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "db/builtin_migrations.h"
@@ -22,17 +20,11 @@
 namespace adcp {
 namespace {
 
+using testing::ReadSqlFile;
 using testing::TestDatabase;
 
 constexpr const char* kTables[] = {"principals", "creatives", "media_buys",
                                    "human_tasks"};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 class LegacyMigrationTest : public ::testing::Test {
  protected:
@@ -47,7 +39,7 @@ class LegacyMigrationTest : public ::testing::Test {
   void FillLegacy(int principals, const std::string& bad_principal = "") {
     pqxx::connection connection(db_->OwnerUrl());
     pqxx::work txn(connection);
-    txn.exec(ReadFile(LEGACY_SCHEMA_SQL));
+    txn.exec(ReadSqlFile(LEGACY_SCHEMA_SQL));
     txn.exec_params(
         "INSERT INTO principals (principal_id, name, token_hash, "
         "token_prefix) SELECT 'buyer' || g, 'Buyer ' || g, "

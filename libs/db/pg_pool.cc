@@ -1,16 +1,11 @@
 #include "libs/db/pg_pool.h"
 
 #include "absl/strings/str_cat.h"
+#include "libs/base/identifiers.h"
 #include "libs/base/log.h"
 #include "libs/base/status.h"
 
 namespace adcp {
-namespace {
-
-constexpr char kSetTenantStatement[] = "adcp_set_tenant";
-constexpr char kSetTenantSql[] = "SELECT set_config('app.tenant_id', $1, true)";
-
-}  // namespace
 
 std::string WithConnectionDefaults(const std::string& conninfo) {
   const bool uri = conninfo.rfind("postgres://", 0) == 0 ||
@@ -22,7 +17,9 @@ std::string WithConnectionDefaults(const std::string& conninfo) {
       {"keepalives_idle", "10"},
       {"keepalives_interval", "5"},
       {"keepalives_count", "3"},
-      {"options", "-c statement_timeout=15000 -c lock_timeout=5000"}};
+      {"options",
+       "-c statement_timeout=15000 -c lock_timeout=5000 "
+       "-c citus.propagate_set_commands=local"}};
   for (const auto& [key, value] : defaults) {
     if (conninfo.find(std::string(key) + "=") != std::string::npos) continue;
     if (uri) {
@@ -38,6 +35,17 @@ std::string WithConnectionDefaults(const std::string& conninfo) {
     }
   }
   return result;
+}
+
+absl::Status SetTransactionTenant(pqxx::transaction_base& txn,
+                                  std::string_view tenant_id) {
+  if (!IsDnsLabel(tenant_id))
+    return absl::InvalidArgumentError(
+        "tenant_id: must be a DNS label (1-63 of a-z, 0-9 and '-')");
+  // SET takes no bind parameters: the id (a DNS label, checked above) goes
+  // in as a literal quoted by libpq.
+  txn.exec0("SET LOCAL app.tenant_id = " + txn.quote(std::string(tenant_id)));
+  return absl::OkStatus();
 }
 
 std::string ViolatedConstraint(const pqxx::sql_error& e) {
@@ -119,7 +127,6 @@ absl::StatusOr<PgPool::Connection> PgPool::Acquire() {
   }
   try {
     auto connection = std::make_unique<pqxx::connection>(options_.conninfo);
-    connection->prepare(kSetTenantStatement, kSetTenantSql);
     for (const auto& [name, sql] : statements_) connection->prepare(name, sql);
     return connection;
   } catch (const std::exception& e) {
@@ -162,9 +169,8 @@ absl::Status PgPool::Run(const std::string* tenant_id,
   bool broken = false;
   try {
     pqxx::work txn(*connection);
-    if (tenant_id != nullptr)
-      txn.exec_prepared(kSetTenantStatement, *tenant_id);
-    status = fn(txn);
+    if (tenant_id != nullptr) status = SetTransactionTenant(txn, *tenant_id);
+    if (status.ok()) status = fn(txn);
     if (status.ok()) txn.commit();
   } catch (const std::exception& e) {
     broken = dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr ||
@@ -184,6 +190,8 @@ absl::Status PgPool::WithTenantTransaction(std::string_view tenant_id,
                                            const TransactionFn& fn) {
   if (tenant_id.empty())
     return absl::InternalError("tenant transaction without a tenant");
+  if (!IsDnsLabel(tenant_id))
+    return absl::InternalError("tenant transaction for a malformed tenant id");
   const std::string tenant(tenant_id);
   return Run(&tenant, fn);
 }

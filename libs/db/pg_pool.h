@@ -28,16 +28,30 @@ absl::Status PgExceptionToStatus(const std::exception& e);
 
 // `conninfo` (keyword form or postgres:// URI) with the suite's defaults for
 // settings it does not set: connect_timeout=5, TCP keepalives (a dead peer is
-// noticed in ~25 s), and statement_timeout=15s / lock_timeout=5s so that no
-// request (or shutdown) waits on the database indefinitely.
+// noticed in ~25 s), statement_timeout=15s / lock_timeout=5s so that no
+// request (or shutdown) waits on the database indefinitely, and
+// citus.propagate_set_commands=local, so that on a Citus coordinator the
+// tenant's `SET LOCAL` reaches the workers (plain PostgreSQL keeps it as an
+// unused placeholder). A conninfo with its own `options` keeps only those.
+// Behind PgBouncer, which drops `options`, set it on the role instead
+// (db/citus/distribute.sql does).
 std::string WithConnectionDefaults(const std::string& conninfo);
+
+// Sets `app.tenant_id` to `tenant_id` for the rest of `txn` only, with
+// `SET LOCAL`: the form Citus forwards to the workers that hold the tenant's
+// shards (set_config(..., true) stays on the coordinator). A tenant that is
+// not a DNS label is INVALID_ARGUMENT, and nothing is sent.
+// PgPool::WithTenantTransaction calls it; so do the few tools that open
+// their own transaction for one tenant.
+absl::Status SetTransactionTenant(pqxx::transaction_base& txn,
+                                  std::string_view tenant_id);
 
 // The constraint named in a unique/foreign-key violation, or "".
 std::string ViolatedConstraint(const pqxx::sql_error& e);
 
 // A transaction opened for one tenant: PgPool::WithTenantTransaction set
-// `app.tenant_id` to tenant_id() inside it before handing it out, so
-// row-level security shows and accepts that tenant's rows only. Code that
+// `app.tenant_id` to tenant_id() inside it (SET LOCAL) before handing it out,
+// so row-level security shows and accepts that tenant's rows only. Code that
 // receives a TenantTxn reads the tenant from it and is never told it again.
 // Only PgPool opens one; it lives for the callback that receives it.
 class TenantTxn {
@@ -95,8 +109,9 @@ class PgPool {
   // an exception thrown by `fn` becomes a Status and rolls back.
   absl::Status WithTransaction(const TransactionFn& fn);
 
-  // The same, after `set_config('app.tenant_id', tenant_id, true)` inside the
-  // transaction: the tenant holds for this transaction only.
+  // The same, after `SET LOCAL app.tenant_id` (SetTransactionTenant) inside
+  // the transaction: the tenant holds for this transaction only. A tenant id
+  // that is not a DNS label is INTERNAL, and `fn` is not called.
   absl::Status WithTenantTransaction(std::string_view tenant_id,
                                      const TransactionFn& fn);
   // The same, handing `fn` the transaction with its tenant (TenantTxn).

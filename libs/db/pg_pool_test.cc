@@ -172,5 +172,48 @@ TEST_F(PgPoolTest, ATenantTransactionNeedsATenant) {
   EXPECT_FALSE(called);
 }
 
+TEST_F(PgPoolTest, SessionsStartWithCitusForwardingSetLocal) {
+  // What makes Citus send the tenant's SET LOCAL to its workers; plain
+  // PostgreSQL keeps it as a placeholder.
+  ASSERT_TRUE(pool_
+                  ->WithTransaction([&](pqxx::work& work) {
+                    EXPECT_EQ(work.exec1("SELECT current_setting("
+                                         "'citus.propagate_set_commands', "
+                                         "true)")[0]
+                                  .as<std::string>(),
+                              "local");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+}
+
+TEST_F(PgPoolTest, AMalformedTenantIsRefusedBeforeAnyStatement) {
+  bool called = false;
+  const absl::Status status = pool_->WithTenantTransaction(
+      "tenant-a'; SET app.tenant_id = 'tenant-b", [&](TenantTxn&) {
+        called = true;
+        return absl::OkStatus();
+      });
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  EXPECT_FALSE(called);
+}
+
+TEST_F(PgPoolTest, SetTransactionTenantSetsALiteralForTheTransactionOnly) {
+  pqxx::connection connection(WithConnectionDefaults(db_->RegistryUrl()));
+  {
+    pqxx::work work(connection);
+    const absl::Status refused = SetTransactionTenant(work, "tenant-a' || 'x");
+    EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(refused.message().find("tenant_id"), std::string::npos);
+    EXPECT_EQ(CurrentTenant(work), "");
+    ASSERT_TRUE(SetTransactionTenant(work, "tenant-b").ok());
+    EXPECT_EQ(CurrentTenant(work), "tenant-b");
+    EXPECT_EQ(work.exec1("SELECT count(*) FROM audit_log")[0].as<int>(), 2);
+    work.commit();
+  }
+  pqxx::work next(connection);
+  EXPECT_EQ(CurrentTenant(next), "");
+}
+
 }  // namespace
 }  // namespace adcp

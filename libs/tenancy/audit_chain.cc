@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "libs/base/secrets.h"
+#include "libs/base/status.h"
 #include "libs/db/pg_pool.h"
 
 namespace adcp {
@@ -76,8 +77,7 @@ absl::StatusOr<AuditChainReport> VerifyAuditChain(
   try {
     pqxx::work txn(connection);
     txn.exec("SET TRANSACTION READ ONLY");
-    txn.exec("SELECT set_config('app.tenant_id', " + txn.quote(tenant_id) +
-             ", true)");
+    RETURN_IF_ERROR(SetTransactionTenant(txn, tenant_id));
     const pqxx::row head =
         txn.exec1("SELECT h.seq, encode(h.head, 'hex'), encode(audit_genesis(" +
                   txn.quote(tenant_id) + "), 'hex') FROM audit_chain_head(" +

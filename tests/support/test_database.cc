@@ -1,7 +1,9 @@
 #include "tests/support/test_database.h"
 
 #include <cstdlib>
+#include <fstream>
 #include <pqxx/pqxx>
+#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -125,6 +127,13 @@ absl::Status TestDatabase::ExecAsSuperuser(const std::string& sql) const {
 
 absl::Status TestDatabase::ExecOnMaintenance(const std::string& sql) const {
   return Exec(SuperuserUrl("postgres"), sql);
+}
+
+std::string ReadSqlFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
 }
 
 }  // namespace adcp::testing

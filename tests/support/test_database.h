@@ -61,6 +61,10 @@ class TestDatabase {
   const Login& login(ServiceRole role) const;
 };
 
+// The text of a SQL file of the source tree that a test runs ("" if it
+// cannot be read).
+std::string ReadSqlFile(const std::string& path);
+
 // Random test names and tokens come from adcp::RandomHex (secrets.h).
 using ::adcp::RandomHex;
 

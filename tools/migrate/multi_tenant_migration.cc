@@ -115,8 +115,7 @@ absl::StatusOr<MultiTenantMigrationReport> MigrateToMultiTenant(
 
     // The default tenant, then every row under it (row-level security lets
     // this transaction write only that tenant's rows).
-    txn.exec_params("SELECT set_config('app.tenant_id', $1, true)",
-                    options.tenant_id);
+    RETURN_IF_ERROR(SetTransactionTenant(txn, options.tenant_id));
     txn.exec_params(
         "INSERT INTO tenants (tenant_id, name, subdomain, config) VALUES ($1, "
         "$2, $3, $4::jsonb)",
