@@ -1,5 +1,7 @@
 #include "libs/db/pg_pool.h"
 
+#include <stdexcept>
+
 #include "absl/strings/str_cat.h"
 #include "libs/base/log.h"
 #include "libs/base/status.h"
@@ -11,6 +13,25 @@ constexpr char kSetTenantStatement[] = "adcp_set_tenant";
 constexpr char kSetTenantSql[] = "SELECT set_config('app.tenant_id', $1, true)";
 
 }  // namespace
+
+absl::StatusOr<StatementMode> ParseStatementMode(std::string_view variable,
+                                                 std::string_view value) {
+  if (value == "prepared") return StatementMode::kPrepared;
+  if (value == "unprepared") return StatementMode::kUnprepared;
+  return absl::InvalidArgumentError(
+      absl::StrCat(std::string(variable), ": must be prepared or unprepared"));
+}
+
+std::string_view StatementModeName(StatementMode mode) {
+  return mode == StatementMode::kPrepared ? "prepared" : "unprepared";
+}
+
+const std::string& PgTxn::SqlOf(const std::string& statement) const {
+  const auto found = sql_.find(statement);
+  if (found == sql_.end())
+    throw std::logic_error("unknown statement " + statement);
+  return found->second;
+}
 
 std::string WithConnectionDefaults(const std::string& conninfo) {
   const bool uri = conninfo.rfind("postgres://", 0) == 0 ||
@@ -98,7 +119,11 @@ PgPool::PgPool(Options options, Statements statements)
         options.conninfo = WithConnectionDefaults(options.conninfo);
         return std::move(options);
       }()),
-      statements_(std::move(statements)) {}
+      sql_([&] {
+        PgTxn::StatementSql sql(statements.begin(), statements.end());
+        sql.emplace(kSetTenantStatement, kSetTenantSql);
+        return sql;
+      }()) {}
 
 PgPool::~PgPool() = default;
 
@@ -119,8 +144,9 @@ absl::StatusOr<PgPool::Connection> PgPool::Acquire() {
   }
   try {
     auto connection = std::make_unique<pqxx::connection>(options_.conninfo);
-    connection->prepare(kSetTenantStatement, kSetTenantSql);
-    for (const auto& [name, sql] : statements_) connection->prepare(name, sql);
+    if (options_.statement_mode == StatementMode::kPrepared) {
+      for (const auto& [name, sql] : sql_) connection->prepare(name, sql);
+    }
     return connection;
   } catch (const std::exception& e) {
     {
@@ -161,9 +187,8 @@ absl::Status PgPool::Run(const std::string* tenant_id,
   absl::Status status;
   bool broken = false;
   try {
-    pqxx::work txn(*connection);
-    if (tenant_id != nullptr)
-      txn.exec_prepared(kSetTenantStatement, *tenant_id);
+    PgTxn txn(*connection, sql_, options_.statement_mode);
+    if (tenant_id != nullptr) txn.Exec(kSetTenantStatement, *tenant_id);
     status = fn(txn);
     if (status.ok()) txn.commit();
   } catch (const std::exception& e) {
@@ -190,7 +215,7 @@ absl::Status PgPool::WithTenantTransaction(std::string_view tenant_id,
 
 absl::Status PgPool::WithTenantTransaction(std::string_view tenant_id,
                                            const TenantTransactionFn& fn) {
-  return WithTenantTransaction(tenant_id, [&](pqxx::work& work) {
+  return WithTenantTransaction(tenant_id, [&](PgTxn& work) {
     TenantTxn txn(work, std::string(tenant_id));
     return fn(txn);
   });
