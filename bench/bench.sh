@@ -7,6 +7,10 @@
 # BENCH_WARMUP (2), BENCH_CONCURRENCY (32) calls in flight for every load
 # generator, BENCH_TENANTS (10000) and BENCH_MEDIA_BUYS (1000000) for the
 # tenant-scale run, BENCH_OUT (build/bench-results) where results and logs go.
+# BENCH_PGBOUNCER=1: the services reach PostgreSQL through pgbouncer in
+# transaction pooling mode (as many server connections per role as
+# DB_POOL_SIZE, 8), DB_STATEMENT_MODE unprepared unless set; they LISTEN on
+# PostgreSQL itself. DB_STATEMENT_MODE alone measures the mode directly.
 
 BENCH_PG_STARTED=0
 BENCH_TMP=''
@@ -14,6 +18,7 @@ BENCH_TMP=''
 bench_cleanup() {
   trap '' INT TERM
   if ((${#SVC_PIDS[@]})); then stop_services; fi
+  pgbouncer_stop
   if ((BENCH_PG_STARTED)); then pg_stop "$BENCH_TMP/data" fast; fi
   [[ -f $BENCH_TMP/pg.log && -d ${BENCH_OUT:-} ]] && cp "$BENCH_TMP/pg.log" "$BENCH_OUT/postgres.log"
   [[ -n $BENCH_TMP ]] && rm -rf "$BENCH_TMP"
@@ -265,6 +270,13 @@ SQL
 }
 
 cmd_bench() {
+  local arg
+  for arg in "$@"; do
+    case $arg in
+      --no-build) DEV_NO_BUILD=1 ;;
+      *) die "usage: ./dev bench [--no-build]" ;;
+    esac
+  done
   trap bench_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
@@ -340,33 +352,52 @@ cmd_bench() {
   )
   # The services' own defaults unless set (e.g. DB_POOL_SIZE=16).
   local v
-  for v in DB_POOL_SIZE GRPC_IDLE_THREADS HTTP_THREADS; do
+  for v in DB_POOL_SIZE DB_STATEMENT_MODE GRPC_IDLE_THREADS HTTP_THREADS; do
     [[ -n ${!v:-} ]] && SVC_COMMON_ENV+=("$v=${!v}")
   done
+  # The services' pools through pgbouncer; their listeners, the migrations,
+  # the seeding SQL and the pgbench twin go to PostgreSQL directly.
+  local services_url=$pg_url
+  if [[ ${BENCH_PGBOUNCER:-0} == 1 ]]; then
+    local pgb_port
+    pgb_port=$(random_free_port)
+    pgbouncer_start "$pgb_port" "$BENCH_PG_PORT" adcp "${DB_POOL_SIZE:-8}" \
+      "$BENCH_OUT/pgbouncer.log" \
+      "$PG_REGISTRY_ROLE" "$registry_pw" "$PG_AUTH_ROLE" "$auth_pw" \
+      "$PG_MEDIA_BUY_ROLE" "$media_buy_pw" "$PG_PURGE_ROLE" "$purge_pw"
+    services_url="host=127.0.0.1 port=$pgb_port dbname=adcp"
+    [[ -n ${DB_STATEMENT_MODE:-} ]] || SVC_COMMON_ENV+=("DB_STATEMENT_MODE=unprepared")
+    log "the services go through pgbouncer on 127.0.0.1:$pgb_port (transaction pooling)"
+  fi
   # Twelve distinct free ports (random_free_port alone could repeat one).
   local p port taken=' '
   for p in BP_REGISTRY BM_REGISTRY BP_AUTH BM_AUTH BP_MEDIA BM_MEDIA BP_EDGE BM_EDGE \
       BP_ADMIN BM_ADMIN BP_ECHO BM_ECHO; do
     port=$(random_free_port)
-    while [[ $taken == *" $port "* || $port == "$BENCH_PG_PORT" ]]; do port=$(random_free_port); done
+    while [[ $taken == *" $port "* || $port == "$BENCH_PG_PORT" || $services_url == *"port=$port "* ]]; do
+      port=$(random_free_port)
+    done
     taken+="$port "
     printf -v "$p" '%s' "$port"
   done
   AUDIT_SIGNING_KEY=$(random_hex 32)
   # Each service its own role's URL; none from the caller's shell.
-  local DATABASE_URL='' DATABASE_PURGE_URL=''
+  local DATABASE_URL='' DATABASE_PURGE_URL='' DATABASE_LISTEN_URL=''
   start_service tenant-registry services/tenant-registry/tenant-registry \
     TENANT_REGISTRY_PORT="$BP_REGISTRY" METRICS_PORT="$BM_REGISTRY" AUDIT_SIGNING_KEY \
-    DATABASE_URL="$pg_url user=$PG_REGISTRY_ROLE password=$registry_pw" \
-    DATABASE_PURGE_URL="$pg_url user=$PG_PURGE_ROLE password=$purge_pw"
+    DATABASE_URL="$services_url user=$PG_REGISTRY_ROLE password=$registry_pw" \
+    DATABASE_LISTEN_URL="$pg_url user=$PG_REGISTRY_ROLE password=$registry_pw" \
+    DATABASE_PURGE_URL="$services_url user=$PG_PURGE_ROLE password=$purge_pw"
   TENANT_REGISTRY_ADDR=127.0.0.1:$BP_REGISTRY
   start_service auth services/auth/auth \
     AUTH_PORT="$BP_AUTH" METRICS_PORT="$BM_AUTH" TENANT_REGISTRY_ADDR \
-    DATABASE_URL="$pg_url user=$PG_AUTH_ROLE password=$auth_pw"
+    DATABASE_URL="$services_url user=$PG_AUTH_ROLE password=$auth_pw" \
+    DATABASE_LISTEN_URL="$pg_url user=$PG_AUTH_ROLE password=$auth_pw"
   AUTH_ADDR=127.0.0.1:$BP_AUTH
   start_service media-buy services/media-buy/media-buy \
     MEDIA_BUY_PORT="$BP_MEDIA" METRICS_PORT="$BM_MEDIA" TENANT_REGISTRY_ADDR AUTH_ADDR \
-    DATABASE_URL="$pg_url user=$PG_MEDIA_BUY_ROLE password=$media_buy_pw"
+    DATABASE_URL="$services_url user=$PG_MEDIA_BUY_ROLE password=$media_buy_pw" \
+    DATABASE_LISTEN_URL="$pg_url user=$PG_MEDIA_BUY_ROLE password=$media_buy_pw"
   MEDIA_BUY_ADDR=127.0.0.1:$BP_MEDIA
   start_service agent-edge services/agent-edge/agent-edge \
     AGENT_HTTP_PORT="$BP_EDGE" METRICS_PORT="$BM_EDGE" TENANT_REGISTRY_ADDR MEDIA_BUY_ADDR \

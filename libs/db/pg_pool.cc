@@ -1,11 +1,32 @@
 #include "libs/db/pg_pool.h"
 
+#include <stdexcept>
+
 #include "absl/strings/str_cat.h"
 #include "libs/base/identifiers.h"
 #include "libs/base/log.h"
 #include "libs/base/status.h"
 
 namespace adcp {
+
+absl::StatusOr<StatementMode> ParseStatementMode(std::string_view variable,
+                                                 std::string_view value) {
+  if (value == "prepared") return StatementMode::kPrepared;
+  if (value == "unprepared") return StatementMode::kUnprepared;
+  return absl::InvalidArgumentError(
+      absl::StrCat(std::string(variable), ": must be prepared or unprepared"));
+}
+
+std::string_view StatementModeName(StatementMode mode) {
+  return mode == StatementMode::kPrepared ? "prepared" : "unprepared";
+}
+
+const std::string& PgTxn::SqlOf(const std::string& statement) const {
+  const auto found = sql_.find(statement);
+  if (found == sql_.end())
+    throw std::logic_error("unknown statement " + statement);
+  return found->second;
+}
 
 std::string WithConnectionDefaults(const std::string& conninfo) {
   const bool uri = conninfo.rfind("postgres://", 0) == 0 ||
@@ -106,7 +127,7 @@ PgPool::PgPool(Options options, Statements statements)
         options.conninfo = WithConnectionDefaults(options.conninfo);
         return std::move(options);
       }()),
-      statements_(std::move(statements)) {}
+      sql_(statements.begin(), statements.end()) {}
 
 PgPool::~PgPool() = default;
 
@@ -127,7 +148,9 @@ absl::StatusOr<PgPool::Connection> PgPool::Acquire() {
   }
   try {
     auto connection = std::make_unique<pqxx::connection>(options_.conninfo);
-    for (const auto& [name, sql] : statements_) connection->prepare(name, sql);
+    if (options_.statement_mode == StatementMode::kPrepared) {
+      for (const auto& [name, sql] : sql_) connection->prepare(name, sql);
+    }
     return connection;
   } catch (const std::exception& e) {
     {
@@ -168,7 +191,7 @@ absl::Status PgPool::Run(const std::string* tenant_id,
   absl::Status status;
   bool broken = false;
   try {
-    pqxx::work txn(*connection);
+    PgTxn txn(*connection, sql_, options_.statement_mode);
     if (tenant_id != nullptr) status = SetTransactionTenant(txn, *tenant_id);
     if (status.ok()) status = fn(txn);
     if (status.ok()) txn.commit();
@@ -198,7 +221,7 @@ absl::Status PgPool::WithTenantTransaction(std::string_view tenant_id,
 
 absl::Status PgPool::WithTenantTransaction(std::string_view tenant_id,
                                            const TenantTransactionFn& fn) {
-  return WithTenantTransaction(tenant_id, [&](pqxx::work& work) {
+  return WithTenantTransaction(tenant_id, [&](PgTxn& work) {
     TenantTxn txn(work, std::string(tenant_id));
     return fn(txn);
   });

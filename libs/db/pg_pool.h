@@ -1,6 +1,7 @@
-// A fixed-size pool of PostgreSQL connections (libpqxx) with per-connection
-// prepared statements, and the only place that sets the tenant of a
-// transaction for row-level security.
+// A fixed-size pool of PostgreSQL connections (libpqxx) with its named
+// statements (prepared per connection, or sent with their parameters each
+// time for PgBouncer's transaction pooling), and the only place that sets the
+// tenant of a transaction for row-level security.
 #pragma once
 
 #include <condition_variable>
@@ -10,6 +11,7 @@
 #include <pqxx/pqxx>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -49,6 +51,76 @@ absl::Status SetTransactionTenant(pqxx::transaction_base& txn,
 // The constraint named in a unique/foreign-key violation, or "".
 std::string ViolatedConstraint(const pqxx::sql_error& e);
 
+// How a pool runs its named statements. kPrepared prepares each on every
+// connection (one parse per connection). kUnprepared sends the same SQL with
+// its parameters on every call (PQexecParams, the unnamed statement), which
+// is what works through PgBouncer in transaction pooling: 1.18 hands each
+// transaction whichever server connection is free, and a statement prepared
+// on one is unknown (or already taken) on another.
+enum class StatementMode { kPrepared, kUnprepared };
+
+// "prepared" or "unprepared"; anything else is INVALID_ARGUMENT naming
+// `variable` and the accepted values.
+absl::StatusOr<StatementMode> ParseStatementMode(std::string_view variable,
+                                                 std::string_view value);
+std::string_view StatementModeName(StatementMode mode);
+
+// A read-committed transaction of a PgPool. Exec runs one of the pool's named
+// statements in the pool's StatementMode; exec_prepared is hidden here so that
+// nothing bypasses the mode (the raw pqxx::work calls remain for SQL that is
+// not one of the pool's statements).
+class PgTxn : public pqxx::work {
+ public:
+  // name -> SQL of the pool's statements.
+  using StatementSql = std::unordered_map<std::string, std::string>;
+
+  PgTxn(pqxx::connection& connection, const StatementSql& sql,
+        StatementMode mode)
+      // libpqxx 6's transactions inherit its name holder virtually, so the
+      // most derived class names it (as pqxx::work would).
+      : pqxx::internal::namedclass("transaction<READ COMMITTED>"),
+        pqxx::work(connection),
+        sql_(sql),
+        mode_(mode) {}
+
+  // The named statement with `args` as $1, $2, ...
+  template <typename... Args>
+  pqxx::result Exec(const std::string& statement, Args&&... args) {
+    if (mode_ == StatementMode::kPrepared)
+      return pqxx::work::exec_prepared(statement, std::forward<Args>(args)...);
+    return exec_params(SqlOf(statement), std::forward<Args>(args)...);
+  }
+  // The same, for a statement that must return no rows.
+  template <typename... Args>
+  pqxx::result Exec0(const std::string& statement, Args&&... args) {
+    if (mode_ == StatementMode::kPrepared)
+      return pqxx::work::exec_prepared0(statement, std::forward<Args>(args)...);
+    return exec_params0(SqlOf(statement), std::forward<Args>(args)...);
+  }
+  // The same, for a statement that must return exactly one row.
+  template <typename... Args>
+  pqxx::row Exec1(const std::string& statement, Args&&... args) {
+    if (mode_ == StatementMode::kPrepared)
+      return pqxx::work::exec_prepared1(statement, std::forward<Args>(args)...);
+    return exec_params1(SqlOf(statement), std::forward<Args>(args)...);
+  }
+
+  template <typename... Args>
+  pqxx::result exec_prepared(Args&&...) = delete;
+  template <typename... Args>
+  pqxx::result exec_prepared0(Args&&...) = delete;
+  template <typename... Args>
+  pqxx::row exec_prepared1(Args&&...) = delete;
+
+ private:
+  // The SQL of a statement the pool does not know is a bug of the caller:
+  // std::logic_error, as libpqxx throws for an unknown prepared statement.
+  const std::string& SqlOf(const std::string& statement) const;
+
+  const StatementSql& sql_;
+  const StatementMode mode_;
+};
+
 // A transaction opened for one tenant: PgPool::WithTenantTransaction set
 // `app.tenant_id` to tenant_id() inside it (SET LOCAL) before handing it out,
 // so row-level security shows and accepts that tenant's rows only. Code that
@@ -62,28 +134,26 @@ class TenantTxn {
   const std::string& tenant_id() const { return tenant_id_; }
   // The transaction itself, for statements that name the tenant themselves
   // (or need none).
-  pqxx::work& work() { return work_; }
+  PgTxn& work() { return work_; }
 
-  // The prepared statement `statement` with the tenant as $1 and `args` as
-  // $2, $3, ... (libpqxx's exec_prepared / exec_prepared0).
+  // The pool's statement `statement` with the tenant as $1 and `args` as
+  // $2, $3, ... (PgTxn::Exec / Exec0).
   template <typename... Args>
   pqxx::result Exec(const std::string& statement, Args&&... args) {
-    return work_.exec_prepared(statement, tenant_id_,
-                               std::forward<Args>(args)...);
+    return work_.Exec(statement, tenant_id_, std::forward<Args>(args)...);
   }
   // The same, for a statement that must return no rows.
   template <typename... Args>
   pqxx::result Exec0(const std::string& statement, Args&&... args) {
-    return work_.exec_prepared0(statement, tenant_id_,
-                                std::forward<Args>(args)...);
+    return work_.Exec0(statement, tenant_id_, std::forward<Args>(args)...);
   }
 
  private:
   friend class PgPool;
-  TenantTxn(pqxx::work& work, std::string tenant_id)
+  TenantTxn(PgTxn& work, std::string tenant_id)
       : work_(work), tenant_id_(std::move(tenant_id)) {}
 
-  pqxx::work& work_;
+  PgTxn& work_;
   const std::string tenant_id_;
 };
 
@@ -93,10 +163,12 @@ class PgPool {
     std::string conninfo;
     int size = 8;
     absl::Duration acquire_timeout = absl::Seconds(5);
+    StatementMode statement_mode = StatementMode::kPrepared;
   };
-  // name -> SQL, prepared on every connection of the pool.
+  // name -> SQL, the statements PgTxn::Exec runs (in kPrepared mode prepared
+  // on every connection of the pool).
   using Statements = std::vector<std::pair<std::string, std::string>>;
-  using TransactionFn = std::function<absl::Status(pqxx::work&)>;
+  using TransactionFn = std::function<absl::Status(PgTxn&)>;
   using TenantTransactionFn = std::function<absl::Status(TenantTxn&)>;
 
   PgPool(Options options, Statements statements);
@@ -128,7 +200,8 @@ class PgPool {
   void Release(Connection connection, bool broken);
 
   const Options options_;
-  const Statements statements_;
+  // The statements by name, and the one that sets the tenant.
+  const PgTxn::StatementSql sql_;
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<Connection> idle_;

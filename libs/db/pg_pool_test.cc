@@ -17,7 +17,9 @@ namespace {
 
 using ::adcp::testing::TestDatabase;
 
-class PgPoolTest : public ::testing::Test {
+// Every test runs in both statement modes: the same SQL prepared per
+// connection, and sent with its parameters each time (for PgBouncer).
+class PgPoolTest : public ::testing::TestWithParam<StatementMode> {
  protected:
   void SetUp() override {
     auto db = TestDatabase::Create();
@@ -35,7 +37,9 @@ class PgPoolTest : public ::testing::Test {
                     .ok());
     // One connection, so every transaction below reuses the same session.
     pool_ = std::make_unique<PgPool>(
-        PgPool::Options{.conninfo = db_->RegistryUrl(), .size = 1},
+        PgPool::Options{.conninfo = db_->RegistryUrl(),
+                        .size = 1,
+                        .statement_mode = GetParam()},
         PgPool::Statements{
             {"test_echo", "SELECT $1::text, $2::text"},
             {"test_audit_of",
@@ -59,7 +63,7 @@ class PgPoolTest : public ::testing::Test {
   std::unique_ptr<PgPool> pool_;
 };
 
-TEST_F(PgPoolTest, TheTenantTxnCarriesTheTenantSetForRowLevelSecurity) {
+TEST_P(PgPoolTest, TheTenantTxnCarriesTheTenantSetForRowLevelSecurity) {
   std::string carried, set;
   std::vector<std::string> visible;
   ASSERT_TRUE(pool_
@@ -81,7 +85,7 @@ TEST_F(PgPoolTest, TheTenantTxnCarriesTheTenantSetForRowLevelSecurity) {
   EXPECT_EQ(visible, std::vector<std::string>(2, "tenant-a"));
 }
 
-TEST_F(PgPoolTest, ExecPassesTheTransactionsTenantAsTheFirstParameter) {
+TEST_P(PgPoolTest, ExecPassesTheTransactionsTenantAsTheFirstParameter) {
   ASSERT_TRUE(pool_
                   ->WithTenantTransaction(
                       "tenant-b",
@@ -104,7 +108,7 @@ TEST_F(PgPoolTest, ExecPassesTheTransactionsTenantAsTheFirstParameter) {
             1);
 }
 
-TEST_F(PgPoolTest, TheTenantHoldsForItsTransactionOnly) {
+TEST_P(PgPoolTest, TheTenantHoldsForItsTransactionOnly) {
   ASSERT_TRUE(pool_
                   ->WithTenantTransaction(
                       "tenant-a", [](TenantTxn&) { return absl::OkStatus(); })
@@ -131,21 +135,20 @@ TEST_F(PgPoolTest, TheTenantHoldsForItsTransactionOnly) {
                   .ok());
 }
 
-TEST_F(PgPoolTest, AStatementForAnotherTenantFindsAndWritesNothing) {
+TEST_P(PgPoolTest, AStatementForAnotherTenantFindsAndWritesNothing) {
   const absl::Status status =
       pool_->WithTenantTransaction("tenant-a", [&](TenantTxn& txn) {
-        EXPECT_EQ(txn.work()
-                      .exec_prepared("test_audit_of", std::string("tenant-b"))
-                      .size(),
-                  0u);
-        txn.work().exec_prepared0("test_audit_insert", std::string("tenant-b"),
-                                  "forged");
+        EXPECT_EQ(
+            txn.work().Exec("test_audit_of", std::string("tenant-b")).size(),
+            0u);
+        txn.work().Exec0("test_audit_insert", std::string("tenant-b"),
+                         "forged");
         return absl::OkStatus();
       });
   EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied) << status;
 }
 
-TEST_F(PgPoolTest, AFailedCallbackRollsBack) {
+TEST_P(PgPoolTest, AFailedCallbackRollsBack) {
   const absl::Status status =
       pool_->WithTenantTransaction("tenant-a", [&](TenantTxn& txn) {
         txn.Exec0("test_audit_insert", "rolled_back");
@@ -162,7 +165,7 @@ TEST_F(PgPoolTest, AFailedCallbackRollsBack) {
                   .ok());
 }
 
-TEST_F(PgPoolTest, ATenantTransactionNeedsATenant) {
+TEST_P(PgPoolTest, ATenantTransactionNeedsATenant) {
   bool called = false;
   const absl::Status status = pool_->WithTenantTransaction("", [&](TenantTxn&) {
     called = true;
@@ -172,7 +175,7 @@ TEST_F(PgPoolTest, ATenantTransactionNeedsATenant) {
   EXPECT_FALSE(called);
 }
 
-TEST_F(PgPoolTest, SessionsStartWithCitusForwardingSetLocal) {
+TEST_P(PgPoolTest, SessionsStartWithCitusForwardingSetLocal) {
   // What makes Citus send the tenant's SET LOCAL to its workers; plain
   // PostgreSQL keeps it as a placeholder.
   ASSERT_TRUE(pool_
@@ -187,7 +190,7 @@ TEST_F(PgPoolTest, SessionsStartWithCitusForwardingSetLocal) {
                   .ok());
 }
 
-TEST_F(PgPoolTest, AMalformedTenantIsRefusedBeforeAnyStatement) {
+TEST_P(PgPoolTest, AMalformedTenantIsRefusedBeforeAnyStatement) {
   bool called = false;
   const absl::Status status = pool_->WithTenantTransaction(
       "tenant-a'; SET app.tenant_id = 'tenant-b", [&](TenantTxn&) {
@@ -198,7 +201,7 @@ TEST_F(PgPoolTest, AMalformedTenantIsRefusedBeforeAnyStatement) {
   EXPECT_FALSE(called);
 }
 
-TEST_F(PgPoolTest, SetTransactionTenantSetsALiteralForTheTransactionOnly) {
+TEST_P(PgPoolTest, SetTransactionTenantSetsALiteralForTheTransactionOnly) {
   pqxx::connection connection(WithConnectionDefaults(db_->RegistryUrl()));
   {
     pqxx::work work(connection);
@@ -213,6 +216,33 @@ TEST_F(PgPoolTest, SetTransactionTenantSetsALiteralForTheTransactionOnly) {
   }
   pqxx::work next(connection);
   EXPECT_EQ(CurrentTenant(next), "");
+}
+
+TEST_P(PgPoolTest, AStatementThePoolDoesNotKnowIsAnInternalError) {
+  const absl::Status status =
+      pool_->WithTenantTransaction("tenant-a", [&](TenantTxn& txn) {
+        txn.Exec("test_no_such_statement");
+        return absl::OkStatus();
+      });
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << status;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    StatementModes, PgPoolTest,
+    ::testing::Values(StatementMode::kPrepared, StatementMode::kUnprepared),
+    [](const ::testing::TestParamInfo<StatementMode>& info) {
+      return std::string(StatementModeName(info.param));
+    });
+
+TEST(StatementModeTest, ParsesTheTwoNamesAndRefusesOthersNamingTheVariable) {
+  EXPECT_EQ(*ParseStatementMode("DB_STATEMENT_MODE", "prepared"),
+            StatementMode::kPrepared);
+  EXPECT_EQ(*ParseStatementMode("DB_STATEMENT_MODE", "unprepared"),
+            StatementMode::kUnprepared);
+  const auto bad = ParseStatementMode("DB_STATEMENT_MODE", "Prepared ");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "DB_STATEMENT_MODE: must be prepared or unprepared");
 }
 
 }  // namespace

@@ -124,11 +124,11 @@ void AuditLog::Run() {
       by_tenant[event.tenant_id].push_back(&event);
     for (const auto& [tenant_id, events] : by_tenant) {
       const absl::Status status =
-          pool_.WithTenantTransaction(tenant_id, [&](pqxx::work& txn) {
+          pool_.WithTenantTransaction(tenant_id, [&](PgTxn& txn) {
             for (const AuditEvent* event : events) {
-              txn.exec_prepared0(kInsert, event->tenant_id, event->operation,
-                                 event->principal_id, event->success,
-                                 event->details.dump());
+              txn.Exec0(kInsert, event->tenant_id, event->operation,
+                        event->principal_id, event->success,
+                        event->details.dump());
             }
             return absl::OkStatus();
           });

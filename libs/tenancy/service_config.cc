@@ -17,6 +17,11 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromEnv(std::string service_name,
                                                    int default_metrics_port) {
   ServiceConfig config;
   ASSIGN_OR_RETURN(config.database_url, env::Required("DATABASE_URL"));
+  config.listen_url = env::String("DATABASE_LISTEN_URL", "");
+  ASSIGN_OR_RETURN(
+      config.statement_mode,
+      ParseStatementMode("DB_STATEMENT_MODE",
+                         env::String("DB_STATEMENT_MODE", "prepared")));
   ASSIGN_OR_RETURN(config.pool_size, env::Int("DB_POOL_SIZE", 8, 1, 256));
   ASSIGN_OR_RETURN(config.internal_token, env::Required("ADCP_INTERNAL_TOKEN"));
   ASSIGN_OR_RETURN(config.system_admin_token,

@@ -16,7 +16,12 @@ namespace adcp {
 
 struct ServiceConfig {
   std::string database_url;  // libpq conninfo of the service's own role
+  // Where the service LISTENs (the caches' change notifications): the
+  // database itself, never a transaction-pooling PgBouncer. "" = database_url.
+  std::string listen_url;
   int pool_size = 8;
+  // kUnprepared behind PgBouncer's transaction pooling.
+  StatementMode statement_mode = StatementMode::kPrepared;
   std::string internal_token;      // >= 16 characters
   std::string system_admin_token;  // >= 16 characters
   absl::Duration database_wait = absl::Seconds(30);
@@ -24,6 +29,16 @@ struct ServiceConfig {
   ServiceHostOptions host{.tenant_metadata_key = kTenantIdKey};
   // Tenants by Host (x-adcp-tenant-host, from an HTTP gateway).
   std::vector<std::string> base_domains;
+
+  const std::string& ListenUrl() const {
+    return listen_url.empty() ? database_url : listen_url;
+  }
+  // The service pool's options: database_url, pool_size, statement_mode.
+  PgPool::Options PoolOptions() const {
+    return {.conninfo = database_url,
+            .size = pool_size,
+            .statement_mode = statement_mode};
+  }
 };
 
 // PREFIX_RPS and PREFIX_BURST (whole numbers), `defaults` where unset.
@@ -34,7 +49,9 @@ absl::StatusOr<RateLimit> RateLimitFromEnv(const std::string& prefix,
 // "sales-agent.example.com,localhost"; at least one.
 absl::StatusOr<std::vector<std::string>> BaseDomainsFromEnv();
 
-// Reads DATABASE_URL, DB_POOL_SIZE (8), ADCP_INTERNAL_TOKEN,
+// Reads DATABASE_URL, DATABASE_LISTEN_URL (DATABASE_URL),
+// DB_STATEMENT_MODE (prepared | unprepared; prepared), DB_POOL_SIZE (8),
+// ADCP_INTERNAL_TOKEN,
 // SYSTEM_ADMIN_TOKEN, DB_WAIT_SECONDS (30), RATE_LIMIT_TENANT_RPS (200),
 // RATE_LIMIT_TENANT_BURST (400), RATE_LIMIT_PRINCIPAL_RPS (50),
 // RATE_LIMIT_PRINCIPAL_BURST (100), RATE_LIMIT_ANONYMOUS_RPS/_BURST (50/100),

@@ -38,11 +38,9 @@ absl::StatusOr<AuthConfig> AuthConfigFromEnv() {
 
 AuthServer::AuthServer(AuthConfig config)
     : config_(std::move(config)),
-      pool_({.conninfo = config_.service.database_url,
-             .size = config_.service.pool_size},
-            AllStatements()),
+      pool_(config_.service.PoolOptions(), AllStatements()),
       repository_(pool_),
-      principals_(std::make_shared<PrincipalCache>(config_.service.database_url,
+      principals_(std::make_shared<PrincipalCache>(config_.service.ListenUrl(),
                                                    repository_)),
       tenants_(std::make_shared<TenantCache>(MakeServiceChannel(
           config_.registry_address, config_.service.internal_token))),

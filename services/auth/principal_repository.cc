@@ -51,10 +51,10 @@ Principal FromRow(const pqxx::row& row) {
   return principal;
 }
 
-void Audit(pqxx::work& txn, const std::string& tenant_id, const char* operation,
+void Audit(PgTxn& txn, const std::string& tenant_id, const char* operation,
            const std::string& actor, const std::string& principal_id) {
-  txn.exec_prepared0(kAudit, tenant_id, operation, actor,
-                     nlohmann::json{{"principal_id", principal_id}}.dump());
+  txn.Exec0(kAudit, tenant_id, operation, actor,
+            nlohmann::json{{"principal_id", principal_id}}.dump());
 }
 
 absl::Status PrincipalNotFound() {
@@ -115,12 +115,12 @@ absl::StatusOr<Principal> PrincipalRepository::Create(
     const std::string& token_hash_hex, const std::string& token_prefix,
     const std::string& actor) {
   Principal principal;
-  RETURN_IF_ERROR(pool_.WithTenantTransaction(
-      tenant_id, [&](pqxx::work& txn) -> absl::Status {
+  RETURN_IF_ERROR(
+      pool_.WithTenantTransaction(tenant_id, [&](PgTxn& txn) -> absl::Status {
         try {
-          principal = FromRow(txn.exec_prepared1(
-              kInsert, tenant_id, principal_id, name, mappings.dump(),
-              token_hash_hex, token_prefix));
+          principal =
+              FromRow(txn.Exec1(kInsert, tenant_id, principal_id, name,
+                                mappings.dump(), token_hash_hex, token_prefix));
         } catch (const pqxx::unique_violation&) {
           return absl::AlreadyExistsError(absl::StrCat(
               "principal_id: '", principal_id, "' already exists"));
@@ -134,10 +134,10 @@ absl::StatusOr<Principal> PrincipalRepository::Create(
 absl::StatusOr<Principal> PrincipalRepository::FindByTokenHash(
     const std::string& tenant_id, const std::string& token_hash_hex) {
   Principal principal;
-  RETURN_IF_ERROR(pool_.WithTenantTransaction(
-      tenant_id, [&](pqxx::work& txn) -> absl::Status {
+  RETURN_IF_ERROR(
+      pool_.WithTenantTransaction(tenant_id, [&](PgTxn& txn) -> absl::Status {
         const pqxx::result rows =
-            txn.exec_prepared(kByTokenHash, tenant_id, token_hash_hex);
+            txn.Exec(kByTokenHash, tenant_id, token_hash_hex);
         if (rows.empty())
           return absl::UnauthenticatedError("invalid or revoked token");
         principal = FromRow(rows[0]);
@@ -150,9 +150,9 @@ absl::StatusOr<std::vector<Principal>> PrincipalRepository::List(
     const std::string& tenant_id, const std::string& after_principal_id,
     int limit, bool include_revoked) {
   std::vector<Principal> principals;
-  RETURN_IF_ERROR(pool_.WithTenantTransaction(tenant_id, [&](pqxx::work& txn) {
-    for (const auto& row : txn.exec_prepared(
-             kList, tenant_id, after_principal_id, limit, include_revoked)) {
+  RETURN_IF_ERROR(pool_.WithTenantTransaction(tenant_id, [&](PgTxn& txn) {
+    for (const auto& row : txn.Exec(kList, tenant_id, after_principal_id, limit,
+                                    include_revoked)) {
       principals.push_back(FromRow(row));
     }
     return absl::OkStatus();
@@ -165,13 +165,13 @@ absl::StatusOr<Principal> PrincipalRepository::ReplaceToken(
     const std::string& token_hash_hex, const std::string& token_prefix,
     const std::string& actor) {
   Principal principal;
-  RETURN_IF_ERROR(pool_.WithTenantTransaction(
-      tenant_id, [&](pqxx::work& txn) -> absl::Status {
+  RETURN_IF_ERROR(
+      pool_.WithTenantTransaction(tenant_id, [&](PgTxn& txn) -> absl::Status {
         const pqxx::result rows =
-            txn.exec_prepared(kReplaceToken, tenant_id, principal_id,
-                              token_hash_hex, token_prefix);
+            txn.Exec(kReplaceToken, tenant_id, principal_id, token_hash_hex,
+                     token_prefix);
         if (rows.empty()) {
-          if (txn.exec_prepared(kSelectOne, tenant_id, principal_id).empty()) {
+          if (txn.Exec(kSelectOne, tenant_id, principal_id).empty()) {
             return PrincipalNotFound();
           }
           return absl::FailedPreconditionError(
@@ -188,17 +188,16 @@ absl::StatusOr<Principal> PrincipalRepository::Revoke(
     const std::string& tenant_id, const std::string& principal_id,
     const std::string& actor) {
   Principal principal;
-  RETURN_IF_ERROR(pool_.WithTenantTransaction(
-      tenant_id, [&](pqxx::work& txn) -> absl::Status {
-        const pqxx::result revoked =
-            txn.exec_prepared(kRevoke, tenant_id, principal_id);
+  RETURN_IF_ERROR(
+      pool_.WithTenantTransaction(tenant_id, [&](PgTxn& txn) -> absl::Status {
+        const pqxx::result revoked = txn.Exec(kRevoke, tenant_id, principal_id);
         if (!revoked.empty()) {
           principal = FromRow(revoked[0]);
           Audit(txn, tenant_id, "principal_revoked", actor, principal_id);
           return absl::OkStatus();
         }
         const pqxx::result existing =
-            txn.exec_prepared(kSelectOne, tenant_id, principal_id);
+            txn.Exec(kSelectOne, tenant_id, principal_id);
         if (existing.empty()) return PrincipalNotFound();
         principal = FromRow(existing[0]);
         return absl::OkStatus();
@@ -211,10 +210,10 @@ absl::Status PrincipalRepository::RecordUses(const std::vector<Use>& uses) {
   for (const Use& use : uses) by_tenant[use.tenant_id].push_back(&use);
   absl::Status result;
   for (const auto& [tenant_id, tenant_uses] : by_tenant) {
-    result.Update(pool_.WithTenantTransaction(tenant_id, [&](pqxx::work& txn) {
+    result.Update(pool_.WithTenantTransaction(tenant_id, [&](PgTxn& txn) {
       for (const Use* use : tenant_uses) {
-        txn.exec_prepared0(kTouch, tenant_id, use->principal_id,
-                           absl::ToUnixMicros(use->at));
+        txn.Exec0(kTouch, tenant_id, use->principal_id,
+                  absl::ToUnixMicros(use->at));
       }
       return absl::OkStatus();
     }));

@@ -128,9 +128,7 @@ std::function<absl::StatusOr<std::vector<Row>>(const std::string&)> AllRowsOf(
 
 MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
     : config_(std::move(config)),
-      pool_({.conninfo = config_.service.database_url,
-             .size = config_.service.pool_size},
-            AllStatements()),
+      pool_(config_.service.PoolOptions(), AllStatements()),
       tenants_(std::make_shared<TenantCache>(MakeServiceChannel(
           config_.registry_address, config_.service.internal_token))),
       principals_(std::make_shared<RemotePrincipalResolver>(MakeServiceChannel(
@@ -138,10 +136,10 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
       breakers_(std::make_shared<CircuitBreakers>(config_.options.clock)),
       adapters_(config_.options.clock),
       audit_(pool_),
-      products_(config_.service.database_url,
+      products_(config_.service.ListenUrl(),
                 AllRowsOf(pool_, &ProductStore::List),
                 config_.product_cache_tenants),
-      accounts_(config_.service.database_url,
+      accounts_(config_.service.ListenUrl(),
                 AllRowsOf(pool_, &AccountStore::List),
                 config_.account_cache_tenants),
       guard_(MediaBuyService::Policy(),

@@ -20,18 +20,18 @@ absl::StatusOr<TenantRegistryConfig> TenantRegistryConfigFromEnv() {
 
 TenantRegistryServer::TenantRegistryServer(TenantRegistryConfig config)
     : config_(std::move(config)),
-      pool_({.conninfo = config_.service.database_url,
-             .size = config_.service.pool_size},
-            TenantRepository::Statements()),
+      pool_(config_.service.PoolOptions(), TenantRepository::Statements()),
       purge_pool_(
           config_.purge_database_url.empty()
               ? nullptr
               : std::make_unique<PgPool>(
-                    PgPool::Options{.conninfo = config_.purge_database_url,
-                                    .size = 1},
+                    PgPool::Options{
+                        .conninfo = config_.purge_database_url,
+                        .size = 1,
+                        .statement_mode = config_.service.statement_mode},
                     TenantRepository::PurgeStatements())),
       repository_(pool_, purge_pool_.get(), config_.audit_signing_key),
-      feed_(config_.service.database_url, repository_),
+      feed_(config_.service.ListenUrl(), repository_),
       guard_(TenantRegistryService::Policy(),
              BaseGuardOptions(config_.service)),
       service_(guard_, repository_, feed_) {}

@@ -84,16 +84,16 @@ absl::Status TenantNotFound() {
   return absl::NotFoundError("tenant not found");
 }
 
-void Audit(pqxx::work& txn, const std::string& tenant_id, const char* operation,
+void Audit(PgTxn& txn, const std::string& tenant_id, const char* operation,
            const std::string& actor, const nlohmann::json& details) {
-  txn.exec_prepared0(kInsertAudit, tenant_id, operation, actor, details.dump());
+  txn.Exec0(kInsertAudit, tenant_id, operation, actor, details.dump());
 }
 
 absl::StatusOr<Tenant> SelectOne(PgPool& pool, const char* statement,
                                  const std::string& key) {
   Tenant tenant;
-  RETURN_IF_ERROR(pool.WithTransaction([&](pqxx::work& txn) -> absl::Status {
-    const pqxx::result rows = txn.exec_prepared(statement, key);
+  RETURN_IF_ERROR(pool.WithTransaction([&](PgTxn& txn) -> absl::Status {
+    const pqxx::result rows = txn.Exec(statement, key);
     if (rows.empty()) return TenantNotFound();
     tenant = FromRow(rows[0]);
     return absl::OkStatus();
@@ -206,23 +206,22 @@ RolePrivileges TenantRepository::PurgePrivileges() {
 absl::StatusOr<Tenant> TenantRepository::Create(const NewTenant& input,
                                                 const std::string& actor) {
   Tenant tenant;
-  RETURN_IF_ERROR(
-      pool_.WithTenantTransaction(input.tenant_id, [&](pqxx::work& txn) {
-        try {
-          tenant = FromRow(txn.exec_prepared1(
-              kInsert, input.tenant_id, input.name, input.subdomain,
-              NullIfEmpty(input.virtual_host), input.config.dump(),
-              input.billing_plan, NullIfEmpty(input.billing_contact),
-              !input.pending_initialization));
-        } catch (const pqxx::unique_violation& e) {
-          return TakenField(e, input.tenant_id, input.subdomain);
-        }
-        Audit(txn, input.tenant_id, "tenant_created", actor,
-              {{"tenant_name", input.name},
-               {"subdomain", input.subdomain},
-               {"pending_initialization", input.pending_initialization}});
-        return absl::OkStatus();
-      }));
+  RETURN_IF_ERROR(pool_.WithTenantTransaction(input.tenant_id, [&](PgTxn& txn) {
+    try {
+      tenant = FromRow(
+          txn.Exec1(kInsert, input.tenant_id, input.name, input.subdomain,
+                    NullIfEmpty(input.virtual_host), input.config.dump(),
+                    input.billing_plan, NullIfEmpty(input.billing_contact),
+                    !input.pending_initialization));
+    } catch (const pqxx::unique_violation& e) {
+      return TakenField(e, input.tenant_id, input.subdomain);
+    }
+    Audit(txn, input.tenant_id, "tenant_created", actor,
+          {{"tenant_name", input.name},
+           {"subdomain", input.subdomain},
+           {"pending_initialization", input.pending_initialization}});
+    return absl::OkStatus();
+  }));
   return tenant;
 }
 
@@ -243,8 +242,8 @@ absl::StatusOr<Tenant> TenantRepository::FindByVirtualHost(
 absl::StatusOr<std::vector<Tenant>> TenantRepository::List(
     const std::string& after_tenant_id, int limit) {
   std::vector<Tenant> tenants;
-  RETURN_IF_ERROR(pool_.WithTransaction([&](pqxx::work& txn) {
-    for (const auto& row : txn.exec_prepared(kList, after_tenant_id, limit)) {
+  RETURN_IF_ERROR(pool_.WithTransaction([&](PgTxn& txn) {
+    for (const auto& row : txn.Exec(kList, after_tenant_id, limit)) {
       tenants.push_back(FromRow(row));
     }
     return absl::OkStatus();
@@ -256,15 +255,14 @@ absl::StatusOr<Tenant> TenantRepository::EditConfig(
     const std::string& tenant_id, const ConfigEdit& edit,
     const std::string& actor) {
   Tenant tenant;
-  RETURN_IF_ERROR(pool_.WithTenantTransaction(
-      tenant_id, [&](pqxx::work& txn) -> absl::Status {
-        const pqxx::result current = txn.exec_prepared(kLockConfig, tenant_id);
+  RETURN_IF_ERROR(
+      pool_.WithTenantTransaction(tenant_id, [&](PgTxn& txn) -> absl::Status {
+        const pqxx::result current = txn.Exec(kLockConfig, tenant_id);
         if (current.empty()) return TenantNotFound();
         ASSIGN_OR_RETURN(
             const nlohmann::json updated,
             edit(nlohmann::json::parse(current[0][0].as<std::string>())));
-        tenant = FromRow(
-            txn.exec_prepared1(kUpdateConfig, tenant_id, updated.dump()));
+        tenant = FromRow(txn.Exec1(kUpdateConfig, tenant_id, updated.dump()));
         Audit(txn, tenant_id, "tenant_config_updated", actor,
               nlohmann::json::object());
         return absl::OkStatus();
@@ -276,11 +274,11 @@ absl::StatusOr<Tenant> TenantRepository::SetActive(const std::string& tenant_id,
                                                    bool is_active,
                                                    const std::string& actor) {
   Tenant tenant;
-  RETURN_IF_ERROR(pool_.WithTenantTransaction(
-      tenant_id, [&](pqxx::work& txn) -> absl::Status {
+  RETURN_IF_ERROR(
+      pool_.WithTenantTransaction(tenant_id, [&](PgTxn& txn) -> absl::Status {
         pqxx::result rows;
         try {
-          rows = txn.exec_prepared(kSetActive, tenant_id, is_active);
+          rows = txn.Exec(kSetActive, tenant_id, is_active);
         } catch (const pqxx::check_violation&) {
           return NotInitialized();
         }
@@ -298,13 +296,13 @@ absl::StatusOr<Tenant> TenantRepository::Update(const std::string& tenant_id,
                                                 const TenantChanges& changes,
                                                 const std::string& actor) {
   Tenant tenant;
-  RETURN_IF_ERROR(pool_.WithTenantTransaction(
-      tenant_id, [&](pqxx::work& txn) -> absl::Status {
+  RETURN_IF_ERROR(
+      pool_.WithTenantTransaction(tenant_id, [&](PgTxn& txn) -> absl::Status {
         pqxx::result rows;
         try {
-          rows = txn.exec_prepared(
-              kUpdateFields, tenant_id, changes.name, changes.billing_plan,
-              changes.billing_contact, changes.virtual_host, changes.is_active);
+          rows = txn.Exec(kUpdateFields, tenant_id, changes.name,
+                          changes.billing_plan, changes.billing_contact,
+                          changes.virtual_host, changes.is_active);
         } catch (const pqxx::unique_violation& e) {
           return TakenField(e, tenant_id, "");
         } catch (const pqxx::check_violation&) {
@@ -334,9 +332,9 @@ absl::StatusOr<Tenant> TenantRepository::Update(const std::string& tenant_id,
 absl::StatusOr<Tenant> TenantRepository::CompleteInitialization(
     const std::string& tenant_id, const std::string& actor) {
   std::optional<Tenant> completed;
-  RETURN_IF_ERROR(pool_.WithTenantTransaction(
-      tenant_id, [&](pqxx::work& txn) -> absl::Status {
-        const pqxx::result rows = txn.exec_prepared(kCompleteInit, tenant_id);
+  RETURN_IF_ERROR(
+      pool_.WithTenantTransaction(tenant_id, [&](PgTxn& txn) -> absl::Status {
+        const pqxx::result rows = txn.Exec(kCompleteInit, tenant_id);
         if (rows.empty()) return absl::OkStatus();
         completed = FromRow(rows[0]);
         Audit(txn, tenant_id, "tenant_initialized", actor,
@@ -357,23 +355,21 @@ absl::StatusOr<std::map<std::string, int64_t>> TenantRepository::Purge(
         "hard delete is not configured: the registry needs DATABASE_PURGE_URL "
         "(the purge role's connection, docs/security.md)");
   }
-  RETURN_IF_ERROR(
-      purge_pool_->WithTransaction([&](pqxx::work& txn) -> absl::Status {
-        const pqxx::row head = txn.exec_prepared1(kChainHead, tenant_id);
-        tombstone.audit_chain_length = head[0].as<int64_t>();
-        tombstone.audit_chain_head_hex = head[1].as<std::string>();
-        tombstone.deleted_rows.clear();  // a retried transaction starts over
-        for (const auto& row : txn.exec_prepared(kPurge, tenant_id))
-          tombstone.deleted_rows[row[0].as<std::string>()] =
-              row[1].as<int64_t>();
-        if (tombstone.deleted_rows.empty()) return TenantNotFound();
-        nlohmann::json deleted = tombstone.deleted_rows;
-        txn.exec_prepared0(kTombstone, tenant_id, tombstone.purged_at_micros,
-                           actor, deleted.dump(), tombstone.audit_chain_length,
-                           tombstone.audit_chain_head_hex,
-                           SignTombstone(tombstone, audit_signing_key_));
-        return absl::OkStatus();
-      }));
+  RETURN_IF_ERROR(purge_pool_->WithTransaction([&](PgTxn& txn) -> absl::Status {
+    const pqxx::row head = txn.Exec1(kChainHead, tenant_id);
+    tombstone.audit_chain_length = head[0].as<int64_t>();
+    tombstone.audit_chain_head_hex = head[1].as<std::string>();
+    tombstone.deleted_rows.clear();  // a retried transaction starts over
+    for (const auto& row : txn.Exec(kPurge, tenant_id))
+      tombstone.deleted_rows[row[0].as<std::string>()] = row[1].as<int64_t>();
+    if (tombstone.deleted_rows.empty()) return TenantNotFound();
+    nlohmann::json deleted = tombstone.deleted_rows;
+    txn.Exec0(kTombstone, tenant_id, tombstone.purged_at_micros, actor,
+              deleted.dump(), tombstone.audit_chain_length,
+              tombstone.audit_chain_head_hex,
+              SignTombstone(tombstone, audit_signing_key_));
+    return absl::OkStatus();
+  }));
   return tombstone.deleted_rows;
 }
 
@@ -381,9 +377,8 @@ absl::StatusOr<std::vector<AuditEvent>> TenantRepository::ListAudit(
     const std::string& tenant_id, int64_t before_id, int limit) {
   RETURN_IF_ERROR(Get(tenant_id).status());
   std::vector<AuditEvent> events;
-  RETURN_IF_ERROR(pool_.WithTenantTransaction(tenant_id, [&](pqxx::work& txn) {
-    for (const auto& row :
-         txn.exec_prepared(kListAudit, tenant_id, before_id, limit)) {
+  RETURN_IF_ERROR(pool_.WithTenantTransaction(tenant_id, [&](PgTxn& txn) {
+    for (const auto& row : txn.Exec(kListAudit, tenant_id, before_id, limit)) {
       AuditEvent& event = events.emplace_back();
       event.set_audit_id(row[0].as<int64_t>());
       event.set_tenant_id(row[1].as<std::string>());

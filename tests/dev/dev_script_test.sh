@@ -17,6 +17,10 @@
 #   demo         ./dev demo against ./dev up: every step of the buyer's
 #                journey, with the approval (localnews) and without
 #                (nytimes); a demo that cannot succeed fails
+#   pgbouncer    ./dev up --pgbouncer: the services' pools sign in to
+#                pgbouncer (its log names each role), the seeding and
+#                ./dev demo's journey succeed through transaction pooling,
+#                and Ctrl-C stops pgbouncer too
 #
 # Usage: dev_script_test.sh SOURCE_DIR BUILD_DIR DATABASE_TEST_BINARY CASE
 # Exit 77 (skipped) where a case cannot run (private_dir when not root).
@@ -295,7 +299,28 @@ case_demo() {
   pass "./dev demo without ./dev up says so and fails"
 }
 
+case_pgbouncer() {
+  make_copy 755
+  export_free_ports PGBOUNCER_PORT
+  start_up --pgbouncer
+  expect_output "PgBouncer \(transaction pooling\) on 127.0.0.1:$PGBOUNCER_PORT"
+  local log=$COPY/.data/logs/pgbouncer.log role pgb_pid
+  for role in adcp_registry adcp_auth adcp_media_buy; do
+    grep -q "login attempt: db=adcp user=$role" "$log" ||
+      fail "no $role client in pgbouncer's log"
+  done
+  pass "every service's pool signs in to pgbouncer"
+  run_demo 0 nytimes
+  expect_demo '^==> done: media buy mb_[0-9a-f]+ is active; '
+  pass "./dev demo nytimes through pgbouncer"
+  pgb_pid=$(cat "$COPY/.data/run/pgbouncer.pid")
+  kill -0 "$pgb_pid" 2>/dev/null || fail "no pgbouncer process of this ./dev up"
+  stop_up
+  ! kill -0 "$pgb_pid" 2>/dev/null || fail "pgbouncer still runs after ./dev up stopped"
+  pass "Ctrl-C stops pgbouncer"
+}
+
 case "$CASE" in
-  private_dir | crash | keep_going | demo) "case_$CASE" ;;
+  private_dir | crash | keep_going | demo | pgbouncer) "case_$CASE" ;;
   *) fail "unknown case $CASE" ;;
 esac

@@ -41,25 +41,25 @@ ServiceConfig TestServiceConfig(const std::string& name,
 absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(SuiteOptions options) {
   std::unique_ptr<Suite> suite(new Suite());
   ASSIGN_OR_RETURN(suite->db_, TestDatabase::Create());
+  if (options.through_pgbouncer) {
+    ASSIGN_OR_RETURN(suite->pgbouncer_, PgBouncer::Start(*suite->db_));
+  }
   suite->internal_token_ = "suite-internal-" + RandomHex(12);
   suite->system_token_ = "suite-system-" + RandomHex(12);
-  ASSIGN_OR_RETURN(suite->registry_server_,
-                   tenant_registry::TenantRegistryServer::Start(
-                       {.service = TestServiceConfig(
-                            "tenant-registry", suite->db_->RegistryUrl(),
-                            suite->internal_token_, suite->system_token_),
-                        .audit_signing_key = kAuditSigningKey,
-                        .purge_database_url = suite->db_->PurgeUrl()}));
+  ASSIGN_OR_RETURN(
+      suite->registry_server_,
+      tenant_registry::TenantRegistryServer::Start(
+          {.service = suite->ServiceConfigFor("tenant-registry",
+                                              ServiceRole::kRegistry),
+           .audit_signing_key = kAuditSigningKey,
+           .purge_database_url = suite->DatabaseUrl(ServiceRole::kPurge)}));
   auth::AuthConfig auth_config;
-  auth_config.service =
-      TestServiceConfig("auth", suite->db_->AuthUrl(), suite->internal_token_,
-                        suite->system_token_);
+  auth_config.service = suite->ServiceConfigFor("auth", ServiceRole::kAuth);
   auth_config.registry_address = suite->registry_address();
   ASSIGN_OR_RETURN(suite->auth_, auth::AuthServer::Start(auth_config));
   media_buy::MediaBuyConfig media_buy_config;
   media_buy_config.service =
-      TestServiceConfig("media-buy", suite->db_->MediaBuyUrl(),
-                        suite->internal_token_, suite->system_token_);
+      suite->ServiceConfigFor("media-buy", ServiceRole::kMediaBuy);
   media_buy_config.registry_address = suite->registry_address();
   media_buy_config.auth_address = suite->auth_address();
   media_buy_config.options.clock = std::move(options.media_buy_clock);
@@ -79,6 +79,21 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(SuiteOptions options) {
   suite->media_buy_stub_ = media_buy::v1::MediaBuyService::NewStub(
       MakeServiceChannel(suite->media_buy_address(), suite->internal_token_));
   return suite;
+}
+
+std::string Suite::DatabaseUrl(ServiceRole role) const {
+  return pgbouncer_ ? pgbouncer_->RoleUrl(role) : db_->RoleUrl(role);
+}
+
+ServiceConfig Suite::ServiceConfigFor(const std::string& name,
+                                      ServiceRole role) const {
+  ServiceConfig config = TestServiceConfig(name, DatabaseUrl(role),
+                                           internal_token_, system_token_);
+  if (pgbouncer_) {
+    config.listen_url = db_->RoleUrl(role);
+    config.statement_mode = StatementMode::kUnprepared;
+  }
+  return config;
 }
 
 Suite::~Suite() {

@@ -16,6 +16,7 @@
 #include "services/auth/auth_server.h"
 #include "services/media-buy/media_buy_server.h"
 #include "services/tenant-registry/tenant_registry_server.h"
+#include "tests/support/pgbouncer.h"
 #include "tests/support/test_database.h"
 
 namespace adcp::testing {
@@ -26,6 +27,10 @@ struct SuiteOptions {
   // Changes the media-buy config before it starts (by default the mock
   // serves every tenant's ad server).
   std::function<void(media_buy::MediaBuyConfig&)> configure_media_buy;
+  // The services reach the database through a PgBouncer in transaction
+  // pooling mode, with unprepared statements, and LISTEN on the database
+  // itself.
+  bool through_pgbouncer = false;
 };
 
 class Suite {
@@ -39,6 +44,8 @@ class Suite {
   ~Suite();
 
   TestDatabase& db() { return *db_; }
+  // The PgBouncer in front of db(), when through_pgbouncer; else null.
+  PgBouncer* pgbouncer() { return pgbouncer_.get(); }
   const std::string& internal_token() const { return internal_token_; }
   const std::string& system_token() const { return system_token_; }
   std::string registry_address() const;
@@ -81,8 +88,13 @@ class Suite {
 
  private:
   Suite() = default;
+  // The role's conninfo as the services use it: through PgBouncer or not.
+  std::string DatabaseUrl(ServiceRole role) const;
+  ServiceConfig ServiceConfigFor(const std::string& name,
+                                 ServiceRole role) const;
 
   std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<PgBouncer> pgbouncer_;
   std::string internal_token_, system_token_;
   std::unique_ptr<tenant_registry::TenantRegistryServer> registry_server_;
   std::unique_ptr<auth::AuthServer> auth_;

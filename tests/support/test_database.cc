@@ -79,7 +79,15 @@ TestDatabase::~TestDatabase() {
 std::string TestDatabase::Url(const std::string& user,
                               const std::string& password,
                               const std::string& database) const {
-  return absl::StrCat("host=", host_, " port=", port_, " dbname=", database,
+  return UrlAt(host_, port_, user, password, database);
+}
+
+std::string TestDatabase::UrlAt(const std::string& host,
+                                const std::string& port,
+                                const std::string& user,
+                                const std::string& password,
+                                const std::string& database) {
+  return absl::StrCat("host=", host, " port=", port, " dbname=", database,
                       " user=", user, " password=", password,
                       " connect_timeout=5");
 }
@@ -111,6 +119,15 @@ std::string TestDatabase::RoleUrl(ServiceRole role) const {
 
 const std::string& TestDatabase::role_name(ServiceRole role) const {
   return login(role).role;
+}
+
+const std::string& TestDatabase::role_password(ServiceRole role) const {
+  return login(role).password;
+}
+
+std::string TestDatabase::RoleUrlVia(ServiceRole role, const std::string& host,
+                                     const std::string& port) const {
+  return UrlAt(host, port, login(role).role, login(role).password, name_);
 }
 
 MigrationOptions TestDatabase::migration_options() const {

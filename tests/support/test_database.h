@@ -37,6 +37,14 @@ class TestDatabase {
   std::string MediaBuyUrl() const { return RoleUrl(ServiceRole::kMediaBuy); }
   std::string PurgeUrl() const { return RoleUrl(ServiceRole::kPurge); }
   const std::string& role_name(ServiceRole role) const;
+  const std::string& role_password(ServiceRole role) const;
+  // The role's conninfo through a server in front of this cluster (a
+  // PgBouncer at `host`, a socket directory, and `port`) that serves this
+  // database under its own name.
+  std::string RoleUrlVia(ServiceRole role, const std::string& host,
+                         const std::string& port) const;
+  const std::string& host() const { return host_; }
+  const std::string& port() const { return port_; }
   // The role names for adcp-migrate's grants (the legacy app role included:
   // it exists without LOGIN, and keeps no privilege after migration 0011).
   MigrationOptions migration_options() const;
@@ -50,6 +58,9 @@ class TestDatabase {
   TestDatabase() = default;
   std::string Url(const std::string& user, const std::string& password,
                   const std::string& database) const;
+  static std::string UrlAt(const std::string& host, const std::string& port,
+                           const std::string& user, const std::string& password,
+                           const std::string& database);
 
   std::string host_, port_, superuser_, superuser_password_, owner_,
       owner_password_;

@@ -58,7 +58,7 @@ launch_service() {
   printf '\n---- %s started by ./dev up at %s ----\n' "${SVC_NAMES[$i]}" "$(date -Is)" \
     >>"${SVC_LOGS[$i]}"
   # A database URL reaches only the services given one (their own role's).
-  env -u DATABASE_URL -u DATABASE_PURGE_URL "${SVC_COMMON_ENV[@]}" "${own_env[@]}" \
+  env -u DATABASE_URL -u DATABASE_PURGE_URL -u DATABASE_LISTEN_URL "${SVC_COMMON_ENV[@]}" "${own_env[@]}" \
     "${SVC_BINARIES[$i]}" \
     >>"${SVC_LOGS[$i]}" 2>&1 9>&- </dev/null &
   SVC_PIDS[i]=$!

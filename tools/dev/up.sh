@@ -6,6 +6,7 @@
 UP_PG_STARTED=0
 UP_FOREGROUND=0
 UP_STACK_WRITTEN=0
+UP_PGBOUNCER=0
 
 up_cleanup() {
   trap '' INT TERM
@@ -14,6 +15,7 @@ up_cleanup() {
     log "stopping services"
     stop_services
   fi
+  pgbouncer_stop
   if ((UP_PG_STARTED)); then
     log "stopping PostgreSQL"
     pg_stop "$PG_DATA" fast
@@ -58,13 +60,16 @@ SELECT 'CREATE DATABASE adcp OWNER $PG_OWNER_ROLE'
 SQL
 }
 
-# Starts the five services against the database at conninfo $1 (no role);
-# sets TENANT_REGISTRY_ADDR, AUTH_ADDR, MEDIA_BUY_ADDR. The registry, auth
-# and media-buy each connect as their own role (the registry's hard delete
-# as the purge role); the edge and the admin gateway get no database.
+# Starts the five services against the database at conninfo $1 (no role),
+# LISTENing at conninfo $2 (the cluster itself; default $1) with statement
+# mode $3 (DB_STATEMENT_MODE; default prepared); sets TENANT_REGISTRY_ADDR,
+# AUTH_ADDR, MEDIA_BUY_ADDR. The registry, auth and media-buy each connect as
+# their own role (the registry's hard delete as the purge role); the edge and
+# the admin gateway get no database.
 up_start_services() {
   # A DATABASE_URL of the caller's shell must not reach any service.
-  local DATABASE_URL='' DATABASE_PURGE_URL=''
+  local DATABASE_URL='' DATABASE_PURGE_URL='' DATABASE_LISTEN_URL=''
+  local listen=${2:-$1} mode=${3:-prepared}
   local registry_db="$1 user=$PG_REGISTRY_ROLE password=$PG_REGISTRY_PASSWORD"
   local purge_db="$1 user=$PG_PURGE_ROLE password=$PG_PURGE_PASSWORD"
   local auth_db="$1 user=$PG_AUTH_ROLE password=$PG_AUTH_PASSWORD"
@@ -75,16 +80,19 @@ up_start_services() {
     "SYSTEM_ADMIN_TOKEN=$SYSTEM_ADMIN_TOKEN"
     "LOG_LEVEL=${LOG_LEVEL:-info}"
     "BIND_HOST=${BIND_HOST:-127.0.0.1}"
+    "DB_STATEMENT_MODE=${DB_STATEMENT_MODE:-$mode}"
   )
 
   # One line per service: name, binary (relative to the build dir), port settings.
   AUDIT_SIGNING_KEY=${AUDIT_SIGNING_KEY:-$STORED_AUDIT_SIGNING_KEY}
   start_service tenant-registry services/tenant-registry/tenant-registry \
     TENANT_REGISTRY_PORT=50051 METRICS_PORT=9461 AUDIT_SIGNING_KEY \
-    DATABASE_URL="$registry_db" DATABASE_PURGE_URL="$purge_db"
+    DATABASE_URL="$registry_db" DATABASE_PURGE_URL="$purge_db" \
+    DATABASE_LISTEN_URL="$listen user=$PG_REGISTRY_ROLE password=$PG_REGISTRY_PASSWORD"
   TENANT_REGISTRY_ADDR=127.0.0.1:${SVC_PORT[tenant-registry]}
   start_service auth services/auth/auth \
-    AUTH_PORT=50052 METRICS_PORT=9462 TENANT_REGISTRY_ADDR DATABASE_URL="$auth_db"
+    AUTH_PORT=50052 METRICS_PORT=9462 TENANT_REGISTRY_ADDR DATABASE_URL="$auth_db" \
+    DATABASE_LISTEN_URL="$listen user=$PG_AUTH_ROLE password=$PG_AUTH_PASSWORD"
   AUTH_ADDR=127.0.0.1:${SVC_PORT[auth]}
   # The real Google Ad Manager and Kevel adapters; a tenant whose adapter
   # credentials are not in .data/adapter-secrets (one file per secret named by
@@ -95,6 +103,7 @@ up_start_services() {
   start_service media-buy services/media-buy/media-buy \
     MEDIA_BUY_PORT=50053 METRICS_PORT=9464 TENANT_REGISTRY_ADDR AUTH_ADDR \
     DATABASE_URL="$media_buy_db" \
+    DATABASE_LISTEN_URL="$listen user=$PG_MEDIA_BUY_ROLE password=$PG_MEDIA_BUY_PASSWORD" \
     ADAPTER_SECRETS_DIR="$DATA_DIR/adapter-secrets" \
     MEDIA_BUY_ADAPTER_DRY_RUN_WITHOUT_CREDENTIALS=true \
     MEDIA_BUY_ADAPTER_BASE_CONFIG='{}' MEDIA_BUY_ADAPTER_STAND_IN=
@@ -139,6 +148,9 @@ up_summary() {
   for line in "${SVC_SUMMARY[@]}"; do printf '%s\n' "$line"; done
   printf '%-18s %s user=%s   (passwords in %s)\n' "PostgreSQL" "$pg_url" "$PG_OWNER_ROLE" \
     "$SECRETS_FILE"
+  if ((UP_PGBOUNCER)); then
+    printf '%-18s the services through PgBouncer (transaction pooling) at %s\n' "" "$UP_SERVICES_URL"
+  fi
   printf '%-18s data %s\n' "" "$PG_DATA"
   printf '%-18s log  %s\n' "" "$PG_LOG"
   printf 'SYSTEM_ADMIN_TOKEN=%s\n' "$SYSTEM_ADMIN_TOKEN"
@@ -170,7 +182,8 @@ cmd_up() {
     case $arg in
       --keep-going) UP_KEEP_GOING=1 ;;
       --no-build) DEV_NO_BUILD=1 ;;
-      *) die "usage: ./dev up [--keep-going] [--no-build]" ;;
+      --pgbouncer) UP_PGBOUNCER=1 ;;
+      *) die "usage: ./dev up [--keep-going] [--no-build] [--pgbouncer]" ;;
     esac
   done
   trap up_cleanup EXIT
@@ -204,7 +217,18 @@ cmd_up() {
     env "${PG_MIGRATE_ROLES[@]}" "$migrate_bin" ||
     die "migrations failed"
 
-  up_start_services "$pg_url"
+  if ((UP_PGBOUNCER)); then
+    local pgb_port=${PGBOUNCER_PORT:-6432}
+    pgbouncer_start "$pgb_port" "$pg_port" adcp "${PGBOUNCER_POOL_SIZE:-10}" \
+      "$LOG_DIR/pgbouncer.log" \
+      "$PG_REGISTRY_ROLE" "$PG_REGISTRY_PASSWORD" "$PG_AUTH_ROLE" "$PG_AUTH_PASSWORD" \
+      "$PG_MEDIA_BUY_ROLE" "$PG_MEDIA_BUY_PASSWORD" "$PG_PURGE_ROLE" "$PG_PURGE_PASSWORD"
+    UP_SERVICES_URL="host=127.0.0.1 port=$pgb_port dbname=adcp"
+    log "PgBouncer (transaction pooling) on 127.0.0.1:$pgb_port (log: $LOG_DIR/pgbouncer.log)"
+    up_start_services "$UP_SERVICES_URL" "$pg_url" unprepared
+  else
+    up_start_services "$pg_url"
+  fi
 
   if [[ ! -f $DATA_DIR/seeded ]]; then
     log "seeding example tenants (first run)"

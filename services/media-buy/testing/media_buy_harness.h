@@ -68,6 +68,9 @@ class MediaBuyHarness : public ::testing::Test {
   void TearDown() override;
   // Changes the media-buy config before the suite starts it.
   virtual void ConfigureMediaBuy(MediaBuyConfig& config) {}
+  // True: the services reach the database through a transaction-pooling
+  // PgBouncer (SuiteOptions::through_pgbouncer).
+  virtual bool ThroughPgBouncer() const { return false; }
 
   absl::Time now() const { return absl::FromUnixNanos(now_ns_.load()); }
   void SetNow(absl::Time t) { now_ns_ = absl::ToUnixNanos(t); }
