@@ -142,7 +142,8 @@ void MediaBuyHarness::SetUp() {
   auto suite = adcp::testing::Suite::Start(
       {.media_buy_clock = [this] { return now(); },
        .configure_media_buy =
-           [this](MediaBuyConfig& config) { ConfigureMediaBuy(config); }});
+           [this](MediaBuyConfig& config) { ConfigureMediaBuy(config); },
+       .replicas = Replicas()});
   ASSERT_TRUE(suite.ok()) << suite.status();
   suite_ = *std::move(suite);
   ASSERT_TRUE(suite_->CreateTenant("nytimes", kNytimesConfig).ok());

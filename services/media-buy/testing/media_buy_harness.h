@@ -68,6 +68,8 @@ class MediaBuyHarness : public ::testing::Test {
   void TearDown() override;
   // Changes the media-buy config before the suite starts it.
   virtual void ConfigureMediaBuy(MediaBuyConfig& config) {}
+  // Instances of each service (Suite's replicas).
+  virtual int Replicas() const { return 1; }
 
   absl::Time now() const { return absl::FromUnixNanos(now_ns_.load()); }
   void SetNow(absl::Time t) { now_ns_ = absl::ToUnixNanos(t); }
