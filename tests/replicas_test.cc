@@ -168,6 +168,14 @@ TEST_F(ReplicasTest, RotationAndRevocationReachEveryReplicaWithinASecond) {
                Products(i, "nytimes", new_a) == grpc::StatusCode::OK;
       });
   EXPECT_LT(rotation, kPropagation);
+  for (int i = 0; i < kReplicas; ++i) {
+    EXPECT_EQ(Products(i, "nytimes", old_a), grpc::StatusCode::UNAUTHENTICATED)
+        << "media-buy replica " << i << ", the old token";
+    EXPECT_EQ(Resolve(i, "nytimes", old_a), grpc::StatusCode::UNAUTHENTICATED)
+        << "auth replica " << i << ", the old token";
+    EXPECT_EQ(Products(i, "nytimes", new_a), grpc::StatusCode::OK)
+        << "media-buy replica " << i << ", the new token";
+  }
 
   const absl::Duration revocation = UntilEveryReplica(
       [&] {
