@@ -117,20 +117,28 @@ absl::Status CallGuard::Refuse(const CallContext& call, std::string_view method,
   return status;
 }
 
+RateLimit CallGuard::Share(const RateLimit& limit) const {
+  const int replicas = options_.replicas ? options_.replicas() : 1;
+  if (replicas <= 1) return limit;
+  return RateLimit{.per_second = limit.per_second / replicas,
+                   .burst = std::max(1.0, limit.burst / replicas)};
+}
+
 absl::Status CallGuard::AuthFailed(const CallContext& call,
                                    std::string_view method,
                                    absl::Status status) const {
   limiter_.Acquire(absl::StrCat("fc:", call.client_address),
-                   options_.limits.auth_failures_client);
+                   Share(options_.limits.auth_failures_client));
   limiter_.Acquire(absl::StrCat("ft:", call.tenant_id),
-                   options_.limits.auth_failures_tenant);
+                   Share(options_.limits.auth_failures_tenant));
   return Refuse(call, method, std::move(status));
 }
 
 absl::Status CallGuard::Limit(grpc::ServerContext* context,
                               const std::string& key, const RateLimit& limit,
                               std::string_view what) const {
-  const std::optional<absl::Duration> wait = limiter_.Acquire(key, limit);
+  const std::optional<absl::Duration> wait =
+      limiter_.Acquire(key, Share(limit));
   if (!wait) return absl::OkStatus();
   return Throttled(
       context, *wait,
@@ -237,8 +245,9 @@ absl::Status CallGuard::AdmitPrincipal(grpc::ServerContext* context,
   }
   // Before any token lookup: a client that keeps failing is refused
   // outright.
-  if (const auto wait = limiter_.Peek(absl::StrCat("fc:", call.client_address),
-                                      options_.limits.auth_failures_client)) {
+  if (const auto wait =
+          limiter_.Peek(absl::StrCat("fc:", call.client_address),
+                        Share(options_.limits.auth_failures_client))) {
     return Refuse(call, method,
                   Throttled(context, *wait,
                             "too many failed authentications from this "
@@ -258,8 +267,9 @@ absl::Status CallGuard::AdmitPrincipal(grpc::ServerContext* context,
   // While the tenant is flooded with failures, only tokens memory knows are
   // resolved: the flood costs no lookups, and known buyers go on.
   absl::StatusOr<ResolvedPrincipal> principal;
-  if (const auto wait = limiter_.Peek(absl::StrCat("ft:", call.tenant_id),
-                                      options_.limits.auth_failures_tenant)) {
+  if (const auto wait =
+          limiter_.Peek(absl::StrCat("ft:", call.tenant_id),
+                        Share(options_.limits.auth_failures_tenant))) {
     auto known = options_.principals->ResolveFromMemory(call.tenant_id,
                                                         std::string(token));
     if (!known) {

@@ -8,6 +8,7 @@
 
 #include <grpcpp/server_context.h>
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -132,6 +133,10 @@ struct GuardOptions {
   AuditLog* audit = nullptr;  // failed authentications of known tenants
   GuardLimits limits;
   RateLimiter::Clock clock = [] { return absl::Now(); };
+  // The live replicas of this service (ReplicaCount): every budget above is
+  // global, so each replica keeps 1/N of it (its share of the round-robin
+  // traffic). Unset: one replica.
+  std::function<int()> replicas;
   // For calls that name their tenant by the HTTP Host the gateway received
   // (x-adcp-tenant-host, e.g. REST transcoded by Envoy): the base domains
   // whose first label is a tenant's subdomain.
@@ -173,6 +178,8 @@ class CallGuard {
                           absl::Status status) const;
   absl::Status Limit(grpc::ServerContext* context, const std::string& key,
                      const RateLimit& limit, std::string_view what) const;
+  // This replica's share of a global budget.
+  RateLimit Share(const RateLimit& limit) const;
 
   const ServicePolicy policy_;
   const GuardOptions options_;

@@ -40,6 +40,37 @@ TEST_F(CallGuardTest, TenantAndPrincipalBudgetsRefillWithTime) {
                   .ok());
 }
 
+TEST_F(CallGuardTest, EachOfNReplicasKeepsOneNthOfTheBudgets) {
+  // Three replicas: the principal budget of "tight" (2, 1/s) and the
+  // tenant's (4, 1/s) are global, so this replica keeps a third of each
+  // (a burst of at least one call), refilled at a third of the rate.
+  std::atomic<int> replicas{3};
+  GuardOptions options = Options();
+  options.replicas = [&replicas] { return replicas.load(); };
+  Start(options);
+  const Caller buyer{.tenant_id = "tight", .bearer = "tight-a-token"};
+  ASSERT_TRUE(Call("Principal", buyer).ok());
+  // Alone, the replica would admit a second call (bursts of 4 and 2).
+  std::string retry_after;
+  const grpc::Status second = Call("Principal", buyer, &retry_after);
+  EXPECT_EQ(second.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_TRUE(
+      second.error_message().starts_with("rate limit of this tenant exceeded"))
+      << second.error_message();
+  // 2/3 of a call at 1/3 per second (+1 ms of rounding up).
+  EXPECT_NEAR(std::stoi(retry_after), 2000, 1);
+  Advance(absl::Seconds(1));
+  EXPECT_EQ(Code("Principal", buyer), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  Advance(absl::Seconds(2));
+  EXPECT_TRUE(Call("Principal", buyer).ok());
+  // One replica left: its budget is the whole one again.
+  replicas = 1;
+  Advance(absl::Seconds(2));
+  EXPECT_TRUE(Call("Principal", buyer).ok());
+  EXPECT_TRUE(Call("Principal", buyer).ok());
+  EXPECT_EQ(Code("Principal", buyer), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
 TEST_F(CallGuardTest, AnonymousCallsSpendTheClientsAndThePublishersBudgets) {
   GuardOptions options = Options();
   options.limits.client = {.per_second = 1, .burst = 1};

@@ -17,11 +17,13 @@ PgPool::Statements AllStatements() {
 
 GuardOptions AuthGuardOptions(
     const AuthConfig& config, std::shared_ptr<const TenantDirectory> tenants,
-    std::shared_ptr<const PrincipalResolver> principals, AuditLog* audit) {
+    std::shared_ptr<const PrincipalResolver> principals, AuditLog* audit,
+    const ReplicaCount* replicas) {
   GuardOptions options = BaseGuardOptions(config.service);
   options.tenants = std::move(tenants);
   options.principals = std::move(principals);
   options.audit = audit;
+  options.replicas = [replicas] { return replicas->count(); };
   return options;
 }
 
@@ -45,8 +47,10 @@ AuthServer::AuthServer(AuthConfig config)
       tenants_(std::make_shared<TenantCache>(MakeServiceChannel(
           config_.registry_address, config_.service.internal_token))),
       audit_(pool_),
+      replicas_(config_.service.ListenUrl(), "auth"),
       guard_(AuthService::Policy(),
-             AuthGuardOptions(config_, tenants_, principals_, &audit_)),
+             AuthGuardOptions(config_, tenants_, principals_, &audit_,
+                              &replicas_)),
       service_(guard_, repository_, *principals_, audit_) {}
 
 AuthServer::~AuthServer() { Shutdown(); }
@@ -60,6 +64,7 @@ absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::Start(
       WaitForServiceDatabase(server->pool_, db::LatestSchemaVersion(),
                              PrincipalRepository::Privileges(), wait));
   server->principals_->Start();
+  server->replicas_.Start();
   server->tenants_->Start();
   if (!server->tenants_->WaitUntilSynced(std::max(wait, absl::Seconds(1)))) {
     return absl::UnavailableError(
@@ -67,6 +72,7 @@ absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::Start(
                      server->config_.registry_address));
   }
   server->principals_->WaitUntilListening(absl::Seconds(10));
+  server->replicas_.WaitUntilCounted(absl::Seconds(5));
   server->host_ = std::make_unique<ServiceHost>(server->config_.service.host);
   server->host_->AddService(&server->service_, pb::Auth::service_full_name());
   server->host_->OnShutdown(
@@ -77,6 +83,7 @@ absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::Start(
 
 void AuthServer::Shutdown() {
   if (host_) host_->Shutdown();
+  replicas_.Stop();
   tenants_->Stop();
   principals_->Stop();
 }

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "libs/db/pg_pool.h"
+#include "libs/db/replica_count.h"
 #include "libs/grpc/service_host.h"
 #include "libs/tenancy/audit_log.h"
 #include "libs/tenancy/guard.h"
@@ -49,6 +50,7 @@ class AuthServer {
   std::shared_ptr<PrincipalCache> principals_;
   std::shared_ptr<TenantCache> tenants_;
   AuditLog audit_;
+  ReplicaCount replicas_;  // divides the guard's budgets
   CallGuard guard_;
   AuthService service_;
   std::unique_ptr<ServiceHost> host_;

@@ -71,7 +71,9 @@ grpc::Status AuthService::ResolvePrincipal(
   return guard_.Run(
       context, "ResolvePrincipal",
       [&](const CallContext& call) -> absl::Status {
-        auto principal = cache_.Lookup(call.tenant_id, request->token());
+        // Asked by another service's cache (on a miss): from the database.
+        auto principal = cache_.Lookup(call.tenant_id, request->token(),
+                                       PrincipalCache::Source::kDatabase);
         if (!principal.ok()) {
           if (absl::IsUnauthenticated(principal.status())) {
             // Aggregated per window, as the guard's failures are.

@@ -182,11 +182,14 @@ TEST_F(AuthServiceTest, ACachedTokenCostsNoDatabaseRoundTrip) {
   auto issued = suite_->CreatePrincipal("alpha", "buyer");
   ASSERT_TRUE(issued.ok());
   const PrincipalCache& cache = suite_->auth_server().principals();
+  // ResolvePrincipal answers another service's cache on its misses, so it
+  // reads the database: with replicas, the asking cache may just have heard
+  // of a change this replica's memory has not (tests/replicas_test.cc).
   const uint64_t before = cache.database_reads();
-  for (int i = 0; i < 200; ++i)
+  for (int i = 0; i < 20; ++i)
     ASSERT_TRUE(Resolve("alpha", issued->access_token()).ok());
-  EXPECT_EQ(cache.database_reads() - before, 1u);
-  // The guard's own resolution of bearer tokens uses the same cache.
+  EXPECT_EQ(cache.database_reads() - before, 20u);
+  // The guard's own resolution of bearer tokens comes from memory.
   auto admin = suite_->CreatePrincipal("alpha", "alpha_admin");
   ASSERT_TRUE(admin.ok());
   const uint64_t before_admin = cache.database_reads();

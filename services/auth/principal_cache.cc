@@ -101,12 +101,15 @@ void PrincipalCache::Invalidate(const std::string& payload) {
   change.set_tenant_id(payload.substr(0, colon));
   if (colon != std::string::npos)
     change.set_principal_id(payload.substr(colon + 1));
-  changes_.Publish(change);
+  // Forgotten here before downstream caches hear of it, so that none asks
+  // this replica again in between and gets the stale answer.
   Forget(change.tenant_id(), change.principal_id());
+  changes_.Publish(change);
 }
 
 absl::StatusOr<std::shared_ptr<const Principal>> PrincipalCache::Lookup(
-    const std::string& tenant_id, const std::string& token) const {
+    const std::string& tenant_id, const std::string& token,
+    Source source) const {
   if (token.empty() || token.size() > 512) {
     return absl::UnauthenticatedError("invalid or revoked token");
   }
@@ -116,7 +119,8 @@ absl::StatusOr<std::shared_ptr<const Principal>> PrincipalCache::Lookup(
   uint64_t epoch = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (auto it = by_token_.find(key); it != by_token_.end())
+    if (auto it = by_token_.find(key);
+        it != by_token_.end() && source == Source::kMemory)
       principal = it->second;
     else if (KnownUnknownLocked(tenant_id, hash))
       return absl::UnauthenticatedError("invalid or revoked token");

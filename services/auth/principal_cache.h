@@ -34,9 +34,19 @@ class PrincipalCache : public PrincipalResolver {
   void Stop();
   bool WaitUntilListening(absl::Duration timeout);
 
+  // Where Lookup may take a live principal from.
+  enum class Source {
+    kMemory,  // memory first: the guard's steady state
+    // The database (a token it does not know is still refused from
+    // memory): for answers another service caches. That service drops its
+    // entry when one auth replica announces a change, and may ask another
+    // replica at once, whose memory may not have heard of the change yet.
+    kDatabase,
+  };
   // The live principal of `tenant_id` holding `token`, or UNAUTHENTICATED.
   absl::StatusOr<std::shared_ptr<const Principal>> Lookup(
-      const std::string& tenant_id, const std::string& token) const;
+      const std::string& tenant_id, const std::string& token,
+      Source source = Source::kMemory) const;
   absl::StatusOr<ResolvedPrincipal> Resolve(
       const std::string& tenant_id, const std::string& token) const override;
   std::optional<absl::StatusOr<ResolvedPrincipal>> ResolveFromMemory(

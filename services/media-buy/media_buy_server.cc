@@ -26,11 +26,13 @@ PgPool::Statements AllStatements() {
 GuardOptions MediaBuyGuardOptions(
     const MediaBuyConfig& config,
     std::shared_ptr<const TenantDirectory> tenants,
-    std::shared_ptr<const PrincipalResolver> principals, AuditLog* audit) {
+    std::shared_ptr<const PrincipalResolver> principals, AuditLog* audit,
+    const ReplicaCount* replicas) {
   GuardOptions options = BaseGuardOptions(config.service);
   options.tenants = std::move(tenants);
   options.principals = std::move(principals);
   options.audit = audit;
+  options.replicas = [replicas] { return replicas->count(); };
   return options;
 }
 
@@ -136,6 +138,7 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
       breakers_(std::make_shared<CircuitBreakers>(config_.options.clock)),
       adapters_(config_.options.clock),
       audit_(pool_),
+      replicas_(config_.service.ListenUrl(), "media-buy"),
       products_(config_.service.ListenUrl(),
                 AllRowsOf(pool_, &ProductStore::List),
                 config_.product_cache_tenants),
@@ -143,7 +146,8 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
                 AllRowsOf(pool_, &AccountStore::List),
                 config_.account_cache_tenants),
       guard_(MediaBuyService::Policy(),
-             MediaBuyGuardOptions(config_, tenants_, principals_, &audit_)),
+             MediaBuyGuardOptions(config_, tenants_, principals_, &audit_,
+                                  &replicas_)),
       service_(
           guard_, pool_,
           [tenants = tenants_](const std::string& tenant_id) {
@@ -175,6 +179,7 @@ absl::StatusOr<std::unique_ptr<MediaBuyServer>> MediaBuyServer::Start(
   const absl::Duration wait = server->config_.service.database_wait;
   RETURN_IF_ERROR(WaitForServiceDatabase(
       server->pool_, db::LatestSchemaVersion(), StorePrivileges(), wait));
+  server->replicas_.Start();
   server->tenants_->Start();
   server->principals_->Start();
   server->products_.Start();
@@ -187,6 +192,7 @@ absl::StatusOr<std::unique_ptr<MediaBuyServer>> MediaBuyServer::Start(
   server->principals_->WaitUntilWatching(absl::Seconds(10));
   server->products_.WaitUntilListening(absl::Seconds(10));
   server->accounts_.WaitUntilListening(absl::Seconds(10));
+  server->replicas_.WaitUntilCounted(absl::Seconds(5));
   server->host_ = std::make_unique<ServiceHost>(server->config_.service.host);
   server->host_->AddService(&server->service_,
                             v1::MediaBuyService::service_full_name());
@@ -206,6 +212,7 @@ absl::StatusOr<std::unique_ptr<MediaBuyServer>> MediaBuyServer::Start(
 
 void MediaBuyServer::Shutdown() {
   if (host_) host_->Shutdown();
+  replicas_.Stop();
   products_.Stop();
   accounts_.Stop();
   principals_->Stop();

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "libs/db/pg_pool.h"
+#include "libs/db/replica_count.h"
 #include "libs/grpc/service_host.h"
 #include "libs/tenancy/audit_log.h"
 #include "libs/tenancy/guard.h"
@@ -76,6 +77,8 @@ class MediaBuyServer {
   AdapterRegistry& adapters() { return adapters_; }
   ProductCache& products() { return products_; }
   AccountCache& accounts() { return accounts_; }
+  // The live replicas of media-buy this one counts (its guard's divisor).
+  int replica_count() const { return replicas_.count(); }
   void Shutdown();
 
  private:
@@ -88,6 +91,7 @@ class MediaBuyServer {
   std::shared_ptr<CircuitBreakers> breakers_;
   AdapterRegistry adapters_;
   AuditLog audit_;
+  ReplicaCount replicas_;  // divides the guard's budgets
   ProductCache products_;
   AccountCache accounts_;
   CallGuard guard_;

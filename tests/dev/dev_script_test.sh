@@ -21,6 +21,10 @@
 #                pgbouncer (its log names each role), the seeding and
 #                ./dev demo's journey succeed through transaction pooling,
 #                and Ctrl-C stops pgbouncer too
+#   replicas     ./dev up --keep-going --replicas 2: two of each service,
+#                haproxy balancing the agent edge over both, and a rolling
+#                restart of every instance under load in which no request
+#                fails but with 503 (UNAVAILABLE, retryable)
 #
 # Usage: dev_script_test.sh SOURCE_DIR BUILD_DIR DATABASE_TEST_BINARY CASE
 # Exit 77 (skipped) where a case cannot run (private_dir when not root).
@@ -320,7 +324,84 @@ case_pgbouncer() {
   pass "Ctrl-C stops pgbouncer"
 }
 
+# Prints the HTTP status of one get_adcp_capabilities of nytimes through the
+# agent edge's port (the front, with --replicas), 000 when none came.
+capabilities_status() {
+  curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST -d '{}' \
+    "http://127.0.0.1:$AGENT_HTTP_PORT/tenants/nytimes/v1/get_adcp_capabilities" || echo 000
+}
+
+# SIGTERM to instance $1 under --keep-going; waits (at most 30 s) until its
+# new process has logged "serving" and the front has had a health check's
+# time to take it back.
+restart_replica() {
+  local name=$1 old new log=$COPY/.data/logs/$1.log before
+  old=$(service_pid "$name")
+  before=$(grep -c '"serving"' "$log")
+  kill -TERM "$old"
+  local deadline=$((SECONDS + 30))
+  until new=$(service_pid "$name" 2>/dev/null) && [[ $new != "$old" ]] &&
+      (($(grep -c '"serving"' "$log") > before)); do
+    ((SECONDS < deadline)) || { cat "$UP_OUT"; fail "$name did not come back within 30 s"; }
+    sleep 0.1
+  done
+  # haproxy checks /healthz every second; the gRPC clients reconnect with
+  # their own back-off (about 1 s).
+  sleep 2
+  pass "$name restarted (pid $old -> $new)"
+}
+
+case_replicas() {
+  command -v haproxy >/dev/null || fail "haproxy is not installed (./dev deps installs it)"
+  make_copy 755
+  # One client makes the load: its anonymous budgets must not be the limit.
+  export RATE_LIMIT_CLIENT_RPS=100000 RATE_LIMIT_CLIENT_BURST=100000 \
+    RATE_LIMIT_ANONYMOUS_RPS=100000 RATE_LIMIT_ANONYMOUS_BURST=100000
+  start_up --keep-going --replicas 2
+  local name
+  for name in tenant-registry tenant-registry-2 auth auth-2 media-buy media-buy-2 \
+      agent-edge-1 agent-edge-2 admin-gateway-1 admin-gateway-2 http-front; do
+    kill -0 "$(service_pid "$name")" || fail "$name does not run"
+  done
+  pass "./dev up --replicas 2: two of each service and haproxy run"
+  await_edge
+  local i code
+  for i in 1 2 3 4 5 6; do
+    code=$(capabilities_status)
+    [[ $code == 200 ]] || fail "get_adcp_capabilities through the front: HTTP $code"
+  done
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$ADMIN_HTTP_PORT/healthz")
+  [[ $code == 200 ]] || fail "the admin gateway's /healthz through the front: HTTP $code"
+  for name in agent-edge-1 agent-edge-2; do
+    grep -q "agent-edge/$name " "$COPY/.data/logs/http-front.log" ||
+      fail "haproxy sent no request to $name"
+  done
+  pass "haproxy balances the agent edge's requests over both instances"
+
+  # Rolling restart under load: every instance in turn, while a client
+  # calls through the front; only a retryable 503 (UNAVAILABLE) may fail.
+  local codes=$COPY/load.codes stop=$COPY/load.stop load_pid
+  (while [[ ! -e $stop ]]; do capabilities_status; echo; done >"$codes") &
+  load_pid=$!
+  for name in agent-edge-1 agent-edge-2 admin-gateway-1 admin-gateway-2 \
+      media-buy media-buy-2 auth auth-2 tenant-registry tenant-registry-2; do
+    restart_replica "$name"
+  done
+  touch "$stop"
+  wait "$load_pid"
+  local total ok unavailable
+  total=$(grep -c . "$codes")
+  ok=$(grep -c '^200$' "$codes" || true)
+  unavailable=$(grep -c '^503$' "$codes" || true)
+  printf 'rolling restart: %d requests, %d answered 200, %d 503\n' "$total" "$ok" "$unavailable"
+  ((total > 100)) || fail "the load made only $total requests"
+  ((ok + unavailable == total)) ||
+    fail "requests failed other than with 503: $(grep -v '^200$' "$codes" | sort | uniq -c | tr '\n' ' ')"
+  pass "rolling restart of every instance under load: no request failed but with 503"
+  stop_up
+}
+
 case "$CASE" in
-  private_dir | crash | keep_going | demo | pgbouncer) "case_$CASE" ;;
+  private_dir | crash | keep_going | demo | pgbouncer | replicas) "case_$CASE" ;;
   *) fail "unknown case $CASE" ;;
 esac

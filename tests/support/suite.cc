@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libs/base/status.h"
 #include "libs/grpc/grpc_status.h"
 #include "libs/tenancy/guard.h"
@@ -38,7 +39,24 @@ ServiceConfig TestServiceConfig(const std::string& name,
   return config;
 }
 
+namespace {
+
+// "127.0.0.1:port" of each server; one address as is, several as an ipv4:
+// list (round_robin balances over it).
+template <typename Server>
+std::string Target(const std::vector<std::unique_ptr<Server>>& servers) {
+  std::vector<std::string> addresses;
+  for (const auto& server : servers)
+    addresses.push_back(absl::StrCat("127.0.0.1:", server->port()));
+  if (addresses.size() == 1) return addresses.front();
+  return absl::StrCat("ipv4:", absl::StrJoin(addresses, ","));
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(SuiteOptions options) {
+  if (options.replicas < 1)
+    return absl::InvalidArgumentError("replicas: at least 1");
   std::unique_ptr<Suite> suite(new Suite());
   ASSIGN_OR_RETURN(suite->db_, TestDatabase::Create());
   if (options.through_pgbouncer) {
@@ -46,38 +64,54 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(SuiteOptions options) {
   }
   suite->internal_token_ = "suite-internal-" + RandomHex(12);
   suite->system_token_ = "suite-system-" + RandomHex(12);
-  ASSIGN_OR_RETURN(
-      suite->registry_server_,
-      tenant_registry::TenantRegistryServer::Start(
-          {.service = suite->ServiceConfigFor("tenant-registry",
-                                              ServiceRole::kRegistry),
-           .audit_signing_key = kAuditSigningKey,
-           .purge_database_url = suite->DatabaseUrl(ServiceRole::kPurge)}));
-  auth::AuthConfig auth_config;
-  auth_config.service = suite->ServiceConfigFor("auth", ServiceRole::kAuth);
-  auth_config.registry_address = suite->registry_address();
-  ASSIGN_OR_RETURN(suite->auth_, auth::AuthServer::Start(auth_config));
-  media_buy::MediaBuyConfig media_buy_config;
-  media_buy_config.service =
-      suite->ServiceConfigFor("media-buy", ServiceRole::kMediaBuy);
-  media_buy_config.registry_address = suite->registry_address();
-  media_buy_config.auth_address = suite->auth_address();
-  media_buy_config.options.clock = std::move(options.media_buy_clock);
-  // The example tenants' GAM and Kevel run on the mock, as in ./dev up.
-  media_buy_config.adapter_stand_in = "mock";
-  if (options.configure_media_buy)
-    options.configure_media_buy(media_buy_config);
-  ASSIGN_OR_RETURN(suite->media_buy_,
-                   media_buy::MediaBuyServer::Start(media_buy_config));
+  for (int i = 0; i < options.replicas; ++i) {
+    ASSIGN_OR_RETURN(
+        auto registry,
+        tenant_registry::TenantRegistryServer::Start(
+            {.service = suite->ServiceConfigFor("tenant-registry",
+                                                ServiceRole::kRegistry),
+             .audit_signing_key = kAuditSigningKey,
+             .purge_database_url = suite->DatabaseUrl(ServiceRole::kPurge)}));
+    suite->registry_servers_.push_back(std::move(registry));
+  }
+  for (int i = 0; i < options.replicas; ++i) {
+    auth::AuthConfig auth_config;
+    auth_config.service = suite->ServiceConfigFor("auth", ServiceRole::kAuth);
+    auth_config.registry_address = suite->registry_address();
+    ASSIGN_OR_RETURN(auto auth, auth::AuthServer::Start(auth_config));
+    suite->auth_.push_back(std::move(auth));
+  }
+  for (int i = 0; i < options.replicas; ++i) {
+    media_buy::MediaBuyConfig media_buy_config;
+    media_buy_config.service =
+        suite->ServiceConfigFor("media-buy", ServiceRole::kMediaBuy);
+    media_buy_config.registry_address = suite->registry_address();
+    media_buy_config.auth_address = suite->auth_address();
+    media_buy_config.options.clock = options.media_buy_clock;
+    // The example tenants' GAM and Kevel run on the mock, as in ./dev up.
+    media_buy_config.adapter_stand_in = "mock";
+    if (options.configure_media_buy)
+      options.configure_media_buy(media_buy_config);
+    ASSIGN_OR_RETURN(auto media_buy,
+                     media_buy::MediaBuyServer::Start(media_buy_config));
+    suite->media_buy_.push_back(std::move(media_buy));
+  }
+  const std::string& token = suite->internal_token_;
   suite->registry_channel_ =
-      MakeServiceChannel(suite->registry_address(), suite->internal_token_);
-  suite->auth_channel_ =
-      MakeServiceChannel(suite->auth_address(), suite->internal_token_);
+      MakeServiceChannel(suite->registry_address(), token);
+  suite->auth_channel_ = MakeServiceChannel(suite->auth_address(), token);
   suite->registry_ =
       tenant::v1::TenantRegistry::NewStub(suite->registry_channel_);
   suite->auth_stub_ = auth::v1::Auth::NewStub(suite->auth_channel_);
   suite->media_buy_stub_ = media_buy::v1::MediaBuyService::NewStub(
-      MakeServiceChannel(suite->media_buy_address(), suite->internal_token_));
+      MakeServiceChannel(suite->media_buy_address(), token));
+  for (int i = 0; i < options.replicas; ++i) {
+    suite->auth_replicas_.push_back(auth::v1::Auth::NewStub(
+        MakeServiceChannel(suite->auth_address(i), token)));
+    suite->media_buy_replicas_.push_back(
+        media_buy::v1::MediaBuyService::NewStub(
+            MakeServiceChannel(suite->media_buy_address(i), token)));
+  }
   return suite;
 }
 
@@ -97,22 +131,24 @@ ServiceConfig Suite::ServiceConfigFor(const std::string& name,
 }
 
 Suite::~Suite() {
-  if (media_buy_) media_buy_->Shutdown();
-  if (auth_) auth_->Shutdown();
-  if (registry_server_) registry_server_->Shutdown();
-  media_buy_.reset();
-  auth_.reset();
-  registry_server_.reset();
+  for (auto& server : media_buy_) server->Shutdown();
+  for (auto& server : auth_) server->Shutdown();
+  for (auto& server : registry_servers_) server->Shutdown();
+  media_buy_.clear();
+  auth_.clear();
+  registry_servers_.clear();
 }
 
 std::string Suite::registry_address() const {
-  return absl::StrCat("127.0.0.1:", registry_server_->port());
+  return Target(registry_servers_);
 }
-std::string Suite::auth_address() const {
-  return absl::StrCat("127.0.0.1:", auth_->port());
+std::string Suite::auth_address() const { return Target(auth_); }
+std::string Suite::media_buy_address() const { return Target(media_buy_); }
+std::string Suite::auth_address(int replica) const {
+  return absl::StrCat("127.0.0.1:", auth_[replica]->port());
 }
-std::string Suite::media_buy_address() const {
-  return absl::StrCat("127.0.0.1:", media_buy_->port());
+std::string Suite::media_buy_address(int replica) const {
+  return absl::StrCat("127.0.0.1:", media_buy_[replica]->port());
 }
 
 std::unique_ptr<grpc::ClientContext> Suite::Context(
@@ -182,25 +218,33 @@ absl::StatusOr<auth::v1::PrincipalWithToken> Suite::CreatePrincipal(
 
 bool Suite::AwaitTenantState(const std::string& tenant_id, bool active,
                              absl::Duration timeout) {
+  // A principal-scoped call without a token: refused as unauthenticated once
+  // a replica knows the tenant active, as permission denied once inactive.
+  const grpc::StatusCode wanted = active ? grpc::StatusCode::UNAUTHENTICATED
+                                         : grpc::StatusCode::PERMISSION_DENIED;
+  const auto all_agree = [&] {
+    for (auto& auth : auth_replicas_) {
+      auth::v1::ResolvePrincipalRequest probe;  // tenant checks come first
+      auth::v1::Principal ignored;
+      if (auth->ResolvePrincipal(Context(tenant_id, "", "").get(), probe,
+                                 &ignored)
+              .error_code() != wanted)
+        return false;
+    }
+    for (auto& media_buy : media_buy_replicas_) {
+      media_buy::v1::GetProductsRequest products;
+      media_buy::v1::GetProductsResponse ignored;
+      if (media_buy
+              ->GetProducts(Context(tenant_id, "", "").get(), products,
+                            &ignored)
+              .error_code() != wanted)
+        return false;
+    }
+    return true;
+  };
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
-    auth::v1::ResolvePrincipalRequest
-        probe;  // an empty token: tenant checks come first
-    auth::v1::Principal ignored;
-    const grpc::Status status = auth_stub_->ResolvePrincipal(
-        Context(tenant_id, "", "").get(), probe, &ignored);
-    // A principal-scoped call without a token: refused as unauthenticated
-    // once media-buy knows the tenant active.
-    media_buy::v1::GetProductsRequest products;
-    media_buy::v1::GetProductsResponse ignored_products;
-    const grpc::Status media_buy_status = media_buy_stub_->GetProducts(
-        Context(tenant_id, "", "").get(), products, &ignored_products);
-    const grpc::StatusCode wanted = active
-                                        ? grpc::StatusCode::UNAUTHENTICATED
-                                        : grpc::StatusCode::PERMISSION_DENIED;
-    if (status.error_code() == wanted &&
-        media_buy_status.error_code() == wanted)
-      return true;
+    if (all_agree()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return false;

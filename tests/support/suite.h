@@ -1,6 +1,9 @@
 // The tenant registry, auth and media-buy services assembled in-process on a
 // fresh throwaway database, reached over real gRPC channels, with helpers
-// that act as the system admin.
+// that act as the system admin. With `replicas` > 1 each service runs that
+// many times (own ports, pools, caches and listeners, one database) and
+// every channel, the services' own included, balances over all of them
+// (round_robin over an "ipv4:a,b,c" target).
 #pragma once
 
 #include <grpcpp/client_context.h>
@@ -8,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "adcp/auth/v1/auth.grpc.pb.h"
@@ -31,6 +35,8 @@ struct SuiteOptions {
   // pooling mode, with unprepared statements, and LISTEN on the database
   // itself.
   bool through_pgbouncer = false;
+  // Instances of each service.
+  int replicas = 1;
 };
 
 class Suite {
@@ -48,11 +54,19 @@ class Suite {
   PgBouncer* pgbouncer() { return pgbouncer_.get(); }
   const std::string& internal_token() const { return internal_token_; }
   const std::string& system_token() const { return system_token_; }
+  // Targets for MakeServiceChannel: "127.0.0.1:port", or with several
+  // replicas "ipv4:127.0.0.1:p1,127.0.0.1:p2,...".
   std::string registry_address() const;
   std::string auth_address() const;
   std::string media_buy_address() const;
-  auth::AuthServer& auth_server() { return *auth_; }
-  media_buy::MediaBuyServer& media_buy_server() { return *media_buy_; }
+  // One replica's "127.0.0.1:port".
+  std::string auth_address(int replica) const;
+  std::string media_buy_address(int replica) const;
+  int replicas() const { return static_cast<int>(auth_.size()); }
+  auth::AuthServer& auth_server(int replica = 0) { return *auth_[replica]; }
+  media_buy::MediaBuyServer& media_buy_server(int replica = 0) {
+    return *media_buy_[replica];
+  }
 
   // Channels that carry the internal token (as the suite's services do).
   std::shared_ptr<grpc::Channel> registry_channel() const {
@@ -81,8 +95,8 @@ class Suite {
   absl::StatusOr<auth::v1::PrincipalWithToken> CreatePrincipal(
       const std::string& tenant_id, const std::string& principal_id);
 
-  // Waits until the auth and media-buy services' view of `tenant_id` matches
-  // `active`.
+  // Waits until every auth and media-buy replica's view of `tenant_id`
+  // matches `active`.
   bool AwaitTenantState(const std::string& tenant_id, bool active,
                         absl::Duration timeout);
 
@@ -96,9 +110,14 @@ class Suite {
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<PgBouncer> pgbouncer_;
   std::string internal_token_, system_token_;
-  std::unique_ptr<tenant_registry::TenantRegistryServer> registry_server_;
-  std::unique_ptr<auth::AuthServer> auth_;
-  std::unique_ptr<media_buy::MediaBuyServer> media_buy_;
+  std::vector<std::unique_ptr<tenant_registry::TenantRegistryServer>>
+      registry_servers_;
+  std::vector<std::unique_ptr<auth::AuthServer>> auth_;
+  std::vector<std::unique_ptr<media_buy::MediaBuyServer>> media_buy_;
+  // One stub per replica (AwaitTenantState asks each).
+  std::vector<std::unique_ptr<auth::v1::Auth::Stub>> auth_replicas_;
+  std::vector<std::unique_ptr<media_buy::v1::MediaBuyService::Stub>>
+      media_buy_replicas_;
   std::shared_ptr<grpc::Channel> registry_channel_, auth_channel_;
   std::unique_ptr<tenant::v1::TenantRegistry::Stub> registry_;
   std::unique_ptr<auth::v1::Auth::Stub> auth_stub_;

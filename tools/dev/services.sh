@@ -19,6 +19,8 @@ declare -A SVC_PORT=()
 
 # Common environment of every service (filled in by cmd_up).
 SVC_COMMON_ENV=()
+# Command-line arguments of the next start_service (then emptied).
+SVC_NEXT_ARGS=()
 
 # --keep-going: a service that exits is started again after RESTART_FIRST_DELAY
 # seconds, doubled at each exit up to RESTART_MAX_DELAY; one that ran
@@ -54,12 +56,12 @@ stop_leftover_service() {
 # Starts service number $1 in the background with its binary and environment.
 launch_service() {
   local i=$1
-  local -n own_env=SVC_ENV_$i
+  local -n own_env=SVC_ENV_$i own_args=SVC_ARGS_$i
   printf '\n---- %s started by ./dev up at %s ----\n' "${SVC_NAMES[$i]}" "$(date -Is)" \
     >>"${SVC_LOGS[$i]}"
   # A database URL reaches only the services given one (their own role's).
   env -u DATABASE_URL -u DATABASE_PURGE_URL -u DATABASE_LISTEN_URL "${SVC_COMMON_ENV[@]}" "${own_env[@]}" \
-    "${SVC_BINARIES[$i]}" \
+    "${SVC_BINARIES[$i]}" "${own_args[@]}" \
     >>"${SVC_LOGS[$i]}" 2>&1 9>&- </dev/null &
   SVC_PIDS[i]=$!
   SVC_STARTED[i]=$SECONDS
@@ -67,13 +69,14 @@ launch_service() {
 }
 
 # Starts a service in the background and waits until its first port listens.
-#   start_service NAME BINARY(relative to build dir) SETTING...
+#   start_service NAME BINARY(relative to build dir, or an absolute path) SETTING...
 # SETTING is VAR=default (value from env <NAME>_<VAR>, else env VAR, else default;
 # the first one is the port waited on; VARs ending in PORT must be free) or a bare
-# VAR (passes this script's variable VAR through).
+# VAR (passes this script's variable VAR through). The binary's arguments are
+# SVC_NEXT_ARGS (emptied).
 start_service() {
-  local name=$1 binary
-  binary=$(built_binary "$2")
+  local name=$1 binary=$2
+  [[ $binary == /* ]] || binary=$(built_binary "$2")
   shift 2
   local logfile=$LOG_DIR/$name.log
   stop_leftover_service "$name" "$RUN_DIR/$name.pid" "$binary"
@@ -107,9 +110,11 @@ start_service() {
 
   local i=${#SVC_NAMES[@]}
   SVC_NAMES[i]=$name SVC_LOGS[i]=$logfile SVC_BINARIES[i]=$binary SVC_TIMERS[i]=''
-  declare -ga "SVC_ENV_$i=()"
-  local -n own_env=SVC_ENV_$i
+  declare -ga "SVC_ENV_$i=()" "SVC_ARGS_$i=()"
+  local -n own_env=SVC_ENV_$i own_args=SVC_ARGS_$i
   own_env=("${env_args[@]}")
+  own_args=("${SVC_NEXT_ARGS[@]}")
+  SVC_NEXT_ARGS=()
   launch_service "$i"
   local pid=${SVC_PIDS[$i]}
   SVC_PORT[$name]=$wait_port

@@ -7,6 +7,9 @@ UP_PG_STARTED=0
 UP_FOREGROUND=0
 UP_STACK_WRITTEN=0
 UP_PGBOUNCER=0
+# --replicas N: instances of each service; with more than one, haproxy fronts
+# the two HTTP services on their usual ports.
+UP_REPLICAS=1
 
 up_cleanup() {
   trap '' INT TERM
@@ -83,41 +86,145 @@ up_start_services() {
     "DB_STATEMENT_MODE=${DB_STATEMENT_MODE:-$mode}"
   )
 
-  # One line per service: name, binary (relative to the build dir), port settings.
+  # One line per service: name, binary (relative to the build dir), port
+  # settings. start_replicas starts UP_REPLICAS of each.
   AUDIT_SIGNING_KEY=${AUDIT_SIGNING_KEY:-$STORED_AUDIT_SIGNING_KEY}
-  start_service tenant-registry services/tenant-registry/tenant-registry \
+  start_replicas tenant-registry services/tenant-registry/tenant-registry \
     TENANT_REGISTRY_PORT=50051 METRICS_PORT=9461 AUDIT_SIGNING_KEY \
     DATABASE_URL="$registry_db" DATABASE_PURGE_URL="$purge_db" \
     DATABASE_LISTEN_URL="$listen user=$PG_REGISTRY_ROLE password=$PG_REGISTRY_PASSWORD"
-  TENANT_REGISTRY_ADDR=127.0.0.1:${SVC_PORT[tenant-registry]}
-  start_service auth services/auth/auth \
+  TENANT_REGISTRY_ADDR=$REPLICAS_TARGET
+  start_replicas auth services/auth/auth \
     AUTH_PORT=50052 METRICS_PORT=9462 TENANT_REGISTRY_ADDR DATABASE_URL="$auth_db" \
     DATABASE_LISTEN_URL="$listen user=$PG_AUTH_ROLE password=$PG_AUTH_PASSWORD"
-  AUTH_ADDR=127.0.0.1:${SVC_PORT[auth]}
+  AUTH_ADDR=$REPLICAS_TARGET
   # The real Google Ad Manager and Kevel adapters; a tenant whose adapter
   # credentials are not in .data/adapter-secrets (one file per secret named by
   # its config, e.g. kevel-localnews) runs in dry_run: the calls are logged,
   # nothing is sent.
   mkdir -p "$DATA_DIR/adapter-secrets"
   chmod 700 "$DATA_DIR/adapter-secrets"
-  start_service media-buy services/media-buy/media-buy \
+  start_replicas media-buy services/media-buy/media-buy \
     MEDIA_BUY_PORT=50053 METRICS_PORT=9464 TENANT_REGISTRY_ADDR AUTH_ADDR \
     DATABASE_URL="$media_buy_db" \
     DATABASE_LISTEN_URL="$listen user=$PG_MEDIA_BUY_ROLE password=$PG_MEDIA_BUY_PASSWORD" \
     ADAPTER_SECRETS_DIR="$DATA_DIR/adapter-secrets" \
     MEDIA_BUY_ADAPTER_DRY_RUN_WITHOUT_CREDENTIALS=true \
     MEDIA_BUY_ADAPTER_BASE_CONFIG='{}' MEDIA_BUY_ADAPTER_STAND_IN=
-  MEDIA_BUY_ADDR=127.0.0.1:${SVC_PORT[media-buy]}
-  start_service agent-edge services/agent-edge/agent-edge \
+  MEDIA_BUY_ADDR=$REPLICAS_TARGET
+  start_http_replicas agent-edge services/agent-edge/agent-edge \
     AGENT_HTTP_PORT=8080 METRICS_PORT=9465 TENANT_REGISTRY_ADDR MEDIA_BUY_ADDR \
     BASE_DOMAINS=sales-agent.example.com,localhost
   ADMIN_USERNAME=${ADMIN_USERNAME:-admin}
   ADMIN_PASSWORD=${ADMIN_PASSWORD:-$STORED_ADMIN_PASSWORD}
   SESSION_SECRET=${SESSION_SECRET:-$STORED_SESSION_SECRET}
-  start_service admin-gateway services/admin-gateway/admin-gateway \
+  start_http_replicas admin-gateway services/admin-gateway/admin-gateway \
     ADMIN_HTTP_PORT=8001 METRICS_PORT=9463 TENANT_REGISTRY_ADDR AUTH_ADDR MEDIA_BUY_ADDR \
     ADMIN_USERNAME \
     ADMIN_PASSWORD SESSION_SECRET
+  ((UP_REPLICAS == 1)) || start_http_front
+}
+
+# Gives instance $2 of service $1 a free port for each *PORT setting among
+# ${@:3} (start_service reads <NAME>_<VAR> before VAR).
+free_replica_ports() {
+  local name=$1 k=$2 spec prefix
+  shift 2
+  prefix=${name^^}_$k
+  prefix=${prefix//-/_}
+  for spec in "$@"; do
+    [[ $spec == *PORT=* ]] || continue
+    declare -g "${prefix}_${spec%%=*}=$(random_free_port)"
+  done
+}
+
+# Starts UP_REPLICAS instances of a gRPC service: the first as NAME on its
+# usual ports, the others as NAME-2 ... on free ports. Sets REPLICAS_TARGET to
+# what its clients dial: host:port, or "ipv4:a,b,..." (round_robin over all).
+start_replicas() {
+  local name=$1 binary=$2 k
+  shift 2
+  start_service "$name" "$binary" "$@"
+  local -a addresses=("127.0.0.1:${SVC_PORT[$name]}")
+  for ((k = 2; k <= UP_REPLICAS; k++)); do
+    free_replica_ports "$name" "$k" "$@"
+    start_service "$name-$k" "$binary" "$@"
+    addresses+=("127.0.0.1:${SVC_PORT[$name-$k]}")
+  done
+  if ((UP_REPLICAS == 1)); then
+    REPLICAS_TARGET=${addresses[0]}
+  else
+    REPLICAS_TARGET=ipv4:$(IFS=,; echo "${addresses[*]}")
+  fi
+}
+
+# An HTTP service: alone, as start_service; with replicas, NAME-1 ... all on
+# free ports (its usual port is the front's), trusting the front's
+# X-Forwarded-For. HTTP_BACKENDS[NAME] lists their addresses.
+declare -A HTTP_BACKENDS=()
+start_http_replicas() {
+  local name=$1 binary=$2 k
+  shift 2
+  if ((UP_REPLICAS == 1)); then
+    start_service "$name" "$binary" "$@"
+    return
+  fi
+  HTTP_BACKENDS[$name]=''
+  local TRUSTED_PROXIES=127.0.0.1
+  for ((k = 1; k <= UP_REPLICAS; k++)); do
+    free_replica_ports "$name" "$k" "$@"
+    start_service "$name-$k" "$binary" "$@" TRUSTED_PROXIES
+    HTTP_BACKENDS[$name]+=" 127.0.0.1:${SVC_PORT[$name-$k]}"
+  done
+}
+
+# Debian's haproxy in front of the HTTP replicas, on the agent edge's and the
+# admin gateway's usual ports (AGENT_HTTP_PORT, ADMIN_HTTP_PORT): round robin,
+# /healthz checked every second, a refused connection (or one closed before
+# any answer) retried on another replica, so a replica that restarts costs no
+# request. (A retried call is a read, or a mutating task whose idempotency
+# key replays the first answer.)
+start_http_front() {
+  local config=$RUN_DIR/haproxy.cfg name address k
+  {
+    cat <<'EOF'
+# Written by ./dev up --replicas; the ports come from the environment.
+global
+  log stdout format raw local0 info
+  maxconn 4096
+defaults
+  mode http
+  log global
+  option httplog
+  option forwardfor
+  option redispatch
+  retries 3
+  retry-on conn-failure empty-response
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+  timeout http-keep-alive 5s
+frontend agent-edge
+  bind "${BIND_HOST}:${AGENT_HTTP_PORT}"
+  default_backend agent-edge
+frontend admin-gateway
+  bind "${BIND_HOST}:${ADMIN_HTTP_PORT}"
+  default_backend admin-gateway
+EOF
+    for name in agent-edge admin-gateway; do
+      printf 'backend %s\n  balance roundrobin\n  option httpchk GET /healthz\n' "$name"
+      k=0
+      for address in ${HTTP_BACKENDS[$name]}; do
+        k=$((k + 1))
+        printf '  server %s-%d %s check inter 1s fall 1 rise 1\n' "$name" "$k" "$address"
+      done
+    done
+  } >"$config"
+  SVC_NEXT_ARGS=(-db -f "$config")
+  start_service http-front "$UP_HAPROXY" AGENT_HTTP_PORT=8080 ADMIN_HTTP_PORT=8001
+  # Clients (the summary, the stack file, ./dev demo) use the front.
+  SVC_PORT[agent-edge]=${SVC_PORT[http-front]}
+  SVC_PORT[admin-gateway]=${HTTP_FRONT_ADMIN_HTTP_PORT:-${ADMIN_HTTP_PORT:-8001}}
 }
 
 # Writes STACK_FILE: what ./dev demo needs to reach the running stack.
@@ -177,15 +284,25 @@ up_summary() {
 }
 
 cmd_up() {
-  local arg
-  for arg in "$@"; do
-    case $arg in
+  local usage="usage: ./dev up [--keep-going] [--no-build] [--pgbouncer] [--replicas N]"
+  while (($#)); do
+    case $1 in
       --keep-going) UP_KEEP_GOING=1 ;;
       --no-build) DEV_NO_BUILD=1 ;;
       --pgbouncer) UP_PGBOUNCER=1 ;;
-      *) die "usage: ./dev up [--keep-going] [--no-build] [--pgbouncer]" ;;
+      --replicas)
+        [[ ${2:-} =~ ^[1-9]$ ]] || die "--replicas: a number of instances, 1 to 9 ($usage)"
+        UP_REPLICAS=$2
+        shift
+        ;;
+      *) die "$usage" ;;
     esac
+    shift
   done
+  if ((UP_REPLICAS > 1)); then
+    UP_HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
+    [[ -x $UP_HAPROXY ]] || die "--replicas needs haproxy (apt-get install haproxy, or ./dev deps)"
+  fi
   trap up_cleanup EXIT
   trap 'up_signal 130' INT
   trap 'up_signal 143' TERM

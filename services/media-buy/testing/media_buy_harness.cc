@@ -143,7 +143,8 @@ void MediaBuyHarness::SetUp() {
       {.media_buy_clock = [this] { return now(); },
        .configure_media_buy =
            [this](MediaBuyConfig& config) { ConfigureMediaBuy(config); },
-       .through_pgbouncer = ThroughPgBouncer()});
+       .through_pgbouncer = ThroughPgBouncer(),
+       .replicas = Replicas()});
   ASSERT_TRUE(suite.ok()) << suite.status();
   suite_ = *std::move(suite);
   ASSERT_TRUE(suite_->CreateTenant("nytimes", kNytimesConfig).ok());

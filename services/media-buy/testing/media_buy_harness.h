@@ -71,6 +71,8 @@ class MediaBuyHarness : public ::testing::Test {
   // True: the services reach the database through a transaction-pooling
   // PgBouncer (SuiteOptions::through_pgbouncer).
   virtual bool ThroughPgBouncer() const { return false; }
+  // Instances of each service (Suite's replicas).
+  virtual int Replicas() const { return 1; }
 
   absl::Time now() const { return absl::FromUnixNanos(now_ns_.load()); }
   void SetNow(absl::Time t) { now_ns_ = absl::ToUnixNanos(t); }
