@@ -343,10 +343,12 @@ cmd_bench() {
   LOG_DIR=$BENCH_OUT/logs RUN_DIR=$BENCH_TMP/run
   mkdir -p "$LOG_DIR" "$RUN_DIR"
   ADCP_INTERNAL_TOKEN=$(random_hex 32)
-  SYSTEM_ADMIN_TOKEN=$(random_hex 32)
+  # Auth gets the bootstrap token's SHA-256; the first admin's API token is
+  # minted once the services run.
+  local bootstrap admin_password
+  bootstrap=$(random_hex 32) admin_password=$(random_hex 12)
   SVC_COMMON_ENV=(
     "ADCP_INTERNAL_TOKEN=$ADCP_INTERNAL_TOKEN"
-    "SYSTEM_ADMIN_TOKEN=$SYSTEM_ADMIN_TOKEN"
     "LOG_LEVEL=${LOG_LEVEL:-info}"
     "BIND_HOST=127.0.0.1"
   )
@@ -385,12 +387,14 @@ cmd_bench() {
   local DATABASE_URL='' DATABASE_PURGE_URL='' DATABASE_LISTEN_URL=''
   start_service tenant-registry services/tenant-registry/tenant-registry \
     TENANT_REGISTRY_PORT="$BP_REGISTRY" METRICS_PORT="$BM_REGISTRY" AUDIT_SIGNING_KEY \
+    AUTH_ADDR="127.0.0.1:$BP_AUTH" \
     DATABASE_URL="$services_url user=$PG_REGISTRY_ROLE password=$registry_pw" \
     DATABASE_LISTEN_URL="$pg_url user=$PG_REGISTRY_ROLE password=$registry_pw" \
     DATABASE_PURGE_URL="$services_url user=$PG_PURGE_ROLE password=$purge_pw"
   TENANT_REGISTRY_ADDR=127.0.0.1:$BP_REGISTRY
   start_service auth services/auth/auth \
     AUTH_PORT="$BP_AUTH" METRICS_PORT="$BM_AUTH" TENANT_REGISTRY_ADDR \
+    SYSTEM_ADMIN_BOOTSTRAP_SHA256="$(printf '%s' "$bootstrap" | sha256sum | cut -c1-64)" \
     DATABASE_URL="$services_url user=$PG_AUTH_ROLE password=$auth_pw" \
     DATABASE_LISTEN_URL="$pg_url user=$PG_AUTH_ROLE password=$auth_pw"
   AUTH_ADDR=127.0.0.1:$BP_AUTH
@@ -403,10 +407,10 @@ cmd_bench() {
     AGENT_HTTP_PORT="$BP_EDGE" METRICS_PORT="$BM_EDGE" TENANT_REGISTRY_ADDR MEDIA_BUY_ADDR \
     BASE_DOMAINS=localhost
   BENCH_EDGE_PORT=$BP_EDGE
-  ADMIN_USERNAME=admin ADMIN_PASSWORD=$(random_hex 12) SESSION_SECRET=$(random_hex 32)
+  SESSION_SECRET=$(random_hex 32)
   start_service admin-gateway services/admin-gateway/admin-gateway \
     ADMIN_HTTP_PORT="$BP_ADMIN" METRICS_PORT="$BM_ADMIN" TENANT_REGISTRY_ADDR AUTH_ADDR \
-    MEDIA_BUY_ADDR ADMIN_USERNAME ADMIN_PASSWORD SESSION_SECRET
+    MEDIA_BUY_ADDR SESSION_SECRET
   start_service bench-echo bench/adcp-bench-echo ECHO_PORT="$BP_ECHO" METRICS_PORT="$BM_ECHO"
 
   # Ten tenants through the real initialization (as POST /system/tenants),
@@ -423,6 +427,8 @@ cmd_bench() {
                                principal_requests_per_second: 1e6, principal_burst: 1e6}}});
     }
     console.log(JSON.stringify(out));' >"$BENCH_TMP/tenants.json"
+  SYSTEM_ADMIN_TOKEN=$(first_admin_token "$adcpctl_bin" "$bootstrap" "$admin_password") ||
+    exit 1
   local ctl_env=(TENANT_REGISTRY_ADDR="$TENANT_REGISTRY_ADDR" AUTH_ADDR="$AUTH_ADDR"
     MEDIA_BUY_ADDR="$MEDIA_BUY_ADDR" ADCP_INTERNAL_TOKEN="$ADCP_INTERNAL_TOKEN"
     SYSTEM_ADMIN_TOKEN="$SYSTEM_ADMIN_TOKEN")

@@ -87,6 +87,24 @@ std::vector<ServiceUnderTest> Services() {
         {"RevokePrincipal", R"({"principal_id":"agent"})"},
         {"WatchPrincipalChanges", "{}"}},
        Where::kAuth},
+      // $SPARE_TOKEN_ID and $SPARE_SESSION: a token and a session of the
+      // suite's admin made in SetUp; $SYSTEM_TOKEN: its API token.
+      {Descriptor(auth::v1::SystemAdmins::service_full_name()),
+       &auth::SystemAdminService::Policy(),
+       {{"CreateSystemAdmin",
+         R"({"admin_id":"intruder","name":"Intruder","password":"intruder-password"})"},
+        {"ListSystemAdmins", "{}"},
+        {"DisableSystemAdmin", R"({"admin_id":"intruder"})"},
+        {"CreateSystemAdminToken", "{}"},
+        {"ListSystemAdminTokens", R"({"admin_id":"suite-admin"})"},
+        {"RevokeSystemAdminToken",
+         R"({"admin_id":"suite-admin","token_id":"$SPARE_TOKEN_ID"})"},
+        {"SignInSystemAdmin",
+         R"({"admin_id":"suite-admin","password":"suite-admin-password"})"},
+        {"SignOutSystemAdmin", R"({"token":"$SPARE_SESSION"})"},
+        {"ResolveSystemToken", R"({"token":"$SYSTEM_TOKEN"})"},
+        {"WatchSystemAdminChanges", "{}"}},
+       Where::kAuth},
       {Descriptor(media_buy::v1::MediaBuyService::service_full_name()),
        &media_buy::MediaBuyService::Policy(),
        {{"GetAdcpCapabilities", "{}"},
@@ -184,8 +202,29 @@ class EnforcementTest : public ::testing::Test {
     placeholders_["$NEW_END_TIME"] = absl::FormatTime(
         "%Y-%m-%dT%H:%M:%SZ", now + absl::Hours(24 * 300), absl::UTCTimeZone());
     StartMediaBuy();
+    SpareAdminCredentials();
     ASSERT_TRUE(suite_->SetTenantActive("charlie", false).ok());
     ASSERT_TRUE(suite_->AwaitTenantState("charlie", false, absl::Seconds(5)));
+  }
+
+  // A session and an API token of the suite's admin for the SystemAdmins
+  // samples to sign out and revoke.
+  void SpareAdminCredentials() {
+    auto stub = auth::v1::SystemAdmins::NewStub(suite_->auth_channel());
+    auth::v1::SignInSystemAdminRequest sign_in;
+    sign_in.set_admin_id(testing::kSuiteAdminId);
+    sign_in.set_password(testing::kSuiteAdminPassword);
+    auth::v1::SystemAdminTokenWithSecret session, spare;
+    ASSERT_TRUE(stub->SignInSystemAdmin(Suite::Context("", "", "").get(),
+                                        sign_in, &session)
+                    .ok());
+    ASSERT_TRUE(stub->CreateSystemAdminToken(
+                        suite_->AdminContext().get(),
+                        auth::v1::CreateSystemAdminTokenRequest(), &spare)
+                    .ok());
+    placeholders_["$SPARE_SESSION"] = session.secret();
+    placeholders_["$SPARE_TOKEN_ID"] = spare.token().token_id();
+    placeholders_["$SYSTEM_TOKEN"] = suite_->system_token();
   }
 
   // Alpha's admin's product, two buys awaiting
@@ -233,8 +272,8 @@ class EnforcementTest : public ::testing::Test {
     }
   }
 
-  // md5 of every row of the tenant data tables (read as superuser, which
-  // row-level security does not filter).
+  // md5 of every row of the tenant data tables and the system admin tables
+  // (read as superuser, which row-level security does not filter).
   std::string Probe() {
     pqxx::connection connection(suite_->db().SuperuserUrl());
     pqxx::work txn(connection);
@@ -242,7 +281,8 @@ class EnforcementTest : public ::testing::Test {
     for (const char* table :
          {"tenants", "principals", "products", "accounts", "media_buys",
           "packages", "creatives", "creative_assignments", "human_tasks",
-          "idempotency_keys", "performance_feedback"}) {
+          "idempotency_keys", "performance_feedback", "system_admins",
+          "system_admin_tokens"}) {
       absl::StrAppend(&sql,
                       " || '#' || COALESCE((SELECT string_agg(t::text, '|' "
                       "ORDER BY t::text) FROM ",

@@ -6,8 +6,12 @@
 #include <openssl/rand.h>
 
 #include <cstdlib>
+#include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace adcp {
 
@@ -53,6 +57,56 @@ std::string RandomBytes(int count) {
 
 std::string RandomHex(int count) {
   return absl::BytesToHexString(RandomBytes(count));
+}
+
+}  // namespace adcp
+
+namespace adcp {
+namespace {
+
+// Work factors this build accepts when verifying: what HashPassword writes
+// up to four times that, so that a stored hash cannot make a sign-in cost
+// more memory than the server planned for.
+constexpr uint64_t kScryptN = 1 << 15, kScryptR = 8, kScryptP = 1;
+
+std::string Scrypt(std::string_view password, std::string_view salt, uint64_t n,
+                   uint64_t r, uint64_t p) {
+  unsigned char out[32];
+  if (EVP_PBE_scrypt(password.data(), password.size(),
+                     reinterpret_cast<const unsigned char*>(salt.data()),
+                     salt.size(), n, r, p, 256ull << 20, out,
+                     sizeof(out)) != 1) {
+    return "";
+  }
+  return std::string(reinterpret_cast<char*>(out), sizeof(out));
+}
+
+}  // namespace
+
+std::string HashPassword(std::string_view password) {
+  const std::string salt = RandomBytes(16);
+  const std::string hash = Scrypt(password, salt, kScryptN, kScryptR, kScryptP);
+  if (hash.empty()) return "";
+  return absl::StrCat("scrypt$", kScryptN, "$", kScryptR, "$", kScryptP, "$",
+                      absl::BytesToHexString(salt), "$",
+                      absl::BytesToHexString(hash));
+}
+
+bool PasswordMatches(std::string_view password, std::string_view encoded) {
+  const std::vector<absl::string_view> parts =
+      absl::StrSplit(absl::string_view(encoded.data(), encoded.size()), '$');
+  uint64_t n = 0, r = 0, p = 0;
+  if (parts.size() != 6 || parts[0] != "scrypt" ||
+      !absl::SimpleAtoi(parts[1], &n) || !absl::SimpleAtoi(parts[2], &r) ||
+      !absl::SimpleAtoi(parts[3], &p) || n > 4 * kScryptN || r > 4 * kScryptR ||
+      p > 4 * kScryptP || parts[4].size() != 32 || parts[5].size() != 64) {
+    return false;
+  }
+  const std::string salt = absl::HexStringToBytes(parts[4]);
+  const std::string expected = absl::HexStringToBytes(parts[5]);
+  const std::string actual = Scrypt(password, salt, n, r, p);
+  return actual.size() == expected.size() &&
+         CRYPTO_memcmp(actual.data(), expected.data(), actual.size()) == 0;
 }
 
 }  // namespace adcp

@@ -22,4 +22,13 @@ std::string RandomBytes(int count);
 // RandomBytes(count), hex-encoded (2 * count characters).
 std::string RandomHex(int count);
 
+// A password's scrypt hash with a fresh random salt, encoded as
+// "scrypt$<N>$<r>$<p>$<salt hex>$<hash hex>" (N=2^15, r=8, p=1: ~32 MiB and
+// tens of milliseconds per attempt). "" if OpenSSL fails.
+std::string HashPassword(std::string_view password);
+
+// Whether `password` matches `encoded` (HashPassword's format), compared in
+// constant time. False for a malformed encoding.
+bool PasswordMatches(std::string_view password, std::string_view encoded);
+
 }  // namespace adcp

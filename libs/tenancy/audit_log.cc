@@ -9,6 +9,7 @@
 namespace adcp {
 namespace {
 constexpr char kInsert[] = "audit_log_insert";
+constexpr char kPlatformInsert[] = "audit_platform_insert";
 constexpr size_t kBatch = 256;
 }  // namespace
 
@@ -17,6 +18,12 @@ PgPool::Statements AuditLog::Statements() {
            "INSERT INTO audit_log (tenant_id, operation, principal_id, "
            "success, details) "
            "VALUES ($1, $2, $3, $4, $5::jsonb)"}};
+}
+
+PgPool::Statements AuditLog::PlatformStatements() {
+  return {{kPlatformInsert,
+           "INSERT INTO system_admin_events (operation, actor, success, "
+           "details) VALUES ($1, $2, $3, $4::jsonb)"}};
 }
 
 AuditLog::AuditLog(PgPool& pool, size_t max_queued, absl::Duration window)
@@ -123,15 +130,22 @@ void AuditLog::Run() {
     for (const AuditEvent& event : batch)
       by_tenant[event.tenant_id].push_back(&event);
     for (const auto& [tenant_id, events] : by_tenant) {
+      const PgPool::TransactionFn write = [&](PgTxn& txn) {
+        for (const AuditEvent* event : events) {
+          if (tenant_id.empty()) {
+            txn.Exec0(kPlatformInsert, event->operation, event->principal_id,
+                      event->success, event->details.dump());
+          } else {
+            txn.Exec0(kInsert, event->tenant_id, event->operation,
+                      event->principal_id, event->success,
+                      event->details.dump());
+          }
+        }
+        return absl::OkStatus();
+      };
       const absl::Status status =
-          pool_.WithTenantTransaction(tenant_id, [&](PgTxn& txn) {
-            for (const AuditEvent* event : events) {
-              txn.Exec0(kInsert, event->tenant_id, event->operation,
-                        event->principal_id, event->success,
-                        event->details.dump());
-            }
-            return absl::OkStatus();
-          });
+          tenant_id.empty() ? pool_.WithTransaction(write)
+                            : pool_.WithTenantTransaction(tenant_id, write);
       if (!status.ok()) {
         log::Error("audit rows lost", {{"tenant_id", tenant_id},
                                        {"rows", events.size()},

@@ -19,7 +19,10 @@
 namespace adcp {
 
 struct AuditEvent {
-  std::string tenant_id;  // must name an existing tenant
+  // Must name an existing tenant; empty for a platform event (system admin
+  // accounts, failed system admin authentications), written to
+  // system_admin_events by a writer whose pool has PlatformStatements().
+  std::string tenant_id;
   std::string operation;
   std::string principal_id;  // the actor; "anonymous" when unknown
   bool success = false;
@@ -30,6 +33,9 @@ class AuditLog {
  public:
   // The statement this writer needs on its pool's connections.
   static PgPool::Statements Statements();
+  // The statement platform events need (auth's pool only: its role alone
+  // may insert them).
+  static PgPool::Statements PlatformStatements();
 
   // `window`: how long Count() gathers identical events into one row.
   explicit AuditLog(PgPool& pool, size_t max_queued = 10000,

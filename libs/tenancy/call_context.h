@@ -13,7 +13,8 @@ namespace adcp {
 struct CallContext {
   // Empty for platform-scoped calls.
   std::string tenant_id;
-  // The resolved principal ("system" for a system admin); never taken from
+  // The resolved principal ("admin:<admin_id>" for a named system admin,
+  // "bootstrap" for the bootstrap token); never taken from
   // client-supplied x-principal-id.
   std::string principal_id;
   // The caller's bearer token, forwarded to downstream services so they can
@@ -21,6 +22,8 @@ struct CallContext {
   std::string principal_token;
   bool is_admin = false;
   bool system_admin = false;
+  // The bootstrap token (only auth's CreateSystemAdmin accepts it).
+  bool bootstrap_admin = false;
   // The resolved principal's platform_mappings (ad-server identities).
   nlohmann::json platform_mappings = nlohmann::json::object();
   std::string request_id;

@@ -93,8 +93,6 @@ CallGuard::CallGuard(ServicePolicy policy, GuardOptions options)
     : policy_(std::move(policy)),
       options_(std::move(options)),
       internal_token_digest_(Sha256(options_.internal_token)),
-      system_token_digest_(
-          options_.system_token.empty() ? "" : Sha256(options_.system_token)),
       limiter_(options_.clock) {}
 
 absl::Status CallGuard::Refuse(const CallContext& call, std::string_view method,
@@ -145,6 +143,36 @@ absl::Status CallGuard::Limit(grpc::ServerContext* context,
       absl::StrCat("rate limit of this ", std::string(what), " exceeded"));
 }
 
+absl::StatusOr<std::optional<SystemAdminIdentity>> CallGuard::SystemAdminOf(
+    grpc::ServerContext* context, const CallContext& call) const {
+  const std::string_view token = Metadata(*context, kSystemTokenKey);
+  if (token.empty() || options_.system_admins == nullptr) return std::nullopt;
+  // Before any lookup: a client that keeps failing is refused outright.
+  if (const auto wait = limiter_.Peek(absl::StrCat("fc:", call.client_address),
+                                      options_.limits.auth_failures_client)) {
+    return Throttled(context, *wait,
+                     "too many failed authentications from this client");
+  }
+  absl::StatusOr<SystemAdminIdentity> admin =
+      options_.system_admins->Resolve(std::string(token), call.client_address);
+  if (absl::IsUnauthenticated(admin.status())) {
+    // Audited (aggregated) where it is resolved: in auth.
+    limiter_.Acquire(absl::StrCat("fc:", call.client_address),
+                     options_.limits.auth_failures_client);
+    return std::nullopt;
+  }
+  if (!admin.ok()) return admin.status();
+  return *std::move(admin);
+}
+
+void CallGuard::ActAsSystemAdmin(const SystemAdminIdentity& admin,
+                                 CallContext& call) {
+  call.principal_id = admin.bootstrap ? std::string("bootstrap")
+                                      : absl::StrCat("admin:", admin.admin_id);
+  call.system_admin = true;
+  call.bootstrap_admin = admin.bootstrap;
+}
+
 absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
                                              std::string_view method) const {
   const std::string method_name(method);
@@ -164,16 +192,15 @@ absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
       id.size() <= kMaxRequestIdBytes && IsSafeMetadataValue(id))
     call.request_id = std::string(id);
   call.client_address = ClientOf(*context);
-  const bool system_admin =
-      DigestMatches(Metadata(*context, kSystemTokenKey), system_token_digest_);
   if (scope == CallScope::kPlatform) return call;
   if (scope == CallScope::kSystemAdmin) {
-    if (!system_admin) {
+    ASSIGN_OR_RETURN(const std::optional<SystemAdminIdentity> admin,
+                     SystemAdminOf(context, call));
+    if (!admin) {
       return absl::PermissionDeniedError(
           absl::StrCat(kSystemTokenKey, ": a system admin token is required"));
     }
-    call.principal_id = "system";
-    call.system_admin = true;
+    ActAsSystemAdmin(*admin, call);
     return call;
   }
 
@@ -207,10 +234,13 @@ absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
   }
   // The system admin manages a tenant whatever its state (e.g. revokes a
   // leaked token while the tenant is suspended) and is not rate limited.
-  if (scope == CallScope::kTenantAdmin && system_admin) {
-    call.principal_id = "system";
-    call.system_admin = true;
-    return call;
+  if (scope == CallScope::kTenantAdmin) {
+    ASSIGN_OR_RETURN(const std::optional<SystemAdminIdentity> admin,
+                     SystemAdminOf(context, call));
+    if (admin && !admin->bootstrap) {
+      ActAsSystemAdmin(*admin, call);
+      return call;
+    }
   }
   if (!tenant->active) {
     return Refuse(call, method,

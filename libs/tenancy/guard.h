@@ -107,6 +107,29 @@ class PrincipalResolver {
   }
 };
 
+// A named system admin, as its token resolves.
+struct SystemAdminIdentity {
+  std::string admin_id;
+  std::string name;
+  // The deployment's bootstrap token, which auth alone admits, only while no
+  // admin exists, and only for creating the first admin: the guard refuses
+  // it for every scope but kSystemAdmin, and auth's handlers for every
+  // method but CreateSystemAdmin.
+  bool bootstrap = false;
+};
+
+// Resolves an x-system-token to the admin holding it: from memory in steady
+// state (RemoteSystemAdminResolver), or from auth's own tables in auth.
+class SystemAdminResolver {
+ public:
+  virtual ~SystemAdminResolver() = default;
+  // UNAUTHENTICATED when `token` is not a live token of an enabled admin;
+  // UNAVAILABLE when that cannot be known now. `client` is the calling
+  // client (x-adcp-client, else the peer), which failures are audited under.
+  virtual absl::StatusOr<SystemAdminIdentity> Resolve(
+      const std::string& token, const std::string& client) const = 0;
+};
+
 // The guard's budgets. tenant, principal and anonymous are the defaults of a
 // tenant whose config sets none of its own.
 struct GuardLimits {
@@ -117,16 +140,17 @@ struct GuardLimits {
   // whatever the tenant.
   RateLimit anonymous{.per_second = 50, .burst = 100};
   RateLimit client{.per_second = 10, .burst = 10};
-  // Failed authentications, checked before any token lookup: a client over
-  // its budget is refused outright; while a tenant is over its budget, only
-  // tokens known from memory are resolved.
+  // Failed authentications (bearer and system admin tokens), checked before
+  // any token lookup: a client over its budget is refused outright; while a
+  // tenant is over its budget, only tokens known from memory are resolved.
   RateLimit auth_failures_client{.per_second = 1, .burst = 20};
   RateLimit auth_failures_tenant{.per_second = 10, .burst = 100};
 };
 
 struct GuardOptions {
   std::string internal_token;  // required
-  std::string system_token;    // empty: system admin access is refused
+  // x-system-token -> admin; unset: system admin access is refused.
+  std::shared_ptr<const SystemAdminResolver> system_admins;
   std::shared_ptr<const TenantDirectory> tenants;  // for tenant scopes
   std::shared_ptr<const PrincipalResolver>
       principals;             // for kTenantAdmin/kPrincipal
@@ -180,11 +204,19 @@ class CallGuard {
                      const RateLimit& limit, std::string_view what) const;
   // This replica's share of a global budget.
   RateLimit Share(const RateLimit& limit) const;
+  // The admin the call's x-system-token names, if any: nullopt without a
+  // token or for one that resolves to nobody (charged to the client's
+  // failure budget); an error when the client is over that budget or the
+  // resolver is unavailable.
+  absl::StatusOr<std::optional<SystemAdminIdentity>> SystemAdminOf(
+      grpc::ServerContext* context, const CallContext& call) const;
+  // Installs `admin` as the caller of `call`.
+  static void ActAsSystemAdmin(const SystemAdminIdentity& admin,
+                               CallContext& call);
 
   const ServicePolicy policy_;
   const GuardOptions options_;
   const std::string internal_token_digest_;
-  const std::string system_token_digest_;
   mutable RateLimiter limiter_;
 };
 

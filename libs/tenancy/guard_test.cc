@@ -45,16 +45,55 @@ TEST_F(CallGuardTest, SystemAdminScopeTakesOnlyTheSystemToken) {
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(runs(), 0);
   ASSERT_TRUE(Call("System", Caller{.system = kSystemToken}).ok());
-  EXPECT_EQ(last().principal_id, "system");
+  EXPECT_EQ(last().principal_id, "admin:ops");
   EXPECT_TRUE(last().system_admin);
+  EXPECT_FALSE(last().bootstrap_admin);
 }
 
-TEST_F(CallGuardTest, WithoutASystemTokenConfiguredSystemAdminIsRefused) {
+TEST_F(CallGuardTest, WithoutASystemAdminResolverSystemAdminIsRefused) {
   GuardOptions options = Options();
-  options.system_token = "";
+  options.system_admins = nullptr;
   Start(options);
   EXPECT_EQ(Code("System", Caller{.system = kSystemToken}),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(CallGuardTest, TheBootstrapTokenIsASystemAdminForSystemScopeOnly) {
+  system_admins_->bootstrap = "the-bootstrap-token";
+  ASSERT_TRUE(Call("System", Caller{.system = "the-bootstrap-token"}).ok());
+  EXPECT_EQ(last().principal_id, "bootstrap");
+  EXPECT_TRUE(last().bootstrap_admin);
+  // Never for a tenant: it falls back to the (missing) bearer token.
+  EXPECT_EQ(Code("TenantAdmin",
+                 Caller{.tenant_id = "alpha", .system = "the-bootstrap-token"}),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(CallGuardTest, FailedSystemTokensAreThrottledPerClientBeforeLookup) {
+  GuardOptions options = Options();
+  options.limits.auth_failures_client = {.per_second = 1, .burst = 3};
+  Start(options);
+  const Caller wrong{.system = "a-wrong-system-token", .client = "10.0.0.9"};
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(Code("System", wrong), grpc::StatusCode::PERMISSION_DENIED);
+  const int resolves = system_admins_->resolves();
+  std::string retry_after;
+  EXPECT_EQ(Call("System", wrong, &retry_after).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_FALSE(retry_after.empty());
+  // Even the right token waits: the client is refused before any lookup.
+  EXPECT_EQ(
+      Code("System", Caller{.system = kSystemToken, .client = "10.0.0.9"}),
+      grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(system_admins_->resolves(), resolves);
+  // Another client is not held up.
+  EXPECT_TRUE(
+      Call("System", Caller{.system = kSystemToken, .client = "10.0.0.8"})
+          .ok());
+  Advance(absl::Seconds(1));
+  EXPECT_TRUE(
+      Call("System", Caller{.system = kSystemToken, .client = "10.0.0.9"})
+          .ok());
 }
 
 TEST_F(CallGuardTest, TenantScopeNeedsAKnownActiveTenant) {
@@ -138,7 +177,7 @@ TEST_F(CallGuardTest, TenantAdminScopeNeedsTheAdminPrincipalOrTheSystemToken) {
       Call("TenantAdmin", Caller{.tenant_id = "bravo", .system = kSystemToken})
           .ok());
   EXPECT_EQ(last().tenant_id, "bravo");
-  EXPECT_EQ(last().principal_id, "system");
+  EXPECT_EQ(last().principal_id, "admin:ops");
   EXPECT_TRUE(last().system_admin);
 }
 

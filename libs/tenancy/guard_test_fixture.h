@@ -97,6 +97,27 @@ class FakePrincipals : public PrincipalResolver {
   mutable std::atomic<int> resolves_{0};
 };
 
+// One named admin ("ops", token kSystemToken) and, when set, a bootstrap
+// token.
+class FakeSystemAdmins : public SystemAdminResolver {
+ public:
+  absl::StatusOr<SystemAdminIdentity> Resolve(
+      const std::string& token, const std::string& client) const override {
+    ++resolves_;
+    if (token == kSystemToken)
+      return SystemAdminIdentity{.admin_id = "ops", .name = "Ops"};
+    if (!bootstrap.empty() && token == bootstrap)
+      return SystemAdminIdentity{.bootstrap = true};
+    return absl::UnauthenticatedError("unknown system token");
+  }
+  int resolves() const { return resolves_; }
+
+  std::string bootstrap;
+
+ private:
+  mutable std::atomic<int> resolves_{0};
+};
+
 // Runs the guard for the method named by the request; remembers what the
 // admitted body saw.
 class GuardedHealth final : public health::Health::Service {
@@ -191,7 +212,7 @@ class CallGuardTest : public ::testing::Test {
   GuardOptions Options() {
     GuardOptions options;
     options.internal_token = kInternalToken;
-    options.system_token = kSystemToken;
+    options.system_admins = system_admins_;
     options.tenants = tenants_;
     options.principals = principals_;
     options.clock = [this] {
@@ -248,6 +269,8 @@ class CallGuardTest : public ::testing::Test {
   int runs() const { return service_.seen().runs; }
 
   const std::shared_ptr<FakeTenants> tenants_ = std::make_shared<FakeTenants>();
+  const std::shared_ptr<FakeSystemAdmins> system_admins_ =
+      std::make_shared<FakeSystemAdmins>();
   const std::shared_ptr<FakePrincipals> principals_ =
       std::make_shared<FakePrincipals>();
   std::mutex clock_mutex_;

@@ -24,8 +24,7 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromEnv(std::string service_name,
                          env::String("DB_STATEMENT_MODE", "prepared")));
   ASSIGN_OR_RETURN(config.pool_size, env::Int("DB_POOL_SIZE", 8, 1, 256));
   ASSIGN_OR_RETURN(config.internal_token, env::Required("ADCP_INTERNAL_TOKEN"));
-  ASSIGN_OR_RETURN(config.system_admin_token,
-                   env::Required("SYSTEM_ADMIN_TOKEN"));
+  config.auth_address = env::String("AUTH_ADDR", config.auth_address);
   ASSIGN_OR_RETURN(const int wait, env::Int("DB_WAIT_SECONDS", 30, 0, 3600));
   config.database_wait = absl::Seconds(wait);
   ASSIGN_OR_RETURN(config.limits.tenant,
@@ -82,17 +81,15 @@ absl::Status ValidateServiceConfig(const ServiceConfig& config) {
     return absl::InvalidArgumentError(
         "ADCP_INTERNAL_TOKEN: at least 16 characters");
   }
-  if (config.system_admin_token.size() < 16) {
-    return absl::InvalidArgumentError(
-        "SYSTEM_ADMIN_TOKEN: at least 16 characters");
-  }
   return absl::OkStatus();
 }
 
-GuardOptions BaseGuardOptions(const ServiceConfig& config) {
+GuardOptions BaseGuardOptions(
+    const ServiceConfig& config,
+    std::shared_ptr<const SystemAdminResolver> system_admins) {
   GuardOptions options;
   options.internal_token = config.internal_token;
-  options.system_token = config.system_admin_token;
+  options.system_admins = std::move(system_admins);
   options.limits = config.limits;
   options.base_domains = config.base_domains;
   return options;

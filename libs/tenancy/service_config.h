@@ -22,8 +22,11 @@ struct ServiceConfig {
   int pool_size = 8;
   // kUnprepared behind PgBouncer's transaction pooling.
   StatementMode statement_mode = StatementMode::kPrepared;
-  std::string internal_token;      // >= 16 characters
-  std::string system_admin_token;  // >= 16 characters
+  std::string internal_token;  // >= 16 characters
+  // Auth, where system admin tokens are resolved (RemoteSystemAdminResolver;
+  // auth itself resolves them from its tables). No service holds an admin
+  // credential.
+  std::string auth_address = "127.0.0.1:50052";
   absl::Duration database_wait = absl::Seconds(30);
   GuardLimits limits;  // the RATE_LIMIT_* variables
   ServiceHostOptions host{.tenant_metadata_key = kTenantIdKey};
@@ -51,9 +54,9 @@ absl::StatusOr<std::vector<std::string>> BaseDomainsFromEnv();
 
 // Reads DATABASE_URL, DATABASE_LISTEN_URL (DATABASE_URL),
 // DB_STATEMENT_MODE (prepared | unprepared; prepared), DB_POOL_SIZE (8),
-// ADCP_INTERNAL_TOKEN,
-// SYSTEM_ADMIN_TOKEN, DB_WAIT_SECONDS (30), RATE_LIMIT_TENANT_RPS (200),
-// RATE_LIMIT_TENANT_BURST (400), RATE_LIMIT_PRINCIPAL_RPS (50),
+// ADCP_INTERNAL_TOKEN, AUTH_ADDR (127.0.0.1:50052), DB_WAIT_SECONDS (30),
+// RATE_LIMIT_TENANT_RPS (200), RATE_LIMIT_TENANT_BURST (400),
+// RATE_LIMIT_PRINCIPAL_RPS (50),
 // RATE_LIMIT_PRINCIPAL_BURST (100), RATE_LIMIT_ANONYMOUS_RPS/_BURST (50/100),
 // RATE_LIMIT_CLIENT_RPS/_BURST (10/10), RATE_LIMIT_AUTH_FAILURES_CLIENT_RPS/
 // _BURST (1/20), RATE_LIMIT_AUTH_FAILURES_TENANT_RPS/_BURST (10/100),
@@ -66,8 +69,11 @@ absl::StatusOr<ServiceConfig> ServiceConfigFromEnv(std::string service_name,
 // Checks the secrets' lengths (errors name the variable).
 absl::Status ValidateServiceConfig(const ServiceConfig& config);
 
-// The guard options every service starts from.
-GuardOptions BaseGuardOptions(const ServiceConfig& config);
+// The guard options every service starts from: its system admins come from
+// `system_admins`.
+GuardOptions BaseGuardOptions(
+    const ServiceConfig& config,
+    std::shared_ptr<const SystemAdminResolver> system_admins);
 
 // Waits up to `wait` for a reachable database, then VerifyServiceRole with
 // the service's own privileges.

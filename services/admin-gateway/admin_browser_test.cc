@@ -29,8 +29,8 @@ TEST(AdminBrowserTest, AnAdminManagesATenantInARealBrowser) {
       {{"PATH", path ? path : "/usr/bin:/bin"},
        {"HOME", "/tmp"},
        {"ADMIN_URL", absl::StrCat("http://127.0.0.1:", (*gateway)->port())},
-       {"ADMIN_USER", "admin"},
-       {"ADMIN_PASSWORD", config.ui.password},
+       {"ADMIN_USER", testing::kSuiteAdminId},
+       {"ADMIN_PASSWORD", testing::kSuiteAdminPassword},
        {"SYSTEM_TOKEN", (*suite)->system_token()},
        {"SCREENSHOT_DIR", SCREENSHOT_DIR}},
       {BROWSER_TEST_SCRIPT});

@@ -23,10 +23,16 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromEnv() {
       env::String("MEDIA_BUY_ADDR", "127.0.0.1:50053");
   ASSIGN_OR_RETURN(config.backends.internal_token,
                    env::Required("ADCP_INTERNAL_TOKEN"));
-  ASSIGN_OR_RETURN(config.backends.system_token,
-                   env::Required("SYSTEM_ADMIN_TOKEN"));
-  config.ui.username = env::String("ADMIN_USERNAME", "admin");
-  ASSIGN_OR_RETURN(config.ui.password, env::Required("ADMIN_PASSWORD"));
+  // Read here rather than with service_config's RateLimitFromEnv, which
+  // would link the database library into a service that has no database.
+  ASSIGN_OR_RETURN(
+      const int failures_rps,
+      env::Int("RATE_LIMIT_AUTH_FAILURES_CLIENT_RPS", 1, 1, 1000000));
+  ASSIGN_OR_RETURN(
+      const int failures_burst,
+      env::Int("RATE_LIMIT_AUTH_FAILURES_CLIENT_BURST", 20, 1, 1000000));
+  config.admin_token_failures = {.per_second = double(failures_rps),
+                                 .burst = double(failures_burst)};
   config.ui.session_secret = env::String("SESSION_SECRET", "");
   if (config.ui.session_secret.empty()) {
     config.ui.session_secret = RandomHex(32);
@@ -38,15 +44,8 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromEnv() {
                    env::Int("SESSION_TTL_MINUTES", 480, 1, 7 * 24 * 60));
   config.ui.session_ttl = absl::Minutes(ttl);
   ASSIGN_OR_RETURN(config.ui.secure_cookies, env::Bool("COOKIE_SECURE", false));
-  if (config.ui.password.size() < 12) {
-    return absl::InvalidArgumentError("ADMIN_PASSWORD: at least 12 characters");
-  }
   if (config.ui.session_secret.size() < 32) {
     return absl::InvalidArgumentError("SESSION_SECRET: at least 32 characters");
-  }
-  if (config.backends.system_token.size() < 16) {
-    return absl::InvalidArgumentError(
-        "SYSTEM_ADMIN_TOKEN: at least 16 characters");
   }
   return config;
 }
@@ -55,9 +54,10 @@ AdminGateway::AdminGateway(GatewayConfig config,
                            std::unique_ptr<const AdminPages> pages)
     : config_(std::move(config)),
       backends_(config_.backends),
+      authenticator_(backends_.auth_channel(), config_.admin_token_failures),
       operations_(backends_),
-      system_api_(operations_, config_.backends.system_token),
-      ui_(operations_, config_.ui, std::move(pages)),
+      system_api_(operations_, authenticator_),
+      ui_(operations_, authenticator_, config_.ui, std::move(pages)),
       metrics_(std::make_shared<prometheus::Registry>()),
       requests_(&prometheus::BuildCounter()
                      .Name("http_requests_total")
@@ -120,7 +120,7 @@ http::Response AdminGateway::Route(const http::Request& request,
                               "a backend is not serving");
   } else if (path == "/system" || path.starts_with("/system/")) {
     area = "system";
-    response = system_api_.Handle(request);
+    response = system_api_.Handle(request, peer);
   } else if (path == "/admin" || path.starts_with("/admin/")) {
     area = "admin";
     response = ui_.Handle(request, peer);

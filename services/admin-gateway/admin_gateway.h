@@ -25,15 +25,17 @@ struct GatewayConfig {
   int metrics_port = -1;  // Prometheus exposer; 0 picks a port, -1 disables
   BackendsConfig backends;
   AdminUiConfig ui;
+  // Each client's budget of failed system admin tokens (REST and UI).
+  RateLimit admin_token_failures{.per_second = 1, .burst = 20};
 };
 
 // ADMIN_HTTP_PORT (8001), METRICS_PORT (9463), BIND_HOST (0.0.0.0),
 // HTTP_THREADS (4), TENANT_REGISTRY_ADDR, AUTH_ADDR, MEDIA_BUY_ADDR
 // (127.0.0.1:50053), ADCP_INTERNAL_TOKEN,
-// SYSTEM_ADMIN_TOKEN, ADMIN_USERNAME (admin), ADMIN_PASSWORD (required, 12+
-// characters), SESSION_SECRET (32+ characters; generated per process when
-// unset, which logs everyone out on restart and pins sessions to one replica),
-// SESSION_TTL_MINUTES (480), COOKIE_SECURE (false; set true behind TLS).
+// RATE_LIMIT_AUTH_FAILURES_CLIENT_RPS/_BURST (1/20), SESSION_SECRET (32+
+// characters; generated per process when unset, which logs everyone out on
+// restart and pins sessions to one replica), SESSION_TTL_MINUTES (480),
+// COOKIE_SECURE (false; set true behind TLS).
 absl::StatusOr<GatewayConfig> GatewayConfigFromEnv();
 
 class AdminGateway {
@@ -54,6 +56,7 @@ class AdminGateway {
 
   const GatewayConfig config_;
   Backends backends_;
+  AdminAuthenticator authenticator_;
   AdminOperations operations_;
   SystemApi system_api_;
   AdminUi ui_;

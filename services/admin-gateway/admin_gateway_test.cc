@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/admin-gateway/gateway_test_config.h"
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
 #include "tests/support/suite.h"
 
@@ -73,6 +74,12 @@ TEST_F(AdminGatewayTest, EveryRouteNeedsTheSystemToken) {
       {"POST", "/system/tenants/alpha/principals"},
       {"POST", "/system/tenants/alpha/principals/buyer/rotate"},
       {"DELETE", "/system/tenants/alpha/principals/buyer"},
+      {"GET", "/system/admins"},
+      {"POST", "/system/admins"},
+      {"DELETE", "/system/admins/suite-admin"},
+      {"GET", "/system/admins/suite-admin/tokens"},
+      {"POST", "/system/admins/suite-admin/tokens"},
+      {"DELETE", "/system/admins/suite-admin/tokens/sat_0"},
       {"GET", "/system/nothing"},
   };
   const std::string alpha_admin = "alpha's principal token";
@@ -92,6 +99,82 @@ TEST_F(AdminGatewayTest, EveryRouteNeedsTheSystemToken) {
   }
   // Nothing changed: the principal still works, no tenant was created.
   EXPECT_EQ(Call("GET", "/system/tenants").Json()["tenants"].size(), 1u);
+  EXPECT_EQ(Call("GET", "/system/admins").Json()["admins"].size(), 1u);
+}
+
+TEST_F(AdminGatewayTest, NamedAdminsAndTheirTokens) {
+  const HttpReply created = Call(
+      "POST", "/system/admins",
+      R"({"admin_id":"bob@example.com","name":"Bob","password":"bobs-long-password"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.Json()["created_by"],
+            absl::StrCat("admin:", testing::kSuiteAdminId));
+  EXPECT_FALSE(created.Json().contains("password"));
+  ExpectError(Call("POST", "/system/admins",
+                   R"({"admin_id":"bob2","name":"Bob","password":"short"})"),
+              400, "password: 12 to 1024 bytes");
+  ExpectError(Call("POST", "/system/admins", R"({"admin_id":"bob2"})"), 400,
+              "name: required");
+  ExpectError(
+      Call(
+          "POST", "/system/admins",
+          R"({"admin_id":"bob@example.com","name":"B","password":"bobs-long-password"})"),
+      409, "admin_id: 'bob@example.com' already exists");
+  EXPECT_EQ(Call("GET", "/system/admins").Json()["admins"].size(), 2u);
+
+  // An admin mints tokens for itself only.
+  ExpectError(Call("POST", "/system/admins/bob@example.com/tokens"), 403,
+              "admin_id: an admin mints API tokens only for itself");
+  const std::string me =
+      absl::StrCat("/system/admins/", testing::kSuiteAdminId, "/tokens");
+  const HttpReply minted = Call("POST", me);
+  ASSERT_EQ(minted.status, 201) << minted.body;
+  const std::string token = minted.Json()["token"];
+  const std::string token_id = minted.Json()["token_id"];
+  const HttpReply listed = Call("GET", me);
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body.find(token), std::string::npos);  // never again
+  auto as_new_token = [&] {
+    return HttpCall(gateway_->port(), "GET", "/system/tenants", "",
+                    {{"X-System-Token", token}})
+        .status;
+  };
+  EXPECT_EQ(as_new_token(), 200);
+  const HttpReply revoked = Call("DELETE", me + "/" + token_id);
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  EXPECT_FALSE(revoked.Json()["revoked_at"].is_null());
+  EXPECT_TRUE(testing::Eventually([&] { return as_new_token() == 403; },
+                                  absl::Seconds(2)));
+  ExpectError(Call("DELETE", me + "/sat_unknown"), 404, "token not found");
+
+  // Disabling bob: listed only with include_disabled.
+  const HttpReply disabled = Call("DELETE", "/system/admins/bob@example.com");
+  ASSERT_EQ(disabled.status, 200) << disabled.body;
+  EXPECT_FALSE(disabled.Json()["disabled_at"].is_null());
+  EXPECT_EQ(Call("GET", "/system/admins").Json()["admins"].size(), 1u);
+  EXPECT_EQ(Call("GET", "/system/admins?include_disabled=true")
+                .Json()["admins"]
+                .size(),
+            2u);
+}
+
+TEST(AdminGatewayFailures, WrongSystemTokensAreThrottledPerClient) {
+  auto suite = Suite::Start();
+  ASSERT_TRUE(suite.ok()) << suite.status();
+  GatewayConfig config = TestGatewayConfig(**suite);
+  config.admin_token_failures = {.per_second = 0.2, .burst = 3};
+  auto gateway = AdminGateway::Start(config);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  auto get = [&](const std::string& token) {
+    return HttpCall((*gateway)->port(), "GET", "/system/tenants", "",
+                    {{"X-System-Token", token}});
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(get("adcp_wrong").status, 403);
+  const HttpReply throttled = get("adcp_wrong");
+  EXPECT_EQ(throttled.status, 429) << throttled.body;
+  EXPECT_FALSE(throttled.headers.at("retry-after").empty());
+  // Before any lookup: even the right token waits.
+  EXPECT_EQ(get((*suite)->system_token()).status, 429);
 }
 
 TEST_F(AdminGatewayTest, CreatesATenantWithItsAdminTokenShownOnce) {

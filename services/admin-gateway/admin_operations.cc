@@ -304,3 +304,126 @@ absl::StatusOr<AuditPage> AdminOperations::ListAudit(
 }
 
 }  // namespace adcp::admin_gateway
+
+namespace adcp::admin_gateway {
+
+namespace {
+nlohmann::json TimeOrNull(bool set, const google::protobuf::Timestamp& at) {
+  return set ? nlohmann::json(TimeUtil::ToString(at)) : nlohmann::json(nullptr);
+}
+}  // namespace
+
+nlohmann::json SystemAdminJson(const SystemAdmin& admin) {
+  return {{"admin_id", admin.admin_id()},
+          {"name", admin.name()},
+          {"created_by", admin.created_by()},
+          {"created_at", TimeUtil::ToString(admin.created_at())},
+          {"disabled_at",
+           TimeOrNull(admin.has_disabled_at(), admin.disabled_at())}};
+}
+
+nlohmann::json SystemAdminTokenJson(const SystemAdminToken& token) {
+  return {
+      {"token_id", token.token_id()},
+      {"admin_id", token.admin_id()},
+      {"kind", token.kind()},
+      {"prefix", token.prefix()},
+      {"created_at", TimeUtil::ToString(token.created_at())},
+      {"expires_at", TimeOrNull(token.has_expires_at(), token.expires_at())},
+      {"revoked_at", TimeOrNull(token.has_revoked_at(), token.revoked_at())},
+      {"last_used_at",
+       TimeOrNull(token.has_last_used_at(), token.last_used_at())}};
+}
+
+absl::StatusOr<SystemAdmin> AdminOperations::CreateAdmin(
+    const nlohmann::json& body) {
+  RETURN_IF_ERROR(CheckBody(body, {{"admin_id", Type::kString, true},
+                                   {"name", Type::kString, true},
+                                   {"password", Type::kString, true}}));
+  auth::v1::CreateSystemAdminRequest request;
+  request.set_admin_id(StringField(body, "admin_id"));
+  request.set_name(StringField(body, "name"));
+  request.set_password(StringField(body, "password"));
+  SystemAdmin admin;
+  RETURN_IF_ERROR(FromGrpcStatus(backends_.system_admins().CreateSystemAdmin(
+      backends_.Context().get(), request, &admin)));
+  return admin;
+}
+
+absl::StatusOr<std::vector<SystemAdmin>> AdminOperations::ListAdmins(
+    bool include_disabled) {
+  auth::v1::ListSystemAdminsRequest request;
+  request.set_include_disabled(include_disabled);
+  auth::v1::ListSystemAdminsResponse response;
+  RETURN_IF_ERROR(FromGrpcStatus(backends_.system_admins().ListSystemAdmins(
+      backends_.Context().get(), request, &response)));
+  return std::vector<SystemAdmin>(response.admins().begin(),
+                                  response.admins().end());
+}
+
+absl::StatusOr<SystemAdmin> AdminOperations::DisableAdmin(
+    const std::string& admin_id) {
+  auth::v1::DisableSystemAdminRequest request;
+  request.set_admin_id(admin_id);
+  SystemAdmin admin;
+  RETURN_IF_ERROR(FromGrpcStatus(backends_.system_admins().DisableSystemAdmin(
+      backends_.Context().get(), request, &admin)));
+  return admin;
+}
+
+absl::StatusOr<SystemAdminTokenWithSecret> AdminOperations::CreateAdminToken() {
+  SystemAdminTokenWithSecret issued;
+  RETURN_IF_ERROR(
+      FromGrpcStatus(backends_.system_admins().CreateSystemAdminToken(
+          backends_.Context().get(), auth::v1::CreateSystemAdminTokenRequest(),
+          &issued)));
+  return issued;
+}
+
+absl::StatusOr<std::vector<SystemAdminToken>> AdminOperations::ListAdminTokens(
+    const std::string& admin_id, bool include_revoked) {
+  auth::v1::ListSystemAdminTokensRequest request;
+  request.set_admin_id(admin_id);
+  request.set_include_revoked(include_revoked);
+  auth::v1::ListSystemAdminTokensResponse response;
+  RETURN_IF_ERROR(
+      FromGrpcStatus(backends_.system_admins().ListSystemAdminTokens(
+          backends_.Context().get(), request, &response)));
+  return std::vector<SystemAdminToken>(response.tokens().begin(),
+                                       response.tokens().end());
+}
+
+absl::StatusOr<SystemAdminToken> AdminOperations::RevokeAdminToken(
+    const std::string& admin_id, const std::string& token_id) {
+  auth::v1::RevokeSystemAdminTokenRequest request;
+  request.set_admin_id(admin_id);
+  request.set_token_id(token_id);
+  SystemAdminToken token;
+  RETURN_IF_ERROR(
+      FromGrpcStatus(backends_.system_admins().RevokeSystemAdminToken(
+          backends_.Context().get(), request, &token)));
+  return token;
+}
+
+absl::StatusOr<SystemAdminTokenWithSecret> AdminOperations::SignIn(
+    const std::string& admin_id, const std::string& password,
+    absl::Duration ttl) {
+  auth::v1::SignInSystemAdminRequest request;
+  request.set_admin_id(admin_id);
+  request.set_password(password);
+  request.set_ttl_seconds(static_cast<int32_t>(absl::ToInt64Seconds(ttl)));
+  SystemAdminTokenWithSecret session;
+  RETURN_IF_ERROR(FromGrpcStatus(backends_.system_admins().SignInSystemAdmin(
+      backends_.Context().get(), request, &session)));
+  return session;
+}
+
+absl::Status AdminOperations::SignOut(const std::string& session_token) {
+  auth::v1::SignOutSystemAdminRequest request;
+  request.set_token(session_token);
+  auth::v1::SignOutSystemAdminResponse response;
+  return FromGrpcStatus(backends_.system_admins().SignOutSystemAdmin(
+      backends_.Context().get(), request, &response));
+}
+
+}  // namespace adcp::admin_gateway

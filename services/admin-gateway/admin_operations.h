@@ -15,6 +15,9 @@ namespace adcp::admin_gateway {
 
 using Tenant = ::adcp::tenant::v1::Tenant;
 using Principal = ::adcp::auth::v1::Principal;
+using SystemAdmin = ::adcp::auth::v1::SystemAdmin;
+using SystemAdminToken = ::adcp::auth::v1::SystemAdminToken;
+using SystemAdminTokenWithSecret = ::adcp::auth::v1::SystemAdminTokenWithSecret;
 
 struct CreatedTenant {
   std::string tenant_id;
@@ -66,6 +69,22 @@ class AdminOperations {
                                       int page_size,
                                       const std::string& page_token);
 
+  // Named system admins (auth's SystemAdmins). {admin_id, name, password}
+  absl::StatusOr<SystemAdmin> CreateAdmin(const nlohmann::json& body);
+  absl::StatusOr<std::vector<SystemAdmin>> ListAdmins(bool include_disabled);
+  absl::StatusOr<SystemAdmin> DisableAdmin(const std::string& admin_id);
+  // An API token for the acting admin, shown once.
+  absl::StatusOr<SystemAdminTokenWithSecret> CreateAdminToken();
+  absl::StatusOr<std::vector<SystemAdminToken>> ListAdminTokens(
+      const std::string& admin_id, bool include_revoked);
+  absl::StatusOr<SystemAdminToken> RevokeAdminToken(
+      const std::string& admin_id, const std::string& token_id);
+  // A session token for the UI (UNAUTHENTICATED: wrong admin or password).
+  absl::StatusOr<SystemAdminTokenWithSecret> SignIn(const std::string& admin_id,
+                                                    const std::string& password,
+                                                    absl::Duration ttl);
+  absl::Status SignOut(const std::string& session_token);
+
  private:
   Backends& backends_;
 };
@@ -75,5 +94,8 @@ nlohmann::json TenantSummaryJson(const Tenant& tenant);
 // The full form, config included (secrets redacted).
 nlohmann::json TenantJson(const Tenant& tenant);
 nlohmann::json PrincipalJson(const Principal& principal);
+nlohmann::json SystemAdminJson(const SystemAdmin& admin);
+// Never the token itself: only its id, prefix and dates.
+nlohmann::json SystemAdminTokenJson(const SystemAdminToken& token);
 
 }  // namespace adcp::admin_gateway

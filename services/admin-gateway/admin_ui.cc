@@ -1,7 +1,5 @@
 #include "services/admin-gateway/admin_ui.h"
 
-#include <openssl/evp.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -24,18 +22,6 @@ constexpr char kLoginCsrfCookie[] = "adcp_login_csrf";
 constexpr char kDeviceCookie[] = "adcp_admin_device";
 // How long a sign-in form (its CSRF token) stays valid.
 constexpr absl::Duration kLoginFormTtl = absl::Hours(1);
-
-std::string Scrypt(const std::string& password, const std::string& salt) {
-  unsigned char out[32];
-  // N=2^15, r=8, p=1: ~32 MiB and tens of milliseconds per attempt.
-  if (EVP_PBE_scrypt(password.data(), password.size(),
-                     reinterpret_cast<const unsigned char*>(salt.data()),
-                     salt.size(), 1 << 15, 8, 1, 64 << 20, out,
-                     sizeof(out)) != 1) {
-    return "";
-  }
-  return std::string(reinterpret_cast<char*>(out), sizeof(out));
-}
 
 std::string Cookie(const http::Request& request, const std::string& name) {
   const auto header = request.find(bhttp::field::cookie);
@@ -68,9 +54,10 @@ json ReplacementPatch(const json& current, const json& wanted) {
   return patch;
 }
 
-AdminUi::AdminUi(AdminOperations& operations, AdminUiConfig config,
-                 std::unique_ptr<const AdminPages> pages)
+AdminUi::AdminUi(AdminOperations& operations, AdminAuthenticator& authenticator,
+                 AdminUiConfig config, std::unique_ptr<const AdminPages> pages)
     : operations_(operations),
+      authenticator_(authenticator),
       config_(std::move(config)),
       pages_(std::move(pages)),
       session_token_(config_.session_secret, "",
@@ -81,19 +68,7 @@ AdminUi::AdminUi(AdminOperations& operations, AdminUiConfig config,
                    SignedToken::Encoding::kPlain, 200),
       form_csrf_(config_.session_secret, "csrf|",
                  SignedToken::Encoding::kPlain),
-      throttle_(config_.max_delay, config_.clock) {
-  password_salt_ = RandomHex(16);
-  password_hash_ = Scrypt(config_.password, password_salt_);
-}
-
-bool AdminUi::CheckPassword(const std::string& user,
-                            const std::string& password) const {
-  const std::string hash = Scrypt(password, password_salt_);
-  const bool user_ok =
-      ConstantTimeEquals(HmacSha256Hex(password_salt_, user),
-                         HmacSha256Hex(password_salt_, config_.username));
-  return !hash.empty() && ConstantTimeEquals(hash, password_hash_) && user_ok;
-}
+      throttle_(config_.max_delay, config_.clock) {}
 
 // The sign-in form's CSRF token: a nonce and an expiry signed by the
 // server. Only a token this server made passes, so a cookie/field pair a
@@ -133,11 +108,11 @@ std::string AdminUi::DeviceOf(const http::Request& request,
   return parts[1];
 }
 
-std::string AdminUi::IssueSession(const std::string& user) const {
+std::string AdminUi::IssueSession(const std::string& user,
+                                  const std::string& token) const {
   const int64_t expires =
       absl::ToUnixSeconds(config_.clock() + config_.session_ttl);
-  return session_token_.Sign(
-      absl::StrCat(user, "|", expires, "|", RandomHex(16)));
+  return session_token_.Sign(absl::StrCat(user, "|", expires, "|", token));
 }
 
 std::optional<AdminUi::Session> AdminUi::ReadSession(
@@ -151,8 +126,6 @@ std::optional<AdminUi::Session> AdminUi::ReadSession(
       absl::FromUnixSeconds(expires) <= config_.clock()) {
     return std::nullopt;
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (logged_out_.contains(parts[2])) return std::nullopt;
   return Session{parts[0], parts[2], absl::FromUnixSeconds(expires)};
 }
 
@@ -196,26 +169,23 @@ http::Response AdminUi::Login(const http::Request& request,
     return LoginPage(request, "Your sign-in form expired; please try again.",
                      true);
   }
-  const std::string user = field("username");
-  if (user.size() > 100)
+  const std::string user = absl::AsciiStrToLower(field("username"));
+  if (user.empty() || user.size() > 100)
     return LoginPage(request, "Wrong username or password.", false);
   // Slowed down, never locked out. A browser that signed in as this admin
   // before (device cookie) counts only its own failures. Any other caller
   // counts per client and admin name, per client address (a higher
   // threshold: behind a proxy many share one), and all of them together per
-  // admin name (made-up names count only per client, so they cannot grow
-  // memory). Nothing a stranger does delays the admin's own browser.
-  const bool is_admin_name = user == config_.username;
-  const std::string device = is_admin_name ? DeviceOf(request, user) : "";
+  // admin name (the throttle's memory is bounded, so made-up names cannot
+  // grow it). Nothing a stranger does delays the admin's own browser.
+  const std::string device = DeviceOf(request, user);
   std::vector<std::pair<std::string, int>> keys;
   if (!device.empty()) {
     keys = {{"device:" + device, config_.max_failures}};
   } else {
-    keys = {{"peer:" + peer, 4 * config_.max_failures}};
-    if (is_admin_name) {
-      keys.push_back({"pair:" + peer, config_.max_failures});
-      keys.push_back({"user:" + config_.username, 4 * config_.max_failures});
-    }
+    keys = {{"peer:" + peer, 4 * config_.max_failures},
+            {absl::StrCat("pair:", peer, "|", user), config_.max_failures},
+            {"user:" + user, 4 * config_.max_failures}};
   }
   absl::Duration wait = absl::ZeroDuration();
   for (const auto& [key, threshold] : keys)
@@ -229,10 +199,21 @@ http::Response AdminUi::Login(const http::Request& request,
                      " s."),
         false, wait);
   }
-  if (!CheckPassword(user, field("password"))) {
+  // Auth checks the password (scrypt) and issues the session's token, which
+  // the cookie carries and every backend call forwards as x-system-token.
+  const absl::StatusOr<SystemAdminTokenWithSecret> session =
+      operations_.SignIn(user, field("password"), config_.session_ttl);
+  if (absl::IsUnauthenticated(session.status()) ||
+      absl::IsInvalidArgument(session.status())) {
     for (const auto& [key, threshold] : keys) throttle_.RecordFailure(key);
     log::Info("admin login failed", {{"peer", peer}});
     return LoginPage(request, "Wrong username or password.", false);
+  }
+  if (!session.ok()) {
+    log::Warn("admin login unavailable",
+              {{"peer", peer}, {"error", session.status().ToString()}});
+    return LoginPage(request, "Sign-in is unavailable; try again shortly.",
+                     false);
   }
   for (const auto& [key, threshold] : keys)
     if (!absl::StartsWith(key, "user:")) throttle_.Forget(key);
@@ -249,7 +230,8 @@ http::Response AdminUi::Login(const http::Request& request,
                                  config_.secure_cookies ? "; Secure" : ""));
   };
   cookie(kDeviceCookie, IssueDevice(user), "/admin/login", config_.device_ttl);
-  cookie(kSessionCookie, IssueSession(user), "/admin", config_.session_ttl);
+  cookie(kSessionCookie, IssueSession(user, session->secret()), "/admin",
+         config_.session_ttl);
   return response;
 }
 
@@ -261,13 +243,26 @@ http::Response AdminUi::Handle(const http::Request& request,
     if (post) return Login(request, peer);
     return LoginPage(request, "", false);
   }
-  const std::optional<Session> session = ReadSession(request);
+  std::optional<Session> session = ReadSession(request);
+  // A session auth no longer honours (signed out elsewhere, revoked, the
+  // admin disabled) is no session.
+  if (session) {
+    const absl::Status admin =
+        authenticator_.Authenticate(session->nonce, peer).status();
+    if (absl::IsPermissionDenied(admin)) session.reset();
+    if (!admin.ok() && session) {
+      return HtmlResponse(request, bhttp::status::service_unavailable,
+                          pages_->SignedOut());
+    }
+  }
   if (!session) {
     if (post)
       return HtmlResponse(request, bhttp::status::forbidden,
                           pages_->SignedOut());
     return Redirect(request, "/admin/login");
   }
+  // Every backend call of this request acts as the signed-in admin.
+  ActingAdmin acting(session->nonce);
   Form form;
   if (post) {
     form = ParseForm(request.body());
@@ -280,13 +275,12 @@ http::Response AdminUi::Handle(const http::Request& request,
     }
   }
   if (path.size() == 2 && path[1] == "logout" && post) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      const absl::Time now = config_.clock();
-      absl::erase_if(logged_out_,
-                     [&](const auto& entry) { return entry.second <= now; });
-      logged_out_[session->nonce] = session->expires;
+    // Revoked in auth: the cookie stops working on every replica.
+    if (const absl::Status out = operations_.SignOut(session->nonce);
+        !out.ok()) {
+      log::Warn("admin sign-out not recorded", {{"error", out.ToString()}});
     }
+    authenticator_.Forget(session->nonce);
     http::Response response = Redirect(request, "/admin/login");
     response.set(
         bhttp::field::set_cookie,

@@ -1,8 +1,11 @@
 // The admin web UI under /admin: server-rendered pages for system admins.
-// Login by username and password (scrypt-hashed in memory), a stateless
-// HMAC-signed session cookie (HttpOnly, SameSite=Strict, Secure when
-// configured), a CSRF token on every form (the sign-in form's a server-signed
-// nonce), and failed sign-ins slowed down, never locked out (SignInThrottle).
+// Sign-in by a named admin's id and password, checked by auth
+// (SignInSystemAdmin, scrypt), which issues a session token; an HMAC-signed
+// session cookie carries it (HttpOnly, SameSite=Strict, Secure when
+// configured), every backend call forwards it as x-system-token, and
+// signing out revokes it in auth (so on every replica); a CSRF token on every
+// form (the sign-in form's a server-signed nonce), and failed sign-ins slowed
+// down, never locked out (SignInThrottle).
 #pragma once
 
 #include <functional>
@@ -14,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "libs/http/http_server.h"
+#include "services/admin-gateway/admin_authenticator.h"
 #include "services/admin-gateway/admin_html.h"
 #include "services/admin-gateway/admin_operations.h"
 #include "services/admin-gateway/admin_pages.h"
@@ -23,8 +27,6 @@
 namespace adcp::admin_gateway {
 
 struct AdminUiConfig {
-  std::string username = "admin";
-  std::string password;        // required
   std::string session_secret;  // HMAC key, 32+ bytes
   absl::Duration session_ttl = absl::Hours(8);
   bool secure_cookies = false;
@@ -41,8 +43,8 @@ struct AdminUiConfig {
 
 class AdminUi {
  public:
-  AdminUi(AdminOperations& operations, AdminUiConfig config,
-          std::unique_ptr<const AdminPages> pages);
+  AdminUi(AdminOperations& operations, AdminAuthenticator& authenticator,
+          AdminUiConfig config, std::unique_ptr<const AdminPages> pages);
 
   // For a target under /admin.
   http::Response Handle(const http::Request& request, const std::string& peer);
@@ -50,16 +52,15 @@ class AdminUi {
  private:
   struct Session {
     std::string user;
-    std::string nonce;
+    std::string nonce;  // auth's session token
     absl::Time expires;
   };
   using Form = absl::flat_hash_map<std::string, std::string>;
 
   std::optional<Session> ReadSession(const http::Request& request) const;
-  std::string IssueSession(const std::string& user) const;
+  std::string IssueSession(const std::string& user,
+                           const std::string& token) const;
   std::string CsrfToken(const Session& session) const;
-  bool CheckPassword(const std::string& user,
-                     const std::string& password) const;
   std::string LoginCsrf() const;
   bool LoginCsrfValid(const std::string& token) const;
   std::string IssueDevice(const std::string& user) const;
@@ -87,6 +88,7 @@ class AdminUi {
                             const Form& form);
 
   AdminOperations& operations_;
+  AdminAuthenticator& authenticator_;
   const AdminUiConfig config_;
   const std::unique_ptr<const AdminPages> pages_;
   // Under config_.session_secret: the session cookie (user|expiry|nonce),
@@ -96,13 +98,7 @@ class AdminUi {
   const SignedToken device_token_;
   const SignedToken login_token_;
   const SignedToken form_csrf_;
-  std::string password_salt_;
-  std::string password_hash_;
   SignInThrottle throttle_;
-  mutable std::mutex mutex_;  // guards logged_out_
-  // Signed-out session nonces -> their expiry. Per process: with several
-  // replicas, a signed-out cookie stays valid elsewhere until it expires.
-  absl::flat_hash_map<std::string, absl::Time> logged_out_;
 };
 
 // The merge patch that turns `current` into `wanted` (nulls for removed keys).

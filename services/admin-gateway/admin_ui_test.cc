@@ -10,6 +10,7 @@
 #include "libs/tenancy/tenant_config.h"
 #include "services/admin-gateway/admin_gateway.h"
 #include "services/admin-gateway/gateway_test_config.h"
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
 #include "tests/support/suite.h"
 
@@ -96,11 +97,12 @@ class AdminUiTest : public ::testing::Test {
   HttpReply LoginAttempt(const std::string& password) {
     const HttpReply page = HttpCall(gateway_->port(), "GET", "/admin/login");
     const std::string csrf = SetCookie(page, "adcp_login_csrf");
-    return HttpCall(
-        gateway_->port(), "POST", "/admin/login",
-        "_csrf=" + csrf + "&username=admin&password=" + FormValue(password),
-        {{"Cookie", "adcp_login_csrf=" + csrf}},
-        "application/x-www-form-urlencoded");
+    return HttpCall(gateway_->port(), "POST", "/admin/login",
+                    "_csrf=" + csrf +
+                        "&username=" + std::string(testing::kSuiteAdminId) +
+                        "&password=" + FormValue(password),
+                    {{"Cookie", "adcp_login_csrf=" + csrf}},
+                    "application/x-www-form-urlencoded");
   }
 
   static constexpr const char* kPassword = kTestAdminPassword;
@@ -140,7 +142,9 @@ TEST_F(AdminUiTest, SignInSetsAStrictHttpOnlySessionCookie) {
 TEST_F(AdminUiTest, SignInWithoutItsFormTokenIsRefused) {
   const HttpReply reply =
       HttpCall(gateway_->port(), "POST", "/admin/login",
-               std::string("username=admin&password=") + FormValue(kPassword),
+               std::string("username=" + std::string(testing::kSuiteAdminId) +
+                           "&password=") +
+                   FormValue(kPassword),
                {}, "application/x-www-form-urlencoded");
   EXPECT_EQ(reply.status, 401);
   EXPECT_EQ(SetCookie(reply, "adcp_admin_session"), "");
@@ -178,7 +182,8 @@ TEST_F(AdminUiTest, RepeatedFailuresSlowACallerDownButNeverLockTheAdminOut) {
   const std::string csrf = SetCookie(page, "adcp_login_csrf");
   const HttpReply admin = HttpCall(
       gateway_->port(), "POST", "/admin/login",
-      "_csrf=" + csrf + "&username=admin&password=" + FormValue(kPassword),
+      "_csrf=" + csrf + "&username=" + std::string(testing::kSuiteAdminId) +
+          "&password=" + FormValue(kPassword),
       {{"Cookie", "adcp_login_csrf=" + csrf + "; " + device}},
       "application/x-www-form-urlencoded");
   EXPECT_EQ(admin.status, 303) << admin.body;
@@ -194,7 +199,8 @@ TEST_F(AdminUiTest, SignInFormTokensAreSignedByTheServer) {
             std::string(64, '0')}) {
     const HttpReply reply = HttpCall(
         gateway_->port(), "POST", "/admin/login",
-        "_csrf=" + forged + "&username=admin&password=" + FormValue(kPassword),
+        "_csrf=" + forged + "&username=" + std::string(testing::kSuiteAdminId) +
+            "&password=" + FormValue(kPassword),
         {{"Cookie", "adcp_login_csrf=" + forged}},
         "application/x-www-form-urlencoded");
     EXPECT_EQ(reply.status, 401) << forged;
@@ -206,7 +212,8 @@ TEST_F(AdminUiTest, SignInFormTokensAreSignedByTheServer) {
   now_ += absl::Hours(2);
   EXPECT_EQ(HttpCall(gateway_->port(), "POST", "/admin/login",
                      "_csrf=" + csrf +
-                         "&username=admin&password=" + FormValue(kPassword),
+                         "&username=" + std::string(testing::kSuiteAdminId) +
+                         "&password=" + FormValue(kPassword),
                      {{"Cookie", "adcp_login_csrf=" + csrf}},
                      "application/x-www-form-urlencoded")
                 .status,
@@ -264,11 +271,20 @@ TEST_F(AdminUiTest, FormsNeedTheSessionsCsrfTokenAndSessionsExpire) {
       303);
 }
 
-TEST_F(AdminUiTest, SignOutEndsTheSession) {
+TEST_F(AdminUiTest, SignOutEndsTheSessionOnEveryReplica) {
+  // A second replica with the same SESSION_SECRET.
+  GatewayConfig config = TestGatewayConfig(*suite_);
+  config.ui.session_ttl = absl::Minutes(30);
+  config.ui.clock = [this] { return now_; };
+  auto replica = AdminGateway::Start(config);
+  ASSERT_TRUE(replica.ok()) << replica.status();
   const std::string session =
       SetCookie(LoginAttempt(kPassword), "adcp_admin_session");
   const std::map<std::string, std::string> cookie = {
       {"Cookie", "adcp_admin_session=" + session}};
+  EXPECT_EQ(
+      HttpCall((*replica)->port(), "GET", "/admin/tenants", "", cookie).status,
+      200);
   const std::string csrf =
       Csrf(HttpCall(gateway_->port(), "GET", "/admin/tenants", "", cookie));
   const HttpReply out =
@@ -279,6 +295,14 @@ TEST_F(AdminUiTest, SignOutEndsTheSession) {
   EXPECT_EQ(
       HttpCall(gateway_->port(), "GET", "/admin/tenants", "", cookie).status,
       303);
+  // Revoked in auth, so the other replica refuses it too (once its cache
+  // hears of the change).
+  EXPECT_TRUE(testing::Eventually(
+      [&] {
+        return HttpCall((*replica)->port(), "GET", "/admin/tenants", "", cookie)
+                   .status == 303;
+      },
+      absl::Seconds(2)));
 }
 
 TEST_F(AdminUiTest, AHostileTenantNameIsEscapedOnEveryPage) {

@@ -11,6 +11,22 @@ namespace adcp::admin_gateway {
 
 using boost::beast::http::status;
 
+namespace {
+thread_local const std::string* acting_token = nullptr;
+}  // namespace
+
+ActingAdmin::ActingAdmin(std::string system_token)
+    : previous_(acting_token), token_(std::move(system_token)) {
+  acting_token = &token_;
+}
+
+ActingAdmin::~ActingAdmin() { acting_token = previous_; }
+
+const std::string& ActingAdmin::Token() {
+  static const std::string* const kNone = new std::string();
+  return acting_token == nullptr ? *kNone : *acting_token;
+}
+
 Backends::Backends(const BackendsConfig& config)
     : config_(config),
       registry_channel_(
@@ -21,6 +37,7 @@ Backends::Backends(const BackendsConfig& config)
           MakeServiceChannel(config.media_buy_address, config.internal_token)),
       registry_(tenant::v1::TenantRegistry::NewStub(registry_channel_)),
       auth_(auth::v1::Auth::NewStub(auth_channel_)),
+      system_admins_(auth::v1::SystemAdmins::NewStub(auth_channel_)),
       media_buy_(media_buy::v1::MediaBuyService::NewStub(media_buy_channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> Backends::Context(
@@ -30,7 +47,7 @@ std::unique_ptr<grpc::ClientContext> Backends::Context(
                         absl::ToChronoMilliseconds(config_.deadline));
   const absl::Status forwarded = ForwardTenant(
       context.get(), ForwardedCall{.tenant_id = tenant_id,
-                                   .system_token = config_.system_token});
+                                   .system_token = ActingAdmin::Token()});
   if (!forwarded.ok()) {
     // Not a tenant id (callers check ids first): the call goes out without
     // credentials and is refused, rather than reaching gRPC with a value it

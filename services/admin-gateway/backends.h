@@ -19,8 +19,24 @@ struct BackendsConfig {
   std::string auth_address = "127.0.0.1:50052";
   std::string media_buy_address = "127.0.0.1:50053";
   std::string internal_token;
-  std::string system_token;
   absl::Duration deadline = absl::Seconds(10);
+};
+
+// The system admin token the current request acts with: the caller's own
+// (X-System-Token, or the UI session's), installed on the handling thread
+// for the request only. The gateway holds no admin credential of its own.
+class ActingAdmin {
+ public:
+  explicit ActingAdmin(std::string system_token);
+  ~ActingAdmin();
+  ActingAdmin(const ActingAdmin&) = delete;
+  ActingAdmin& operator=(const ActingAdmin&) = delete;
+  // "" outside a request.
+  static const std::string& Token();
+
+ private:
+  const std::string* previous_;
+  const std::string token_;
 };
 
 class Backends {
@@ -29,8 +45,12 @@ class Backends {
 
   tenant::v1::TenantRegistry::Stub& registry() { return *registry_; }
   auth::v1::Auth::Stub& auth() { return *auth_; }
+  auth::v1::SystemAdmins::Stub& system_admins() { return *system_admins_; }
+  // The auth channel (for the gateway's cache of resolved admin tokens).
+  std::shared_ptr<grpc::Channel> auth_channel() const { return auth_channel_; }
   media_buy::v1::MediaBuyService::Stub& media_buy() { return *media_buy_; }
-  // A context acting as the system admin, for `tenant_id` when not empty.
+  // A context acting as this thread's ActingAdmin (none outside one), for
+  // `tenant_id` when not empty.
   std::unique_ptr<grpc::ClientContext> Context(
       const std::string& tenant_id = "") const;
   // Every backend answers SERVING on grpc health.
@@ -42,6 +62,7 @@ class Backends {
       media_buy_channel_;
   std::unique_ptr<tenant::v1::TenantRegistry::Stub> registry_;
   std::unique_ptr<auth::v1::Auth::Stub> auth_;
+  std::unique_ptr<auth::v1::SystemAdmins::Stub> system_admins_;
   std::unique_ptr<media_buy::v1::MediaBuyService::Stub> media_buy_;
 };
 

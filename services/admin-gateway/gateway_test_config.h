@@ -1,5 +1,6 @@
 // A gateway configuration for tests: loopback, a free port, the suite's
-// tokens, and known UI credentials.
+// internal token. The UI signs in as the suite's named admin
+// (testing::kSuiteAdminId, kTestAdminPassword).
 #pragma once
 
 #include <string>
@@ -9,7 +10,7 @@
 
 namespace adcp::admin_gateway {
 
-inline constexpr char kTestAdminPassword[] = "correct horse battery staple";
+inline constexpr const char* kTestAdminPassword = testing::kSuiteAdminPassword;
 
 inline GatewayConfig TestGatewayConfig(const testing::Suite& suite,
                                        const std::string& registry,
@@ -24,9 +25,9 @@ inline GatewayConfig TestGatewayConfig(const testing::Suite& suite,
   config.backends.auth_address = auth;
   config.backends.media_buy_address = media_buy;
   config.backends.internal_token = suite.internal_token();
-  config.backends.system_token = suite.system_token();
   config.backends.deadline = absl::Seconds(3);
-  config.ui.password = kTestAdminPassword;
+  // Tests that exercise the failure budget set their own.
+  config.admin_token_failures = {.per_second = 1e6, .burst = 1e6};
   config.ui.session_secret = std::string(40, 's');
   return config;
 }

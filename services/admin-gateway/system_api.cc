@@ -31,6 +31,11 @@ http::Response Ok(const http::Request& request, const json& body,
   return http::JsonResponse(request, code, body.dump());
 }
 
+http::Response NotAllowed(const http::Request& request) {
+  return http::JsonError(request, bhttp::status::method_not_allowed,
+                         "method not allowed");
+}
+
 // The request body as JSON (within the size and depth limits), or a 400
 // naming the problem.
 absl::StatusOr<json> Body(const http::Request& request) {
@@ -66,23 +71,39 @@ std::string QueryParameter(std::string_view target, std::string_view name) {
   return "";
 }
 
-http::Response SystemApi::Handle(const http::Request& request) {
+http::Response SystemApi::Handle(const http::Request& request,
+                                 const std::string& peer) {
   const auto presented = request.find("X-System-Token");
-  if (presented == request.end() ||
-      !SecretsEqual(std::string_view(presented->value().data(),
-                                     presented->value().size()),
-                    system_token_)) {
-    return http::JsonError(request, bhttp::status::forbidden, "Unauthorized");
+  const std::string token =
+      presented == request.end() ? "" : std::string(presented->value());
+  const absl::StatusOr<SystemAdminIdentity> admin =
+      authenticator_.Authenticate(token, peer);
+  if (!admin.ok()) {
+    if (absl::IsResourceExhausted(admin.status())) {
+      http::Response response =
+          http::JsonError(request, bhttp::status::too_many_requests,
+                          std::string(admin.status().message()));
+      response.set(bhttp::field::retry_after,
+                   std::to_string(RetryAfterSeconds(admin.status())));
+      return response;
+    }
+    if (absl::IsPermissionDenied(admin.status()))
+      return http::JsonError(request, bhttp::status::forbidden, "Unauthorized");
+    return FromStatus(request, admin.status());
   }
+  // Every backend call of this request acts as this admin.
+  ActingAdmin acting(token);
   const std::vector<std::string> path = PathSegments(request.target());
+  if (path.size() >= 2 && path[1] == "tenants") return Tenants(request, path);
+  if (path.size() >= 2 && path[1] == "admins")
+    return Admins(request, path, *admin);
+  return http::JsonError(request, bhttp::status::not_found, "not found");
+}
+
+http::Response SystemApi::Tenants(const http::Request& request,
+                                  const std::vector<std::string>& path) {
   const bhttp::verb method = request.method();
-  auto not_allowed = [&] {
-    return http::JsonError(request, bhttp::status::method_not_allowed,
-                           "method not allowed");
-  };
-  if (path.size() < 2 || path[1] != "tenants") {
-    return http::JsonError(request, bhttp::status::not_found, "not found");
-  }
+  auto not_allowed = [&] { return NotAllowed(request); };
 
   // /system/tenants
   if (path.size() == 2) {
@@ -201,6 +222,75 @@ http::Response SystemApi::Handle(const http::Request& request) {
     return Ok(request, {{"status", "revoked"}, {"principal_id", principal_id}});
   }
   return http::JsonError(request, bhttp::status::not_found, "not found");
+}
+
+http::Response SystemApi::Admins(const http::Request& request,
+                                 const std::vector<std::string>& path,
+                                 const SystemAdminIdentity& caller) {
+  const bhttp::verb method = request.method();
+  auto not_allowed = [&] { return NotAllowed(request); };
+  // /system/admins
+  if (path.size() == 2) {
+    if (method == bhttp::verb::get) {
+      auto admins = operations_.ListAdmins(
+          QueryParameter(request.target(), "include_disabled") == "true");
+      if (!admins.ok()) return FromStatus(request, admins.status());
+      json list = json::array();
+      for (const auto& admin : *admins) list.push_back(SystemAdminJson(admin));
+      return Ok(request, {{"admins", list}});
+    }
+    if (method == bhttp::verb::post) {
+      auto body = Body(request);
+      if (!body.ok()) return FromStatus(request, body.status());
+      auto created = operations_.CreateAdmin(*body);
+      if (!created.ok()) return FromStatus(request, created.status());
+      return Ok(request, SystemAdminJson(*created), bhttp::status::created);
+    }
+    return not_allowed();
+  }
+  const std::string& admin_id = path[2];
+  // /system/admins/{id}: DELETE disables (and revokes its tokens).
+  if (path.size() == 3) {
+    if (method != bhttp::verb::delete_) return not_allowed();
+    auto disabled = operations_.DisableAdmin(admin_id);
+    if (!disabled.ok()) return FromStatus(request, disabled.status());
+    return Ok(request, SystemAdminJson(*disabled));
+  }
+  if (path[3] != "tokens" || path.size() > 5)
+    return http::JsonError(request, bhttp::status::not_found, "not found");
+  // /system/admins/{id}/tokens
+  if (path.size() == 4) {
+    if (method == bhttp::verb::get) {
+      auto tokens = operations_.ListAdminTokens(
+          admin_id,
+          QueryParameter(request.target(), "include_revoked") == "true");
+      if (!tokens.ok()) return FromStatus(request, tokens.status());
+      json list = json::array();
+      for (const auto& token : *tokens)
+        list.push_back(SystemAdminTokenJson(token));
+      return Ok(request, {{"tokens", list}});
+    }
+    if (method == bhttp::verb::post) {
+      // An admin mints tokens for itself only: another admin's token would
+      // let it act under that admin's name.
+      if (admin_id != caller.admin_id) {
+        return http::JsonError(request, bhttp::status::forbidden,
+                               "admin_id: an admin mints API tokens only for "
+                               "itself");
+      }
+      auto issued = operations_.CreateAdminToken();
+      if (!issued.ok()) return FromStatus(request, issued.status());
+      json out = SystemAdminTokenJson(issued->token());
+      out["token"] = issued->secret();
+      return Ok(request, out, bhttp::status::created);
+    }
+    return not_allowed();
+  }
+  // /system/admins/{id}/tokens/{token_id}: DELETE revokes.
+  if (method != bhttp::verb::delete_) return not_allowed();
+  auto revoked = operations_.RevokeAdminToken(admin_id, path[4]);
+  if (!revoked.ok()) return FromStatus(request, revoked.status());
+  return Ok(request, SystemAdminTokenJson(*revoked));
 }
 
 }  // namespace adcp::admin_gateway

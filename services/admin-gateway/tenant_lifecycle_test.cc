@@ -369,7 +369,9 @@ TEST_F(TenantLifecycleTest, HardDeleteLeavesASignedTombstoneAndIntactChains) {
   const StoredTombstone& stone = tombstones->front();
   EXPECT_TRUE(stone.signature_valid);
   EXPECT_EQ(stone.tombstone.tenant_id, "gone");
-  EXPECT_EQ(stone.tombstone.purged_by, "system");
+  // Who: the named admin whose token the request carried.
+  EXPECT_EQ(stone.tombstone.purged_by,
+            absl::StrCat("admin:", testing::kSuiteAdminId));
   EXPECT_NEAR(static_cast<double>(stone.tombstone.purged_at_micros),
               static_cast<double>(absl::ToUnixMicros(absl::Now())), 60e6);
   for (const auto& [table, rows] : body["deleted_rows"].items())

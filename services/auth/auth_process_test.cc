@@ -23,7 +23,6 @@ class AuthProcess {
     process->child_ = ChildProcess::Launch(
         AUTH_BINARY, {{"DATABASE_URL", suite.db().AuthUrl()},
                       {"ADCP_INTERNAL_TOKEN", suite.internal_token()},
-                      {"SYSTEM_ADMIN_TOKEN", suite.system_token()},
                       {"TENANT_REGISTRY_ADDR", suite.registry_address()},
                       {"AUTH_PORT", "0"},
                       {"METRICS_PORT", "-1"},

@@ -1,5 +1,7 @@
 #include "services/auth/auth_server.h"
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "db/builtin_migrations.h"
 #include "libs/base/env.h"
 #include "libs/base/status.h"
@@ -10,21 +12,33 @@ namespace {
 
 PgPool::Statements AllStatements() {
   PgPool::Statements statements = PrincipalRepository::Statements();
-  for (auto& statement : AuditLog::Statements())
-    statements.push_back(std::move(statement));
+  for (auto more : {SystemAdminRepository::Statements(), AuditLog::Statements(),
+                    AuditLog::PlatformStatements()}) {
+    for (auto& statement : more) statements.push_back(std::move(statement));
+  }
   return statements;
 }
 
 GuardOptions AuthGuardOptions(
     const AuthConfig& config, std::shared_ptr<const TenantDirectory> tenants,
-    std::shared_ptr<const PrincipalResolver> principals, AuditLog* audit,
+    std::shared_ptr<const PrincipalResolver> principals,
+    std::shared_ptr<const SystemAdminResolver> system_admins, AuditLog* audit,
     const ReplicaCount* replicas) {
-  GuardOptions options = BaseGuardOptions(config.service);
+  GuardOptions options =
+      BaseGuardOptions(config.service, std::move(system_admins));
   options.tenants = std::move(tenants);
   options.principals = std::move(principals);
   options.audit = audit;
   options.replicas = [replicas] { return replicas->count(); };
   return options;
+}
+
+// One guard for both services: their method names do not overlap.
+ServicePolicy MergedPolicy() {
+  ServicePolicy policy = AuthService::Policy();
+  for (const auto& [method, scope] : SystemAdminService::Policy())
+    policy.emplace(method, scope);
+  return policy;
 }
 
 }  // namespace
@@ -35,7 +49,16 @@ absl::StatusOr<AuthConfig> AuthConfigFromEnv() {
                    ServiceConfigFromEnv("auth", "AUTH_PORT", 50052, 9462));
   config.registry_address =
       env::String("TENANT_REGISTRY_ADDR", "127.0.0.1:50051");
+  config.bootstrap_sha256_hex =
+      absl::AsciiStrToLower(env::String("SYSTEM_ADMIN_BOOTSTRAP_SHA256", ""));
   return config;
+}
+
+RolePrivileges AuthRolePrivileges() {
+  RolePrivileges privileges = PrincipalRepository::Privileges();
+  for (auto& [table, granted] : SystemAdminRepository::Privileges().tables)
+    privileges.tables[table] = granted;
+  return privileges;
 }
 
 AuthServer::AuthServer(AuthConfig config)
@@ -48,23 +71,36 @@ AuthServer::AuthServer(AuthConfig config)
           config_.registry_address, config_.service.internal_token))),
       audit_(pool_),
       replicas_(config_.service.ListenUrl(), "auth"),
-      guard_(AuthService::Policy(),
-             AuthGuardOptions(config_, tenants_, principals_, &audit_,
-                              &replicas_)),
-      service_(guard_, repository_, *principals_, audit_) {}
+      admin_repository_(pool_),
+      system_admins_(std::make_shared<SystemAdminDirectory>(
+          config_.service.ListenUrl(), admin_repository_, audit_,
+          absl::HexStringToBytes(config_.bootstrap_sha256_hex))),
+      guard_(MergedPolicy(),
+             AuthGuardOptions(config_, tenants_, principals_, system_admins_,
+                              &audit_, &replicas_)),
+      service_(guard_, repository_, *principals_, audit_),
+      admin_service_(guard_, admin_repository_, *system_admins_) {}
 
 AuthServer::~AuthServer() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::Start(
     AuthConfig config) {
   RETURN_IF_ERROR(ValidateServiceConfig(config.service));
+  const std::string& bootstrap = config.bootstrap_sha256_hex;
+  if (!bootstrap.empty() &&
+      (bootstrap.size() != 64 ||
+       bootstrap.find_first_not_of("0123456789abcdef") != std::string::npos)) {
+    return absl::InvalidArgumentError(
+        "SYSTEM_ADMIN_BOOTSTRAP_SHA256: expected 64 hex digits (the SHA-256 "
+        "of the bootstrap token), or unset");
+  }
   std::unique_ptr<AuthServer> server(new AuthServer(std::move(config)));
   const absl::Duration wait = server->config_.service.database_wait;
-  RETURN_IF_ERROR(
-      WaitForServiceDatabase(server->pool_, db::LatestSchemaVersion(),
-                             PrincipalRepository::Privileges(), wait));
+  RETURN_IF_ERROR(WaitForServiceDatabase(
+      server->pool_, db::LatestSchemaVersion(), AuthRolePrivileges(), wait));
   server->principals_->Start();
   server->replicas_.Start();
+  server->system_admins_->Start();
   server->tenants_->Start();
   if (!server->tenants_->WaitUntilSynced(std::max(wait, absl::Seconds(1)))) {
     return absl::UnavailableError(
@@ -73,10 +109,15 @@ absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::Start(
   }
   server->principals_->WaitUntilListening(absl::Seconds(10));
   server->replicas_.WaitUntilCounted(absl::Seconds(5));
+  server->system_admins_->WaitUntilListening(absl::Seconds(10));
   server->host_ = std::make_unique<ServiceHost>(server->config_.service.host);
   server->host_->AddService(&server->service_, pb::Auth::service_full_name());
-  server->host_->OnShutdown(
-      [s = server.get()] { s->principals_->CloseChangeStreams(); });
+  server->host_->AddService(&server->admin_service_,
+                            pb::SystemAdmins::service_full_name());
+  server->host_->OnShutdown([s = server.get()] {
+    s->principals_->CloseChangeStreams();
+    s->system_admins_->CloseChangeStreams();
+  });
   RETURN_IF_ERROR(server->host_->Start());
   return server;
 }
@@ -86,6 +127,7 @@ void AuthServer::Shutdown() {
   replicas_.Stop();
   tenants_->Stop();
   principals_->Stop();
+  system_admins_->Stop();
 }
 
 }  // namespace adcp::auth

@@ -16,17 +16,28 @@
 #include "services/auth/auth_service.h"
 #include "services/auth/principal_cache.h"
 #include "services/auth/principal_repository.h"
+#include "services/auth/system_admin_directory.h"
+#include "services/auth/system_admin_repository.h"
+#include "services/auth/system_admin_service.h"
 
 namespace adcp::auth {
 
 struct AuthConfig {
   ServiceConfig service;
   std::string registry_address = "127.0.0.1:50051";
+  // SHA-256 (64 hex digits) of the bootstrap token, which creates the first
+  // system admin only; "" disables bootstrap.
+  std::string bootstrap_sha256_hex;
 };
 
 // ServiceConfigFromEnv with AUTH_PORT (50052) and METRICS_PORT (9462), plus
-// TENANT_REGISTRY_ADDR (127.0.0.1:50051).
+// TENANT_REGISTRY_ADDR (127.0.0.1:50051) and SYSTEM_ADMIN_BOOTSTRAP_SHA256
+// (unset: no bootstrap).
 absl::StatusOr<AuthConfig> AuthConfigFromEnv();
+
+// What the auth role may do: principals, the system admin tables, adding
+// audit rows.
+RolePrivileges AuthRolePrivileges();
 
 class AuthServer {
  public:
@@ -38,6 +49,7 @@ class AuthServer {
   int port() const { return host_->port(); }
   int metrics_port() const { return host_->metrics_port(); }
   PrincipalCache& principals() { return *principals_; }
+  SystemAdminDirectory& system_admins() { return *system_admins_; }
   AuditLog& audit() { return audit_; }
   void Shutdown();
 
@@ -51,8 +63,11 @@ class AuthServer {
   std::shared_ptr<TenantCache> tenants_;
   AuditLog audit_;
   ReplicaCount replicas_;  // divides the guard's budgets
+  SystemAdminRepository admin_repository_;
+  std::shared_ptr<SystemAdminDirectory> system_admins_;
   CallGuard guard_;
   AuthService service_;
+  SystemAdminService admin_service_;
   std::unique_ptr<ServiceHost> host_;
 };
 

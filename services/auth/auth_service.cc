@@ -21,6 +21,10 @@ bool IsPrincipalId(const std::string& value) {
   return true;
 }
 
+constexpr size_t kMaxMappingsBytes = 64 * 1024;
+
+}  // namespace
+
 absl::Status ValidateName(const std::string& name) {
   if (absl::StripAsciiWhitespace(name).empty())
     return absl::InvalidArgumentError("name: required");
@@ -34,10 +38,6 @@ absl::Status ValidateName(const std::string& name) {
   }
   return absl::OkStatus();
 }
-
-constexpr size_t kMaxMappingsBytes = 64 * 1024;
-
-}  // namespace
 
 absl::Status ValidatePrincipalId(std::string_view field,
                                  const std::string& value) {

@@ -55,4 +55,8 @@ class AuthService final : public pb::Auth::Service {
 absl::Status ValidatePrincipalId(std::string_view field,
                                  const std::string& value);
 
+// A display name: 1-255 bytes, not blank, no control characters. Errors name
+// "name".
+absl::Status ValidateName(const std::string& name);
+
 }  // namespace adcp::auth

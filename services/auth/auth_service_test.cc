@@ -397,12 +397,12 @@ TEST_F(AuthServiceTest, AuditsPrincipalChangesAndFailedAuthentication) {
     EXPECT_EQ(row[3].as<std::string>().find("adcp_"), std::string::npos)
         << "a token in audit";
   }
-  EXPECT_EQ(rows,
-            (std::vector<std::string>{"principal_created by system ok",
-                                      "principal_token_rotated by system ok",
-                                      "principal_revoked by system ok",
-                                      "auth_failed by anonymous failed",
-                                      "auth_failed by anonymous failed"}));
+  EXPECT_EQ(rows, (std::vector<std::string>{
+                      "principal_created by admin:suite-admin ok",
+                      "principal_token_rotated by admin:suite-admin ok",
+                      "principal_revoked by admin:suite-admin ok",
+                      "auth_failed by anonymous failed",
+                      "auth_failed by anonymous failed"}));
 }
 
 TEST_F(AuthServiceTest, RecordsWhenATokenWasLastUsed) {

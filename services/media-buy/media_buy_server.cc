@@ -26,9 +26,11 @@ PgPool::Statements AllStatements() {
 GuardOptions MediaBuyGuardOptions(
     const MediaBuyConfig& config,
     std::shared_ptr<const TenantDirectory> tenants,
-    std::shared_ptr<const PrincipalResolver> principals, AuditLog* audit,
+    std::shared_ptr<const PrincipalResolver> principals,
+    std::shared_ptr<const SystemAdminResolver> system_admins, AuditLog* audit,
     const ReplicaCount* replicas) {
-  GuardOptions options = BaseGuardOptions(config.service);
+  GuardOptions options =
+      BaseGuardOptions(config.service, std::move(system_admins));
   options.tenants = std::move(tenants);
   options.principals = std::move(principals);
   options.audit = audit;
@@ -45,7 +47,6 @@ absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv() {
       ServiceConfigFromEnv("media-buy", "MEDIA_BUY_PORT", 50053, 9464));
   config.registry_address =
       env::String("TENANT_REGISTRY_ADDR", "127.0.0.1:50051");
-  config.auth_address = env::String("AUTH_ADDR", "127.0.0.1:50052");
   config.options.format_agent_url =
       env::String("MEDIA_BUY_FORMAT_AGENT_URL", kStandardFormatAgent);
   config.options.publisher_base_domain =
@@ -134,7 +135,10 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
       tenants_(std::make_shared<TenantCache>(MakeServiceChannel(
           config_.registry_address, config_.service.internal_token))),
       principals_(std::make_shared<RemotePrincipalResolver>(MakeServiceChannel(
-          config_.auth_address, config_.service.internal_token))),
+          config_.service.auth_address, config_.service.internal_token))),
+      system_admins_(
+          std::make_shared<RemoteSystemAdminResolver>(MakeServiceChannel(
+              config_.service.auth_address, config_.service.internal_token))),
       breakers_(std::make_shared<CircuitBreakers>(config_.options.clock)),
       adapters_(config_.options.clock),
       audit_(pool_),
@@ -146,8 +150,8 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
                 AllRowsOf(pool_, &AccountStore::List),
                 config_.account_cache_tenants),
       guard_(MediaBuyService::Policy(),
-             MediaBuyGuardOptions(config_, tenants_, principals_, &audit_,
-                                  &replicas_)),
+             MediaBuyGuardOptions(config_, tenants_, principals_,
+                                  system_admins_, &audit_, &replicas_)),
       service_(
           guard_, pool_,
           [tenants = tenants_](const std::string& tenant_id) {
@@ -182,6 +186,7 @@ absl::StatusOr<std::unique_ptr<MediaBuyServer>> MediaBuyServer::Start(
   server->replicas_.Start();
   server->tenants_->Start();
   server->principals_->Start();
+  server->system_admins_->Start();
   server->products_.Start();
   server->accounts_.Start();
   if (!server->tenants_->WaitUntilSynced(std::max(wait, absl::Seconds(1)))) {
@@ -216,6 +221,7 @@ void MediaBuyServer::Shutdown() {
   products_.Stop();
   accounts_.Stop();
   principals_->Stop();
+  system_admins_->Stop();
   tenants_->Stop();
 }
 

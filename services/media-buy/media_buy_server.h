@@ -13,6 +13,7 @@
 #include "libs/tenancy/audit_log.h"
 #include "libs/tenancy/guard.h"
 #include "libs/tenancy/remote_principals.h"
+#include "libs/tenancy/remote_system_admins.h"
 #include "libs/tenancy/service_config.h"
 #include "libs/tenancy/tenant_cache.h"
 #include "services/media-buy/adapters/adapter.h"
@@ -24,7 +25,6 @@ namespace adcp::media_buy {
 struct MediaBuyConfig {
   ServiceConfig service;
   std::string registry_address = "127.0.0.1:50051";
-  std::string auth_address = "127.0.0.1:50052";
   MediaBuyOptions options;
   // The deployment's base adapter config ({"kevel": {...}}), under which
   // each tenant's adapters.<name> is merged.
@@ -88,6 +88,7 @@ class MediaBuyServer {
   PgPool pool_;
   std::shared_ptr<TenantCache> tenants_;
   std::shared_ptr<RemotePrincipalResolver> principals_;
+  std::shared_ptr<RemoteSystemAdminResolver> system_admins_;
   std::shared_ptr<CircuitBreakers> breakers_;
   AdapterRegistry adapters_;
   AuditLog audit_;

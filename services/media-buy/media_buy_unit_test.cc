@@ -246,7 +246,6 @@ TEST(AdcpErrors, CodesMapToStatusAndRecovery) {
 TEST(MediaBuyConfigFromEnv, ReadsTheAdapterSettings) {
   setenv("DATABASE_URL", "postgresql://app@127.0.0.1/adcp", 1);
   setenv("ADCP_INTERNAL_TOKEN", "internal-token-for-the-test", 1);
-  setenv("SYSTEM_ADMIN_TOKEN", "system-token-for-the-test", 1);
   setenv("MEDIA_BUY_ADAPTER_STAND_IN", "", 1);
   setenv("MEDIA_BUY_ADAPTER_BASE_CONFIG", R"({"kevel":{"priority_id":"7"}})",
          1);
@@ -275,9 +274,9 @@ TEST(MediaBuyConfigFromEnv, ReadsTheAdapterSettings) {
   setenv("MEDIA_BUY_ADAPTER_STAND_IN", "kevel", 1);
   EXPECT_FALSE(MediaBuyConfigFromEnv().ok());
   for (const char* name :
-       {"DATABASE_URL", "ADCP_INTERNAL_TOKEN", "SYSTEM_ADMIN_TOKEN",
-        "MEDIA_BUY_ADAPTER_STAND_IN", "MEDIA_BUY_ADAPTER_BASE_CONFIG",
-        "ADAPTER_SECRETS_DIR", "MEDIA_BUY_ADAPTER_DRY_RUN_WITHOUT_CREDENTIALS",
+       {"DATABASE_URL", "ADCP_INTERNAL_TOKEN", "MEDIA_BUY_ADAPTER_STAND_IN",
+        "MEDIA_BUY_ADAPTER_BASE_CONFIG", "ADAPTER_SECRETS_DIR",
+        "MEDIA_BUY_ADAPTER_DRY_RUN_WITHOUT_CREDENTIALS",
         "MEDIA_BUY_ADAPTER_BREAKER_COOLDOWN_SECONDS"})
     unsetenv(name);
 }
@@ -286,7 +285,6 @@ TEST(MediaBuyConfigFromEnv, ReadsTheAdapterSettings) {
 TEST(MediaBuyConfigFromEnv, ReadsTheAdServerBounds) {
   setenv("DATABASE_URL", "postgresql://app@127.0.0.1/adcp", 1);
   setenv("ADCP_INTERNAL_TOKEN", "internal-token-for-the-test", 1);
-  setenv("SYSTEM_ADMIN_TOKEN", "system-token-for-the-test", 1);
   auto defaults = MediaBuyConfigFromEnv();
   ASSERT_TRUE(defaults.ok()) << defaults.status();
   EXPECT_EQ(defaults->options.ad_server_limits.concurrency_per_tenant, 4);
@@ -320,12 +318,11 @@ TEST(MediaBuyConfigFromEnv, ReadsTheAdServerBounds) {
         << refused.status();
     setenv(name, good.c_str(), 1);
   }
-  for (const char* name :
-       {"DATABASE_URL", "ADCP_INTERNAL_TOKEN", "SYSTEM_ADMIN_TOKEN",
-        "MEDIA_BUY_ADAPTER_CONCURRENCY_PER_TENANT",
-        "MEDIA_BUY_ADAPTER_SLOT_WAIT_MS",
-        "MEDIA_BUY_MAX_AD_SERVER_CALLS_PER_REQUEST",
-        "MEDIA_BUY_MAX_AD_SERVER_HTTP_REQUESTS_PER_REQUEST"})
+  for (const char* name : {"DATABASE_URL", "ADCP_INTERNAL_TOKEN",
+                           "MEDIA_BUY_ADAPTER_CONCURRENCY_PER_TENANT",
+                           "MEDIA_BUY_ADAPTER_SLOT_WAIT_MS",
+                           "MEDIA_BUY_MAX_AD_SERVER_CALLS_PER_REQUEST",
+                           "MEDIA_BUY_MAX_AD_SERVER_HTTP_REQUESTS_PER_REQUEST"})
     unsetenv(name);
 }
 

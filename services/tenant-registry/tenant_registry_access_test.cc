@@ -94,7 +94,8 @@ TEST_F(TenantRegistryTest, EveryChangeIsAudited) {
   for (const auto& row : txn.exec(
            "SELECT operation, principal_id FROM audit_log ORDER BY audit_id")) {
     operations.push_back(row[0].as<std::string>());
-    EXPECT_EQ(row[1].as<std::string>(), "system");
+    EXPECT_EQ(row[1].as<std::string>(),
+              absl::StrCat("admin:", testing::kSuiteAdminId));
   }
   EXPECT_EQ(operations,
             (std::vector<std::string>{"tenant_created", "tenant_config_updated",

@@ -4,6 +4,7 @@
 #include "libs/base/env.h"
 #include "libs/base/log.h"
 #include "libs/base/status.h"
+#include "libs/tenancy/service_channel.h"
 
 namespace adcp::tenant_registry {
 
@@ -32,8 +33,11 @@ TenantRegistryServer::TenantRegistryServer(TenantRegistryConfig config)
                     TenantRepository::PurgeStatements())),
       repository_(pool_, purge_pool_.get(), config_.audit_signing_key),
       feed_(config_.service.ListenUrl(), repository_),
+      system_admins_(
+          std::make_shared<RemoteSystemAdminResolver>(MakeServiceChannel(
+              config_.service.auth_address, config_.service.internal_token))),
       guard_(TenantRegistryService::Policy(),
-             BaseGuardOptions(config_.service)),
+             BaseGuardOptions(config_.service, system_admins_)),
       service_(guard_, repository_, feed_) {}
 
 TenantRegistryServer::~TenantRegistryServer() { Shutdown(); }
@@ -57,6 +61,7 @@ TenantRegistryServer::Start(TenantRegistryConfig config) {
     log::Warn("no DATABASE_PURGE_URL: DeleteTenant (hard delete) is refused");
   }
   server->feed_.Start();
+  server->system_admins_->Start();
   server->host_ = std::make_unique<ServiceHost>(server->config_.service.host);
   server->host_->AddService(&server->service_,
                             pb::TenantRegistry::service_full_name());
@@ -72,6 +77,7 @@ TenantRegistryServer::Start(TenantRegistryConfig config) {
 void TenantRegistryServer::Shutdown() {
   if (host_) host_->Shutdown();
   feed_.Stop();
+  system_admins_->Stop();
 }
 
 }  // namespace adcp::tenant_registry

@@ -10,6 +10,7 @@
 #include "libs/db/pg_pool.h"
 #include "libs/grpc/service_host.h"
 #include "libs/tenancy/guard.h"
+#include "libs/tenancy/remote_system_admins.h"
 #include "libs/tenancy/service_config.h"
 #include "services/tenant-registry/tenant_change_feed.h"
 #include "services/tenant-registry/tenant_registry_service.h"
@@ -28,7 +29,9 @@ struct TenantRegistryConfig {
 };
 
 // ServiceConfigFromEnv with TENANT_REGISTRY_PORT (50051) and METRICS_PORT
-// (9461), AUDIT_SIGNING_KEY (required) and DATABASE_PURGE_URL (optional).
+// (9461) (its AUTH_ADDR resolves system admin tokens: auth needs the
+// registry to start, the registry needs auth only for admin calls),
+// AUDIT_SIGNING_KEY (required) and DATABASE_PURGE_URL (optional).
 absl::StatusOr<TenantRegistryConfig> TenantRegistryConfigFromEnv();
 
 class TenantRegistryServer {
@@ -53,6 +56,7 @@ class TenantRegistryServer {
   std::unique_ptr<PgPool> purge_pool_;  // null without a purge URL
   TenantRepository repository_;
   TenantChangeFeed feed_;
+  std::shared_ptr<RemoteSystemAdminResolver> system_admins_;
   CallGuard guard_;
   TenantRegistryService service_;
   std::unique_ptr<ServiceHost> host_;

@@ -31,7 +31,6 @@ std::unique_ptr<ChildProcess> Launch(
 std::map<std::string, std::string> BaseEnv(const std::string& database_url) {
   return {{"DATABASE_URL", database_url},
           {"ADCP_INTERNAL_TOKEN", "startup-test-token-0123456789"},
-          {"SYSTEM_ADMIN_TOKEN", "startup-test-system-token-0123456789"},
           {"AUDIT_SIGNING_KEY", "startup-test-audit-signing-key-0123456789"},
           {"TENANT_REGISTRY_PORT", "0"},
           {"METRICS_PORT", "0"},

@@ -1,6 +1,7 @@
 // The tenant registry's test fixture: the service on a free port over a
-// real gRPC channel against a throwaway PostgreSQL, called with the system
-// admin token. Test-only.
+// real gRPC channel against a throwaway PostgreSQL, with auth beside it
+// (where system admin tokens resolve), called with a named system admin's
+// API token. Test-only.
 #pragma once
 
 #include <google/protobuf/util/json_util.h>
@@ -9,12 +10,15 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "libs/grpc/grpc_status.h"
 #include "libs/tenancy/metadata.h"
 #include "libs/tenancy/service_channel.h"
+#include "services/auth/auth_server.h"
 #include "services/tenant-registry/tenant_registry_server.h"
+#include "tests/support/suite.h"
 #include "tests/support/test_database.h"
 
 namespace adcp::tenant_registry {
@@ -47,11 +51,13 @@ class TenantRegistryTest : public ::testing::Test {
     auto db = TestDatabase::Create();
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
+    const int auth_port = testing::FreeLoopbackPort();
+    const std::string auth_address = absl::StrCat("127.0.0.1:", auth_port);
     ServiceConfig config;
     config.database_url = db_->RegistryUrl();
     config.pool_size = 4;
     config.internal_token = token_;
-    config.system_admin_token = system_token_;
+    config.auth_address = auth_address;
     config.database_wait = absl::Seconds(5);
     config.host.service_name = "tenant-registry";
     config.host.bind_host = "127.0.0.1";
@@ -67,10 +73,27 @@ class TenantRegistryTest : public ::testing::Test {
     address_ = absl::StrCat("127.0.0.1:", server_->port());
     channel_ = MakeServiceChannel(address_, token_);
     stub_ = pb::TenantRegistry::NewStub(channel_);
+    auth::AuthConfig auth_config;
+    auth_config.service = testing::TestServiceConfig("auth", db_->AuthUrl(),
+                                                     token_, auth_address);
+    auth_config.service.host.port = auth_port;
+    auth_config.registry_address = address_;
+    const std::string bootstrap = "test-bootstrap-" + testing::RandomHex(8);
+    auth_config.bootstrap_sha256_hex =
+        absl::BytesToHexString(Sha256(bootstrap));
+    auto auth = auth::AuthServer::Start(auth_config);
+    ASSERT_TRUE(auth.ok()) << auth.status();
+    auth_ = *std::move(auth);
+    auto system_token = testing::BootstrapSystemAdmin(
+        MakeServiceChannel(auth_address, token_), bootstrap);
+    ASSERT_TRUE(system_token.ok()) << system_token.status();
+    system_token_ = *system_token;
   }
 
   void TearDown() override {
+    if (auth_) auth_->Shutdown();
     if (server_) server_->Shutdown();
+    auth_.reset();
     server_.reset();
     db_.reset();
   }
@@ -122,10 +145,11 @@ class TenantRegistryTest : public ::testing::Test {
   }
 
   const std::string token_ = "test-internal-token-" + testing::RandomHex(8);
-  const std::string system_token_ =
-      "test-system-token-" + testing::RandomHex(8);
+  // A named admin's API token, made in SetUp.
+  std::string system_token_;
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<TenantRegistryServer> server_;
+  std::unique_ptr<auth::AuthServer> auth_;
   std::string address_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<pb::TenantRegistry::Stub> stub_;

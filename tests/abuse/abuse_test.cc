@@ -36,7 +36,8 @@ std::map<std::string, std::string> ScriptEnvironment(const TestDatabase& db) {
       {"ABUSE_AUTH_BINARY", AUTH_BINARY},
       {"ABUSE_MEDIA_BUY_BINARY", MEDIA_BUY_BINARY},
       {"ABUSE_EDGE_BINARY", EDGE_BINARY},
-      {"ABUSE_ADMIN_BINARY", ADMIN_BINARY}};
+      {"ABUSE_ADMIN_BINARY", ADMIN_BINARY},
+      {"ABUSE_ADCPCTL_BINARY", ADCPCTL_BINARY}};
   for (const char* name :
        {"PATH", "TMPDIR", "ADCP_ABUSE_STRICT", "ADCP_ABUSE_ONLY",
         "ABUSE_LOG_LEVEL", "FLOOD_SECONDS", "FLOOD_CONNECTIONS",

@@ -1,11 +1,17 @@
 #include "tests/support/suite.h"
 
+#include <arpa/inet.h>
 #include <google/protobuf/util/json_util.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "libs/base/secrets.h"
 #include "libs/base/status.h"
 #include "libs/grpc/grpc_status.h"
 #include "libs/tenancy/guard.h"
@@ -16,12 +22,12 @@ namespace adcp::testing {
 ServiceConfig TestServiceConfig(const std::string& name,
                                 const std::string& database_url,
                                 const std::string& internal_token,
-                                const std::string& system_token) {
+                                const std::string& auth_address) {
   ServiceConfig config;
   config.database_url = database_url;
   config.pool_size = 4;
   config.internal_token = internal_token;
-  config.system_admin_token = system_token;
+  config.auth_address = auth_address;
   config.database_wait = absl::Seconds(5);
   config.host.service_name = name;
   config.host.bind_host = "127.0.0.1";
@@ -39,17 +45,68 @@ ServiceConfig TestServiceConfig(const std::string& name,
   return config;
 }
 
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+    port = ntohs(address.sin_port);
+  close(fd);
+  return port;
+}
+
+absl::StatusOr<std::string> BootstrapSystemAdmin(
+    std::shared_ptr<grpc::Channel> auth, const std::string& bootstrap_token) {
+  auto stub = auth::v1::SystemAdmins::NewStub(std::move(auth));
+  // The registry's channel to auth met refused connections before auth
+  // started, and channels share connections: wait for auth, do not fail fast.
+  auto context = [](const std::string& token) {
+    std::unique_ptr<grpc::ClientContext> context =
+        Suite::Context("", "", token);
+    context->set_wait_for_ready(true);
+    return context;
+  };
+  auth::v1::CreateSystemAdminRequest create;
+  create.set_admin_id(kSuiteAdminId);
+  create.set_name("Suite Admin");
+  create.set_password(kSuiteAdminPassword);
+  auth::v1::SystemAdmin admin;
+  RETURN_IF_ERROR(FromGrpcStatus(
+      stub->CreateSystemAdmin(context(bootstrap_token).get(), create, &admin)));
+  auth::v1::SignInSystemAdminRequest sign_in;
+  sign_in.set_admin_id(kSuiteAdminId);
+  sign_in.set_password(kSuiteAdminPassword);
+  auth::v1::SystemAdminTokenWithSecret session;
+  RETURN_IF_ERROR(FromGrpcStatus(
+      stub->SignInSystemAdmin(context("").get(), sign_in, &session)));
+  auth::v1::SystemAdminTokenWithSecret api;
+  RETURN_IF_ERROR(FromGrpcStatus(stub->CreateSystemAdminToken(
+      context(session.secret()).get(),
+      auth::v1::CreateSystemAdminTokenRequest(), &api)));
+  return api.secret();
+}
+
 namespace {
 
-// "127.0.0.1:port" of each server; one address as is, several as an ipv4:
+// "127.0.0.1:port" of each port; one address as is, several as an ipv4:
 // list (round_robin balances over it).
-template <typename Server>
-std::string Target(const std::vector<std::unique_ptr<Server>>& servers) {
+std::string TargetOf(const std::vector<int>& ports) {
   std::vector<std::string> addresses;
-  for (const auto& server : servers)
-    addresses.push_back(absl::StrCat("127.0.0.1:", server->port()));
+  for (int port : ports) addresses.push_back(absl::StrCat("127.0.0.1:", port));
   if (addresses.size() == 1) return addresses.front();
   return absl::StrCat("ipv4:", absl::StrJoin(addresses, ","));
+}
+
+template <typename Server>
+std::string Target(const std::vector<std::unique_ptr<Server>>& servers) {
+  std::vector<int> ports;
+  for (const auto& server : servers) ports.push_back(server->port());
+  return TargetOf(ports);
 }
 
 }  // namespace
@@ -63,7 +120,11 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(SuiteOptions options) {
     ASSIGN_OR_RETURN(suite->pgbouncer_, PgBouncer::Start(*suite->db_));
   }
   suite->internal_token_ = "suite-internal-" + RandomHex(12);
-  suite->system_token_ = "suite-system-" + RandomHex(12);
+  suite->bootstrap_token_ = "suite-bootstrap-" + RandomHex(12);
+  std::vector<int> auth_ports;
+  for (int i = 0; i < options.replicas; ++i)
+    auth_ports.push_back(FreeLoopbackPort());
+  suite->auth_target_ = TargetOf(auth_ports);
   for (int i = 0; i < options.replicas; ++i) {
     ASSIGN_OR_RETURN(
         auto registry,
@@ -77,16 +138,23 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(SuiteOptions options) {
   for (int i = 0; i < options.replicas; ++i) {
     auth::AuthConfig auth_config;
     auth_config.service = suite->ServiceConfigFor("auth", ServiceRole::kAuth);
+    auth_config.service.host.port = auth_ports[i];
     auth_config.registry_address = suite->registry_address();
+    auth_config.bootstrap_sha256_hex =
+        absl::BytesToHexString(Sha256(suite->bootstrap_token_));
     ASSIGN_OR_RETURN(auto auth, auth::AuthServer::Start(auth_config));
     suite->auth_.push_back(std::move(auth));
   }
+  ASSIGN_OR_RETURN(
+      suite->system_token_,
+      BootstrapSystemAdmin(
+          MakeServiceChannel(suite->auth_target_, suite->internal_token_),
+          suite->bootstrap_token_));
   for (int i = 0; i < options.replicas; ++i) {
     media_buy::MediaBuyConfig media_buy_config;
     media_buy_config.service =
         suite->ServiceConfigFor("media-buy", ServiceRole::kMediaBuy);
     media_buy_config.registry_address = suite->registry_address();
-    media_buy_config.auth_address = suite->auth_address();
     media_buy_config.options.clock = options.media_buy_clock;
     // The example tenants' GAM and Kevel run on the mock, as in ./dev up.
     media_buy_config.adapter_stand_in = "mock";
@@ -121,8 +189,8 @@ std::string Suite::DatabaseUrl(ServiceRole role) const {
 
 ServiceConfig Suite::ServiceConfigFor(const std::string& name,
                                       ServiceRole role) const {
-  ServiceConfig config = TestServiceConfig(name, DatabaseUrl(role),
-                                           internal_token_, system_token_);
+  ServiceConfig config =
+      TestServiceConfig(name, DatabaseUrl(role), internal_token_, auth_target_);
   if (pgbouncer_) {
     config.listen_url = db_->RoleUrl(role);
     config.statement_mode = StatementMode::kUnprepared;

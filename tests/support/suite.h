@@ -53,7 +53,11 @@ class Suite {
   // The PgBouncer in front of db(), when through_pgbouncer; else null.
   PgBouncer* pgbouncer() { return pgbouncer_.get(); }
   const std::string& internal_token() const { return internal_token_; }
+  // An API token of the named admin kSuiteAdminId, made at start-up with
+  // the bootstrap token.
   const std::string& system_token() const { return system_token_; }
+  // The bootstrap token (auth holds only its SHA-256); spent by start-up.
+  const std::string& bootstrap_token() const { return bootstrap_token_; }
   // Targets for MakeServiceChannel: "127.0.0.1:port", or with several
   // replicas "ipv4:127.0.0.1:p1,127.0.0.1:p2,...".
   std::string registry_address() const;
@@ -109,7 +113,10 @@ class Suite {
 
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<PgBouncer> pgbouncer_;
-  std::string internal_token_, system_token_;
+  std::string internal_token_, system_token_, bootstrap_token_;
+  // Auth's address, known before auth starts (the registry resolves system
+  // admin tokens there): its ports are picked first.
+  std::string auth_target_;
   std::vector<std::unique_ptr<tenant_registry::TenantRegistryServer>>
       registry_servers_;
   std::vector<std::unique_ptr<auth::AuthServer>> auth_;
@@ -124,10 +131,25 @@ class Suite {
   std::unique_ptr<media_buy::v1::MediaBuyService::Stub> media_buy_stub_;
 };
 
-// ServiceConfig for a server under test: loopback, port 0, short waits.
+// ServiceConfig for a server under test: loopback, port 0, short waits;
+// system admin tokens are resolved by auth at `auth_address`.
 ServiceConfig TestServiceConfig(const std::string& name,
                                 const std::string& database_url,
                                 const std::string& internal_token,
-                                const std::string& system_token);
+                                const std::string& auth_address);
+
+// A TCP port of 127.0.0.1 that was free a moment ago: for auth, whose
+// address the registry needs before auth (which needs the registry) starts.
+int FreeLoopbackPort();
+
+// The first named admin of a test deployment and its password.
+inline constexpr char kSuiteAdminId[] = "suite-admin";
+inline constexpr char kSuiteAdminPassword[] = "suite-admin-password";
+
+// What an operator does once: creates kSuiteAdminId with the bootstrap
+// token, signs in with its password, and mints an API token, which it
+// returns. `auth` carries the internal token.
+absl::StatusOr<std::string> BootstrapSystemAdmin(
+    std::shared_ptr<grpc::Channel> auth, const std::string& bootstrap_token);
 
 }  // namespace adcp::testing

@@ -14,9 +14,10 @@
 //                                              prints the task
 //   adcpctl verify-audit TENANT      the audit hash chain and tombstones,
 //                                    read from DATABASE_URL (verify_audit.h)
+//   adcpctl admins ... | admin-tokens ...   named system admins (admins.h)
 // Env: TENANT_REGISTRY_ADDR (127.0.0.1:50051), AUTH_ADDR (127.0.0.1:50052),
-// MEDIA_BUY_ADDR (127.0.0.1:50053),
-// ADCP_INTERNAL_TOKEN, SYSTEM_ADMIN_TOKEN (for every change).
+// MEDIA_BUY_ADDR (127.0.0.1:50053), ADCP_INTERNAL_TOKEN, SYSTEM_ADMIN_TOKEN
+// (a named admin's API token, for every change; audit rows name the admin).
 #include <google/protobuf/util/json_util.h>
 
 #include <fstream>
@@ -34,6 +35,7 @@
 #include "libs/tenancy/service_channel.h"
 #include "services/admin-gateway/backends.h"
 #include "services/admin-gateway/tenant_initializer.h"
+#include "tools/adcpctl/admins.h"
 #include "tools/adcpctl/verify_audit.h"
 
 namespace {
@@ -211,10 +213,23 @@ int main(int argc, char** argv) {
            "list-principals TENANT |\n"
            "       rotate-token TENANT PRINCIPAL_ID | revoke-principal "
            "TENANT PRINCIPAL_ID |\n"
-           "       approve-human-task TENANT TASK_ID | verify-audit TENANT\n";
+           "       approve-human-task TENANT TASK_ID | verify-audit TENANT |\n"
+           "       admins create ADMIN_ID NAME | admins list | admins disable "
+           "ADMIN_ID |\n"
+           "       admin-tokens create [ADMIN_ID] | admin-tokens list "
+           "ADMIN_ID |\n"
+           "       admin-tokens revoke ADMIN_ID TOKEN_ID   (passwords on "
+           "stdin)\n";
     return 2;
   }
-  Client client(*token, adcp::env::String("SYSTEM_ADMIN_TOKEN", ""));
+  const std::string system_token = adcp::env::String("SYSTEM_ADMIN_TOKEN", "");
+  if (const std::optional<int> status = adcp::adcpctl::RunAdminCommand(
+          args,
+          adcp::MakeServiceChannel(
+              adcp::env::String("AUTH_ADDR", "127.0.0.1:50052"), *token),
+          system_token, std::cin, std::cout, std::cerr))
+    return *status;
+  Client client(*token, system_token);
   const std::string& command = args[0];
 
   if (command == "seed-examples" && args.size() == 2) {
@@ -224,8 +239,8 @@ int main(int argc, char** argv) {
          .auth_address = adcp::env::String("AUTH_ADDR", "127.0.0.1:50052"),
          .media_buy_address =
              adcp::env::String("MEDIA_BUY_ADDR", "127.0.0.1:50053"),
-         .internal_token = *token,
-         .system_token = adcp::env::String("SYSTEM_ADMIN_TOKEN", "")});
+         .internal_token = *token});
+    adcp::admin_gateway::ActingAdmin acting(system_token);
     return SeedExamples(backends, args[1]);
   }
   if (command == "list-tenants" && args.size() == 1) return ListTenants(client);

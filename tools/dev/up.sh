@@ -80,7 +80,6 @@ up_start_services() {
   # Everything a service may need; start_service passes the listed variables.
   SVC_COMMON_ENV=(
     "ADCP_INTERNAL_TOKEN=$ADCP_INTERNAL_TOKEN"
-    "SYSTEM_ADMIN_TOKEN=$SYSTEM_ADMIN_TOKEN"
     "LOG_LEVEL=${LOG_LEVEL:-info}"
     "BIND_HOST=${BIND_HOST:-127.0.0.1}"
     "DB_STATEMENT_MODE=${DB_STATEMENT_MODE:-$mode}"
@@ -91,12 +90,18 @@ up_start_services() {
   AUDIT_SIGNING_KEY=${AUDIT_SIGNING_KEY:-$STORED_AUDIT_SIGNING_KEY}
   start_replicas tenant-registry services/tenant-registry/tenant-registry \
     TENANT_REGISTRY_PORT=50051 METRICS_PORT=9461 AUDIT_SIGNING_KEY \
+    AUTH_ADDR="127.0.0.1:${AUTH_AUTH_PORT:-${AUTH_PORT:-50052}}" \
     DATABASE_URL="$registry_db" DATABASE_PURGE_URL="$purge_db" \
     DATABASE_LISTEN_URL="$listen user=$PG_REGISTRY_ROLE password=$PG_REGISTRY_PASSWORD"
   TENANT_REGISTRY_ADDR=$REPLICAS_TARGET
+  # Auth holds only the bootstrap token's SHA-256; no service holds an admin
+  # credential in clear.
+  local bootstrap_sha256
+  bootstrap_sha256=$(printf '%s' "$SYSTEM_ADMIN_BOOTSTRAP_TOKEN" | sha256sum | cut -c1-64)
   start_replicas auth services/auth/auth \
     AUTH_PORT=50052 METRICS_PORT=9462 TENANT_REGISTRY_ADDR DATABASE_URL="$auth_db" \
-    DATABASE_LISTEN_URL="$listen user=$PG_AUTH_ROLE password=$PG_AUTH_PASSWORD"
+    DATABASE_LISTEN_URL="$listen user=$PG_AUTH_ROLE password=$PG_AUTH_PASSWORD" \
+    SYSTEM_ADMIN_BOOTSTRAP_SHA256="$bootstrap_sha256"
   AUTH_ADDR=$REPLICAS_TARGET
   # The real Google Ad Manager and Kevel adapters; a tenant whose adapter
   # credentials are not in .data/adapter-secrets (one file per secret named by
@@ -115,13 +120,10 @@ up_start_services() {
   start_http_replicas agent-edge services/agent-edge/agent-edge \
     AGENT_HTTP_PORT=8080 METRICS_PORT=9465 TENANT_REGISTRY_ADDR MEDIA_BUY_ADDR \
     BASE_DOMAINS=sales-agent.example.com,localhost
-  ADMIN_USERNAME=${ADMIN_USERNAME:-admin}
-  ADMIN_PASSWORD=${ADMIN_PASSWORD:-$STORED_ADMIN_PASSWORD}
   SESSION_SECRET=${SESSION_SECRET:-$STORED_SESSION_SECRET}
   start_http_replicas admin-gateway services/admin-gateway/admin-gateway \
     ADMIN_HTTP_PORT=8001 METRICS_PORT=9463 TENANT_REGISTRY_ADDR AUTH_ADDR MEDIA_BUY_ADDR \
-    ADMIN_USERNAME \
-    ADMIN_PASSWORD SESSION_SECRET
+    SESSION_SECRET
   ((UP_REPLICAS == 1)) || start_http_front
 }
 
@@ -227,6 +229,44 @@ EOF
   SVC_PORT[admin-gateway]=${HTTP_FRONT_ADMIN_HTTP_PORT:-${ADMIN_HTTP_PORT:-8001}}
 }
 
+# Creates the system admin "admin" with the bootstrap token (refused,
+# harmlessly, once an admin exists) and prints a new API token of it, minted
+# after signing in with `password`. Needs AUTH_ADDR and ADCP_INTERNAL_TOKEN.
+# Args: adcpctl binary, bootstrap token, password
+first_admin_token() {
+  local adcpctl_bin=$1 bootstrap=$2 password=$3 out token
+  local -a stack=("AUTH_ADDR=$AUTH_ADDR" "ADCP_INTERNAL_TOKEN=$ADCP_INTERNAL_TOKEN")
+  if out=$(printf '%s\n' "$password" |
+    env "${stack[@]}" SYSTEM_ADMIN_TOKEN="$bootstrap" \
+      "$adcpctl_bin" admins create admin "Admin" 2>&1); then
+    log "$out"
+  fi
+  out=$(printf '%s\n' "$password" |
+    env "${stack[@]}" "$adcpctl_bin" admin-tokens create admin 2>&1) ||
+    die "could not mint an API token for the system admin 'admin': $out"
+  token=$(sed -n 's/^token: *//p' <<<"$out")
+  [[ -n $token ]] || die "adcpctl printed no token: $out"
+  printf '%s\n' "$token"
+}
+
+# The first named system admin, "admin", and its API token: created once
+# with the bootstrap token and ADMIN_PASSWORD, the token kept in
+# .data/secrets.env; minted again when auth no longer knows it. Sets
+# SYSTEM_ADMIN_TOKEN. Args: adcpctl binary
+up_ensure_admin() {
+  local adcpctl_bin=$1
+  if [[ -n $SYSTEM_ADMIN_TOKEN ]] &&
+    AUTH_ADDR=$AUTH_ADDR ADCP_INTERNAL_TOKEN=$ADCP_INTERNAL_TOKEN \
+      SYSTEM_ADMIN_TOKEN=$SYSTEM_ADMIN_TOKEN "$adcpctl_bin" admins list >/dev/null 2>&1; then
+    return 0
+  fi
+  SYSTEM_ADMIN_TOKEN=$(first_admin_token "$adcpctl_bin" "$SYSTEM_ADMIN_BOOTSTRAP_TOKEN" \
+    "$ADMIN_PASSWORD") || exit 1
+  STORED_SYSTEM_ADMIN_TOKEN=$SYSTEM_ADMIN_TOKEN
+  save_secrets
+  log "minted an API token for the system admin 'admin' (kept in $SECRETS_FILE)"
+}
+
 # Writes STACK_FILE: what ./dev demo needs to reach the running stack.
 # Args: adcpctl binary
 write_stack_file() {
@@ -260,10 +300,11 @@ up_summary() {
   fi
   printf '%-18s data %s\n' "" "$PG_DATA"
   printf '%-18s log  %s\n' "" "$PG_LOG"
-  printf 'SYSTEM_ADMIN_TOKEN=%s\n' "$SYSTEM_ADMIN_TOKEN"
+  printf 'SYSTEM_ADMIN_TOKEN=%s   (the API token of the system admin "admin")\n' \
+    "$SYSTEM_ADMIN_TOKEN"
   printf 'ADCP_INTERNAL_TOKEN=%s\n' "$ADCP_INTERNAL_TOKEN"
-  printf '\nAdmin UI: http://127.0.0.1:%s/admin  (user %s, password %s)\n' \
-    "$admin_port" "$ADMIN_USERNAME" "$ADMIN_PASSWORD"
+  printf '\nAdmin UI: http://127.0.0.1:%s/admin  (user admin, password %s)\n' \
+    "$admin_port" "$ADMIN_PASSWORD"
   printf 'REST:     curl -H "X-System-Token: %s" http://127.0.0.1:%s/system/tenants\n' \
     "$SYSTEM_ADMIN_TOKEN" "$admin_port"
   printf 'Agents:   MCP  http://127.0.0.1:%s/tenants/nytimes/mcp  (or http://nytimes.localhost:%s/mcp)\n' \
@@ -324,6 +365,8 @@ cmd_up() {
 
   load_secrets
   SYSTEM_ADMIN_TOKEN=${SYSTEM_ADMIN_TOKEN:-$STORED_SYSTEM_ADMIN_TOKEN}
+  SYSTEM_ADMIN_BOOTSTRAP_TOKEN=${SYSTEM_ADMIN_BOOTSTRAP_TOKEN:-$STORED_SYSTEM_ADMIN_BOOTSTRAP_TOKEN}
+  ADMIN_PASSWORD=${ADMIN_PASSWORD:-$STORED_ADMIN_PASSWORD}
   ADCP_INTERNAL_TOKEN=${ADCP_INTERNAL_TOKEN:-$(random_hex 32)}
   local pg_port=${PGPORT:-55432}
   up_start_postgres "$pg_port"
@@ -346,6 +389,7 @@ cmd_up() {
   else
     up_start_services "$pg_url"
   fi
+  up_ensure_admin "$adcpctl_bin"
 
   if [[ ! -f $DATA_DIR/seeded ]]; then
     log "seeding example tenants (first run)"

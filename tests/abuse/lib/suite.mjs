@@ -3,10 +3,11 @@
 // database of ABUSE_*_DATABASE_URL (each service its own role, the edge and
 // the admin gateway none); a fake Kevel for the tenant whose ad server fails;
 // tenants and buyers made through the admin REST API.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -72,12 +73,27 @@ export function databaseUrlsFromEnv(env = process.env) {
   return urls;
 }
 
+// A TCP port of 127.0.0.1 that was free a moment ago.
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 export class Services {
   constructor({ databaseUrls, kevelBaseUrl, log = console.log }) {
     this.databaseUrls = databaseUrls;
     this.log = log;
     this.internalToken = hex(32);
-    this.systemToken = hex(32);
+    // Auth holds only the bootstrap token's SHA-256; start() creates the
+    // named admin "admin" with it and mints systemToken, its API token.
+    this.bootstrapToken = hex(32);
+    this.systemToken = '';
     this.adminUser = 'admin';
     this.adminPassword = hex(12);
     this.sessionSecret = hex(32);
@@ -96,7 +112,6 @@ export class Services {
     const common = {
       PATH: process.env.PATH || '/usr/bin:/bin',
       ADCP_INTERNAL_TOKEN: this.internalToken,
-      SYSTEM_ADMIN_TOKEN: this.systemToken,
       LOG_LEVEL: process.env.ABUSE_LOG_LEVEL || 'info',
       BIND_HOST: '127.0.0.1',
       METRICS_PORT: '-1',
@@ -114,9 +129,15 @@ export class Services {
           DATABASE_URL: this.databaseUrls.registry,
           DATABASE_PURGE_URL: this.databaseUrls.purge,
           AUDIT_SIGNING_KEY: 'abuse-suite-audit-signing-key-0123456789',
+          AUTH_ADDR: auth,
         };
       case 'auth':
-        return { ...common, DATABASE_URL: this.databaseUrls.auth, TENANT_REGISTRY_ADDR: registry };
+        return {
+          ...common,
+          DATABASE_URL: this.databaseUrls.auth,
+          TENANT_REGISTRY_ADDR: registry,
+          SYSTEM_ADMIN_BOOTSTRAP_SHA256: crypto.createHash('sha256').update(this.bootstrapToken).digest('hex'),
+        };
       case 'media-buy':
         return {
           ...common,
@@ -145,8 +166,6 @@ export class Services {
           TENANT_REGISTRY_ADDR: registry,
           AUTH_ADDR: auth,
           MEDIA_BUY_ADDR: mediaBuy,
-          ADMIN_USERNAME: this.adminUser,
-          ADMIN_PASSWORD: this.adminPassword,
           SESSION_SECRET: this.sessionSecret,
         };
       default:
@@ -185,7 +204,31 @@ export class Services {
   }
 
   async start() {
+    // The registry resolves admin tokens at auth, which starts after it.
+    this.ports.auth = await freePort();
     for (const [name] of SERVICES) await this.startOne(name);
+    this.systemToken = this.firstAdminToken();
+  }
+
+  // As an operator does once: creates "admin" with the bootstrap token, then
+  // signs in with its password and mints an API token (adcpctl).
+  firstAdminToken() {
+    const env = {
+      PATH: process.env.PATH || '/usr/bin:/bin',
+      AUTH_ADDR: `127.0.0.1:${this.ports.auth}`,
+      ADCP_INTERNAL_TOKEN: this.internalToken,
+    };
+    const adcpctl = (args, token) => spawnSync(process.env.ABUSE_ADCPCTL_BINARY, args, {
+      env: { ...env, SYSTEM_ADMIN_TOKEN: token },
+      input: `${this.adminPassword}\n`,
+      encoding: 'utf8',
+    });
+    const created = adcpctl(['admins', 'create', this.adminUser, 'Admin'], this.bootstrapToken);
+    if (created.status !== 0) throw new Error(`adcpctl admins create: ${created.stderr}`);
+    const minted = adcpctl(['admin-tokens', 'create', this.adminUser], '');
+    const m = /^token: *(\S+)/m.exec(minted.stdout || '');
+    if (minted.status !== 0 || !m) throw new Error(`adcpctl admin-tokens create: ${minted.stderr}`);
+    return m[1];
   }
 
   alive(name) {
