@@ -250,6 +250,15 @@ http::Response AdminUi::Handle(const http::Request& request,
     const absl::Status admin =
         authenticator_.Authenticate(session->nonce, peer).status();
     if (absl::IsPermissionDenied(admin)) session.reset();
+    // This client is over its failed-authentication budget (a flood from
+    // its address): slowed down like the sign-in page, not an outage.
+    if (absl::IsResourceExhausted(admin)) {
+      http::Response response = HtmlResponse(
+          request, bhttp::status::too_many_requests, pages_->SignedOut());
+      response.set(bhttp::field::retry_after,
+                   std::to_string(RetryAfterSeconds(admin)));
+      return response;
+    }
     if (!admin.ok() && session) {
       return HtmlResponse(request, bhttp::status::service_unavailable,
                           pages_->SignedOut());
