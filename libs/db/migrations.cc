@@ -102,6 +102,21 @@ absl::StatusOr<MigrationReport> ApplyMigrations(
             "concurrently");
       }
     }
+    // Released before the connection closes: a backend frees a session lock
+    // only once it has noticed the close, and a run right after this one
+    // (another process, a test) would find it still held.
+    struct Unlock {
+      pqxx::connection& connection;
+      ~Unlock() {
+        try {
+          pqxx::nontransaction unlock(connection);
+          unlock.exec_params("SELECT pg_advisory_unlock($1)",
+                             kMigrationLockKey);
+        } catch (const std::exception&) {
+          // The connection is gone: so is the lock.
+        }
+      }
+    } unlock{connection};
     {
       pqxx::work txn(connection);
       txn.exec0(kCreateSchemaMigrations);
