@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "libs/tenancy/remote_system_admins.h"
 #include "libs/tenancy/service_channel.h"
 #include "tests/support/suite.h"
 
@@ -57,6 +58,27 @@ TEST_F(RemotePrincipalsTest, AsksAuthOnceThenAnswersFromMemory) {
       resolver_->Resolve("bravo", admin->access_token()).status()));
   EXPECT_TRUE(absl::IsUnauthenticated(
       resolver_->Resolve("alpha", "adcp_nothing").status()));
+}
+
+// The system admins' resolver caches as the principals' does: one call to
+// auth for a token, then memory; a made-up token is asked about each time
+// (the guard's failure budget bounds those).
+TEST_F(RemotePrincipalsTest,
+       SystemAdminTokensAreAskedOnceThenAnsweredFromMemory) {
+  RemoteSystemAdminResolver admins(
+      MakeServiceChannel(suite_->auth_address(), suite_->internal_token()));
+  admins.Start();
+  ASSERT_TRUE(admins.WaitUntilWatching(absl::Seconds(5)));
+  for (int i = 0; i < 100; ++i) {
+    auto admin = admins.Resolve(suite_->system_token(), "test-client");
+    ASSERT_TRUE(admin.ok()) << admin.status();
+    EXPECT_FALSE(admin->admin_id.empty());
+    EXPECT_FALSE(admin->bootstrap);
+  }
+  EXPECT_EQ(admins.remote_calls(), 1u);
+  EXPECT_TRUE(absl::IsUnauthenticated(
+      admins.Resolve("adcp_nothing_of_the_sort", "test-client").status()));
+  admins.Stop();
 }
 
 TEST_F(RemotePrincipalsTest, RotationAndRevocationReachTheCacheWithinASecond) {

@@ -45,25 +45,14 @@ class ReplicasTest : public MediaBuyHarness {
  protected:
   int Replicas() const override { return kReplicas; }
 
-  void SetUp() override {
-    MediaBuyHarness::SetUp();
-    if (HasFatalFailure()) return;
-    for (int i = 0; i < kReplicas; ++i) {
-      media_buy_.push_back(v1::MediaBuyService::NewStub(MakeServiceChannel(
-          suite_->media_buy_address(i), suite_->internal_token())));
-      auth_.push_back(auth::v1::Auth::NewStub(MakeServiceChannel(
-          suite_->auth_address(i), suite_->internal_token())));
-    }
-  }
-
   // get_products on one media-buy replica ("" token: anonymous).
   grpc::StatusCode Products(int replica, const std::string& tenant,
                             const std::string& token) {
     const v1::GetProductsRequest request = ProductsRequest();
     v1::GetProductsResponse response;
-    return media_buy_[replica]
-        ->GetProducts(Suite::Context(tenant, token, "").get(), request,
-                      &response)
+    return suite_->media_buy(replica)
+        .GetProducts(Suite::Context(tenant, token, "").get(), request,
+                     &response)
         .error_code();
   }
   // ResolvePrincipal of `token` on one auth replica.
@@ -72,9 +61,9 @@ class ReplicasTest : public MediaBuyHarness {
     auth::v1::ResolvePrincipalRequest request;
     request.set_token(token);
     auth::v1::Principal principal;
-    return auth_[replica]
-        ->ResolvePrincipal(Suite::Context(tenant, "", "").get(), request,
-                           &principal)
+    return suite_->auth(replica)
+        .ResolvePrincipal(Suite::Context(tenant, "", "").get(), request,
+                          &principal)
         .error_code();
   }
   // How long after `change` ran every replica satisfied `holds`; fails the
@@ -93,9 +82,6 @@ class ReplicasTest : public MediaBuyHarness {
     EXPECT_TRUE(reached);
     return reached ? absl::Now() - start : absl::Hours(1);
   }
-
-  std::vector<std::unique_ptr<v1::MediaBuyService::Stub>> media_buy_;
-  std::vector<std::unique_ptr<auth::v1::Auth::Stub>> auth_;
 };
 
 TEST_F(ReplicasTest, AConfigChangeReachesEveryReplicaWithinASecond) {
@@ -212,8 +198,8 @@ TEST_F(ReplicasTest, ConcurrentRetriesOfOneKeyOverEveryReplicaMakeOneBuy) {
       v1::CreateMediaBuyResponse response;
       auto context = Suite::Context("nytimes", tokens_["nyt_a"], "");
       go.arrive_and_wait();
-      statuses[n] = media_buy_[n % kReplicas]->CreateMediaBuy(
-          context.get(), request, &response);
+      statuses[n] = suite_->media_buy(n % kReplicas)
+                        .CreateMediaBuy(context.get(), request, &response);
       ids[n] = response.media_buy_id();
     });
   }

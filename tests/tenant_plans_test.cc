@@ -23,6 +23,7 @@
 #include "absl/strings/str_join.h"
 #include "libs/tenancy/audit_log.h"
 #include "services/auth/principal_repository.h"
+#include "services/auth/system_admin_repository.h"
 #include "services/media-buy/store/statements.h"
 #include "services/tenant-registry/tenant_repository.h"
 #include "tests/support/test_database.h"
@@ -54,8 +55,10 @@ std::vector<Statement> ServiceStatements() {
   add("tenant-registry", tenant_registry::TenantRepository::Statements());
   add("tenant-registry", tenant_registry::TenantRepository::PurgeStatements());
   add("auth", auth::PrincipalRepository::Statements());
+  add("auth", auth::SystemAdminRepository::Statements());
   add("media-buy", media_buy::StoreStatements());
   add("tenancy", AuditLog::Statements());
+  add("tenancy", AuditLog::PlatformStatements());
   return all;
 }
 

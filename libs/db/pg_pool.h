@@ -35,7 +35,7 @@ absl::Status PgExceptionToStatus(const std::exception& e);
 // citus.propagate_set_commands=local, so that on a Citus coordinator the
 // tenant's `SET LOCAL` reaches the workers (plain PostgreSQL keeps it as an
 // unused placeholder). A conninfo with its own `options` keeps only those.
-// Behind PgBouncer, which drops `options`, set it on the role instead
+// Behind PgBouncer, which drops `options`, set it on the database instead
 // (db/citus/distribute.sql does).
 std::string WithConnectionDefaults(const std::string& conninfo);
 
@@ -200,7 +200,7 @@ class PgPool {
   void Release(Connection connection, bool broken);
 
   const Options options_;
-  // The statements by name, and the one that sets the tenant.
+  // The statements by name.
   const PgTxn::StatementSql sql_;
   std::mutex mutex_;
   std::condition_variable available_;

@@ -54,7 +54,8 @@ void ReplicaCount::Run() {
         pqxx::nontransaction read(connection);
         const pqxx::row row = read.exec_params1(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-            "current_database() AND application_name = $1",
+            "current_database() AND application_name = $1 "
+            "AND usename = current_user",
             application_name_);
         count_.store(std::max(1, row[0].as<int>()), std::memory_order_relaxed);
         {

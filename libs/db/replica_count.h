@@ -1,6 +1,8 @@
 // How many replicas of a service are running, as PostgreSQL sees them. Each
 // replica holds one session named "adcp-replica:<service>" and counts the
-// sessions of that name in its database every `refresh`. A replica that
+// sessions of that name, opened by its own database role (another login
+// cannot shrink its budgets by opening sessions of that name), in its
+// database every `refresh`. A replica that
 // exits (or crashes: the kernel closes its socket) leaves the count at the
 // next refresh; no table, heartbeat or clean-up is needed.
 //

@@ -1,32 +1,19 @@
 #include "libs/httpsig/key_vault.h"
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <memory>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/base/secrets.h"
+#include "libs/httpsig/structured_fields.h"
 
 namespace adcp::httpsig {
 namespace {
 
 constexpr size_t kKeyBytes = 32, kNonceBytes = 12, kTagBytes = 16;
-
-std::string Random(size_t count) {
-  std::string out(count, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()),
-                 static_cast<int>(count)) != 1) {
-    std::abort();  // no safe fallback for key material
-  }
-  return out;
-}
-
-std::string B64(std::string_view bytes) {
-  return absl::WebSafeBase64Escape(
-      absl::string_view(bytes.data(), bytes.size()));
-}
 
 bool UnB64(std::string_view text, std::string* out) {
   return absl::WebSafeBase64Unescape(
@@ -40,7 +27,7 @@ struct CipherFree {
 // AES-256-GCM: nonce || ciphertext || tag.
 std::string Encrypt(std::string_view key, std::string_view plain,
                     std::string_view aad) {
-  const std::string nonce = Random(kNonceBytes);
+  const std::string nonce = RandomBytes(kNonceBytes);
   std::unique_ptr<EVP_CIPHER_CTX, CipherFree> ctx(EVP_CIPHER_CTX_new());
   std::string out(plain.size(), '\0');
   int length = 0;
@@ -125,10 +112,11 @@ absl::StatusOr<KeyVault> KeyVault::Parse(std::string_view keks) {
 absl::StatusOr<std::string> KeyVault::Seal(std::string_view secret,
                                            std::string_view context) const {
   const Kek& kek = keks_.front();
-  const std::string data_key = Random(kKeyBytes);
+  const std::string data_key = RandomBytes(kKeyBytes);
   const std::string aad = absl::StrCat("adcp-key|", std::string(context));
-  return absl::StrCat("v1.", kek.id, ".", B64(Encrypt(kek.key, data_key, aad)),
-                      ".", B64(Encrypt(data_key, secret, aad)));
+  return absl::StrCat("v1.", kek.id, ".",
+                      EncodeBinary(Encrypt(kek.key, data_key, aad)), ".",
+                      EncodeBinary(Encrypt(data_key, secret, aad)));
 }
 
 absl::StatusOr<std::string> KeyVault::Open(std::string_view sealed,
@@ -168,8 +156,9 @@ SigningKeyPair GenerateSigningKey(std::string kid, std::string purpose) {
   pair.public_key.key_ops = {"verify"};
   pair.public_key.adcp_use = std::move(purpose);
   pair.public_key.x =
-      B64(std::string_view(reinterpret_cast<char*>(pub), pub_length));
-  pair.d = B64(std::string_view(reinterpret_cast<char*>(priv), priv_length));
+      EncodeBinary(std::string_view(reinterpret_cast<char*>(pub), pub_length));
+  pair.d = EncodeBinary(
+      std::string_view(reinterpret_cast<char*>(priv), priv_length));
   OPENSSL_cleanse(priv, sizeof priv);
   return pair;
 }

@@ -262,18 +262,24 @@ class Checklist {
 // A SAX consumer that notes the first key repeated within one object.
 class DuplicateKeyFinder : public nlohmann::json_sax<nlohmann::json> {
  public:
+  // The limits of ParseJsonBounded, enforced as the pass goes: beyond them
+  // the pass stops (the body is refused where it is parsed for its task).
+  explicit DuplicateKeyFinder(const JsonLimits& limits) : limits_(limits) {}
+
   std::optional<std::string> duplicate;
 
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
+  bool null() override { return Value(); }
+  bool boolean(bool) override { return Value(); }
+  bool number_integer(number_integer_t) override { return Value(); }
+  bool number_unsigned(number_unsigned_t) override { return Value(); }
+  bool number_float(number_float_t, const string_t&) override {
+    return Value();
+  }
+  bool string(string_t&) override { return Value(); }
+  bool binary(binary_t&) override { return Value(); }
   bool start_object(std::size_t) override {
     objects_.emplace_back();
-    return true;
+    return Open();
   }
   bool key(string_t& name) override {
     if (!objects_.back().insert(name).second) {
@@ -284,16 +290,26 @@ class DuplicateKeyFinder : public nlohmann::json_sax<nlohmann::json> {
   }
   bool end_object() override {
     objects_.pop_back();
+    --depth_;
     return true;
   }
-  bool start_array(std::size_t) override { return true; }
-  bool end_array() override { return true; }
+  bool start_array(std::size_t) override { return Open(); }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
   bool parse_error(std::size_t, const std::string&,
                    const nlohmann::detail::exception&) override {
     return false;
   }
 
  private:
+  bool Value() { return ++values_ <= limits_.max_values; }
+  bool Open() { return ++depth_ <= limits_.max_depth && Value(); }
+
+  const JsonLimits& limits_;
+  int depth_ = 0;
+  size_t values_ = 0;
   std::vector<std::set<std::string>> objects_;
 };
 
@@ -398,9 +414,11 @@ bool BodyDemandsSignature(std::string_view body) {
 }
 
 std::optional<std::string> DuplicateJsonKey(std::string_view body) {
-  // Bounded first: the SAX pass below keeps one set per open object.
-  if (!ParseJsonBounded(body, "body").ok()) return std::nullopt;
-  DuplicateKeyFinder finder;
+  // One pass, within ParseJsonBounded's limits: the SAX parser itself does
+  // not recurse, and the pass stops at the limits.
+  static const JsonLimits kLimits;
+  if (body.size() > kLimits.max_bytes) return std::nullopt;
+  DuplicateKeyFinder finder(kLimits);
   nlohmann::json::sax_parse(body, &finder);
   return finder.duplicate;
 }

@@ -40,14 +40,7 @@ bool HasNonAscii(std::string_view text) {
 BaseError UrlError(const HttpMessage& message, const absl::Status& status) {
   // A U-label on the wire is a malformed request, as the profile's vector
   // for it says; every other refusal is a malformed target URI.
-  const size_t start = message.url.find("://");
-  const std::string_view authority =
-      start == std::string::npos
-          ? std::string_view()
-          : std::string_view(message.url)
-                .substr(start + 3)
-                .substr(0, message.url.substr(start + 3).find_first_of("/?#"));
-  if (HasNonAscii(authority)) {
+  if (HasNonAscii(UrlAuthority(message.url))) {
     return {"signature_header_malformed", std::string(status.message())};
   }
   return {"target_uri_malformed", std::string(status.message())};

@@ -178,6 +178,13 @@ absl::StatusOr<std::string> Authority(std::string_view scheme,
 
 }  // namespace
 
+std::string_view UrlAuthority(std::string_view url) {
+  const size_t separator = url.find("://");
+  if (separator == std::string_view::npos) return {};
+  const std::string_view rest = url.substr(separator + 3);
+  return rest.substr(0, rest.find_first_of("/?#"));
+}
+
 absl::StatusOr<CanonicalUrl> CanonicalizeUrl(std::string_view url,
                                              HostForm host_form) {
   if (url.size() > kMaxUrlBytes) return Refused("longer than 8192 bytes");
@@ -191,18 +198,20 @@ absl::StatusOr<CanonicalUrl> CanonicalizeUrl(std::string_view url,
   std::string_view rest = url.substr(separator + 3);
   const size_t fragment = rest.find('#');
   if (fragment != std::string_view::npos) rest = rest.substr(0, fragment);
-  const size_t authority_end = rest.find_first_of("/?");
-  const std::string_view authority = rest.substr(0, authority_end);
-  rest = authority_end == std::string_view::npos ? std::string_view()
-                                                 : rest.substr(authority_end);
+  const std::string_view authority = UrlAuthority(url);
+  rest.remove_prefix(authority.size());
   const size_t query_start = rest.find('?');
   std::string_view path = rest.substr(0, query_start);
   absl::StatusOr<std::string> canonical_authority =
       Authority(scheme, authority, host_form);
   if (!canonical_authority.ok()) return canonical_authority.status();
+  // Percent-encoding first (RFC 3986 6.2.2.2 before 6.2.2.3): a decoded
+  // "%2E" is a dot segment like any other, and the result is canonical
+  // again when canonicalized again.
   absl::StatusOr<std::string> canonical_path =
-      NormalizePercent(path.empty() ? "/" : RemoveDotSegments(path));
+      NormalizePercent(path.empty() ? "/" : path);
   if (!canonical_path.ok()) return canonical_path.status();
+  *canonical_path = RemoveDotSegments(*canonical_path);
   CanonicalUrl out;
   out.authority = *canonical_authority;
   out.target_uri = absl::StrCat(scheme, "://", out.authority, *canonical_path);

@@ -8,9 +8,10 @@
 //     their brackets with lowercase hex, zone identifiers are refused;
 //  3. strip userinfo; an authority without a host is refused;
 //  4. strip the default port (443 for https, 80 for http);
-//  5. remove_dot_segments (RFC 3986 5.2.4), consecutive slashes kept; an
+//  5. percent-encoding: hex uppercased, unreserved characters decoded
+//     (before 6, as RFC 3986 6.2.2 orders them: "%2E" is a dot);
+//  6. remove_dot_segments (RFC 3986 5.2.4), consecutive slashes kept; an
 //     empty path is "/";
-//  6. percent-encoding: hex uppercased, unreserved characters decoded;
 //  7. the query otherwise byte for byte ("?" alone is kept);
 //  8. the fragment stripped.
 #pragma once
@@ -34,6 +35,10 @@ enum class HostForm {
   // A URL a signer or a registry holds: U-labels become A-labels.
   kConvertIdn,
 };
+
+// The authority of an absolute URL as written (between "://" and the first
+// of "/?#"); empty when there is no "://".
+std::string_view UrlAuthority(std::string_view url);
 
 // INVALID_ARGUMENT naming the rule for a URL that cannot be canonicalized.
 absl::StatusOr<CanonicalUrl> CanonicalizeUrl(std::string_view url,

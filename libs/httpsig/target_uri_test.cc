@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "libs/httpsig/vectors_test_util.h"
 
 namespace adcp::httpsig {
@@ -46,13 +48,18 @@ TEST(TargetUriTest, RefusesWhatCannotBeCanonical) {
 }
 
 TEST(TargetUriTest, DotSegmentsAndPercentEncoding) {
-  const auto canonical = [](const char* url) {
+  const auto canonical = [](const std::string& url) {
     return CanonicalizeUrl(url, HostForm::kWire)->target_uri;
   };
   EXPECT_EQ(canonical("https://h/a/b/../../../c"), "https://h/c");
   EXPECT_EQ(canonical("https://h/a/./b/."), "https://h/a/b/");
   EXPECT_EQ(canonical("https://h/%7e%2f?q=%7e%2f"), "https://h/~%2F?q=~%2F");
   EXPECT_EQ(canonical("http://H:80"), "http://h/");
+  // An encoded dot is a dot: decoded first, then removed, so that the
+  // canonical form is canonical again (found by the fuzzer).
+  EXPECT_EQ(canonical("https://h/a/%2e/b/%2E%2E/c"), "https://h/a/c");
+  EXPECT_EQ(canonical(canonical("https://h/d%3A%2F/%2E")),
+            "https://h/d%3A%2F/");
 }
 
 TEST(TargetUriTest, HostHeaderAuthority) {

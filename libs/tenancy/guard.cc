@@ -122,11 +122,21 @@ RateLimit CallGuard::Share(const RateLimit& limit) const {
                    .burst = std::max(1.0, limit.burst / replicas)};
 }
 
+std::optional<absl::Duration> CallGuard::ClientFailureWait(
+    const CallContext& call) const {
+  return limiter_.Peek(absl::StrCat("fc:", call.client_address),
+                       Share(options_.limits.auth_failures_client));
+}
+
+void CallGuard::ChargeClientFailure(const CallContext& call) const {
+  limiter_.Acquire(absl::StrCat("fc:", call.client_address),
+                   Share(options_.limits.auth_failures_client));
+}
+
 absl::Status CallGuard::AuthFailed(const CallContext& call,
                                    std::string_view method,
                                    absl::Status status) const {
-  limiter_.Acquire(absl::StrCat("fc:", call.client_address),
-                   Share(options_.limits.auth_failures_client));
+  ChargeClientFailure(call);
   limiter_.Acquire(absl::StrCat("ft:", call.tenant_id),
                    Share(options_.limits.auth_failures_tenant));
   return Refuse(call, method, std::move(status));
@@ -148,8 +158,7 @@ absl::StatusOr<std::optional<SystemAdminIdentity>> CallGuard::SystemAdminOf(
   const std::string_view token = Metadata(*context, kSystemTokenKey);
   if (token.empty() || options_.system_admins == nullptr) return std::nullopt;
   // Before any lookup: a client that keeps failing is refused outright.
-  if (const auto wait = limiter_.Peek(absl::StrCat("fc:", call.client_address),
-                                      options_.limits.auth_failures_client)) {
+  if (const auto wait = ClientFailureWait(call)) {
     return Throttled(context, *wait,
                      "too many failed authentications from this client");
   }
@@ -157,8 +166,7 @@ absl::StatusOr<std::optional<SystemAdminIdentity>> CallGuard::SystemAdminOf(
       options_.system_admins->Resolve(std::string(token), call.client_address);
   if (absl::IsUnauthenticated(admin.status())) {
     // Audited (aggregated) where it is resolved: in auth.
-    limiter_.Acquire(absl::StrCat("fc:", call.client_address),
-                     options_.limits.auth_failures_client);
+    ChargeClientFailure(call);
     return std::nullopt;
   }
   if (!admin.ok()) return admin.status();
@@ -275,9 +283,7 @@ absl::Status CallGuard::AdmitPrincipal(grpc::ServerContext* context,
   }
   // Before any token lookup: a client that keeps failing is refused
   // outright.
-  if (const auto wait =
-          limiter_.Peek(absl::StrCat("fc:", call.client_address),
-                        Share(options_.limits.auth_failures_client))) {
+  if (const auto wait = ClientFailureWait(call)) {
     return Refuse(call, method,
                   Throttled(context, *wait,
                             "too many failed authentications from this "

@@ -110,7 +110,6 @@ class PrincipalResolver {
 // A named system admin, as its token resolves.
 struct SystemAdminIdentity {
   std::string admin_id;
-  std::string name;
   // The deployment's bootstrap token, which auth alone admits, only while no
   // admin exists, and only for creating the first admin: the guard refuses
   // it for every scope but kSystemAdmin, and auth's handlers for every
@@ -204,6 +203,12 @@ class CallGuard {
                      const RateLimit& limit, std::string_view what) const;
   // This replica's share of a global budget.
   RateLimit Share(const RateLimit& limit) const;
+  // The client's failed-authentication budget (this replica's share), one
+  // bucket for bearer and system tokens: how long the client must still
+  // wait, and charging it one failure.
+  std::optional<absl::Duration> ClientFailureWait(
+      const CallContext& call) const;
+  void ChargeClientFailure(const CallContext& call) const;
   // The admin the call's x-system-token names, if any: nullopt without a
   // token or for one that resolves to nobody (charged to the client's
   // failure budget); an error when the client is over that budget or the

@@ -40,6 +40,20 @@ TEST_F(CallGuardTest, TenantAndPrincipalBudgetsRefillWithTime) {
                   .ok());
 }
 
+// The failed-authentication budget of a client is global too, for system
+// tokens as for bearer tokens: with three replicas, this one refuses the
+// client after a third of the burst.
+TEST_F(CallGuardTest, EachOfNReplicasKeepsOneNthOfTheSystemTokenFailures) {
+  GuardOptions options = Options();
+  options.limits.auth_failures_client = {.per_second = 1, .burst = 9};
+  options.replicas = [] { return 3; };
+  Start(options);
+  const Caller wrong{.system = "a-wrong-system-token", .client = "10.0.0.9"};
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(Code("System", wrong), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Code("System", wrong), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
 TEST_F(CallGuardTest, EachOfNReplicasKeepsOneNthOfTheBudgets) {
   // Three replicas: the principal budget of "tight" (2, 1/s) and the
   // tenant's (4, 1/s) are global, so this replica keeps a third of each

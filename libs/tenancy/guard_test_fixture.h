@@ -104,8 +104,7 @@ class FakeSystemAdmins : public SystemAdminResolver {
   absl::StatusOr<SystemAdminIdentity> Resolve(
       const std::string& token, const std::string& client) const override {
     ++resolves_;
-    if (token == kSystemToken)
-      return SystemAdminIdentity{.admin_id = "ops", .name = "Ops"};
+    if (token == kSystemToken) return SystemAdminIdentity{.admin_id = "ops"};
     if (!bootstrap.empty() && token == bootstrap)
       return SystemAdminIdentity{.bootstrap = true};
     return absl::UnauthenticatedError("unknown system token");

@@ -83,8 +83,7 @@ absl::StatusOr<SystemAdminIdentity> RemoteSystemAdminResolver::Resolve(
                {"error", status.error_message()}});
     return absl::UnavailableError("authentication service unavailable");
   }
-  SystemAdminIdentity admin{.admin_id = resolved.admin_id(),
-                            .name = resolved.name()};
+  SystemAdminIdentity admin{.admin_id = resolved.admin_id()};
   Entry entry{.admin = admin, .expires_at = absl::InfiniteFuture()};
   if (resolved.has_expires_at()) {
     entry.expires_at = absl::FromUnixMicros(

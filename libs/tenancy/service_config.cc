@@ -95,6 +95,20 @@ GuardOptions BaseGuardOptions(
   return options;
 }
 
+GuardOptions TenantGuardOptions(
+    const ServiceConfig& config,
+    std::shared_ptr<const SystemAdminResolver> system_admins,
+    std::shared_ptr<const TenantDirectory> tenants,
+    std::shared_ptr<const PrincipalResolver> principals, AuditLog* audit,
+    const ReplicaCount* replicas) {
+  GuardOptions options = BaseGuardOptions(config, std::move(system_admins));
+  options.tenants = std::move(tenants);
+  options.principals = std::move(principals);
+  options.audit = audit;
+  options.replicas = [replicas] { return replicas->count(); };
+  return options;
+}
+
 absl::Status WaitForServiceDatabase(PgPool& pool, int min_schema_version,
                                     const RolePrivileges& privileges,
                                     absl::Duration wait) {

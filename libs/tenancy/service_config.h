@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/db/pg_pool.h"
+#include "libs/db/replica_count.h"
 #include "libs/db/service_role.h"
 #include "libs/grpc/service_host.h"
 #include "libs/tenancy/guard.h"
@@ -74,6 +75,16 @@ absl::Status ValidateServiceConfig(const ServiceConfig& config);
 GuardOptions BaseGuardOptions(
     const ServiceConfig& config,
     std::shared_ptr<const SystemAdminResolver> system_admins);
+
+// BaseGuardOptions for a service that serves tenants' calls: its tenants,
+// principals and audit log, and its replicas' count, which divides every
+// budget among them.
+GuardOptions TenantGuardOptions(
+    const ServiceConfig& config,
+    std::shared_ptr<const SystemAdminResolver> system_admins,
+    std::shared_ptr<const TenantDirectory> tenants,
+    std::shared_ptr<const PrincipalResolver> principals, AuditLog* audit,
+    const ReplicaCount* replicas);
 
 // Waits up to `wait` for a reachable database, then VerifyServiceRole with
 // the service's own privileges.

@@ -13,12 +13,10 @@ class ServiceConfigFromEnvTest : public ::testing::Test {
   void SetUp() override {
     setenv("DATABASE_URL", "host=bouncer dbname=adcp", 1);
     setenv("ADCP_INTERNAL_TOKEN", "internal-token-for-the-test", 1);
-    setenv("SYSTEM_ADMIN_TOKEN", "system-token-for-the-test", 1);
   }
   void TearDown() override {
-    for (const char* name :
-         {"DATABASE_URL", "ADCP_INTERNAL_TOKEN", "SYSTEM_ADMIN_TOKEN",
-          "DATABASE_LISTEN_URL", "DB_STATEMENT_MODE"})
+    for (const char* name : {"DATABASE_URL", "ADCP_INTERNAL_TOKEN",
+                             "DATABASE_LISTEN_URL", "DB_STATEMENT_MODE"})
       unsetenv(name);
   }
   static absl::StatusOr<ServiceConfig> Read() {

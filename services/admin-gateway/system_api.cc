@@ -1,5 +1,6 @@
 #include "services/admin-gateway/system_api.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "libs/base/identifiers.h"
 #include "libs/json/json_limits.h"
@@ -273,7 +274,8 @@ http::Response SystemApi::Admins(const http::Request& request,
     if (method == bhttp::verb::post) {
       // An admin mints tokens for itself only: another admin's token would
       // let it act under that admin's name.
-      if (admin_id != caller.admin_id) {
+      // Auth keeps admin ids in lowercase; the path may spell one otherwise.
+      if (absl::AsciiStrToLower(admin_id) != caller.admin_id) {
         return http::JsonError(request, bhttp::status::forbidden,
                                "admin_id: an admin mints API tokens only for "
                                "itself");

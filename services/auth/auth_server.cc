@@ -19,20 +19,6 @@ PgPool::Statements AllStatements() {
   return statements;
 }
 
-GuardOptions AuthGuardOptions(
-    const AuthConfig& config, std::shared_ptr<const TenantDirectory> tenants,
-    std::shared_ptr<const PrincipalResolver> principals,
-    std::shared_ptr<const SystemAdminResolver> system_admins, AuditLog* audit,
-    const ReplicaCount* replicas) {
-  GuardOptions options =
-      BaseGuardOptions(config.service, std::move(system_admins));
-  options.tenants = std::move(tenants);
-  options.principals = std::move(principals);
-  options.audit = audit;
-  options.replicas = [replicas] { return replicas->count(); };
-  return options;
-}
-
 // One guard for both services: their method names do not overlap.
 ServicePolicy MergedPolicy() {
   ServicePolicy policy = AuthService::Policy();
@@ -76,8 +62,8 @@ AuthServer::AuthServer(AuthConfig config)
           config_.service.ListenUrl(), admin_repository_, audit_,
           absl::HexStringToBytes(config_.bootstrap_sha256_hex))),
       guard_(MergedPolicy(),
-             AuthGuardOptions(config_, tenants_, principals_, system_admins_,
-                              &audit_, &replicas_)),
+             TenantGuardOptions(config_.service, system_admins_, tenants_,
+                                principals_, &audit_, &replicas_)),
       service_(guard_, repository_, *principals_, audit_),
       admin_service_(guard_, admin_repository_, *system_admins_) {}
 

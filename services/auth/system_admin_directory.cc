@@ -2,10 +2,10 @@
 
 #include <openssl/crypto.h>
 
-#include "absl/strings/escaping.h"
 #include "libs/base/secrets.h"
 #include "libs/base/status.h"
 #include "libs/tenancy/metadata.h"
+#include "services/auth/access_token.h"
 
 namespace adcp::auth {
 namespace {
@@ -76,7 +76,7 @@ absl::StatusOr<v1::ResolvedSystemAdmin> SystemAdminDirectory::ResolveNamed(
     return absl::UnauthenticatedError("invalid or revoked system token");
   }
   absl::StatusOr<v1::ResolvedSystemAdmin> resolved =
-      repository_.Resolve(absl::BytesToHexString(Sha256(token)));
+      repository_.Resolve(TokenHashHex(token));
   if (absl::IsUnauthenticated(resolved.status()))
     AuditFailure(client, "invalid or revoked system token");
   return resolved;
@@ -96,8 +96,7 @@ absl::StatusOr<SystemAdminIdentity> SystemAdminDirectory::Resolve(
   }
   ASSIGN_OR_RETURN(const v1::ResolvedSystemAdmin resolved,
                    ResolveNamed(token, client));
-  return SystemAdminIdentity{.admin_id = resolved.admin_id(),
-                             .name = resolved.name()};
+  return SystemAdminIdentity{.admin_id = resolved.admin_id()};
 }
 
 }  // namespace adcp::auth

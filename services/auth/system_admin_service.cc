@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/base/secrets.h"
 #include "libs/base/status.h"
+#include "libs/tenancy/metadata.h"
 #include "services/auth/access_token.h"
 #include "services/auth/auth_service.h"
 
@@ -256,6 +257,8 @@ grpc::Status SystemAdminService::SignOutSystemAdmin(
       context, "SignOutSystemAdmin", [&](const CallContext&) -> absl::Status {
         if (request->token().empty())
           return absl::InvalidArgumentError("token: required");
+        if (!IsBearerToken(request->token()))
+          return absl::InvalidArgumentError("token: expected a bearer token");
         return repository_.RevokeTokenByHash(TokenHashHex(request->token()));
       });
 }

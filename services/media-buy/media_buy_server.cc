@@ -23,21 +23,6 @@ PgPool::Statements AllStatements() {
   return statements;
 }
 
-GuardOptions MediaBuyGuardOptions(
-    const MediaBuyConfig& config,
-    std::shared_ptr<const TenantDirectory> tenants,
-    std::shared_ptr<const PrincipalResolver> principals,
-    std::shared_ptr<const SystemAdminResolver> system_admins, AuditLog* audit,
-    const ReplicaCount* replicas) {
-  GuardOptions options =
-      BaseGuardOptions(config.service, std::move(system_admins));
-  options.tenants = std::move(tenants);
-  options.principals = std::move(principals);
-  options.audit = audit;
-  options.replicas = [replicas] { return replicas->count(); };
-  return options;
-}
-
 }  // namespace
 
 absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv() {
@@ -150,8 +135,8 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
                 AllRowsOf(pool_, &AccountStore::List),
                 config_.account_cache_tenants),
       guard_(MediaBuyService::Policy(),
-             MediaBuyGuardOptions(config_, tenants_, principals_,
-                                  system_admins_, &audit_, &replicas_)),
+             TenantGuardOptions(config_.service, system_admins_, tenants_,
+                                principals_, &audit_, &replicas_)),
       service_(
           guard_, pool_,
           [tenants = tenants_](const std::string& tenant_id) {

@@ -22,15 +22,19 @@ absl::StatusOr<TenantRegistryConfig> TenantRegistryConfigFromEnv() {
 TenantRegistryServer::TenantRegistryServer(TenantRegistryConfig config)
     : config_(std::move(config)),
       pool_(config_.service.PoolOptions(), TenantRepository::Statements()),
-      purge_pool_(
-          config_.purge_database_url.empty()
-              ? nullptr
-              : std::make_unique<PgPool>(
-                    PgPool::Options{
-                        .conninfo = config_.purge_database_url,
-                        .size = 1,
-                        .statement_mode = config_.service.statement_mode},
-                    TenantRepository::PurgeStatements())),
+      purge_pool_(config_.purge_database_url.empty()
+                      ? nullptr
+                      : std::make_unique<PgPool>(
+                            [&] {
+                              // The service's pool settings, on the purge
+                              // role's URL, one connection.
+                              PgPool::Options options =
+                                  config_.service.PoolOptions();
+                              options.conninfo = config_.purge_database_url;
+                              options.size = 1;
+                              return options;
+                            }(),
+                            TenantRepository::PurgeStatements())),
       repository_(pool_, purge_pool_.get(), config_.audit_signing_key),
       feed_(config_.service.ListenUrl(), repository_),
       system_admins_(

@@ -7,10 +7,9 @@
 //    canonical form is itself;
 //  - the verifier answers every request with an AdCP error code or an
 //    acceptance, never a crash, and accepts nothing it cannot verify.
-#include <openssl/evp.h>
-
 #include <string>
 
+#include "libs/httpsig/key_vault.h"
 #include "libs/httpsig/request_verifier.h"
 #include "libs/httpsig/structured_fields.h"
 #include "libs/httpsig/target_uri.h"
@@ -20,30 +19,15 @@ namespace {
 
 using namespace adcp::httpsig;
 
-// The public half of an Ed25519 key made at start-up, whose private half
-// is dropped at once: no input can carry a signature it verifies.
-std::string FreshPublicKey() {
-  EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  unsigned char raw[32];
-  size_t length = sizeof raw;
-  EVP_PKEY_get_raw_public_key(pkey, raw, &length);
-  EVP_PKEY_free(pkey);
-  return EncodeBinary(std::string(reinterpret_cast<char*>(raw), length));
-}
-
 class NoKeys : public KeyDirectory {
  public:
   std::optional<Jwk> Find(std::string_view keyid) const override {
-    static const std::string x = FreshPublicKey();
-    Jwk key;
+    // A key made at start-up whose private half is dropped at once: no
+    // input can carry a signature it verifies.
+    static const Jwk fresh =
+        GenerateSigningKey("fuzz", "request-signing").public_key;
+    Jwk key = fresh;
     key.kid = std::string(keyid);
-    key.kty = "OKP";
-    key.crv = "Ed25519";
-    key.alg = "EdDSA";
-    key.use = "sig";
-    key.adcp_use = "request-signing";
-    key.key_ops = {"verify"};
-    key.x = x;
     return key;
   }
   bool Revoked(std::string_view keyid) const override {

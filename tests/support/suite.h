@@ -66,6 +66,11 @@ class Suite {
   // One replica's "127.0.0.1:port".
   std::string auth_address(int replica) const;
   std::string media_buy_address(int replica) const;
+  // Stubs on one replica only (channels with the internal token).
+  auth::v1::Auth::Stub& auth(int replica) { return *auth_replicas_[replica]; }
+  media_buy::v1::MediaBuyService::Stub& media_buy(int replica) {
+    return *media_buy_replicas_[replica];
+  }
   int replicas() const { return static_cast<int>(auth_.size()); }
   auth::AuthServer& auth_server(int replica = 0) { return *auth_[replica]; }
   media_buy::MediaBuyServer& media_buy_server(int replica = 0) {

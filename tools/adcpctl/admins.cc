@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <ctime>
 #include <iostream>
 
 #include "adcp/auth/v1/auth.grpc.pb.h"
@@ -148,7 +149,13 @@ int ListTokens(AdminClient& client, const std::string& admin_id,
   if (!status.ok()) return client.Fail("admin-tokens list", status);
   for (const auto& token : response.tokens()) {
     out << token.token_id() << "\t" << token.kind() << "\t" << token.prefix()
-        << "...\t" << (token.has_revoked_at() ? "revoked" : "live")
+        << "...\t"
+        << (token.has_revoked_at() ? "revoked"
+            : token.has_expires_at() &&
+                    TimeUtil::TimestampToTimeT(token.expires_at()) <=
+                        std::time(nullptr)
+                ? "expired"
+                : "live")
         << "\tcreated " << TimeUtil::ToString(token.created_at())
         << "\tlast used "
         << Time(token.has_last_used_at(), token.last_used_at()) << "\n";

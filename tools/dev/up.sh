@@ -88,9 +88,13 @@ up_start_services() {
   # One line per service: name, binary (relative to the build dir), port
   # settings. start_replicas starts UP_REPLICAS of each.
   AUDIT_SIGNING_KEY=${AUDIT_SIGNING_KEY:-$STORED_AUDIT_SIGNING_KEY}
+  # The registry resolves system admin tokens at auth, which starts after it:
+  # auth's instances get their ports first, and the registry all of them.
+  planned_replicas_target auth AUTH_PORT=50052 METRICS_PORT=9462
+  local auth_target=$REPLICAS_TARGET
   start_replicas tenant-registry services/tenant-registry/tenant-registry \
     TENANT_REGISTRY_PORT=50051 METRICS_PORT=9461 AUDIT_SIGNING_KEY \
-    AUTH_ADDR="127.0.0.1:${AUTH_AUTH_PORT:-${AUTH_PORT:-50052}}" \
+    AUTH_ADDR="$auth_target" \
     DATABASE_URL="$registry_db" DATABASE_PURGE_URL="$purge_db" \
     DATABASE_LISTEN_URL="$listen user=$PG_REGISTRY_ROLE password=$PG_REGISTRY_PASSWORD"
   TENANT_REGISTRY_ADDR=$REPLICAS_TARGET
@@ -130,14 +134,37 @@ up_start_services() {
 # Gives instance $2 of service $1 a free port for each *PORT setting among
 # ${@:3} (start_service reads <NAME>_<VAR> before VAR).
 free_replica_ports() {
-  local name=$1 k=$2 spec prefix
+  local name=$1 k=$2 spec prefix var
   shift 2
   prefix=${name^^}_$k
   prefix=${prefix//-/_}
   for spec in "$@"; do
     [[ $spec == *PORT=* ]] || continue
-    declare -g "${prefix}_${spec%%=*}=$(random_free_port)"
+    var=${prefix}_${spec%%=*}
+    # Kept when planned_replicas_target chose it already.
+    [[ -n ${!var:-} ]] || declare -g "$var=$(random_free_port)"
   done
+}
+
+# Sets REPLICAS_TARGET to what start_replicas NAME ... will set, before the
+# service starts: its instances' ports are chosen now and kept. Args: name,
+# its port settings (the first is the one clients dial).
+planned_replicas_target() {
+  local name=$1 var=${2%%=*} default=${2#*=} k own
+  own=${name^^}_$var
+  own=${own//-/_}
+  local -a addresses=("127.0.0.1:${!own:-${!var:-$default}}")
+  for ((k = 2; k <= UP_REPLICAS; k++)); do
+    free_replica_ports "$name" "$k" "${@:2}"
+    own=${name^^}_${k}_$var
+    own=${own//-/_}
+    addresses+=("127.0.0.1:${!own}")
+  done
+  if ((UP_REPLICAS == 1)); then
+    REPLICAS_TARGET=${addresses[0]}
+  else
+    REPLICAS_TARGET=ipv4:$(IFS=,; echo "${addresses[*]}")
+  fi
 }
 
 # Starts UP_REPLICAS instances of a gRPC service: the first as NAME on its
