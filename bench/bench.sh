@@ -11,6 +11,9 @@
 # transaction pooling mode (as many server connections per role as
 # DB_POOL_SIZE, 8), DB_STATEMENT_MODE unprepared unless set; they LISTEN on
 # PostgreSQL itself. DB_STATEMENT_MODE alone measures the mode directly.
+# --replicas N: N processes of each service, as ./dev up --replicas N starts
+# them (gRPC clients and adcp-loadgen round_robin over all, haproxy in front
+# of the agent edge's and the admin gateway's replicas).
 
 BENCH_PG_STARTED=0
 BENCH_TMP=''
@@ -27,10 +30,15 @@ bench_cleanup() {
 # Resident set of a process in KiB.
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
-# Sum of a Prometheus counter's samples whose line matches a regex.
+# Sum of a Prometheus counter's samples whose line matches a regex, over
+# every instance of a service: metric_sum SERVICE REGEX.
 metric_sum() {
-  curl -fsS "http://127.0.0.1:$1/metrics" |
-    awk -v re="$2" '$0 !~ /^#/ && $0 ~ re {s += $NF} END {printf "%d\n", s}'
+  local name port
+  for name in "${!SVC_METRICS_PORT[@]}"; do
+    [[ $name == "$1" || $name =~ ^$1-[0-9]+$ ]] || continue
+    port=${SVC_METRICS_PORT[$name]}
+    curl -fsS "http://127.0.0.1:$port/metrics" || die "no metrics from $name (port $port)"
+  done | awk -v re="$2" '$0 !~ /^#/ && $0 ~ re {s += $NF} END {printf "%d\n", s}'
 }
 
 # psql as superuser on the bench database; SQL on stdin or -c.
@@ -152,12 +160,12 @@ bench_per_request() {
   local pattern="grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"[^\"]*/$2\""
   local before after
   bench_reset_statements
-  before=$(metric_sum "$BM_MEDIA" "$pattern")
+  before=$(metric_sum media-buy "$pattern")
   cpu_snapshot >"$BENCH_TMP/cpu0"
   loadgen --target="$MEDIA_BUY_ADDR" --rpc="$1" --credentials="$3" \
     --label="$1_rt" --duration_s=3 --warmup_s=0 >/dev/null
   cpu_snapshot >"$BENCH_TMP/cpu1"
-  after=$(metric_sum "$BM_MEDIA" "$pattern")
+  after=$(metric_sum media-buy "$pattern")
   bench_roundtrips "$1" $((after - before))
   bench_cpu "$1" "$BENCH_TMP/cpu0" "$BENCH_TMP/cpu1" $((after - before))
 }
@@ -213,8 +221,8 @@ wrk_edge() {
   local ok0 all0 ok1 all1
   local ok_metric="agent_requests_total.*status=\"ok\".*tool=\"get_products\".*transport=\"$transport\""
   local all_metric="agent_requests_total.*tool=\"get_products\".*transport=\"$transport\""
-  ok0=$(metric_sum "$BM_EDGE" "$ok_metric")
-  all0=$(metric_sum "$BM_EDGE" "$all_metric")
+  ok0=$(metric_sum agent-edge "$ok_metric")
+  all0=$(metric_sum agent-edge "$all_metric")
   out=$(BENCH_LABEL=$label BENCH_TOKEN=$4 BENCH_TRANSPORT=$transport \
     BENCH_CONCURRENCY=$BENCH_CONCURRENCY wrk -t1 -c"$BENCH_CONCURRENCY" \
     -d"${seconds}s" --latency -s "$REPO/bench/edge_get_products.lua" \
@@ -223,8 +231,8 @@ wrk_edge() {
   printf '%s\n' "$out" >"$BENCH_OUT/wrk-$label.txt"
   # Tool errors (MCP) and failed tasks (A2A) are HTTP 200 answers: the
   # edge's own count says how many calls did not succeed.
-  ok1=$(metric_sum "$BM_EDGE" "$ok_metric")
-  all1=$(metric_sum "$BM_EDGE" "$all_metric")
+  ok1=$(metric_sum agent-edge "$ok_metric")
+  all1=$(metric_sum agent-edge "$all_metric")
   local line
   line=$(grep '^{"label"' <<<"$out") || die "wrk printed no result: $out"
   if (((all1 - all0) != (ok1 - ok0))); then
@@ -270,13 +278,24 @@ SQL
 }
 
 cmd_bench() {
-  local arg
-  for arg in "$@"; do
-    case $arg in
+  local usage="usage: ./dev bench [--no-build] [--replicas N]"
+  UP_REPLICAS=1
+  while (($#)); do
+    case $1 in
       --no-build) DEV_NO_BUILD=1 ;;
-      *) die "usage: ./dev bench [--no-build]" ;;
+      --replicas)
+        [[ ${2:-} =~ ^[1-9]$ ]] || die "--replicas: a number of instances, 1 to 9 ($usage)"
+        UP_REPLICAS=$2
+        shift
+        ;;
+      *) die "$usage" ;;
     esac
+    shift
   done
+  if ((UP_REPLICAS > 1)); then
+    UP_HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
+    [[ -x $UP_HAPROXY ]] || die "--replicas needs haproxy (apt-get install haproxy, or ./dev deps)"
+  fi
   trap bench_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
@@ -306,7 +325,7 @@ cmd_bench() {
   rm -rf "$BENCH_OUT"
   mkdir -p "$BENCH_OUT"
   BENCH_RESULTS=$BENCH_OUT/results.jsonl
-  : >"$BENCH_RESULTS"
+  printf '{"kind":"setup","replicas":%d}\n' "$UP_REPLICAS" >"$BENCH_RESULTS"
 
   BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/adcp-bench.XXXXXX")
   chmod 700 "$BENCH_TMP"
@@ -385,32 +404,41 @@ cmd_bench() {
   AUDIT_SIGNING_KEY=$(random_hex 32)
   # Each service its own role's URL; none from the caller's shell.
   local DATABASE_URL='' DATABASE_PURGE_URL='' DATABASE_LISTEN_URL=''
-  start_service tenant-registry services/tenant-registry/tenant-registry \
+  # With replicas, as ./dev up: auth's instances get their ports first, the
+  # registry resolves admin tokens at all of them.
+  planned_replicas_target auth AUTH_PORT="$BP_AUTH" METRICS_PORT="$BM_AUTH"
+  local auth_target=$REPLICAS_TARGET
+  start_replicas tenant-registry services/tenant-registry/tenant-registry \
     TENANT_REGISTRY_PORT="$BP_REGISTRY" METRICS_PORT="$BM_REGISTRY" AUDIT_SIGNING_KEY \
-    AUTH_ADDR="127.0.0.1:$BP_AUTH" \
+    AUTH_ADDR="$auth_target" \
     DATABASE_URL="$services_url user=$PG_REGISTRY_ROLE password=$registry_pw" \
     DATABASE_LISTEN_URL="$pg_url user=$PG_REGISTRY_ROLE password=$registry_pw" \
     DATABASE_PURGE_URL="$services_url user=$PG_PURGE_ROLE password=$purge_pw"
-  TENANT_REGISTRY_ADDR=127.0.0.1:$BP_REGISTRY
-  start_service auth services/auth/auth \
+  TENANT_REGISTRY_ADDR=$REPLICAS_TARGET
+  start_replicas auth services/auth/auth \
     AUTH_PORT="$BP_AUTH" METRICS_PORT="$BM_AUTH" TENANT_REGISTRY_ADDR \
     SYSTEM_ADMIN_BOOTSTRAP_SHA256="$(printf '%s' "$bootstrap" | sha256sum | cut -c1-64)" \
     DATABASE_URL="$services_url user=$PG_AUTH_ROLE password=$auth_pw" \
     DATABASE_LISTEN_URL="$pg_url user=$PG_AUTH_ROLE password=$auth_pw"
-  AUTH_ADDR=127.0.0.1:$BP_AUTH
-  start_service media-buy services/media-buy/media-buy \
+  AUTH_ADDR=$REPLICAS_TARGET
+  start_replicas media-buy services/media-buy/media-buy \
     MEDIA_BUY_PORT="$BP_MEDIA" METRICS_PORT="$BM_MEDIA" TENANT_REGISTRY_ADDR AUTH_ADDR \
     DATABASE_URL="$services_url user=$PG_MEDIA_BUY_ROLE password=$media_buy_pw" \
     DATABASE_LISTEN_URL="$pg_url user=$PG_MEDIA_BUY_ROLE password=$media_buy_pw"
-  MEDIA_BUY_ADDR=127.0.0.1:$BP_MEDIA
-  start_service agent-edge services/agent-edge/agent-edge \
+  MEDIA_BUY_ADDR=$REPLICAS_TARGET
+  start_http_replicas agent-edge services/agent-edge/agent-edge \
     AGENT_HTTP_PORT="$BP_EDGE" METRICS_PORT="$BM_EDGE" TENANT_REGISTRY_ADDR MEDIA_BUY_ADDR \
     BASE_DOMAINS=localhost
   BENCH_EDGE_PORT=$BP_EDGE
   SESSION_SECRET=$(random_hex 32)
-  start_service admin-gateway services/admin-gateway/admin-gateway \
+  start_http_replicas admin-gateway services/admin-gateway/admin-gateway \
     ADMIN_HTTP_PORT="$BP_ADMIN" METRICS_PORT="$BM_ADMIN" TENANT_REGISTRY_ADDR AUTH_ADDR \
     MEDIA_BUY_ADDR SESSION_SECRET
+  if ((UP_REPLICAS > 1)); then
+    # haproxy on the edge's and the gateway's ports; their replicas behind it.
+    local HTTP_FRONT_AGENT_HTTP_PORT=$BP_EDGE HTTP_FRONT_ADMIN_HTTP_PORT=$BP_ADMIN
+    start_http_front
+  fi
   start_service bench-echo bench/adcp-bench-echo ECHO_PORT="$BP_ECHO" METRICS_PORT="$BM_ECHO"
 
   # Ten tenants through the real initialization (as POST /system/tenants),
@@ -517,12 +545,12 @@ cmd_bench() {
   wait "$sampler"
   local before after
   bench_reset_statements
-  before=$(metric_sum "$BM_EDGE" 'agent_requests_total.*status="ok".*tool="get_products"')
+  before=$(metric_sum agent-edge 'agent_requests_total.*status="ok".*tool="get_products"')
   cpu_snapshot >"$BENCH_TMP/cpu0"
   wrk_edge mcp_get_products_rt 3 "$sub1" "$token1"
   cpu_snapshot >"$BENCH_TMP/cpu1"
   sed -i '/"label":"mcp_get_products_rt"/d' "$BENCH_RESULTS"
-  after=$(metric_sum "$BM_EDGE" 'agent_requests_total.*status="ok".*tool="get_products"')
+  after=$(metric_sum agent-edge 'agent_requests_total.*status="ok".*tool="get_products"')
   bench_roundtrips mcp_get_products $((after - before))
   bench_cpu mcp_get_products "$BENCH_TMP/cpu0" "$BENCH_TMP/cpu1" $((after - before))
   log "(4b) A2A SendMessage get_products through the agent edge (wrk)"

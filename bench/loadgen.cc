@@ -34,7 +34,9 @@
 #include "adcp/media_buy/v1/media_buy.grpc.pb.h"
 #include "libs/tenancy/metadata.h"
 
-ABSL_FLAG(std::string, target, "127.0.0.1:50053", "host:port of the server");
+ABSL_FLAG(
+    std::string, target, "127.0.0.1:50053",
+    "host:port of the server, or ipv4:host:port,host:port,... (round robin)");
 ABSL_FLAG(std::string, rpc, "ping", "ping | get_products | create_media_buy");
 ABSL_FLAG(std::string, credentials, "", "file of 'tenant_id token' lines");
 ABSL_FLAG(int, concurrency, 32, "calls in flight");
@@ -219,6 +221,8 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& target, int n) {
   // Own connection per worker thread.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetInt("adcp.loadgen.worker", n);
+  // "ipv4:a,b,..." (./dev bench --replicas): every replica in turn.
+  args.SetLoadBalancingPolicyName("round_robin");
   return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
                                    args);
 }

@@ -70,8 +70,10 @@ load('5d', `CreateMediaBuy over ${createLarge ? createLarge.tenants : '?'} tenan
   `p50 ratio ${fmt(r5c, 2)} (no target: the database side of the scale)`);
 
 const out = [];
+const setup = results.find((r) => r.kind === 'setup') || {};
 out.push(`Clients: ${floor ? floor.concurrency : '?'} calls in flight for every load; ` +
-  `${floor ? floor.seconds : '?'} s measured per run.`);
+  `${floor ? floor.seconds : '?'} s measured per run` +
+  (setup.replicas > 1 ? `; ${setup.replicas} replicas of each service (round_robin, haproxy in front of the HTTP ones).` : '.'));
 out.push('');
 out.push('| # | measurement | QPS | p50 ms | p99 ms | ratio / notes | target |');
 out.push('|---|---|---|---|---|---|---|');

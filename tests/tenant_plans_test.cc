@@ -164,9 +164,10 @@ class TenantPlansTest : public ::testing::Test {
   }
 
   // A literal of `type` for a parameter at `position` (1-based): the seeded
-  // tenant for $1 (every statement's tenant), else a value of the type.
-  static std::string Literal(pqxx::nontransaction& txn, int position,
-                             const std::string& type, bool flag) {
+  // tenant for $1 (every tenant statement's tenant; a platform statement's
+  // $1 given to decode() is a hash), else a value of the type.
+  static std::string Literal(pqxx::nontransaction& txn, const std::string& sql,
+                             int position, const std::string& type, bool flag) {
     std::string value;
     if (type == "boolean") {
       value = flag ? "true" : "false";
@@ -182,7 +183,7 @@ class TenantPlansTest : public ::testing::Test {
       value = "2026-01-01 00:00:00+00";
     } else if (type.size() > 2 && type.substr(type.size() - 2) == "[]") {
       value = "{}";
-    } else if (position == 1) {
+    } else if (position == 1 && sql.find("decode($1") == std::string::npos) {
       value = kTenant;
     } else {
       value = "00";  // text: also a valid hex string (decode($n, 'hex'))
@@ -216,9 +217,10 @@ class TenantPlansTest : public ::testing::Test {
         txn.exec0(absl::StrCat("SET plan_cache_mode = ", mode.cache_mode));
         std::vector<std::string> args;
         for (size_t i = 0; i < types.size(); ++i)
-          args.push_back(mode.generic ? "NULL"
-                                      : Literal(txn, static_cast<int>(i + 1),
-                                                types[i], mode.flag));
+          args.push_back(mode.generic
+                             ? "NULL"
+                             : Literal(txn, sql, static_cast<int>(i + 1),
+                                       types[i], mode.flag));
         const std::string explain = absl::StrCat(
             "EXPLAIN (FORMAT JSON) EXECUTE ", txn.quote_name(name),
             args.empty() ? "" : "(" + absl::StrJoin(args, ", ") + ")");
@@ -249,6 +251,9 @@ TEST_F(TenantPlansTest, EveryServiceStatementScansTenantTablesByTenant) {
   int checked = 0;
   for (const Statement& statement : statements) {
     SCOPED_TRACE(statement.sql);
+    // A utility statement has no plan (auth's LOCK TABLE of system_admins,
+    // a platform table).
+    if (statement.sql.rfind("LOCK TABLE ", 0) == 0) continue;
     const auto problems = Check(statement.name, statement.sql);
     EXPECT_TRUE(problems.empty()) << statement.owner << " " << statement.name
                                   << ":\n  " << absl::StrJoin(problems, "\n  ");

@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
+#include <chrono>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -227,7 +229,10 @@ absl::StatusOr<InitializedTenant> TenantInitializer::Initialize(
   }
   // Answer once agents can use it: auth and media-buy have seen it active
   // (they refuse a call without a token as unauthenticated only then).
+  // Polled with a growing pause: each probe is a logged call in both
+  // services.
   const absl::Time give_up = absl::Now() + propagation_wait_;
+  auto pause = std::chrono::milliseconds(5);
   while (absl::Now() < give_up) {
     mpb::GetProductsRequest probe;
     mpb::GetProductsResponse ignored;
@@ -243,7 +248,8 @@ absl::StatusOr<InitializedTenant> TenantInitializer::Initialize(
                               &principal)
             .error_code() == grpc::StatusCode::UNAUTHENTICATED;
     if (media_buy_ready && auth_ready) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(100));
   }
   return result;
 }

@@ -16,6 +16,8 @@ SVC_BINARIES=()
 SVC_STARTED=()
 SVC_SUMMARY=()
 declare -A SVC_PORT=()
+# Per service name: its METRICS_PORT, if it has one.
+declare -A SVC_METRICS_PORT=()
 
 # Common environment of every service (filled in by cmd_up).
 SVC_COMMON_ENV=()
@@ -84,7 +86,7 @@ start_service() {
   local prefix=${name^^}
   prefix=${prefix//-/_}
   local -a env_args=()
-  local spec var def val pv wait_port='' grpc='' metrics=''
+  local spec var def val pv wait_port='' grpc='' metrics='' metrics_port=''
   for spec in "$@"; do
     if [[ $spec == *=* ]]; then
       var=${spec%%=*} def=${spec#*=} pv=${prefix}_${spec%%=*}
@@ -94,7 +96,7 @@ start_service() {
         [[ $val =~ ^[0-9]+$ ]] || die "$name: $var=$val is not a port"
         port_in_use "$val" && die "$name: port $val ($var) is already in use"
         if [[ $var == METRICS_PORT ]]; then
-          metrics="metrics http://127.0.0.1:$val/metrics"
+          metrics="metrics http://127.0.0.1:$val/metrics" metrics_port=$val
         elif [[ $var == *HTTP* ]]; then
           grpc+="${grpc:+, }http://127.0.0.1:$val"
         else
@@ -118,6 +120,7 @@ start_service() {
   launch_service "$i"
   local pid=${SVC_PIDS[$i]}
   SVC_PORT[$name]=$wait_port
+  [[ -z $metrics_port ]] || SVC_METRICS_PORT[$name]=$metrics_port
   log "started $name (pid $pid), log: $logfile"
 
   if [[ -n $wait_port ]]; then
