@@ -23,6 +23,7 @@
 #include "absl/strings/str_join.h"
 #include "libs/tenancy/audit_log.h"
 #include "services/auth/principal_repository.h"
+#include "services/auth/sign_in_failures.h"
 #include "services/auth/system_admin_repository.h"
 #include "services/media-buy/store/statements.h"
 #include "services/tenant-registry/tenant_repository.h"
@@ -56,6 +57,7 @@ std::vector<Statement> ServiceStatements() {
   add("tenant-registry", tenant_registry::TenantRepository::PurgeStatements());
   add("auth", auth::PrincipalRepository::Statements());
   add("auth", auth::SystemAdminRepository::Statements());
+  add("auth", auth::SignInFailures::Statements());
   add("media-buy", media_buy::StoreStatements());
   add("tenancy", AuditLog::Statements());
   add("tenancy", AuditLog::PlatformStatements());

@@ -25,16 +25,6 @@ bool DigestMatches(std::string_view presented, const std::string& digest) {
   return CRYPTO_memcmp(mine.data(), digest.data(), digest.size()) == 0;
 }
 
-// The token of an "authorization: Bearer <token>" header, or "".
-// RESOURCE_EXHAUSTED "<why>; retry after N ms", with N in the trailers.
-absl::Status Throttled(grpc::ServerContext* context, absl::Duration wait,
-                       const std::string& why) {
-  const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(wait));
-  context->AddTrailingMetadata(kRetryAfterKey, std::to_string(ms));
-  return absl::ResourceExhaustedError(
-      absl::StrCat(why, "; retry after ", ms, " ms"));
-}
-
 // A refusal's message without its retry hint (which varies per call), so
 // that identical failures aggregate.
 absl::string_view ReasonOf(absl::string_view message) {
@@ -58,6 +48,7 @@ std::string ClientOf(const grpc::ServerContext& context) {
   return IsClientAddress(peer) ? peer : "-";
 }
 
+// The token of an "authorization: Bearer <token>" header, or "".
 std::string_view BearerToken(const grpc::ServerContext& context) {
   std::string_view value = Metadata(context, kAuthorizationKey);
   constexpr std::string_view kBearer = "Bearer ";
@@ -68,6 +59,14 @@ std::string_view BearerToken(const grpc::ServerContext& context) {
 }
 
 }  // namespace
+
+absl::Status Throttled(grpc::ServerContext* context, absl::Duration wait,
+                       const std::string& why) {
+  const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(wait));
+  context->AddTrailingMetadata(kRetryAfterKey, std::to_string(ms));
+  return absl::ResourceExhaustedError(
+      absl::StrCat(why, "; retry after ", ms, " ms"));
+}
 
 const char* CallScopeName(CallScope scope) {
   switch (scope) {

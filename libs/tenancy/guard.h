@@ -55,6 +55,11 @@ enum class CallScope {
 
 const char* CallScopeName(CallScope scope);
 
+// RESOURCE_EXHAUSTED "<why>; retry after N ms", with N in the context's
+// retry-after-ms trailer: every throttled refusal of the suite's services.
+absl::Status Throttled(grpc::ServerContext* context, absl::Duration wait,
+                       const std::string& why);
+
 // Method name (as in the .proto, e.g. "CreateTenant") -> scope. A method
 // missing from its service's policy is refused.
 using ServicePolicy = absl::flat_hash_map<std::string, CallScope>;

@@ -1,5 +1,6 @@
 #include "services/admin-gateway/admin_authenticator.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -36,12 +37,14 @@ absl::StatusOr<SystemAdminIdentity> AdminAuthenticator::Authenticate(
 int64_t RetryAfterSeconds(const absl::Status& status) {
   const absl::string_view message = status.message();
   const auto at = message.rfind("retry after ");
-  int64_t seconds = 1;
+  int64_t ms = 0;
   if (at != absl::string_view::npos) {
     absl::string_view rest = message.substr(at + 12);
-    (void)absl::SimpleAtoi(rest.substr(0, rest.find(' ')), &seconds);
+    if (!absl::SimpleAtoi(rest.substr(0, rest.find(' ')), &ms) ||
+        !absl::StartsWith(rest.substr(rest.find(' ') + 1), "ms"))
+      ms = 0;
   }
-  return std::max<int64_t>(1, seconds);
+  return std::max<int64_t>(1, (std::min<int64_t>(ms, 86400000) + 999) / 1000);
 }
 
 }  // namespace adcp::admin_gateway

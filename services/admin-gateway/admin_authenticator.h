@@ -34,7 +34,8 @@ class AdminAuthenticator {
   RateLimiter limiter_;
 };
 
-// The wait of a RESOURCE_EXHAUSTED from Authenticate, in whole seconds.
+// The wait of a RESOURCE_EXHAUSTED of the suite ("...; retry after N ms")
+// in whole seconds, rounded up; 1 when the message has none.
 int64_t RetryAfterSeconds(const absl::Status& status);
 
 }  // namespace adcp::admin_gateway

@@ -407,11 +407,15 @@ absl::StatusOr<SystemAdminToken> AdminOperations::RevokeAdminToken(
 
 absl::StatusOr<SystemAdminTokenWithSecret> AdminOperations::SignIn(
     const std::string& admin_id, const std::string& password,
-    absl::Duration ttl) {
+    absl::Duration ttl, const SignInThrottle& throttle) {
   auth::v1::SignInSystemAdminRequest request;
   request.set_admin_id(admin_id);
   request.set_password(password);
   request.set_ttl_seconds(static_cast<int32_t>(absl::ToInt64Seconds(ttl)));
+  for (const auth::v1::SignInThrottleKey& key : throttle.keys)
+    *request.add_throttle_keys() = key;
+  request.set_max_delay_seconds(
+      static_cast<int32_t>(absl::ToInt64Seconds(throttle.max_delay)));
   SystemAdminTokenWithSecret session;
   RETURN_IF_ERROR(FromGrpcStatus(backends_.system_admins().SignInSystemAdmin(
       backends_.Context().get(), request, &session)));

@@ -79,10 +79,17 @@ class AdminOperations {
       const std::string& admin_id, bool include_revoked);
   absl::StatusOr<SystemAdminToken> RevokeAdminToken(
       const std::string& admin_id, const std::string& token_id);
-  // A session token for the UI (UNAUTHENTICATED: wrong admin or password).
-  absl::StatusOr<SystemAdminTokenWithSecret> SignIn(const std::string& admin_id,
-                                                    const std::string& password,
-                                                    absl::Duration ttl);
+  // Failed sign-ins slow their callers down: auth counts them per key in
+  // PostgreSQL, so the delays hold across every gateway replica.
+  struct SignInThrottle {
+    std::vector<auth::v1::SignInThrottleKey> keys;
+    absl::Duration max_delay;
+  };
+  // A session token for the UI (UNAUTHENTICATED: wrong admin or password;
+  // RESOURCE_EXHAUSTED "...; retry after N ms" while a key must wait).
+  absl::StatusOr<SystemAdminTokenWithSecret> SignIn(
+      const std::string& admin_id, const std::string& password,
+      absl::Duration ttl, const SignInThrottle& throttle);
   absl::Status SignOut(const std::string& session_token);
 
  private:

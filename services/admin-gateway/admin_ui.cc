@@ -67,8 +67,7 @@ AdminUi::AdminUi(AdminOperations& operations, AdminAuthenticator& authenticator,
       login_token_(config_.session_secret, "login|",
                    SignedToken::Encoding::kPlain, 200),
       form_csrf_(config_.session_secret, "csrf|",
-                 SignedToken::Encoding::kPlain),
-      throttle_(config_.max_delay, config_.clock) {}
+                 SignedToken::Encoding::kPlain) {}
 
 // The sign-in form's CSRF token: a nonce and an expiry signed by the
 // server. Only a token this server made passes, so a cookie/field pair a
@@ -179,33 +178,36 @@ http::Response AdminUi::Login(const http::Request& request,
   // admin name (the throttle's memory is bounded, so made-up names cannot
   // grow it). Nothing a stranger does delays the admin's own browser.
   const std::string device = DeviceOf(request, user);
-  std::vector<std::pair<std::string, int>> keys;
+  AdminOperations::SignInThrottle throttle{.max_delay = config_.max_delay};
+  auto key = [&](std::string name, int threshold, bool keep_on_success) {
+    auth::v1::SignInThrottleKey& added = throttle.keys.emplace_back();
+    added.set_key(std::move(name));
+    added.set_threshold(threshold);
+    added.set_keep_on_success(keep_on_success);
+  };
   if (!device.empty()) {
-    keys = {{"device:" + device, config_.max_failures}};
+    key("device:" + device, config_.max_failures, false);
   } else {
-    keys = {{"peer:" + peer, 4 * config_.max_failures},
-            {absl::StrCat("pair:", peer, "|", user), config_.max_failures},
-            {"user:" + user, 4 * config_.max_failures}};
-  }
-  absl::Duration wait = absl::ZeroDuration();
-  for (const auto& [key, threshold] : keys)
-    wait = std::max(wait, throttle_.Wait(key, threshold));
-  if (wait > absl::ZeroDuration()) {
-    log::Warn("admin login slowed down", {{"peer", peer}});
-    return LoginPage(
-        request,
-        absl::StrCat("Too many failed sign-in attempts; try again in ",
-                     absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))),
-                     " s."),
-        false, wait);
+    key("peer:" + peer, 4 * config_.max_failures, false);
+    key(absl::StrCat("pair:", peer, "|", user), config_.max_failures, false);
+    key("user:" + user, 4 * config_.max_failures, true);
   }
   // Auth checks the password (scrypt) and issues the session's token, which
   // the cookie carries and every backend call forwards as x-system-token.
-  const absl::StatusOr<SystemAdminTokenWithSecret> session =
-      operations_.SignIn(user, field("password"), config_.session_ttl);
+  // It refuses an attempt that must still wait before any scrypt.
+  const absl::StatusOr<SystemAdminTokenWithSecret> session = operations_.SignIn(
+      user, field("password"), config_.session_ttl, throttle);
+  if (absl::IsResourceExhausted(session.status())) {
+    log::Warn("admin login slowed down", {{"peer", peer}});
+    const int64_t wait = RetryAfterSeconds(session.status());
+    return LoginPage(request,
+                     absl::StrCat("Too many failed sign-in attempts; try "
+                                  "again in ",
+                                  wait, " s."),
+                     false, absl::Seconds(wait));
+  }
   if (absl::IsUnauthenticated(session.status()) ||
       absl::IsInvalidArgument(session.status())) {
-    for (const auto& [key, threshold] : keys) throttle_.RecordFailure(key);
     log::Info("admin login failed", {{"peer", peer}});
     return LoginPage(request, "Wrong username or password.", false);
   }
@@ -215,8 +217,6 @@ http::Response AdminUi::Login(const http::Request& request,
     return LoginPage(request, "Sign-in is unavailable; try again shortly.",
                      false);
   }
-  for (const auto& [key, threshold] : keys)
-    if (!absl::StartsWith(key, "user:")) throttle_.Forget(key);
   log::Info("admin login", {{"peer", peer}, {"user", user}});
   http::Response response = Redirect(request, "/admin/tenants");
   // The device cookie first: clients that keep one Set-Cookie per response

@@ -5,7 +5,7 @@
 // configured), every backend call forwards it as x-system-token, and
 // signing out revokes it in auth (so on every replica); a CSRF token on every
 // form (the sign-in form's a server-signed nonce), and failed sign-ins slowed
-// down, never locked out (SignInThrottle).
+// down, never locked out (counted by auth in PostgreSQL, so across replicas).
 #pragma once
 
 #include <functional>
@@ -21,7 +21,6 @@
 #include "services/admin-gateway/admin_html.h"
 #include "services/admin-gateway/admin_operations.h"
 #include "services/admin-gateway/admin_pages.h"
-#include "services/admin-gateway/sign_in_throttle.h"
 #include "services/admin-gateway/signed_token.h"
 
 namespace adcp::admin_gateway {
@@ -35,6 +34,7 @@ struct AdminUiConfig {
   // untrusted clients, per admin name across untrusted clients, and per
   // device for a browser that signed in before (its device cookie), so a
   // stranger's failures slow strangers down but never the admin's browser.
+  // Auth keeps the counts in PostgreSQL: they hold across replicas.
   int max_failures = 5;
   absl::Duration max_delay = absl::Minutes(15);
   absl::Duration device_ttl = absl::Hours(24 * 90);
@@ -98,7 +98,6 @@ class AdminUi {
   const SignedToken device_token_;
   const SignedToken login_token_;
   const SignedToken form_csrf_;
-  SignInThrottle throttle_;
 };
 
 // The merge patch that turns `current` into `wanted` (nulls for removed keys).

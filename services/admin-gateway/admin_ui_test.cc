@@ -94,10 +94,12 @@ class AdminUiTest : public ::testing::Test {
     return value;
   }
 
-  HttpReply LoginAttempt(const std::string& password) {
-    const HttpReply page = HttpCall(gateway_->port(), "GET", "/admin/login");
+  // A sign-in at the gateway's port, or at another replica's.
+  HttpReply LoginAttempt(const std::string& password, int port = 0) {
+    if (port == 0) port = gateway_->port();
+    const HttpReply page = HttpCall(port, "GET", "/admin/login");
     const std::string csrf = SetCookie(page, "adcp_login_csrf");
-    return HttpCall(gateway_->port(), "POST", "/admin/login",
+    return HttpCall(port, "POST", "/admin/login",
                     "_csrf=" + csrf +
                         "&username=" + std::string(testing::kSuiteAdminId) +
                         "&password=" + FormValue(password),
@@ -161,7 +163,8 @@ TEST_F(AdminUiTest, RepeatedFailuresSlowACallerDownButNeverLockTheAdminOut) {
   ASSERT_FALSE(device.empty());
 
   // A stranger fails five times: its sixth attempt waits, even with the
-  // right password, and is told how long (429, Retry-After).
+  // right password, and is told how long (429, Retry-After). The waits are
+  // auth's, in the database's time: this test sleeps through them.
   for (int i = 0; i < 5; ++i) EXPECT_EQ(LoginAttempt("wrong").status, 401);
   const HttpReply slowed = LoginAttempt(kPassword);
   EXPECT_EQ(slowed.status, 429);
@@ -170,12 +173,11 @@ TEST_F(AdminUiTest, RepeatedFailuresSlowACallerDownButNeverLockTheAdminOut) {
   EXPECT_EQ(slowed.headers.at("retry-after"), "1");
   // Not a lock-out: after the wait the next attempt is heard, and each
   // further failure doubles the wait.
-  now_ += absl::Seconds(1);
+  absl::SleepFor(absl::Milliseconds(1100));
   EXPECT_EQ(LoginAttempt("wrong").status, 401);
   EXPECT_EQ(LoginAttempt(kPassword).status, 429);
-  now_ += absl::Seconds(1);
+  absl::SleepFor(absl::Milliseconds(1000));
   EXPECT_EQ(LoginAttempt(kPassword).status, 429);  // 2 s now
-  now_ += absl::Seconds(1);
 
   // Meanwhile the admin's own browser signs in at once.
   const HttpReply page = HttpCall(gateway_->port(), "GET", "/admin/login");
@@ -188,7 +190,25 @@ TEST_F(AdminUiTest, RepeatedFailuresSlowACallerDownButNeverLockTheAdminOut) {
       "application/x-www-form-urlencoded");
   EXPECT_EQ(admin.status, 303) << admin.body;
   // And the stranger, once its wait is over, too.
+  absl::SleepFor(absl::Milliseconds(1100));
   EXPECT_EQ(LoginAttempt(kPassword).status, 303);
+}
+
+TEST_F(AdminUiTest, FailuresSpreadOverReplicasSlowACallerDownOnEachOfThem) {
+  GatewayConfig config = TestGatewayConfig(*suite_);
+  config.ui.clock = [this] { return now_; };
+  auto replica = AdminGateway::Start(config);
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  // Five failures, alternating between the two gateways: the sixth attempt
+  // waits on both, as if one gateway had seen them all.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(
+        LoginAttempt("wrong", i % 2 ? (*replica)->port() : gateway_->port())
+            .status,
+        401);
+  }
+  EXPECT_EQ(LoginAttempt(kPassword, (*replica)->port()).status, 429);
+  EXPECT_EQ(LoginAttempt(kPassword).status, 429);
 }
 
 TEST_F(AdminUiTest, SignInFormTokensAreSignedByTheServer) {

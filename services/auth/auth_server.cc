@@ -12,8 +12,9 @@ namespace {
 
 PgPool::Statements AllStatements() {
   PgPool::Statements statements = PrincipalRepository::Statements();
-  for (auto more : {SystemAdminRepository::Statements(), AuditLog::Statements(),
-                    AuditLog::PlatformStatements()}) {
+  for (auto more :
+       {SystemAdminRepository::Statements(), SignInFailures::Statements(),
+        AuditLog::Statements(), AuditLog::PlatformStatements()}) {
     for (auto& statement : more) statements.push_back(std::move(statement));
   }
   return statements;
@@ -42,8 +43,11 @@ absl::StatusOr<AuthConfig> AuthConfigFromEnv() {
 
 RolePrivileges AuthRolePrivileges() {
   RolePrivileges privileges = PrincipalRepository::Privileges();
-  for (auto& [table, granted] : SystemAdminRepository::Privileges().tables)
-    privileges.tables[table] = granted;
+  for (const RolePrivileges& more :
+       {SystemAdminRepository::Privileges(), SignInFailures::Privileges()}) {
+    for (auto& [table, granted] : more.tables)
+      privileges.tables[table] = granted;
+  }
   return privileges;
 }
 
@@ -58,6 +62,7 @@ AuthServer::AuthServer(AuthConfig config)
       audit_(pool_),
       replicas_(config_.service.ListenUrl(), "auth"),
       admin_repository_(pool_),
+      sign_in_failures_(pool_),
       system_admins_(std::make_shared<SystemAdminDirectory>(
           config_.service.ListenUrl(), admin_repository_, audit_,
           absl::HexStringToBytes(config_.bootstrap_sha256_hex))),
@@ -65,7 +70,8 @@ AuthServer::AuthServer(AuthConfig config)
              TenantGuardOptions(config_.service, system_admins_, tenants_,
                                 principals_, &audit_, &replicas_)),
       service_(guard_, repository_, *principals_, audit_),
-      admin_service_(guard_, admin_repository_, *system_admins_) {}
+      admin_service_(guard_, admin_repository_, *system_admins_,
+                     sign_in_failures_) {}
 
 AuthServer::~AuthServer() { Shutdown(); }
 

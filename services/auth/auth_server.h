@@ -16,6 +16,7 @@
 #include "services/auth/auth_service.h"
 #include "services/auth/principal_cache.h"
 #include "services/auth/principal_repository.h"
+#include "services/auth/sign_in_failures.h"
 #include "services/auth/system_admin_directory.h"
 #include "services/auth/system_admin_repository.h"
 #include "services/auth/system_admin_service.h"
@@ -64,6 +65,7 @@ class AuthServer {
   AuditLog audit_;
   ReplicaCount replicas_;  // divides the guard's budgets
   SystemAdminRepository admin_repository_;
+  SignInFailures sign_in_failures_;
   std::shared_ptr<SystemAdminDirectory> system_admins_;
   CallGuard guard_;
   AuthService service_;

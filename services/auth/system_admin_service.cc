@@ -228,6 +228,16 @@ grpc::Status SystemAdminService::SignInSystemAdmin(
           return absl::InvalidArgumentError(
               "ttl_seconds: 0 (8 hours) or 60 to 604800");
         }
+        ASSIGN_OR_RETURN(const SignInThrottle throttle,
+                         ValidThrottle(*request));
+        // Slowed down before any scrypt: the wait is the database's, so it
+        // holds on every replica.
+        ASSIGN_OR_RETURN(
+            const absl::Duration wait,
+            sign_in_failures_.Wait(throttle.keys, throttle.max_delay));
+        if (wait > absl::ZeroDuration()) {
+          return Throttled(context, wait, "too many failed sign-in attempts");
+        }
         absl::StatusOr<SystemAdminRepository::Credentials> credentials =
             repository_.CredentialsOf(admin_id);
         if (!credentials.ok() && !absl::IsNotFound(credentials.status()))
@@ -241,13 +251,49 @@ grpc::Status SystemAdminService::SignInSystemAdmin(
         if (!credentials.ok() || !matches || credentials->disabled) {
           directory_.AuditFailure(call.client_address, "sign-in refused",
                                   admin_id);
+          RETURN_IF_ERROR(sign_in_failures_.RecordFailure(throttle.keys,
+                                                          throttle.max_delay));
           return absl::UnauthenticatedError("wrong admin or password");
         }
+        RETURN_IF_ERROR(sign_in_failures_.Forget(throttle.keys));
         return IssueAdminToken(
             admin_id, "session",
             absl::Now() + (ttl == 0 ? kDefaultSession : absl::Seconds(ttl)),
             absl::StrCat("admin:", admin_id), response);
       });
+}
+
+absl::StatusOr<SystemAdminService::SignInThrottle>
+SystemAdminService::ValidThrottle(const v1::SignInSystemAdminRequest& request) {
+  constexpr int kMaxKeys = 4;
+  SignInThrottle throttle;
+  if (request.throttle_keys_size() > kMaxKeys) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("throttle_keys: at most ", kMaxKeys));
+  }
+  for (int i = 0; i < request.throttle_keys_size(); ++i) {
+    const v1::SignInThrottleKey& key = request.throttle_keys(i);
+    const std::string field = absl::StrCat("throttle_keys[", i, "]");
+    if (key.key().empty() || key.key().size() > 300) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".key: 1 to 300 bytes"));
+    }
+    if (key.threshold() < 1 || key.threshold() > 1000) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".threshold: 1 to 1000"));
+    }
+    throttle.keys.push_back({.key = key.key(),
+                             .threshold = key.threshold(),
+                             .keep_on_success = key.keep_on_success()});
+  }
+  const int max_delay = request.max_delay_seconds();
+  if (max_delay < 0 || max_delay > 86400) {
+    return absl::InvalidArgumentError(
+        "max_delay_seconds: 0 (15 minutes) or 1 to 86400");
+  }
+  throttle.max_delay =
+      max_delay == 0 ? absl::Minutes(15) : absl::Seconds(max_delay);
+  return throttle;
 }
 
 grpc::Status SystemAdminService::SignOutSystemAdmin(

@@ -5,6 +5,7 @@
 
 #include "adcp/auth/v1/auth.grpc.pb.h"
 #include "libs/tenancy/guard.h"
+#include "services/auth/sign_in_failures.h"
 #include "services/auth/system_admin_directory.h"
 #include "services/auth/system_admin_repository.h"
 
@@ -13,8 +14,12 @@ namespace adcp::auth {
 class SystemAdminService final : public v1::SystemAdmins::Service {
  public:
   SystemAdminService(const CallGuard& guard, SystemAdminRepository& repository,
-                     SystemAdminDirectory& directory)
-      : guard_(guard), repository_(repository), directory_(directory) {}
+                     SystemAdminDirectory& directory,
+                     SignInFailures& sign_in_failures)
+      : guard_(guard),
+        repository_(repository),
+        directory_(directory),
+        sign_in_failures_(sign_in_failures) {}
 
   // Managing admins needs a system admin (the bootstrap token only for
   // CreateSystemAdmin); signing in and out, resolving and watching are the
@@ -65,9 +70,18 @@ class SystemAdminService final : public v1::SystemAdmins::Service {
                                const std::string& actor,
                                v1::SystemAdminTokenWithSecret* response);
 
+  // The sign-in's throttle keys and longest delay, validated.
+  struct SignInThrottle {
+    std::vector<SignInKey> keys;
+    absl::Duration max_delay;
+  };
+  static absl::StatusOr<SignInThrottle> ValidThrottle(
+      const v1::SignInSystemAdminRequest& request);
+
   const CallGuard& guard_;
   SystemAdminRepository& repository_;
   SystemAdminDirectory& directory_;
+  SignInFailures& sign_in_failures_;
 };
 
 // Admin ids: lowercased, 1-100 of a-z, 0-9, '.', '_', '@', '+', '-',
