@@ -8,8 +8,7 @@
 #include <regex>
 
 #include "libs/tenancy/tenant_config.h"
-#include "services/admin-gateway/admin_gateway.h"
-#include "services/admin-gateway/gateway_test_config.h"
+#include "services/admin-gateway/admin_ui_test_fixture.h"
 #include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
 #include "tests/support/suite.h"
@@ -54,62 +53,6 @@ TEST(AdminUiHelpersTest, ReplacementPatchTurnsOneDocumentIntoAnother) {
                                    "adapters":{"mock":{"enabled":true}}})"));
   EXPECT_EQ(DeepMerge(current, patch), wanted);
 }
-
-class AdminUiTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto suite = Suite::Start();
-    ASSERT_TRUE(suite.ok()) << suite.status();
-    suite_ = *std::move(suite);
-    GatewayConfig config = TestGatewayConfig(*suite_);
-    config.ui.session_ttl = absl::Minutes(30);
-    config.ui.clock = [this] { return now_; };
-    auto gateway = AdminGateway::Start(config);
-    ASSERT_TRUE(gateway.ok()) << gateway.status();
-    gateway_ = *std::move(gateway);
-  }
-
-  // The value of cookie `name` set by `reply` ("" if none).
-  static std::string SetCookie(const HttpReply& reply,
-                               const std::string& name) {
-    auto it = reply.headers.find("set-cookie");
-    if (it == reply.headers.end() || !it->second.starts_with(name + "="))
-      return "";
-    return it->second.substr(name.size() + 1,
-                             it->second.find(';') - name.size() - 1);
-  }
-  static std::string Csrf(const HttpReply& page) {
-    std::smatch match;
-    if (!std::regex_search(
-            page.body, match,
-            std::regex("name=\"_csrf\" value=\"([0-9a-f]+)\""))) {
-      return "";
-    }
-    return match[1];
-  }
-
-  // Form-encodes the only character our passwords need encoded.
-  static std::string FormValue(std::string value) {
-    std::replace(value.begin(), value.end(), ' ', '+');
-    return value;
-  }
-
-  HttpReply LoginAttempt(const std::string& password) {
-    const HttpReply page = HttpCall(gateway_->port(), "GET", "/admin/login");
-    const std::string csrf = SetCookie(page, "adcp_login_csrf");
-    return HttpCall(gateway_->port(), "POST", "/admin/login",
-                    "_csrf=" + csrf +
-                        "&username=" + std::string(testing::kSuiteAdminId) +
-                        "&password=" + FormValue(password),
-                    {{"Cookie", "adcp_login_csrf=" + csrf}},
-                    "application/x-www-form-urlencoded");
-  }
-
-  static constexpr const char* kPassword = kTestAdminPassword;
-  absl::Time now_ = absl::Now();
-  std::unique_ptr<Suite> suite_;
-  std::unique_ptr<AdminGateway> gateway_;
-};
 
 TEST_F(AdminUiTest, SignInSetsAStrictHttpOnlySessionCookie) {
   EXPECT_EQ(HttpCall(gateway_->port(), "GET", "/admin/tenants").status,

@@ -275,3 +275,54 @@ TEST_F(SystemAdminServiceTest, AnAdminMintsTokensOnlyForItself) {
 
 }  // namespace
 }  // namespace adcp::auth
+
+TEST_F(SystemAdminServiceTest, TheBootstrapTokenDoesNothingButCreateAnAdmin) {
+  // Every other call of the service refuses it, whatever the admins' state.
+  const std::string& boot = suite_->bootstrap_token();
+  auto context = [&] { return Suite::Context("", "", boot); };
+  v1::ListSystemAdminsResponse admins;
+  EXPECT_EQ(admins_
+                ->ListSystemAdmins(context().get(),
+                                   v1::ListSystemAdminsRequest(), &admins)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::DisableSystemAdminRequest disable;
+  disable.set_admin_id(testing::kSuiteAdminId);
+  v1::SystemAdmin disabled;
+  EXPECT_EQ(admins_->DisableSystemAdmin(context().get(), disable, &disabled)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(MintToken(boot).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  v1::ListSystemAdminTokensRequest list;
+  list.set_admin_id(testing::kSuiteAdminId);
+  v1::ListSystemAdminTokensResponse tokens;
+  EXPECT_EQ(admins_->ListSystemAdminTokens(context().get(), list, &tokens)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::RevokeSystemAdminTokenRequest revoke;
+  revoke.set_admin_id(testing::kSuiteAdminId);
+  revoke.set_token_id("sat_0");
+  v1::SystemAdminToken revoked;
+  EXPECT_EQ(admins_->RevokeSystemAdminToken(context().get(), revoke, &revoked)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Once every admin is disabled it creates one again, and only one.
+  ASSERT_TRUE(
+      admins_
+          ->DisableSystemAdmin(suite_->AdminContext().get(), disable, &disabled)
+          .ok());
+  EXPECT_EQ(admins_
+                ->ListSystemAdmins(context().get(),
+                                   v1::ListSystemAdminsRequest(), &admins)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(CreateTenantAs(boot, "boot2"), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(CreateAdmin(boot, "dave").ok());
+  EXPECT_EQ(CreateAdmin(boot, "erin").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto session = SignIn("dave", "bobs-long-password");
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ(CreateTenantAs(*session, "dave1"), grpc::StatusCode::OK);
+}
