@@ -273,9 +273,6 @@ TEST_F(SystemAdminServiceTest, AnAdminMintsTokensOnlyForItself) {
     EXPECT_EQ(token.prefix().size(), 12u);
 }
 
-}  // namespace
-}  // namespace adcp::auth
-
 TEST_F(SystemAdminServiceTest, TheBootstrapTokenDoesNothingButCreateAnAdmin) {
   // Every other call of the service refuses it, whatever the admins' state.
   const std::string& boot = suite_->bootstrap_token();
@@ -326,3 +323,6 @@ TEST_F(SystemAdminServiceTest, TheBootstrapTokenDoesNothingButCreateAnAdmin) {
   ASSERT_TRUE(session.ok()) << session.status();
   EXPECT_EQ(CreateTenantAs(*session, "dave1"), grpc::StatusCode::OK);
 }
+
+}  // namespace
+}  // namespace adcp::auth
