@@ -153,8 +153,12 @@ TEST_F(AdminPagesTest, TheAdminPagesEscapeAdminsTokensAndTheForm) {
       kCsrf, admin, false, {kHostile, IssuedToken{kHostile, kHostile}}, "",
       std::vector<SystemAdminToken>{token});
   const std::string confirm = pages_->DisableAdmin(kCsrf, admin);
-  for (const std::string* page : {&list, &detail, &confirm})
+  for (const std::string* page : {&list, &detail, &confirm}) {
     ExpectNoScript(*page);
+    // No template text leaks (a comment closed early, say).
+    EXPECT_EQ(page->find("}}"), std::string::npos) << *page;
+    EXPECT_EQ(page->find("once per"), std::string::npos) << *page;
+  }
   const std::string e = kEscaped;
   for (const std::string& expected :
        {"<td><a href=\"/admin/admins/" + e + "\">" + e + "</a></td><td>" + e +

@@ -5,7 +5,7 @@
   admin's own page: it mints API tokens here and cannot disable itself) |
   OTHER; then either TOKENS_ERROR (a notices include) or TOKENS {TOKEN
   {TOKEN_ID, KIND, PREFIX, CREATED_AT, EXPIRES_AT, LAST_USED_AT, LIVE |
-  REVOKED {AT}}, once per token}.
+  REVOKED {AT} }, once per token }.
 }}
 <h1>{{NAME}}</h1>
 {{>NOTICES}}

@@ -2,7 +2,7 @@
 {{!
   The system admins and the form that creates one. CSRF; NOTICES; then
   either ADMINS_ERROR (a notices include) or ADMINS {ADMIN {ADMIN_ID, NAME,
-  CREATED_AT, CREATED_BY, ENABLED | DISABLED {AT}}, once per admin}; the
+  CREATED_AT, CREATED_BY, ENABLED | DISABLED {AT} }, once per admin }; the
   form's values shown again (never the password): FORM_ADMIN_ID, FORM_NAME;
   and at most one of ADMIN_ID_ERROR, NAME_ERROR, PASSWORD_ERROR {MESSAGE},
   auth's message naming the field as the REST API does.
