@@ -101,6 +101,14 @@ void RemoteSystemAdminResolver::Forget(const std::string& token) {
   entries_.erase(Sha256(token));
 }
 
+void RemoteSystemAdminResolver::ForgetAdmin(const std::string& admin_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++epoch_;
+  absl::erase_if(entries_, [&](const auto& item) {
+    return item.second.admin.admin_id == admin_id;
+  });
+}
+
 void RemoteSystemAdminResolver::Apply(const pb::SystemAdminChange& change) {
   switch (change.kind()) {
     case pb::SystemAdminChange::RESYNC:
@@ -109,14 +117,9 @@ void RemoteSystemAdminResolver::Apply(const pb::SystemAdminChange& change) {
     case pb::SystemAdminChange::SUSPEND:
       Clear(/*caching=*/false);
       break;
-    case pb::SystemAdminChange::CHANGED: {
-      std::lock_guard<std::mutex> lock(mutex_);
-      ++epoch_;
-      absl::erase_if(entries_, [&](const auto& item) {
-        return item.second.admin.admin_id == change.admin_id();
-      });
+    case pb::SystemAdminChange::CHANGED:
+      ForgetAdmin(change.admin_id());
       break;
-    }
     default:
       break;
   }

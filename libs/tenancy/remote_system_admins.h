@@ -42,6 +42,9 @@ class RemoteSystemAdminResolver : public SystemAdminResolver {
   // Drops `token` from memory at once (this process signed it out; others
   // learn through the stream).
   void Forget(const std::string& token);
+  // Drops every cached token of `admin_id` at once (this process revoked
+  // one of its tokens or disabled it; others learn through the stream).
+  void ForgetAdmin(const std::string& admin_id);
 
   // ResolveSystemToken calls made so far (tests).
   uint64_t remote_calls() const { return remote_calls_.load(); }

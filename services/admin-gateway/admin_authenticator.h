@@ -27,6 +27,11 @@ class AdminAuthenticator {
                                                    const std::string& client);
   // After a sign-out here: `token` stops working on this replica at once.
   void Forget(const std::string& token) { resolver_.Forget(token); }
+  // After revoking one of `admin_id`'s tokens or disabling it here: its
+  // tokens are resolved afresh on this replica at once.
+  void ForgetAdmin(const std::string& admin_id) {
+    resolver_.ForgetAdmin(admin_id);
+  }
 
  private:
   RemoteSystemAdminResolver resolver_;

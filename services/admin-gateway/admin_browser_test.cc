@@ -1,5 +1,6 @@
-// Runs tests/browser/admin_ui.mjs (headless Chromium via playwright-core)
-// against a gateway in front of a real registry and auth service.
+// Runs tests/browser/admin_ui.mjs and admin_accounts.mjs (headless Chromium
+// via playwright-core) against a gateway in front of a real registry and auth
+// service.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -16,7 +17,10 @@ namespace {
 using ::adcp::testing::ChildProcess;
 using ::adcp::testing::Suite;
 
-TEST(AdminBrowserTest, AnAdminManagesATenantInARealBrowser) {
+// Runs `script` against a gateway in front of a fresh suite; expects
+// `summary` ("N passed, 0 failed") in its output.
+void RunBrowserScript(const std::string& script, const std::string& shots,
+                      const std::string& summary) {
   auto suite = Suite::Start();
   ASSERT_TRUE(suite.ok()) << suite.status();
   const GatewayConfig config = TestGatewayConfig(**suite);
@@ -32,12 +36,21 @@ TEST(AdminBrowserTest, AnAdminManagesATenantInARealBrowser) {
        {"ADMIN_USER", testing::kSuiteAdminId},
        {"ADMIN_PASSWORD", testing::kSuiteAdminPassword},
        {"SYSTEM_TOKEN", (*suite)->system_token()},
-       {"SCREENSHOT_DIR", SCREENSHOT_DIR}},
-      {BROWSER_TEST_SCRIPT});
+       {"SCREENSHOT_DIR", shots}},
+      {script});
   const int exit_code = node->Wait(absl::Seconds(180));
   EXPECT_EQ(exit_code, 0) << node->Log();
-  EXPECT_NE(node->Log().find("10 passed, 0 failed"), std::string::npos)
-      << node->Log();
+  EXPECT_NE(node->Log().find(summary), std::string::npos) << node->Log();
+}
+
+TEST(AdminBrowserTest, AnAdminManagesATenantInARealBrowser) {
+  RunBrowserScript(BROWSER_TEST_DIR "/admin_ui.mjs", SCREENSHOT_DIR "/admin-ui",
+                   "10 passed, 0 failed");
+}
+
+TEST(AdminBrowserTest, AdminsManageAdminsAndTheirTokensInARealBrowser) {
+  RunBrowserScript(BROWSER_TEST_DIR "/admin_accounts.mjs",
+                   SCREENSHOT_DIR "/admin-accounts", "7 passed, 0 failed");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/base/status.h"
 #include "libs/grpc/grpc_status.h"
@@ -312,6 +313,15 @@ nlohmann::json TimeOrNull(bool set, const google::protobuf::Timestamp& at) {
   return set ? nlohmann::json(TimeUtil::ToString(at)) : nlohmann::json(nullptr);
 }
 }  // namespace
+
+absl::Status CheckMintsForItself(const std::string& admin_id,
+                                 const std::string& caller_admin_id) {
+  // Auth keeps admin ids in lowercase; a path may spell one otherwise.
+  if (absl::AsciiStrToLower(admin_id) == caller_admin_id)
+    return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      "admin_id: an admin mints API tokens only for itself");
+}
 
 nlohmann::json SystemAdminJson(const SystemAdmin& admin) {
   return {{"admin_id", admin.admin_id()},

@@ -96,6 +96,12 @@ class AdminOperations {
   Backends& backends_;
 };
 
+// An admin mints API tokens only for itself (another admin's token would let
+// it act under that admin's name): PERMISSION_DENIED naming admin_id when
+// `admin_id` (as a path spells it) is not `caller_admin_id`.
+absl::Status CheckMintsForItself(const std::string& admin_id,
+                                 const std::string& caller_admin_id);
+
 // The list form of a tenant (GET /system/tenants).
 nlohmann::json TenantSummaryJson(const Tenant& tenant);
 // The full form, config included (secrets redacted).

@@ -60,6 +60,32 @@ Frame TenantFrame(const std::string& title, const std::string& csrf,
   return {title, csrf, branding.primary_color(), branding.logo_url()};
 }
 
+// `at` (an RFC 3339 time or null) as section `name`'s AT, or section
+// `otherwise` when null.
+void ShowTime(Dictionary& dictionary, const json& at, const char* name,
+              const char* otherwise) {
+  if (at.is_null()) {
+    dictionary.ShowSection(otherwise);
+  } else {
+    dictionary.SetValueAndShowSection("AT", at.get<std::string>(), name);
+  }
+}
+
+// An RFC 3339 time, or `absent` for null.
+std::string TimeText(const json& at, const std::string& absent) {
+  return at.is_null() ? absent : at.get<std::string>();
+}
+
+// An admin's facts as the REST API shows them.
+void FillAdmin(Dictionary& dictionary, const SystemAdmin& admin) {
+  const json shown = SystemAdminJson(admin);
+  dictionary.SetValue("ADMIN_ID", admin.admin_id());
+  dictionary.SetValue("NAME", admin.name());
+  dictionary.SetValue("CREATED_AT", shown["created_at"].get<std::string>());
+  dictionary.SetValue("CREATED_BY", admin.created_by());
+  ShowTime(dictionary, shown["disabled_at"], "DISABLED", "ENABLED");
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<const AdminPages>> AdminPages::Load() {
@@ -161,6 +187,79 @@ std::string AdminPages::Audit(const std::string& csrf, const Tenant& tenant,
   }
   if (!events.next_page_token.empty())
     body->SetValueAndShowSection("PAGE_TOKEN", events.next_page_token, "OLDER");
+  return templates_->Render("frame.tpl", page);
+}
+
+std::string AdminPages::AdminList(
+    const std::string& csrf, const Notice& notice, const AdminForm& form,
+    const absl::StatusOr<std::vector<SystemAdmin>>& admins) const {
+  Dictionary page("admin_list");
+  Dictionary* body = FillFrame(page, {.title = "System admins", .csrf = csrf},
+                               "admin_list.tpl");
+  body->SetValue("CSRF", csrf);
+  body->SetValue("FORM_ADMIN_ID", form.admin_id);
+  body->SetValue("FORM_NAME", form.name);
+  const char* field_section = form.field == "admin_id"   ? "ADMIN_ID_ERROR"
+                              : form.field == "name"     ? "NAME_ERROR"
+                              : form.field == "password" ? "PASSWORD_ERROR"
+                                                         : nullptr;
+  if (field_section) {
+    body->SetValueAndShowSection("MESSAGE", form.error, field_section);
+    FillNotices(*body, "NOTICES", notice, "");
+  } else {
+    FillNotices(*body, "NOTICES", notice, form.error);
+  }
+  if (!admins.ok()) {
+    FillNotices(*body, "ADMINS_ERROR", {},
+                std::string(admins.status().message()));
+    return templates_->Render("frame.tpl", page);
+  }
+  Dictionary* table = body->AddSectionDictionary("ADMINS");
+  for (const SystemAdmin& admin : *admins)
+    FillAdmin(*table->AddSectionDictionary("ADMIN"), admin);
+  return templates_->Render("frame.tpl", page);
+}
+
+std::string AdminPages::AdminDetail(
+    const std::string& csrf, const SystemAdmin& admin, bool self,
+    const Notice& notice, const std::string& error,
+    const absl::StatusOr<std::vector<SystemAdminToken>>& tokens) const {
+  Dictionary page("admin_detail");
+  Dictionary* body = FillFrame(page, {.title = admin.name(), .csrf = csrf},
+                               "admin_detail.tpl");
+  body->SetValue("CSRF", csrf);
+  FillNotices(*body, "NOTICES", notice, error);
+  FillAdmin(*body, admin);
+  ShowEither(*body, self, "SELF", "OTHER");
+  if (!tokens.ok()) {
+    FillNotices(*body, "TOKENS_ERROR", {},
+                std::string(tokens.status().message()));
+    return templates_->Render("frame.tpl", page);
+  }
+  Dictionary* table = body->AddSectionDictionary("TOKENS");
+  for (const SystemAdminToken& token : *tokens) {
+    const json shown = SystemAdminTokenJson(token);
+    Dictionary* row = table->AddSectionDictionary("TOKEN");
+    row->SetValue("TOKEN_ID", token.token_id());
+    row->SetValue("KIND", token.kind());
+    row->SetValue("PREFIX", token.prefix());
+    row->SetValue("CREATED_AT", shown["created_at"].get<std::string>());
+    row->SetValue("EXPIRES_AT", TimeText(shown["expires_at"], "never"));
+    row->SetValue("LAST_USED_AT", TimeText(shown["last_used_at"], "never"));
+    ShowTime(*row, shown["revoked_at"], "REVOKED", "LIVE");
+  }
+  return templates_->Render("frame.tpl", page);
+}
+
+std::string AdminPages::DisableAdmin(const std::string& csrf,
+                                     const SystemAdmin& admin) const {
+  Dictionary page("admin_disable");
+  Dictionary* body =
+      FillFrame(page, {.title = "Disable " + admin.name(), .csrf = csrf},
+                "admin_disable.tpl");
+  body->SetValue("CSRF", csrf);
+  body->SetValue("ADMIN_ID", admin.admin_id());
+  body->SetValue("NAME", admin.name());
   return templates_->Render("frame.tpl", page);
 }
 

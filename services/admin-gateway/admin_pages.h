@@ -25,6 +25,16 @@ struct Notice {
   std::optional<IssuedToken> issued;
 };
 
+// The create-admin form shown again after auth refused it: the values typed
+// (never the password), and auth's message, shown next to `field` when it is
+// one of the form's (admin_id, name, password), else at the top.
+struct AdminForm {
+  std::string admin_id;
+  std::string name;
+  std::string field;
+  std::string error;
+};
+
 class AdminPages {
  public:
   // Parses SystemAdminTemplates().
@@ -44,6 +54,18 @@ class AdminPages {
       const absl::StatusOr<std::vector<Principal>>& principals) const;
   std::string Audit(const std::string& csrf, const Tenant& tenant,
                     const AuditPage& page) const;
+  // The system admins (disabled ones included) and the create-admin form.
+  std::string AdminList(
+      const std::string& csrf, const Notice& notice, const AdminForm& form,
+      const absl::StatusOr<std::vector<SystemAdmin>>& admins) const;
+  // One admin and its tokens; `self` when it is the signed-in admin.
+  std::string AdminDetail(
+      const std::string& csrf, const SystemAdmin& admin, bool self,
+      const Notice& notice, const std::string& error,
+      const absl::StatusOr<std::vector<SystemAdminToken>>& tokens) const;
+  // Asks before disabling `admin`.
+  std::string DisableAdmin(const std::string& csrf,
+                           const SystemAdmin& admin) const;
   // A page titled `title` that shows only `error`.
   std::string Error(const std::string& title, const std::string& csrf,
                     const std::string& error) const;

@@ -137,5 +137,55 @@ TEST_F(AdminPagesTest, ErrorAndSignInPagesEscapeTheirMessage) {
   }
 }
 
+TEST_F(AdminPagesTest, TheAdminPagesEscapeAdminsTokensAndTheForm) {
+  SystemAdmin admin;
+  admin.set_admin_id(kHostile);
+  admin.set_name(kHostile);
+  admin.set_created_by(kHostile);
+  SystemAdminToken token;
+  token.set_token_id("sat_1");
+  token.set_kind(kHostile);
+  token.set_prefix(kHostile);
+  const std::string list =
+      pages_->AdminList(kCsrf, {}, {kHostile, kHostile, "name", kHostile},
+                        std::vector<SystemAdmin>{admin});
+  const std::string detail = pages_->AdminDetail(
+      kCsrf, admin, false, {kHostile, IssuedToken{kHostile, kHostile}}, "",
+      std::vector<SystemAdminToken>{token});
+  const std::string confirm = pages_->DisableAdmin(kCsrf, admin);
+  for (const std::string* page : {&list, &detail, &confirm}) {
+    ExpectNoScript(*page);
+    // No template text leaks (a comment closed early, say).
+    EXPECT_EQ(page->find("}}"), std::string::npos) << *page;
+    EXPECT_EQ(page->find("once per"), std::string::npos) << *page;
+  }
+  const std::string e = kEscaped;
+  for (const std::string& expected :
+       {"<td><a href=\"/admin/admins/" + e + "\">" + e + "</a></td><td>" + e +
+            "</td>",
+        "<td>" + e + "</td><td>no</td>",
+        "name=\"admin_id\" value=\"" + e + "\"",
+        "name=\"name\" value=\"" + e + "\"",
+        "<span class=\"field-error\" id=\"name-error\">" + e + "</span>"}) {
+    EXPECT_NE(list.find(expected), std::string::npos) << expected;
+  }
+  EXPECT_EQ(list.find("id=\"error\""), std::string::npos);
+  for (const std::string& expected :
+       {"<h1>" + e + "</h1>", "<td>sat_1</td><td>" + e + "</td><td><code>" + e,
+        "<a id=\"disable\" href=\"/admin/admins/" + e + "/disable\">",
+        "<b>" + e + "</b>. Its access token is shown once"}) {
+    EXPECT_NE(detail.find(expected), std::string::npos) << expected;
+  }
+  // Another admin's page offers no token of its own, one's own page no
+  // disabling.
+  EXPECT_EQ(detail.find("id=\"create-token\""), std::string::npos);
+  const std::string own = pages_->AdminDetail(kCsrf, admin, true, {}, "",
+                                              std::vector<SystemAdminToken>{});
+  EXPECT_NE(own.find("id=\"create-token\""), std::string::npos);
+  EXPECT_EQ(own.find("id=\"disable\""), std::string::npos);
+  EXPECT_NE(confirm.find("name=\"confirm_admin_id\" value=\"" + e + "\""),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace adcp::admin_gateway

@@ -314,6 +314,10 @@ http::Response AdminUi::Handle(const http::Request& request,
          IssuedToken{created->tenant_id + "_admin", created->admin_token}},
         "", nullptr);
   }
+  if (path.size() >= 2 && path[1] == "admins") {
+    return post ? AdminsPost(request, *session, path, form)
+                : AdminsGet(request, *session, path);
+  }
   if (path.size() >= 3 && path[1] == "tenants") {
     if (post) return TenantPost(request, *session, path, form);
     if (path.size() == 3)

@@ -56,6 +56,7 @@ class AdminUi {
     absl::Time expires;
   };
   using Form = absl::flat_hash_map<std::string, std::string>;
+  using bhttp_status = boost::beast::http::status;
 
   std::optional<Session> ReadSession(const http::Request& request) const;
   std::string IssueSession(const std::string& user,
@@ -86,6 +87,24 @@ class AdminUi {
                             const Session& session,
                             const std::vector<std::string>& path,
                             const Form& form);
+
+  // /admin/admins... (admin_ui_admins.cc): the system admins and their
+  // tokens.
+  http::Response AdminsGet(const http::Request& request, const Session& session,
+                           const std::vector<std::string>& path);
+  http::Response AdminsPost(const http::Request& request,
+                            const Session& session,
+                            const std::vector<std::string>& path,
+                            const Form& form);
+  http::Response AdminList(const http::Request& request, const Session& session,
+                           const Notice& notice, const AdminForm& form,
+                           bhttp_status status);
+  // Admin `admin_id`'s page (404 for an unknown one), with `status` (the
+  // outcome of the action just taken).
+  http::Response AdminDetail(const http::Request& request,
+                             const Session& session,
+                             const std::string& admin_id, const Notice& notice,
+                             const absl::Status& status);
 
   AdminOperations& operations_;
   AdminAuthenticator& authenticator_;

@@ -8,8 +8,7 @@
 #include <regex>
 
 #include "libs/tenancy/tenant_config.h"
-#include "services/admin-gateway/admin_gateway.h"
-#include "services/admin-gateway/gateway_test_config.h"
+#include "services/admin-gateway/admin_ui_test_fixture.h"
 #include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
 #include "tests/support/suite.h"
@@ -54,64 +53,6 @@ TEST(AdminUiHelpersTest, ReplacementPatchTurnsOneDocumentIntoAnother) {
                                    "adapters":{"mock":{"enabled":true}}})"));
   EXPECT_EQ(DeepMerge(current, patch), wanted);
 }
-
-class AdminUiTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto suite = Suite::Start();
-    ASSERT_TRUE(suite.ok()) << suite.status();
-    suite_ = *std::move(suite);
-    GatewayConfig config = TestGatewayConfig(*suite_);
-    config.ui.session_ttl = absl::Minutes(30);
-    config.ui.clock = [this] { return now_; };
-    auto gateway = AdminGateway::Start(config);
-    ASSERT_TRUE(gateway.ok()) << gateway.status();
-    gateway_ = *std::move(gateway);
-  }
-
-  // The value of cookie `name` set by `reply` ("" if none).
-  static std::string SetCookie(const HttpReply& reply,
-                               const std::string& name) {
-    auto it = reply.headers.find("set-cookie");
-    if (it == reply.headers.end() || !it->second.starts_with(name + "="))
-      return "";
-    return it->second.substr(name.size() + 1,
-                             it->second.find(';') - name.size() - 1);
-  }
-  static std::string Csrf(const HttpReply& page) {
-    std::smatch match;
-    if (!std::regex_search(
-            page.body, match,
-            std::regex("name=\"_csrf\" value=\"([0-9a-f]+)\""))) {
-      return "";
-    }
-    return match[1];
-  }
-
-  // Form-encodes the only character our passwords need encoded.
-  static std::string FormValue(std::string value) {
-    std::replace(value.begin(), value.end(), ' ', '+');
-    return value;
-  }
-
-  // A sign-in at the gateway's port, or at another replica's.
-  HttpReply LoginAttempt(const std::string& password, int port = 0) {
-    if (port == 0) port = gateway_->port();
-    const HttpReply page = HttpCall(port, "GET", "/admin/login");
-    const std::string csrf = SetCookie(page, "adcp_login_csrf");
-    return HttpCall(port, "POST", "/admin/login",
-                    "_csrf=" + csrf +
-                        "&username=" + std::string(testing::kSuiteAdminId) +
-                        "&password=" + FormValue(password),
-                    {{"Cookie", "adcp_login_csrf=" + csrf}},
-                    "application/x-www-form-urlencoded");
-  }
-
-  static constexpr const char* kPassword = kTestAdminPassword;
-  absl::Time now_ = absl::Now();
-  std::unique_ptr<Suite> suite_;
-  std::unique_ptr<AdminGateway> gateway_;
-};
 
 TEST_F(AdminUiTest, SignInSetsAStrictHttpOnlySessionCookie) {
   EXPECT_EQ(HttpCall(gateway_->port(), "GET", "/admin/tenants").status,
@@ -202,12 +143,14 @@ TEST_F(AdminUiTest, FailuresSpreadOverReplicasSlowACallerDownOnEachOfThem) {
   // Five failures, alternating between the two gateways: the sixth attempt
   // waits on both, as if one gateway had seen them all.
   for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(
-        LoginAttempt("wrong", i % 2 ? (*replica)->port() : gateway_->port())
-            .status,
-        401);
+    EXPECT_EQ(LoginAttempt("wrong", testing::kSuiteAdminId,
+                           i % 2 ? (*replica)->port() : gateway_->port())
+                  .status,
+              401);
   }
-  EXPECT_EQ(LoginAttempt(kPassword, (*replica)->port()).status, 429);
+  EXPECT_EQ(LoginAttempt(kPassword, testing::kSuiteAdminId, (*replica)->port())
+                .status,
+            429);
   EXPECT_EQ(LoginAttempt(kPassword).status, 429);
 }
 

@@ -1,6 +1,5 @@
 #include "services/admin-gateway/system_api.h"
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "libs/base/identifiers.h"
 #include "libs/json/json_limits.h"
@@ -255,6 +254,7 @@ http::Response SystemApi::Admins(const http::Request& request,
     if (method != bhttp::verb::delete_) return not_allowed();
     auto disabled = operations_.DisableAdmin(admin_id);
     if (!disabled.ok()) return FromStatus(request, disabled.status());
+    authenticator_.ForgetAdmin(disabled->admin_id());
     return Ok(request, SystemAdminJson(*disabled));
   }
   if (path[3] != "tokens" || path.size() > 5)
@@ -272,14 +272,10 @@ http::Response SystemApi::Admins(const http::Request& request,
       return Ok(request, {{"tokens", list}});
     }
     if (method == bhttp::verb::post) {
-      // An admin mints tokens for itself only: another admin's token would
-      // let it act under that admin's name.
-      // Auth keeps admin ids in lowercase; the path may spell one otherwise.
-      if (absl::AsciiStrToLower(admin_id) != caller.admin_id) {
-        return http::JsonError(request, bhttp::status::forbidden,
-                               "admin_id: an admin mints API tokens only for "
-                               "itself");
-      }
+      if (const absl::Status mine =
+              CheckMintsForItself(admin_id, caller.admin_id);
+          !mine.ok())
+        return FromStatus(request, mine);
       auto issued = operations_.CreateAdminToken();
       if (!issued.ok()) return FromStatus(request, issued.status());
       json out = SystemAdminTokenJson(issued->token());
@@ -292,6 +288,7 @@ http::Response SystemApi::Admins(const http::Request& request,
   if (method != bhttp::verb::delete_) return not_allowed();
   auto revoked = operations_.RevokeAdminToken(admin_id, path[4]);
   if (!revoked.ok()) return FromStatus(request, revoked.status());
+  authenticator_.ForgetAdmin(revoked->admin_id());
   return Ok(request, SystemAdminTokenJson(*revoked));
 }
 

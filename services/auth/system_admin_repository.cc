@@ -35,6 +35,7 @@ constexpr char kSelectToken[] = "system_admin_token_select";
 constexpr char kRevokeToken[] = "system_admin_token_revoke";
 constexpr char kRevokeByHash[] = "system_admin_token_revoke_by_hash";
 constexpr char kEvent[] = "system_admin_event";
+constexpr char kPruneSessions[] = "system_admin_prune_sessions";
 
 using google::protobuf::Timestamp;
 using google::protobuf::util::TimeUtil;
@@ -113,7 +114,12 @@ PgPool::Statements SystemAdminRepository::Statements() {
        "WHERE token_id = $1"},
       {kListTokens, "SELECT " TOKEN_COLUMNS " FROM system_admin_tokens "
                     "WHERE admin_id = $1 AND ($2 OR revoked_at IS NULL) "
-                    "ORDER BY created_at, token_id"},
+                    "ORDER BY created_at, token_id LIMIT $3"},
+      {kPruneSessions,
+       "DELETE FROM system_admin_tokens WHERE token_id IN ("
+       "SELECT token_id FROM system_admin_tokens WHERE admin_id = $1 "
+       "AND kind = 'session' AND expires_at < now() "
+       "ORDER BY expires_at LIMIT $2)"},
       {kSelectToken, "SELECT " TOKEN_COLUMNS " FROM system_admin_tokens "
                      "WHERE admin_id = $1 AND token_id = $2"},
       {kRevokeToken,
@@ -132,9 +138,11 @@ PgPool::Statements SystemAdminRepository::Statements() {
 
 RolePrivileges SystemAdminRepository::Privileges() {
   return {.service = "auth",
-          .tables = {{"system_admins", {"SELECT", "INSERT", "UPDATE"}},
-                     {"system_admin_tokens", {"SELECT", "INSERT", "UPDATE"}},
-                     {"system_admin_events", {"INSERT"}}}};
+          .tables = {
+              {"system_admins", {"SELECT", "INSERT", "UPDATE"}},
+              // DELETE: expired sessions (migration 0017).
+              {"system_admin_tokens", {"SELECT", "INSERT", "UPDATE", "DELETE"}},
+              {"system_admin_events", {"INSERT"}}}};
 }
 
 absl::StatusOr<SystemAdmin> SystemAdminRepository::Create(
@@ -226,6 +234,11 @@ absl::StatusOr<SystemAdminToken> SystemAdminRepository::AddToken(
     added = TokenFromRow(txn.Exec1(kInsertToken, token.token_id, token.admin_id,
                                    token.hash_hex, token.kind, token.prefix,
                                    expires));
+    // A sign-in also removes a bounded batch of the admin's expired
+    // sessions, so they never pile up: each sign-in adds one and may remove
+    // up to kPruneBatch.
+    if (token.kind == "session")
+      txn.Exec0(kPruneSessions, token.admin_id, kPruneBatch);
     // Sessions are routine; API tokens are credentials worth an event.
     if (token.kind == "api") {
       Event(txn, "system_admin_token_created", actor,
@@ -259,8 +272,15 @@ absl::StatusOr<std::vector<SystemAdminToken>> SystemAdminRepository::ListTokens(
     const std::string& admin_id, bool include_revoked) {
   std::vector<SystemAdminToken> tokens;
   RETURN_IF_ERROR(pool_.WithTransaction([&](PgTxn& txn) {
-    for (const auto& row : txn.Exec(kListTokens, admin_id, include_revoked))
-      tokens.push_back(TokenFromRow(row));
+    const pqxx::result rows =
+        txn.Exec(kListTokens, admin_id, include_revoked, kMaxListedTokens + 1);
+    if (rows.size() > static_cast<size_t>(kMaxListedTokens)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "admin_id: more than ", kMaxListedTokens,
+          " tokens to list; revoke unused API tokens",
+          include_revoked ? ", or leave out the revoked ones" : ""));
+    }
+    for (const auto& row : rows) tokens.push_back(TokenFromRow(row));
     return absl::OkStatus();
   }));
   return tokens;

@@ -59,15 +59,22 @@ class SystemAdminRepository {
     std::string prefix;
     std::optional<absl::Time> expires_at;
   };
-  // Writes the admin event under `actor`.
+  // Writes the admin event under `actor`. A session (a sign-in) also
+  // deletes up to kPruneBatch of the admin's expired sessions.
   absl::StatusOr<SystemAdminToken> AddToken(const NewToken& token,
                                             const std::string& actor);
   // The live token (not revoked, not expired, of an enabled admin) whose
   // SHA-256 is `hash_hex`, or UNAUTHENTICATED. Notes its use (at most once
   // a minute).
   absl::StatusOr<ResolvedSystemAdmin> Resolve(const std::string& hash_hex);
+  // At most kMaxListedTokens, oldest first; FAILED_PRECONDITION (naming
+  // admin_id and what to do) when there are more.
   absl::StatusOr<std::vector<SystemAdminToken>> ListTokens(
       const std::string& admin_id, bool include_revoked);
+  static constexpr int kMaxListedTokens = 500;
+  // Expired sessions of the admin removed by one sign-in (AddToken of a
+  // session), at most.
+  static constexpr int kPruneBatch = 100;
   // NOT_FOUND when the admin has no such token; revoking a revoked token
   // returns it unchanged.
   absl::StatusOr<SystemAdminToken> RevokeToken(const std::string& admin_id,

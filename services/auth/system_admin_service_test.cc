@@ -273,5 +273,134 @@ TEST_F(SystemAdminServiceTest, AnAdminMintsTokensOnlyForItself) {
     EXPECT_EQ(token.prefix().size(), 12u);
 }
 
+TEST_F(SystemAdminServiceTest, TheBootstrapTokenDoesNothingButCreateAnAdmin) {
+  // Every other call of the service refuses it, whatever the admins' state.
+  const std::string& boot = suite_->bootstrap_token();
+  auto context = [&] { return Suite::Context("", "", boot); };
+  v1::ListSystemAdminsResponse admins;
+  EXPECT_EQ(admins_
+                ->ListSystemAdmins(context().get(),
+                                   v1::ListSystemAdminsRequest(), &admins)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::DisableSystemAdminRequest disable;
+  disable.set_admin_id(testing::kSuiteAdminId);
+  v1::SystemAdmin disabled;
+  EXPECT_EQ(admins_->DisableSystemAdmin(context().get(), disable, &disabled)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(MintToken(boot).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  v1::ListSystemAdminTokensRequest list;
+  list.set_admin_id(testing::kSuiteAdminId);
+  v1::ListSystemAdminTokensResponse tokens;
+  EXPECT_EQ(admins_->ListSystemAdminTokens(context().get(), list, &tokens)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::RevokeSystemAdminTokenRequest revoke;
+  revoke.set_admin_id(testing::kSuiteAdminId);
+  revoke.set_token_id("sat_0");
+  v1::SystemAdminToken revoked;
+  EXPECT_EQ(admins_->RevokeSystemAdminToken(context().get(), revoke, &revoked)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Once every admin is disabled it creates one again, and only one.
+  ASSERT_TRUE(
+      admins_
+          ->DisableSystemAdmin(suite_->AdminContext().get(), disable, &disabled)
+          .ok());
+  EXPECT_EQ(admins_
+                ->ListSystemAdmins(context().get(),
+                                   v1::ListSystemAdminsRequest(), &admins)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(CreateTenantAs(boot, "boot2"), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(CreateAdmin(boot, "dave").ok());
+  EXPECT_EQ(CreateAdmin(boot, "erin").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto session = SignIn("dave", "bobs-long-password");
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ(CreateTenantAs(*session, "dave1"), grpc::StatusCode::OK);
+}
+
+TEST_F(SystemAdminServiceTest, SignInPrunesExpiredSessionsInBoundedBatches) {
+  ASSERT_TRUE(CreateAdmin(suite_->system_token(), "frank").ok());
+  pqxx::connection owner(suite_->db().OwnerUrl());
+  // 150 sessions that expired, one that has not, and a long-revoked API
+  // token: rows as auth writes them.
+  {
+    pqxx::work txn(owner);
+    txn.exec(
+        "INSERT INTO system_admin_tokens (token_id, admin_id, token_sha256, "
+        "kind, prefix, created_at, expires_at, revoked_at) "
+        "SELECT 'sat_old' || i, 'frank', sha256(('old' || i)::bytea), "
+        "CASE WHEN i <= 151 THEN 'session' ELSE 'api' END, 'adcp_old', "
+        "now() - interval '2 days', "
+        "CASE WHEN i <= 150 THEN now() - interval '1 day' "
+        "WHEN i = 151 THEN now() + interval '1 hour' END, "
+        "CASE WHEN i = 152 THEN now() - interval '1 day' END "
+        "FROM generate_series(1, 152) AS i");
+    // Another admin's expired session: not frank's sign-in's to prune.
+    txn.exec(
+        "INSERT INTO system_admin_tokens (token_id, admin_id, token_sha256, "
+        "kind, prefix, expires_at) VALUES ('sat_other', 'suite-admin', "
+        "sha256('other'::bytea), 'session', 'adcp_other', "
+        "now() - interval '1 day')");
+    txn.commit();
+  }
+  auto count = [&](const std::string& where) {
+    pqxx::work txn(owner);
+    return txn
+        .exec1("SELECT count(*) FROM system_admin_tokens WHERE " + where)[0]
+        .as<int>();
+  };
+  const std::string expired =
+      "admin_id = 'frank' AND kind = 'session' AND expires_at < now()";
+  ASSERT_EQ(count(expired), 150);
+  ASSERT_TRUE(SignIn("frank", "bobs-long-password").ok());
+  EXPECT_EQ(count(expired), 50);  // one batch of 100
+  ASSERT_TRUE(SignIn("frank", "bobs-long-password").ok());
+  EXPECT_EQ(count(expired), 0);
+  // The live sessions (the unexpired one and the two sign-ins') and the
+  // API token stay.
+  EXPECT_EQ(count("admin_id = 'frank' AND kind = 'session'"), 3);
+  EXPECT_EQ(count("token_id IN ('sat_old151', 'sat_old152', 'sat_other')"), 3);
+}
+
+TEST_F(SystemAdminServiceTest, TokenListsAreCappedWithAClearError) {
+  ASSERT_TRUE(CreateAdmin(suite_->system_token(), "grace").ok());
+  pqxx::connection owner(suite_->db().OwnerUrl());
+  auto add_api_tokens = [&](int from, int to, bool revoked) {
+    pqxx::work txn(owner);
+    txn.exec_params(
+        "INSERT INTO system_admin_tokens (token_id, admin_id, token_sha256, "
+        "kind, prefix, revoked_at) "
+        "SELECT 'sat_g' || i, 'grace', sha256(('g' || i)::bytea), 'api', "
+        "'adcp_g', CASE WHEN $3 THEN now() END "
+        "FROM generate_series($1::int, $2::int) AS i",
+        from, to, revoked);
+    txn.commit();
+  };
+  auto list = [&](bool include_revoked) {
+    v1::ListSystemAdminTokensRequest request;
+    request.set_admin_id("grace");
+    request.set_include_revoked(include_revoked);
+    v1::ListSystemAdminTokensResponse response;
+    const grpc::Status status = admins_->ListSystemAdminTokens(
+        suite_->AdminContext().get(), request, &response);
+    return std::make_pair(status, response.tokens_size());
+  };
+  add_api_tokens(1, 500, false);
+  EXPECT_EQ(list(false).second, 500);  // the cap itself is listed
+  add_api_tokens(501, 501, true);
+  EXPECT_EQ(list(false).second, 500);  // the revoked one left out
+  const auto [status, size] = list(true);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(),
+            "admin_id: more than 500 tokens to list; revoke unused API "
+            "tokens, or leave out the revoked ones");
+}
+
 }  // namespace
 }  // namespace adcp::auth

@@ -5,38 +5,15 @@
 // refused, sign out. (An inactive tenant's principals cannot be managed:
 // deactivation stops every call for the tenant, admin calls included.) A screenshot of each page goes to SCREENSHOT_DIR.
 // Env: ADMIN_URL, ADMIN_USER, ADMIN_PASSWORD, SYSTEM_TOKEN, SCREENSHOT_DIR.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
-
-const base = process.env.ADMIN_URL;
-const shots = process.env.SCREENSHOT_DIR;
-mkdirSync(shots, { recursive: true });
-
-let passed = 0;
-let failed = 0;
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (error) {
-    failed++;
-    console.log(`not ok - ${name}\n  ${String(error.stack || error).replace(/\n/g, '\n  ')}`);
-    throw error;
-  }
-}
+import { base, finish, launch, shots, step } from './harness.mjs';
 
 async function systemGet(path) {
   const response = await fetch(base + path, { headers: { 'X-System-Token': process.env.SYSTEM_TOKEN } });
   return { status: response.status, body: await response.json() };
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const page = await (await browser.newContext()).newPage();
 const shot = (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
 const invalidJson = '{"features": {"max_daily_budget": 5,}';
@@ -159,5 +136,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed === 10 ? 0 : 1);
+finish(10);

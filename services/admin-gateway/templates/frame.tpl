@@ -19,12 +19,13 @@ textarea{width:100%;font-family:monospace;font-size:13px}
 form.inline{display:inline}
 section{background:#fff;padding:12px 16px;margin:16px 0;border:1px solid #e3e3e3}
 label{display:inline-block;margin:4px 12px 4px 0}
+.field-error{color:#b3261e;margin-right:12px}
 </style>
 {{#BRAND}}<style>:root{--brand:{{COLOR}}}</style>{{/BRAND}}
 </head><body>
 <header>
   {{#LOGO}}<img alt="logo" src="{{URL}}">{{/LOGO}}
-  <strong>AdCP sales agent &middot; system admin</strong> <a href="/admin/tenants">Tenants</a>
+  <strong>AdCP sales agent &middot; system admin</strong> <a href="/admin/tenants">Tenants</a> <a href="/admin/admins" id="nav-admins">Admins</a>
   {{#LOGOUT}}
     <form class="inline" method="post" action="/admin/logout">
       <input type="hidden" name="_csrf" value="{{CSRF}}"><button id="logout">Log out</button>
