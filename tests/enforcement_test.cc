@@ -85,7 +85,9 @@ std::vector<ServiceUnderTest> Services() {
         {"ListPrincipals", "{}"},
         {"RotateToken", R"({"principal_id":"agent"})"},
         {"RevokePrincipal", R"({"principal_id":"agent"})"},
-        {"WatchPrincipalChanges", "{}"}},
+        {"WatchPrincipalChanges", "{}"},
+        {"RecordSignatureNonce",
+         R"({"key_id":"buyer-key","check_cap_only":true,"per_key_cap":10})"}},
        Where::kAuth},
       // $SPARE_TOKEN_ID and $SPARE_SESSION: a token and a session of the
       // suite's admin made in SetUp; $SYSTEM_TOKEN: its API token.

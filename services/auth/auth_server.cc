@@ -12,8 +12,9 @@ namespace {
 
 PgPool::Statements AllStatements() {
   PgPool::Statements statements = PrincipalRepository::Statements();
-  for (auto more : {SystemAdminRepository::Statements(), AuditLog::Statements(),
-                    AuditLog::PlatformStatements()}) {
+  for (auto more : {SystemAdminRepository::Statements(),
+                    SignatureNonceRepository::Statements(),
+                    AuditLog::Statements(), AuditLog::PlatformStatements()}) {
     for (auto& statement : more) statements.push_back(std::move(statement));
   }
   return statements;
@@ -42,8 +43,10 @@ absl::StatusOr<AuthConfig> AuthConfigFromEnv() {
 
 RolePrivileges AuthRolePrivileges() {
   RolePrivileges privileges = PrincipalRepository::Privileges();
-  for (auto& [table, granted] : SystemAdminRepository::Privileges().tables)
-    privileges.tables[table] = granted;
+  for (const RolePrivileges& more : {SystemAdminRepository::Privileges(),
+                                     SignatureNonceRepository::Privileges()})
+    for (const auto& [table, granted] : more.tables)
+      privileges.tables[table] = granted;
   return privileges;
 }
 
@@ -64,7 +67,8 @@ AuthServer::AuthServer(AuthConfig config)
       guard_(MergedPolicy(),
              TenantGuardOptions(config_.service, system_admins_, tenants_,
                                 principals_, &audit_, &replicas_)),
-      service_(guard_, repository_, *principals_, audit_),
+      nonces_(pool_),
+      service_(guard_, repository_, *principals_, audit_, nonces_),
       admin_service_(guard_, admin_repository_, *system_admins_) {}
 
 AuthServer::~AuthServer() { Shutdown(); }

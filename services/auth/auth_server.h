@@ -66,6 +66,7 @@ class AuthServer {
   SystemAdminRepository admin_repository_;
   std::shared_ptr<SystemAdminDirectory> system_admins_;
   CallGuard guard_;
+  SignatureNonceRepository nonces_;  // the edge replicas' replay cache
   AuthService service_;
   SystemAdminService admin_service_;
   std::unique_ptr<ServiceHost> host_;
