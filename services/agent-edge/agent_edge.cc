@@ -230,7 +230,8 @@ http::Response AgentEdge::Route(const http::Request& request,
                                    "POST JSON-RPC messages to this endpoint");
         response.set(bhttp::field::allow, "POST");
       }
-    } else if (IsSignatureProbePath(path) && tenant->config().sandbox()) {
+    } else if (IsSignatureProbePath(path) && tenant->config().sandbox() &&
+               tenant->config().request_signing().supported()) {
       transport = "probe";
       response = SignatureProbe(call, path);
     } else if (IsA2aPath(path)) {

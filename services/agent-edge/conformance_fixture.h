@@ -33,7 +33,9 @@ class ConformanceFixture : public ::testing::Test {
   void SetUp() override;
 
   // The sandbox tenant's config: the mock adapter, and request signing
-  // with the AdCP signed-requests test kit's keys.
+  // with the AdCP signed-requests test kit's keys (left out at creation:
+  // the media_buy_seller storyboard registers webhook credentials over a
+  // bearer token, which a seller that verifies signatures refuses).
   static nlohmann::json TenantConfig();
 
   // Runs the controller's `scenario` with `params` as the buyer; asserts

@@ -289,7 +289,16 @@ TEST_F(ConformanceTest, SecurityBaseline) { RunSecurityBaseline(); }
 // signed_requests: the storyboard as the CLI runs it. The CLI hands the
 // grader no capability profile, so vectors 007 (covers_content_digest
 // required) and 018 (forbidden) both run against one policy: see KnownGaps.
-TEST_F(ConformanceTest, SignedRequests) { RunStoryboard("signed_requests"); }
+TEST_F(ConformanceTest, SignedRequests) {
+  ASSERT_TRUE(
+      suite_
+          ->PatchTenantConfig(kTenant, json{{"request_signing",
+                                             TenantConfig()["request_signing"]}}
+                                           .dump())
+          .ok());
+  ASSERT_TRUE(AwaitDigestPolicy("either"));
+  RunStoryboard("signed_requests");
+}
 
 // Every request-signing vector through `adcp grade request-signing`, each
 // under the digest policy it asserts (the tenant's policy patched): 002 and
@@ -302,11 +311,11 @@ TEST_F(ConformanceTest, RequestSigningVectorsUnderEachDigestPolicy) {
       {"forbidden", "018-digest-covered-when-forbidden"},
       {"either", ""}};
   for (const auto& [policy, only] : runs) {
+    json signing = TenantConfig()["request_signing"];
+    signing["covers_content_digest"] = policy;
     ASSERT_TRUE(suite_
                     ->PatchTenantConfig(
-                        kTenant, json{{"request_signing",
-                                       {{"covers_content_digest", policy}}}}
-                                     .dump())
+                        kTenant, json{{"request_signing", signing}}.dump())
                     .ok());
     ASSERT_TRUE(AwaitDigestPolicy(policy)) << policy;
     const json report = RunJson(absl::StrCat(
