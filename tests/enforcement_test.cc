@@ -85,7 +85,9 @@ std::vector<ServiceUnderTest> Services() {
         {"ListPrincipals", "{}"},
         {"RotateToken", R"({"principal_id":"agent"})"},
         {"RevokePrincipal", R"({"principal_id":"agent"})"},
-        {"WatchPrincipalChanges", "{}"}},
+        {"WatchPrincipalChanges", "{}"},
+        {"RecordSignatureNonce",
+         R"({"key_id":"buyer-key","check_cap_only":true,"per_key_cap":10})"}},
        Where::kAuth},
       // $SPARE_TOKEN_ID and $SPARE_SESSION: a token and a session of the
       // suite's admin made in SetUp; $SYSTEM_TOKEN: its API token.
@@ -426,11 +428,13 @@ TEST_F(EnforcementTest, NoMethodRunsWithoutItsCredentials) {
               {"an inactive tenant",
                {.tenant = "charlie", .bearer = admin_tokens_["charlie"]},
                grpc::StatusCode::PERMISSION_DENIED});
-          // For kTenant the sample request itself carries bravo's token.
-          refusals.push_back(
-              {"another tenant's token",
-               {.tenant = "alpha", .bearer = admin_tokens_["bravo"]},
-               grpc::StatusCode::UNAUTHENTICATED});
+          // For ResolvePrincipal the sample request itself carries bravo's
+          // token (RecordSignatureNonce, also kTenant, takes none).
+          if (method->name() != "RecordSignatureNonce")
+            refusals.push_back(
+                {"another tenant's token",
+                 {.tenant = "alpha", .bearer = admin_tokens_["bravo"]},
+                 grpc::StatusCode::UNAUTHENTICATED});
           if (checks_bearer) {
             refusals.push_back(
                 {"the system token as a bearer token",

@@ -133,6 +133,17 @@ class Checklist {
       if (!digests)
         return Reject("signature_header_malformed", "Content-Digest");
     }
+    // Step 1 too: a covered field of one value that holds two (a second
+    // line, a top-level comma) is malformed, whatever the window says.
+    for (const Item& item : covered.items) {
+      if (!item.value.is_string() || item.value.text.starts_with("@") ||
+          message.FieldLines(item.value.text).empty())
+        continue;
+      std::variant<std::string, BaseError> value =
+          ComponentValue(message, item.value.text);
+      if (auto* error = std::get_if<BaseError>(&value))
+        return Reject(error->code, error->detail);
+    }
     if (VerifyResult r = Params(*params, covered, message); !r.ok()) return r;
     if (VerifyResult r = Key(*params); !r.ok()) return r;
     // Step 10.
@@ -349,12 +360,16 @@ VerifyResult VerifyRequest(const HttpMessage& request,
                            std::string_view operation, bool other_credential,
                            const RequestSigningPolicy& policy,
                            const KeyDirectory& keys, ReplayCache& replays,
-                           absl::Time now) {
+                           absl::Time now,
+                           const nlohmann::json* task_arguments) {
   Checklist checklist(kRequestSigning, policy, keys, replays, now);
   if (request.FieldLines("signature-input").empty() &&
       request.FieldLines("signature").empty()) {
+    const bool demands = task_arguments != nullptr
+                             ? ArgumentsDemandSignature(*task_arguments)
+                             : BodyDemandsSignature(request.body);
     if ((Contains(policy.required_for, operation) && !other_credential) ||
-        BodyDemandsSignature(request.body)) {
+        demands) {
       return checklist.Reject("signature_required", std::string(operation));
     }
     return {};
@@ -407,9 +422,13 @@ absl::Status SignMessage(HttpMessage& message, const SignatureProfile& profile,
 
 bool BodyDemandsSignature(std::string_view body) {
   absl::StatusOr<nlohmann::json> document = ParseJsonBounded(body, "body");
-  if (!document.ok() || !document->is_object()) return false;
-  const auto config = document->find("push_notification_config");
-  return config != document->end() && config->is_object() &&
+  return document.ok() && ArgumentsDemandSignature(*document);
+}
+
+bool ArgumentsDemandSignature(const nlohmann::json& arguments) {
+  if (!arguments.is_object()) return false;
+  const auto config = arguments.find("push_notification_config");
+  return config != arguments.end() && config->is_object() &&
          config->contains("authentication");
 }
 

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -102,11 +103,17 @@ struct VerifyResult {
 // Checks a buyer's request for `operation` (an AdCP task name) under the
 // request-signing profile. `other_credential`: the caller presented a bearer
 // token (the fallback authenticator decides whether it is valid).
+// `task_arguments`: the task's arguments when the body is an envelope
+// around them (MCP's params.arguments, A2A's); null when the body is the
+// task's request itself. Whether the task asks for what only a signed
+// request may ask for is read from them; the signature and the digest
+// always cover the body's exact bytes.
 VerifyResult VerifyRequest(const HttpMessage& request,
                            std::string_view operation, bool other_credential,
                            const RequestSigningPolicy& policy,
                            const KeyDirectory& keys, ReplayCache& replays,
-                           absl::Time now);
+                           absl::Time now,
+                           const nlohmann::json* task_arguments = nullptr);
 
 // Checks a webhook under the webhook-signing profile (what a buyer's
 // receiver does; our tests use it on what we send).
@@ -126,6 +133,7 @@ absl::Status SignMessage(HttpMessage& message, const SignatureProfile& profile,
 // Whether the body asks for something only a signed request may ask for:
 // push_notification_config.authentication (webhook credentials).
 bool BodyDemandsSignature(std::string_view body);
+bool ArgumentsDemandSignature(const nlohmann::json& arguments);
 
 // The first key that occurs twice in one object of `body`, if any (a JSON
 // parser that keeps one of them would see another request than the signer).

@@ -58,6 +58,24 @@ TEST(RequestVerifierTest, AcceptsEveryPositiveVectorOverItsExpectedBase) {
   }
 }
 
+// A black-box grader sends the step-1 vectors (021-024) as they are, long
+// after their window: the malformed header is still what is refused.
+TEST(RequestVerifierTest, StepOneRefusalsComeBeforeTheWindow) {
+  for (const char* name : {"021-duplicate-signature-input-label.json",
+                           "022-multi-valued-content-type.json",
+                           "023-multi-valued-content-digest.json",
+                           "024-unquoted-string-param.json"}) {
+    const json vector =
+        testing::LoadJson(testing::RequestSigningVectors() / "negative" / name);
+    testing::VectorState state = testing::StateOf("request-signing", vector);
+    const HttpMessage message = MessageOf(vector["request"]);
+    const VerifyResult result = VerifyRequest(
+        message, OperationOf(message.url), false, state.policy, state.keys,
+        *state.replays, state.now + absl::Hours(24 * 365));
+    EXPECT_EQ(result.error_code, "request_signature_header_malformed") << name;
+  }
+}
+
 TEST(RequestVerifierTest, RefusesEveryNegativeVectorWithItsCode) {
   const std::vector<fs::path> files =
       testing::VectorFiles("request-signing", "negative");
@@ -222,6 +240,40 @@ TEST(BodyChecksTest, DuplicateKeysAndWebhookCredentials) {
       R"({"push_notification_config":{"url":"https://b/x","authentication":{}}})"));
   EXPECT_FALSE(BodyDemandsSignature(
       R"({"push_notification_config":{"url":"https://b/x"}})"));
+}
+
+// MCP nests the task's arguments in its envelope: the demand is read from
+// them, never from the envelope's top level.
+TEST(BodyChecksTest, EnvelopedArgumentsDecideTheDemand) {
+  HttpMessage request{.method = "POST",
+                      .url = "https://seller.example.com/mcp",
+                      .headers = {{"Content-Type", "application/json"}}};
+  const nlohmann::json arguments = {
+      {"media_buy_id", "mb_1"},
+      {"push_notification_config",
+       {{"url", "https://b.example/hook"}, {"authentication", {}}}}};
+  request.body =
+      nlohmann::json{
+          {"jsonrpc", "2.0"},
+          {"id", 1},
+          {"method", "tools/call"},
+          {"params", {{"name", "update_media_buy"}, {"arguments", arguments}}}}
+          .dump();
+  class NoKeys : public KeyDirectory {
+   public:
+    std::optional<Jwk> Find(std::string_view) const override {
+      return std::nullopt;
+    }
+    bool Revoked(std::string_view) const override { return false; }
+  } keys;
+  MemoryReplayCache replays;
+  EXPECT_TRUE(VerifyRequest(request, "update_media_buy", true, {}, keys,
+                            replays, absl::Now())
+                  .ok());  // the envelope alone shows no demand
+  EXPECT_EQ(VerifyRequest(request, "update_media_buy", true, {}, keys, replays,
+                          absl::Now(), &arguments)
+                .error_code,
+            "request_signature_required");
 }
 
 }  // namespace

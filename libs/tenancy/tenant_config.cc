@@ -16,6 +16,7 @@
 #include "libs/base/identifiers.h"
 #include "libs/json/proto_json.h"
 #include "libs/json/struct_json.h"
+#include "libs/tenancy/request_signing_config.h"
 
 namespace adcp {
 namespace {
@@ -313,6 +314,7 @@ void CheckRules(const TenantConfig& config, std::vector<std::string>& errors) {
   if (!branding.logo_url().empty() && !IsHttpUrl(branding.logo_url())) {
     errors.push_back("branding.logo_url: expected an http:// or https:// URL");
   }
+  CheckRequestSigning(config, errors);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "libs/tenancy/service_config.h"
 #include "libs/tenancy/tenant_route.h"
 #include "services/agent-edge/edge_request.h"
+#include "services/agent-edge/shared_replays.h"
 
 namespace adcp::agent_edge {
 namespace {
@@ -50,6 +51,12 @@ PresentedToken Token(const http::Request& request) {
 
 // RFC 6750 section 3: a 401 names the scheme, and why a token failed.
 void AgentEdge::Challenge(http::Response& response, const Request& call) {
+  if (!call.signature_error.empty()) {
+    response.set(
+        bhttp::field::www_authenticate,
+        absl::StrCat("Signature error=\"", call.signature_error, "\""));
+    return;
+  }
   std::string challenge = "Bearer realm=\"adcp\"";
   if (call.malformed_token)
     challenge +=
@@ -71,6 +78,7 @@ absl::StatusOr<EdgeConfig> EdgeConfigFromEnv() {
   config.registry_address =
       env::String("TENANT_REGISTRY_ADDR", "127.0.0.1:50051");
   config.media_buy_address = env::String("MEDIA_BUY_ADDR", "127.0.0.1:50053");
+  config.auth_address = env::String("AUTH_ADDR", "127.0.0.1:50052");
   ASSIGN_OR_RETURN(config.internal_token, env::Required("ADCP_INTERNAL_TOKEN"));
   ASSIGN_OR_RETURN(config.base_domains, BaseDomainsFromEnv());
   ASSIGN_OR_RETURN(config.tenant_concurrency,
@@ -82,6 +90,17 @@ absl::StatusOr<EdgeConfig> EdgeConfigFromEnv() {
   ASSIGN_OR_RETURN(config.anonymous_client_limit,
                    RateLimitFromEnv("RATE_LIMIT_CLIENT",
                                     RateLimit{.per_second = 10, .burst = 10}));
+  ASSIGN_OR_RETURN(const int jwks_timeout_ms,
+                   env::Int("JWKS_FETCH_TIMEOUT_MS", 3000, 100, 30000));
+  config.jwks.timeout = absl::Milliseconds(jwks_timeout_ms);
+  ASSIGN_OR_RETURN(const int jwks_ttl,
+                   env::Int("JWKS_TTL_SECONDS", 300, 10, 86400));
+  config.jwks.ttl = absl::Seconds(jwks_ttl);
+  ASSIGN_OR_RETURN(const int jwks_bytes,
+                   env::Int("JWKS_MAX_BYTES", 64 << 10, 1024, 1 << 20));
+  config.jwks.max_bytes = jwks_bytes;
+  ASSIGN_OR_RETURN(config.jwks_allowed,
+                   http::ParseCidrList(env::String("JWKS_ALLOW_CIDRS", "")));
   return config;
 }
 
@@ -92,6 +111,12 @@ AgentEdge::AgentEdge(EdgeConfig config)
       media_buy_(MakeServiceChannel(config_.media_buy_address,
                                     config_.internal_token)),
       bulkhead_(config_.tenant_concurrency, config_.tenant_wait),
+      signatures_(std::make_unique<SignatureGate>(
+          config_.jwks, config_.jwks_allowed,
+          config_.replays != nullptr || config_.auth_address.empty()
+              ? config_.replays
+              : std::make_shared<SharedReplayStores>(MakeServiceChannel(
+                    config_.auth_address, config_.internal_token)))),
       metrics_(std::make_shared<prometheus::Registry>()),
       requests_(&prometheus::BuildCounter()
                      .Name("agent_requests_total")
@@ -205,6 +230,10 @@ http::Response AgentEdge::Route(const http::Request& request,
                                    "POST JSON-RPC messages to this endpoint");
         response.set(bhttp::field::allow, "POST");
       }
+    } else if (IsSignatureProbePath(path) && tenant->config().sandbox() &&
+               tenant->config().request_signing().supported()) {
+      transport = "probe";
+      response = SignatureProbe(call, path);
     } else if (IsA2aPath(path)) {
       transport = "a2a";
       response = A2a(call, path);

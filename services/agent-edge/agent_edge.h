@@ -22,9 +22,11 @@
 #include "absl/status/statusor.h"
 #include "libs/base/bulkhead.h"
 #include "libs/http/http_server.h"
+#include "libs/http/outbound_guard.h"
 #include "libs/tenancy/rate_limiter.h"
 #include "libs/tenancy/tenant_cache.h"
 #include "services/agent-edge/a2a_envelope.h"
+#include "services/agent-edge/signature_gate.h"
 #include "services/agent-edge/task_catalog.h"
 
 namespace adcp::agent_edge {
@@ -49,6 +51,15 @@ struct EdgeConfig {
   std::optional<RateLimit> anonymous_client_limit;
   absl::Duration tenant_wait = absl::Milliseconds(500);
   absl::Duration startup_wait = absl::Seconds(30);
+  // Counterparties' JWKS (signed requests): fetch bounds and cache, and
+  // the internal ranges a fetch may reach all the same (tests' servers).
+  JwksFetchOptions jwks;
+  std::vector<http::Cidr> jwks_allowed;
+  // Where nonces of signed requests are remembered: auth's shared replay
+  // cache when auth_address is set (what several replicas need), else
+  // this process's memory; `replays`, when set, instead of either.
+  std::string auth_address;
+  std::shared_ptr<ReplayStores> replays;
 };
 
 // AGENT_HTTP_PORT (8080), METRICS_PORT (9465), BIND_HOST (0.0.0.0),
@@ -56,7 +67,10 @@ struct EdgeConfig {
 // ADCP_INTERNAL_TOKEN (required), BASE_DOMAINS (comma-separated;
 // sales-agent.example.com,localhost), EDGE_TENANT_CONCURRENCY (half of
 // HTTP_THREADS, at least 1), EDGE_TENANT_WAIT_MS (500),
-// RATE_LIMIT_CLIENT_RPS/_BURST (10/10: anonymous requests per client).
+// RATE_LIMIT_CLIENT_RPS/_BURST (10/10: anonymous requests per client),
+// AUTH_ADDR (127.0.0.1:50052: the shared replay cache of signed requests),
+// JWKS_FETCH_TIMEOUT_MS (3000), JWKS_TTL_SECONDS (300), JWKS_MAX_BYTES
+// (65536), JWKS_ALLOW_CIDRS (none).
 absl::StatusOr<EdgeConfig> EdgeConfigFromEnv();
 
 // The MCP protocol versions the edge speaks, newest first.
@@ -84,6 +98,14 @@ class AgentEdge {
   std::optional<http::Response> ThrottleAnonymous(const Request& call,
                                                   bool json_rpc);
   http::Response Mcp(const Request& call);
+  // A sandbox tenant's per-operation endpoint <agent URL>/adcp/<operation>
+  // (signature_probe.cc): the signature checked, no task run.
+  http::Response SignatureProbe(const Request& call, std::string_view path);
+  // The signature check of a task call (null: it may go on); sets
+  // call.signature_error when refused.
+  std::optional<nlohmann::json> RefusedSignature(
+      const Request& call, const AgentTask& task,
+      const nlohmann::json& arguments);
   http::Response Rest(const Request& call, const AgentTask& task);
   // A2A (a2a_transport.cc): `path` is /a2a or an agent card's.
   http::Response A2a(const Request& call, const std::string& path);
@@ -121,6 +143,7 @@ class AgentEdge {
   const EdgeConfig config_;
   std::shared_ptr<TenantCache> tenants_;
   std::shared_ptr<grpc::Channel> media_buy_;
+  std::unique_ptr<SignatureGate> signatures_;
   std::unique_ptr<http::Server> server_;
   TenantBulkhead bulkhead_;
   RateLimiter anonymous_limiter_;

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "libs/httpsig/vectors_test_util.h"
 
 namespace adcp::agent_edge {
 
@@ -16,12 +17,9 @@ void ConformanceFixture::SetUp() {
   auto suite = Suite::Start();
   ASSERT_TRUE(suite.ok()) << suite.status();
   suite_ = *std::move(suite);
-  ASSERT_TRUE(suite_
-                  ->CreateTenant(kTenant, R"({
-                      "sandbox": true,
-                      "publisher_domains": ["nytimes.example"],
-                      "adapters": {"mock": {"enabled": true}}})")
-                  .ok());
+  json tenant_config = TenantConfig();
+  tenant_config.erase("request_signing");  // SignedRequests turns it on
+  ASSERT_TRUE(suite_->CreateTenant(kTenant, tenant_config.dump()).ok());
   auto admin = suite_->CreatePrincipal(kTenant, "nytimes_admin");
   ASSERT_TRUE(admin.ok()) << admin.status();
   auto buyer = suite_->CreatePrincipal(kTenant, "compliance_buyer");
@@ -49,11 +47,41 @@ void ConformanceFixture::SetUp() {
   config.http.shutdown_grace = absl::Seconds(2);
   config.registry_address = suite_->registry_address();
   config.media_buy_address = suite_->media_buy_address();
+  config.auth_address = suite_->auth_address();
   config.internal_token = suite_->internal_token();
   config.base_domains = {"sales.test"};
   auto edge = AgentEdge::Start(config);
   ASSERT_TRUE(edge.ok()) << edge.status();
   edge_ = *std::move(edge);
+}
+
+json ConformanceFixture::TenantConfig() {
+  // The signed-requests test kit's counterparty: the runner's keys from
+  // keys.json (their public members only), test-revoked-2026 revoked, and
+  // the grading cap of 100 live nonces per key (test-kits/
+  // signed-requests-runner.yaml); a sandbox tenant may hold them.
+  json keys = json::array();
+  const json published_keys = httpsig::testing::LoadJson(
+      httpsig::testing::RequestSigningVectors() / "keys.json");
+  for (const json& key : published_keys.value("keys", json::array())) {
+    json published;
+    for (const char* member :
+         {"kid", "kty", "crv", "alg", "use", "key_ops", "adcp_use", "x", "y"})
+      if (key.contains(member)) published[member] = key[member];
+    keys.push_back(published);
+  }
+  return {{"sandbox", true},
+          {"publisher_domains", {"nytimes.example"}},
+          {"adapters", {{"mock", {{"enabled", true}}}}},
+          {"request_signing",
+           {{"supported", true},
+            {"covers_content_digest", "either"},
+            {"required_for", {"create_media_buy"}},
+            {"replay_cap_per_key", 100},
+            {"counterparties",
+             {{{"name", "adcp-conformance-runner"},
+               {"jwks", {{"keys", keys}}},
+               {"revoked_kids", {"test-revoked-2026"}}}}}}}};
 }
 
 void ConformanceFixture::Seed(const std::string& scenario, const json& params) {

@@ -8,6 +8,8 @@
 // options "default" and "test-pricing": the ids the idempotency and
 // deterministic_testing storyboards send without discovering products first
 // (AdCP 3.0 lets such storyboards rely on fixtures seeded out of band).
+// The tenant verifies signed requests as the signed-requests test kit asks
+// (TenantConfig()).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -29,6 +31,12 @@ class ConformanceFixture : public ::testing::Test {
   static constexpr char kTenant[] = "nytimes";
 
   void SetUp() override;
+
+  // The sandbox tenant's config: the mock adapter, and request signing
+  // with the AdCP signed-requests test kit's keys (left out at creation:
+  // the media_buy_seller storyboard registers webhook credentials over a
+  // bearer token, which a seller that verifies signatures refuses).
+  static nlohmann::json TenantConfig();
 
   // Runs the controller's `scenario` with `params` as the buyer; asserts
   // that it succeeded.

@@ -16,7 +16,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 #include "services/agent-edge/conformance_fixture.h"
+#include "tests/support/http_client.h"
 
 namespace adcp::agent_edge {
 namespace {
@@ -104,6 +106,28 @@ class ConformanceTest : public ConformanceFixture {
              "initial request and its replay; a different payload under the "
              "same key is IDEMPOTENCY_CONFLICT by the storyboard's own rule. "
              "IdempotencyWithCurrentDates runs it with next year's dates"},
+            {{"signed_requests", "negative-007-missing-content-digest"},
+             "the vector asserts covers_content_digest \"required\" and "
+             "018 asserts \"forbidden\"; an agent declares one policy, and "
+             "the CLI's storyboard run gives the grader no capability profile "
+             "to skip the other (the SDK's grader says so: policy-mismatched "
+             "vectors FAIL instead of SKIP). The tenant declares \"either\", "
+             "under which an uncovered digest is accepted. "
+             "RequestSigningVectorsUnderEachDigestPolicy passes 007 under "
+             "\"required\""},
+            {{"signed_requests", "negative-025-jwk-alg-crv-mismatch"},
+             "the vector carries its own malformed JWKS, so @adcp/sdk 6.11.0 "
+             "grades it against its own library verifier, never the agent, "
+             "and its storyboard probe then reports HTTP status 0, which the "
+             "step's check for 401 fails even when the library refused "
+             "correctly. `adcp grade request-signing` "
+             "(RequestSigningVectorsUnderEachDigestPolicy) passes it; "
+             "libs/httpsig refuses it with the same code "
+             "(RequestVerifierTest)"},
+            {{"signed_requests", "negative-018-digest-covered-when-forbidden"},
+             "see negative-007: under \"either\" a covered digest is "
+             "accepted. RequestSigningVectorsUnderEachDigestPolicy passes 018 "
+             "under \"forbidden\""},
             {{"idempotency (flights next year)",
               "create_media_buy_missing_key"},
              "run from a file (--file), the runner sends this step as a raw "
@@ -207,6 +231,25 @@ class ConformanceTest : public ConformanceFixture {
 
   // The CLI cannot hand the runner a test kit; security_baseline.mjs makes
   // the same call with one whose api_key is our token.
+  // Whether the edge announces `policy` within 10 s (the tenant cache
+  // follows the registry's change feed).
+  bool AwaitDigestPolicy(const std::string& policy) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      const testing::HttpReply reply = testing::HttpCall(
+          edge_->port(), "POST",
+          absl::StrCat("/tenants/", kTenant, "/v1/get_adcp_capabilities"), "{}",
+          {{"x-adcp-auth", token_}});
+      const json body = reply.Json();
+      if (body.is_object() &&
+          body.value("request_signing", json::object())
+                  .value("covers_content_digest", "") == policy)
+        return true;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return false;
+  }
+
   void RunSecurityBaseline() {
     Report("security_baseline",
            RunJson(absl::StrCat("node security_baseline.mjs '", AgentUrl(),
@@ -242,6 +285,57 @@ TEST_F(ConformanceTest, DeterministicTesting) {
   RunStoryboard("deterministic_testing");
 }
 TEST_F(ConformanceTest, SecurityBaseline) { RunSecurityBaseline(); }
+
+// signed_requests: the storyboard as the CLI runs it. The CLI hands the
+// grader no capability profile, so vectors 007 (covers_content_digest
+// required) and 018 (forbidden) both run against one policy: see KnownGaps.
+TEST_F(ConformanceTest, SignedRequests) {
+  ASSERT_TRUE(
+      suite_
+          ->PatchTenantConfig(kTenant, json{{"request_signing",
+                                             TenantConfig()["request_signing"]}}
+                                           .dump())
+          .ok());
+  ASSERT_TRUE(AwaitDigestPolicy("either"));
+  RunStoryboard("signed_requests");
+}
+
+// Every request-signing vector through `adcp grade request-signing`, each
+// under the digest policy it asserts (the tenant's policy patched): 002 and
+// 007 with "required", 018 with "forbidden", then all of them with
+// "either" (where 007 and 018 are skipped as profile mismatches).
+TEST_F(ConformanceTest, RequestSigningVectorsUnderEachDigestPolicy) {
+  // "either" last: its vector 020 leaves the runner's key at its cap.
+  const std::pair<std::string, std::string> runs[] = {
+      {"required", "002-post-with-content-digest,007-missing-content-digest"},
+      {"forbidden", "018-digest-covered-when-forbidden"},
+      {"either", ""}};
+  for (const auto& [policy, only] : runs) {
+    json signing = TenantConfig()["request_signing"];
+    signing["covers_content_digest"] = policy;
+    ASSERT_TRUE(suite_
+                    ->PatchTenantConfig(
+                        kTenant, json{{"request_signing", signing}}.dump())
+                    .ok());
+    ASSERT_TRUE(AwaitDigestPolicy(policy)) << policy;
+    const json report = RunJson(absl::StrCat(
+        "node node_modules/@adcp/sdk/bin/adcp.js grade request-signing '",
+        AgentUrl(), "' --allow-http --json --covers-content-digest ", policy,
+        only.empty() ? "" : " --only " + only));
+    ASSERT_TRUE(report.is_object());
+    std::printf(
+        "request-signing vectors (%s): %d passed, %d failed, "
+        "%d skipped\n",
+        policy.c_str(), report.value("passed_count", -1),
+        report.value("failed_count", -1), report.value("skipped_count", -1));
+    for (const char* kind : {"positive", "negative"})
+      for (const json& vector : report.value(kind, json::array()))
+        if (!vector.value("passed", false))
+          ADD_FAILURE() << policy << ": " << vector.dump();
+    EXPECT_EQ(report.value("failed_count", -1), 0) << policy;
+    EXPECT_GT(report.value("passed_count", 0), 0) << policy;
+  }
+}
 
 // The same storyboards over A2A: the agent card and message/send.
 class A2aConformanceTest : public ConformanceTest {

@@ -35,6 +35,9 @@ struct AgentEdge::Request {
   // only), and the outcome of a task ("ok" or its AdCP error code).
   mutable std::string tool = "-";
   mutable std::string outcome;
+  // The request-signing error code of a refused signature: the challenge
+  // is then `Signature error="<code>"`.
+  mutable std::string signature_error;
 };
 
 // An AdCP error object {code, message, recovery, field?}.
@@ -52,6 +55,10 @@ inline nlohmann::json AdcpError(const std::string& code,
 // an agent card (/.well-known/agent-card.json, the older agent.json, and
 // both under /a2a/, where clients given the endpoint's URL look).
 bool IsA2aPath(std::string_view path);
+
+// Whether a tenant's path is AdCP's per-operation form under an agent URL:
+// /adcp/<...>, /mcp/adcp/<...> or /a2a/adcp/<...> (signed_requests.cc).
+bool IsSignatureProbePath(std::string_view path);
 
 // JSON-RPC 2.0 answers (MCP and A2A).
 inline nlohmann::json RpcError(const nlohmann::json& id, int code,

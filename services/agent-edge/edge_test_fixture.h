@@ -100,6 +100,7 @@ class AgentEdgeTest : public ::testing::Test {
     config.metrics_port = 0;
     config.registry_address = suite_->registry_address();
     config.media_buy_address = suite_->media_buy_address();
+    config.auth_address = suite_->auth_address();
     config.internal_token = suite_->internal_token();
     config.base_domains = {kBase};
     ConfigureEdge(config);

@@ -236,8 +236,12 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
   Outcome outcome;
   json failed;  // the answer of a call that failed
   absl::StatusOr<TenantBulkhead::Slot> slot;
-  if (std::optional<Failure> refused = Refusal(
-          call.malformed_token, ParseTaskArguments(arguments, request))) {
+  if (std::optional<json> signature = RefusedSignature(call, task, arguments)) {
+    outcome.code = grpc::StatusCode::UNAUTHENTICATED;
+    failed = std::move(*signature);
+  } else if (std::optional<Failure> refused =
+                 Refusal(call.malformed_token,
+                         ParseTaskArguments(arguments, request))) {
     outcome.code = refused->code;
     failed = std::move(refused->answer);
   } else if (slot = bulkhead_.Acquire(call.tenant_id); !slot.ok()) {

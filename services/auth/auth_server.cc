@@ -14,7 +14,8 @@ PgPool::Statements AllStatements() {
   PgPool::Statements statements = PrincipalRepository::Statements();
   for (auto more :
        {SystemAdminRepository::Statements(), SignInFailures::Statements(),
-        AuditLog::Statements(), AuditLog::PlatformStatements()}) {
+        SignatureNonceRepository::Statements(), AuditLog::Statements(),
+        AuditLog::PlatformStatements()}) {
     for (auto& statement : more) statements.push_back(std::move(statement));
   }
   return statements;
@@ -44,7 +45,8 @@ absl::StatusOr<AuthConfig> AuthConfigFromEnv() {
 RolePrivileges AuthRolePrivileges() {
   RolePrivileges privileges = PrincipalRepository::Privileges();
   for (const RolePrivileges& more :
-       {SystemAdminRepository::Privileges(), SignInFailures::Privileges()}) {
+       {SystemAdminRepository::Privileges(), SignInFailures::Privileges(),
+        SignatureNonceRepository::Privileges()}) {
     for (auto& [table, granted] : more.tables)
       privileges.tables[table] = granted;
   }
@@ -69,7 +71,8 @@ AuthServer::AuthServer(AuthConfig config)
       guard_(MergedPolicy(),
              TenantGuardOptions(config_.service, system_admins_, tenants_,
                                 principals_, &audit_, &replicas_)),
-      service_(guard_, repository_, *principals_, audit_),
+      nonces_(pool_),
+      service_(guard_, repository_, *principals_, audit_, nonces_),
       admin_service_(guard_, admin_repository_, *system_admins_,
                      sign_in_failures_) {}
 

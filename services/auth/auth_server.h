@@ -68,6 +68,7 @@ class AuthServer {
   SignInFailures sign_in_failures_;
   std::shared_ptr<SystemAdminDirectory> system_admins_;
   CallGuard guard_;
+  SignatureNonceRepository nonces_;  // the edge replicas' replay cache
   AuthService service_;
   SystemAdminService admin_service_;
   std::unique_ptr<ServiceHost> host_;

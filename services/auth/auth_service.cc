@@ -61,6 +61,7 @@ const ServicePolicy& AuthService::Policy() {
       {"RotateToken", CallScope::kTenantAdmin},
       {"RevokePrincipal", CallScope::kTenantAdmin},
       {"WatchPrincipalChanges", CallScope::kPlatform},
+      {"RecordSignatureNonce", CallScope::kTenant},
   };
   return *policy;
 }

@@ -7,6 +7,7 @@
 #include "libs/tenancy/guard.h"
 #include "services/auth/principal_cache.h"
 #include "services/auth/principal_repository.h"
+#include "services/auth/signature_nonce_repository.h"
 
 namespace adcp::auth {
 
@@ -15,8 +16,13 @@ namespace pb = ::adcp::auth::v1;
 class AuthService final : public pb::Auth::Service {
  public:
   AuthService(const CallGuard& guard, PrincipalRepository& repository,
-              PrincipalCache& cache, AuditLog& audit)
-      : guard_(guard), repository_(repository), cache_(cache), audit_(audit) {}
+              PrincipalCache& cache, AuditLog& audit,
+              SignatureNonceRepository& nonces)
+      : guard_(guard),
+        repository_(repository),
+        cache_(cache),
+        audit_(audit),
+        nonces_(nonces) {}
 
   // ResolvePrincipal is for the suite's services acting for a tenant (the
   // token to check is in the request); managing principals needs the system
@@ -42,12 +48,19 @@ class AuthService final : public pb::Auth::Service {
   grpc::Status RevokePrincipal(grpc::ServerContext* context,
                                const pb::RevokePrincipalRequest* request,
                                pb::Principal* response) override;
+  // For the agent edge acting for a tenant (the internal token, no
+  // principal): signature_nonce_service.cc.
+  grpc::Status RecordSignatureNonce(
+      grpc::ServerContext* context,
+      const pb::RecordSignatureNonceRequest* request,
+      pb::RecordSignatureNonceResponse* response) override;
 
  private:
   const CallGuard& guard_;
   PrincipalRepository& repository_;
   PrincipalCache& cache_;
   AuditLog& audit_;
+  SignatureNonceRepository& nonces_;
 };
 
 // Principal ids: 1-100 of a-z, 0-9, '_' and '-', starting with a letter or

@@ -122,8 +122,8 @@ up_start_services() {
     MEDIA_BUY_ADAPTER_BASE_CONFIG='{}' MEDIA_BUY_ADAPTER_STAND_IN=
   MEDIA_BUY_ADDR=$REPLICAS_TARGET
   start_http_replicas agent-edge services/agent-edge/agent-edge \
-    AGENT_HTTP_PORT=8080 METRICS_PORT=9465 TENANT_REGISTRY_ADDR MEDIA_BUY_ADDR \
-    BASE_DOMAINS=sales-agent.example.com,localhost
+    AGENT_HTTP_PORT=8080 METRICS_PORT=9465 TENANT_REGISTRY_ADDR AUTH_ADDR \
+    MEDIA_BUY_ADDR BASE_DOMAINS=sales-agent.example.com,localhost
   SESSION_SECRET=${SESSION_SECRET:-$STORED_SESSION_SECRET}
   start_http_replicas admin-gateway services/admin-gateway/admin-gateway \
     ADMIN_HTTP_PORT=8001 METRICS_PORT=9463 TENANT_REGISTRY_ADDR AUTH_ADDR MEDIA_BUY_ADDR \

@@ -55,6 +55,21 @@ absl::Status GetAdcpCapabilities(const TaskContext& context, const Call& call,
     *response->mutable_compliance_testing() =
         JsonToStruct({{"scenarios", AnnouncedControllerScenarios()}});
   }
+  if (const auto& signing = tenant.config().request_signing();
+      signing.has_supported()) {
+    auto list = [](const auto& names) {
+      return nlohmann::json(
+          std::vector<std::string>(names.begin(), names.end()));
+    };
+    *response->mutable_request_signing() = JsonToStruct(
+        {{"supported", signing.supported()},
+         {"covers_content_digest", signing.covers_content_digest().empty()
+                                       ? "either"
+                                       : signing.covers_content_digest()},
+         {"required_for", list(signing.required_for())},
+         {"warn_for", list(signing.warn_for())},
+         {"supported_for", list(signing.supported_for())}});
+  }
   *response->mutable_context() = request.context();
   return absl::OkStatus();
 }

@@ -157,6 +157,7 @@ export class Services {
         return {
           ...common,
           TENANT_REGISTRY_ADDR: registry,
+          AUTH_ADDR: auth,
           MEDIA_BUY_ADDR: mediaBuy,
           BASE_DOMAINS: 'sales-agent.example.com,localhost',
         };

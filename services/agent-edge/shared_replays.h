@@ -1,0 +1,38 @@
+// The replay cache of signed requests that every agent-edge replica
+// shares: auth's RecordSignatureNonce (a table of (key id, nonce) pairs,
+// migration 0014), with this process's MemoryReplayCache in front as the
+// fast path (a replay this replica saw, or a key at its cap here, is
+// refused without a call). When auth cannot answer, a nonce is not
+// accepted (fail closed: the verifier reports it as replayed, the log
+// says why). Internal to services/agent-edge.
+#pragma once
+
+#include <grpcpp/channel.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "adcp/auth/v1/auth.grpc.pb.h"
+#include "services/agent-edge/signature_gate.h"
+
+namespace adcp::agent_edge {
+
+class SharedReplayStores : public ReplayStores {
+ public:
+  // `auth`: a service channel (MakeServiceChannel) to auth.
+  SharedReplayStores(std::shared_ptr<grpc::Channel> auth,
+                     absl::Duration deadline = absl::Seconds(2));
+
+  std::shared_ptr<httpsig::ReplayCache> For(const std::string& tenant_id,
+                                            uint32_t per_key_cap) override;
+
+ private:
+  std::shared_ptr<auth::v1::Auth::Stub> stub_;
+  const absl::Duration deadline_;
+  MemoryReplayStores fronts_;
+};
+
+}  // namespace adcp::agent_edge

@@ -1,0 +1,84 @@
+// The edge's side of buyers' signed requests (RFC 9421, AdCP's
+// request-signing profile): the check every task call passes before it
+// runs, and a sandbox tenant's per-operation endpoint
+// <agent URL>/adcp/<operation>, where the AdCP signed-requests grader
+// sends its conformance vectors: the signature is checked exactly as for a
+// task, and no task runs (the test kit asks graders for a sandbox endpoint
+// whose accepted requests have no effect).
+#include "absl/strings/str_cat.h"
+#include "libs/json/json_limits.h"
+#include "libs/tenancy/request_signing_config.h"
+#include "services/agent-edge/agent_edge.h"
+#include "services/agent-edge/edge_request.h"
+
+namespace adcp::agent_edge {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using nlohmann::json;
+
+json SignatureRefusal(const std::string& code) {
+  return {{"adcp_error",
+           AdcpError(code,
+                     absl::StrCat("the request's RFC 9421 signature was "
+                                  "refused: ",
+                                  code),
+                     "correctable")}};
+}
+
+}  // namespace
+
+bool IsSignatureProbePath(std::string_view path) {
+  for (std::string_view mount : {"/adcp/", "/mcp/adcp/", "/a2a/adcp/"})
+    if (path.starts_with(mount) && path.size() > mount.size()) return true;
+  return false;
+}
+
+std::optional<json> AgentEdge::RefusedSignature(const Request& call,
+                                                const AgentTask& task,
+                                                const json& arguments) {
+  const httpsig::VerifyResult result = signatures_->Check(
+      call.http, call.tenant, task.name,
+      !call.token.empty() || call.malformed_token, &arguments);
+  if (result.ok()) return std::nullopt;
+  call.signature_error = result.error_code;
+  call.outcome = result.error_code;
+  return SignatureRefusal(result.error_code);
+}
+
+http::Response AgentEdge::SignatureProbe(const Request& call,
+                                         std::string_view path) {
+  if (call.http.method() != bhttp::verb::post) {
+    http::Response response =
+        http::JsonError(call.http, bhttp::status::method_not_allowed,
+                        "POST the operation's request");
+    response.set(bhttp::field::allow, "POST");
+    return response;
+  }
+  std::string operation(path.substr(path.rfind('/') + 1));
+  if (!IsAdcpOperationName(operation)) operation.clear();
+  call.tool = "signature_probe";
+  const std::string& body = call.http.body();
+  absl::StatusOr<json> parsed =
+      body.empty() ? json::object() : ParseJsonBounded(body, "body");
+  const httpsig::VerifyResult result =
+      signatures_->Check(call.http, call.tenant, operation,
+                         !call.token.empty() || call.malformed_token,
+                         parsed.ok() ? &*parsed : nullptr);
+  if (!result.ok()) {
+    call.signature_error = result.error_code;
+    call.outcome = result.error_code;
+    http::Response response = Json(call.http, bhttp::status::unauthorized,
+                                   SignatureRefusal(result.error_code));
+    Challenge(response, call);
+    return response;
+  }
+  call.outcome = "ok";
+  return Json(call.http, bhttp::status::ok,
+              {{"operation", operation},
+               {"signature", result.signed_request ? "verified" : "absent"},
+               {"keyid", result.keyid},
+               {"task_run", false}});
+}
+
+}  // namespace adcp::agent_edge
