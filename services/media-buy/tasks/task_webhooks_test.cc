@@ -5,7 +5,9 @@
 // the tenant's admin sees the deliveries.
 #include <google/protobuf/util/json_util.h>
 
+#include <map>
 #include <regex>
+#include <set>
 
 #include "absl/strings/escaping.h"
 #include "libs/http/test_server.h"
@@ -31,19 +33,15 @@ class TaskWebhooksTest : public MediaBuyTest {
   // localnews as a sandbox tenant: its webhooks may use http (the test
   // receiver); every other rule is the same.
   void MakeLocalnewsSandbox() {
-    tenant::v1::UpdateTenantConfigRequest patch;
-    patch.set_tenant_id("localnews");
-    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
-                    R"({"sandbox": true})", patch.mutable_config_patch())
-                    .ok());
-    tenant::v1::Tenant updated;
-    auto context = suite_->AdminContext();
-    ASSERT_TRUE(suite_->registry()
-                    .UpdateTenantConfig(context.get(), patch, &updated)
-                    .ok());
-    ASSERT_TRUE(adcp::testing::Eventually(
-        [&] { return suite_->media_buy_server().webhooks() != nullptr; }));
-    absl::SleepFor(absl::Milliseconds(300));  // the caches follow the watch
+    ASSERT_TRUE(suite_->PatchTenantConfig(kLocal, R"({"sandbox":true})").ok());
+    v1::ComplyTestControllerRequest list;
+    list.set_scenario("list_scenarios");
+    ASSERT_TRUE(adcp::testing::Eventually([&] {
+      return Call(&Stub::ComplyTestController, kLocal, tokens_["local_a"], list)
+          .ok();
+    }));
+    // Every replica follows the registry's watch within tens of ms.
+    absl::SleepFor(absl::Milliseconds(300));
   }
 };
 
@@ -133,6 +131,52 @@ TEST_F(TaskWebhooksTest, AnApprovedBuyIsPushedOnceSignedAndFinalAnswersAreNot) {
       Call(&Stub::CreateMediaBuy, kNyt, tokens_["nyt_a"], inline_buy);
   ASSERT_TRUE(created.ok()) << created.status.error_message();
   EXPECT_EQ(Count("SELECT count(*) FROM webhook_outbox"), 1);
+}
+
+// Three media-buy replicas, each running its dispatcher on the one outbox:
+// every approval's webhook arrives once.
+class TaskWebhooksReplicasTest : public TaskWebhooksTest {
+ protected:
+  int Replicas() const override { return 3; }
+};
+
+TEST_F(TaskWebhooksReplicasTest, ThreeReplicasSendEachEventOnce) {
+  MakeLocalnewsSandbox();
+  TestServer receiver([](const SeenRequest&) { return Answer{}; });
+  std::set<std::string> tasks, approved;
+  for (int i = 0; i < 8; ++i) {
+    v1::CreateMediaBuyRequest request = BuyRequest(
+        Key(absl::StrCat("r", i)), "local_display", 500, Day(1), Day(11));
+    request.mutable_push_notification_config()->set_url(receiver.url("/h"));
+    auto submitted =
+        Call(&Stub::CreateMediaBuy, kLocal, tokens_["local_a"], request);
+    ASSERT_TRUE(submitted.ok()) << submitted.status.error_message();
+    v1::ResolveHumanTaskRequest decide;
+    decide.set_task_id(submitted.response.task_id());
+    decide.set_reason("not this week");
+    ASSERT_TRUE(Call(i % 2 ? &Stub::ApproveHumanTask : &Stub::RejectHumanTask,
+                     kLocal, tokens_["local_admin"], decide)
+                    .ok());
+    tasks.insert(submitted.response.task_id());
+    if (i % 2) approved.insert(submitted.response.task_id());
+  }
+  ASSERT_TRUE(adcp::testing::Eventually(
+      [&] { return receiver.requests().size() >= tasks.size(); }));
+  absl::SleepFor(absl::Milliseconds(500));  // a duplicate would come by now
+  std::map<std::string, int> per_task, per_key;
+  for (const SeenRequest& seen : receiver.requests()) {
+    const auto payload = nlohmann::json::parse(seen.body);
+    ++per_task[payload["task_id"]];
+    ++per_key[payload["idempotency_key"]];
+    EXPECT_EQ(payload["status"],
+              approved.count(payload["task_id"]) ? "completed" : "rejected");
+  }
+  EXPECT_EQ(per_task.size(), tasks.size());
+  for (const auto& [task, count] : per_task) EXPECT_EQ(count, 1) << task;
+  for (const auto& [key, count] : per_key) EXPECT_EQ(count, 1) << key;
+  EXPECT_EQ(Count("SELECT count(*) FROM webhook_outbox WHERE status = "
+                  "'delivered'"),
+            static_cast<int>(tasks.size()));
 }
 
 }  // namespace

@@ -77,6 +77,7 @@ class WebhookDispatcherTest : public ::testing::Test {
     options_.first_backoff = absl::Milliseconds(20);
     options_.max_backoff = absl::Milliseconds(100);
     options_.timeout = absl::Seconds(5);
+    options_.breaker_cooldown = absl::Seconds(1);
   }
 
   std::unique_ptr<PgPool> NewPool() {
@@ -255,6 +256,16 @@ TEST_F(WebhookDispatcherTest, AReceiverDownThenUpGetsEveryEventOnceInOrder) {
   for (const auto& [key, count] : delivered) EXPECT_EQ(count, 1) << key;
   EXPECT_EQ(order_1, buy_1);
   EXPECT_EQ(order_2, buy_2);
+  // Five failures in a row opened the endpoint's breaker: events waited for
+  // it without spending attempts.
+  double breaker_open = 0;
+  for (const auto& family : registry_.Collect())
+    if (family.name == "adcp_webhook_attempts_total")
+      for (const auto& metric : family.metric)
+        for (const auto& label : metric.label)
+          if (label.value == "breaker_open")
+            breaker_open += metric.counter.value;
+  EXPECT_GT(breaker_open, 0);
   for (const OutboxEvent& event : Events("sandbox"))
     EXPECT_EQ(event.status, "delivered") << event.last_error;
 }
