@@ -19,12 +19,12 @@ bool Printable(const std::string& text) {
   return true;
 }
 
-absl::Status ValidateAuthority(const std::string& url) {
+absl::Status ValidateAuthority(std::string_view url) {
   // After "scheme://": the authority ends at the first '/', '?' or '#'.
   const size_t start = url.find("//") + 2;
   const size_t end = url.find_first_of("/?#", start);
-  const std::string authority = url.substr(start, end - start);
-  if (absl::StrContains(authority, '@'))
+  const std::string_view authority = url.substr(start, end - start);
+  if (authority.find('@') != std::string_view::npos)
     return InvalidField("push_notification_config.url",
                         "must not carry user information (user@host)");
   if (url.find('#') != std::string::npos)
@@ -35,15 +35,25 @@ absl::Status ValidateAuthority(const std::string& url) {
 
 }  // namespace
 
+absl::Status CheckWebhookUrl(std::string_view url, bool allow_http) {
+  RETURN_IF_ERROR(
+      ValidateCreativeUrl("push_notification_config.url", url, allow_http));
+  return ValidateAuthority(url);
+}
+
 absl::StatusOr<std::optional<PushTarget>> ValidatePushNotificationConfig(
-    const v1::PushNotificationConfig* config, bool allow_http) {
+    const v1::PushNotificationConfig* config) {
   if (config == nullptr) return std::nullopt;
   PushTarget target{.url = config->url(), .token = config->token()};
   if (target.url.empty())
     return InvalidField("push_notification_config.url", "is required");
-  RETURN_IF_ERROR(ValidateCreativeUrl("push_notification_config.url",
-                                      target.url, allow_http));
-  RETURN_IF_ERROR(ValidateAuthority(target.url));
+  if (target.url.size() > kMaxCreativeUrlLength)
+    return InvalidField(
+        "push_notification_config.url",
+        absl::StrCat("must be at most ", kMaxCreativeUrlLength, " characters"));
+  if (!Printable(target.url))
+    return InvalidField("push_notification_config.url",
+                        "must not contain spaces or control characters");
   if (!target.token.empty() &&
       (target.token.size() < kMinToken || target.token.size() > kMaxToken ||
        !Printable(target.token)))

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "adcp/media_buy/v1/media_buy.pb.h"
@@ -26,23 +27,31 @@ struct PushTarget {
 };
 
 // Empty when the request has no push_notification_config. Refusals name
-// the field (push_notification_config.url, ...) and the rule; values are
-// never echoed. The URL is an absolute https URL (http too when
-// `allow_http`, sandbox tenants) with a host and no user information; the
-// addresses it reaches are checked when a webhook is sent (OutboundGuard).
+// the field (push_notification_config.token, ...) and the rule; values are
+// never echoed. The URL is checked here only for presence, length (2048)
+// and characters: like every URL a counterparty supplies (AdCP security),
+// it is checked before each send (CheckWebhookUrl, then OutboundGuard on
+// the address connected), and a refusal expires the event naming the rule.
+// (AdCP's storyboard runner, without a webhook receiver, sends its
+// placeholder "{{runner.webhook_url:<step>}}" and expects the task to
+// succeed.)
 absl::StatusOr<std::optional<PushTarget>> ValidatePushNotificationConfig(
-    const v1::PushNotificationConfig* config, bool allow_http);
+    const v1::PushNotificationConfig* config);
+
+// The URL rules of a send: an absolute https URL (http too when
+// `allow_http`, sandbox tenants) with a host, no user information and no
+// fragment, at most 2048 characters. INVALID_ARGUMENT naming
+// push_notification_config.url and the rule.
+absl::Status CheckWebhookUrl(std::string_view url, bool allow_http);
 
 // The push_notification_config of a request (create_media_buy,
 // update_media_buy, sync_creatives), validated.
 template <typename Request>
-absl::StatusOr<std::optional<PushTarget>> PushTargetOf(const Request& request,
-                                                       bool allow_http) {
+absl::StatusOr<std::optional<PushTarget>> PushTargetOf(const Request& request) {
   return ValidatePushNotificationConfig(
       request.has_push_notification_config()
           ? &request.push_notification_config()
-          : nullptr,
-      allow_http);
+          : nullptr);
 }
 
 // As stored with a human task (human_tasks.push_notification), with the

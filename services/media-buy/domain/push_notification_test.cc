@@ -15,14 +15,18 @@ v1::PushNotificationConfig Config(const std::string& url) {
   return config;
 }
 
-std::string Refusal(const v1::PushNotificationConfig& config,
-                    bool allow_http = false) {
-  auto target = ValidatePushNotificationConfig(&config, allow_http);
+std::string Refusal(const v1::PushNotificationConfig& config) {
+  auto target = ValidatePushNotificationConfig(&config);
   return target.ok() ? "" : std::string(target.status().message());
 }
 
+// What a send refuses (CheckWebhookUrl), "" when it may go.
+std::string UrlRefusal(const std::string& url, bool allow_http = false) {
+  return std::string(CheckWebhookUrl(url, allow_http).message());
+}
+
 TEST(PushNotificationConfigTest, NoConfigIsNoTarget) {
-  auto target = ValidatePushNotificationConfig(nullptr, false);
+  auto target = ValidatePushNotificationConfig(nullptr);
   ASSERT_TRUE(target.ok());
   EXPECT_FALSE(target->has_value());
 }
@@ -30,36 +34,47 @@ TEST(PushNotificationConfigTest, NoConfigIsNoTarget) {
 TEST(PushNotificationConfigTest, WithoutAuthenticationWebhooksAreSigned) {
   auto config = Config("https://buyer.example/hooks/op_1");
   config.set_token("abcdefghijklmnop");
-  auto target = ValidatePushNotificationConfig(&config, false);
+  auto target = ValidatePushNotificationConfig(&config);
   ASSERT_TRUE(target.ok()) << target.status();
   EXPECT_EQ((*target)->scheme, kSchemeRfc9421);
   EXPECT_EQ((*target)->token, "abcdefghijklmnop");
   EXPECT_TRUE((*target)->credentials.empty());
 }
 
-TEST(PushNotificationConfigTest, TheUrlIsHttpsWithAHostAndNoUserInfo) {
+TEST(PushNotificationConfigTest, TheUrlIsRequiredBoundedAndPrintable) {
   EXPECT_NE(Refusal(Config(""))
                 .find("push_notification_config.url: is "
                       "required"),
             std::string::npos);
-  EXPECT_NE(Refusal(Config("http://buyer.example/h"))
-                .find("must be an absolute https URL"),
-            std::string::npos);
-  EXPECT_EQ(Refusal(Config("http://buyer.example/h"), /*allow_http=*/true), "");
-  EXPECT_NE(Refusal(Config("ftp://buyer.example/h")).find("not ftp:"),
-            std::string::npos);
-  EXPECT_NE(Refusal(Config("https:///h")).find("with a host"),
-            std::string::npos);
-  EXPECT_NE(Refusal(Config("https://user:secret@buyer.example/h"))
-                .find("user information"),
-            std::string::npos);
-  EXPECT_EQ(
-      Refusal(Config("https://user:secret@buyer.example/h")).find("secret"),
-      std::string::npos);
-  EXPECT_NE(Refusal(Config("https://buyer.example/h#f")).find("fragment"),
-            std::string::npos);
   EXPECT_NE(Refusal(Config("https://buyer.example/" + std::string(2100, 'a')))
                 .find("at most 2048"),
+            std::string::npos);
+  EXPECT_NE(Refusal(Config("https://buyer.example/a b")).find("spaces"),
+            std::string::npos);
+  // The storyboard runner's placeholder is taken; its sends are refused.
+  EXPECT_EQ(Refusal(Config("{{runner.webhook_url:create_media_buy_initial}}")),
+            "");
+  EXPECT_NE(UrlRefusal("{{runner.webhook_url:create_media_buy_initial}}")
+                .find("this has no scheme"),
+            std::string::npos);
+}
+
+TEST(PushNotificationConfigTest, ASendGoesToHttpsWithAHostAndNoUserInfo) {
+  EXPECT_EQ(UrlRefusal("https://buyer.example/h"), "");
+  EXPECT_NE(UrlRefusal("http://buyer.example/h")
+                .find("push_notification_config.url: must be an absolute "
+                      "https URL"),
+            std::string::npos);
+  EXPECT_EQ(UrlRefusal("http://buyer.example/h", /*allow_http=*/true), "");
+  EXPECT_NE(UrlRefusal("ftp://buyer.example/h").find("not ftp:"),
+            std::string::npos);
+  EXPECT_NE(UrlRefusal("https:///h").find("with a host"), std::string::npos);
+  EXPECT_NE(UrlRefusal("https://user:secret@buyer.example/h")
+                .find("user information"),
+            std::string::npos);
+  EXPECT_EQ(UrlRefusal("https://user:secret@buyer.example/h").find("secret"),
+            std::string::npos);
+  EXPECT_NE(UrlRefusal("https://buyer.example/h#f").find("fragment"),
             std::string::npos);
 }
 
@@ -77,7 +92,7 @@ TEST(PushNotificationConfigTest, TokenAndCredentialsHaveAdcpsLimits) {
                 "be 32 to 4096"),
             std::string::npos);
   config.mutable_authentication()->set_credentials(std::string(32, 'c'));
-  auto target = ValidatePushNotificationConfig(&config, false);
+  auto target = ValidatePushNotificationConfig(&config);
   ASSERT_TRUE(target.ok()) << target.status();
   EXPECT_EQ((*target)->scheme, kSchemeBearer);
   config.mutable_authentication()->set_schemes(0, "Basic");

@@ -194,8 +194,7 @@ absl::Status CreativeSync::Check() {
   RETURN_IF_ERROR(CheckMajorVersion(request_));
   RETURN_IF_ERROR(ValidateIdempotencyKey(request_.idempotency_key()));
   if (!request_.has_account()) return InvalidField("account", "is required");
-  ASSIGN_OR_RETURN(push_,
-                   PushTargetOf(request_, call_.tenant->config().sandbox()));
+  ASSIGN_OR_RETURN(push_, PushTargetOf(request_));
   const std::string& mode = request_.validation_mode();
   if (!mode.empty() && mode != "strict" && mode != "lenient")
     return InvalidField("validation_mode", "must be strict or lenient");

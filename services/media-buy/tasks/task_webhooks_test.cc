@@ -49,11 +49,11 @@ TEST_F(TaskWebhooksTest, PushNotificationConfigIsCheckedNamingTheField) {
   v1::CreateMediaBuyRequest request =
       BuyRequest(Key("hook"), "local_display", 5000, Day(1), Day(11));
   request.mutable_push_notification_config()->set_url(
-      "http://buyer.example/hooks");
-  ExpectError(Call(&Stub::CreateMediaBuy, kLocal, tokens_["local_a"], request),
-              "VALIDATION_ERROR", "push_notification_config.url", "http");
-  request.mutable_push_notification_config()->set_url(
       "https://buyer.example/hooks");
+  request.mutable_push_notification_config()->set_token("short");
+  ExpectError(Call(&Stub::CreateMediaBuy, kLocal, tokens_["local_a"], request),
+              "VALIDATION_ERROR", "push_notification_config.token", "token");
+  request.mutable_push_notification_config()->clear_token();
   request.mutable_push_notification_config()
       ->mutable_authentication()
       ->add_schemes("Basic");
@@ -61,9 +61,10 @@ TEST_F(TaskWebhooksTest, PushNotificationConfigIsCheckedNamingTheField) {
               "VALIDATION_ERROR",
               "push_notification_config.authentication.schemes[0]", "scheme");
   v1::UpdateMediaBuyRequest update = UpdateRequest("mb_none");
-  update.mutable_push_notification_config()->set_url("https:///nohost");
+  update.mutable_push_notification_config()->set_url("https://buyer.example/" +
+                                                     std::string(2100, 'a'));
   ExpectError(Call(&Stub::UpdateMediaBuy, kLocal, tokens_["local_a"], update),
-              "VALIDATION_ERROR", "push_notification_config.url", "host");
+              "VALIDATION_ERROR", "push_notification_config.url", "length");
   EXPECT_EQ(Count("SELECT count(*) FROM human_tasks"), 0);
 }
 
@@ -110,7 +111,13 @@ TEST_F(TaskWebhooksTest, AnApprovedBuyIsPushedOnceSignedAndFinalAnswersAreNot) {
             std::string::npos);
   EXPECT_EQ(seen.headers.count("content-digest"), 1u);
 
-  // The admin sees the delivery; a buyer may not list them.
+  // The admin sees the delivery (recorded once the receiver answered); a
+  // buyer may not list them.
+  ASSERT_TRUE(adcp::testing::Eventually([&] {
+    return Count(
+               "SELECT count(*) FROM webhook_outbox WHERE status = "
+               "'delivered'") == 1;
+  }));
   v1::ListWebhookDeliveriesRequest list;
   auto deliveries =
       Call(&Stub::ListWebhookDeliveries, kLocal, tokens_["local_admin"], list);

@@ -233,8 +233,7 @@ absl::Status BuyUpdate::Check() {
   RETURN_IF_ERROR(ValidateIdempotencyKey(request_.idempotency_key()));
   // Accepted and checked; an update is final in its answer (the ad server
   // takes it inline or it is refused), so nothing is pushed for it.
-  RETURN_IF_ERROR(
-      PushTargetOf(request_, call_.tenant->config().sandbox()).status());
+  RETURN_IF_ERROR(PushTargetOf(request_).status());
   RETURN_IF_ERROR(ValidateId("media_buy_id", request_.media_buy_id()));
   if (!request_.has_account()) return InvalidField("account", "is required");
   now_ = context_.options.clock();

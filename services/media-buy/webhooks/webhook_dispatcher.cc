@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "libs/base/log.h"
+#include "services/media-buy/domain/push_notification.h"
 #include "services/media-buy/webhooks/webhook_request.h"
 
 namespace adcp::media_buy {
@@ -172,11 +173,9 @@ void WebhookDispatcher::Deliver(const Job& job) {
            event.last_http_status, /*permanent=*/true);
     return;
   }
-  if (!job.tenant.sandbox && !absl::StartsWithIgnoreCase(event.url, "https:")) {
-    Record(job,
-           "push_notification_config.url must be https outside sandbox "
-           "tenants",
-           0, /*permanent=*/true);
+  if (absl::Status url = CheckWebhookUrl(event.url, job.tenant.sandbox);
+      !url.ok()) {
+    Record(job, std::string(url.message()), 0, /*permanent=*/true);
     return;
   }
   const std::string endpoint = EndpointOf(event.url);
