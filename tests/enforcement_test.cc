@@ -148,7 +148,8 @@ std::vector<ServiceUnderTest> Services() {
         {"GetHumanTask", R"({"task_id":"$TASK_1"})"},
         {"ApproveHumanTask", R"({"task_id":"$TASK_1"})"},
         {"RejectHumanTask", R"({"task_id":"$TASK_2","reason":"not now"})"},
-        {"UpsertProduct", ProductJson("p2")}},
+        {"UpsertProduct", ProductJson("p2")},
+        {"ListWebhookDeliveries", R"({"status":"pending"})"}},
        Where::kMediaBuy},
   };
 }
@@ -284,7 +285,7 @@ class EnforcementTest : public ::testing::Test {
          {"tenants", "principals", "products", "accounts", "media_buys",
           "packages", "creatives", "creative_assignments", "human_tasks",
           "idempotency_keys", "performance_feedback", "system_admins",
-          "system_admin_tokens"}) {
+          "system_admin_tokens", "webhook_outbox", "webhook_signing_keys"}) {
       absl::StrAppend(&sql,
                       " || '#' || COALESCE((SELECT string_agg(t::text, '|' "
                       "ORDER BY t::text) FROM ",

@@ -65,6 +65,10 @@ SELECT create_distributed_table('performance_feedback', 'tenant_id',
                                 colocate_with => 'principals');
 SELECT create_distributed_table('sandbox_directives', 'tenant_id',
                                 colocate_with => 'principals');
+SELECT create_distributed_table('webhook_outbox', 'tenant_id',
+                                colocate_with => 'principals');
+SELECT create_distributed_table('webhook_signing_keys', 'tenant_id',
+                                colocate_with => 'principals');
 SELECT create_distributed_table('audit_log', 'tenant_id',
                                 colocate_with => 'principals');
 SELECT create_distributed_table('audit_chain_heads', 'tenant_id',

@@ -142,6 +142,15 @@ std::shared_ptr<const TenantCache::Tenant> TenantCache::Get(
   return it == entries_.end() ? nullptr : it->second.tenant;
 }
 
+std::vector<std::shared_ptr<const TenantCache::Tenant>> TenantCache::All()
+    const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  std::vector<std::shared_ptr<const Tenant>> all;
+  all.reserve(entries_.size());
+  for (const auto& [id, entry] : entries_) all.push_back(entry.tenant);
+  return all;
+}
+
 void TenantCache::Notify(const Tenant& tenant) {
   for (const Listener& listener : listeners_) listener(tenant);
 }

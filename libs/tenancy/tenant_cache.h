@@ -15,6 +15,7 @@
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
@@ -46,6 +47,9 @@ class TenantCache : public TenantDirectory {
   absl::StatusOr<TenantState> Find(const std::string& tenant_id) const override;
   // The tenant with its config, or null.
   std::shared_ptr<const Tenant> Get(const std::string& tenant_id) const;
+  // Every tenant known (active or not), for work that visits each tenant
+  // in turn (media-buy's webhook dispatcher).
+  std::vector<std::shared_ptr<const Tenant>> All() const;
   // The tenant of a subdomain or of a registered virtual host, or null.
   std::shared_ptr<const Tenant> FindBySubdomain(
       const std::string& subdomain) const;

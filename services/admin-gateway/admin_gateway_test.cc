@@ -70,6 +70,7 @@ TEST_F(AdminGatewayTest, EveryRouteNeedsTheSystemToken) {
       {"DELETE", "/system/tenants/alpha"},
       {"PUT", "/system/tenants/alpha/config"},
       {"GET", "/system/tenants/alpha/audit"},
+      {"GET", "/system/tenants/alpha/webhook_deliveries"},
       {"GET", "/system/tenants/alpha/principals"},
       {"POST", "/system/tenants/alpha/principals"},
       {"POST", "/system/tenants/alpha/principals/buyer/rotate"},
@@ -413,6 +414,21 @@ TEST_F(AdminGatewayTest, PrincipalsAreCreatedListedRotatedAndRevoked) {
                          // its admin principal, done
                          "tenant_initialized", "principal_created",
                          "tenant_config_updated", "tenant_created"}));
+}
+
+TEST_F(AdminGatewayTest, WebhookDeliveriesAreListedPerTenant) {
+  ASSERT_EQ(CreateTenant("alpha").status, 201);
+  const HttpReply listed =
+      Call("GET", "/system/tenants/alpha/webhook_deliveries");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.Json()["deliveries"], json::array());
+  ExpectError(
+      Call("GET", "/system/tenants/alpha/webhook_deliveries?status=lost"), 400,
+      "status: must be one of pending, delivered, expired");
+  ExpectError(Call("POST", "/system/tenants/alpha/webhook_deliveries"), 405,
+              "method not allowed");
+  EXPECT_EQ(Call("GET", "/system/tenants/nobody/webhook_deliveries").status,
+            404);
 }
 
 TEST_F(AdminGatewayTest, RefusesOversizedBodiesUnknownRoutesAndWrongMethods) {

@@ -304,6 +304,26 @@ absl::StatusOr<AuditPage> AdminOperations::ListAudit(
   return page;
 }
 
+absl::StatusOr<json> AdminOperations::ListWebhookDeliveries(
+    const std::string& tenant_id, const std::string& status,
+    const std::string& page_token) {
+  media_buy::v1::ListWebhookDeliveriesRequest request;
+  request.set_status(status);
+  request.set_page_size(100);
+  request.set_page_token(page_token);
+  media_buy::v1::ListWebhookDeliveriesResponse response;
+  RETURN_IF_ERROR(FromGrpcStatus(backends_.media_buy().ListWebhookDeliveries(
+      backends_.Context(tenant_id).get(), request, &response)));
+  std::string text;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  if (!google::protobuf::util::MessageToJsonString(response, &text, options)
+           .ok())
+    return absl::InternalError("webhook deliveries not printable as JSON");
+  return json::parse(text);
+}
+
 }  // namespace adcp::admin_gateway
 
 namespace adcp::admin_gateway {

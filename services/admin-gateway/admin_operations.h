@@ -69,6 +69,13 @@ class AdminOperations {
                                       int page_size,
                                       const std::string& page_token);
 
+  // The tenant's webhook deliveries (media-buy's ListWebhookDeliveries):
+  // {deliveries: [...], next_page_token}, newest first; `status` pending,
+  // delivered, expired or "" (all).
+  absl::StatusOr<nlohmann::json> ListWebhookDeliveries(
+      const std::string& tenant_id, const std::string& status,
+      const std::string& page_token);
+
   // Named system admins (auth's SystemAdmins). {admin_id, name, password}
   absl::StatusOr<SystemAdmin> CreateAdmin(const nlohmann::json& body);
   absl::StatusOr<std::vector<SystemAdmin>> ListAdmins(bool include_disabled);

@@ -23,6 +23,44 @@ PgPool::Statements AllStatements() {
   return statements;
 }
 
+absl::Status WebhookConfigFromEnv(MediaBuyConfig& config) {
+  const std::string keks = env::String("WEBHOOK_SIGNING_KEKS", "");
+  if (!keks.empty()) {
+    auto vault = httpsig::KeyVault::Parse(keks);
+    if (!vault.ok())
+      return absl::InvalidArgumentError(
+          absl::StrCat("WEBHOOK_SIGNING_KEKS: ", vault.status().message()));
+    config.webhook_vault = std::move(*vault);
+  }
+  ASSIGN_OR_RETURN(const int overlap, env::Int("WEBHOOK_KEY_OVERLAP_SECONDS",
+                                               604800, 0, 31536000));
+  config.webhook_key_overlap = absl::Seconds(overlap);
+  ASSIGN_OR_RETURN(config.webhook_dispatch,
+                   env::Bool("WEBHOOK_DISPATCH", true));
+  WebhookDispatchOptions& webhook = config.webhook;
+  auto allowed = http::ParseCidrList(env::String("WEBHOOK_ALLOWED_CIDRS", ""));
+  if (!allowed.ok())
+    return absl::InvalidArgumentError(
+        absl::StrCat("WEBHOOK_ALLOWED_CIDRS: ", allowed.status().message()));
+  webhook.allowed = std::move(*allowed);
+  ASSIGN_OR_RETURN(webhook.workers, env::Int("WEBHOOK_WORKERS", 16, 1, 256));
+  ASSIGN_OR_RETURN(webhook.per_tenant,
+                   env::Int("WEBHOOK_CONCURRENCY_PER_TENANT", 4, 1, 64));
+  ASSIGN_OR_RETURN(const int timeout,
+                   env::Int("WEBHOOK_TIMEOUT_SECONDS", 10, 1, 60));
+  webhook.timeout = absl::Seconds(timeout);
+  webhook.lease = webhook.timeout * 3;
+  ASSIGN_OR_RETURN(const int max_age,
+                   env::Int("WEBHOOK_MAX_AGE_SECONDS", 86400, 60, 604800));
+  webhook.max_age = absl::Seconds(max_age);
+  ASSIGN_OR_RETURN(const int poll,
+                   env::Int("WEBHOOK_POLL_MS", 1000, 10, 60000));
+  webhook.poll = absl::Milliseconds(poll);
+  ASSIGN_OR_RETURN(webhook.breaker_threshold,
+                   env::Int("WEBHOOK_BREAKER_THRESHOLD", 5, 1, 1000));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv() {
@@ -91,6 +129,7 @@ absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv() {
   ASSIGN_OR_RETURN(limits.max_http_requests_per_request,
                    env::Int("MEDIA_BUY_MAX_AD_SERVER_HTTP_REQUESTS_PER_REQUEST",
                             limits.max_http_requests_per_request, 1, 100000));
+  RETURN_IF_ERROR(WebhookConfigFromEnv(config));
   return config;
 }
 
@@ -142,7 +181,8 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
           [tenants = tenants_](const std::string& tenant_id) {
             return tenants->Get(tenant_id);
           },
-          adapters_, audit_, products_, accounts_, config_.options) {
+          adapters_, audit_, products_, accounts_, config_.options),
+      webhook_keys_(pool_, config_.webhook_vault, config_.webhook_key_overlap) {
   adapters_.Register(kMockAdapterName, MockAdapterFactory());
   if (config_.adapter_stand_in.empty()) {
     AdapterDeps deps{
@@ -197,10 +237,24 @@ absl::StatusOr<std::unique_ptr<MediaBuyServer>> MediaBuyServer::Start(
         breaker_open.Add({{"breaker", key}}).Set(open ? 1 : 0);
       });
   RETURN_IF_ERROR(server->host_->Start());
+  if (server->config_.webhook_dispatch) {
+    server->dispatcher_ = std::make_unique<WebhookDispatcher>(
+        server->pool_,
+        [tenants = server->tenants_] {
+          std::vector<DispatchTenant> out;
+          for (const auto& tenant : tenants->All())
+            out.push_back({tenant->tenant_id(), tenant->config().sandbox()});
+          return out;
+        },
+        server->webhook_keys_, server->config_.webhook,
+        *server->host_->metrics());
+    server->dispatcher_->Start();
+  }
   return server;
 }
 
 void MediaBuyServer::Shutdown() {
+  if (dispatcher_) dispatcher_->Stop();
   if (host_) host_->Shutdown();
   replicas_.Stop();
   products_.Stop();

@@ -19,6 +19,8 @@
 #include "services/media-buy/adapters/adapter.h"
 #include "services/media-buy/adapters/upstream.h"
 #include "services/media-buy/media_buy_service.h"
+#include "services/media-buy/webhooks/webhook_dispatcher.h"
+#include "services/media-buy/webhooks/webhook_keys.h"
 
 namespace adcp::media_buy {
 
@@ -43,6 +45,13 @@ struct MediaBuyConfig {
   // (./dev up) instead of failing.
   bool adapter_dry_run_without_credentials = false;
   UpstreamPolicy adapter_policy;
+  // Webhooks: the key-encryption keys that seal the tenants' signing keys
+  // (none: webhooks under RFC 9421 cannot be signed and wait), how long a
+  // rotated key stays published, whether this replica delivers, and how.
+  std::optional<httpsig::KeyVault> webhook_vault;
+  absl::Duration webhook_key_overlap = absl::Hours(24 * 7);
+  bool webhook_dispatch = true;
+  WebhookDispatchOptions webhook;
 };
 
 // ServiceConfigFromEnv with MEDIA_BUY_PORT (50053) and METRICS_PORT (9464),
@@ -60,7 +69,13 @@ struct MediaBuyConfig {
 // MEDIA_BUY_ADAPTER_CONCURRENCY_PER_TENANT (4, 1-256),
 // MEDIA_BUY_ADAPTER_SLOT_WAIT_MS (1000, 0-60000),
 // MEDIA_BUY_MAX_AD_SERVER_CALLS_PER_REQUEST (200, 1-10000),
-// MEDIA_BUY_MAX_AD_SERVER_HTTP_REQUESTS_PER_REQUEST (1000, 1-100000).
+// MEDIA_BUY_MAX_AD_SERVER_HTTP_REQUESTS_PER_REQUEST (1000, 1-100000),
+// WEBHOOK_SIGNING_KEKS ("id:<base64url 32 bytes>,...", the first seals),
+// WEBHOOK_KEY_OVERLAP_SECONDS (604800), WEBHOOK_DISPATCH (true),
+// WEBHOOK_ALLOWED_CIDRS (""), WEBHOOK_WORKERS (16, 1-256),
+// WEBHOOK_CONCURRENCY_PER_TENANT (4, 1-64), WEBHOOK_TIMEOUT_SECONDS (10,
+// 1-60), WEBHOOK_MAX_AGE_SECONDS (86400, 60-604800), WEBHOOK_POLL_MS
+// (1000, 10-60000), WEBHOOK_BREAKER_THRESHOLD (5, 1-1000).
 absl::StatusOr<MediaBuyConfig> MediaBuyConfigFromEnv();
 
 class MediaBuyServer {
@@ -77,6 +92,9 @@ class MediaBuyServer {
   AdapterRegistry& adapters() { return adapters_; }
   ProductCache& products() { return products_; }
   AccountCache& accounts() { return accounts_; }
+  WebhookKeys& webhook_keys() { return webhook_keys_; }
+  // Null when WEBHOOK_DISPATCH is false.
+  WebhookDispatcher* webhooks() { return dispatcher_.get(); }
   // The live replicas of media-buy this one counts (its guard's divisor).
   int replica_count() const { return replicas_.count(); }
   void Shutdown();
@@ -97,7 +115,9 @@ class MediaBuyServer {
   AccountCache accounts_;
   CallGuard guard_;
   MediaBuyService service_;
+  WebhookKeys webhook_keys_;
   std::unique_ptr<ServiceHost> host_;
+  std::unique_ptr<WebhookDispatcher> dispatcher_;
 };
 
 }  // namespace adcp::media_buy

@@ -15,6 +15,7 @@
 #include "services/media-buy/tasks/media_buy_reads.h"
 #include "services/media-buy/tasks/products.h"
 #include "services/media-buy/tasks/update_media_buy.h"
+#include "services/media-buy/tasks/webhook_deliveries.h"
 
 namespace adcp::media_buy {
 

@@ -54,7 +54,8 @@ using TenantLookup = std::function<std::shared_ptr<const tenant::v1::Tenant>(
   X(GetHumanTask, GetHumanTaskRequest, HumanTask, kPrincipal, false)                                                     \
   X(ApproveHumanTask, ResolveHumanTaskRequest, HumanTask, kTenantAdmin, true)                                            \
   X(RejectHumanTask, ResolveHumanTaskRequest, HumanTask, kTenantAdmin, true)                                             \
-  X(UpsertProduct, UpsertProductRequest, ProductDefinition, kTenantAdmin, true)
+  X(UpsertProduct, UpsertProductRequest, ProductDefinition, kTenantAdmin, true)                                          \
+  X(ListWebhookDeliveries, ListWebhookDeliveriesRequest, ListWebhookDeliveriesResponse, kTenantAdmin, false)
 // clang-format on
 
 class MediaBuyService final : public v1::MediaBuyService::Service {

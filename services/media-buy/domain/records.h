@@ -142,6 +142,8 @@ struct TaskRow {
   std::string resolved_by;
   absl::Time created_at;
   std::optional<absl::Time> resolved_at;
+  // The buyer's webhook target and context (PushTargetToJson), or null.
+  nlohmann::json push_notification;
 };
 
 struct IdempotencyRecord {

@@ -15,7 +15,7 @@ using store_internal::TimeOf;
   "task_id, principal_id, task_type, status, COALESCE(media_buy_id, ''), " \
   "COALESCE(creative_id, ''), summary, COALESCE(resolution, ''), "         \
   "COALESCE(resolved_by, ''), " EPOCH_US("created_at") ", " EPOCH_US(      \
-      "resolved_at")
+      "resolved_at") ", push_notification"
 
 TaskRow TaskOf(const pqxx::row& row) {
   TaskRow task;
@@ -30,6 +30,9 @@ TaskRow TaskOf(const pqxx::row& row) {
   task.resolved_by = row[8].as<std::string>();
   task.created_at = TimeOf(row[9]);
   if (!row[10].is_null()) task.resolved_at = TimeOf(row[10]);
+  if (!row[11].is_null())
+    task.push_notification =
+        nlohmann::json::parse(row[11].as<std::string>(), nullptr, false);
   return task;
 }
 
@@ -39,8 +42,9 @@ PgPool::Statements HumanTaskStore::Statements() {
   return {
       {"mb_task_insert",
        "INSERT INTO human_tasks (tenant_id, task_id, principal_id, "
-       "task_type, media_buy_id, creative_id, summary) VALUES ($1, $2, $3, "
-       "$4, $5, $6, $7) ON CONFLICT DO NOTHING"},
+       "task_type, media_buy_id, creative_id, summary, push_notification) "
+       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) ON CONFLICT DO "
+       "NOTHING"},
       {"mb_task", "SELECT " TASK_COLUMNS " FROM human_tasks WHERE tenant_id "
                   "= $1 AND task_id = $2 AND ($4 OR principal_id = $3)"},
       {"mb_task_for_update",
@@ -63,9 +67,13 @@ PgPool::Statements HumanTaskStore::Statements() {
 }
 
 bool HumanTaskStore::Insert(TenantTxn& txn, const TaskRow& task) {
-  return txn.Exec("mb_task_insert", task.task_id, task.principal_id,
-                  task.task_type, NullIfEmpty(task.media_buy_id),
-                  NullIfEmpty(task.creative_id), task.summary)
+  return txn.Exec(
+                "mb_task_insert", task.task_id, task.principal_id,
+                task.task_type, NullIfEmpty(task.media_buy_id),
+                NullIfEmpty(task.creative_id), task.summary,
+                task.push_notification.is_object()
+                    ? std::optional<std::string>(task.push_notification.dump())
+                    : std::nullopt)
              .affected_rows() > 0;
 }
 

@@ -11,6 +11,7 @@
 #include "services/media-buy/store/human_task_store.h"
 #include "services/media-buy/store/idempotency_store.h"
 #include "services/media-buy/store/product_store.h"
+#include "services/media-buy/store/webhook_store.h"
 
 namespace adcp::media_buy {
 
@@ -21,7 +22,8 @@ PgPool::Statements StoreStatements() {
         BuyStore::Statements(), DirectiveStore::Statements(),
         CreativeStore::Statements(), HumanTaskStore::Statements(),
         IdempotencyStore::Statements(), FeedbackStore::Statements(),
-        AuditStore::Statements()}) {
+        AuditStore::Statements(), WebhookOutboxStore::Statements(),
+        SigningKeyStore::Statements()}) {
     for (auto& statement : part) all.push_back(std::move(statement));
   }
   return all;
@@ -32,7 +34,8 @@ RolePrivileges StorePrivileges() {
   for (const char* table :
        {"products", "accounts", "media_buys", "packages", "creatives",
         "creative_assignments", "human_tasks", "idempotency_keys",
-        "performance_feedback", "sandbox_directives"}) {
+        "performance_feedback", "sandbox_directives", "webhook_outbox",
+        "webhook_signing_keys"}) {
     privileges.tables[table] = {"SELECT", "INSERT", "UPDATE"};
   }
   privileges.tables["sandbox_directives"].insert("DELETE");

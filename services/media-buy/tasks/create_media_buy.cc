@@ -16,6 +16,7 @@
 #include "services/media-buy/domain/buy_terms.h"
 #include "services/media-buy/domain/ids_and_hashes.h"
 #include "services/media-buy/domain/product_view.h"
+#include "services/media-buy/domain/push_notification.h"
 #include "services/media-buy/domain/validation.h"
 #include "services/media-buy/domain/wire_values.h"
 #include "services/media-buy/store/buy_store.h"
@@ -271,11 +272,14 @@ class BuyCreation
   absl::Status placed_;
   // The buy's audit row goes with the stored answer (one statement).
   std::optional<AuditEntry> audit_;
+  // Where the approval's outcome is pushed, when the buyer asked.
+  std::optional<PushTarget> push_;
 };
 
 absl::Status BuyCreation::Check() {
   RETURN_IF_ERROR(CheckMajorVersion(request_));
   RETURN_IF_ERROR(ValidateIdempotencyKey(request_.idempotency_key()));
+  ASSIGN_OR_RETURN(push_, PushTargetOf(request_));
   ASSIGN_OR_RETURN(budgets_, CheckPackages(request_));
   now_ = context_.options.clock();
   ASSIGN_OR_RETURN(flight_,
@@ -511,6 +515,10 @@ void BuyCreation::OpenApprovalTask(TenantTxn& txn, const BuyRow& buy,
                    ": ", DisplayAmount(buy.total_budget), " ", buy.currency,
                    ", ", buy.packages.size(), " package(s), ",
                    Rfc3339(flight_.start), " to ", Rfc3339(flight_.end))};
+  if (push_)
+    task.push_notification = PushTargetToJson(
+        *push_, request_.has_context() ? StructToJson(request_.context())
+                                       : nlohmann::json());
   HumanTaskStore::Insert(txn, task);
   details["task_id"] = task.task_id;
   response_->set_status("submitted");

@@ -11,6 +11,7 @@
 #include "libs/base/status.h"
 #include "services/media-buy/domain/adcp_error.h"
 #include "services/media-buy/domain/ids_and_hashes.h"
+#include "services/media-buy/domain/push_notification.h"
 #include "services/media-buy/domain/validation.h"
 #include "services/media-buy/store/audit_store.h"
 #include "services/media-buy/store/buy_store.h"
@@ -185,12 +186,15 @@ class CreativeSync
   std::map<std::string, std::string> buy_of_package_;
   nlohmann::json counts_ = nlohmann::json::object();
   std::set<std::string> touched_buys_;
+  // Where the outcome of a review this sync opens is pushed.
+  std::optional<PushTarget> push_;
 };
 
 absl::Status CreativeSync::Check() {
   RETURN_IF_ERROR(CheckMajorVersion(request_));
   RETURN_IF_ERROR(ValidateIdempotencyKey(request_.idempotency_key()));
   if (!request_.has_account()) return InvalidField("account", "is required");
+  ASSIGN_OR_RETURN(push_, PushTargetOf(request_));
   const std::string& mode = request_.validation_mode();
   if (!mode.empty() && mode != "strict" && mode != "lenient")
     return InvalidField("validation_mode", "must be strict or lenient");
@@ -346,6 +350,10 @@ absl::Status CreativeSync::SyncCreative(TenantTxn& txn, size_t i,
         .creative_id = row.creative_id,
         .summary = absl::StrCat("Review creative ", row.creative_id, " (",
                                 row.format_id, ") of ", principal_id)};
+    if (push_)
+      task.push_notification = PushTargetToJson(
+          *push_, request_.has_context() ? StructToJson(request_.context())
+                                         : nlohmann::json());
     HumanTaskStore::Insert(txn, task);
   }
   for (const AssignmentRequest* assignment : by_creative_[row.creative_id]) {

@@ -13,6 +13,7 @@
 #include "services/media-buy/store/buy_store.h"
 #include "services/media-buy/store/creative_store.h"
 #include "services/media-buy/store/human_task_store.h"
+#include "services/media-buy/tasks/task_webhooks.h"
 
 namespace adcp::media_buy::tasks {
 
@@ -34,6 +35,19 @@ pb::HumanTask TaskToProto(const TaskRow& row) {
   out.set_created_at(Rfc3339(row.created_at));
   if (row.resolved_at) out.set_resolved_at(Rfc3339(*row.resolved_at));
   return out;
+}
+
+// The payload's `result` of a resolved task: what was decided, of which
+// object (a creative's review status when it was decided).
+nlohmann::json ResultOf(const TaskRow& task) {
+  if (task.task_type == "media_buy_approval")
+    return {{"media_buy_id", task.media_buy_id}};
+  nlohmann::json creative = {{"creative_id", task.creative_id}};
+  if (task.status == "approved" || task.status == "rejected")
+    creative["status"] = task.status;
+  nlohmann::json creatives = nlohmann::json::array();
+  creatives.push_back(std::move(creative));
+  return {{"creatives", std::move(creatives)}};
 }
 
 absl::Status TaskNotFound() {
@@ -177,6 +191,7 @@ absl::Status TaskResolution::Run(TenantTxn& txn) {
       call_.ctx.principal_id.empty() ? "system_admin" : call_.ctx.principal_id;
   HumanTaskStore::Resolve(txn, *task);
   if (failed) details_["failed"] = stale_;
+  QueueTaskWebhook(txn, *task, ResultOf(*task), now_);
   Audit(txn);
   auto resolved = HumanTaskStore::Find(txn, task->task_id, admin_, false);
   *response_ = TaskToProto(resolved ? *resolved : *task);

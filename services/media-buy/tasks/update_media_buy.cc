@@ -12,6 +12,7 @@
 #include "services/media-buy/domain/buy_status.h"
 #include "services/media-buy/domain/buy_terms.h"
 #include "services/media-buy/domain/product_view.h"
+#include "services/media-buy/domain/push_notification.h"
 #include "services/media-buy/domain/validation.h"
 #include "services/media-buy/domain/wire_values.h"
 #include "services/media-buy/placement/ad_server_errors.h"
@@ -230,6 +231,9 @@ absl::Status BuyUpdate::CheckFlight() {
 absl::Status BuyUpdate::Check() {
   RETURN_IF_ERROR(CheckMajorVersion(request_));
   RETURN_IF_ERROR(ValidateIdempotencyKey(request_.idempotency_key()));
+  // Accepted and checked; an update is final in its answer (the ad server
+  // takes it inline or it is refused), so nothing is pushed for it.
+  RETURN_IF_ERROR(PushTargetOf(request_).status());
   RETURN_IF_ERROR(ValidateId("media_buy_id", request_.media_buy_id()));
   if (!request_.has_account()) return InvalidField("account", "is required");
   now_ = context_.options.clock();

@@ -1,0 +1,190 @@
+// Webhooks through the service: create_media_buy and sync_creatives accept
+// and check push_notification_config; a buy that waits for a person is
+// pushed once it is approved (from the approval's transaction, by the
+// server's dispatcher, signed), an answer final inline pushes nothing, and
+// the tenant's admin sees the deliveries.
+#include <google/protobuf/util/json_util.h>
+
+#include <map>
+#include <regex>
+#include <set>
+
+#include "absl/strings/escaping.h"
+#include "libs/http/test_server.h"
+#include "services/media-buy/testing/media_buy_test_fixture.h"
+#include "tests/support/eventually.h"
+
+namespace adcp::media_buy::testing {
+namespace {
+
+using ::adcp::http::test_support::Answer;
+using ::adcp::http::test_support::SeenRequest;
+using ::adcp::http::test_support::TestServer;
+
+class TaskWebhooksTest : public MediaBuyTest {
+ protected:
+  void ConfigureMediaBuy(MediaBuyConfig& config) override {
+    config.webhook.allowed = *http::ParseCidrList("127.0.0.1/32");
+    config.webhook.poll = absl::Milliseconds(50);
+    config.webhook_vault = *httpsig::KeyVault::Parse(
+        absl::StrCat("t1:", absl::WebSafeBase64Escape(std::string(32, 'q'))));
+  }
+
+  // localnews as a sandbox tenant: its webhooks may use http (the test
+  // receiver); every other rule is the same.
+  void MakeLocalnewsSandbox() {
+    ASSERT_TRUE(suite_->PatchTenantConfig(kLocal, R"({"sandbox":true})").ok());
+    v1::ComplyTestControllerRequest list;
+    list.set_scenario("list_scenarios");
+    ASSERT_TRUE(adcp::testing::Eventually([&] {
+      return Call(&Stub::ComplyTestController, kLocal, tokens_["local_a"], list)
+          .ok();
+    }));
+    // Every replica follows the registry's watch within tens of ms.
+    absl::SleepFor(absl::Milliseconds(300));
+  }
+};
+
+TEST_F(TaskWebhooksTest, PushNotificationConfigIsCheckedNamingTheField) {
+  v1::CreateMediaBuyRequest request =
+      BuyRequest(Key("hook"), "local_display", 5000, Day(1), Day(11));
+  request.mutable_push_notification_config()->set_url(
+      "https://buyer.example/hooks");
+  request.mutable_push_notification_config()->set_token("short");
+  ExpectError(Call(&Stub::CreateMediaBuy, kLocal, tokens_["local_a"], request),
+              "VALIDATION_ERROR", "push_notification_config.token", "token");
+  request.mutable_push_notification_config()->clear_token();
+  request.mutable_push_notification_config()
+      ->mutable_authentication()
+      ->add_schemes("Basic");
+  ExpectError(Call(&Stub::CreateMediaBuy, kLocal, tokens_["local_a"], request),
+              "VALIDATION_ERROR",
+              "push_notification_config.authentication.schemes[0]", "scheme");
+  v1::UpdateMediaBuyRequest update = UpdateRequest("mb_none");
+  update.mutable_push_notification_config()->set_url("https://buyer.example/" +
+                                                     std::string(2100, 'a'));
+  ExpectError(Call(&Stub::UpdateMediaBuy, kLocal, tokens_["local_a"], update),
+              "VALIDATION_ERROR", "push_notification_config.url", "length");
+  EXPECT_EQ(Count("SELECT count(*) FROM human_tasks"), 0);
+}
+
+TEST_F(TaskWebhooksTest, AnApprovedBuyIsPushedOnceSignedAndFinalAnswersAreNot) {
+  MakeLocalnewsSandbox();
+  TestServer receiver([](const SeenRequest&) { return Answer{}; });
+  v1::CreateMediaBuyRequest request =
+      BuyRequest(Key("hook"), "local_display", 5000, Day(1), Day(11));
+  request.mutable_push_notification_config()->set_url(
+      receiver.url("/hooks/op_1"));
+  request.mutable_push_notification_config()->set_token(
+      "buyer-token-0123456789");
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  R"({"correlation_id": "c-77"})", request.mutable_context())
+                  .ok());
+  auto submitted =
+      Call(&Stub::CreateMediaBuy, kLocal, tokens_["local_a"], request);
+  ASSERT_TRUE(submitted.ok()) << submitted.status.error_message();
+  ASSERT_EQ(submitted.response.status(), "submitted");
+  // Nothing is pushed while the task waits.
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_TRUE(receiver.requests().empty());
+
+  v1::ResolveHumanTaskRequest approve;
+  approve.set_task_id(submitted.response.task_id());
+  auto approved =
+      Call(&Stub::ApproveHumanTask, kLocal, tokens_["local_admin"], approve);
+  ASSERT_TRUE(approved.ok()) << approved.status.error_message();
+  ASSERT_TRUE(adcp::testing::Eventually(
+      [&] { return receiver.requests().size() == 1; }));
+  const SeenRequest seen = receiver.requests()[0];
+  const auto payload = nlohmann::json::parse(seen.body);
+  EXPECT_EQ(payload["task_id"], submitted.response.task_id());
+  EXPECT_EQ(payload["task_type"], "create_media_buy");
+  EXPECT_EQ(payload["status"], "completed");
+  EXPECT_EQ(payload["token"], "buyer-token-0123456789");
+  EXPECT_EQ(payload["result"]["context"]["correlation_id"], "c-77");
+  EXPECT_EQ(payload["result"]["media_buy_id"],
+            approved.response.media_buy_id());
+  EXPECT_TRUE(std::regex_match(payload["idempotency_key"].get<std::string>(),
+                               std::regex("^[A-Za-z0-9_.:-]{16,255}$")));
+  EXPECT_NE(seen.headers.at("signature-input")
+                .find("tag=\"adcp/webhook-signing/v1\""),
+            std::string::npos);
+  EXPECT_EQ(seen.headers.count("content-digest"), 1u);
+
+  // The admin sees the delivery (recorded once the receiver answered); a
+  // buyer may not list them.
+  ASSERT_TRUE(adcp::testing::Eventually([&] {
+    return Count(
+               "SELECT count(*) FROM webhook_outbox WHERE status = "
+               "'delivered'") == 1;
+  }));
+  v1::ListWebhookDeliveriesRequest list;
+  auto deliveries =
+      Call(&Stub::ListWebhookDeliveries, kLocal, tokens_["local_admin"], list);
+  ASSERT_TRUE(deliveries.ok()) << deliveries.status.error_message();
+  ASSERT_EQ(deliveries.response.deliveries_size(), 1);
+  EXPECT_EQ(deliveries.response.deliveries(0).status(), "delivered");
+  EXPECT_EQ(deliveries.response.deliveries(0).idempotency_key(),
+            payload["idempotency_key"]);
+  EXPECT_EQ(Call(&Stub::ListWebhookDeliveries, kLocal, tokens_["local_a"], list)
+                .status.error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // nytimes approves automatically: its answer is final, nothing is queued.
+  v1::CreateMediaBuyRequest inline_buy =
+      BuyRequest(Key("nyt"), "nyt_display", 5000, Day(1), Day(11));
+  inline_buy.mutable_push_notification_config()->set_url(
+      "https://buyer.example/hooks");
+  auto created =
+      Call(&Stub::CreateMediaBuy, kNyt, tokens_["nyt_a"], inline_buy);
+  ASSERT_TRUE(created.ok()) << created.status.error_message();
+  EXPECT_EQ(Count("SELECT count(*) FROM webhook_outbox"), 1);
+}
+
+// Three media-buy replicas, each running its dispatcher on the one outbox:
+// every approval's webhook arrives once.
+class TaskWebhooksReplicasTest : public TaskWebhooksTest {
+ protected:
+  int Replicas() const override { return 3; }
+};
+
+TEST_F(TaskWebhooksReplicasTest, ThreeReplicasSendEachEventOnce) {
+  MakeLocalnewsSandbox();
+  TestServer receiver([](const SeenRequest&) { return Answer{}; });
+  std::set<std::string> tasks, approved;
+  for (int i = 0; i < 8; ++i) {
+    v1::CreateMediaBuyRequest request = BuyRequest(
+        Key(absl::StrCat("r", i)), "local_display", 500, Day(1), Day(11));
+    request.mutable_push_notification_config()->set_url(receiver.url("/h"));
+    auto submitted =
+        Call(&Stub::CreateMediaBuy, kLocal, tokens_["local_a"], request);
+    ASSERT_TRUE(submitted.ok()) << submitted.status.error_message();
+    v1::ResolveHumanTaskRequest decide;
+    decide.set_task_id(submitted.response.task_id());
+    decide.set_reason("not this week");
+    ASSERT_TRUE(Call(i % 2 ? &Stub::ApproveHumanTask : &Stub::RejectHumanTask,
+                     kLocal, tokens_["local_admin"], decide)
+                    .ok());
+    tasks.insert(submitted.response.task_id());
+    if (i % 2) approved.insert(submitted.response.task_id());
+  }
+  ASSERT_TRUE(adcp::testing::Eventually(
+      [&] { return receiver.requests().size() >= tasks.size(); }));
+  absl::SleepFor(absl::Milliseconds(500));  // a duplicate would come by now
+  std::map<std::string, int> per_task, per_key;
+  for (const SeenRequest& seen : receiver.requests()) {
+    const auto payload = nlohmann::json::parse(seen.body);
+    ++per_task[payload["task_id"]];
+    ++per_key[payload["idempotency_key"]];
+    EXPECT_EQ(payload["status"],
+              approved.count(payload["task_id"]) ? "completed" : "rejected");
+  }
+  EXPECT_EQ(per_task.size(), tasks.size());
+  for (const auto& [task, count] : per_task) EXPECT_EQ(count, 1) << task;
+  for (const auto& [key, count] : per_key) EXPECT_EQ(count, 1) << key;
+  EXPECT_EQ(Count("SELECT count(*) FROM webhook_outbox WHERE status = "
+                  "'delivered'"),
+            static_cast<int>(tasks.size()));
+}
+
+}  // namespace
+}  // namespace adcp::media_buy::testing
