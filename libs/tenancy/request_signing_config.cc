@@ -182,9 +182,10 @@ void CheckRequestSigning(const tenant::v1::TenantConfig& config,
                   errors);
   if (signing.has_replay_cap_per_key()) {
     const uint32_t cap = signing.replay_cap_per_key();
-    if (cap < 1 || cap > 10000000) {
-      errors.push_back(
-          "request_signing.replay_cap_per_key: must be >= 1 and <= 10000000");
+    if (cap < 1 || cap > kMaxReplayCapPerKey) {
+      errors.push_back(absl::StrCat(
+          "request_signing.replay_cap_per_key: must be >= 1 and <= ",
+          kMaxReplayCapPerKey));
     } else if (!sandbox && cap < kMinProductionReplayCap) {
       errors.push_back(
           absl::StrCat("request_signing.replay_cap_per_key: at least ",

@@ -19,6 +19,8 @@ inline constexpr int kMaxRevokedKids = 1000;      // per counterparty
 inline constexpr int kMaxSigningOperations = 64;  // per operation list
 // The AdCP profile's floor for the per-key replay cap outside tests.
 inline constexpr uint32_t kMinProductionReplayCap = 1000000;
+// The largest replay_cap_per_key (and per_key_cap of RecordSignatureNonce).
+inline constexpr uint32_t kMaxReplayCapPerKey = 10000000;
 
 // Appends `request_signing.<path>: <rule>` for each broken rule: the
 // digest policy's values, AdCP operation names, counterparties with a

@@ -26,6 +26,21 @@ json SignatureRefusal(const std::string& code) {
                      "correctable")}};
 }
 
+// The gate's verdict on the call's signature for `operation`; a refusal
+// is noted on the call (its log line and metrics).
+httpsig::VerifyResult CheckSignature(SignatureGate& gate, const auto& call,
+                                     std::string_view operation,
+                                     const json* arguments) {
+  httpsig::VerifyResult result =
+      gate.Check(call.http, call.tenant, operation,
+                 !call.token.empty() || call.malformed_token, arguments);
+  if (!result.ok()) {
+    call.signature_error = result.error_code;
+    call.outcome = result.error_code;
+  }
+  return result;
+}
+
 }  // namespace
 
 bool IsSignatureProbePath(std::string_view path) {
@@ -37,12 +52,9 @@ bool IsSignatureProbePath(std::string_view path) {
 std::optional<json> AgentEdge::RefusedSignature(const Request& call,
                                                 const AgentTask& task,
                                                 const json& arguments) {
-  const httpsig::VerifyResult result = signatures_->Check(
-      call.http, call.tenant, task.name,
-      !call.token.empty() || call.malformed_token, &arguments);
+  const httpsig::VerifyResult result =
+      CheckSignature(*signatures_, call, task.name, &arguments);
   if (result.ok()) return std::nullopt;
-  call.signature_error = result.error_code;
-  call.outcome = result.error_code;
   return SignatureRefusal(result.error_code);
 }
 
@@ -61,13 +73,9 @@ http::Response AgentEdge::SignatureProbe(const Request& call,
   const std::string& body = call.http.body();
   absl::StatusOr<json> parsed =
       body.empty() ? json::object() : ParseJsonBounded(body, "body");
-  const httpsig::VerifyResult result =
-      signatures_->Check(call.http, call.tenant, operation,
-                         !call.token.empty() || call.malformed_token,
-                         parsed.ok() ? &*parsed : nullptr);
+  const httpsig::VerifyResult result = CheckSignature(
+      *signatures_, call, operation, parsed.ok() ? &*parsed : nullptr);
   if (!result.ok()) {
-    call.signature_error = result.error_code;
-    call.outcome = result.error_code;
     http::Response response = Json(call.http, bhttp::status::unauthorized,
                                    SignatureRefusal(result.error_code));
     Challenge(response, call);

@@ -2,6 +2,7 @@
 // every agent-edge replica shares (signature_nonce_repository.h).
 #include "absl/strings/str_cat.h"
 #include "libs/base/status.h"
+#include "libs/tenancy/request_signing_config.h"
 #include "services/auth/auth_service.h"
 
 namespace adcp::auth {
@@ -32,8 +33,9 @@ absl::Status Validate(const pb::RecordSignatureNonceRequest& request,
                      "expected a time in the next hour (the signature's "
                      "expiry)");
   }
-  if (request.per_key_cap() < 1 || request.per_key_cap() > 10000000)
-    return Invalid("per_key_cap", "must be >= 1 and <= 10000000");
+  if (request.per_key_cap() < 1 || request.per_key_cap() > kMaxReplayCapPerKey)
+    return Invalid("per_key_cap",
+                   absl::StrCat("must be >= 1 and <= ", kMaxReplayCapPerKey));
   return absl::OkStatus();
 }
 

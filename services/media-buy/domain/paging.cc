@@ -18,6 +18,12 @@ absl::StatusOr<int> PageSize(const v1::PaginationRequest& pagination) {
   return pagination.max_results();
 }
 
+absl::StatusOr<int> ListPageSize(int32_t page_size) {
+  if (page_size < 0 || page_size > kMaxPageSize)
+    return InvalidField("page_size", absl::StrCat("must be 0-", kMaxPageSize));
+  return page_size == 0 ? kDefaultPageSize : page_size;
+}
+
 absl::StatusOr<size_t> ParseOffsetCursor(const std::string& cursor) {
   size_t offset = 0;
   if (!absl::SimpleAtoi(cursor, &offset) || offset > 1'000'000)

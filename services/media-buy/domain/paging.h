@@ -17,6 +17,9 @@ inline constexpr int kMaxPageSize = 100;
 
 // pagination.max_results: kDefaultPageSize when unset, 1-kMaxPageSize.
 absl::StatusOr<int> PageSize(const v1::PaginationRequest& pagination);
+// The page_size of our own list RPCs: 0 for kDefaultPageSize, else
+// 1-kMaxPageSize.
+absl::StatusOr<int> ListPageSize(int32_t page_size);
 // The offset a cursor of ours stands for (pagination.cursor).
 absl::StatusOr<size_t> ParseOffsetCursor(const std::string& cursor);
 // The offset of pagination.cursor; 0 without one.

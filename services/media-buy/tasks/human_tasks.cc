@@ -230,10 +230,7 @@ absl::Status ListHumanTasks(const TaskContext& context, const Call& call,
       status != "rejected" && status != "failed")
     return InvalidField("status",
                         "must be one of pending, approved, rejected, failed");
-  if (request.page_size() < 0 || request.page_size() > kMaxPageSize)
-    return InvalidField("page_size", absl::StrCat("must be 0-", kMaxPageSize));
-  const int limit =
-      request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  ASSIGN_OR_RETURN(const int limit, ListPageSize(request.page_size()));
   if (!request.page_token().empty())
     RETURN_IF_ERROR(ValidateId("page_token", request.page_token()));
   return context.pool.WithTenantTransaction(

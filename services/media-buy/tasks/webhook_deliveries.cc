@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "libs/base/status.h"
 #include "services/media-buy/domain/adcp_error.h"
 #include "services/media-buy/domain/paging.h"
 #include "services/media-buy/domain/wire_values.h"
@@ -40,10 +41,7 @@ absl::Status ListWebhookDeliveries(
   if (!status.empty() && status != "pending" && status != "delivered" &&
       status != "expired")
     return InvalidField("status", "must be one of pending, delivered, expired");
-  if (request.page_size() < 0 || request.page_size() > kMaxPageSize)
-    return InvalidField("page_size", absl::StrCat("must be 0-", kMaxPageSize));
-  const int limit =
-      request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  ASSIGN_OR_RETURN(const int limit, ListPageSize(request.page_size()));
   int64_t before = 0;
   if (!request.page_token().empty() &&
       (!absl::SimpleAtoi(request.page_token(), &before) || before <= 0))

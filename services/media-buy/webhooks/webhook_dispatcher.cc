@@ -145,7 +145,7 @@ void WebhookDispatcher::Work() {
     changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, nothing left
     Job job = std::move(queue_.front());
-    queue_.erase(queue_.begin());
+    queue_.pop_front();
     lock.unlock();
     Deliver(job);
     Done(job.tenant.tenant_id);

@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -111,7 +112,7 @@ class WebhookDispatcher {
 
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::vector<Job> queue_;
+  std::deque<Job> queue_;
   std::map<std::string, int> in_flight_;  // by tenant: queued or sending
   int total_in_flight_ = 0;
   std::map<std::string, Breaker> breakers_;  // by endpoint
