@@ -4,6 +4,7 @@
 #include <prometheus/histogram.h>
 
 #include <chrono>
+#include <string_view>
 
 #include "libs/base/log.h"
 
@@ -132,6 +133,11 @@ class ServerObserverFactory
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
+    // Every client channel keeps one health Watch stream per replica
+    // (libs/tenancy/service_channel): it lives as long as the connection
+    // and ends cancelled, so it is neither a latency nor an error.
+    if (std::string_view(info->method()) == "/grpc.health.v1.Health/Watch")
+      return nullptr;
     return new ServerObserver(info->method(), &metrics_, &tenant_key_);
   }
 

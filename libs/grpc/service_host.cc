@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "libs/base/env.h"
 #include "libs/base/log.h"
 #include "libs/base/status.h"
@@ -29,6 +30,9 @@ absl::StatusOr<ServiceHostOptions> ServiceHostOptionsFromEnv(
   ASSIGN_OR_RETURN(const int grace,
                    env::Int("SHUTDOWN_GRACE_SECONDS", 10, 0, 3600));
   options.shutdown_grace = absl::Seconds(grace);
+  ASSIGN_OR_RETURN(const int drain,
+                   env::Int("SHUTDOWN_DRAIN_MS", 500, 0, 60000));
+  options.shutdown_drain = absl::Milliseconds(drain);
   ASSIGN_OR_RETURN(const int age,
                    env::Int("GRPC_MAX_CONNECTION_AGE_SECONDS", 0, 0, 86400));
   options.max_connection_age = absl::Seconds(age);
@@ -108,6 +112,7 @@ void ServiceHost::Shutdown() {
         {{"grace_seconds", absl::ToInt64Seconds(options_.shutdown_grace)}});
     server_->GetHealthCheckService()->SetServingStatus(false);
     for (auto& hook : shutdown_hooks_) hook();
+    absl::SleepFor(options_.shutdown_drain);
     server_->Shutdown(std::chrono::system_clock::now() +
                       absl::ToChronoMilliseconds(options_.shutdown_grace));
     server_->Wait();

@@ -26,6 +26,11 @@ struct ServiceHostOptions {
   int port = 0;          // 0 picks a free port (tests)
   int metrics_port = 0;  // 0 picks a free port; -1 disables the exposer
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // Between NOT_SERVING and the server's shutdown: time for the clients'
+  // health watches (libs/tenancy/service_channel) to take this replica out
+  // of their rotation. gRPC answers a call that arrives after shutdown has
+  // begun with CANCELLED, so without it a rolling restart fails calls.
+  absl::Duration shutdown_drain = absl::ZeroDuration();
   // When set, connections are closed (GOAWAY, then 30 s to finish) at this
   // age, so that clients re-resolve DNS and spread over new pods.
   absl::Duration max_connection_age = absl::ZeroDuration();
@@ -41,6 +46,7 @@ struct ServiceHostOptions {
 
 // Reads <PREFIX>_PORT (default `default_port`), METRICS_PORT (default
 // `default_metrics_port`), BIND_HOST, SHUTDOWN_GRACE_SECONDS,
+// SHUTDOWN_DRAIN_MS (500),
 // GRPC_MAX_CONNECTION_AGE_SECONDS (0: never) and GRPC_IDLE_THREADS (32).
 absl::StatusOr<ServiceHostOptions> ServiceHostOptionsFromEnv(
     std::string service_name, const char* port_variable, int default_port,
@@ -64,8 +70,9 @@ class ServiceHost {
   int port() const { return port_; }
   int metrics_port() const { return metrics_port_; }
 
-  // Marks every service NOT_SERVING, runs the hooks, then gives in-flight
-  // calls `shutdown_grace` before cancelling them. Idempotent.
+  // Marks every service NOT_SERVING, runs the hooks, waits
+  // `shutdown_drain` (still serving), then gives in-flight calls
+  // `shutdown_grace` before cancelling them. Idempotent.
   void Shutdown();
 
   // Call at the top of main, before any thread starts: blocks SIGTERM and

@@ -76,9 +76,14 @@ std::shared_ptr<grpc::Channel> MakeServiceChannel(
       factories;
   factories.push_back(MakeClientPropagationFactory(internal_token));
   // Per-call balancing over every address the name resolves to (in
-  // Kubernetes, a headless Service's pods: "dns:///media-buy:50053").
+  // Kubernetes, a headless Service's pods: "dns:///media-buy:50053"), each
+  // watched through grpc health: a replica that turns NOT_SERVING (it is
+  // shutting down, libs/grpc/service_host.h) leaves the rotation before it
+  // stops. A server without Health/Watch counts as serving.
   grpc::ChannelArguments arguments;
-  arguments.SetLoadBalancingPolicyName("round_robin");
+  arguments.SetServiceConfigJSON(
+      R"({"loadBalancingConfig":[{"round_robin":{}}],)"
+      R"("healthCheckConfig":{"serviceName":""}})");
   return grpc::experimental::CreateCustomChannelWithInterceptors(
       target, grpc::InsecureChannelCredentials(), arguments,
       std::move(factories));

@@ -1,6 +1,7 @@
 // MakeServiceChannel over real local servers: a target that lists several
 // replicas is balanced call by call (round_robin), every call carries the
-// internal token, and a replica that stops is left out of the rotation.
+// internal token, a replica that stops is left out of the rotation, and a
+// replica that is shutting down (ServiceHost) leaves it before it stops.
 #include "libs/tenancy/service_channel.h"
 
 #include <grpcpp/security/server_credentials.h>
@@ -10,11 +11,13 @@
 
 #include <atomic>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "libs/grpc/service_host.h"
 #include "libs/tenancy/metadata.h"
 #include "tests/support/eventually.h"
 
@@ -132,6 +135,61 @@ TEST_F(ServiceChannelTest, LeavesAStoppedReplicaOutOfTheRotation) {
   EXPECT_EQ(replicas_[0]->service.calls, 10);
   EXPECT_EQ(replicas_[1]->service.calls, 10);
   EXPECT_LE(unavailable, 1);
+}
+
+// Two replicas run as every service runs (ServiceHost, its grpc health).
+// While one shuts down, the channel's health watch takes it out of the
+// rotation during its drain: no call reaches it, and none fails (gRPC
+// answers a call that arrives once shutdown has begun with CANCELLED).
+TEST(ServiceChannelDrainTest, AReplicaShuttingDownLeavesTheRotationFirst) {
+  std::vector<std::unique_ptr<ServiceHost>> hosts;
+  std::vector<std::string> addresses;
+  for (int i = 0; i < 2; ++i) {
+    ServiceHostOptions options;
+    options.service_name = absl::StrCat("replica-", i);
+    options.bind_host = "127.0.0.1";
+    options.metrics_port = -1;
+    options.shutdown_drain = absl::Seconds(2);
+    options.shutdown_grace = absl::Seconds(1);
+    hosts.push_back(std::make_unique<ServiceHost>(options));
+    ASSERT_TRUE(hosts.back()->Start().ok());
+    addresses.push_back(absl::StrCat("127.0.0.1:", hosts.back()->port()));
+  }
+  auto stub = health::Health::NewStub(MakeServiceChannel(
+      absl::StrCat("ipv4:", absl::StrJoin(addresses, ",")), kInternalToken));
+  // The default health service answers Check("") with the replica's own
+  // status: NOT_SERVING comes only from the replica that is draining.
+  auto check = [&](health::HealthCheckResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(5));
+    return stub->Check(&context, health::HealthCheckRequest(), response);
+  };
+  health::HealthCheckResponse response;
+  ASSERT_TRUE(check(&response).ok());
+
+  std::thread stopping([&] { hosts[0]->Shutdown(); });
+  const absl::Time drain_ends = absl::Now() + absl::Seconds(2);
+  // Within the drain the watch reports NOT_SERVING and the picker drops
+  // the replica: then every call is answered SERVING by the other one.
+  EXPECT_TRUE(Eventually([&] {
+    for (int i = 0; i < 10; ++i) {
+      const grpc::Status status = check(&response);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (response.status() != health::HealthCheckResponse::SERVING)
+        return false;
+    }
+    return true;
+  }));
+  EXPECT_LT(absl::Now(), drain_ends);
+  // Through the drain's end and the shutdown, no call fails.
+  while (absl::Now() < drain_ends + absl::Milliseconds(500)) {
+    const grpc::Status status = check(&response);
+    ASSERT_TRUE(status.ok())
+        << status.error_code() << " " << status.error_message();
+    EXPECT_EQ(response.status(), health::HealthCheckResponse::SERVING);
+  }
+  stopping.join();
 }
 
 }  // namespace

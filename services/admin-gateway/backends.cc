@@ -96,6 +96,9 @@ boost::beast::http::status HttpStatusFor(grpc::StatusCode code) {
       return status::too_many_requests;
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
+    // The gateway cancels none of its calls: CANCELLED is gRPC's answer to
+    // a call that reached a replica as it began shutting down.
+    case grpc::StatusCode::CANCELLED:
       return status::service_unavailable;
     default:
       return status::internal_server_error;

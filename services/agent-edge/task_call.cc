@@ -134,8 +134,16 @@ Failure FailureOfStatus(const grpc::ClientContext& context,
                         const grpc::Status& status) {
   const auto& trailers = context.GetServerTrailingMetadata();
   auto it = trailers.find(kAdcpErrorTrailer);
-  if (it == trailers.end())
+  if (it == trailers.end()) {
+    // The edge cancels none of its calls: a CANCELLED is gRPC's answer to a
+    // call that reached a replica as it began shutting down, which to the
+    // agent is the retryable UNAVAILABLE (503), not a server error.
+    if (status.error_code() == grpc::StatusCode::CANCELLED)
+      return Failed(grpc::StatusCode::UNAVAILABLE,
+                    ErrorOfStatus(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                               status.error_message())));
     return Failed(status.error_code(), ErrorOfStatus(status));
+  }
   media_buy::v1::Error adcp;
   adcp.ParseFromString(std::string(it->second.data(), it->second.size()));
   return Failed(status.error_code(), ProtoToJson(adcp));

@@ -326,9 +326,17 @@ case_pgbouncer() {
 
 # Prints the HTTP status of one get_adcp_capabilities of nytimes through the
 # agent edge's port (the front, with --replicas), 000 when none came.
+# With $1, the body of an answer other than 200 or 503 is appended to $1.
 capabilities_status() {
-  curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST -d '{}' \
-    "http://127.0.0.1:$AGENT_HTTP_PORT/tenants/nytimes/v1/get_adcp_capabilities" || echo 000
+  local body code
+  body=$(mktemp)
+  code=$(curl -s -o "$body" -w '%{http_code}' --max-time 10 -X POST -d '{}' \
+    "http://127.0.0.1:$AGENT_HTTP_PORT/tenants/nytimes/v1/get_adcp_capabilities") || code=000
+  if [[ -n ${1:-} && $code != 200 && $code != 503 ]]; then
+    { printf '%s %s: ' "$(date +%T.%N)" "$code"; cat "$body"; echo; } >>"$1"
+  fi
+  rm -f "$body"
+  echo "$code"
 }
 
 # SIGTERM to instance $1 under --keep-going; waits (at most 30 s) until its
@@ -348,7 +356,7 @@ restart_replica() {
   # haproxy checks /healthz every second; the gRPC clients reconnect with
   # their own back-off (about 1 s).
   sleep 2
-  pass "$name restarted (pid $old -> $new)"
+  pass "$name restarted (pid $old -> $new) at $(date +%T.%N)"
 }
 
 case_replicas() {
@@ -381,7 +389,7 @@ case_replicas() {
   # Rolling restart under load: every instance in turn, while a client
   # calls through the front; only a retryable 503 (UNAVAILABLE) may fail.
   local codes=$COPY/load.codes stop=$COPY/load.stop load_pid
-  (while [[ ! -e $stop ]]; do capabilities_status; echo; done >"$codes") &
+  (while [[ ! -e $stop ]]; do capabilities_status "$COPY/load.failures"; done >"$codes") &
   load_pid=$!
   for name in agent-edge-1 agent-edge-2 admin-gateway-1 admin-gateway-2 \
       media-buy media-buy-2 auth auth-2 tenant-registry tenant-registry-2; do
@@ -396,7 +404,9 @@ case_replicas() {
   printf 'rolling restart: %d requests, %d answered 200, %d 503\n' "$total" "$ok" "$unavailable"
   ((total > 100)) || fail "the load made only $total requests"
   ((ok + unavailable == total)) ||
-    fail "requests failed other than with 503: $(grep -v '^200$' "$codes" | sort | uniq -c | tr '\n' ' ')"
+    fail "requests failed other than with 503: $(grep -v '^200$' "$codes" | sort | uniq -c | tr '\n' ' ')
+$(cat "$COPY/load.failures" 2>/dev/null)
+$(grep -h '"level":"\(error\|warn\)"' "$COPY"/.data/logs/*.log | tail -n 40)"
   pass "rolling restart of every instance under load: no request failed but with 503"
   stop_up
 }
