@@ -296,6 +296,7 @@ TEST_F(ConformanceTest, WebhookEmission) {
       RunJson(absl::StrCat("node webhook_emission.mjs '", AgentUrl(), "' '",
                            token_, "' '", BrandJsonUrl(), "' ", protocol_));
   Report("webhook_emission", result);
+  if (!result.is_object()) return;
   int steps = 0;
   for (const json& phase : result.value("phases", json::array())) {
     for (const json& step : phase.value("steps", json::array())) {
