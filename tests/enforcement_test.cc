@@ -146,10 +146,12 @@ std::vector<ServiceUnderTest> Services() {
          R"({"scenario":"seed_product","params":{"product_id":"seeded"}})"},
         {"ListHumanTasks", "{}"},
         {"GetHumanTask", R"({"task_id":"$TASK_1"})"},
+        {"GetTask", R"({"task_id":"$TASK_1"})"},
         {"ApproveHumanTask", R"({"task_id":"$TASK_1"})"},
         {"RejectHumanTask", R"({"task_id":"$TASK_2","reason":"not now"})"},
         {"UpsertProduct", ProductJson("p2")},
-        {"ListWebhookDeliveries", R"({"status":"pending"})"}},
+        {"ListWebhookDeliveries", R"({"status":"pending"})"},
+        {"GetWebhookSigningKeys", "{}"}},
        Where::kMediaBuy},
   };
 }

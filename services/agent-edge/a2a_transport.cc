@@ -37,27 +37,15 @@ constexpr char kInvocationPrefix[] = "a2a-";
 // so. Empty when the Host is not a host name.
 std::string EndpointUrl(const http::Request& request,
                         const tenant::v1::Tenant& tenant) {
-  const std::string host = Header(request, "host");
-  if (host.empty() || host.size() > 255 ||
-      host.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") !=
-          std::string::npos)
-    return "";
-  const absl::string_view target(request.target().data(),
-                                 request.target().size());
-  return absl::StrCat(
-      Header(request, "x-forwarded-proto") == "https" ? "https" : "http", "://",
-      host,
-      absl::StartsWith(target, "/tenants/")
-          ? absl::StrCat("/tenants/", tenant.subdomain())
-          : "",
-      "/a2a");
+  const std::string base = TenantBaseUrl(request, tenant);
+  return base.empty() ? "" : base + "/a2a";
 }
 
 json AgentCardOf(const tenant::v1::Tenant& tenant, const std::string& url) {
   json skills = json::array();
   for (const AgentTask& task : TaskCatalog::Get().tasks()) {
-    if (!task.OfferedTo(tenant)) continue;
+    // tasks/get is A2A's own method (A2aTask), not a skill.
+    if (!task.OfferedTo(tenant) || task.name == "tasks/get") continue;
     skills.push_back({{"id", task.name},
                       {"name", task.name},
                       {"description", task.description},
@@ -191,6 +179,24 @@ json OperationOf(const json& human_task) {
 }
 
 }  // namespace
+
+std::string TenantBaseUrl(const http::Request& request,
+                          const tenant::v1::Tenant& tenant) {
+  const std::string host = Header(request, "host");
+  if (host.empty() || host.size() > 255 ||
+      host.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") !=
+          std::string::npos)
+    return "";
+  const absl::string_view target(request.target().data(),
+                                 request.target().size());
+  return absl::StrCat(
+      Header(request, "x-forwarded-proto") == "https" ? "https" : "http", "://",
+      host,
+      absl::StartsWith(target, "/tenants/")
+          ? absl::StrCat("/tenants/", tenant.subdomain())
+          : "");
+}
 
 bool IsA2aPath(std::string_view path) {
   if (path.substr(0, 5) == "/a2a/") path.remove_prefix(4);

@@ -101,6 +101,9 @@ absl::StatusOr<EdgeConfig> EdgeConfigFromEnv() {
   config.jwks.max_bytes = jwks_bytes;
   ASSIGN_OR_RETURN(config.jwks_allowed,
                    http::ParseCidrList(env::String("JWKS_ALLOW_CIDRS", "")));
+  ASSIGN_OR_RETURN(const int publish_ttl,
+                   env::Int("JWKS_PUBLISH_TTL_SECONDS", 60, 1, 3600));
+  config.published_keys.ttl = absl::Seconds(publish_ttl);
   return config;
 }
 
@@ -110,6 +113,7 @@ AgentEdge::AgentEdge(EdgeConfig config)
           config_.registry_address, config_.internal_token))),
       media_buy_(MakeServiceChannel(config_.media_buy_address,
                                     config_.internal_token)),
+      published_keys_(media_buy_, config_.published_keys),
       bulkhead_(config_.tenant_concurrency, config_.tenant_wait),
       signatures_(std::make_unique<SignatureGate>(
           config_.jwks, config_.jwks_allowed,
@@ -234,6 +238,9 @@ http::Response AgentEdge::Route(const http::Request& request,
                tenant->config().request_signing().supported()) {
       transport = "probe";
       response = SignatureProbe(call, path);
+    } else if (IsPublishedKeysPath(path)) {
+      transport = "well-known";
+      response = WellKnownKeys(call, path);
     } else if (IsA2aPath(path)) {
       transport = "a2a";
       response = A2a(call, path);

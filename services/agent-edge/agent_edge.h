@@ -26,6 +26,7 @@
 #include "libs/tenancy/rate_limiter.h"
 #include "libs/tenancy/tenant_cache.h"
 #include "services/agent-edge/a2a_envelope.h"
+#include "services/agent-edge/published_keys.h"
 #include "services/agent-edge/signature_gate.h"
 #include "services/agent-edge/task_catalog.h"
 
@@ -60,6 +61,9 @@ struct EdgeConfig {
   // this process's memory; `replays`, when set, instead of either.
   std::string auth_address;
   std::shared_ptr<ReplayStores> replays;
+  // The tenants' webhook-signing keys served at /.well-known/jwks.json:
+  // how long one fetch from media-buy is served.
+  PublishedKeysOptions published_keys;
 };
 
 // AGENT_HTTP_PORT (8080), METRICS_PORT (9465), BIND_HOST (0.0.0.0),
@@ -70,7 +74,8 @@ struct EdgeConfig {
 // RATE_LIMIT_CLIENT_RPS/_BURST (10/10: anonymous requests per client),
 // AUTH_ADDR (127.0.0.1:50052: the shared replay cache of signed requests),
 // JWKS_FETCH_TIMEOUT_MS (3000), JWKS_TTL_SECONDS (300), JWKS_MAX_BYTES
-// (65536), JWKS_ALLOW_CIDRS (none).
+// (65536), JWKS_ALLOW_CIDRS (none), JWKS_PUBLISH_TTL_SECONDS (60, 1-3600:
+// the tenants' own published keys, kept per tenant).
 absl::StatusOr<EdgeConfig> EdgeConfigFromEnv();
 
 // The MCP protocol versions the edge speaks, newest first.
@@ -107,6 +112,8 @@ class AgentEdge {
       const Request& call, const AgentTask& task,
       const nlohmann::json& arguments);
   http::Response Rest(const Request& call, const AgentTask& task);
+  // The tenant's brand.json and webhook-signing JWKS (published_keys.cc).
+  http::Response WellKnownKeys(const Request& call, const std::string& path);
   // A2A (a2a_transport.cc): `path` is /a2a or an agent card's.
   http::Response A2a(const Request& call, const std::string& path);
   http::Response A2aMessage(const Request& call);
@@ -143,6 +150,7 @@ class AgentEdge {
   const EdgeConfig config_;
   std::shared_ptr<TenantCache> tenants_;
   std::shared_ptr<grpc::Channel> media_buy_;
+  PublishedKeys published_keys_;
   std::unique_ptr<SignatureGate> signatures_;
   std::unique_ptr<http::Server> server_;
   TenantBulkhead bulkhead_;

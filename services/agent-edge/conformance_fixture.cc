@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "libs/httpsig/vectors_test_util.h"
 
@@ -14,7 +15,16 @@ using ::adcp::testing::Suite;
 using nlohmann::json;
 
 void ConformanceFixture::SetUp() {
-  auto suite = Suite::Start();
+  // Webhooks are signed (a KEK) and may reach the runner's receiver on
+  // 127.0.0.1; the dispatcher looks for due events every 100 ms.
+  ::adcp::testing::SuiteOptions options;
+  options.configure_media_buy = [](media_buy::MediaBuyConfig& config) {
+    config.webhook_vault = *httpsig::KeyVault::Parse(
+        absl::StrCat("k1:", absl::WebSafeBase64Escape(std::string(32, 'c'))));
+    config.webhook.allowed = *http::ParseCidrList("127.0.0.1/32");
+    config.webhook.poll = absl::Milliseconds(100);
+  };
+  auto suite = Suite::Start(options);
   ASSERT_TRUE(suite.ok()) << suite.status();
   suite_ = *std::move(suite);
   json tenant_config = TenantConfig();
@@ -95,6 +105,11 @@ void ConformanceFixture::Seed(const std::string& scenario, const json& params) {
       Suite::Context(kTenant, token_, "").get(), request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_TRUE(response.success()) << response.error_detail();
+}
+
+std::string ConformanceFixture::BrandJsonUrl() const {
+  return absl::StrCat("http://127.0.0.1:", edge_->port(), "/tenants/", kTenant,
+                      "/.well-known/brand.json");
 }
 
 std::string ConformanceFixture::AgentUrl() const {

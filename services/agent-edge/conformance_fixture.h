@@ -8,8 +8,9 @@
 // options "default" and "test-pricing": the ids the idempotency and
 // deterministic_testing storyboards send without discovering products first
 // (AdCP 3.0 lets such storyboards rely on fixtures seeded out of band).
-// The tenant verifies signed requests as the signed-requests test kit asks
-// (TenantConfig()).
+// Media-buy signs webhooks (a test KEK) and may send them to 127.0.0.1
+// (the runner's webhook receiver). The tenant verifies signed requests as the
+// signed-requests test kit asks (TenantConfig()).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -44,6 +45,9 @@ class ConformanceFixture : public ::testing::Test {
 
   // The tenant's endpoint on the edge for protocol_ (/mcp or /a2a).
   std::string AgentUrl() const;
+
+  // The tenant's brand.json on the edge (its jwks_uri: the webhook keys).
+  std::string BrandJsonUrl() const;
 
   // Runs `command` in tests/adcp-tools; its stdout as JSON (null, with a
   // test failure naming stdout and stderr, when it printed none).

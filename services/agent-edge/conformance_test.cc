@@ -286,6 +286,29 @@ TEST_F(ConformanceTest, DeterministicTesting) {
 }
 TEST_F(ConformanceTest, SecurityBaseline) { RunSecurityBaseline(); }
 
+// webhook_emission with the runner's webhook receiver on 127.0.0.1 and its
+// RFC 9421 verifier finding our keys as a buyer does, through the tenant's
+// brand.json and its jwks_uri (webhook_emission.mjs): the idempotency_key
+// is present, byte-identical across the receiver's three 503s and their
+// retries, and the signature verifies. Every step runs: none skipped.
+TEST_F(ConformanceTest, WebhookEmission) {
+  const json result =
+      RunJson(absl::StrCat("node webhook_emission.mjs '", AgentUrl(), "' '",
+                           token_, "' '", BrandJsonUrl(), "' ", protocol_));
+  Report("webhook_emission", result);
+  if (!result.is_object()) return;
+  int steps = 0;
+  for (const json& phase : result.value("phases", json::array())) {
+    for (const json& step : phase.value("steps", json::array())) {
+      ++steps;
+      EXPECT_FALSE(step.value("skipped", false))
+          << step.value("step_id", "")
+          << " was skipped: " << step.value("error", "");
+    }
+  }
+  EXPECT_EQ(steps, 7);
+}
+
 // signed_requests: the storyboard as the CLI runs it. The CLI hands the
 // grader no capability profile, so vectors 007 (covers_content_digest
 // required) and 018 (forbidden) both run against one policy: see KnownGaps.

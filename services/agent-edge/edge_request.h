@@ -56,6 +56,16 @@ inline nlohmann::json AdcpError(const std::string& code,
 // both under /a2a/, where clients given the endpoint's URL look).
 bool IsA2aPath(std::string_view path);
 
+// Whether a tenant's path is its brand.json or webhook-signing JWKS
+// (/.well-known/brand.json, /.well-known/jwks.json).
+bool IsPublishedKeysPath(std::string_view path);
+
+// Where the request reached the tenant: "<scheme>://<Host>" plus
+// "/tenants/<subdomain>" when the path named it; empty when the Host is
+// missing or not a host name (a2a_transport.cc).
+std::string TenantBaseUrl(const http::Request& request,
+                          const tenant::v1::Tenant& tenant);
+
 // Whether a tenant's path is AdCP's per-operation form under an agent URL:
 // /adcp/<...>, /mcp/adcp/<...> or /a2a/adcp/<...> (signed_requests.cc).
 bool IsSignatureProbePath(std::string_view path);

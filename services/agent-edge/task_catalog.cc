@@ -35,6 +35,10 @@ const std::map<std::string, std::string>& Descriptions() {
       {"sync_accounts",
        "Open or update advertiser accounts (brand + operator)."},
       {"list_accounts", "Your accounts with this seller."},
+      {"tasks/get",
+       "The state of an operation answered `submitted` (a media buy or "
+       "creative awaiting the publisher): its status and, once decided, its "
+       "result."},
       {"comply_test_controller",
        "Sandbox only: seed fixtures, force creative, account and media-buy "
        "states, simulate delivery and spend, for conformance testing."},
@@ -114,7 +118,9 @@ TaskCatalog::TaskCatalog() {
     if (rule.post().empty()) continue;
     AgentTask task;
     task.http_path = rule.post();
-    task.name = task.http_path.substr(task.http_path.rfind('/') + 1);
+    // The path after /v1/: one segment ("create_media_buy"), or AdCP's
+    // "tasks/get".
+    task.name = task.http_path.substr(task.http_path.find('/', 1) + 1);
     task.method = method;
     task.grpc_path = "/" + descriptor->full_name() + "/" + method->name();
     task.input_schema = MessageSchema(method->input_type());

@@ -51,13 +51,24 @@ absl::Status WebhookConfigFromEnv(MediaBuyConfig& config) {
   webhook.timeout = absl::Seconds(timeout);
   webhook.lease = webhook.timeout * 3;
   ASSIGN_OR_RETURN(const int max_age,
-                   env::Int("WEBHOOK_MAX_AGE_SECONDS", 86400, 60, 604800));
+                   env::Int("WEBHOOK_MAX_AGE_SECONDS", 86400, 5, 604800));
   webhook.max_age = absl::Seconds(max_age);
   ASSIGN_OR_RETURN(const int poll,
                    env::Int("WEBHOOK_POLL_MS", 1000, 10, 60000));
   webhook.poll = absl::Milliseconds(poll);
   ASSIGN_OR_RETURN(webhook.breaker_threshold,
                    env::Int("WEBHOOK_BREAKER_THRESHOLD", 5, 1, 1000));
+  // The retry schedule's scale: production keeps the defaults; a test
+  // shrinks it to prove a long outage's logic in seconds.
+  ASSIGN_OR_RETURN(const int cooldown_ms,
+                   env::Int("WEBHOOK_BREAKER_COOLDOWN_MS", 30000, 10, 3600000));
+  webhook.breaker_cooldown = absl::Milliseconds(cooldown_ms);
+  ASSIGN_OR_RETURN(const int first_ms,
+                   env::Int("WEBHOOK_FIRST_BACKOFF_MS", 1000, 10, 60000));
+  webhook.first_backoff = absl::Milliseconds(first_ms);
+  ASSIGN_OR_RETURN(const int max_ms, env::Int("WEBHOOK_MAX_BACKOFF_MS", 600000,
+                                              first_ms, 3600000));
+  webhook.max_backoff = absl::Milliseconds(max_ms);
   return absl::OkStatus();
 }
 
@@ -151,6 +162,15 @@ std::function<absl::StatusOr<std::vector<Row>>(const std::string&)> AllRowsOf(
   };
 }
 
+// The service's options, with the published keys read from `keys` (made
+// after the service; called only once requests are served).
+MediaBuyOptions WithWebhookKeys(MediaBuyOptions options, WebhookKeys* keys) {
+  options.webhook_jwks = [keys](const std::string& tenant_id) {
+    return keys->Published(tenant_id);
+  };
+  return options;
+}
+
 }  // namespace
 
 MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
@@ -181,7 +201,8 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
           [tenants = tenants_](const std::string& tenant_id) {
             return tenants->Get(tenant_id);
           },
-          adapters_, audit_, products_, accounts_, config_.options),
+          adapters_, audit_, products_, accounts_,
+          WithWebhookKeys(config_.options, &webhook_keys_)),
       webhook_keys_(pool_, config_.webhook_vault, config_.webhook_key_overlap) {
   adapters_.Register(kMockAdapterName, MockAdapterFactory());
   if (config_.adapter_stand_in.empty()) {

@@ -16,6 +16,7 @@
 #include "services/media-buy/tasks/products.h"
 #include "services/media-buy/tasks/update_media_buy.h"
 #include "services/media-buy/tasks/webhook_deliveries.h"
+#include "services/media-buy/tasks/webhook_signing_keys.h"
 
 namespace adcp::media_buy {
 

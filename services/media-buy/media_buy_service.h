@@ -52,10 +52,12 @@ using TenantLookup = std::function<std::shared_ptr<const tenant::v1::Tenant>(
   X(ComplyTestController, ComplyTestControllerRequest, ComplyTestControllerResponse, kPrincipal, true)                   \
   X(ListHumanTasks, ListHumanTasksRequest, ListHumanTasksResponse, kPrincipal, false)                                    \
   X(GetHumanTask, GetHumanTaskRequest, HumanTask, kPrincipal, false)                                                     \
+  X(GetTask, GetTaskRequest, GetTaskResponse, kPrincipal, false)                                                         \
   X(ApproveHumanTask, ResolveHumanTaskRequest, HumanTask, kTenantAdmin, true)                                            \
   X(RejectHumanTask, ResolveHumanTaskRequest, HumanTask, kTenantAdmin, true)                                             \
   X(UpsertProduct, UpsertProductRequest, ProductDefinition, kTenantAdmin, true)                                          \
-  X(ListWebhookDeliveries, ListWebhookDeliveriesRequest, ListWebhookDeliveriesResponse, kTenantAdmin, false)
+  X(ListWebhookDeliveries, ListWebhookDeliveriesRequest, ListWebhookDeliveriesResponse, kTenantAdmin, false)             \
+  X(GetWebhookSigningKeys, GetWebhookSigningKeysRequest, GetWebhookSigningKeysResponse, kPrincipalOptional, false)
 // clang-format on
 
 class MediaBuyService final : public v1::MediaBuyService::Service {

@@ -11,6 +11,7 @@
 #include "libs/base/log.h"
 #include "libs/base/secrets.h"
 #include "libs/base/status.h"
+#include "libs/json/proto_json.h"
 #include "services/media-buy/domain/adcp_error.h"
 #include "services/media-buy/domain/buy_status.h"
 #include "services/media-buy/domain/buy_terms.h"
@@ -26,6 +27,7 @@
 #include "services/media-buy/tasks/accounts.h"
 #include "services/media-buy/tasks/idempotency.h"
 #include "services/media-buy/tasks/media_buy_reads.h"
+#include "services/media-buy/tasks/task_webhooks.h"
 
 namespace adcp::media_buy::tasks {
 
@@ -272,7 +274,8 @@ class BuyCreation
   absl::Status placed_;
   // The buy's audit row goes with the stored answer (one statement).
   std::optional<AuditEntry> audit_;
-  // Where the approval's outcome is pushed, when the buyer asked.
+  // Where the outcome is pushed (the approval's, or the inline answer's),
+  // when the buyer asked.
   std::optional<PushTarget> push_;
 };
 
@@ -567,6 +570,17 @@ absl::Status BuyCreation::Create(TenantTxn& txn) {
           "assigned when sync_creatives uploads them"));
     AnswerCreated(txn, buy,
                   /*may_have_creatives=*/!known.empty(), now_, response_);
+    if (push_ && placed_.ok())
+      QueueInlineWebhook(
+          txn, *push_,
+          InlineOutcome{.task_id = NewId("task_"),
+                        .task_type = "create_media_buy",
+                        .subject = absl::StrCat("media_buy:", buy.media_buy_id),
+                        .result = ProtoToJson(*response_),
+                        .context = request_.has_context()
+                                       ? StructToJson(request_.context())
+                                       : nlohmann::json()},
+          now_);
   }
   audit_ = AuditEntry{.operation = "create_media_buy",
                       .adapter = adapter_name_,

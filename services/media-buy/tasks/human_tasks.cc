@@ -1,5 +1,6 @@
 #include "services/media-buy/tasks/human_tasks.h"
 
+#include <functional>
 #include <set>
 #include <string>
 
@@ -50,9 +51,45 @@ nlohmann::json ResultOf(const TaskRow& task) {
   return {{"creatives", std::move(creatives)}};
 }
 
+// AdCP's view of a human task (tasks/get): the operation it decides and
+// its task status (pending reads submitted, approved completed).
+pb::GetTaskResponse AdcpTaskOf(const TaskRow& task) {
+  pb::GetTaskResponse out;
+  out.set_task_id(task.task_id);
+  out.set_task_type(task.task_type == "media_buy_approval" ? "create_media_buy"
+                                                           : "sync_creatives");
+  out.set_protocol("media-buy");
+  out.set_status(task.status == "pending"    ? "submitted"
+                 : task.status == "approved" ? "completed"
+                                             : task.status);
+  out.set_created_at(Rfc3339(task.created_at));
+  out.set_updated_at(Rfc3339(task.resolved_at.value_or(task.created_at)));
+  if (task.resolved_at) out.set_completed_at(Rfc3339(*task.resolved_at));
+  out.set_has_webhook(task.push_notification.is_object());
+  out.set_message(task.resolution);
+  *out.mutable_result() = JsonToStruct(ResultOf(task));
+  return out;
+}
+
 absl::Status TaskNotFound() {
   return AdcpError("REFERENCE_NOT_FOUND", "task_id", "task_id: no such task",
                    "list the tasks with ListHumanTasks");
+}
+
+// The caller's task `task_id` (a buyer's own; any for the tenant's admin),
+// handed to `read` in the tenant's transaction; another buyer's or
+// tenant's is not found.
+absl::Status ReadTask(const TaskContext& context, const Call& call,
+                      const std::string& task_id,
+                      const std::function<void(const TaskRow&)>& read) {
+  RETURN_IF_ERROR(ValidateId("task_id", task_id));
+  return context.pool.WithTenantTransaction(
+      call.ctx.tenant_id, [&](TenantTxn& txn) -> absl::Status {
+        auto task = HumanTaskStore::Find(txn, task_id, call.reader(), false);
+        if (!task) return TaskNotFound();
+        read(*task);
+        return absl::OkStatus();
+      });
 }
 
 // One approval or rejection, in its transaction.
@@ -249,15 +286,18 @@ absl::Status ListHumanTasks(const TaskContext& context, const Call& call,
 absl::Status GetHumanTask(const TaskContext& context, const Call& call,
                           const pb::GetHumanTaskRequest& request,
                           pb::HumanTask* response) {
-  RETURN_IF_ERROR(ValidateId("task_id", request.task_id()));
-  return context.pool.WithTenantTransaction(
-      call.ctx.tenant_id, [&](TenantTxn& txn) -> absl::Status {
-        auto task =
-            HumanTaskStore::Find(txn, request.task_id(), call.reader(), false);
-        if (!task) return TaskNotFound();
-        *response = TaskToProto(*task);
-        return absl::OkStatus();
-      });
+  return ReadTask(context, call, request.task_id(),
+                  [&](const TaskRow& task) { *response = TaskToProto(task); });
+}
+
+absl::Status GetTask(const TaskContext& context, const Call& call,
+                     const pb::GetTaskRequest& request,
+                     pb::GetTaskResponse* response) {
+  RETURN_IF_ERROR(CheckMajorVersion(request));
+  return ReadTask(context, call, request.task_id(), [&](const TaskRow& task) {
+    *response = AdcpTaskOf(task);
+    *response->mutable_context() = request.context();
+  });
 }
 
 absl::Status ApproveHumanTask(const TaskContext& context, const Call& call,

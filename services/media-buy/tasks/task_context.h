@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "adcp/tenant/v1/tenant_registry.pb.h"
 #include "libs/db/pg_pool.h"
@@ -37,6 +38,11 @@ struct MediaBuyOptions {
   absl::Duration start_grace = absl::Minutes(5);
   // The per-tenant bulkhead and the fan-out limit (ad_server_limits.h).
   AdServerLimits ad_server_limits;
+  // The tenant's published webhook-signing keys ({"keys": [...]}): wired by
+  // MediaBuyServer to WebhookKeys::Published (tasks/ do not include
+  // webhooks/). Unset: nothing is published.
+  std::function<absl::StatusOr<nlohmann::json>(const std::string& tenant_id)>
+      webhook_jwks;
 };
 
 // One admitted request: who calls, for which tenant, dry run or not.

@@ -1,12 +1,20 @@
-// The webhook of a human task that reached a final state (AdCP's MCP
-// webhook payload), queued in webhook_outbox in the transaction that
-// resolved the task, when the request that opened it gave a
-// push_notification_config. Nothing is queued for a task without one: an
-// answer that was final inline needs no webhook.
+// The webhooks of operations (AdCP's MCP webhook payload), queued in
+// webhook_outbox in the transaction of the change they report, when the
+// request gave a push_notification_config:
+// - a human task that reached a final state (QueueTaskWebhook);
+// - a create_media_buy answered `completed` inline (QueueInlineWebhook).
+//   AdCP's webhooks page says no webhook is needed for an answer final
+//   inline; @adcp/sdk's reference server sends one all the same (its
+//   autoEmitCompletionWebhooks, on by default) and the webhook_emission
+//   storyboard grades it: a buyer that gave a URL gets the outcome there,
+//   once per idempotency_key, whichever way the operation ended.
 #pragma once
+
+#include <string>
 
 #include "absl/time/time.h"
 #include "libs/db/pg_pool.h"
+#include "services/media-buy/domain/push_notification.h"
 #include "services/media-buy/domain/records.h"
 
 namespace adcp::media_buy::tasks {
@@ -16,5 +24,17 @@ namespace adcp::media_buy::tasks {
 // buyer would read it).
 void QueueTaskWebhook(TenantTxn& txn, const TaskRow& task,
                       const nlohmann::json& result, absl::Time now);
+
+// One operation's outcome for `target`: `result` (the answer the buyer got)
+// with `context` (the request's, echoed; null for none) in it.
+struct InlineOutcome {
+  std::string task_id;    // a fresh id of this operation
+  std::string task_type;  // create_media_buy
+  std::string subject;    // media_buy:<id>: its events go in order
+  nlohmann::json result;
+  nlohmann::json context;
+};
+void QueueInlineWebhook(TenantTxn& txn, const PushTarget& target,
+                        const InlineOutcome& outcome, absl::Time now);
 
 }  // namespace adcp::media_buy::tasks

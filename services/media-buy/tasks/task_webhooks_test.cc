@@ -1,8 +1,8 @@
 // Webhooks through the service: create_media_buy and sync_creatives accept
 // and check push_notification_config; a buy that waits for a person is
 // pushed once it is approved (from the approval's transaction, by the
-// server's dispatcher, signed), an answer final inline pushes nothing, and
-// the tenant's admin sees the deliveries.
+// server's dispatcher, signed), an answer final inline queues its
+// `completed` webhook once, and the tenant's admin sees the deliveries.
 #include <google/protobuf/util/json_util.h>
 
 #include <map>
@@ -30,19 +30,7 @@ class TaskWebhooksTest : public MediaBuyTest {
         absl::StrCat("t1:", absl::WebSafeBase64Escape(std::string(32, 'q'))));
   }
 
-  // localnews as a sandbox tenant: its webhooks may use http (the test
-  // receiver); every other rule is the same.
-  void MakeLocalnewsSandbox() {
-    ASSERT_TRUE(suite_->PatchTenantConfig(kLocal, R"({"sandbox":true})").ok());
-    v1::ComplyTestControllerRequest list;
-    list.set_scenario("list_scenarios");
-    ASSERT_TRUE(adcp::testing::Eventually([&] {
-      return Call(&Stub::ComplyTestController, kLocal, tokens_["local_a"], list)
-          .ok();
-    }));
-    // Every replica follows the registry's watch within tens of ms.
-    absl::SleepFor(absl::Milliseconds(300));
-  }
+  void MakeLocalnewsSandbox() { MakeSandbox(kLocal, tokens_["local_a"]); }
 };
 
 TEST_F(TaskWebhooksTest, PushNotificationConfigIsCheckedNamingTheField) {
@@ -68,7 +56,8 @@ TEST_F(TaskWebhooksTest, PushNotificationConfigIsCheckedNamingTheField) {
   EXPECT_EQ(Count("SELECT count(*) FROM human_tasks"), 0);
 }
 
-TEST_F(TaskWebhooksTest, AnApprovedBuyIsPushedOnceSignedAndFinalAnswersAreNot) {
+TEST_F(TaskWebhooksTest,
+       AnApprovedBuyIsPushedOnceSignedAndAnInlineOneQueuedOnce) {
   MakeLocalnewsSandbox();
   TestServer receiver([](const SeenRequest&) { return Answer{}; });
   v1::CreateMediaBuyRequest request =
@@ -129,15 +118,33 @@ TEST_F(TaskWebhooksTest, AnApprovedBuyIsPushedOnceSignedAndFinalAnswersAreNot) {
   EXPECT_EQ(Call(&Stub::ListWebhookDeliveries, kLocal, tokens_["local_a"], list)
                 .status.error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  // nytimes approves automatically: its answer is final, nothing is queued.
+  // nytimes approves automatically: its answer is final, and one
+  // `completed` webhook of it is queued with the buy (as @adcp/sdk's
+  // reference seller sends); the request's idempotent replay queues none.
   v1::CreateMediaBuyRequest inline_buy =
       BuyRequest(Key("nyt"), "nyt_display", 5000, Day(1), Day(11));
   inline_buy.mutable_push_notification_config()->set_url(
       "https://buyer.example/hooks");
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  R"({"correlation_id": "c-78"})", inline_buy.mutable_context())
+                  .ok());
   auto created =
       Call(&Stub::CreateMediaBuy, kNyt, tokens_["nyt_a"], inline_buy);
   ASSERT_TRUE(created.ok()) << created.status.error_message();
-  EXPECT_EQ(Count("SELECT count(*) FROM webhook_outbox"), 1);
+  ASSERT_NE(created.response.status(), "submitted");
+  EXPECT_EQ(Count("SELECT count(*) FROM webhook_outbox"), 2);
+  EXPECT_EQ(Count(absl::StrCat(
+                "SELECT count(*) FROM webhook_outbox WHERE tenant_id = '", kNyt,
+                "' AND subject = 'media_buy:", created.response.media_buy_id(),
+                "' AND payload::jsonb->>'status' = 'completed' AND "
+                "payload::jsonb->'result'->>'media_buy_id' = '",
+                created.response.media_buy_id(),
+                "' AND payload::jsonb->'result'->'context'->>'correlation_id' "
+                "= 'c-78'")),
+            1);
+  ASSERT_TRUE(
+      Call(&Stub::CreateMediaBuy, kNyt, tokens_["nyt_a"], inline_buy).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM webhook_outbox"), 2);
 }
 
 // Three media-buy replicas, each running its dispatcher on the one outbox:

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/media-buy/testing/media_buy_harness.h"
+#include "tests/support/eventually.h"
 
 namespace adcp::media_buy::testing {
 
@@ -63,6 +64,20 @@ class MediaBuyTest : public MediaBuyHarness {
       EXPECT_FALSE(absl::StrContains(outcome.status.error_message(), tenant))
           << what << " names a tenant: " << outcome.status.error_message();
     }
+  }
+
+  // `tenant` as a sandbox tenant (its webhooks may use http, to a test
+  // receiver; every other rule is the same), once the service sees it
+  // (the controller answers `token`'s call).
+  void MakeSandbox(const std::string& tenant, const std::string& token) {
+    ASSERT_TRUE(suite_->PatchTenantConfig(tenant, R"({"sandbox":true})").ok());
+    v1::ComplyTestControllerRequest list;
+    list.set_scenario("list_scenarios");
+    ASSERT_TRUE(adcp::testing::Eventually([&] {
+      return Call(&Stub::ComplyTestController, tenant, token, list).ok();
+    }));
+    // Every replica follows the registry's watch within tens of ms.
+    absl::SleepFor(absl::Milliseconds(300));
   }
 
   // The error as the AdCP error arm of a response schema.

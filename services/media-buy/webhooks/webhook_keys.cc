@@ -77,6 +77,12 @@ absl::StatusOr<nlohmann::json> WebhookKeys::Jwks(const std::string& tenant_id) {
   return nlohmann::json{{"keys", std::move(keys)}};
 }
 
+absl::StatusOr<nlohmann::json> WebhookKeys::Published(
+    const std::string& tenant_id) {
+  if (vault_) RETURN_IF_ERROR(ForSigning(tenant_id).status());
+  return Jwks(tenant_id);
+}
+
 absl::Status WebhookKeys::Rotate(const std::string& tenant_id) {
   RETURN_IF_ERROR(pool_.WithTenantTransaction(
       tenant_id, [&](TenantTxn& txn) -> absl::Status {

@@ -34,6 +34,9 @@ class WebhookKeys {
   absl::StatusOr<WebhookSigningKey> ForSigning(const std::string& tenant_id);
   // {"keys": [...]}: the public JWKs a buyer verifies with.
   absl::StatusOr<nlohmann::json> Jwks(const std::string& tenant_id);
+  // Jwks, after making the tenant's first key when it has none and a vault
+  // is configured: a key is published before it signs anything.
+  absl::StatusOr<nlohmann::json> Published(const std::string& tenant_id);
   // A new key signs from now; the old one stays published for the overlap.
   absl::Status Rotate(const std::string& tenant_id);
 
