@@ -116,16 +116,17 @@ for (const p of phases) {
     errors[label] = (errors[label] ?? 0) + 1;
   }
   const wrong = finals.filter((f) => f.t >= p.start && f.t < p.next && !f.ok);
-  // Recovery: from the fault's end, the first 5 s window with no failed
-  // attempt and p99 within 1.5x of the baseline's.
+  // Recovery, from the fault's end: the first 5 s window with no failed
+  // attempt (healthy), and the first whose p99 is within 1.5x of the
+  // baseline's as well (p99 back).
+  let healthy = null;
   let recovery = null;
   if (p.name !== base.name) {
-    for (let t = p.end; t + 5000 <= p.next; t += 1000) {
+    for (let t = p.end; t + 5000 <= p.next && recovery === null; t += 1000) {
       const w = attempts.filter((a) => a.t >= t && a.t < t + 5000);
-      if (w.length && w.every((a) => a.ok) && pct(w.map((a) => a.ms), 0.99) <= 1.5 * baseP99) {
-        recovery = (t - p.end) / 1000;
-        break;
-      }
+      if (!w.length || !w.every((a) => a.ok)) continue;
+      if (healthy === null) healthy = (t - p.end) / 1000;
+      if (pct(w.map((a) => a.ms), 0.99) <= 1.5 * baseP99) recovery = (t - p.end) / 1000;
     }
   }
   const mine = findings.filter((f) => f.phase === p.name);
@@ -134,17 +135,17 @@ for (const p of phases) {
     errors, failed_ops: wrong.length,
     failed_codes: [...new Set(wrong.map((f) => `${f.op}:${f.http} ${f.code}`))].slice(0, 4),
     p99_ms: pct(during.filter((a) => a.ok).map((a) => a.ms), 0.99),
-    recovery_s: recovery, lost: count('acknowledged_lost', 'acknowledged_not_upstream', 'key_two_buys'),
+    healthy_s: healthy, recovery_s: recovery, settle_s: Math.round((p.next - p.end) / 1000), lost: count('acknowledged_lost', 'acknowledged_not_upstream', 'key_two_buys'),
     duplicated: count('duplicated_upstream'), orphans: count('orphan_upstream', 'orphan_row'),
     marked: count('marked_for_operator'), cross_tenant: count('cross_tenant'),
     missing_audit: count('missing_audit') });
 }
 writeFileSync(findingsFile, JSON.stringify({ baseline_p99_ms: baseP99, rows, findings }, null, 1));
-console.log(`| fault | s | attempts | errors seen (by HTTP status and code) | failed ops (after retries) | recovery s | p99 ms | lost | dup upstream | orphans | marked | cross-tenant | missing audit |`);
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log(`| fault | s | attempts | errors seen (by HTTP status and code) | failed ops (after retries) | healthy after s | p99 back after s | p99 ms during | lost | dup upstream | orphans | marked | cross-tenant | missing audit |`);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const errs = Object.entries(r.errors).map(([k, v]) => `${k}: ${v}`).join('; ') || 'none';
   const failed = r.failed_ops ? `${r.failed_ops} (${r.failed_codes.join('; ')})` : '0';
-  console.log(`| ${r.phase} | ${r.seconds} | ${r.attempts} | ${errs} | ${failed} | ${r.recovery_s ?? (r.phase === base.name ? '-' : 'not within the phase')} | ${r.p99_ms} | ${r.lost} | ${r.duplicated} | ${r.orphans} | ${r.marked} | ${r.cross_tenant} | ${r.missing_audit} |`);
+  console.log(`| ${r.phase} | ${r.seconds} | ${r.attempts} | ${errs} | ${failed} | ${r.phase === base.name ? '-' : r.healthy_s ?? `>${r.settle_s}`} | ${r.phase === base.name ? '-' : r.recovery_s ?? `>${r.settle_s}`} | ${r.p99_ms} | ${r.lost} | ${r.duplicated} | ${r.orphans} | ${r.marked} | ${r.cross_tenant} | ${r.missing_audit} |`);
 }
 console.log(`\nbaseline p99 ${baseP99} ms; ${findings.length} findings (${findingsFile})`);
