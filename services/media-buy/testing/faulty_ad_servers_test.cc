@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "services/media-buy/adapters/gam/gam_adapter_test_fixture.h"
 #include "services/media-buy/adapters/http_transport.h"
 #include "services/media-buy/adapters/kevel/kevel_adapter.h"
 #include "services/media-buy/testing/adapter_fixtures.h"
@@ -58,6 +59,41 @@ class FaultyAdServersTest : public ::testing::Test {
     buy.packages.push_back({.package_id = "pkg_1",
                             .product_id = "display",
                             .pricing_model = "cpm",
+                            .budget = 5000 * kMicrosPerUnit,
+                            .rate = 12500000});
+    return (*adapter)->CreateMediaBuy(buy, order);
+  }
+
+  // The Ad Manager adapter of network 123456 against the fakes.
+  absl::Status CreateOnGam(CreatedOrder& order) {
+    static const std::string key =
+        json({{"type", "service_account"},
+              {"client_email", "chaos@example.com"},
+              {"private_key_id", "kid-1"},
+              {"private_key", gam_test::RsaKeyPair().first},
+              {"token_uri", Url("/token")}})
+            .dump();
+    AdapterDeps deps = deps_;
+    deps.secrets = FixedSecretStore({{"gam-chaos", key}});
+    AdapterContext context{
+        .tenant_id = "nytimes",
+        .tenant_name = "The New York Times",
+        .principal_id = "buyer_a",
+        .principal_mappings = {{"google_ad_manager", {{"company_id", "555"}}}},
+        .config = {{"enabled", true},
+                   {"network_code", "123456"},
+                   {"trafficker_id", "777"},
+                   {"service_account_key_secret", "gam-chaos"},
+                   {"ad_unit_ids", {"2001"}},
+                   {"endpoint", Url("")},
+                   {"token_url", Url("/token")}},
+        .clock = Now};
+    auto adapter = GamAdapterFactory(deps)(context);
+    EXPECT_TRUE(adapter.ok()) << adapter.status();
+    AdapterBuy buy = JanuaryBuy("nytimes");
+    buy.packages.push_back({.package_id = "pkg_1",
+                            .pricing_model = "cpm",
+                            .delivery_type = "guaranteed",
                             .budget = 5000 * kMicrosPerUnit,
                             .rate = 12500000});
     return (*adapter)->CreateMediaBuy(buy, order);
@@ -124,6 +160,26 @@ TEST_F(FaultyAdServersTest, HalfPlacedOrderResumesWithoutASecondCampaign) {
   ASSERT_TRUE(Create(order).ok());  // the same buy again: found by name
   const json orders = Orders();
   ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0]["id"], order.order_id);
+  EXPECT_EQ(orders[0]["lines"], 1);
+}
+
+// The order's name is quoted in the look-up ("WHERE name = 'AdCP mb_1'"):
+// a retried create finds the order whose answer was lost.
+TEST_F(FaultyAdServersTest, HalfPlacedGamOrderIsFoundByName) {
+  EXPECT_EQ(Send("POST", "/control?account=gam:123456&fault=drop_after_accept")
+                .status,
+            200);
+  CreatedOrder order;
+  EXPECT_FALSE(CreateOnGam(order).ok());
+  ASSERT_EQ(Orders().size(), 1u);
+  EXPECT_EQ(Orders()[0]["account"], "gam:123456");
+  EXPECT_EQ(Send("POST", "/control?account=gam:123456&fault=normal").status,
+            200);
+  ASSERT_TRUE(CreateOnGam(order).ok());
+  const json orders = Orders();
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0]["name"], "AdCP mb_1");
   EXPECT_EQ(orders[0]["id"], order.order_id);
   EXPECT_EQ(orders[0]["lines"], 1);
 }
