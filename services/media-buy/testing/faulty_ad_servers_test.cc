@@ -75,19 +75,7 @@ class FaultyAdServersTest : public ::testing::Test {
             .dump();
     AdapterDeps deps = deps_;
     deps.secrets = FixedSecretStore({{"gam-chaos", key}});
-    AdapterContext context{
-        .tenant_id = "nytimes",
-        .tenant_name = "The New York Times",
-        .principal_id = "buyer_a",
-        .principal_mappings = {{"google_ad_manager", {{"company_id", "555"}}}},
-        .config = {{"enabled", true},
-                   {"network_code", "123456"},
-                   {"trafficker_id", "777"},
-                   {"service_account_key_secret", "gam-chaos"},
-                   {"ad_unit_ids", {"2001"}},
-                   {"endpoint", Url("")},
-                   {"token_url", Url("/token")}},
-        .clock = Now};
+    AdapterContext context = GamContext(Url(""), "gam-chaos", Now);
     auto adapter = GamAdapterFactory(deps)(context);
     EXPECT_TRUE(adapter.ok()) << adapter.status();
     AdapterBuy buy = JanuaryBuy("nytimes");

@@ -157,22 +157,10 @@ class GamAdapterTest : public ::testing::Test {
   }
 
   AdapterContext Context(bool dry_run = false) {
-    return AdapterContext{
-        .tenant_id = "nytimes",
-        .tenant_name = "The New York Times",
-        .principal_id = "buyer_a",
-        .principal_mappings = {{"google_ad_manager", {{"company_id", "555"}}}},
-        .config = {{"enabled", true},
-                   {"network_code", "123456"},
-                   {"trafficker_id", "777"},
-                   {"service_account_key_secret", "gam-nytimes"},
-                   {"ad_unit_ids", {"2001"}},
-                   {"creative_sizes", {"300x250", "728x90"}},
-                   {"endpoint", server_.base_url()},
-                   {"token_url", server_.base_url() + "/token"},
-                   {"report_poll_interval_ms", 1}},
-        .dry_run = dry_run,
-        .clock = [this] { return now_; }};
+    AdapterContext context = testing::GamContext(
+        server_.base_url(), "gam-nytimes", [this] { return now_; });
+    context.dry_run = dry_run;
+    return context;
   }
 
   std::unique_ptr<AdServerAdapter> Adapter(const AdapterContext& context) {
