@@ -16,6 +16,10 @@
 # of the agent edge's and the admin gateway's replicas).
 
 BENCH_PG_STARTED=0
+BENCH_ECHO=1
+BENCH_MEDIA_BUY_ENV=()
+BENCH_CTL_ENV=()
+BENCH_MEDIA_BUY_PW=''
 BENCH_TMP=''
 
 bench_cleanup() {
@@ -277,64 +281,26 @@ COMMIT;
 SQL
 }
 
-cmd_bench() {
-  local usage="usage: ./dev bench [--no-build] [--replicas N]"
-  UP_REPLICAS=1
-  while (($#)); do
-    case $1 in
-      --no-build) DEV_NO_BUILD=1 ;;
-      --replicas)
-        [[ ${2:-} =~ ^[1-9]$ ]] || die "--replicas: a number of instances, 1 to 9 ($usage)"
-        UP_REPLICAS=$2
-        shift
-        ;;
-      *) die "$usage" ;;
-    esac
-    shift
-  done
-  if ((UP_REPLICAS > 1)); then
-    UP_HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
-    [[ -x $UP_HAPROXY ]] || die "--replicas needs haproxy (apt-get install haproxy, or ./dev deps)"
-  fi
-  trap bench_cleanup EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
-  command -v wrk >/dev/null || die "wrk not found (run ./dev deps)"
-  command -v curl >/dev/null || die "curl not found"
-
-  cmd_build
-  resolve_pg_bin
-  BENCH_LOADGEN=$(built_binary bench/adcp-loadgen)
-  local echo_bin migrate_bin adcpctl_bin
-  echo_bin=$(built_binary bench/adcp-bench-echo)
-  migrate_bin=$(built_binary tools/migrate/adcp-migrate)
-  adcpctl_bin=$(built_binary tools/adcpctl/adcpctl)
-
-  local seconds=${BENCH_SECONDS:-10} warmup=${BENCH_WARMUP:-2}
-  BENCH_CONCURRENCY=${BENCH_CONCURRENCY:-32}
-  # The warm-up runs also fill the tables that ANALYZE reads before (3).
-  [[ $warmup =~ ^[0-9]+(\.[0-9]+)?$ && ${warmup%.*} -ge 1 ]] ||
-    die "BENCH_WARMUP=$warmup: a number of seconds, at least 1"
-  local scale_tenants=${BENCH_TENANTS:-10000} scale_buys=${BENCH_MEDIA_BUYS:-1000000}
-  BENCH_OUT=${BENCH_OUT:-$BUILD_DIR/bench-results}
-  [[ $BENCH_OUT == /* ]] || BENCH_OUT=$CALLER_DIR/$BENCH_OUT
-  # Only a directory of an earlier bench run (or an empty one) is replaced.
-  if [[ -d $BENCH_OUT && -n $(ls -A "$BENCH_OUT") && ! -f $BENCH_OUT/results.jsonl ]]; then
-    die "BENCH_OUT=$BENCH_OUT is not empty and holds no earlier bench results; choose another"
-  fi
-  rm -rf "$BENCH_OUT"
-  mkdir -p "$BENCH_OUT"
-  BENCH_RESULTS=$BENCH_OUT/results.jsonl
-  printf '{"kind":"setup","replicas":%d}\n' "$UP_REPLICAS" >"$BENCH_RESULTS"
-
+# The suite for a run of ./dev bench or ./dev chaos: a throwaway PostgreSQL
+# (pg_stat_statements; settings BENCH_PG_CONF), migrated; every service (its
+# replicas, haproxy in front of the HTTP ones) and, with BENCH_ECHO=1, the
+# gRPC floor's echo server; the first system admin's token
+# (SYSTEM_ADMIN_TOKEN) and adcpctl's environment (BENCH_CTL_ENV). Hooks:
+# BENCH_BEFORE_MEDIA_BUY, a function run once PostgreSQL is up, before
+# media-buy starts; BENCH_MEDIA_BUY_DB_URL, where media-buy's pool connects
+# instead ("host=... port=... dbname=adcp"); BENCH_MEDIA_BUY_ENV, media-buy's
+# extra settings.
+# Needs BENCH_OUT, BENCH_RESULTS, UP_REPLICAS, migrate_bin and adcpctl_bin.
+bench_start_suite() {
   BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/adcp-bench.XXXXXX")
   chmod 700 "$BENCH_TMP"
   pg_chown "$BENCH_TMP"
   BENCH_SUPER_PW=$(random_hex 16)
-  local owner_pw registry_pw auth_pw media_buy_pw purge_pw
+  local owner_pw registry_pw auth_pw purge_pw
   owner_pw=$(random_hex 16)
   registry_pw=$(random_hex 16) auth_pw=$(random_hex 16)
-  media_buy_pw=$(random_hex 16) purge_pw=$(random_hex 16)
+  BENCH_MEDIA_BUY_PW=$(random_hex 16) purge_pw=$(random_hex 16)
+  local media_buy_pw=$BENCH_MEDIA_BUY_PW
   log "creating throwaway PostgreSQL cluster in $BENCH_TMP (pg_stat_statements)"
   pg_init_cluster "$BENCH_TMP/data" "$BENCH_TMP" "$BENCH_SUPER_PW" \
     "shared_preload_libraries = 'pg_stat_statements'" \
@@ -421,10 +387,12 @@ cmd_bench() {
     DATABASE_URL="$services_url user=$PG_AUTH_ROLE password=$auth_pw" \
     DATABASE_LISTEN_URL="$pg_url user=$PG_AUTH_ROLE password=$auth_pw"
   AUTH_ADDR=$REPLICAS_TARGET
+  [[ -z ${BENCH_BEFORE_MEDIA_BUY:-} ]] || "$BENCH_BEFORE_MEDIA_BUY"
   start_replicas media-buy services/media-buy/media-buy \
     MEDIA_BUY_PORT="$BP_MEDIA" METRICS_PORT="$BM_MEDIA" TENANT_REGISTRY_ADDR AUTH_ADDR \
-    DATABASE_URL="$services_url user=$PG_MEDIA_BUY_ROLE password=$media_buy_pw" \
-    DATABASE_LISTEN_URL="$pg_url user=$PG_MEDIA_BUY_ROLE password=$media_buy_pw"
+    DATABASE_URL="${BENCH_MEDIA_BUY_DB_URL:-$services_url} user=$PG_MEDIA_BUY_ROLE password=$media_buy_pw" \
+    DATABASE_LISTEN_URL="$pg_url user=$PG_MEDIA_BUY_ROLE password=$media_buy_pw" \
+    "${BENCH_MEDIA_BUY_ENV[@]}"
   MEDIA_BUY_ADDR=$REPLICAS_TARGET
   start_http_replicas agent-edge services/agent-edge/agent-edge \
     AGENT_HTTP_PORT="$BP_EDGE" METRICS_PORT="$BM_EDGE" TENANT_REGISTRY_ADDR MEDIA_BUY_ADDR \
@@ -439,8 +407,67 @@ cmd_bench() {
     local HTTP_FRONT_AGENT_HTTP_PORT=$BP_EDGE HTTP_FRONT_ADMIN_HTTP_PORT=$BP_ADMIN
     start_http_front
   fi
-  start_service bench-echo bench/adcp-bench-echo ECHO_PORT="$BP_ECHO" METRICS_PORT="$BM_ECHO"
+  if ((BENCH_ECHO)); then
+    start_service bench-echo bench/adcp-bench-echo ECHO_PORT="$BP_ECHO" METRICS_PORT="$BM_ECHO"
+  fi
+  SYSTEM_ADMIN_TOKEN=$(first_admin_token "$adcpctl_bin" "$bootstrap" "$admin_password") ||
+    exit 1
+  BENCH_CTL_ENV=(TENANT_REGISTRY_ADDR="$TENANT_REGISTRY_ADDR" AUTH_ADDR="$AUTH_ADDR"
+    MEDIA_BUY_ADDR="$MEDIA_BUY_ADDR" ADCP_INTERNAL_TOKEN="$ADCP_INTERNAL_TOKEN"
+    SYSTEM_ADMIN_TOKEN="$SYSTEM_ADMIN_TOKEN")
+}
 
+cmd_bench() {
+  local usage="usage: ./dev bench [--no-build] [--replicas N]"
+  UP_REPLICAS=1
+  while (($#)); do
+    case $1 in
+      --no-build) DEV_NO_BUILD=1 ;;
+      --replicas)
+        [[ ${2:-} =~ ^[1-9]$ ]] || die "--replicas: a number of instances, 1 to 9 ($usage)"
+        UP_REPLICAS=$2
+        shift
+        ;;
+      *) die "$usage" ;;
+    esac
+    shift
+  done
+  if ((UP_REPLICAS > 1)); then
+    UP_HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
+    [[ -x $UP_HAPROXY ]] || die "--replicas needs haproxy (apt-get install haproxy, or ./dev deps)"
+  fi
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  command -v wrk >/dev/null || die "wrk not found (run ./dev deps)"
+  command -v curl >/dev/null || die "curl not found"
+
+  cmd_build
+  resolve_pg_bin
+  BENCH_LOADGEN=$(built_binary bench/adcp-loadgen)
+  local echo_bin migrate_bin adcpctl_bin
+  echo_bin=$(built_binary bench/adcp-bench-echo)
+  migrate_bin=$(built_binary tools/migrate/adcp-migrate)
+  adcpctl_bin=$(built_binary tools/adcpctl/adcpctl)
+
+  local seconds=${BENCH_SECONDS:-10} warmup=${BENCH_WARMUP:-2}
+  BENCH_CONCURRENCY=${BENCH_CONCURRENCY:-32}
+  # The warm-up runs also fill the tables that ANALYZE reads before (3).
+  [[ $warmup =~ ^[0-9]+(\.[0-9]+)?$ && ${warmup%.*} -ge 1 ]] ||
+    die "BENCH_WARMUP=$warmup: a number of seconds, at least 1"
+  local scale_tenants=${BENCH_TENANTS:-10000} scale_buys=${BENCH_MEDIA_BUYS:-1000000}
+  BENCH_OUT=${BENCH_OUT:-$BUILD_DIR/bench-results}
+  [[ $BENCH_OUT == /* ]] || BENCH_OUT=$CALLER_DIR/$BENCH_OUT
+  # Only a directory of an earlier bench run (or an empty one) is replaced.
+  if [[ -d $BENCH_OUT && -n $(ls -A "$BENCH_OUT") && ! -f $BENCH_OUT/results.jsonl ]]; then
+    die "BENCH_OUT=$BENCH_OUT is not empty and holds no earlier bench results; choose another"
+  fi
+  rm -rf "$BENCH_OUT"
+  mkdir -p "$BENCH_OUT"
+  BENCH_RESULTS=$BENCH_OUT/results.jsonl
+  printf '{"kind":"setup","replicas":%d}\n' "$UP_REPLICAS" >"$BENCH_RESULTS"
+
+  bench_start_suite
   # Ten tenants through the real initialization (as POST /system/tenants),
   # each with a buyer principal; limits high enough not to throttle the load.
   log "creating 10 bench tenants"
@@ -455,18 +482,13 @@ cmd_bench() {
                                principal_requests_per_second: 1e6, principal_burst: 1e6}}});
     }
     console.log(JSON.stringify(out));' >"$BENCH_TMP/tenants.json"
-  SYSTEM_ADMIN_TOKEN=$(first_admin_token "$adcpctl_bin" "$bootstrap" "$admin_password") ||
-    exit 1
-  local ctl_env=(TENANT_REGISTRY_ADDR="$TENANT_REGISTRY_ADDR" AUTH_ADDR="$AUTH_ADDR"
-    MEDIA_BUY_ADDR="$MEDIA_BUY_ADDR" ADCP_INTERNAL_TOKEN="$ADCP_INTERNAL_TOKEN"
-    SYSTEM_ADMIN_TOKEN="$SYSTEM_ADMIN_TOKEN")
-  env "${ctl_env[@]}" "$adcpctl_bin" seed-examples "$BENCH_TMP/tenants.json" \
+  env "${BENCH_CTL_ENV[@]}" "$adcpctl_bin" seed-examples "$BENCH_TMP/tenants.json" \
     >"$BENCH_OUT/seed.log" 2>&1 || die "seeding failed (see $BENCH_OUT/seed.log)"
   : >"$creds10"
   local i tenant token
   for i in {0..9}; do
     tenant=bench-$(printf '%05d' "$i")
-    token=$(env "${ctl_env[@]}" "$adcpctl_bin" create-principal "$tenant" "Bench buyer" buyer |
+    token=$(env "${BENCH_CTL_ENV[@]}" "$adcpctl_bin" create-principal "$tenant" "Bench buyer" buyer |
       awk '/^access_token:/ {print $2}')
     [[ -n $token ]] || die "no token for $tenant"
     printf '%s %s\n' "$tenant" "$token" >>"$creds10"
@@ -521,9 +543,9 @@ cmd_bench() {
   for ((round = 1; round <= slices; round++)); do
     if ((round % 2)); then
       create_slice "$round"
-      bench_twin_slice "$sub1" "$account" "$slice_s" "${warmup%.*}" "$media_buy_pw" "$round"
+      bench_twin_slice "$sub1" "$account" "$slice_s" "${warmup%.*}" "$BENCH_MEDIA_BUY_PW" "$round"
     else
-      bench_twin_slice "$sub1" "$account" "$slice_s" "${warmup%.*}" "$media_buy_pw" "$round"
+      bench_twin_slice "$sub1" "$account" "$slice_s" "${warmup%.*}" "$BENCH_MEDIA_BUY_PW" "$round"
       create_slice "$round"
     fi
   done

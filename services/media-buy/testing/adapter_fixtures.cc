@@ -29,4 +29,23 @@ AdapterContext KevelContext(const std::string& base_url,
       .clock = std::move(clock)};
 }
 
+AdapterContext GamContext(const std::string& base_url,
+                          const std::string& key_secret, Clock clock) {
+  return AdapterContext{
+      .tenant_id = "nytimes",
+      .tenant_name = "The New York Times",
+      .principal_id = "buyer_a",
+      .principal_mappings = {{"google_ad_manager", {{"company_id", "555"}}}},
+      .config = {{"enabled", true},
+                 {"network_code", "123456"},
+                 {"trafficker_id", "777"},
+                 {"service_account_key_secret", key_secret},
+                 {"ad_unit_ids", {"2001"}},
+                 {"creative_sizes", {"300x250", "728x90"}},
+                 {"endpoint", base_url},
+                 {"token_url", base_url + "/token"},
+                 {"report_poll_interval_ms", 1}},
+      .clock = std::move(clock)};
+}
+
 }  // namespace adcp::media_buy::testing

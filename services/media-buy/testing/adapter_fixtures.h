@@ -20,4 +20,12 @@ AdapterBuy JanuaryBuy(const std::string& tenant_id);
 AdapterContext KevelContext(const std::string& base_url,
                             const std::string& key_secret, Clock clock);
 
+// The Google Ad Manager adapter's context for tenant nytimes ("The New York
+// Times") against `base_url` (its token endpoint at base_url/token):
+// principal buyer_a mapped to company 555; network 123456, trafficker 777,
+// ad unit 2001, sizes 300x250 and 728x90; the service account key in the
+// secret `key_secret`; report polls 1 ms apart.
+AdapterContext GamContext(const std::string& base_url,
+                          const std::string& key_secret, Clock clock);
+
 }  // namespace adcp::media_buy::testing

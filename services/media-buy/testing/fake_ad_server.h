@@ -29,6 +29,11 @@ struct FakeAnswer {
   bool hang = false;
 };
 
+// The request as a fake ad server records it.
+RecordedRequest RecordOf(const http::Request& in);
+// The HTTP answer to `in` that `answer` describes (hang aside).
+http::Response ResponseOf(const http::Request& in, const FakeAnswer& answer);
+
 class FakeAdServer {
  public:
   using Script = std::function<FakeAnswer(const RecordedRequest&)>;

@@ -10,8 +10,6 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include <atomic>
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -19,6 +17,7 @@
 #include "services/media-buy/adapters/gam/gam_adapter.h"
 #include "services/media-buy/adapters/gam/service_account.h"
 #include "services/media-buy/adapters/gam/xml_node.h"
+#include "services/media-buy/testing/ad_server_scripts.h"
 #include "services/media-buy/testing/adapter_fixtures.h"
 #include "services/media-buy/testing/fake_ad_server.h"
 
@@ -29,7 +28,8 @@ using testing::FakeAdServer;
 using testing::FakeAnswer;
 using testing::RecordedRequest;
 
-inline constexpr char kAccessToken[] = "ya29.test-access-token-never-logged";
+inline constexpr const char* kAccessToken = testing::kFakeGamAccessToken;
+using testing::HappyGam;
 
 // A fresh RSA key: {private PEM, public PEM}.
 inline std::pair<std::string, std::string> RsaKeyPair() {
@@ -118,16 +118,7 @@ inline std::string Method(const RecordedRequest& request) {
 }
 
 inline FakeAnswer Soap(const std::string& inner) {
-  return {
-      .status = 200,
-      .body = absl::StrCat(
-          "<?xml version=\"1.0\"?><soap:Envelope "
-          "xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">"
-          "<soap:Header><ResponseHeader xmlns=\"https://www.google.com/apis/"
-          "ads/publisher/v202511\"><requestId>r</requestId></ResponseHeader>"
-          "</soap:Header><soap:Body>",
-          inner, "</soap:Body></soap:Envelope>"),
-      .content_type = "text/xml"};
+  return testing::SoapAnswer(inner);
 }
 
 inline FakeAnswer Fault(const std::string& error,
@@ -142,30 +133,6 @@ inline FakeAnswer Fault(const std::string& error,
       "</errorString></errors></ApiExceptionFault></detail></soap:Fault>"));
   answer.status = 500;
   return answer;
-}
-
-// An Ad Manager that creates what it is asked to, numbering from 900.
-inline FakeAnswer HappyGam(const RecordedRequest& request) {
-  static std::atomic<int> next{900};
-  if (request.target == "/token")
-    return {.body = json({{"access_token", kAccessToken},
-                          {"expires_in", 3600},
-                          {"token_type", "Bearer"}})
-                        .dump()};
-  if (request.target == "/report.csv")
-    return {.body =
-                "Dimension.LINE_ITEM_ID,Column.AD_SERVER_IMPRESSIONS,"
-                "Column.AD_SERVER_CLICKS,Column.AD_SERVER_CPM_AND_CPC_REVENUE\n"
-                "901,1000,4,12500000\n902,50,0,600000\n901,10,1,125000\n",
-            .content_type = "text/csv"};
-  const std::string method = Method(request);
-  if (method.starts_with("create"))
-    return Soap(absl::StrCat("<", method, "Response><rval><id>", next++,
-                             "</id></rval></", method, "Response>"));
-  return Soap(absl::StrCat("<", method,
-                           "Response><rval><totalResultSetSize>0"
-                           "</totalResultSetSize></rval></",
-                           method, "Response>"));
 }
 
 class GamAdapterTest : public ::testing::Test {
@@ -190,22 +157,10 @@ class GamAdapterTest : public ::testing::Test {
   }
 
   AdapterContext Context(bool dry_run = false) {
-    return AdapterContext{
-        .tenant_id = "nytimes",
-        .tenant_name = "The New York Times",
-        .principal_id = "buyer_a",
-        .principal_mappings = {{"google_ad_manager", {{"company_id", "555"}}}},
-        .config = {{"enabled", true},
-                   {"network_code", "123456"},
-                   {"trafficker_id", "777"},
-                   {"service_account_key_secret", "gam-nytimes"},
-                   {"ad_unit_ids", {"2001"}},
-                   {"creative_sizes", {"300x250", "728x90"}},
-                   {"endpoint", server_.base_url()},
-                   {"token_url", server_.base_url() + "/token"},
-                   {"report_poll_interval_ms", 1}},
-        .dry_run = dry_run,
-        .clock = [this] { return now_; }};
+    AdapterContext context = testing::GamContext(
+        server_.base_url(), "gam-nytimes", [this] { return now_; });
+    context.dry_run = dry_run;
+    return context;
   }
 
   std::unique_ptr<AdServerAdapter> Adapter(const AdapterContext& context) {

@@ -5,13 +5,12 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-
 #include "absl/strings/match.h"
 #include "services/media-buy/adapters/kevel/kevel_adapter.h"
 #include "services/media-buy/adapters/upstream.h"
 #include "services/media-buy/domain/adcp_error.h"
 #include "services/media-buy/placement/ad_server_limits.h"
+#include "services/media-buy/testing/ad_server_scripts.h"
 #include "services/media-buy/testing/adapter_fixtures.h"
 #include "services/media-buy/testing/fake_ad_server.h"
 
@@ -25,34 +24,10 @@ using testing::RecordedRequest;
 inline constexpr char kKey[] = "KEVEL-KEY-do-not-log-7f3a";
 
 inline FakeAnswer Json(const json& body, int status = 200) {
-  return {.status = status, .body = body.dump()};
+  return testing::JsonAnswer(body.dump(), status);
 }
 
-// A Kevel that creates everything it is asked to, numbering ids from 100.
-inline FakeAnswer HappyKevel(const RecordedRequest& request) {
-  static std::atomic<int> next{100};
-  if (request.method == "POST" && request.target == "/v1/report/queue")
-    return Json({{"Id", "rep-1"}});
-  if (request.method == "POST") return Json({{"Id", next++}});
-  if (request.method == "PUT") return Json(json::parse(request.body));
-  if (request.target.starts_with("/v1/campaign/") &&
-      !request.target.ends_with("/flight"))
-    return Json({{"Id", std::stoll(request.target.substr(13))},
-                 {"Name", "AdCP mb_1"},
-                 {"AdvertiserId", 42},
-                 {"IsActive", true},
-                 {"IsDeleted", false}});
-  if (request.target.starts_with("/v1/flight/") &&
-      !request.target.ends_with("/creative"))
-    return Json({{"Id", 11},
-                 {"CampaignId", 9},
-                 {"PriorityId", 7},
-                 {"GoalType", 8},
-                 {"Impressions", 500},
-                 {"IsActive", true},
-                 {"Keywords", "keep-me"}});
-  return Json({{"items", json::array()}});
-}
+using testing::HappyKevel;
 
 class KevelAdapterTest : public ::testing::Test {
  protected:
