@@ -403,6 +403,7 @@ TEST_F(EnforcementTest, NoMethodRunsWithoutItsCredentials) {
         case CallScope::kPlatform:
           break;
         case CallScope::kSystemAdmin:
+        case CallScope::kSystemAdminOrBootstrap:
           refusals.push_back({"no system token",
                               {.tenant = "alpha"},
                               grpc::StatusCode::PERMISSION_DENIED});
@@ -483,7 +484,8 @@ TEST_F(EnforcementTest, NoMethodRunsWithoutItsCredentials) {
       const MethodDescriptor* method = service.descriptor->method(i);
       const CallScope scope = service.policy->at(method->name());
       Credentials right{.tenant = "alpha"};
-      if (scope == CallScope::kSystemAdmin)
+      if (scope == CallScope::kSystemAdmin ||
+          scope == CallScope::kSystemAdminOrBootstrap)
         right.system = suite_->system_token();
       if (scope == CallScope::kTenantAdmin || scope == CallScope::kPrincipal ||
           scope == CallScope::kPrincipalOptional ||
@@ -500,6 +502,56 @@ TEST_F(EnforcementTest, NoMethodRunsWithoutItsCredentials) {
     }
   }
   EXPECT_NE(Probe(), before);
+}
+
+TEST_F(EnforcementTest, TheBootstrapTokenOnlyCreatesTheFirstAdmin) {
+  // With no enabled admin, auth admits the bootstrap token; the guard still
+  // refuses it for every system admin method of every service but the ones
+  // in kSystemAdminOrBootstrap, and for every tenant admin method.
+  auth::v1::DisableSystemAdminRequest disable;
+  disable.set_admin_id(testing::kSuiteAdminId);
+  auth::v1::SystemAdmin disabled;
+  ASSERT_TRUE(
+      auth::v1::SystemAdmins::NewStub(suite_->auth_channel())
+          ->DisableSystemAdmin(suite_->AdminContext().get(), disable, &disabled)
+          .ok());
+  const Credentials bootstrap{.tenant = "alpha",
+                              .system = suite_->bootstrap_token()};
+  std::vector<std::pair<const ServiceUnderTest*, const MethodDescriptor*>>
+      first_admin;
+  int refused = 0;
+  const std::vector<ServiceUnderTest> services = Services();
+  for (const ServiceUnderTest& service : services) {
+    for (int i = 0; i < service.descriptor->method_count(); ++i) {
+      const MethodDescriptor* method = service.descriptor->method(i);
+      const CallScope scope = service.policy->at(method->name());
+      if (scope == CallScope::kSystemAdminOrBootstrap) {
+        first_admin.emplace_back(&service, method);
+        continue;
+      }
+      if (scope != CallScope::kSystemAdmin && scope != CallScope::kTenantAdmin)
+        continue;
+      const grpc::Status status = Call(
+          service, method,
+          RequestBytes(method, service.samples.at(method->name())), bootstrap);
+      if (scope == CallScope::kSystemAdmin) {
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+            << method->full_name() << ": " << status.error_message();
+      } else {
+        EXPECT_FALSE(status.ok()) << method->full_name();
+      }
+      ++refused;
+    }
+  }
+  EXPECT_GE(refused, 15);
+  // The control: the bootstrap token was live all along.
+  ASSERT_EQ(first_admin.size(), 1u);
+  const auto [service, method] = first_admin[0];
+  EXPECT_EQ(method->name(), "CreateSystemAdmin");
+  const grpc::Status created = Call(
+      *service, method,
+      RequestBytes(method, service->samples.at(method->name())), bootstrap);
+  EXPECT_TRUE(created.ok()) << created.error_message();
 }
 
 TEST_F(EnforcementTest, ConcurrentCallsNeverSeeAnotherTenantsData) {

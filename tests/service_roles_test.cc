@@ -31,7 +31,7 @@ RolePrivileges Expected(ServiceRole role) {
     case ServiceRole::kRegistry:
       return tenant_registry::TenantRepository::Privileges();
     case ServiceRole::kAuth:
-      return auth::AuthRolePrivileges();
+      return *auth::AuthRolePrivileges();
     case ServiceRole::kMediaBuy:
       return media_buy::StorePrivileges();
     case ServiceRole::kPurge:

@@ -54,4 +54,10 @@ int TenantBulkhead::InUse(const std::string& tenant_id) const {
   return it == in_use_.end() ? 0 : it->second;
 }
 
+absl::StatusOr<TenantBulkhead::Slot> Bulkhead::Acquire() {
+  absl::StatusOr<TenantBulkhead::Slot> slot = slots_.Acquire("");
+  if (!slot.ok()) return absl::UnavailableError(busy_message_);
+  return slot;
+}
+
 }  // namespace adcp

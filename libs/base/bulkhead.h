@@ -7,6 +7,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -51,6 +52,24 @@ class TenantBulkhead {
   mutable absl::Mutex mu_;
   // Only tenants with a slot in use (the map stays as small as the traffic).
   std::map<std::string, int> in_use_ ABSL_GUARDED_BY(mu_);
+};
+
+// One pool of `slots` for a whole process (CPU-bound work such as password
+// hashing, which would otherwise take every core under a flood): a caller
+// that finds every slot taken waits at most `wait`, then is refused
+// UNAVAILABLE with `busy_message`.
+class Bulkhead {
+ public:
+  Bulkhead(int slots, absl::Duration wait, std::string busy_message)
+      : slots_(slots, wait), busy_message_(std::move(busy_message)) {}
+
+  absl::StatusOr<TenantBulkhead::Slot> Acquire();
+  int InUse() const { return slots_.InUse(""); }
+  int slots() const { return slots_.per_tenant(); }
+
+ private:
+  TenantBulkhead slots_;  // one key, ""
+  const std::string busy_message_;
 };
 
 }  // namespace adcp

@@ -40,5 +40,18 @@ TEST(TenantBulkheadTest, AReleasedSlotWakesAWaiter) {
   EXPECT_EQ(bulkhead.InUse("a"), 0);
 }
 
+TEST(BulkheadTest, ItsSlotsAreTheProcesssAndItsRefusalSaysWhy) {
+  Bulkhead bulkhead(1, absl::Milliseconds(20), "password checks busy");
+  auto held = bulkhead.Acquire();
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(bulkhead.InUse(), 1);
+  auto refused = bulkhead.Acquire();
+  EXPECT_TRUE(absl::IsUnavailable(refused.status()));
+  EXPECT_EQ(refused.status().message(), "password checks busy");
+  *held = TenantBulkhead::Slot();
+  EXPECT_EQ(bulkhead.InUse(), 0);
+  EXPECT_TRUE(bulkhead.Acquire().ok());
+}
+
 }  // namespace
 }  // namespace adcp

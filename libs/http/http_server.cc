@@ -76,6 +76,13 @@ bool Trusted(const asio::ip::address& address,
 
 }  // namespace
 
+bool FromTrustedProxy(const std::string& peer, const ServerOptions& options) {
+  if (options.trusted_proxies.empty()) return false;
+  boost::system::error_code error;
+  auto address = asio::ip::make_address(peer, error);
+  return !error && Trusted(address, options.trusted_proxies);
+}
+
 std::string ClientAddress(const Request& request, const std::string& peer,
                           const ServerOptions& options) {
   if (options.trusted_proxies.empty()) return peer;
@@ -190,6 +197,10 @@ class Server::Session : public std::enable_shared_from_this<Session> {
       return Write(JsonError(request, beast::http::status::service_unavailable,
                              "server shutting down"));
     }
+    // The scheme a client used is a proxy's word (our listener is plain
+    // HTTP): from anyone else the header is dropped before the handler.
+    if (!FromTrustedProxy(peer_, server_.options_))
+      request.erase("X-Forwarded-Proto");
     Response response;
     try {
       response = server_.handler_(

@@ -38,7 +38,9 @@ struct ServerOptions {
   // Open connections; beyond, a new connection is answered 503 and closed.
   int max_connections = 4096;
   // Addresses or CIDR networks of our own proxies (Envoy): from them, the
-  // client is taken from X-Forwarded-For.
+  // client is taken from X-Forwarded-For, and X-Forwarded-Proto reaches the
+  // handler; from any other peer the server removes X-Forwarded-Proto, so a
+  // handler that sees it may believe it.
   std::vector<std::string> trusted_proxies;
   absl::Duration idle_timeout = absl::Seconds(60);
   absl::Duration shutdown_grace = absl::Seconds(10);
@@ -57,6 +59,9 @@ absl::StatusOr<ServerOptions> ServerOptionsFromEnv(const char* port_variable,
 // milliseconds (at most 5000; for throttled callers). The server removes it
 // and waits on a timer, holding no thread.
 inline constexpr char kDelayHeader[] = "x-adcp-delay-ms";
+
+// Whether `peer` is one of options.trusted_proxies.
+bool FromTrustedProxy(const std::string& peer, const ServerOptions& options);
 
 // The caller's address: `peer`, unless `peer` is one of
 // options.trusted_proxies; then the rightmost X-Forwarded-For entry that is

@@ -126,6 +126,39 @@ TEST_F(HttpServerTest, ServesSeveralRequestsOnOneConnection) {
   }
 }
 
+TEST_F(HttpServerTest, XForwardedProtoReachesTheHandlerOnlyFromAProxy) {
+  // The handler echoes the scheme header it was given.
+  auto echo = [](const Request& request, const std::string&) {
+    const auto proto = request.find("X-Forwarded-Proto");
+    return JsonResponse(
+        request, bhttp::status::ok,
+        nlohmann::json{{"proto", proto == request.end()
+                                     ? "none"
+                                     : std::string(proto->value())}}
+            .dump());
+  };
+  const std::string request =
+      "GET / HTTP/1.1\r\nHost: t\r\nX-Forwarded-Proto: https\r\n\r\n";
+  for (const auto& [proxies, expected] :
+       std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{}, "none"},              // no proxy configured
+           {{"10.0.0.0/8"}, "none"},  // the peer is not one
+           {{"127.0.0.1"}, "https"},  // the peer is the proxy
+           {{"10.0.0.0/8", "127.0.0.0/8"}, "https"}}) {
+    Start({.trusted_proxies = proxies}, echo);
+    {
+      Connection connection(port());
+      ASSERT_TRUE(connection.connected());
+      connection.Send(request);
+      const std::optional<Response> response = connection.Read();
+      ASSERT_TRUE(response.has_value());
+      EXPECT_EQ(nlohmann::json::parse(response->body())["proto"], expected)
+          << (proxies.empty() ? "none" : proxies.back());
+    }
+    server_->Stop();
+  }
+}
+
 TEST_F(HttpServerTest, HeadersOverTheByteLimitAre431AndClose) {
   Start({.max_header_bytes = 1024});
   Connection connection(port());

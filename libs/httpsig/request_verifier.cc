@@ -160,13 +160,21 @@ class Checklist {
       if (VerifyResult r = Digest(*digests, message.body); !r.ok()) return r;
     }
     // Steps 12 and 13: the nonce is burned once the signature is known good.
-    bool over_cap = false;
     const absl::Time until =
         absl::FromUnixSeconds(*params->expires) + policy_.skew;
-    if (!replays_.Insert(*params->keyid, *params->nonce, until, now_,
-                         &over_cap)) {
-      return over_cap ? Reject("signature_rate_abuse", *params->keyid)
-                      : Reject("signature_replayed", *params->keyid);
+    switch (replays_.Insert(*params->keyid, *params->nonce, until, now_)) {
+      case ReplayCache::Recorded::kNew:
+        break;
+      case ReplayCache::Recorded::kReplayed:
+        return Reject("signature_replayed", *params->keyid);
+      case ReplayCache::Recorded::kOverCap:
+        return Reject("signature_rate_abuse", *params->keyid);
+      case ReplayCache::Recorded::kUnavailable: {
+        VerifyResult result =
+            Reject("replay_store_unavailable", *params->keyid);
+        result.unavailable = true;
+        return result;
+      }
     }
     if (DuplicateJsonKey(message.body)) {  // step 14
       return Reject("body_malformed", "a duplicate object key");
@@ -334,20 +342,23 @@ bool MemoryReplayCache::AtCap(std::string_view keyid, absl::Time now) {
   return found->second.size() >= per_key_cap_;
 }
 
-bool MemoryReplayCache::Insert(std::string_view keyid, std::string_view nonce,
-                               absl::Time until, absl::Time now,
-                               bool* over_cap) {
+ReplayCache::Recorded MemoryReplayCache::Insert(std::string_view keyid,
+                                                std::string_view nonce,
+                                                absl::Time until,
+                                                absl::Time now) {
   std::lock_guard lock(mutex_);
   std::map<std::string, absl::Time>& entries = entries_[std::string(keyid)];
   Expire(entries, now);
-  *over_cap = false;
-  if (entries.contains(std::string(nonce))) return false;
-  if (entries.size() >= per_key_cap_) {
-    *over_cap = true;
-    return false;
-  }
+  if (entries.contains(std::string(nonce))) return Recorded::kReplayed;
+  if (entries.size() >= per_key_cap_) return Recorded::kOverCap;
   entries.emplace(std::string(nonce), until);
-  return true;
+  return Recorded::kNew;
+}
+
+void MemoryReplayCache::Erase(std::string_view keyid, std::string_view nonce) {
+  std::lock_guard lock(mutex_);
+  auto found = entries_.find(std::string(keyid));
+  if (found != entries_.end()) found->second.erase(std::string(nonce));
 }
 
 void MemoryReplayCache::Expire(std::map<std::string, absl::Time>& entries,

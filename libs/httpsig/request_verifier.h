@@ -61,14 +61,20 @@ class KeyDirectory {
 // (keyid, nonce) pairs seen within their signature's validity.
 class ReplayCache {
  public:
+  enum class Recorded {
+    kNew,          // recorded
+    kReplayed,     // the pair was already there
+    kOverCap,      // the key reached its cap meanwhile; nothing recorded
+    kUnavailable,  // the store could not answer; nothing is known
+  };
   virtual ~ReplayCache() = default;
-  // Whether `keyid` holds as many live entries as it may.
+  // Whether `keyid` holds as many live entries as it may: the check before
+  // any cryptography. A shared store may answer from this process's memory
+  // alone; Insert has the last word.
   virtual bool AtCap(std::string_view keyid, absl::Time now) = 0;
-  // Records the pair until `until`: false when it was already there (a
-  // replay), or when the key reached its cap meanwhile (nothing recorded;
-  // `*over_cap` says which).
-  virtual bool Insert(std::string_view keyid, std::string_view nonce,
-                      absl::Time until, absl::Time now, bool* over_cap) = 0;
+  // Records the pair until `until`.
+  virtual Recorded Insert(std::string_view keyid, std::string_view nonce,
+                          absl::Time until, absl::Time now) = 0;
 };
 
 // One process's replay cache: a per-key cap, expired entries dropped as
@@ -78,8 +84,10 @@ class MemoryReplayCache : public ReplayCache {
   explicit MemoryReplayCache(size_t per_key_cap = 1000000)
       : per_key_cap_(per_key_cap) {}
   bool AtCap(std::string_view keyid, absl::Time now) override;
-  bool Insert(std::string_view keyid, std::string_view nonce, absl::Time until,
-              absl::Time now, bool* over_cap) override;
+  Recorded Insert(std::string_view keyid, std::string_view nonce,
+                  absl::Time until, absl::Time now) override;
+  // Forgets the pair (a shared store that could not record it).
+  void Erase(std::string_view keyid, std::string_view nonce);
 
  private:
   // Drops `keyid`'s expired entries.
@@ -96,7 +104,11 @@ struct VerifyResult {
   std::string error_code;
   std::string detail;           // for the logs only
   bool signed_request = false;  // accepted with a verified signature
-  std::string keyid;            // the verified signer's key
+  // Refused because the replay store could not answer: transient (503,
+  // retry), never the buyer's fault; error_code is
+  // <prefix>_replay_store_unavailable.
+  bool unavailable = false;
+  std::string keyid;  // the verified signer's key
   bool ok() const { return error_code.empty(); }
 };
 

@@ -150,6 +150,16 @@ class SignedRequestTest : public ::testing::Test {
   absl::Time now_ = absl::FromUnixSeconds(1800000000);
 };
 
+// A store that cannot answer (a shared one during an outage).
+class UnavailableReplays : public ReplayCache {
+ public:
+  bool AtCap(std::string_view, absl::Time) override { return false; }
+  Recorded Insert(std::string_view, std::string_view, absl::Time,
+                  absl::Time) override {
+    return Recorded::kUnavailable;
+  }
+};
+
 TEST_F(SignedRequestTest, BothAlgorithmsVerifyAndANonceWorksOnce) {
   MemoryReplayCache replays;
   for (const auto& [kid, alg] :
@@ -163,6 +173,18 @@ TEST_F(SignedRequestTest, BothAlgorithmsVerifyAndANonceWorksOnce) {
     EXPECT_EQ(Verify(message, replays).error_code, "request_signature_replayed")
         << kid;
   }
+}
+
+TEST_F(SignedRequestTest, AStoreThatCannotAnswerIsTransientNotAReplay) {
+  UnavailableReplays down;
+  const HttpMessage message = SignedMessage("test-ed25519-2026", "ed25519",
+                                            "GGGGGGGGGGGGGGGGGGGGGG", true);
+  const VerifyResult result = Verify(message, down);
+  EXPECT_EQ(result.error_code, "request_replay_store_unavailable");
+  EXPECT_TRUE(result.unavailable);
+  // Once the store answers, the same request is accepted.
+  MemoryReplayCache up;
+  EXPECT_TRUE(Verify(message, up).ok());
 }
 
 TEST_F(SignedRequestTest, AnyChangeToWhatIsCoveredBreaksTheSignature) {
@@ -210,24 +232,27 @@ TEST_F(SignedRequestTest, AShortOrPaddedNonceIsMalformed) {
 }
 
 TEST(ReplayCacheTest, EntriesExpireAndTheCapHolds) {
+  using Recorded = ReplayCache::Recorded;
   MemoryReplayCache cache(2);
   const absl::Time now = absl::FromUnixSeconds(1000);
-  bool over_cap = false;
-  EXPECT_TRUE(cache.Insert("k", "n1", now + absl::Seconds(10), now, &over_cap));
-  EXPECT_TRUE(cache.Insert("k", "n2", now + absl::Seconds(20), now, &over_cap));
+  EXPECT_EQ(cache.Insert("k", "n1", now + absl::Seconds(10), now),
+            Recorded::kNew);
+  EXPECT_EQ(cache.Insert("k", "n2", now + absl::Seconds(20), now),
+            Recorded::kNew);
   EXPECT_TRUE(cache.AtCap("k", now));
-  EXPECT_FALSE(
-      cache.Insert("k", "n3", now + absl::Seconds(20), now, &over_cap));
-  EXPECT_TRUE(over_cap);
+  EXPECT_EQ(cache.Insert("k", "n3", now + absl::Seconds(20), now),
+            Recorded::kOverCap);
   EXPECT_FALSE(cache.AtCap("other", now));
   // n1 expires: room for one more, and n1 may be used again.
   const absl::Time later = now + absl::Seconds(15);
   EXPECT_FALSE(cache.AtCap("k", later));
-  EXPECT_TRUE(
-      cache.Insert("k", "n1", later + absl::Seconds(10), later, &over_cap));
-  EXPECT_FALSE(
-      cache.Insert("k", "n2", later + absl::Seconds(10), later, &over_cap));
-  EXPECT_FALSE(over_cap);  // a replay, not the cap
+  EXPECT_EQ(cache.Insert("k", "n1", later + absl::Seconds(10), later),
+            Recorded::kNew);
+  EXPECT_EQ(cache.Insert("k", "n2", later + absl::Seconds(10), later),
+            Recorded::kReplayed);  // a replay, not the cap
+  cache.Erase("k", "n2");
+  EXPECT_EQ(cache.Insert("k", "n2", later + absl::Seconds(10), later),
+            Recorded::kNew);
 }
 
 TEST(BodyChecksTest, DuplicateKeysAndWebhookCredentials) {

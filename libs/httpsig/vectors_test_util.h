@@ -131,17 +131,15 @@ inline VectorState StateOf(const std::string& set,
   }
   state.replays =
       std::make_unique<MemoryReplayCache>(capped.empty() ? 1000000 : 1);
-  bool unused = false;
   if (!capped.empty()) {
     state.replays->Insert(capped, "placeholder-nonce",
-                          state.now + absl::Minutes(5), state.now, &unused);
+                          state.now + absl::Minutes(5), state.now);
   }
   for (const json& entry :
        harness.value("replay_cache_entries", json::array())) {
     state.replays->Insert(
         entry["keyid"].get<std::string>(), entry["nonce"].get<std::string>(),
-        state.now + absl::Seconds(entry.value("ttl_seconds", 360)), state.now,
-        &unused);
+        state.now + absl::Seconds(entry.value("ttl_seconds", 360)), state.now);
   }
   json revoked = harness.value("revoked_kids", json::array());
   if (harness.contains("revocation_list")) {

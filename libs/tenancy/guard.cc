@@ -74,6 +74,8 @@ const char* CallScopeName(CallScope scope) {
       return "platform";
     case CallScope::kSystemAdmin:
       return "system_admin";
+    case CallScope::kSystemAdminOrBootstrap:
+      return "system_admin_or_bootstrap";
     case CallScope::kTenant:
       return "tenant";
     case CallScope::kTenantAdmin:
@@ -200,12 +202,18 @@ absl::StatusOr<CallContext> CallGuard::Admit(grpc::ServerContext* context,
     call.request_id = std::string(id);
   call.client_address = ClientOf(*context);
   if (scope == CallScope::kPlatform) return call;
-  if (scope == CallScope::kSystemAdmin) {
+  if (scope == CallScope::kSystemAdmin ||
+      scope == CallScope::kSystemAdminOrBootstrap) {
     ASSIGN_OR_RETURN(const std::optional<SystemAdminIdentity> admin,
                      SystemAdminOf(context, call));
     if (!admin) {
       return absl::PermissionDeniedError(
           absl::StrCat(kSystemTokenKey, ": a system admin token is required"));
+    }
+    if (admin->bootstrap && scope != CallScope::kSystemAdminOrBootstrap) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(kSystemTokenKey,
+                       ": the bootstrap token only creates the first admin"));
     }
     ActAsSystemAdmin(*admin, call);
     return call;

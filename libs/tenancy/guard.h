@@ -35,9 +35,13 @@ namespace adcp {
 enum class CallScope {
   // Platform data read by the suite's own services (e.g. tenant lookups).
   kPlatform,
-  // A system admin operation: also x-system-token. No tenant credential is
-  // ever accepted in its place.
+  // A system admin operation: also x-system-token of a named admin. No
+  // tenant credential is ever accepted in its place, nor the bootstrap
+  // token.
   kSystemAdmin,
+  // kSystemAdmin, or the deployment's bootstrap token (which auth admits
+  // only while no enabled admin exists): creating the first admin only.
+  kSystemAdminOrBootstrap,
   // Runs for the tenant in x-tenant-id, which must exist and be active.
   kTenant,
   // kTenant, plus the system admin token (then even for an inactive tenant)
@@ -117,8 +121,7 @@ struct SystemAdminIdentity {
   std::string admin_id;
   // The deployment's bootstrap token, which auth alone admits, only while no
   // admin exists, and only for creating the first admin: the guard refuses
-  // it for every scope but kSystemAdmin, and auth's handlers for every
-  // method but CreateSystemAdmin.
+  // it for every scope but kSystemAdminOrBootstrap.
   bool bootstrap = false;
 };
 

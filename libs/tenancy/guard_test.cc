@@ -58,11 +58,22 @@ TEST_F(CallGuardTest, WithoutASystemAdminResolverSystemAdminIsRefused) {
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
-TEST_F(CallGuardTest, TheBootstrapTokenIsASystemAdminForSystemScopeOnly) {
+TEST_F(CallGuardTest, TheBootstrapTokenIsAdmittedForTheFirstAdminScopeOnly) {
   system_admins_->bootstrap = "the-bootstrap-token";
-  ASSERT_TRUE(Call("System", Caller{.system = "the-bootstrap-token"}).ok());
+  ASSERT_TRUE(Call("FirstAdmin", Caller{.system = "the-bootstrap-token"}).ok());
   EXPECT_EQ(last().principal_id, "bootstrap");
   EXPECT_TRUE(last().bootstrap_admin);
+  const int runs_before = runs();
+  // Every other system admin method refuses it in the guard.
+  const grpc::Status refused =
+      Call("System", Caller{.system = "the-bootstrap-token"});
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(refused.error_message(),
+            "x-system-token: the bootstrap token only creates the first admin");
+  EXPECT_EQ(runs(), runs_before);
+  // A named admin runs both.
+  EXPECT_TRUE(Call("FirstAdmin", Caller{.system = kSystemToken}).ok());
+  EXPECT_TRUE(Call("System", Caller{.system = kSystemToken}).ok());
   // Never for a tenant: it falls back to the (missing) bearer token.
   EXPECT_EQ(Code("TenantAdmin",
                  Caller{.tenant_id = "alpha", .system = "the-bootstrap-token"}),

@@ -37,6 +37,7 @@ constexpr char kSystemToken[] = "system-token-for-guard-tests";
 inline ServicePolicy Policy() {
   return {{"Platform", CallScope::kPlatform},
           {"System", CallScope::kSystemAdmin},
+          {"FirstAdmin", CallScope::kSystemAdminOrBootstrap},
           {"Tenant", CallScope::kTenant},
           {"TenantAdmin", CallScope::kTenantAdmin},
           {"Principal", CallScope::kPrincipal},

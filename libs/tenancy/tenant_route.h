@@ -29,6 +29,17 @@ struct HostTenant {
 HostTenant TenantOfHost(std::string_view host,
                         const std::vector<std::string>& base_domains);
 
+// Whether Host `host` may address the tenant with `subdomain` and
+// `virtual_host` (either may be ""): a host that names that tenant, or a
+// bare base domain (the /tenants/{subdomain} form, for hosts without
+// wildcard DNS). A malformed host, or one naming another tenant or any
+// other authority, may not: what a signed request's @authority and
+// @target-uri are checked against.
+bool HostAddressesTenant(std::string_view host,
+                         const std::vector<std::string>& base_domains,
+                         std::string_view subdomain,
+                         std::string_view virtual_host);
+
 struct PathTenant {
   std::string subdomain;
   std::string rest;  // the path after the prefix; "/" when none

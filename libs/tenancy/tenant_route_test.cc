@@ -31,6 +31,23 @@ TEST(TenantRouteTest, NothingElseNamesATenant) {
   }
 }
 
+TEST(TenantRouteTest, AHostAddressesItsOwnTenantOrABareBaseDomain) {
+  for (const char* host :
+       {"nytimes.sales.example.com", "NYTIMES.localhost:8080",
+        "sales.example.com", "localhost:8080", "Ads.NYTimes.com."}) {
+    EXPECT_TRUE(HostAddressesTenant(host, kBases, "nytimes", "ads.nytimes.com"))
+        << host;
+  }
+  for (const char* host :
+       {"localnews.sales.example.com", "attacker.example", "ads.nytimes.com",
+        "", "nytimes.sales.example.com.evil", "[::1]:8080", "x y"}) {
+    EXPECT_FALSE(HostAddressesTenant(host, kBases, "nytimes", "")) << host;
+  }
+  // A virtual-host tenant is not addressed by a subdomain of its own.
+  EXPECT_FALSE(HostAddressesTenant("vh.localhost", kBases, "", "vh.example"));
+  EXPECT_TRUE(HostAddressesTenant("vh.example", kBases, "", "vh.example"));
+}
+
 TEST(TenantRouteTest, PathPrefixes) {
   auto route = TenantOfPath("/tenants/nytimes/mcp?x=1");
   ASSERT_TRUE(route.has_value());

@@ -425,6 +425,27 @@ TEST_F(AdminGatewayTest, WebhookDeliveriesAreListedPerTenant) {
   ExpectError(
       Call("GET", "/system/tenants/alpha/webhook_deliveries?status=lost"), 400,
       "status: must be one of pending, delivered, expired");
+  // Refused at the gateway, before media-buy sees them (bytes that are not
+  // UTF-8 could not even travel in its request).
+  ExpectError(
+      Call("GET", "/system/tenants/alpha/webhook_deliveries?status=%FF%FE"),
+      400, "status: must be one of pending, delivered, expired");
+  for (const char* size : {"0", "101", "-1", "ten", "1e2", "99999999999"})
+    ExpectError(Call("GET", absl::StrCat("/system/tenants/alpha/"
+                                         "webhook_deliveries?page_size=",
+                                         size)),
+                400, "page_size: an integer from 1 to 100");
+  for (const char* token : {"abc", "-5", "12345678901234567890", "%00"})
+    ExpectError(Call("GET", absl::StrCat("/system/tenants/alpha/"
+                                         "webhook_deliveries?page_token=",
+                                         token)),
+                400,
+                "page_token: must be a next_page_token of an earlier answer");
+  EXPECT_EQ(Call("GET",
+                 "/system/tenants/alpha/webhook_deliveries?status=pending&"
+                 "page_size=5&page_token=42")
+                .status,
+            200);
   ExpectError(Call("POST", "/system/tenants/alpha/webhook_deliveries"), 405,
               "method not allowed");
   EXPECT_EQ(Call("GET", "/system/tenants/nobody/webhook_deliveries").status,

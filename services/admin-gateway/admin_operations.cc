@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/base/status.h"
 #include "libs/grpc/grpc_status.h"
@@ -306,10 +307,25 @@ absl::StatusOr<AuditPage> AdminOperations::ListAudit(
 
 absl::StatusOr<json> AdminOperations::ListWebhookDeliveries(
     const std::string& tenant_id, const std::string& status,
-    const std::string& page_token) {
+    const std::string& page_size, const std::string& page_token) {
+  if (!status.empty() && status != "pending" && status != "delivered" &&
+      status != "expired")
+    return absl::InvalidArgumentError(
+        "status: must be one of pending, delivered, expired");
+  int size = 100;
+  if (!page_size.empty() &&
+      (page_size.size() > 3 ||
+       page_size.find_first_not_of("0123456789") != std::string::npos ||
+       !absl::SimpleAtoi(page_size, &size) || size < 1 || size > 100))
+    return absl::InvalidArgumentError("page_size: an integer from 1 to 100");
+  if (!page_token.empty() &&
+      (page_token.size() > 19 ||
+       page_token.find_first_not_of("0123456789") != std::string::npos))
+    return absl::InvalidArgumentError(
+        "page_token: must be a next_page_token of an earlier answer");
   media_buy::v1::ListWebhookDeliveriesRequest request;
   request.set_status(status);
-  request.set_page_size(100);
+  request.set_page_size(size);
   request.set_page_token(page_token);
   media_buy::v1::ListWebhookDeliveriesResponse response;
   RETURN_IF_ERROR(FromGrpcStatus(backends_.media_buy().ListWebhookDeliveries(

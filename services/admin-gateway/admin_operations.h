@@ -70,11 +70,13 @@ class AdminOperations {
                                       const std::string& page_token);
 
   // The tenant's webhook deliveries (media-buy's ListWebhookDeliveries):
-  // {deliveries: [...], next_page_token}, newest first; `status` pending,
-  // delivered, expired or "" (all).
+  // {deliveries: [...], next_page_token}, newest first. The query's values,
+  // checked here before any call (INVALID_ARGUMENT naming the parameter):
+  // `status` pending, delivered, expired or "" (all); `page_size` 1 to 100
+  // or "" (100); `page_token` a next_page_token (1 to 19 digits) or "".
   absl::StatusOr<nlohmann::json> ListWebhookDeliveries(
       const std::string& tenant_id, const std::string& status,
-      const std::string& page_token);
+      const std::string& page_size, const std::string& page_token);
 
   // Named system admins (auth's SystemAdmins). {admin_id, name, password}
   absl::StatusOr<SystemAdmin> CreateAdmin(const nlohmann::json& body);

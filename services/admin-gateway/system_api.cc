@@ -180,11 +180,12 @@ http::Response SystemApi::Tenants(const http::Request& request,
                         {"next_page_token", page->next_page_token}});
   }
 
-  // /system/tenants/{id}/webhook_deliveries?status=&page_token=
+  // /system/tenants/{id}/webhook_deliveries?status=&page_size=&page_token=
   if (path.size() == 4 && path[3] == "webhook_deliveries") {
     if (method != bhttp::verb::get) return not_allowed();
     auto page = operations_.ListWebhookDeliveries(
         tenant_id, QueryParameter(request.target(), "status"),
+        QueryParameter(request.target(), "page_size"),
         QueryParameter(request.target(), "page_token"));
     if (!page.ok()) return FromStatus(request, page.status());
     return Ok(request, *page);

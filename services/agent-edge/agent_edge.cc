@@ -114,14 +114,23 @@ AgentEdge::AgentEdge(EdgeConfig config)
       media_buy_(MakeServiceChannel(config_.media_buy_address,
                                     config_.internal_token)),
       published_keys_(media_buy_, config_.published_keys),
-      bulkhead_(config_.tenant_concurrency, config_.tenant_wait),
+      metrics_(std::make_shared<prometheus::Registry>()),
       signatures_(std::make_unique<SignatureGate>(
           config_.jwks, config_.jwks_allowed,
           config_.replays != nullptr || config_.auth_address.empty()
               ? config_.replays
-              : std::make_shared<SharedReplayStores>(MakeServiceChannel(
-                    config_.auth_address, config_.internal_token)))),
-      metrics_(std::make_shared<prometheus::Registry>()),
+              : std::make_shared<SharedReplayStores>(
+                    MakeServiceChannel(config_.auth_address,
+                                       config_.internal_token),
+                    &prometheus::BuildCounter()
+                         .Name("agent_replay_store_calls_total")
+                         .Help("Calls to auth's shared replay cache (one "
+                               "per signed request this replica had not "
+                               "seen), by outcome: recorded, replayed, "
+                               "at_cap, unavailable.")
+                         .Register(*metrics_)),
+          config_.base_domains)),
+      bulkhead_(config_.tenant_concurrency, config_.tenant_wait),
       requests_(&prometheus::BuildCounter()
                      .Name("agent_requests_total")
                      .Help("Agent requests answered, by transport (mcp, rest, "

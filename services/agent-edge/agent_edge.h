@@ -107,8 +107,13 @@ class AgentEdge {
   // (signature_probe.cc): the signature checked, no task run.
   http::Response SignatureProbe(const Request& call, std::string_view path);
   // The signature check of a task call (null: it may go on); sets
-  // call.signature_error when refused.
-  std::optional<nlohmann::json> RefusedSignature(
+  // call.signature_error when refused. UNAUTHENTICATED with the profile's
+  // error, or UNAVAILABLE (transient) when the replay store cannot answer.
+  struct SignatureRefusal {
+    grpc::StatusCode code;
+    nlohmann::json answer;  // {"adcp_error": ...}
+  };
+  std::optional<SignatureRefusal> RefusedSignature(
       const Request& call, const AgentTask& task,
       const nlohmann::json& arguments);
   http::Response Rest(const Request& call, const AgentTask& task);
@@ -151,11 +156,11 @@ class AgentEdge {
   std::shared_ptr<TenantCache> tenants_;
   std::shared_ptr<grpc::Channel> media_buy_;
   PublishedKeys published_keys_;
+  std::shared_ptr<prometheus::Registry> metrics_;  // before its users
   std::unique_ptr<SignatureGate> signatures_;
   std::unique_ptr<http::Server> server_;
   TenantBulkhead bulkhead_;
   RateLimiter anonymous_limiter_;
-  std::shared_ptr<prometheus::Registry> metrics_;
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Histogram>* durations_ = nullptr;
   std::unique_ptr<prometheus::Exposer> exposer_;

@@ -7,6 +7,7 @@
 #include "libs/http/outbound_guard.h"
 #include "libs/httpsig/structured_fields.h"
 #include "libs/tenancy/request_signing_config.h"
+#include "libs/tenancy/tenant_route.h"
 
 namespace adcp::agent_edge {
 namespace {
@@ -30,6 +31,17 @@ httpsig::RequestSigningPolicy PolicyOf(const RequestSigningConfig& config) {
   return policy;
 }
 
+// Tenants whose key sets are kept at once.
+constexpr size_t kMaxKeySets = 10000;
+
+std::string HeaderOf(const http::Request& request,
+                     boost::beast::http::field name) {
+  const auto found = request.find(name);
+  return found == request.end()
+             ? std::string()
+             : std::string(found->value().data(), found->value().size());
+}
+
 // The bounds on the signature fields: their bytes, and their members.
 bool WithinBounds(const httpsig::HttpMessage& message) {
   for (const char* name : {"signature-input", "signature", "content-digest"}) {
@@ -49,7 +61,7 @@ bool WithinBounds(const httpsig::HttpMessage& message) {
 
 }  // namespace
 
-std::shared_ptr<httpsig::ReplayCache> MemoryReplayStores::For(
+std::shared_ptr<httpsig::MemoryReplayCache> MemoryReplayStores::Memory(
     const std::string& tenant_id, uint32_t per_key_cap) {
   std::lock_guard lock(mutex_);
   auto& [cap, cache] = caches_[tenant_id];
@@ -62,7 +74,8 @@ std::shared_ptr<httpsig::ReplayCache> MemoryReplayStores::For(
 
 SignatureGate::SignatureGate(JwksFetchOptions jwks_options,
                              std::vector<http::Cidr> jwks_allowed,
-                             std::shared_ptr<ReplayStores> replays)
+                             std::shared_ptr<ReplayStores> replays,
+                             std::vector<std::string> base_domains)
     : client_([&] {
         http::ClientOptions options;
         options.max_response_bytes = jwks_options.max_bytes;
@@ -77,7 +90,32 @@ SignatureGate::SignatureGate(JwksFetchOptions jwks_options,
       jwks_(client_, jwks_options),
       replays_(replays ? std::move(replays)
                        : std::shared_ptr<ReplayStores>(
-                             std::make_shared<MemoryReplayStores>())) {}
+                             std::make_shared<MemoryReplayStores>())),
+      base_domains_(std::move(base_domains)) {}
+
+int SignatureGate::key_sets_built() const {
+  std::lock_guard lock(key_sets_mutex_);
+  return key_sets_built_;
+}
+
+std::shared_ptr<const CounterpartyKeySet> SignatureGate::KeySetOf(
+    const tenant::v1::Tenant& tenant) {
+  const int64_t version = tenant.updated_at().seconds() * 1000000 +
+                          tenant.updated_at().nanos() / 1000;
+  std::lock_guard lock(key_sets_mutex_);
+  auto found = key_sets_.find(tenant.tenant_id());
+  if (found != key_sets_.end() && found->second.updated_at_micros == version)
+    return found->second.set;
+  // Bounded by the tenants that verify signatures; a deleted tenant's set
+  // goes when the map is full.
+  if (found == key_sets_.end() && key_sets_.size() >= kMaxKeySets)
+    key_sets_.clear();
+  auto set = std::make_shared<const CounterpartyKeySet>(
+      tenant.config().request_signing());
+  key_sets_[tenant.tenant_id()] = {version, set};
+  ++key_sets_built_;
+  return set;
+}
 
 httpsig::HttpMessage SignatureGate::MessageOf(const http::Request& request) {
   auto text = [](const auto& view) {
@@ -113,9 +151,15 @@ httpsig::VerifyResult SignatureGate::Check(const http::Request& request,
   if (!WithinBounds(message)) {
     result.error_code = "request_signature_header_malformed";
     result.detail = "signature fields over their bounds";
+  } else if (!message.FieldLines("signature-input").empty() &&
+             !HostAddressesTenant(
+                 HeaderOf(request, boost::beast::http::field::host),
+                 base_domains_, tenant.subdomain(), tenant.virtual_host())) {
+    result.error_code = "request_target_uri_malformed";
+    result.detail = "the Host does not address this publisher";
   } else {
     const absl::Time now = absl::Now();
-    const CounterpartyKeys keys(config, &jwks_, now);
+    const CounterpartyKeys keys(KeySetOf(tenant), &jwks_, now);
     const uint32_t cap = config.has_replay_cap_per_key()
                              ? config.replay_cap_per_key()
                              : kMinProductionReplayCap;

@@ -17,12 +17,21 @@ namespace {
 namespace bhttp = boost::beast::http;
 using nlohmann::json;
 
-json SignatureRefusal(const std::string& code) {
+// The answer to a refused signature: the profile's error, or (the replay
+// store could not answer) AdCP's transient SERVICE_UNAVAILABLE.
+json RefusalAnswer(const httpsig::VerifyResult& result) {
+  if (result.unavailable) {
+    return {
+        {"adcp_error", AdcpError("SERVICE_UNAVAILABLE",
+                                 "the request's signature could not be checked "
+                                 "against replays now; retry the same request",
+                                 "transient")}};
+  }
   return {{"adcp_error",
-           AdcpError(code,
+           AdcpError(result.error_code,
                      absl::StrCat("the request's RFC 9421 signature was "
                                   "refused: ",
-                                  code),
+                                  result.error_code),
                      "correctable")}};
 }
 
@@ -35,8 +44,9 @@ httpsig::VerifyResult CheckSignature(SignatureGate& gate, const auto& call,
       gate.Check(call.http, call.tenant, operation,
                  !call.token.empty() || call.malformed_token, arguments);
   if (!result.ok()) {
-    call.signature_error = result.error_code;
-    call.outcome = result.error_code;
+    if (!result.unavailable) call.signature_error = result.error_code;
+    call.outcome =
+        result.unavailable ? "SERVICE_UNAVAILABLE" : result.error_code;
   }
   return result;
 }
@@ -49,13 +59,15 @@ bool IsSignatureProbePath(std::string_view path) {
   return false;
 }
 
-std::optional<json> AgentEdge::RefusedSignature(const Request& call,
-                                                const AgentTask& task,
-                                                const json& arguments) {
+std::optional<AgentEdge::SignatureRefusal> AgentEdge::RefusedSignature(
+    const Request& call, const AgentTask& task, const json& arguments) {
   const httpsig::VerifyResult result =
       CheckSignature(*signatures_, call, task.name, &arguments);
   if (result.ok()) return std::nullopt;
-  return SignatureRefusal(result.error_code);
+  return SignatureRefusal{.code = result.unavailable
+                                      ? grpc::StatusCode::UNAVAILABLE
+                                      : grpc::StatusCode::UNAUTHENTICATED,
+                          .answer = RefusalAnswer(result)};
 }
 
 http::Response AgentEdge::SignatureProbe(const Request& call,
@@ -76,9 +88,12 @@ http::Response AgentEdge::SignatureProbe(const Request& call,
   const httpsig::VerifyResult result = CheckSignature(
       *signatures_, call, operation, parsed.ok() ? &*parsed : nullptr);
   if (!result.ok()) {
-    http::Response response = Json(call.http, bhttp::status::unauthorized,
-                                   SignatureRefusal(result.error_code));
-    Challenge(response, call);
+    http::Response response =
+        Json(call.http,
+             result.unavailable ? bhttp::status::service_unavailable
+                                : bhttp::status::unauthorized,
+             RefusalAnswer(result));
+    if (!result.unavailable) Challenge(response, call);
     return response;
   }
   call.outcome = "ok";

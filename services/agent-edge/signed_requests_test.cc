@@ -6,6 +6,8 @@
 // outbound guard; the sandbox per-operation endpoint; capabilities.
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "libs/http/test_server.h"
 #include "libs/httpsig/key_vault.h"
 #include "services/agent-edge/edge_test_fixture.h"
@@ -58,8 +60,15 @@ class SignedRequestsTest : public AgentEdgeTest {
       const std::string& tenant, const std::string& target,
       const std::string& body, const httpsig::SigningKeyPair* key,
       const std::string& token, const std::string& nonce) {
+    return SignedHeadersVia(Host(tenant), target, body, key, token, nonce);
+  }
+  // The same, with the Host `host` (its URL signed as sent).
+  std::map<std::string, std::string> SignedHeadersVia(
+      const std::string& host, const std::string& target,
+      const std::string& body, const httpsig::SigningKeyPair* key,
+      const std::string& token, const std::string& nonce) {
     HttpMessage message{.method = "POST",
-                        .url = absl::StrCat("http://", Host(tenant), target),
+                        .url = absl::StrCat("http://", host, target),
                         .headers = {{"Content-Type", "application/json"}},
                         .body = body};
     if (key != nullptr) {
@@ -73,7 +82,7 @@ class SignedRequestsTest : public AgentEdgeTest {
                       absl::Now())
                       .ok());
     }
-    std::map<std::string, std::string> headers = {{"Host", Host(tenant)}};
+    std::map<std::string, std::string> headers = {{"Host", host}};
     if (!token.empty()) headers["x-adcp-auth"] = token;
     for (const auto& [name, value] : message.headers)
       if (name != "Content-Type") headers[name] = value;
@@ -88,7 +97,13 @@ class SignedRequestsTest : public AgentEdgeTest {
   // Another edge replica on the same suite: auth's shared replay cache, or
   // (shared false) only its own memory.
   std::unique_ptr<AgentEdge> AnotherEdge(bool shared) {
+    return EdgeWithAuth(shared ? suite_->auth_address() : "");
+  }
+  // An edge replica whose shared replay cache is auth at `auth_address`
+  // ("" none), with its metrics exposed.
+  std::unique_ptr<AgentEdge> EdgeWithAuth(const std::string& auth_address) {
     EdgeConfig config;
+    config.metrics_port = 0;
     config.http.bind_host = "127.0.0.1";
     config.http.port = 0;
     config.http.threads = 4;
@@ -97,7 +112,7 @@ class SignedRequestsTest : public AgentEdgeTest {
     config.media_buy_address = suite_->media_buy_address();
     config.internal_token = suite_->internal_token();
     config.base_domains = {kBase};
-    if (shared) config.auth_address = suite_->auth_address();
+    config.auth_address = auth_address;
     auto edge = AgentEdge::Start(config);
     EXPECT_TRUE(edge.ok()) << edge.status();
     return edge.ok() ? *std::move(edge) : nullptr;
@@ -108,6 +123,16 @@ class SignedRequestsTest : public AgentEdgeTest {
                 {"method", "tools/call"},
                 {"params", {{"name", tool}, {"arguments", arguments}}}}
         .dump();
+  }
+  // The lines of agent_replay_store_calls_total that `edge` exposes.
+  static std::vector<std::string> ReplayStoreCalls(AgentEdge& edge) {
+    const HttpReply metrics =
+        HttpCall(edge.metrics_port(), "GET", "/metrics", "", {});
+    std::vector<std::string> lines;
+    for (absl::string_view line : absl::StrSplit(metrics.body, '\n'))
+      if (absl::StartsWith(line, "agent_replay_store_calls_total{"))
+        lines.emplace_back(line);
+    return lines;
   }
   static std::string SignatureError(const HttpReply& reply) {
     auto found = reply.headers.find("www-authenticate");
@@ -249,6 +274,102 @@ TEST_F(SignedRequestsTest, AReplayIsRefusedByAnotherEdgeReplica) {
       EXPECT_EQ(replayed.status, 200) << "memory-only replicas do not share";
     }
   }
+}
+
+TEST_F(SignedRequestsTest, TheSignedAuthorityMustAddressTheTenant) {
+  const std::string body = json{{"buying_mode", "wholesale"}}.dump();
+  const std::string target = "/tenants/nytimes/v1/get_products";
+  int n = 0;
+  auto send = [&](const std::string& host) {
+    return HttpCall(
+        edge_->port(), "POST", target, body,
+        SignedHeadersVia(
+            host, target, body, &buyer_, tokens_["nytimes"],
+            absl::StrCat("authorityNonce", ++n, "AAAAAAAAAAAAAAA")));
+  };
+  // The path form under the bare base domain, and the tenant's own host.
+  EXPECT_EQ(send(kBase).status, 200);
+  EXPECT_EQ(send(Host("nytimes")).status, 200);
+  // A signature over another tenant's host, or any other authority.
+  for (const std::string& host :
+       {Host("localnews"), std::string("attacker.example")}) {
+    const HttpReply refused = send(host);
+    EXPECT_EQ(refused.status, 401) << host << ": " << refused.body;
+    EXPECT_EQ(SignatureError(refused),
+              "Signature error=\"request_target_uri_malformed\"")
+        << host;
+  }
+}
+
+TEST_F(SignedRequestsTest, XForwardedProtoFromAClientIsNotBelieved) {
+  // Signed as https (what a client behind no proxy of ours claims): the
+  // edge's listener is http and the client is not in TRUSTED_PROXIES.
+  const std::string body = json{{"buying_mode", "wholesale"}}.dump();
+  const std::string target = "/v1/get_products";
+  HttpMessage message{.method = "POST",
+                      .url = absl::StrCat("https://", Host("nytimes"), target),
+                      .headers = {{"Content-Type", "application/json"}},
+                      .body = body};
+  ASSERT_TRUE(httpsig::SignMessage(message, httpsig::kRequestSigning,
+                                   buyer_.public_key, buyer_.d,
+                                   "httpsClaimNonceAAAAAAAAAAA", absl::Now())
+                  .ok());
+  std::map<std::string, std::string> headers = {
+      {"Host", Host("nytimes")},
+      {"X-Forwarded-Proto", "https"},
+      {"x-adcp-auth", tokens_["nytimes"]}};
+  for (const auto& [name, value] : message.headers)
+    if (name != "Content-Type") headers[name] = value;
+  const HttpReply reply =
+      HttpCall(edge_->port(), "POST", target, body, headers);
+  EXPECT_EQ(reply.status, 401) << reply.body;
+  EXPECT_EQ(SignatureError(reply),
+            "Signature error=\"request_signature_invalid\"");
+}
+
+TEST_F(SignedRequestsTest, OneCallToTheSharedReplayCachePerSignedRequest) {
+  std::unique_ptr<AgentEdge> edge = AnotherEdge(/*shared=*/true);
+  ASSERT_TRUE(edge);
+  const std::string body = json{{"buying_mode", "wholesale"}}.dump();
+  const std::string target = "/v1/get_products";
+  const auto headers =
+      SignedHeaders("nytimes", target, body, &buyer_, tokens_["nytimes"],
+                    "oneCallNonceAAAAAAAAAAAA");
+  ASSERT_EQ(HttpCall(edge->port(), "POST", target, body, headers).status, 200);
+  EXPECT_EQ(ReplayStoreCalls(*edge),
+            std::vector<std::string>{
+                R"(agent_replay_store_calls_total{outcome="recorded"} 1)"});
+  // The replay is this replica's memory's to refuse: no call at all.
+  EXPECT_EQ(HttpCall(edge->port(), "POST", target, body, headers).status, 401);
+  EXPECT_EQ(ReplayStoreCalls(*edge).size(), 1u);
+}
+
+TEST_F(SignedRequestsTest, AnOutageOfTheSharedReplayCacheIsTransient) {
+  // Auth's address with nothing listening: the nonce cannot be recorded.
+  std::unique_ptr<AgentEdge> cut_off = EdgeWithAuth(
+      absl::StrCat("127.0.0.1:", ::adcp::testing::FreeLoopbackPort()));
+  ASSERT_TRUE(cut_off);
+  const std::string body = json{{"buying_mode", "wholesale"}}.dump();
+  const std::string target = "/v1/get_products";
+  const auto headers =
+      SignedHeaders("nytimes", target, body, &buyer_, tokens_["nytimes"],
+                    "outageNonceAAAAAAAAAAAAA");
+  for (int attempt = 0; attempt < 2; ++attempt) {  // not burned by the first
+    const HttpReply reply =
+        HttpCall(cut_off->port(), "POST", target, body, headers);
+    EXPECT_EQ(reply.status, 503) << reply.body;
+    EXPECT_EQ(reply.Json()["adcp_error"]["code"], "SERVICE_UNAVAILABLE");
+    EXPECT_EQ(reply.Json()["adcp_error"]["recovery"], "transient");
+    EXPECT_EQ(SignatureError(reply), "") << "not a signature refusal";
+  }
+  EXPECT_EQ(ReplayStoreCalls(*cut_off),
+            std::vector<std::string>{
+                R"(agent_replay_store_calls_total{outcome="unavailable"} 2)"});
+  // With auth answering, the buyer's retry of the same request runs.
+  std::unique_ptr<AgentEdge> connected = AnotherEdge(/*shared=*/true);
+  ASSERT_TRUE(connected);
+  EXPECT_EQ(HttpCall(connected->port(), "POST", target, body, headers).status,
+            200);
 }
 
 TEST_F(SignedRequestsTest, KeysFromAJwksUrlThroughTheGuard) {

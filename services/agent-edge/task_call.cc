@@ -244,9 +244,10 @@ AgentEdge::Outcome AgentEdge::RunTask(const Request& call,
   Outcome outcome;
   json failed;  // the answer of a call that failed
   absl::StatusOr<TenantBulkhead::Slot> slot;
-  if (std::optional<json> signature = RefusedSignature(call, task, arguments)) {
-    outcome.code = grpc::StatusCode::UNAUTHENTICATED;
-    failed = std::move(*signature);
+  if (std::optional<SignatureRefusal> signature =
+          RefusedSignature(call, task, arguments)) {
+    outcome.code = signature->code;
+    failed = std::move(signature->answer);
   } else if (std::optional<Failure> refused =
                  Refusal(call.malformed_token,
                          ParseTaskArguments(arguments, request))) {

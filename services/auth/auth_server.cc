@@ -21,15 +21,39 @@ PgPool::Statements AllStatements() {
   return statements;
 }
 
-// One guard for both services: their method names do not overlap.
-ServicePolicy MergedPolicy() {
-  ServicePolicy policy = AuthService::Policy();
-  for (const auto& [method, scope] : SystemAdminService::Policy())
-    policy.emplace(method, scope);
-  return policy;
+}  // namespace
+
+absl::StatusOr<ServicePolicy> MergePolicies(
+    const std::vector<const ServicePolicy*>& policies) {
+  ServicePolicy merged;
+  for (const ServicePolicy* policy : policies) {
+    for (const auto& [method, scope] : *policy) {
+      if (!merged.emplace(method, scope).second) {
+        return absl::InternalError(absl::StrCat(
+            "method ", method,
+            " is in two services' policies of one guard; rename one"));
+      }
+    }
+  }
+  return merged;
 }
 
-}  // namespace
+absl::StatusOr<RolePrivileges> MergePrivileges(
+    const std::vector<RolePrivileges>& parts) {
+  RolePrivileges merged{.service = "auth"};
+  for (const RolePrivileges& part : parts) {
+    for (const auto& [table, granted] : part.tables) {
+      if (!merged.tables.emplace(table, granted).second) {
+        return absl::InternalError(absl::StrCat(
+            "table ", table,
+            " is declared by two parts of auth; declare it once, beside "
+            "the SQL that needs it"));
+      }
+    }
+    merged.functions.insert(part.functions.begin(), part.functions.end());
+  }
+  return merged;
+}
 
 absl::StatusOr<AuthConfig> AuthConfigFromEnv() {
   AuthConfig config;
@@ -39,21 +63,17 @@ absl::StatusOr<AuthConfig> AuthConfigFromEnv() {
       env::String("TENANT_REGISTRY_ADDR", "127.0.0.1:50051");
   config.bootstrap_sha256_hex =
       absl::AsciiStrToLower(env::String("SYSTEM_ADMIN_BOOTSTRAP_SHA256", ""));
+  ASSIGN_OR_RETURN(config.password_checks, PasswordCheckLimitsFromEnv());
   return config;
 }
 
-RolePrivileges AuthRolePrivileges() {
-  RolePrivileges privileges = PrincipalRepository::Privileges();
-  for (const RolePrivileges& more :
-       {SystemAdminRepository::Privileges(), SignInFailures::Privileges(),
-        SignatureNonceRepository::Privileges()}) {
-    for (auto& [table, granted] : more.tables)
-      privileges.tables[table] = granted;
-  }
-  return privileges;
+absl::StatusOr<RolePrivileges> AuthRolePrivileges() {
+  return MergePrivileges(
+      {PrincipalRepository::Privileges(), SystemAdminRepository::Privileges(),
+       SignInFailures::Privileges(), SignatureNonceRepository::Privileges()});
 }
 
-AuthServer::AuthServer(AuthConfig config)
+AuthServer::AuthServer(AuthConfig config, ServicePolicy policy)
     : config_(std::move(config)),
       pool_(config_.service.PoolOptions(), AllStatements()),
       repository_(pool_),
@@ -65,16 +85,17 @@ AuthServer::AuthServer(AuthConfig config)
       replicas_(config_.service.ListenUrl(), "auth"),
       admin_repository_(pool_),
       sign_in_failures_(pool_),
+      password_checks_(config_.password_checks),
       system_admins_(std::make_shared<SystemAdminDirectory>(
           config_.service.ListenUrl(), admin_repository_, audit_,
           absl::HexStringToBytes(config_.bootstrap_sha256_hex))),
-      guard_(MergedPolicy(),
+      guard_(std::move(policy),
              TenantGuardOptions(config_.service, system_admins_, tenants_,
                                 principals_, &audit_, &replicas_)),
       nonces_(pool_),
       service_(guard_, repository_, *principals_, audit_, nonces_),
       admin_service_(guard_, admin_repository_, *system_admins_,
-                     sign_in_failures_) {}
+                     sign_in_failures_, password_checks_) {}
 
 AuthServer::~AuthServer() { Shutdown(); }
 
@@ -89,10 +110,16 @@ absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::Start(
         "SYSTEM_ADMIN_BOOTSTRAP_SHA256: expected 64 hex digits (the SHA-256 "
         "of the bootstrap token), or unset");
   }
-  std::unique_ptr<AuthServer> server(new AuthServer(std::move(config)));
+  // One guard for both services.
+  ASSIGN_OR_RETURN(
+      ServicePolicy policy,
+      MergePolicies({&AuthService::Policy(), &SystemAdminService::Policy()}));
+  ASSIGN_OR_RETURN(const RolePrivileges privileges, AuthRolePrivileges());
+  std::unique_ptr<AuthServer> server(
+      new AuthServer(std::move(config), std::move(policy)));
   const absl::Duration wait = server->config_.service.database_wait;
   RETURN_IF_ERROR(WaitForServiceDatabase(
-      server->pool_, db::LatestSchemaVersion(), AuthRolePrivileges(), wait));
+      server->pool_, db::LatestSchemaVersion(), privileges, wait));
   server->principals_->Start();
   server->replicas_.Start();
   server->system_admins_->Start();
@@ -109,6 +136,7 @@ absl::StatusOr<std::unique_ptr<AuthServer>> AuthServer::Start(
   server->host_->AddService(&server->service_, pb::Auth::service_full_name());
   server->host_->AddService(&server->admin_service_,
                             pb::SystemAdmins::service_full_name());
+  server->password_checks_.ExportMetrics(*server->host_->metrics());
   server->host_->OnShutdown([s = server.get()] {
     s->principals_->CloseChangeStreams();
     s->system_admins_->CloseChangeStreams();

@@ -14,6 +14,7 @@
 #include "libs/tenancy/service_config.h"
 #include "libs/tenancy/tenant_cache.h"
 #include "services/auth/auth_service.h"
+#include "services/auth/password_checks.h"
 #include "services/auth/principal_cache.h"
 #include "services/auth/principal_repository.h"
 #include "services/auth/sign_in_failures.h"
@@ -29,16 +30,27 @@ struct AuthConfig {
   // SHA-256 (64 hex digits) of the bootstrap token, which creates the first
   // system admin only; "" disables bootstrap.
   std::string bootstrap_sha256_hex;
+  // AUTH_PASSWORD_CHECKS_CONCURRENCY / _WAIT_MS: the scrypt bulkhead.
+  PasswordCheckLimits password_checks;
 };
 
 // ServiceConfigFromEnv with AUTH_PORT (50052) and METRICS_PORT (9462), plus
 // TENANT_REGISTRY_ADDR (127.0.0.1:50051) and SYSTEM_ADMIN_BOOTSTRAP_SHA256
-// (unset: no bootstrap).
+// (unset: no bootstrap), and PasswordCheckLimitsFromEnv.
 absl::StatusOr<AuthConfig> AuthConfigFromEnv();
 
 // What the auth role may do: principals, the system admin tables, adding
-// audit rows.
-RolePrivileges AuthRolePrivileges();
+// audit rows. INTERNAL when two parts declare the same table.
+absl::StatusOr<RolePrivileges> AuthRolePrivileges();
+
+// The policies of the services one guard admits, merged; INTERNAL naming
+// the method when two name the same one (one would silently win).
+absl::StatusOr<ServicePolicy> MergePolicies(
+    const std::vector<const ServicePolicy*>& policies);
+// Privileges of a service's parts, merged; INTERNAL naming the table when
+// two declare it (one would silently overwrite the other).
+absl::StatusOr<RolePrivileges> MergePrivileges(
+    const std::vector<RolePrivileges>& parts);
 
 class AuthServer {
  public:
@@ -51,11 +63,12 @@ class AuthServer {
   int metrics_port() const { return host_->metrics_port(); }
   PrincipalCache& principals() { return *principals_; }
   SystemAdminDirectory& system_admins() { return *system_admins_; }
+  PasswordChecks& password_checks() { return password_checks_; }
   AuditLog& audit() { return audit_; }
   void Shutdown();
 
  private:
-  explicit AuthServer(AuthConfig config);
+  AuthServer(AuthConfig config, ServicePolicy policy);
 
   const AuthConfig config_;
   PgPool pool_;
@@ -66,6 +79,7 @@ class AuthServer {
   ReplicaCount replicas_;  // divides the guard's budgets
   SystemAdminRepository admin_repository_;
   SignInFailures sign_in_failures_;
+  PasswordChecks password_checks_;
   std::shared_ptr<SystemAdminDirectory> system_admins_;
   CallGuard guard_;
   SignatureNonceRepository nonces_;  // the edge replicas' replay cache

@@ -19,6 +19,25 @@ namespace {
 
 using ::adcp::testing::Suite;
 
+TEST(AuthAssemblyTest, DuplicatesInPoliciesOrPrivilegesAreErrors) {
+  const ServicePolicy a = {{"Get", CallScope::kPlatform},
+                           {"Put", CallScope::kSystemAdmin}};
+  const ServicePolicy b = {{"Put", CallScope::kPlatform}};
+  const absl::StatusOr<ServicePolicy> clash = MergePolicies({&a, &b});
+  EXPECT_TRUE(absl::IsInternal(clash.status()));
+  EXPECT_NE(clash.status().message().find("method Put"), std::string::npos);
+  const RolePrivileges p1{.tables = {{"t1", {"SELECT"}}}};
+  const RolePrivileges p2{.tables = {{"t1", {"INSERT"}}, {"t2", {"SELECT"}}}};
+  const absl::StatusOr<RolePrivileges> overlap = MergePrivileges({p1, p2});
+  EXPECT_TRUE(absl::IsInternal(overlap.status()));
+  EXPECT_NE(overlap.status().message().find("table t1"), std::string::npos);
+  // What auth itself assembles has none.
+  EXPECT_TRUE(
+      MergePolicies({&AuthService::Policy(), &SystemAdminService::Policy()})
+          .ok());
+  EXPECT_TRUE(AuthRolePrivileges().ok());
+}
+
 class AuthServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {

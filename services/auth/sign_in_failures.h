@@ -5,6 +5,11 @@
 // waits 1 s after the last failure, doubling with each further failure, up
 // to the longest delay. Slowed down, never locked out. Times are the
 // database's, so every replica agrees.
+//
+// An attempt is charged before its password is checked (Charge), in one
+// transaction that either counts it against every key or refuses it, so
+// concurrent guesses cannot all pass the wait before any is counted; a
+// sign-in that succeeds (or is never checked) gives its charge back.
 #pragma once
 
 #include <string>
@@ -20,13 +25,19 @@ namespace adcp::auth {
 struct SignInKey {
   std::string key;
   int threshold = 5;
-  // Kept after a successful sign-in (a count many callers share).
+  // Kept after a successful sign-in (a count many callers share): the
+  // success only gives back its own charge.
   bool keep_on_success = false;
 };
 
 // The delay a key with `failures` earns after its last failure.
 absl::Duration SignInDelay(int failures, int threshold,
                            absl::Duration max_delay);
+
+// Rows quiet this long are deleted on the way (memory stays bounded under
+// made-up keys). A server-side constant: twice the longest delay a caller
+// may ask for, so no caller's max_delay shortens another key's memory.
+inline constexpr absl::Duration kSignInFailuresKeptFor = absl::Hours(48);
 
 class SignInFailures {
  public:
@@ -36,15 +47,20 @@ class SignInFailures {
 
   explicit SignInFailures(PgPool& pool) : pool_(pool) {}
 
-  // How long the caller must still wait: the longest over `keys`.
-  absl::StatusOr<absl::Duration> Wait(const std::vector<SignInKey>& keys,
-                                      absl::Duration max_delay);
-  // Counts a failure of every key; deletes, on the way, up to 1000 rows
-  // quiet for twice `max_delay` (memory stays bounded under made-up keys).
-  absl::Status RecordFailure(const std::vector<SignInKey>& keys,
-                             absl::Duration max_delay);
-  // After a successful sign-in: the keys not kept on success.
-  absl::Status Forget(const std::vector<SignInKey>& keys);
+  // Charges one attempt to every key, unless one of them must still wait:
+  // then nothing is charged and the answer is that wait (the longest over
+  // the keys that refuse). Zero: admitted, and counted as a failure until
+  // Settle says otherwise. Also deletes up to 1000 rows quiet for
+  // kSignInFailuresKeptFor.
+  absl::StatusOr<absl::Duration> Charge(const std::vector<SignInKey>& keys,
+                                        absl::Duration max_delay);
+  // An admitted attempt that succeeded: forgets the keys not kept on
+  // success and gives back the charge of the others.
+  absl::Status Succeeded(const std::vector<SignInKey>& keys);
+  // An admitted attempt whose password was never checked (e.g. the hashing
+  // bulkhead was full): gives back its charge on every key. The last
+  // failure's time stays (a key over its threshold waits from now).
+  absl::Status Uncharge(const std::vector<SignInKey>& keys);
 
  private:
   PgPool& pool_;

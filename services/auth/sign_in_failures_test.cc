@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
+#include <thread>
+#include <vector>
 
 #include "tests/support/test_database.h"
 
@@ -29,20 +32,22 @@ class SignInFailuresTest : public ::testing::Test {
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
     pool_ = std::make_unique<PgPool>(
-        PgPool::Options{.conninfo = db_->AuthUrl(), .size = 2},
+        PgPool::Options{.conninfo = db_->AuthUrl(), .size = 8},
         SignInFailures::Statements());
     failures_ = std::make_unique<SignInFailures>(*pool_);
   }
 
-  absl::Duration Wait(const std::vector<SignInKey>& keys) {
-    absl::StatusOr<absl::Duration> wait = failures_->Wait(keys, kMax);
+  // The wait Charge answers: zero when the attempt was admitted (charged).
+  absl::Duration Charge(const std::vector<SignInKey>& keys,
+                        absl::Duration max_delay = kMax) {
+    absl::StatusOr<absl::Duration> wait = failures_->Charge(keys, max_delay);
     EXPECT_TRUE(wait.ok()) << wait.status();
     return wait.ok() ? *wait : absl::InfiniteDuration();
   }
 
-  void Fail(const std::vector<SignInKey>& keys, int times = 1) {
+  void Admit(const std::vector<SignInKey>& keys, int times = 1) {
     for (int i = 0; i < times; ++i)
-      ASSERT_TRUE(failures_->RecordFailure(keys, kMax).ok());
+      ASSERT_EQ(Charge(keys), absl::ZeroDuration()) << "attempt " << i;
   }
 
   // Moves every key's last failure `seconds` into the past.
@@ -60,45 +65,113 @@ class SignInFailuresTest : public ::testing::Test {
   std::unique_ptr<SignInFailures> failures_;
 };
 
-TEST_F(SignInFailuresTest, WaitsFromTheThresholdOnAndFromTheLastFailure) {
+TEST_F(SignInFailuresTest, ChargesUpToTheThresholdThenWaitsFromTheLastOne) {
   const SignInKey peer{.key = "peer:a", .threshold = 3};
-  Fail({peer}, 2);
-  EXPECT_EQ(Wait({peer}), absl::ZeroDuration());
-  Fail({peer});
-  const absl::Duration wait = Wait({peer});
+  Admit({peer}, 3);
+  absl::Duration wait = Charge({peer});  // 3 failures: 1 s
   EXPECT_GT(wait, absl::Milliseconds(800));
   EXPECT_LE(wait, absl::Seconds(1));
-  Fail({peer});  // 2 s from now
+  Age(1.1);
+  Admit({peer});  // the 4th: 2 s from now
   Age(1.5);
-  EXPECT_GT(Wait({peer}), absl::Milliseconds(300));
-  EXPECT_LE(Wait({peer}), absl::Milliseconds(500));
+  // A refused attempt is not counted: the wait stays 2 s from the 4th (a
+  // counted one would make it 4 s from now).
+  for (int i = 0; i < 3; ++i) {
+    wait = Charge({peer});
+    EXPECT_GT(wait, absl::ZeroDuration());
+    EXPECT_LE(wait, absl::Milliseconds(500));
+  }
   Age(0.6);
-  EXPECT_EQ(Wait({peer}), absl::ZeroDuration());
+  Admit({peer});
   // The longest of several keys.
   const SignInKey other{.key = "user:bob", .threshold = 1};
-  Fail({other}, 4);  // 8 s
-  EXPECT_GT(Wait({peer, other}), absl::Seconds(7));
+  Admit({other});
+  Age(1.1);
+  Admit({other}, 1);
+  Age(2.1);
+  Admit({other}, 1);
+  Age(4.1);
+  Admit({other}, 1);  // 4 failures: 8 s
+  EXPECT_GT(Charge({peer, other}), absl::Seconds(7));
 }
 
-TEST_F(SignInFailuresTest, ASuccessForgetsItsKeysButTheSharedOnes) {
+TEST_F(SignInFailuresTest, ARefusedAttemptChargesNoneOfItsKeys) {
+  const SignInKey slow{.key = "slow", .threshold = 1};
+  const SignInKey fresh{.key = "fresh", .threshold = 1};
+  Admit({slow});
+  EXPECT_GT(Charge({fresh, slow}), absl::ZeroDuration());
+  Admit({fresh});  // "fresh" had no failure yet
+  EXPECT_GT(Charge({fresh}), absl::ZeroDuration());
+}
+
+TEST_F(SignInFailuresTest, ASuccessForgetsItsKeysAndGivesBackTheSharedOnes) {
   const SignInKey device{.key = "device:x", .threshold = 1};
   const SignInKey user{
-      .key = "user:bob", .threshold = 1, .keep_on_success = true};
-  Fail({device, user});
-  ASSERT_TRUE(failures_->Forget({device, user}).ok());
-  EXPECT_EQ(Wait({device}), absl::ZeroDuration());
-  EXPECT_GT(Wait({user}), absl::ZeroDuration());
+      .key = "user:bob", .threshold = 2, .keep_on_success = true};
+  Admit({user});  // a failure of someone else's
+  Admit({device, user});
+  ASSERT_TRUE(failures_->Succeeded({device, user}).ok());
+  Admit({device});  // forgotten
+  // The user's count is back to 1 (the other failure), not 0 or 2.
+  Admit({user});
+  EXPECT_GT(Charge({user}), absl::ZeroDuration());
 }
 
-TEST_F(SignInFailuresTest, KeysQuietForTwiceTheMaximumAreDeletedOnTheWay) {
+TEST_F(SignInFailuresTest, AnUncheckedAttemptGivesBackItsCharge) {
+  const SignInKey peer{.key = "peer:b", .threshold = 2};
+  Admit({peer}, 2);
+  EXPECT_GT(Charge({peer}), absl::ZeroDuration());
+  ASSERT_TRUE(failures_->Uncharge({peer}).ok());
+  Admit({peer});  // one failure given back: below the threshold again
+  EXPECT_GT(Charge({peer}), absl::ZeroDuration());
+}
+
+TEST_F(SignInFailuresTest, QuietKeysAreDeletedAfterAServerSideHorizon) {
   const SignInKey old{.key = "old", .threshold = 3};
-  Fail({old}, 3);
+  Admit({old}, 3);
   Age(21);
-  Fail({{.key = "other", .threshold = 3}});  // deletes "old" on the way
-  Fail({old});
-  // One failure, not four: no wait at a threshold of 3.
-  EXPECT_EQ(Wait({old}), absl::ZeroDuration());
-  EXPECT_GT(Wait({{.key = "old", .threshold = 1}}), absl::ZeroDuration());
+  // A caller asking for a 1 s maximum does not shorten other keys' memory.
+  EXPECT_EQ(Charge({{.key = "other", .threshold = 3}}, absl::Seconds(1)),
+            absl::ZeroDuration());
+  Admit({old});  // the 4th failure
+  EXPECT_GT(Charge({old}), absl::ZeroDuration());
+  Age(absl::ToDoubleSeconds(kSignInFailuresKeptFor) + 1);
+  Admit({{.key = "other", .threshold = 3}});  // deletes "old" on the way
+  Admit({old}, 3);                            // counted from zero again
+  EXPECT_GT(Charge({old}), absl::ZeroDuration());
+}
+
+TEST_F(SignInFailuresTest, ConcurrentGuessesAreAdmittedOnlyUpToTheThreshold) {
+  // Real threads on their own connections: the wrong guesses that arrive
+  // together must not all pass the wait before any of them is counted.
+  constexpr int kThreads = 16;
+  const SignInKey peer{.key = "peer:flood", .threshold = 3};
+  const SignInKey user{.key = "user:bob", .threshold = 5};
+  std::atomic<int> admitted{0}, refused{0}, failed{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      // Half name the keys in the other order: no deadlock either way.
+      const std::vector<SignInKey> keys =
+          i % 2 ? std::vector<SignInKey>{peer, user}
+                : std::vector<SignInKey>{user, peer};
+      absl::StatusOr<absl::Duration> wait = failures_->Charge(keys, kMax);
+      if (!wait.ok()) {
+        ++failed;
+      } else if (*wait == absl::ZeroDuration()) {
+        ++admitted;
+      } else {
+        ++refused;
+      }
+    });
+  }
+  go = true;
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(admitted.load(), peer.threshold);
+  EXPECT_EQ(refused.load(), kThreads - peer.threshold);
 }
 
 }  // namespace

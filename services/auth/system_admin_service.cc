@@ -29,15 +29,6 @@ bool IsTokenId(const std::string& value) {
   return true;
 }
 
-// Every handler but CreateSystemAdmin refuses the bootstrap token.
-absl::Status RequireNamedAdmin(const CallContext& call) {
-  if (call.bootstrap_admin) {
-    return absl::PermissionDeniedError(
-        "x-system-token: the bootstrap token only creates the first admin");
-  }
-  return absl::OkStatus();
-}
-
 // "admin:<admin_id>" -> "<admin_id>".
 std::string AdminIdOf(const CallContext& call) {
   constexpr absl::string_view kPrefix = "admin:";
@@ -76,7 +67,7 @@ absl::StatusOr<std::string> ValidAdminId(std::string_view field,
 
 const ServicePolicy& SystemAdminService::Policy() {
   static const auto* policy = new ServicePolicy{
-      {"CreateSystemAdmin", CallScope::kSystemAdmin},
+      {"CreateSystemAdmin", CallScope::kSystemAdminOrBootstrap},
       {"ListSystemAdmins", CallScope::kSystemAdmin},
       {"DisableSystemAdmin", CallScope::kSystemAdmin},
       {"CreateSystemAdminToken", CallScope::kSystemAdmin},
@@ -118,8 +109,8 @@ grpc::Status SystemAdminService::CreateSystemAdmin(
                          ValidAdminId("admin_id", request->admin_id()));
         RETURN_IF_ERROR(ValidateName(request->name()));
         RETURN_IF_ERROR(ValidatePassword(request->password()));
-        const std::string hash = HashPassword(request->password());
-        if (hash.empty()) return absl::InternalError("password hashing failed");
+        ASSIGN_OR_RETURN(const std::string hash,
+                         password_checks_.Hash(request->password()));
         ASSIGN_OR_RETURN(*response,
                          repository_.Create(
                              admin_id, request->name(), hash, call.principal_id,
@@ -133,7 +124,6 @@ grpc::Status SystemAdminService::ListSystemAdmins(
     v1::ListSystemAdminsResponse* response) {
   return guard_.Run(context, "ListSystemAdmins",
                     [&](const CallContext& call) -> absl::Status {
-                      RETURN_IF_ERROR(RequireNamedAdmin(call));
                       ASSIGN_OR_RETURN(
                           std::vector<v1::SystemAdmin> admins,
                           repository_.List(request->include_disabled()));
@@ -149,7 +139,6 @@ grpc::Status SystemAdminService::DisableSystemAdmin(
   return guard_.Run(
       context, "DisableSystemAdmin",
       [&](const CallContext& call) -> absl::Status {
-        RETURN_IF_ERROR(RequireNamedAdmin(call));
         ASSIGN_OR_RETURN(const std::string admin_id,
                          ValidAdminId("admin_id", request->admin_id()));
         ASSIGN_OR_RETURN(*response,
@@ -164,7 +153,6 @@ grpc::Status SystemAdminService::CreateSystemAdminToken(
     v1::SystemAdminTokenWithSecret* response) {
   return guard_.Run(context, "CreateSystemAdminToken",
                     [&](const CallContext& call) -> absl::Status {
-                      RETURN_IF_ERROR(RequireNamedAdmin(call));
                       return IssueAdminToken(AdminIdOf(call), "api",
                                              std::nullopt, call.principal_id,
                                              response);
@@ -178,7 +166,6 @@ grpc::Status SystemAdminService::ListSystemAdminTokens(
   return guard_.Run(
       context, "ListSystemAdminTokens",
       [&](const CallContext& call) -> absl::Status {
-        RETURN_IF_ERROR(RequireNamedAdmin(call));
         ASSIGN_OR_RETURN(const std::string admin_id,
                          ValidAdminId("admin_id", request->admin_id()));
         ASSIGN_OR_RETURN(
@@ -196,7 +183,6 @@ grpc::Status SystemAdminService::RevokeSystemAdminToken(
   return guard_.Run(
       context, "RevokeSystemAdminToken",
       [&](const CallContext& call) -> absl::Status {
-        RETURN_IF_ERROR(RequireNamedAdmin(call));
         ASSIGN_OR_RETURN(const std::string admin_id,
                          ValidAdminId("admin_id", request->admin_id()));
         if (!IsTokenId(request->token_id())) {
@@ -230,37 +216,49 @@ grpc::Status SystemAdminService::SignInSystemAdmin(
         }
         ASSIGN_OR_RETURN(const SignInThrottle throttle,
                          ValidThrottle(*request));
-        // Slowed down before any scrypt: the wait is the database's, so it
-        // holds on every replica.
+        // Charged before any scrypt, in one transaction, so concurrent
+        // guesses cannot all pass the wait; the wait is the database's, so
+        // it holds on every replica.
         ASSIGN_OR_RETURN(
             const absl::Duration wait,
-            sign_in_failures_.Wait(throttle.keys, throttle.max_delay));
+            sign_in_failures_.Charge(throttle.keys, throttle.max_delay));
         if (wait > absl::ZeroDuration()) {
           return Throttled(context, wait, "too many failed sign-in attempts");
         }
-        absl::StatusOr<SystemAdminRepository::Credentials> credentials =
-            repository_.CredentialsOf(admin_id);
-        if (!credentials.ok() && !absl::IsNotFound(credentials.status()))
-          return credentials.status();
-        // An unknown admin costs the same scrypt as a wrong password.
-        static const std::string* const kDecoy =
-            new std::string(HashPassword(RandomHex(16)));
-        const bool matches = PasswordMatches(
-            request->password(),
-            credentials.ok() ? credentials->password_hash : *kDecoy);
-        if (!credentials.ok() || !matches || credentials->disabled) {
+        const absl::StatusOr<bool> accepted =
+            PasswordAccepted(admin_id, request->password());
+        if (!accepted.ok()) {
+          // Not checked (busy, or the database failed): not a failure.
+          sign_in_failures_.Uncharge(throttle.keys).IgnoreError();
+          return accepted.status();
+        }
+        if (!*accepted) {
           directory_.AuditFailure(call.client_address, "sign-in refused",
                                   admin_id);
-          RETURN_IF_ERROR(sign_in_failures_.RecordFailure(throttle.keys,
-                                                          throttle.max_delay));
           return absl::UnauthenticatedError("wrong admin or password");
         }
-        RETURN_IF_ERROR(sign_in_failures_.Forget(throttle.keys));
+        RETURN_IF_ERROR(sign_in_failures_.Succeeded(throttle.keys));
         return IssueAdminToken(
             admin_id, "session",
             absl::Now() + (ttl == 0 ? kDefaultSession : absl::Seconds(ttl)),
             absl::StrCat("admin:", admin_id), response);
       });
+}
+
+absl::StatusOr<bool> SystemAdminService::PasswordAccepted(
+    const std::string& admin_id, const std::string& password) {
+  absl::StatusOr<SystemAdminRepository::Credentials> credentials =
+      repository_.CredentialsOf(admin_id);
+  if (!credentials.ok() && !absl::IsNotFound(credentials.status()))
+    return credentials.status();
+  // An unknown admin costs the same scrypt as a wrong password.
+  static const std::string* const kDecoy =
+      new std::string(HashPassword(RandomHex(16)));
+  ASSIGN_OR_RETURN(
+      const bool matches,
+      password_checks_.Matches(
+          password, credentials.ok() ? credentials->password_hash : *kDecoy));
+  return credentials.ok() && matches && !credentials->disabled;
 }
 
 absl::StatusOr<SystemAdminService::SignInThrottle>

@@ -5,6 +5,7 @@
 
 #include "adcp/auth/v1/auth.grpc.pb.h"
 #include "libs/tenancy/guard.h"
+#include "services/auth/password_checks.h"
 #include "services/auth/sign_in_failures.h"
 #include "services/auth/system_admin_directory.h"
 #include "services/auth/system_admin_repository.h"
@@ -15,11 +16,13 @@ class SystemAdminService final : public v1::SystemAdmins::Service {
  public:
   SystemAdminService(const CallGuard& guard, SystemAdminRepository& repository,
                      SystemAdminDirectory& directory,
-                     SignInFailures& sign_in_failures)
+                     SignInFailures& sign_in_failures,
+                     PasswordChecks& password_checks)
       : guard_(guard),
         repository_(repository),
         directory_(directory),
-        sign_in_failures_(sign_in_failures) {}
+        sign_in_failures_(sign_in_failures),
+        password_checks_(password_checks) {}
 
   // Managing admins needs a system admin (the bootstrap token only for
   // CreateSystemAdmin); signing in and out, resolving and watching are the
@@ -77,11 +80,16 @@ class SystemAdminService final : public v1::SystemAdmins::Service {
   };
   static absl::StatusOr<SignInThrottle> ValidThrottle(
       const v1::SignInSystemAdminRequest& request);
+  // Whether `admin_id` is an enabled admin whose password is `password`;
+  // UNAVAILABLE when the password checks are busy.
+  absl::StatusOr<bool> PasswordAccepted(const std::string& admin_id,
+                                        const std::string& password);
 
   const CallGuard& guard_;
   SystemAdminRepository& repository_;
   SystemAdminDirectory& directory_;
   SignInFailures& sign_in_failures_;
+  PasswordChecks& password_checks_;
 };
 
 // Admin ids: lowercased, 1-100 of a-z, 0-9, '.', '_', '@', '+', '-',

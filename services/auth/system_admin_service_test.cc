@@ -3,7 +3,12 @@
 // tokens at auth), against a throwaway PostgreSQL.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <map>
+#include <mutex>
 #include <pqxx/pqxx>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +22,37 @@ namespace {
 
 using ::adcp::testing::Eventually;
 using ::adcp::testing::Suite;
+
+std::map<grpc::StatusCode, int> ConcurrentSignIns(v1::SystemAdmins::Stub& stub,
+                                                  const std::string& admin_id,
+                                                  const std::string& password,
+                                                  const std::string& key,
+                                                  int threshold, int count) {
+  std::mutex mu;
+  std::map<grpc::StatusCode, int> codes;
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < count; ++i) {
+    threads.emplace_back([&] {
+      v1::SignInSystemAdminRequest request;
+      request.set_admin_id(admin_id);
+      request.set_password(password);
+      v1::SignInThrottleKey* throttle = request.add_throttle_keys();
+      throttle->set_key(key);
+      throttle->set_threshold(threshold);
+      v1::SystemAdminTokenWithSecret session;
+      auto context = Suite::Context("", "", "");
+      while (!go.load()) std::this_thread::yield();
+      const grpc::Status status =
+          stub.SignInSystemAdmin(context.get(), request, &session);
+      std::lock_guard<std::mutex> lock(mu);
+      ++codes[status.error_code()];
+    });
+  }
+  go = true;
+  for (auto& thread : threads) thread.join();
+  return codes;
+}
 
 class SystemAdminServiceTest : public ::testing::Test {
  protected:
@@ -51,6 +87,15 @@ class SystemAdminServiceTest : public ::testing::Test {
     EXPECT_EQ(session.token().kind(), "session");
     EXPECT_TRUE(session.token().has_expires_at());
     return session.secret();
+  }
+
+  // Sign-ins of `admin_id` with `password` from `count` threads at once,
+  // each under the throttle key `key` (threshold 2): their status codes.
+  std::map<grpc::StatusCode, int> SignInsAtOnce(const std::string& admin_id,
+                                                const std::string& password,
+                                                const std::string& key,
+                                                int count) {
+    return ConcurrentSignIns(*admins_, admin_id, password, key, 2, count);
   }
 
   absl::StatusOr<v1::SystemAdminTokenWithSecret> MintToken(
@@ -212,6 +257,46 @@ TEST_F(SystemAdminServiceTest, ADisabledAdminsTokensStopEverywhere) {
             absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(
       absl::IsUnauthenticated(SignIn("carol", "bobs-long-password").status()));
+}
+
+TEST_F(SystemAdminServiceTest,
+       ConcurrentWrongPasswordsAreCountedBeforeTheCheck) {
+  // Twelve wrong guesses at once under one key of threshold 2: two are
+  // checked (and refused), the other ten wait, however the checks overlap.
+  std::map<grpc::StatusCode, int> codes = SignInsAtOnce(
+      testing::kSuiteAdminId, "not-the-password", "peer:flood", 12);
+  EXPECT_EQ(codes[grpc::StatusCode::UNAUTHENTICATED], 2);
+  EXPECT_EQ(codes[grpc::StatusCode::RESOURCE_EXHAUSTED], 10);
+  // The admin itself, from elsewhere, is not slowed down by them.
+  EXPECT_TRUE(
+      SignIn(testing::kSuiteAdminId, testing::kSuiteAdminPassword).ok());
+}
+
+TEST(SystemAdminSignInFloodTest,
+     PasswordChecksBeyondTheBulkheadAreUnavailable) {
+  auto suite = Suite::Start({.configure_auth = [](AuthConfig& config) {
+    config.password_checks = {.concurrent = 1, .wait = absl::ZeroDuration()};
+  }});
+  ASSERT_TRUE(suite.ok()) << suite.status();
+  auto admins = v1::SystemAdmins::NewStub((*suite)->auth_channel());
+  // Sixteen wrong guesses at once on one slot, no waiting, under a key of
+  // threshold 20: some are refused before any scrypt, as transient.
+  std::map<grpc::StatusCode, int> codes = ConcurrentSignIns(
+      *admins, testing::kSuiteAdminId, "not-the-password", "peer:many", 20, 16);
+  const int checked = codes[grpc::StatusCode::UNAUTHENTICATED];
+  EXPECT_GE(codes[grpc::StatusCode::UNAVAILABLE], 1);
+  EXPECT_GE(checked, 1);
+  EXPECT_EQ(codes[grpc::StatusCode::UNAVAILABLE] + checked, 16);
+  EXPECT_EQ((*suite)->auth_server().password_checks().in_progress(), 0);
+  // A guess never checked is not a failure: the key counts exactly the
+  // checked ones.
+  pqxx::connection owner((*suite)->db().OwnerUrl());
+  pqxx::nontransaction read(owner);
+  EXPECT_EQ(read.exec1("SELECT failures FROM "
+                       "system_admin_sign_in_failures WHERE "
+                       "throttle_key = 'peer:many'")[0]
+                .as<int>(),
+            checked);
 }
 
 TEST_F(SystemAdminServiceTest, SignOutRevokesTheSession) {

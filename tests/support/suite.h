@@ -31,6 +31,8 @@ struct SuiteOptions {
   // Changes the media-buy config before it starts (by default the mock
   // serves every tenant's ad server).
   std::function<void(media_buy::MediaBuyConfig&)> configure_media_buy;
+  // Changes each auth replica's config before it starts.
+  std::function<void(auth::AuthConfig&)> configure_auth;
   // The services reach the database through a PgBouncer in transaction
   // pooling mode, with unprepared statements, and LISTEN on the database
   // itself.

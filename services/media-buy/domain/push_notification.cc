@@ -20,10 +20,10 @@ bool Printable(const std::string& text) {
 }
 
 absl::Status ValidateAuthority(std::string_view url) {
-  // After "scheme://": the authority ends at the first '/', '?' or '#'.
-  const size_t start = url.find("//") + 2;
-  const size_t end = url.find_first_of("/?#", start);
-  const std::string_view authority = url.substr(start, end - start);
+  const std::string_view origin = OriginOf(url);
+  const size_t slashes = origin.find("//");
+  const std::string_view authority =
+      slashes == std::string_view::npos ? origin : origin.substr(slashes + 2);
   if (authority.find('@') != std::string_view::npos)
     return InvalidField("push_notification_config.url",
                         "must not carry user information (user@host)");
@@ -34,6 +34,12 @@ absl::Status ValidateAuthority(std::string_view url) {
 }
 
 }  // namespace
+
+std::string_view OriginOf(std::string_view url) {
+  const size_t start = url.find("//");
+  if (start == std::string_view::npos) return url;
+  return url.substr(0, url.find_first_of("/?#", start + 2));
+}
 
 absl::Status CheckWebhookUrl(std::string_view url, bool allow_http) {
   RETURN_IF_ERROR(

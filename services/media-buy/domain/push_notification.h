@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "adcp/media_buy/v1/media_buy.pb.h"
+#include "libs/tenancy/tenant_config.h"
 #include "nlohmann/json.hpp"
 
 namespace adcp::media_buy {
@@ -38,6 +39,11 @@ struct PushTarget {
 absl::StatusOr<std::optional<PushTarget>> ValidatePushNotificationConfig(
     const v1::PushNotificationConfig* config);
 
+// "scheme://authority" of a URL: up to the first '/', '?' or '#' after
+// "//" (the whole URL when it has no "//"). The unit of the dispatcher's
+// circuit breaker, and what CheckWebhookUrl reads the authority from.
+std::string_view OriginOf(std::string_view url);
+
 // The URL rules of a send: an absolute https URL (http too when
 // `allow_http`, sandbox tenants) with a host, no user information and no
 // fragment, at most 2048 characters. INVALID_ARGUMENT naming
@@ -58,6 +64,15 @@ absl::StatusOr<std::optional<PushTarget>> PushTargetOf(const Request& request) {
 // request's context echoed in each webhook.
 nlohmann::json PushTargetToJson(const PushTarget& target,
                                 const nlohmann::json& context);
+// The same, with the context of `request` (an AdCP request with an
+// optional `context`), for the human task the request submits.
+template <typename Request>
+nlohmann::json PushTargetWithContextOf(const PushTarget& target,
+                                       const Request& request) {
+  return PushTargetToJson(target, request.has_context()
+                                      ? StructToJson(request.context())
+                                      : nlohmann::json());
+}
 std::optional<PushTarget> PushTargetFromJson(const nlohmann::json& stored);
 
 }  // namespace adcp::media_buy

@@ -78,6 +78,14 @@ TEST(PushNotificationConfigTest, ASendGoesToHttpsWithAHostAndNoUserInfo) {
             std::string::npos);
 }
 
+TEST(PushNotificationConfigTest, TheOriginIsSchemeAndAuthority) {
+  EXPECT_EQ(OriginOf("https://hooks.example:8443/a/b?c#d"),
+            "https://hooks.example:8443");
+  EXPECT_EQ(OriginOf("https://hooks.example?x"), "https://hooks.example");
+  EXPECT_EQ(OriginOf("https://hooks.example"), "https://hooks.example");
+  EXPECT_EQ(OriginOf("no-scheme"), "no-scheme");
+}
+
 TEST(PushNotificationConfigTest, TokenAndCredentialsHaveAdcpsLimits) {
   auto config = Config("https://buyer.example/h");
   config.set_token("short");

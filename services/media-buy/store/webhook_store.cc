@@ -19,6 +19,14 @@ using store_internal::TimeOf;
       "next_attempt_at") ", " EPOCH_US("created_at") ", " EPOCH_US(           \
       "delivered_at")
 
+// What a delivery listing shows: the same columns, but never the payload,
+// the credentials or the scheme (read as '' rather than read at all).
+#define OUTBOX_LIST_COLUMNS                                                 \
+  "event_seq, idempotency_key, subject, task_id, url, '', '', '', status, " \
+  "attempts, COALESCE(last_error, ''), COALESCE(last_http_status, "         \
+  "0), " EPOCH_US("next_attempt_at") ", " EPOCH_US(                         \
+      "created_at") ", " EPOCH_US("delivered_at")
+
 OutboxEvent EventOf(const pqxx::row& row) {
   OutboxEvent event;
   event.event_seq = row[0].as<int64_t>();
@@ -87,7 +95,8 @@ PgPool::Statements WebhookOutboxStore::Statements() {
        "last_error = $3, last_http_status = NULLIF($4, 0) WHERE tenant_id = $1 "
        "AND event_seq = $2"},
       {"mb_outbox_list",
-       "SELECT " OUTBOX_COLUMNS " FROM webhook_outbox WHERE tenant_id = $1 "
+       "SELECT " OUTBOX_LIST_COLUMNS
+       " FROM webhook_outbox WHERE tenant_id = $1 "
        "AND ($2 = '' OR status = $2) AND ($4 = 0 OR event_seq < $4) ORDER BY "
        "event_seq DESC LIMIT $3"},
   };

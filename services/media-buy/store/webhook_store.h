@@ -54,6 +54,8 @@ class WebhookOutboxStore {
   static void Expire(TenantTxn& txn, int64_t event_seq,
                      const std::string& error, int http_status);
   // Newest first, of `status` unless empty, before the cursor (0: none).
+  // What a listing shows only: payload, credentials and scheme are left
+  // empty (not read).
   static std::vector<OutboxEvent> List(TenantTxn& txn,
                                        const std::string& status, int limit,
                                        int64_t before_seq);

@@ -518,10 +518,7 @@ void BuyCreation::OpenApprovalTask(TenantTxn& txn, const BuyRow& buy,
                    ": ", DisplayAmount(buy.total_budget), " ", buy.currency,
                    ", ", buy.packages.size(), " package(s), ",
                    Rfc3339(flight_.start), " to ", Rfc3339(flight_.end))};
-  if (push_)
-    task.push_notification = PushTargetToJson(
-        *push_, request_.has_context() ? StructToJson(request_.context())
-                                       : nlohmann::json());
+  if (push_) task.push_notification = PushTargetWithContextOf(*push_, request_);
   HumanTaskStore::Insert(txn, task);
   details["task_id"] = task.task_id;
   response_->set_status("submitted");

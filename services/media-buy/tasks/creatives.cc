@@ -351,9 +351,7 @@ absl::Status CreativeSync::SyncCreative(TenantTxn& txn, size_t i,
         .summary = absl::StrCat("Review creative ", row.creative_id, " (",
                                 row.format_id, ") of ", principal_id)};
     if (push_)
-      task.push_notification = PushTargetToJson(
-          *push_, request_.has_context() ? StructToJson(request_.context())
-                                         : nlohmann::json());
+      task.push_notification = PushTargetWithContextOf(*push_, request_);
     HumanTaskStore::Insert(txn, task);
   }
   for (const AssignmentRequest* assignment : by_creative_[row.creative_id]) {

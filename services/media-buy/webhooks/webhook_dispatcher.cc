@@ -14,14 +14,6 @@ namespace adcp::media_buy {
 
 namespace {
 
-// "https://host:port" of a URL: the unit of the circuit breaker.
-std::string EndpointOf(const std::string& url) {
-  const size_t start = url.find("//");
-  if (start == std::string::npos) return url;
-  const size_t end = url.find_first_of("/?#", start + 2);
-  return url.substr(0, end);
-}
-
 http::ClientOptions ClientOptionsOf(const WebhookDispatchOptions& options,
                                     const http::OutboundGuard& guard) {
   http::ClientOptions client;
@@ -178,7 +170,7 @@ void WebhookDispatcher::Deliver(const Job& job) {
     Record(job, std::string(url.message()), 0, /*permanent=*/true);
     return;
   }
-  const std::string endpoint = EndpointOf(event.url);
+  const std::string endpoint(OriginOf(event.url));
   const absl::Time open_until = BreakerOpenUntil(endpoint);
   if (open_until > now) {
     attempts_.Add({{"outcome", "breaker_open"}}).Increment();

@@ -224,6 +224,8 @@ s.verifyWebhookSignature(c, {
                          (*jwks)["keys"][0]["kid"].get<std::string>(), "\n"));
   fs::remove_all(dir);
   EXPECT_EQ(Events("sandbox")[0].status, "delivered");
+  // A listing (ListWebhookDeliveries) never reads the payload it had.
+  EXPECT_EQ(Events("sandbox")[0].payload, "");
 }
 
 TEST_F(WebhookDispatcherTest, AReceiverDownThenUpGetsEveryEventOnceInOrder) {
