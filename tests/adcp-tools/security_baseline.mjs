@@ -8,29 +8,16 @@
 // way to prove an authentication mechanism. This script makes the same
 // runStoryboard call the CLI makes, plus the kit, and prints the result as
 // the CLI's --json does.
-import {
-  getComplianceStoryboardById,
-  runStoryboard,
-} from '@adcp/sdk/testing';
+import { runStoryboard } from '@adcp/sdk/testing';
+import { printResult, scriptArguments, storyboardOrExit } from './storyboard_script.mjs';
 
-const [url, token, protocol = 'mcp'] = process.argv.slice(2);
-if (!url || !token) {
-  console.error('usage: node security_baseline.mjs <agent-url> <token> [mcp|a2a]');
-  process.exit(2);
-}
-
-const storyboard = getComplianceStoryboardById('security_baseline');
-if (!storyboard) {
-  console.error('security_baseline is not in this @adcp/sdk');
-  process.exit(2);
-}
-// Runner logs go to stderr: stdout carries only the JSON result.
-console.log = (...args) => console.error(...args);
-console.info = console.log;
+const [url, token, protocol = 'mcp'] = scriptArguments(
+  2, 'node security_baseline.mjs <agent-url> <token> [mcp|a2a]');
+const storyboard = storyboardOrExit('security_baseline');
 const result = await runStoryboard(url, storyboard, {
   protocol,
   allow_http: true,
   auth: { type: 'bearer', token },
   test_kit: { auth: { api_key: token, probe_task: 'list_creatives' } },
 });
-process.stdout.write(JSON.stringify(result) + '\n');
+printResult(result);

@@ -10,23 +10,13 @@
 // @adcp/sdk's BrandJsonJwksResolver reads the seller's brand.json, picks its
 // `sales` agent and fetches that agent's `jwks_uri`. Prints the storyboard
 // result as JSON on stdout.
-import { getComplianceStoryboardById, runStoryboard } from '@adcp/sdk/testing';
+import { runStoryboard } from '@adcp/sdk/testing';
 import { BrandJsonJwksResolver } from '@adcp/sdk/signing/server';
+import { printResult, scriptArguments, storyboardOrExit } from './storyboard_script.mjs';
 
-const [url, token, brandJsonUrl, protocol = 'mcp'] = process.argv.slice(2);
-if (!url || !token || !brandJsonUrl) {
-  console.error(
-    'usage: node webhook_emission.mjs <agent-url> <token> <brand.json url> [mcp|a2a]');
-  process.exit(2);
-}
-
-const storyboard = getComplianceStoryboardById('webhook_emission');
-if (!storyboard) {
-  console.error('webhook_emission is not in this @adcp/sdk');
-  process.exit(2);
-}
-console.log = (...args) => console.error(...args);
-console.info = console.log;
+const [url, token, brandJsonUrl, protocol = 'mcp'] = scriptArguments(
+  3, 'node webhook_emission.mjs <agent-url> <token> <brand.json url> [mcp|a2a]');
+const storyboard = storyboardOrExit('webhook_emission');
 const result = await runStoryboard(url, storyboard, {
   protocol,
   allow_http: true,
@@ -41,4 +31,4 @@ const result = await runStoryboard(url, storyboard, {
     }),
   },
 });
-process.stdout.write(JSON.stringify(result) + '\n');
+printResult(result);
