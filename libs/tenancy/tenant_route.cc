@@ -1,5 +1,7 @@
 #include "libs/tenancy/tenant_route.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "libs/base/identifiers.h"
@@ -63,6 +65,12 @@ bool HostAddressesTenant(std::string_view raw_host,
   if (!host) return false;
   for (const std::string& base : base_domains)
     if (*host == base) return true;
+  // An IPv4 address names no tenant, as a base domain does: the edge
+  // reached by its address (127.0.0.1:8080 under ./dev up), the tenant in
+  // the signed /tenants/{subdomain} path.
+  if (host->find_first_not_of("0123456789.") == std::string::npos &&
+      std::count(host->begin(), host->end(), '.') == 3)
+    return true;
   const HostTenant named = TenantOfHost(*host, base_domains);
   switch (named.kind) {
     case HostTenant::Kind::kSubdomain:

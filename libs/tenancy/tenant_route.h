@@ -31,10 +31,10 @@ HostTenant TenantOfHost(std::string_view host,
 
 // Whether Host `host` may address the tenant with `subdomain` and
 // `virtual_host` (either may be ""): a host that names that tenant, or a
-// bare base domain (the /tenants/{subdomain} form, for hosts without
-// wildcard DNS). A malformed host, or one naming another tenant or any
-// other authority, may not: what a signed request's @authority and
-// @target-uri are checked against.
+// bare base domain or an IPv4 address (the /tenants/{subdomain} form, for
+// hosts without wildcard DNS). A malformed host, or one naming another
+// tenant or any other authority, may not: what a signed request's
+// @authority and @target-uri are checked against.
 bool HostAddressesTenant(std::string_view host,
                          const std::vector<std::string>& base_domains,
                          std::string_view subdomain,

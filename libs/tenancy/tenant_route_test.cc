@@ -34,13 +34,15 @@ TEST(TenantRouteTest, NothingElseNamesATenant) {
 TEST(TenantRouteTest, AHostAddressesItsOwnTenantOrABareBaseDomain) {
   for (const char* host :
        {"nytimes.sales.example.com", "NYTIMES.localhost:8080",
-        "sales.example.com", "localhost:8080", "Ads.NYTimes.com."}) {
+        "sales.example.com", "localhost:8080", "Ads.NYTimes.com.",
+        "127.0.0.1:8080", "10.1.2.3"}) {
     EXPECT_TRUE(HostAddressesTenant(host, kBases, "nytimes", "ads.nytimes.com"))
         << host;
   }
   for (const char* host :
        {"localnews.sales.example.com", "attacker.example", "ads.nytimes.com",
-        "", "nytimes.sales.example.com.evil", "[::1]:8080", "x y"}) {
+        "", "nytimes.sales.example.com.evil", "[::1]:8080", "x y", "1.2.3",
+        "1.2.3.4.5"}) {
     EXPECT_FALSE(HostAddressesTenant(host, kBases, "nytimes", "")) << host;
   }
   // A virtual-host tenant is not addressed by a subdomain of its own.

@@ -54,9 +54,12 @@ PgPool::Statements SignInFailures::Statements() {
        "LIMIT 1000 FOR UPDATE SKIP LOCKED)"},
       {kForget,
        "DELETE FROM system_admin_sign_in_failures WHERE throttle_key = $1"},
+      // A count given back to 0 is no row (failures > 0 in the table).
       {kUncharge,
+       "WITH gone AS (DELETE FROM system_admin_sign_in_failures "
+       "WHERE throttle_key = $1 AND failures <= 1) "
        "UPDATE system_admin_sign_in_failures SET failures = failures - 1 "
-       "WHERE throttle_key = $1 AND failures > 0"},
+       "WHERE throttle_key = $1 AND failures > 1"},
   };
 }
 

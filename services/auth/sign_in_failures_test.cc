@@ -117,6 +117,22 @@ TEST_F(SignInFailuresTest, ASuccessForgetsItsKeysAndGivesBackTheSharedOnes) {
   EXPECT_GT(Charge({user}), absl::ZeroDuration());
 }
 
+// The first sign-in of a quiet key: its only charge given back leaves no
+// row (the table counts failures > 0), not a database error.
+TEST_F(SignInFailuresTest, GivingBackTheOnlyChargeLeavesNoRow) {
+  const SignInKey user{
+      .key = "user:carol", .threshold = 2, .keep_on_success = true};
+  const SignInKey peer{.key = "peer:c", .threshold = 2};
+  Admit({user, peer});
+  ASSERT_TRUE(failures_->Succeeded({user}).ok());
+  ASSERT_TRUE(failures_->Uncharge({peer}).ok());
+  EXPECT_TRUE(db_->ExecAsSuperuser(
+                     "DO $$ BEGIN IF EXISTS (SELECT 1 FROM "
+                     "system_admin_sign_in_failures) THEN RAISE EXCEPTION "
+                     "'a row is left'; END IF; END $$")
+                  .ok());
+}
+
 TEST_F(SignInFailuresTest, AnUncheckedAttemptGivesBackItsCharge) {
   const SignInKey peer{.key = "peer:b", .threshold = 2};
   Admit({peer}, 2);
