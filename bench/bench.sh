@@ -424,18 +424,14 @@ cmd_bench() {
     case $1 in
       --no-build) DEV_NO_BUILD=1 ;;
       --replicas)
-        [[ ${2:-} =~ ^[1-9]$ ]] || die "--replicas: a number of instances, 1 to 9 ($usage)"
-        UP_REPLICAS=$2
+        set_replicas "${2:-}" "$usage"
         shift
         ;;
       *) die "$usage" ;;
     esac
     shift
   done
-  if ((UP_REPLICAS > 1)); then
-    UP_HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
-    [[ -x $UP_HAPROXY ]] || die "--replicas needs haproxy (apt-get install haproxy, or ./dev deps)"
-  fi
+  need_haproxy_for_replicas
   trap bench_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM

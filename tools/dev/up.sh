@@ -352,6 +352,19 @@ up_summary() {
   fi
 }
 
+# --replicas N of ./dev up and ./dev bench: 1 to 9 instances of each service.
+set_replicas() {
+  [[ $1 =~ ^[1-9]$ ]] || die "--replicas: a number of instances, 1 to 9 ($2)"
+  UP_REPLICAS=$1
+}
+
+# More than one instance needs haproxy in front of the HTTP services.
+need_haproxy_for_replicas() {
+  ((UP_REPLICAS > 1)) || return 0
+  UP_HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
+  [[ -x $UP_HAPROXY ]] || die "--replicas needs haproxy (apt-get install haproxy, or ./dev deps)"
+}
+
 cmd_up() {
   local usage="usage: ./dev up [--keep-going] [--no-build] [--pgbouncer] [--replicas N]"
   while (($#)); do
@@ -360,18 +373,14 @@ cmd_up() {
       --no-build) DEV_NO_BUILD=1 ;;
       --pgbouncer) UP_PGBOUNCER=1 ;;
       --replicas)
-        [[ ${2:-} =~ ^[1-9]$ ]] || die "--replicas: a number of instances, 1 to 9 ($usage)"
-        UP_REPLICAS=$2
+        set_replicas "${2:-}" "$usage"
         shift
         ;;
       *) die "$usage" ;;
     esac
     shift
   done
-  if ((UP_REPLICAS > 1)); then
-    UP_HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
-    [[ -x $UP_HAPROXY ]] || die "--replicas needs haproxy (apt-get install haproxy, or ./dev deps)"
-  fi
+  need_haproxy_for_replicas
   trap up_cleanup EXIT
   trap 'up_signal 130' INT
   trap 'up_signal 143' TERM
