@@ -11,6 +11,15 @@
 # each fault, CHAOS_DOWN_S (30; 10) registry and auth down, CHAOS_SETTLE_S
 # (25; 12) after each fault, CHAOS_FAULTS (all; a comma list of names,
 # ./dev chaos --list), CHAOS_OUT (build/chaos-results).
+#
+# ./dev chaos --noisy: the noisy-neighbour measurement instead of the
+# faults (bench/chaos/noisy.mjs): 4 tenants, the first (Ad Manager) on the
+# deployment's default rate limits; NOISY_PHASE_S (30) a phase.
+#
+# ./dev chaos --soak [MINUTES] (30): the mixed load alone, no faults, with
+# every service's RSS, open descriptors and database connections sampled
+# every SOAK_SAMPLE_S (30) and p99 per SOAK_WINDOW_S (300) window
+# (bench/chaos/soak.mjs; build/chaos-results/soak.md).
 
 CHAOS_HELPERS=()   # pids of what this script started besides the suite
 CHAOS_TMP=''
@@ -81,11 +90,12 @@ chaos_start_fakes() {
 
 # CHAOS_TENANTS tenants: Ad Manager, Kevel and the mock in turn, every fifth
 # reviewing buys by hand; a buyer each. Writes $1: "tenant token adapter
-# manual account" lines.
+# manual account" lines. CHAOS_DEFAULT_LIMITS_FIRST=1: the first tenant
+# keeps the deployment's default rate limits (the others get none to speak of).
 chaos_seed_tenants() {
   local creds=$1 i tenant token
   node -e '
-    const n = Number(process.argv[1]), out = [];
+    const n = Number(process.argv[1]), defaultsFirst = process.argv[2] === "1", out = [];
     for (let i = 0; i < n; i++) {
       const manual = i % 5 === 4;
       const adapters = [
@@ -97,10 +107,11 @@ chaos_seed_tenants() {
         {mock: {enabled: true, manual_approval_required: manual}}][i % 3];
       out.push({tenant_id: "chaos-" + String(i).padStart(2, "0"), name: "Chaos publisher " + i,
         subdomain: "chaos-" + String(i).padStart(2, "0"),
-        config: {adapters, rate_limits: {tenant_requests_per_second: 1e6, tenant_burst: 1e6,
-          principal_requests_per_second: 1e6, principal_burst: 1e6}}});
+        config: {adapters, ...(defaultsFirst && i === 0 ? {} : {rate_limits: {
+          tenant_requests_per_second: 1e6, tenant_burst: 1e6,
+          principal_requests_per_second: 1e6, principal_burst: 1e6}})}});
     }
-    console.log(JSON.stringify(out));' "$CHAOS_TENANTS" >"$CHAOS_TMP/tenants.json"
+    console.log(JSON.stringify(out));' "$CHAOS_TENANTS" "${CHAOS_DEFAULT_LIMITS_FIRST:-0}" >"$CHAOS_TMP/tenants.json"
   env "${BENCH_CTL_ENV[@]}" "$CHAOS_ADCPCTL" seed-examples "$CHAOS_TMP/tenants.json" \
     >"$BENCH_OUT/seed.log" 2>&1 || die "seeding failed (see $BENCH_OUT/seed.log)"
   : >"$creds"
@@ -220,6 +231,43 @@ chaos_inject() {
   esac
 }
 
+# One soak sample: a JSON line per service (RSS KiB, open descriptors) and
+# the database's connections per role.
+chaos_soak_sample() {
+  local i pid t conns
+  t=$(now_ms)
+  conns=$(chaos_psql -c "SELECT coalesce(json_object_agg(usename, n), '{}') FROM
+    (SELECT usename, count(*) AS n FROM pg_stat_activity WHERE usename IS NOT NULL
+     AND backend_type = 'client backend' GROUP BY usename) c" 2>/dev/null || true)
+  [[ -n $conns ]] || conns='{}'
+  for i in "${!SVC_PIDS[@]}"; do
+    pid=${SVC_PIDS[$i]}
+    printf '{"t":%d,"service":"%s","rss_kib":%d,"fds":%d,"db":%s}\n' "$t" "${SVC_NAMES[$i]}" \
+      "$(rss_kib "$pid")" "$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)" \
+      "$conns"
+  done >>"$BENCH_OUT/soak.jsonl"
+}
+
+# The soak: MINUTES of mixed load, sampled; then its report.
+chaos_soak() {
+  local minutes=$1 end start
+  : >"$BENCH_OUT/soak.jsonl"
+  start=$(now_ms)
+  end=$((SECONDS + minutes * 60))
+  log "soak: $minutes minutes of mixed load, a sample every ${SOAK_SAMPLE_S:-30} s"
+  while ((SECONDS < end)); do
+    chaos_soak_sample
+    sleep "${SOAK_SAMPLE_S:-30}"
+  done
+  chaos_soak_sample
+  chaos_phase soak "$start" "$(now_ms)"
+  kill -TERM "$CHAOS_BUYER_PID"
+  wait "$CHAOS_BUYER_PID" || true
+  node "$REPO/bench/chaos/soak.mjs" "$BENCH_OUT/buyers.jsonl" "$BENCH_OUT/soak.jsonl" \
+    "$start" "${SOAK_WINDOW_S:-300}" | tee "$BENCH_OUT/soak.md"
+  return "${PIPESTATUS[0]}"
+}
+
 # The database's buys and audit rows of creates, as JSON.
 chaos_dump_db() {
   chaos_psql <<'SQL'
@@ -237,19 +285,28 @@ SQL
 }
 
 cmd_chaos() {
-  local usage="usage: ./dev chaos [--quick] [--no-build] [--list]" quick=0
+  local usage="usage: ./dev chaos [--quick] [--noisy] [--soak [MINUTES]] [--no-build] [--list]"
+  local quick=0 noisy=0 soak=0
   while (($#)); do
     case $1 in
       --quick) quick=1 ;;
+      --noisy) noisy=1 ;;
       --no-build) DEV_NO_BUILD=1 ;;
       --list) printf '%s\n' "${CHAOS_ALL_FAULTS[@]}"; return 0 ;;
-      --soak) die "--soak is not built yet (issue 21)" ;;
+      --soak)
+        soak=30
+        if [[ ${2:-} =~ ^[0-9]+$ ]]; then soak=$2; shift; fi
+        ((soak > 0)) || die "--soak MINUTES must be at least 1"
+        ;;
       *) die "$usage" ;;
     esac
     shift
   done
   UP_REPLICAS=1 BENCH_ECHO=0
   CHAOS_TENANTS=${CHAOS_TENANTS:-20}
+  if ((noisy)); then
+    CHAOS_TENANTS=4 CHAOS_DEFAULT_LIMITS_FIRST=1
+  fi
   local baseline_s settle_s
   if ((quick)); then
     baseline_s=${CHAOS_BASELINE_S:-10} CHAOS_FAULT_S=${CHAOS_FAULT_S:-8}
@@ -274,7 +331,8 @@ cmd_chaos() {
   CHAOS_ADCPCTL=$adcpctl_bin
   BENCH_OUT=${CHAOS_OUT:-$BUILD_DIR/chaos-results}
   [[ $BENCH_OUT == /* ]] || BENCH_OUT=$CALLER_DIR/$BENCH_OUT
-  if [[ -d $BENCH_OUT && -n $(ls -A "$BENCH_OUT") && ! -f $BENCH_OUT/phases.jsonl ]]; then
+  if [[ -d $BENCH_OUT && -n $(ls -A "$BENCH_OUT") && ! -f $BENCH_OUT/phases.jsonl &&
+        ! -f $BENCH_OUT/noisy.md ]]; then
     die "CHAOS_OUT=$BENCH_OUT is not empty and holds no earlier chaos results; choose another"
   fi
   rm -rf "$BENCH_OUT"
@@ -288,7 +346,7 @@ cmd_chaos() {
   # A crash must not lose what was committed: bench's synchronous_commit =
   # off would (an acknowledged buy gone after an immediate shutdown).
   BENCH_PG_CONF=$'max_connections = 100\nsynchronous_commit = on'
-  BENCH_BEFORE_MEDIA_BUY=chaos_start_proxy
+  ((noisy)) || BENCH_BEFORE_MEDIA_BUY=chaos_start_proxy
   bench_start_suite
   CHAOS_FILLER_PW=$(random_hex 16)
   chaos_psql -c "CREATE ROLE chaos_filler LOGIN PASSWORD '$CHAOS_FILLER_PW'" >/dev/null
@@ -297,6 +355,12 @@ cmd_chaos() {
   CHAOS_CREDS=$BENCH_OUT/credentials.txt
   chaos_seed_tenants "$CHAOS_CREDS"
   chaos_wait_tenants "$CHAOS_CREDS"
+  if ((noisy)); then
+    log "noisy neighbours (bench/chaos/noisy.mjs)"
+    node "$REPO/bench/chaos/noisy.mjs" "http://127.0.0.1:$BENCH_EDGE_PORT" "$CHAOS_FAKES" \
+      "$CHAOS_CREDS" "$BENCH_OUT/noisy.json" | tee "$BENCH_OUT/noisy.md"
+    return "${PIPESTATUS[0]}"
+  fi
 
   log "buyers start (bench/chaos/buyer.mjs)"
   : >"$BENCH_OUT/buyers.jsonl"
@@ -307,6 +371,10 @@ cmd_chaos() {
   CHAOS_BUYER_PID=$!
   CHAOS_HELPERS+=("$!")
   sleep 5  # warm-up
+  if ((soak)); then
+    chaos_soak "$soak"
+    return
+  fi
   local start fault
   start=$(now_ms)
   sleep "$baseline_s"

@@ -249,7 +249,11 @@ http::Response AgentEdge::Route(const http::Request& request,
       response = SignatureProbe(call, path);
     } else if (IsPublishedKeysPath(path)) {
       transport = "well-known";
-      response = WellKnownKeys(call, path);
+      // Public documents, fetched without a token: a flood of them is
+      // charged to its client like any anonymous call.
+      std::optional<http::Response> throttled =
+          ThrottleAnonymous(call, /*json_rpc=*/false);
+      response = throttled ? *std::move(throttled) : WellKnownKeys(call, path);
     } else if (IsA2aPath(path)) {
       transport = "a2a";
       response = A2a(call, path);

@@ -218,6 +218,13 @@ TEST_F(EdgeAnonymousGateTest, AClientOverItsBudgetIsRefusedBeforeAnyWork) {
       "localhost", "/tenants/localnews/v1/get_adcp_capabilities", "{}", "");
   EXPECT_EQ(rest.status, 429);
   EXPECT_EQ(rest.Json()["adcp_error"]["code"], "RATE_LIMITED");
+  // The public key documents are anonymous calls too.
+  for (const char* path : {"/.well-known/jwks.json", "/.well-known/brand.json"})
+    EXPECT_EQ(
+        HttpCall(edge_->port(), "GET", path, "", {{"Host", Host("nytimes")}})
+            .status,
+        429)
+        << path;
   // Buyers (with their tokens) are not this gate's business.
   EXPECT_TRUE(BuyerServed("nytimes"));
   EXPECT_TRUE(BuyerServed("localnews"));

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -20,30 +21,57 @@ PublishedKeys::PublishedKeys(std::shared_ptr<grpc::Channel> media_buy,
       options_(options),
       clock_(std::move(clock)) {}
 
+std::optional<absl::StatusOr<PublishedKeys::Jwks>> PublishedKeys::FreshAnswer(
+    const Entry& entry, absl::Time now) const {
+  const absl::Duration age = now - entry.fetched_at;
+  if (!entry.body.ok()) {
+    if (age < options_.failure_ttl) return entry.body.status();
+    return std::nullopt;
+  }
+  if (age < options_.ttl) return Jwks{*entry.body, options_.ttl - age};
+  return std::nullopt;
+}
+
 absl::StatusOr<PublishedKeys::Jwks> PublishedKeys::Get(
     const std::string& tenant_id) {
-  const absl::Time now = clock_();
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = entries_.find(tenant_id);
-    if (it != entries_.end() && now - it->second.fetched_at < options_.ttl)
-      return Jwks{it->second.body,
-                  options_.ttl - (now - it->second.fetched_at)};
+  std::unique_lock<std::mutex> lock(mutex_);
+  const absl::Time give_up = absl::Now() + options_.deadline;
+  while (true) {
+    if (auto it = entries_.find(tenant_id); it != entries_.end())
+      if (auto answer = FreshAnswer(it->second, clock_())) return *answer;
+    if (!in_flight_.count(tenant_id)) break;
+    // Another request is fetching this tenant's keys: wait for its answer.
+    if (fetched_.wait_until(lock, absl::ToChronoTime(give_up)) ==
+        std::cv_status::timeout)
+      return absl::UnavailableError("the signing keys are not available");
   }
-  // Concurrent misses of one tenant may each call: at most one per HTTP
-  // thread, once per ttl.
+  in_flight_.insert(tenant_id);
+  lock.unlock();
   absl::StatusOr<std::string> body = Fetch(tenant_id);
+  lock.lock();
+  in_flight_.erase(tenant_id);
+  const absl::Time now = clock_();
+  Keep(tenant_id, body, now);
+  fetched_.notify_all();
   if (!body.ok()) return body.status();
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (entries_.size() >= options_.max_tenants && !entries_.count(tenant_id)) {
-    auto oldest = std::min_element(
-        entries_.begin(), entries_.end(), [](const auto& a, const auto& b) {
-          return a.second.fetched_at < b.second.fetched_at;
-        });
-    entries_.erase(oldest);
-  }
-  entries_[tenant_id] = Entry{*body, now};
   return Jwks{*std::move(body), options_.ttl};
+}
+
+void PublishedKeys::Keep(const std::string& tenant_id,
+                         absl::StatusOr<std::string> body, absl::Time now) {
+  if (auto it = entries_.find(tenant_id); it != entries_.end()) {
+    order_.splice(order_.end(), order_, it->second.in_order);
+    it->second.body = std::move(body);
+    it->second.fetched_at = now;
+    return;
+  }
+  if (entries_.size() >= options_.max_tenants && !order_.empty()) {
+    entries_.erase(order_.front());
+    order_.pop_front();
+  }
+  order_.push_back(tenant_id);
+  entries_.emplace(tenant_id,
+                   Entry{std::move(body), now, std::prev(order_.end())});
 }
 
 absl::StatusOr<std::string> PublishedKeys::Fetch(const std::string& tenant_id) {
@@ -77,7 +105,10 @@ absl::StatusOr<std::string> PublishedKeys::Fetch(const std::string& tenant_id) {
 
 void PublishedKeys::Forget(const std::string& tenant_id) {
   std::lock_guard<std::mutex> lock(mutex_);
-  entries_.erase(tenant_id);
+  if (auto it = entries_.find(tenant_id); it != entries_.end()) {
+    order_.erase(it->second.in_order);
+    entries_.erase(it);
+  }
 }
 
 int64_t PublishedKeys::fetches() const {

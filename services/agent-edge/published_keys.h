@@ -14,10 +14,14 @@
 
 #include <grpcpp/channel.h>
 
+#include <condition_variable>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -29,7 +33,11 @@ namespace adcp::agent_edge {
 struct PublishedKeysOptions {
   absl::Duration ttl = absl::Seconds(60);
   absl::Duration deadline = absl::Seconds(5);
-  // Tenants kept at once; beyond, the entry held longest is dropped.
+  // How long a failed fetch is answered from memory (UNAVAILABLE) before
+  // media-buy is asked again: an anonymous flood of a tenant's jwks.json
+  // during a media-buy outage costs one call per this, not one per request.
+  absl::Duration failure_ttl = absl::Seconds(5);
+  // Tenants kept at once; beyond, the entry fetched longest ago is dropped.
   size_t max_tenants = 10000;
 };
 
@@ -46,8 +54,9 @@ class PublishedKeys {
     absl::Duration max_age;
   };
   // The tenant's JWKS: from memory while younger than ttl, else media-buy's
-  // GetWebhookSigningKeys (UNAVAILABLE when media-buy does not answer; an
-  // entry is never kept from a failure).
+  // GetWebhookSigningKeys. Concurrent misses of one tenant share one call
+  // (the others wait for it, at most `deadline`). When media-buy does not
+  // answer: UNAVAILABLE, remembered for failure_ttl.
   absl::StatusOr<Jwks> Get(const std::string& tenant_id);
   // Drops what is kept of the tenant (tests; a tenant deleted).
   void Forget(const std::string& tenant_id);
@@ -56,16 +65,27 @@ class PublishedKeys {
 
  private:
   struct Entry {
-    std::string body;
+    absl::StatusOr<std::string> body;
     absl::Time fetched_at;
+    std::list<std::string>::iterator in_order;  // its place in order_
   };
   absl::StatusOr<std::string> Fetch(const std::string& tenant_id);
+  // The entry's answer if it is still fresh at `now` (mutex_ held).
+  std::optional<absl::StatusOr<Jwks>> FreshAnswer(const Entry& entry,
+                                                  absl::Time now) const;
+  // Keeps the fetch's outcome, dropping the oldest entry beyond max_tenants
+  // (mutex_ held).
+  void Keep(const std::string& tenant_id, absl::StatusOr<std::string> body,
+            absl::Time now);
 
   const std::shared_ptr<grpc::Channel> media_buy_;
   const PublishedKeysOptions options_;
   const Clock clock_;
   mutable std::mutex mutex_;
+  std::condition_variable fetched_;
   std::map<std::string, Entry> entries_;
+  std::list<std::string> order_;  // tenants, least recently fetched first
+  std::set<std::string> in_flight_;
   int64_t fetches_ = 0;
 };
 

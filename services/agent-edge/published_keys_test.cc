@@ -2,10 +2,22 @@
 // agent and its jwks_uri, the JWKS there holds exactly the tenant's own
 // public keys (media-buy's, made before first use), by Host and by
 // /tenants/{subdomain}; an unknown tenant is 404 as for MCP; one fetch per
-// tenant per ttl; a rotated key stays published beside the new one.
+// tenant per ttl; a rotated key stays published beside the new one;
+// concurrent misses share one fetch, a failure is remembered for a while,
+// and the cache's size is bounded.
 #include "services/agent-edge/published_keys.h"
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+
+#include <atomic>
+#include <thread>
+
 #include "absl/strings/escaping.h"
+#include "adcp/media_buy/v1/media_buy.grpc.pb.h"
 #include "libs/tenancy/service_channel.h"
 #include "services/agent-edge/edge_test_fixture.h"
 
@@ -127,6 +139,90 @@ TEST_F(PublishedKeysTest, OneFetchPerTtlAndRotationKeepsTheOldKey) {
   ASSERT_TRUE(signing.ok());
   EXPECT_NE(signing->public_key.kid, *before.begin());
   EXPECT_TRUE(after.count(signing->public_key.kid));
+}
+
+// A media-buy that only gives signing keys, slowly (or fails), and counts
+// the calls: what the edge's cache spares it.
+class SlowKeys final : public media_buy::v1::MediaBuyService::Service {
+ public:
+  grpc::Status GetWebhookSigningKeys(
+      grpc::ServerContext*, const media_buy::v1::GetWebhookSigningKeysRequest*,
+      media_buy::v1::GetWebhookSigningKeysResponse*) override {
+    ++calls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms.load()));
+    return failing ? grpc::Status(grpc::StatusCode::INTERNAL, "down")
+                   : grpc::Status::OK;
+  }
+  std::atomic<int> calls{0};
+  std::atomic<int> delay_ms{0};
+  std::atomic<bool> failing{false};
+};
+
+class PublishedKeysCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port_);
+    builder.RegisterService(&keys_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  PublishedKeys Cache(PublishedKeysOptions options) {
+    return PublishedKeys(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
+                            grpc::InsecureChannelCredentials()),
+        options, [this] { return now_; });
+  }
+
+  SlowKeys keys_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+  absl::Time now_ = absl::FromUnixSeconds(1800000000);
+};
+
+TEST_F(PublishedKeysCacheTest, ConcurrentMissesOfATenantShareOneFetch) {
+  keys_.delay_ms = 300;
+  PublishedKeys published = Cache({});
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&] { ok += published.Get("nytimes").ok() ? 1 : 0; });
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(ok, 8);
+  EXPECT_EQ(keys_.calls, 1);
+}
+
+TEST_F(PublishedKeysCacheTest, AFailureIsRememberedForItsTtlOnly) {
+  keys_.failing = true;
+  PublishedKeys published = Cache({.failure_ttl = absl::Seconds(5)});
+  for (int i = 0; i < 20; ++i)
+    EXPECT_EQ(published.Get("nytimes").status().code(),
+              absl::StatusCode::kUnavailable);
+  EXPECT_EQ(keys_.calls, 1);
+  keys_.failing = false;
+  now_ += absl::Seconds(6);
+  EXPECT_TRUE(published.Get("nytimes").ok());
+  EXPECT_EQ(keys_.calls, 2);
+}
+
+TEST_F(PublishedKeysCacheTest, BeyondItsSizeTheLeastRecentlyFetchedGoes) {
+  PublishedKeys published = Cache({.max_tenants = 2});
+  ASSERT_TRUE(published.Get("a").ok());
+  now_ += absl::Seconds(1);
+  ASSERT_TRUE(published.Get("b").ok());
+  now_ += absl::Seconds(1);
+  ASSERT_TRUE(published.Get("c").ok());  // a goes
+  EXPECT_EQ(keys_.calls, 3);
+  ASSERT_TRUE(published.Get("b").ok());
+  ASSERT_TRUE(published.Get("c").ok());
+  EXPECT_EQ(keys_.calls, 3);
+  ASSERT_TRUE(published.Get("a").ok());  // fetched again; b goes
+  EXPECT_EQ(keys_.calls, 4);
+  ASSERT_TRUE(published.Get("c").ok());
+  EXPECT_EQ(keys_.calls, 4);
 }
 
 }  // namespace
