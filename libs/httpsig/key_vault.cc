@@ -5,9 +5,11 @@
 #include <memory>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "libs/base/secrets.h"
+#include "libs/base/status.h"
 #include "libs/httpsig/structured_fields.h"
 
 namespace adcp::httpsig {
@@ -138,6 +140,20 @@ absl::StatusOr<std::string> KeyVault::Open(std::string_view sealed,
   }
   return absl::NotFoundError(absl::StrCat("sealed key: key-encryption key '",
                                           parts[1], "' is not configured"));
+}
+
+absl::StatusOr<std::string> KeyVault::Reseal(std::string_view sealed,
+                                             std::string_view context) const {
+  ASSIGN_OR_RETURN(std::string secret, Open(sealed, context));
+  const std::string current = absl::StrCat("v1.", sealing_kek(), ".");
+  if (absl::StartsWith(absl::string_view(sealed.data(), sealed.size()),
+                       current)) {
+    OPENSSL_cleanse(secret.data(), secret.size());
+    return std::string(sealed);
+  }
+  absl::StatusOr<std::string> resealed = Seal(secret, context);
+  OPENSSL_cleanse(secret.data(), secret.size());
+  return resealed;
 }
 
 SigningKeyPair GenerateSigningKey(std::string kid, std::string purpose) {

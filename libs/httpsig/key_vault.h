@@ -31,6 +31,15 @@ class KeyVault {
   // altered, another KEK of the same id).
   absl::StatusOr<std::string> Open(std::string_view sealed,
                                    std::string_view context) const;
+  // The id of the KEK that seals now (the first listed). A KEK rotates by
+  // listing the new one first: what another KEK sealed (the second part of
+  // the text, v1.<kek id>.) is opened and sealed again (Reseal), then the
+  // old one may be dropped.
+  const std::string& sealing_kek() const { return keks_.front().id; }
+  // `sealed` under the sealing KEK, with the same context: unchanged when
+  // that KEK sealed it already; the errors of Open otherwise.
+  absl::StatusOr<std::string> Reseal(std::string_view sealed,
+                                     std::string_view context) const;
 
  private:
   struct Kek {

@@ -53,6 +53,25 @@ TEST(KeyVaultTest, KeyEncryptionKeysRotate) {
             absl::StatusCode::kPermissionDenied);
 }
 
+TEST(KeyVaultTest, ResealMovesASecretToTheSealingKek) {
+  const KeyVault old_vault = *KeyVault::Parse(absl::StrCat("k1:", Kek('a')));
+  const std::string sealed = *old_vault.Seal("secret", "t|k");
+  const KeyVault rotated =
+      *KeyVault::Parse(absl::StrCat("k2:", Kek('b'), ",k1:", Kek('a')));
+  EXPECT_EQ(rotated.sealing_kek(), "k2");
+  const absl::StatusOr<std::string> resealed = rotated.Reseal(sealed, "t|k");
+  ASSERT_TRUE(resealed.ok()) << resealed.status();
+  EXPECT_TRUE(resealed->starts_with("v1.k2."));
+  // It opens once k1 is dropped, in its context only.
+  const KeyVault retired = *KeyVault::Parse(absl::StrCat("k2:", Kek('b')));
+  EXPECT_EQ(*retired.Open(*resealed, "t|k"), "secret");
+  EXPECT_FALSE(retired.Open(*resealed, "t|other").ok());
+  // Already under the sealing KEK: unchanged. In another context: refused.
+  EXPECT_EQ(*rotated.Reseal(*resealed, "t|k"), *resealed);
+  EXPECT_EQ(rotated.Reseal(sealed, "t|other").status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
 TEST(KeyVaultTest, RefusesBadKeyEncryptionKeys) {
   for (const std::string& bad :
        {std::string(""), std::string("k1"), absl::StrCat(":", Kek('a')),

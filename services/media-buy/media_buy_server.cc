@@ -4,6 +4,7 @@
 
 #include "db/builtin_migrations.h"
 #include "libs/base/env.h"
+#include "libs/base/log.h"
 #include "libs/base/status.h"
 #include "libs/tenancy/service_channel.h"
 #include "services/media-buy/adapters/gam/gam_adapter.h"
@@ -12,6 +13,7 @@
 #include "services/media-buy/store/account_store.h"
 #include "services/media-buy/store/product_store.h"
 #include "services/media-buy/store/statements.h"
+#include "services/media-buy/webhooks/push_secrets.h"
 
 namespace adcp::media_buy {
 namespace {
@@ -164,10 +166,18 @@ std::function<absl::StatusOr<std::vector<Row>>(const std::string&)> AllRowsOf(
 
 // The service's options, with the published keys read from `keys` (made
 // after the service; called only once requests are served).
-MediaBuyOptions WithWebhookKeys(MediaBuyOptions options, WebhookKeys* keys) {
+// With a vault, the buyers' push secrets are sealed by it.
+MediaBuyOptions WithWebhookKeys(MediaBuyOptions options, WebhookKeys* keys,
+                                bool has_vault) {
   options.webhook_jwks = [keys](const std::string& tenant_id) {
     return keys->Published(tenant_id);
   };
+  if (has_vault)
+    options.seal_push_secret = [keys](const std::string& tenant_id,
+                                      const std::string& url,
+                                      const std::string& secret) {
+      return SealPushSecret(*keys->vault(), tenant_id, url, secret);
+    };
   return options;
 }
 
@@ -202,7 +212,8 @@ MediaBuyServer::MediaBuyServer(MediaBuyConfig config)
             return tenants->Get(tenant_id);
           },
           adapters_, audit_, products_, accounts_,
-          WithWebhookKeys(config_.options, &webhook_keys_)),
+          WithWebhookKeys(config_.options, &webhook_keys_,
+                          config_.webhook_vault.has_value())),
       webhook_keys_(pool_, config_.webhook_vault, config_.webhook_key_overlap) {
   adapters_.Register(kMockAdapterName, MockAdapterFactory());
   if (config_.adapter_stand_in.empty()) {
@@ -244,6 +255,7 @@ absl::StatusOr<std::unique_ptr<MediaBuyServer>> MediaBuyServer::Start(
   server->products_.WaitUntilListening(absl::Seconds(10));
   server->accounts_.WaitUntilListening(absl::Seconds(10));
   server->replicas_.WaitUntilCounted(absl::Seconds(5));
+  server->SealSecretsAtRest();
   server->host_ = std::make_unique<ServiceHost>(server->config_.service.host);
   server->host_->AddService(&server->service_,
                             v1::MediaBuyService::service_full_name());
@@ -259,6 +271,10 @@ absl::StatusOr<std::unique_ptr<MediaBuyServer>> MediaBuyServer::Start(
       });
   RETURN_IF_ERROR(server->host_->Start());
   if (server->config_.webhook_dispatch) {
+    // Woken by the outbox's NOTIFY, on the connection the caches LISTEN on.
+    WebhookDispatchOptions webhook = server->config_.webhook;
+    if (webhook.listen_conninfo.empty())
+      webhook.listen_conninfo = server->config_.service.ListenUrl();
     server->dispatcher_ = std::make_unique<WebhookDispatcher>(
         server->pool_,
         [tenants = server->tenants_] {
@@ -267,11 +283,35 @@ absl::StatusOr<std::unique_ptr<MediaBuyServer>> MediaBuyServer::Start(
             out.push_back({tenant->tenant_id(), tenant->config().sandbox()});
           return out;
         },
-        server->webhook_keys_, server->config_.webhook,
-        *server->host_->metrics());
+        server->webhook_keys_, std::move(webhook), *server->host_->metrics());
     server->dispatcher_->Start();
   }
   return server;
+}
+
+void MediaBuyServer::SealSecretsAtRest() {
+  const std::optional<httpsig::KeyVault>& vault = webhook_keys_.vault();
+  if (!vault) return;
+  SealedAtRest total;
+  for (const auto& tenant : tenants_->All()) {
+    absl::StatusOr<SealedAtRest> counts =
+        SealAtRest(pool_, *vault, tenant->tenant_id());
+    if (!counts.ok()) {
+      log::Warn("webhook secrets not swept",
+                {{"tenant_id", tenant->tenant_id()},
+                 {"error", std::string(counts.status().message())}});
+      continue;
+    }
+    total.sealed += counts->sealed;
+    total.resealed += counts->resealed;
+    total.dropped += counts->dropped;
+    total.unopened += counts->unopened;
+  }
+  if (total.sealed + total.resealed + total.dropped + total.unopened > 0)
+    log::Info("webhook secrets at rest swept", {{"sealed", total.sealed},
+                                                {"resealed", total.resealed},
+                                                {"dropped", total.dropped},
+                                                {"unopened", total.unopened}});
 }
 
 void MediaBuyServer::Shutdown() {

@@ -103,6 +103,10 @@ class MediaBuyServer {
 
  private:
   explicit MediaBuyServer(MediaBuyConfig config);
+  // Before serving, with a vault: every tenant's legacy plaintext webhook
+  // secrets sealed, what another KEK sealed sealed again
+  // (webhooks/push_secrets.h, SealAtRest). A tenant that fails is logged.
+  void SealSecretsAtRest();
 
   const MediaBuyConfig config_;
   PgPool pool_;

@@ -93,17 +93,19 @@ nlohmann::json PushTargetToJson(const PushTarget& target,
                                 const nlohmann::json& context) {
   nlohmann::json stored = {{"url", target.url}, {"scheme", target.scheme}};
   if (!target.token.empty()) stored["token"] = target.token;
-  if (!target.credentials.empty()) stored["credentials"] = target.credentials;
+  if (!target.sealed_credentials.empty())
+    stored["sealed_credentials"] = target.sealed_credentials;
   if (context.is_object() && !context.empty()) stored["context"] = context;
   return stored;
 }
 
 std::optional<PushTarget> PushTargetFromJson(const nlohmann::json& stored) {
   if (!stored.is_object() || !stored.contains("url")) return std::nullopt;
-  return PushTarget{.url = stored.value("url", ""),
-                    .token = stored.value("token", ""),
-                    .scheme = stored.value("scheme", kSchemeRfc9421),
-                    .credentials = stored.value("credentials", "")};
+  return PushTarget{
+      .url = stored.value("url", ""),
+      .token = stored.value("token", ""),
+      .scheme = stored.value("scheme", kSchemeRfc9421),
+      .sealed_credentials = stored.value("sealed_credentials", "")};
 }
 
 }  // namespace adcp::media_buy

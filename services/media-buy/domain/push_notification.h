@@ -22,9 +22,15 @@ inline constexpr char kSchemeHmac[] = "HMAC-SHA256";
 
 struct PushTarget {
   std::string url;
-  std::string token;        // echoed in the payload; may be empty
-  std::string scheme;       // one of the kScheme* values
-  std::string credentials;  // Bearer token or HMAC secret; empty for 9421
+  std::string token;   // echoed in the payload; may be empty
+  std::string scheme;  // one of the kScheme* values
+  // The Bearer token or HMAC secret as the request gave it (empty for
+  // 9421): held only until it is sealed, never stored or logged.
+  std::string credentials;
+  // The same, sealed under the deployment's KEK for the tenant and `url`
+  // (webhooks/push_secrets.h): what is stored, with the task and the
+  // outbox event, and opened only by the dispatcher as it sends.
+  std::string sealed_credentials;
 };
 
 // Empty when the request has no push_notification_config. Refusals name
@@ -61,7 +67,8 @@ absl::StatusOr<std::optional<PushTarget>> PushTargetOf(const Request& request) {
 }
 
 // As stored with a human task (human_tasks.push_notification), with the
-// request's context echoed in each webhook.
+// request's context echoed in each webhook: the sealed secret only (a
+// `credentials` in the clear is not written).
 nlohmann::json PushTargetToJson(const PushTarget& target,
                                 const nlohmann::json& context);
 // The same, with the context of `request` (an AdCP request with an

@@ -114,15 +114,20 @@ TEST(PushNotificationConfigTest, StoredFormRoundTrips) {
   PushTarget target{.url = "https://b.example/h",
                     .token = std::string(16, 't'),
                     .scheme = kSchemeHmac,
-                    .credentials = std::string(32, 'c')};
+                    .credentials = std::string(32, 'c'),
+                    .sealed_credentials = "v1.k1.wrapped.sealed"};
   const nlohmann::json stored =
       PushTargetToJson(target, {{"correlation_id", "c1"}});
   EXPECT_EQ(stored["context"]["correlation_id"], "c1");
+  // Only the sealed secret is stored.
+  EXPECT_FALSE(stored.contains("credentials"));
+  EXPECT_EQ(stored.dump().find(target.credentials), std::string::npos);
   auto back = PushTargetFromJson(stored);
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->url, target.url);
   EXPECT_EQ(back->scheme, target.scheme);
-  EXPECT_EQ(back->credentials, target.credentials);
+  EXPECT_EQ(back->sealed_credentials, target.sealed_credentials);
+  EXPECT_TRUE(back->credentials.empty());
   EXPECT_FALSE(PushTargetFromJson(nlohmann::json()).has_value());
 }
 

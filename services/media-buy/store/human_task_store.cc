@@ -17,6 +17,11 @@ using store_internal::TimeOf;
   "COALESCE(resolved_by, ''), " EPOCH_US("created_at") ", " EPOCH_US(      \
       "resolved_at") ", push_notification"
 
+// A resolved task's push_notification, without its secret.
+#define WITHOUT_SECRET                                       \
+  "push_notification = push_notification - 'credentials' - " \
+  "'sealed_credentials'"
+
 TaskRow TaskOf(const pqxx::row& row) {
   TaskRow task;
   task.task_id = row[0].as<std::string>();
@@ -55,11 +60,25 @@ PgPool::Statements HumanTaskStore::Statements() {
                    "status = $4) AND task_id > $6 ORDER BY task_id LIMIT $5"},
       {"mb_tasks_fail_of_buy",
        "UPDATE human_tasks SET status = 'failed', resolution = $3, "
-       "resolved_by = 'system', resolved_at = now() WHERE tenant_id = $1 AND "
-       "media_buy_id = $2 AND status = 'pending'"},
+       "resolved_by = 'system', resolved_at = now(), " WITHOUT_SECRET
+       " WHERE tenant_id = $1 AND media_buy_id = $2 AND status = 'pending'"},
       {"mb_task_resolve",
        "UPDATE human_tasks SET status = $3, resolution = $4, resolved_by = "
-       "$5, resolved_at = now() WHERE tenant_id = $1 AND task_id = $2"},
+       "$5, resolved_at = now(), " WITHOUT_SECRET
+       " WHERE tenant_id = $1 AND task_id = $2"},
+      {"mb_task_push_secrets",
+       "SELECT task_id, COALESCE(push_notification->>'url', ''), "
+       "COALESCE(push_notification->>'credentials', ''), "
+       "COALESCE(push_notification->>'sealed_credentials', ''), status = "
+       "'pending' FROM human_tasks WHERE tenant_id = $1 AND "
+       "(push_notification ? 'credentials' OR push_notification ? "
+       "'sealed_credentials') ORDER BY task_id FOR UPDATE"},
+      {"mb_task_set_push_secret",
+       "UPDATE human_tasks SET push_notification = push_notification - "
+       "'credentials' - 'sealed_credentials' || CASE WHEN $3::text = '' THEN "
+       "'{}'::jsonb ELSE jsonb_build_object('sealed_credentials', $3::text) "
+       "END "
+       "WHERE tenant_id = $1 AND task_id = $2"},
       {"mb_task_retire_id",
        "UPDATE human_tasks SET task_id = left(task_id, 80) || '.' || $3 "
        "WHERE tenant_id = $1 AND task_id = $2 AND principal_id = $4"},
@@ -109,6 +128,16 @@ void HumanTaskStore::RetireId(TenantTxn& txn, const std::string& principal_id,
                               const std::string& task_id,
                               const std::string& suffix) {
   txn.Exec0("mb_task_retire_id", task_id, suffix, principal_id);
+}
+
+std::vector<StoredSecret> HumanTaskStore::PushSecrets(TenantTxn& txn) {
+  return RowsOf(txn.Exec("mb_task_push_secrets"),
+                &store_internal::StoredSecretOf);
+}
+
+void HumanTaskStore::SetPushSecret(TenantTxn& txn, const std::string& task_id,
+                                   const std::string& sealed) {
+  txn.Exec0("mb_task_set_push_secret", task_id, sealed);
 }
 
 }  // namespace adcp::media_buy

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "services/media-buy/store/internal/columns.h"
 
 namespace adcp::media_buy {
@@ -14,7 +15,7 @@ using store_internal::TimeOf;
 
 #define OUTBOX_COLUMNS \
   "event_seq, idempotency_key, subject, task_id, url, scheme, "               \
-  "COALESCE(credentials, ''), payload, status, attempts, "              \
+  "COALESCE(sealed_credentials, ''), payload, status, attempts, "       \
   "COALESCE(last_error, ''), COALESCE(last_http_status, 0), " EPOCH_US(       \
       "next_attempt_at") ", " EPOCH_US("created_at") ", " EPOCH_US(           \
       "delivered_at")
@@ -61,12 +62,22 @@ double Seconds(absl::Duration duration) {
 
 }  // namespace
 
+StoredSecret store_internal::StoredSecretOf(const pqxx::row& row) {
+  return StoredSecret{.row = row[0].as<std::string>(),
+                      .url = row[1].as<std::string>(),
+                      .plaintext = row[2].as<std::string>(),
+                      .sealed = row[3].as<std::string>(),
+                      .needed = row[4].as<bool>()};
+}
+
 PgPool::Statements WebhookOutboxStore::Statements() {
   return {
       {"mb_outbox_insert",
        "INSERT INTO webhook_outbox (tenant_id, idempotency_key, subject, "
-       "task_id, url, scheme, credentials, payload) VALUES ($1, $2, $3, $4, "
-       "$5, $6, NULLIF($7, ''), $8)"},
+       "task_id, url, scheme, sealed_credentials, payload) VALUES ($1, $2, "
+       "$3, $4, $5, $6, NULLIF($7, ''), $8)"},
+      {"mb_outbox_notify",
+       absl::StrCat("SELECT pg_notify('", kOutboxChannel, "', $1)")},
       // The due rows are chosen (and locked) once, in the CTE: as a
       // subquery of the UPDATE's WHERE, PostgreSQL may run a LIMIT ... FOR
       // UPDATE SKIP LOCKED more than once and lease more than $2 rows.
@@ -83,8 +94,9 @@ PgPool::Statements WebhookOutboxStore::Statements() {
        "o.event_seq = due.due_seq RETURNING " OUTBOX_COLUMNS},
       {"mb_outbox_delivered",
        "UPDATE webhook_outbox SET status = 'delivered', delivered_at = now(), "
-       "leased_until = NULL, last_http_status = $3, last_error = NULL WHERE "
-       "tenant_id = $1 AND event_seq = $2"},
+       "leased_until = NULL, last_http_status = $3, last_error = NULL, "
+       "credentials = NULL, sealed_credentials = NULL WHERE tenant_id = $1 "
+       "AND event_seq = $2"},
       {"mb_outbox_retry",
        "UPDATE webhook_outbox SET leased_until = NULL, next_attempt_at = now() "
        "+ make_interval(secs => $3), last_error = NULLIF($4, ''), "
@@ -92,13 +104,22 @@ PgPool::Statements WebhookOutboxStore::Statements() {
        "THEN 0 ELSE 1 END WHERE tenant_id = $1 AND event_seq = $2"},
       {"mb_outbox_expire",
        "UPDATE webhook_outbox SET status = 'expired', leased_until = NULL, "
-       "last_error = $3, last_http_status = NULLIF($4, 0) WHERE tenant_id = $1 "
-       "AND event_seq = $2"},
+       "last_error = $3, last_http_status = NULLIF($4, 0), credentials = "
+       "NULL, sealed_credentials = NULL WHERE tenant_id = $1 AND event_seq = "
+       "$2"},
       {"mb_outbox_list",
        "SELECT " OUTBOX_LIST_COLUMNS
        " FROM webhook_outbox WHERE tenant_id = $1 "
        "AND ($2 = '' OR status = $2) AND ($4 = 0 OR event_seq < $4) ORDER BY "
        "event_seq DESC LIMIT $3"},
+      {"mb_outbox_secrets",
+       "SELECT event_seq::text, url, COALESCE(credentials, ''), "
+       "COALESCE(sealed_credentials, ''), status = 'pending' FROM "
+       "webhook_outbox WHERE tenant_id = $1 AND (credentials IS NOT NULL OR "
+       "sealed_credentials IS NOT NULL) ORDER BY event_seq FOR UPDATE"},
+      {"mb_outbox_set_secret",
+       "UPDATE webhook_outbox SET credentials = NULL, sealed_credentials = "
+       "NULLIF($3, '') WHERE tenant_id = $1 AND event_seq = $2::bigint"},
   };
 }
 
@@ -106,6 +127,9 @@ void WebhookOutboxStore::Enqueue(TenantTxn& txn, const OutboxEvent& event) {
   txn.Exec0("mb_outbox_insert", event.idempotency_key, event.subject,
             event.task_id, event.url, event.scheme, event.credentials,
             event.payload);
+  // Sent at commit (nothing for a rolled-back one), from this session, so
+  // also when the tables are distributed (docs/scale-out.md).
+  txn.Exec("mb_outbox_notify");
 }
 
 std::vector<OutboxEvent> WebhookOutboxStore::LeaseDue(TenantTxn& txn, int limit,
@@ -144,6 +168,15 @@ std::vector<OutboxEvent> WebhookOutboxStore::List(TenantTxn& txn,
                 &EventOf);
 }
 
+std::vector<StoredSecret> WebhookOutboxStore::Secrets(TenantTxn& txn) {
+  return RowsOf(txn.Exec("mb_outbox_secrets"), &store_internal::StoredSecretOf);
+}
+
+void WebhookOutboxStore::SetSecret(TenantTxn& txn, const std::string& row,
+                                   const std::string& sealed) {
+  txn.Exec0("mb_outbox_set_secret", row, sealed);
+}
+
 #define KEY_COLUMNS "kid, public_jwk::text, sealed_d, " EPOCH_US("created_at")
 
 PgPool::Statements SigningKeyStore::Statements() {
@@ -162,6 +195,13 @@ PgPool::Statements SigningKeyStore::Statements() {
        "SELECT public_jwk::text FROM webhook_signing_keys WHERE tenant_id = $1 "
        "AND (retired_at IS NULL OR published_until > now()) ORDER BY "
        "created_at DESC"},
+      {"mb_signing_keys_other_kek",
+       "SELECT kid, '', '', sealed_d, true FROM webhook_signing_keys WHERE "
+       "tenant_id = $1 AND split_part(sealed_d, '.', 2) <> $2 ORDER BY kid "
+       "FOR UPDATE"},
+      {"mb_signing_key_set_sealed",
+       "UPDATE webhook_signing_keys SET sealed_d = $3 WHERE tenant_id = $1 "
+       "AND kid = $2"},
   };
 }
 
@@ -184,6 +224,17 @@ std::vector<nlohmann::json> SigningKeyStore::Published(TenantTxn& txn) {
   for (const auto& row : txn.Exec("mb_signing_keys_published"))
     keys.push_back(nlohmann::json::parse(row[0].as<std::string>()));
   return keys;
+}
+
+std::vector<StoredSecret> SigningKeyStore::SealedByOtherKek(
+    TenantTxn& txn, const std::string& kek) {
+  return RowsOf(txn.Exec("mb_signing_keys_other_kek", kek),
+                &store_internal::StoredSecretOf);
+}
+
+void SigningKeyStore::SetSealed(TenantTxn& txn, const std::string& kid,
+                                const std::string& sealed) {
+  txn.Exec0("mb_signing_key_set_sealed", kid, sealed);
 }
 
 }  // namespace adcp::media_buy

@@ -20,8 +20,10 @@ struct OutboxEvent {
   std::string subject;          // events of one subject go in order
   std::string task_id;
   std::string url;
-  std::string scheme;              // rfc9421 | Bearer | HMAC-SHA256
-  std::string credentials;         // of the legacy schemes
+  std::string scheme;  // rfc9421 | Bearer | HMAC-SHA256
+  // The legacy scheme's secret, sealed (webhooks/push_secrets.h); cleared
+  // once the event is delivered or expired.
+  std::string credentials;
   std::string payload;             // the JSON body, byte for byte as sent
   std::string status = "pending";  // pending | delivered | expired
   int attempts = 0;
@@ -32,11 +34,32 @@ struct OutboxEvent {
   std::optional<absl::Time> delivered_at;
 };
 
+// A secret at rest, for media-buy's start-up sweep (push_secrets.h): which
+// row holds it, the URL it was given for, and whether it is still needed.
+struct StoredSecret {
+  std::string row;        // event_seq, task_id or kid
+  std::string url;        // a push secret's; empty for a signing key
+  std::string plaintext;  // a row written before 0020 (legacy)
+  std::string sealed;
+  bool needed = true;  // false: a delivered or expired event, a resolved task
+};
+
+namespace store_internal {
+// Private to store/: a StoredSecret from the columns row, url, plaintext,
+// sealed, needed.
+StoredSecret StoredSecretOf(const pqxx::row& row);
+}  // namespace store_internal
+
+// Where the outbox announces new events (NOTIFY, payload the tenant id):
+// the dispatchers LISTEN and visit that tenant at once.
+inline constexpr char kOutboxChannel[] = "adcp_webhook_outbox";
+
 class WebhookOutboxStore {
  public:
   static PgPool::Statements Statements();
 
-  // In the transaction of the change the event reports.
+  // In the transaction of the change the event reports; announced on
+  // kOutboxChannel when that transaction commits.
   static void Enqueue(TenantTxn& txn, const OutboxEvent& event);
   // Leases up to `limit` events that are due, for `lease`, counting an
   // attempt on each: of each subject only its first pending event, and none
@@ -59,6 +82,11 @@ class WebhookOutboxStore {
   static std::vector<OutboxEvent> List(TenantTxn& txn,
                                        const std::string& status, int limit,
                                        int64_t before_seq);
+  // The events that hold a secret, locked; `row` is the event_seq.
+  static std::vector<StoredSecret> Secrets(TenantTxn& txn);
+  // Stores `sealed` as the event's secret (none when empty).
+  static void SetSecret(TenantTxn& txn, const std::string& row,
+                        const std::string& sealed);
 };
 
 struct SigningKeyRow {
@@ -81,6 +109,11 @@ class SigningKeyStore {
   // Public JWKs to publish: the current key and retired ones still within
   // their overlap.
   static std::vector<nlohmann::json> Published(TenantTxn& txn);
+  // The keys another KEK than `kek` sealed, locked; `row` is the kid.
+  static std::vector<StoredSecret> SealedByOtherKek(TenantTxn& txn,
+                                                    const std::string& kek);
+  static void SetSealed(TenantTxn& txn, const std::string& kid,
+                        const std::string& sealed);
 };
 
 }  // namespace adcp::media_buy

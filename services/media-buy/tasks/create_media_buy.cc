@@ -282,7 +282,7 @@ class BuyCreation
 absl::Status BuyCreation::Check() {
   RETURN_IF_ERROR(CheckMajorVersion(request_));
   RETURN_IF_ERROR(ValidateIdempotencyKey(request_.idempotency_key()));
-  ASSIGN_OR_RETURN(push_, PushTargetOf(request_));
+  ASSIGN_OR_RETURN(push_, SealedPushTargetOf(context_, call_, request_));
   ASSIGN_OR_RETURN(budgets_, CheckPackages(request_));
   now_ = context_.options.clock();
   ASSIGN_OR_RETURN(flight_,

@@ -19,6 +19,7 @@
 #include "services/media-buy/store/human_task_store.h"
 #include "services/media-buy/tasks/accounts.h"
 #include "services/media-buy/tasks/idempotency.h"
+#include "services/media-buy/tasks/task_webhooks.h"
 
 namespace adcp::media_buy::tasks {
 
@@ -194,7 +195,7 @@ absl::Status CreativeSync::Check() {
   RETURN_IF_ERROR(CheckMajorVersion(request_));
   RETURN_IF_ERROR(ValidateIdempotencyKey(request_.idempotency_key()));
   if (!request_.has_account()) return InvalidField("account", "is required");
-  ASSIGN_OR_RETURN(push_, PushTargetOf(request_));
+  ASSIGN_OR_RETURN(push_, SealedPushTargetOf(context_, call_, request_));
   const std::string& mode = request_.validation_mode();
   if (!mode.empty() && mode != "strict" && mode != "lenient")
     return InvalidField("validation_mode", "must be strict or lenient");

@@ -43,6 +43,14 @@ struct MediaBuyOptions {
   // webhooks/). Unset: nothing is published.
   std::function<absl::StatusOr<nlohmann::json>(const std::string& tenant_id)>
       webhook_jwks;
+  // Seals a buyer's webhook secret (a Bearer token or HMAC secret) for the
+  // tenant and the URL it is given for: wired by MediaBuyServer to
+  // webhooks/push_secrets.h (the deployment's KEK). Unset (no KEK): the
+  // legacy schemes are refused, as their secrets cannot be stored.
+  std::function<absl::StatusOr<std::string>(const std::string& tenant_id,
+                                            const std::string& url,
+                                            const std::string& secret)>
+      seal_push_secret;
 };
 
 // One admitted request: who calls, for which tenant, dry run or not.

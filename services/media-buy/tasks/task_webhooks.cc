@@ -1,9 +1,12 @@
 #include "services/media-buy/tasks/task_webhooks.h"
 
+#include <openssl/crypto.h>
+
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "libs/base/secrets.h"
+#include "services/media-buy/domain/adcp_error.h"
 #include "services/media-buy/domain/wire_values.h"
 #include "services/media-buy/store/webhook_store.h"
 
@@ -33,7 +36,7 @@ void Enqueue(TenantTxn& txn, const PushTarget& target, Payload payload,
       .task_id = payload.task_id,
       .url = target.url,
       .scheme = target.scheme,
-      .credentials = target.credentials};
+      .credentials = target.sealed_credentials};
   nlohmann::json body = {{"idempotency_key", event.idempotency_key},
                          {"task_id", std::move(payload.task_id)},
                          {"task_type", std::move(payload.task_type)},
@@ -49,6 +52,25 @@ void Enqueue(TenantTxn& txn, const PushTarget& target, Payload payload,
 }
 
 }  // namespace
+
+absl::Status SealPushTarget(const TaskContext& context, const Call& call,
+                            PushTarget& target) {
+  if (target.credentials.empty()) return absl::OkStatus();
+  if (!context.options.seal_push_secret)
+    return AdcpError(
+        "UNSUPPORTED_FEATURE", "push_notification_config.authentication",
+        "push_notification_config.authentication: the Bearer and "
+        "HMAC-SHA256 schemes are not available here (their secrets are "
+        "stored only sealed, and this deployment has no key to seal them); "
+        "omit authentication for RFC 9421 signed webhooks");
+  absl::StatusOr<std::string> sealed = context.options.seal_push_secret(
+      call.ctx.tenant_id, target.url, target.credentials);
+  OPENSSL_cleanse(target.credentials.data(), target.credentials.size());
+  target.credentials.clear();
+  if (!sealed.ok()) return sealed.status();
+  target.sealed_credentials = *std::move(sealed);
+  return absl::OkStatus();
+}
 
 void QueueTaskWebhook(TenantTxn& txn, const TaskRow& task,
                       const nlohmann::json& result, absl::Time now) {

@@ -16,8 +16,30 @@
 #include "libs/db/pg_pool.h"
 #include "services/media-buy/domain/push_notification.h"
 #include "services/media-buy/domain/records.h"
+#include "services/media-buy/tasks/task_context.h"
 
 namespace adcp::media_buy::tasks {
+
+// Seals `target`'s secret (a legacy scheme's) for the call's tenant and
+// drops the clear one; nothing for RFC 9421. UNSUPPORTED_FEATURE naming
+// push_notification_config.authentication when the deployment cannot
+// seal (no KEK).
+absl::Status SealPushTarget(const TaskContext& context, const Call& call,
+                            PushTarget& target);
+
+// The request's push_notification_config, validated, its secret sealed:
+// what a task keeps and stores.
+template <typename Request>
+absl::StatusOr<std::optional<PushTarget>> SealedPushTargetOf(
+    const TaskContext& context, const Call& call, const Request& request) {
+  absl::StatusOr<std::optional<PushTarget>> target = PushTargetOf(request);
+  if (target.ok() && target->has_value()) {
+    if (absl::Status sealed = SealPushTarget(context, call, **target);
+        !sealed.ok())
+      return sealed;
+  }
+  return target;
+}
 
 // `task` as resolved (status approved, rejected or failed); `result`, the
 // task's outcome for the payload's `result` (the buy or creative as the

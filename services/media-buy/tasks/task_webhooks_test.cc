@@ -11,7 +11,9 @@
 
 #include "absl/strings/escaping.h"
 #include "libs/http/test_server.h"
+#include "services/media-buy/store/statements.h"
 #include "services/media-buy/testing/media_buy_test_fixture.h"
+#include "services/media-buy/webhooks/push_secrets.h"
 #include "tests/support/eventually.h"
 
 namespace adcp::media_buy::testing {
@@ -145,6 +147,71 @@ TEST_F(TaskWebhooksTest,
   ASSERT_TRUE(
       Call(&Stub::CreateMediaBuy, kNyt, tokens_["nyt_a"], inline_buy).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM webhook_outbox"), 2);
+}
+
+// A legacy scheme's secret is kept only sealed, with the task and then the
+// event; a task stored in the clear before 0020 is sealed by the start-up
+// sweep; the approval's webhook still carries the buyer's Bearer token.
+TEST_F(TaskWebhooksTest, ABuyersSecretIsStoredOnlySealedAndStillSent) {
+  MakeLocalnewsSandbox();
+  TestServer receiver([](const SeenRequest&) { return Answer{}; });
+  const std::string secret = "bearer-of-the-buyer-0123456789abcdef";
+  v1::CreateMediaBuyRequest request =
+      BuyRequest(Key("sealed"), "local_display", 5000, Day(1), Day(11));
+  auto* config = request.mutable_push_notification_config();
+  config->set_url(receiver.url("/hooks/sealed"));
+  config->mutable_authentication()->add_schemes("Bearer");
+  config->mutable_authentication()->set_credentials(secret);
+  auto submitted =
+      Call(&Stub::CreateMediaBuy, kLocal, tokens_["local_a"], request);
+  ASSERT_TRUE(submitted.ok()) << submitted.status.error_message();
+  ASSERT_EQ(submitted.response.status(), "submitted");
+  const std::string holding =
+      absl::StrCat("SELECT count(*) FROM human_tasks t WHERE strpos(t::text, '",
+                   secret, "') > 0");
+  EXPECT_EQ(Count(holding), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM human_tasks WHERE push_notification "
+                  "->> 'sealed_credentials' LIKE 'v1.t1.%'"),
+            1);
+  // As stored before 0020; the next start's sweep seals it.
+  Exec(absl::StrCat(
+      "UPDATE human_tasks SET push_notification = push_notification - "
+      "'sealed_credentials' || '{\"credentials\": \"",
+      secret, "\"}'"));
+  ASSERT_EQ(Count(holding), 1);
+  PgPool pool(
+      PgPool::Options{.conninfo = suite_->db().MediaBuyUrl(), .size = 1},
+      StoreStatements());
+  const auto swept = SealAtRest(
+      pool, *suite_->media_buy_server().webhook_keys().vault(), kLocal);
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  EXPECT_EQ(swept->sealed, 1);
+  EXPECT_EQ(Count(holding), 0);
+
+  v1::ResolveHumanTaskRequest approve;
+  approve.set_task_id(submitted.response.task_id());
+  ASSERT_TRUE(
+      Call(&Stub::ApproveHumanTask, kLocal, tokens_["local_admin"], approve)
+          .ok());
+  ASSERT_TRUE(adcp::testing::Eventually(
+      [&] { return receiver.requests().size() == 1; }));
+  const SeenRequest seen = receiver.requests()[0];
+  EXPECT_EQ(seen.headers.at("authorization"), "Bearer " + secret);
+  EXPECT_EQ(seen.headers.count("signature"), 0u);
+  EXPECT_EQ(seen.body.find(secret), std::string::npos);
+  // Resolved and delivered, neither row keeps the secret, sealed or not.
+  ASSERT_TRUE(adcp::testing::Eventually([&] {
+    return Count(
+               "SELECT count(*) FROM webhook_outbox WHERE status = "
+               "'delivered'") == 1;
+  }));
+  EXPECT_EQ(Count(holding), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM webhook_outbox WHERE credentials IS "
+                  "NOT NULL OR sealed_credentials IS NOT NULL"),
+            0);
+  EXPECT_EQ(Count("SELECT count(*) FROM human_tasks WHERE push_notification "
+                  "? 'sealed_credentials'"),
+            0);
 }
 
 // Three media-buy replicas, each running its dispatcher on the one outbox:

@@ -1,5 +1,7 @@
 #include "services/media-buy/webhooks/webhook_dispatcher.h"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -8,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/base/log.h"
 #include "services/media-buy/domain/push_notification.h"
+#include "services/media-buy/webhooks/push_secrets.h"
 #include "services/media-buy/webhooks/webhook_request.h"
 
 namespace adcp::media_buy {
@@ -54,7 +57,13 @@ WebhookDispatcher::WebhookDispatcher(PgPool& pool, TenantList tenants,
                            .Name("adcp_webhook_in_flight")
                            .Help("Webhook events leased and not yet recorded")
                            .Register(metrics)
-                           .Add({})) {
+                           .Add({})),
+      notified_(prometheus::BuildCounter()
+                    .Name("adcp_webhook_notifications_total")
+                    .Help("Outbox announcements (NOTIFY) that woke the "
+                          "dispatcher for a tenant")
+                    .Register(metrics)
+                    .Add({})) {
   for (int i = 0; i < options_.workers; ++i)
     workers_.emplace_back([this] { Work(); });
 }
@@ -62,10 +71,37 @@ WebhookDispatcher::WebhookDispatcher(PgPool& pool, TenantList tenants,
 WebhookDispatcher::~WebhookDispatcher() { Stop(); }
 
 void WebhookDispatcher::Start() {
+  if (!options_.listen_conninfo.empty()) {
+    listener_ = std::make_unique<PgListener>(
+        options_.listen_conninfo, kOutboxChannel,
+        [this](const std::string& tenant_id) { Wake(tenant_id); },
+        [this] {
+          {
+            std::lock_guard<std::mutex> lock(mutex_);
+            sweep_now_ = true;
+          }
+          changed_.notify_all();
+        });
+    listener_->Start();
+  }
   loop_ = std::thread([this] { Loop(); });
 }
 
+bool WebhookDispatcher::WaitUntilListening(absl::Duration timeout) {
+  return listener_ != nullptr && listener_->WaitUntilListening(timeout);
+}
+
+void WebhookDispatcher::Wake(const std::string& tenant_id) {
+  notified_.Increment();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    woken_.insert(tenant_id);
+  }
+  changed_.notify_all();
+}
+
 void WebhookDispatcher::Stop() {
+  if (listener_) listener_->Stop();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ && workers_.empty()) return;
@@ -77,15 +113,28 @@ void WebhookDispatcher::Stop() {
   workers_.clear();
 }
 
+// Every tenant once per `poll` (events that came due, missed
+// notifications); in between, the tenants woken by a notification or by a
+// finished send, at once.
 void WebhookDispatcher::Loop() {
   std::unique_lock<std::mutex> lock(mutex_);
+  absl::Time next_sweep = absl::InfinitePast();
   while (!stopping_) {
+    const bool sweep = sweep_now_ || absl::Now() >= next_sweep;
+    sweep_now_ = false;
+    std::set<std::string> woken;
+    woken.swap(woken_);
     lock.unlock();
+    if (sweep) next_sweep = absl::Now() + options_.poll;
     for (const DispatchTenant& tenant : tenants_()) {
-      Visit(tenant);
+      if (sweep || woken.count(tenant.tenant_id)) Visit(tenant);
     }
     lock.lock();
-    changed_.wait_for(lock, absl::ToChronoMilliseconds(options_.poll));
+    changed_.wait_for(
+        lock,
+        absl::ToChronoMilliseconds(
+            std::max(next_sweep - absl::Now(), absl::ZeroDuration())),
+        [this] { return stopping_ || sweep_now_ || !woken_.empty(); });
   }
 }
 
@@ -150,6 +199,7 @@ void WebhookDispatcher::Done(const std::string& tenant_id) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (--in_flight_[tenant_id] <= 0) in_flight_.erase(tenant_id);
     --total_in_flight_;
+    woken_.insert(tenant_id);
     in_flight_gauge_.Set(total_in_flight_);
   }
   changed_.notify_all();
@@ -187,14 +237,34 @@ void WebhookDispatcher::Deliver(const Job& job) {
     return;
   }
   absl::StatusOr<WebhookSigningKey> key = absl::NotFoundError("");
-  if (event.scheme == "rfc9421") key = keys_.ForSigning(job.tenant.tenant_id);
-  if (event.scheme == "rfc9421" && !key.ok()) {
-    Record(job, absl::StrCat("not signed: ", key.status().message()), 0,
-           /*permanent=*/false);
-    return;
+  absl::StatusOr<std::string> secret = std::string();
+  if (event.scheme == kSchemeRfc9421) {
+    key = keys_.ForSigning(job.tenant.tenant_id);
+    if (!key.ok()) {
+      Record(job, absl::StrCat("not signed: ", key.status().message()), 0,
+             /*permanent=*/false);
+      return;
+    }
+  } else {
+    // The buyer's secret is opened here only, for this send.
+    if (keys_.vault()) {
+      secret = OpenPushSecret(*keys_.vault(), job.tenant.tenant_id, event.url,
+                              event.credentials);
+    } else {
+      secret = absl::FailedPreconditionError(
+          "no key-encryption keys (WEBHOOK_SIGNING_KEKS)");
+    }
+    if (!secret.ok()) {
+      Record(job,
+             absl::StrCat("the ", event.scheme,
+                          " secret does not open: ", secret.status().message()),
+             0, /*permanent=*/false);
+      return;
+    }
   }
   absl::StatusOr<http::ClientRequest> request =
-      WebhookRequest(event, key.ok() ? &*key : nullptr, now);
+      WebhookRequest(event, key.ok() ? &*key : nullptr, *secret, now);
+  OPENSSL_cleanse(secret->data(), secret->size());
   if (!request.ok()) {
     Record(job, std::string(request.status().message()), 0, false);
     return;

@@ -30,11 +30,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "libs/db/pg_listener.h"
 #include "libs/db/pg_pool.h"
 #include "libs/http/client.h"
 #include "libs/http/outbound_guard.h"
@@ -57,6 +59,11 @@ struct WebhookDispatchOptions {
   size_t max_response_bytes = 64 << 10;
   // WEBHOOK_ALLOWED_CIDRS: ranges the guard admits (a test receiver).
   std::vector<http::Cidr> allowed;
+  // Where to LISTEN for the outbox's announcements (kOutboxChannel), to
+  // visit a tenant as soon as an event of it commits; `poll` is then only
+  // the fallback (retries that come due, a missed notification). Empty:
+  // poll only.
+  std::string listen_conninfo;
 };
 
 // A tenant as the dispatcher needs it: sandbox tenants may use http URLs.
@@ -76,6 +83,8 @@ class WebhookDispatcher {
 
   void Start();
   void Stop();  // waits for the sends in flight
+  // Whether the LISTEN is up (with listen_conninfo), for tests.
+  bool WaitUntilListening(absl::Duration timeout);
   // One pass over every tenant, then waits for the sends it started (tests).
   void RunOnce();
 
@@ -90,6 +99,8 @@ class WebhookDispatcher {
   };
 
   void Loop();
+  // A notification: `tenant_id` has a new event (visited at once).
+  void Wake(const std::string& tenant_id);
   void Work();
   // Leases what `tenant` may send now and queues it.
   void Visit(const DispatchTenant& tenant);
@@ -117,13 +128,19 @@ class WebhookDispatcher {
   int total_in_flight_ = 0;
   std::map<std::string, Breaker> breakers_;  // by endpoint
   size_t next_tenant_ = 0;
+  // Tenants to visit before the next sweep: announced by a notification,
+  // or one of their sends finished (the subject's next event may go).
+  std::set<std::string> woken_;
+  bool sweep_now_ = false;  // the listener (re)connected: it may have missed
   bool stopping_ = false;
+  std::unique_ptr<PgListener> listener_;
   std::thread loop_;
   std::vector<std::thread> workers_;
 
   prometheus::Family<prometheus::Counter>& attempts_;
   prometheus::Histogram& latency_;
   prometheus::Gauge& in_flight_gauge_;
+  prometheus::Counter& notified_;
 };
 
 }  // namespace adcp::media_buy

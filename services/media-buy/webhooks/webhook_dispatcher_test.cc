@@ -3,8 +3,9 @@
 // that an independent verifier (@adcp/sdk, Node's crypto) accepts, retries
 // with a stable idempotency_key, order per subject, two dispatchers sharing
 // one outbox, a dispatcher that died holding leases, SSRF refusals, https
-// outside sandbox tenants, the legacy schemes, and one tenant's slow
-// receiver not holding up another's.
+// outside sandbox tenants, the legacy schemes (their secrets sealed, for
+// their URL only), an event sent as soon as it commits (NOTIFY), and one
+// tenant's slow receiver not holding up another's.
 #include "services/media-buy/webhooks/webhook_dispatcher.h"
 
 #include <gtest/gtest.h>
@@ -25,8 +26,8 @@
 #include "libs/http/test_server.h"
 #include "libs/httpsig/request_verifier.h"
 #include "services/media-buy/store/statements.h"
+#include "services/media-buy/webhooks/webhook_test_fixture.h"
 #include "tests/support/eventually.h"
-#include "tests/support/test_database.h"
 
 namespace adcp::media_buy {
 namespace {
@@ -35,7 +36,7 @@ namespace fs = std::filesystem;
 using ::adcp::http::test_support::Answer;
 using ::adcp::http::test_support::SeenRequest;
 using ::adcp::http::test_support::TestServer;
-using ::adcp::testing::TestDatabase;
+using WebhookDispatcherTest = testing::WebhookTest;
 
 // The tenant's published JWKS as a verifier's key directory.
 class JwksDirectory : public httpsig::KeyDirectory {
@@ -55,111 +56,6 @@ class JwksDirectory : public httpsig::KeyDirectory {
 
  private:
   std::map<std::string, httpsig::Jwk> keys_;
-};
-
-class WebhookDispatcherTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto db = TestDatabase::Create();
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = *std::move(db);
-    ASSERT_TRUE(
-        db_->ExecAsSuperuser("INSERT INTO tenants (tenant_id, name, subdomain) "
-                             "SELECT t, t, t FROM unnest(ARRAY['live', "
-                             "'sandbox']) t")
-            .ok());
-    pool_ = NewPool();
-    auto vault = httpsig::KeyVault::Parse(
-        absl::StrCat("k1:", absl::WebSafeBase64Escape(std::string(32, 'k'))));
-    ASSERT_TRUE(vault.ok()) << vault.status();
-    keys_ = std::make_unique<WebhookKeys>(*pool_, *vault, absl::Hours(1));
-    options_.allowed = *http::ParseCidrList("127.0.0.1/32");
-    options_.first_backoff = absl::Milliseconds(20);
-    options_.max_backoff = absl::Milliseconds(100);
-    options_.timeout = absl::Seconds(5);
-    options_.breaker_cooldown = absl::Seconds(1);
-  }
-
-  std::unique_ptr<PgPool> NewPool() {
-    return std::make_unique<PgPool>(
-        PgPool::Options{.conninfo = db_->MediaBuyUrl(), .size = 4},
-        StoreStatements());
-  }
-
-  std::unique_ptr<WebhookDispatcher> Dispatcher(
-      PgPool& pool, WebhookDispatchOptions options) {
-    return std::make_unique<WebhookDispatcher>(
-        pool,
-        [] {
-          return std::vector<DispatchTenant>{{"live", false},
-                                             {"sandbox", true}};
-        },
-        *keys_, std::move(options), registry_);
-  }
-
-  // An event of `subject` for `url`, queued as a task's resolution would.
-  std::string Enqueue(const std::string& tenant, const std::string& url,
-                      const std::string& subject = "media_buy:mb_1",
-                      const std::string& scheme = "rfc9421",
-                      const std::string& credentials = "") {
-    OutboxEvent event{.idempotency_key = absl::StrCat("whk_", RandomHex(16)),
-                      .subject = subject,
-                      .task_id = "task_1",
-                      .url = url,
-                      .scheme = scheme,
-                      .credentials = credentials};
-    event.payload = nlohmann::json{{"idempotency_key", event.idempotency_key},
-                                   {"task_id", "task_1"},
-                                   {"task_type", "create_media_buy"},
-                                   {"status", "completed"},
-                                   {"timestamp", "2026-12-07T16:00:00Z"}}
-                        .dump();
-    EXPECT_TRUE(pool_
-                    ->WithTenantTransaction(tenant,
-                                            [&](TenantTxn& txn) {
-                                              WebhookOutboxStore::Enqueue(
-                                                  txn, event);
-                                              return absl::OkStatus();
-                                            })
-                    .ok());
-    return event.idempotency_key;
-  }
-
-  std::vector<OutboxEvent> Events(const std::string& tenant) {
-    std::vector<OutboxEvent> events;
-    EXPECT_TRUE(pool_
-                    ->WithTenantTransaction(tenant,
-                                            [&](TenantTxn& txn) {
-                                              events = WebhookOutboxStore::List(
-                                                  txn, "", 100, 0);
-                                              return absl::OkStatus();
-                                            })
-                    .ok());
-    return events;
-  }
-
-  static std::string KeyOf(const SeenRequest& request) {
-    return nlohmann::json::parse(request.body)["idempotency_key"];
-  }
-
-  // Until every event of `tenant` left pending, at most `limit`.
-  bool SettledWithin(const std::string& tenant, absl::Duration limit) {
-    const absl::Time deadline = absl::Now() + limit;
-    while (absl::Now() < deadline) {
-      bool pending = false;
-      for (const OutboxEvent& event : Events(tenant))
-        pending = pending || event.status == "pending";
-      if (!pending) return true;
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return false;
-  }
-
-  std::unique_ptr<TestDatabase> db_;
-  std::unique_ptr<PgPool> pool_;
-  std::unique_ptr<WebhookKeys> keys_;
-  prometheus::Registry registry_;
-  WebhookDispatchOptions options_;
 };
 
 TEST_F(WebhookDispatcherTest, WhatWeSendVerifiesWithTheTenantsPublishedKey) {
@@ -375,11 +271,16 @@ TEST_F(WebhookDispatcherTest, HttpIsRefusedOutsideSandboxTenants) {
 
 TEST_F(WebhookDispatcherTest, TheLegacySchemesAuthenticateAsAdcpSays) {
   TestServer receiver([](const SeenRequest&) { return Answer{}; });
-  const std::string secret(40, 's');
+  const std::string secret = absl::StrCat("buyer-secret-", RandomHex(16));
   Enqueue("sandbox", receiver.url("/bearer"), "s:1", "Bearer", secret);
   Enqueue("sandbox", receiver.url("/hmac"), "s:2", "HMAC-SHA256", secret);
+  // At rest, sealed: no row holds the secret's bytes.
+  EXPECT_EQ(RowsHolding("webhook_outbox", secret), 0);
+  EXPECT_EQ(RowsHolding("webhook_outbox", "v1.k1."), 2);
   auto dispatcher = Dispatcher(*pool_, options_);
   dispatcher->RunOnce();
+  // Delivered, the event keeps no secret at all.
+  EXPECT_EQ(RowsHolding("webhook_outbox", "v1.k1."), 0);
   const auto seen = receiver.requests();
   ASSERT_EQ(seen.size(), 2u);
   for (const SeenRequest& request : seen) {
@@ -394,6 +295,57 @@ TEST_F(WebhookDispatcherTest, TheLegacySchemesAuthenticateAsAdcpSays) {
       EXPECT_EQ(request.headers.count("authorization"), 0u);
     }
   }
+}
+
+// A sealed secret opens only for its tenant and the URL it was given for:
+// copied to an event for another URL (a database writer's attempt to have
+// the buyer's token sent elsewhere), it is not sent.
+TEST_F(WebhookDispatcherTest, ASealedSecretOpensOnlyForItsUrl) {
+  TestServer receiver([](const SeenRequest&) { return Answer{}; });
+  const std::string secret = absl::StrCat("buyer-secret-", RandomHex(16));
+  Enqueue("sandbox", receiver.url("/theirs"), "s:1", "Bearer", secret);
+  ASSERT_TRUE(
+      db_->ExecAsSuperuser(absl::StrCat("UPDATE webhook_outbox SET url = '",
+                                        receiver.url("/elsewhere"), "'"))
+          .ok());
+  auto dispatcher = Dispatcher(*pool_, options_);
+  dispatcher->RunOnce();
+  EXPECT_TRUE(receiver.requests().empty());
+  const auto events = Events("sandbox");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].status, "pending");
+  EXPECT_NE(events[0].last_error.find("the Bearer secret does not open"),
+            std::string::npos)
+      << events[0].last_error;
+  EXPECT_EQ(events[0].last_error.find(secret), std::string::npos);
+}
+
+// An event is sent as soon as it commits (the outbox's NOTIFY), not at the
+// next poll: here the poll is an hour.
+TEST_F(WebhookDispatcherTest, ACommittedEventWakesTheDispatcherAtOnce) {
+  TestServer receiver([](const SeenRequest&) { return Answer{}; });
+  WebhookDispatchOptions options = options_;
+  options.poll = absl::Hours(1);
+  options.listen_conninfo = db_->MediaBuyUrl();
+  auto dispatcher = Dispatcher(*pool_, options);
+  dispatcher->Start();
+  ASSERT_TRUE(dispatcher->WaitUntilListening(absl::Seconds(10)));
+  // The start's sweep has run (nothing was queued); wait it out.
+  absl::SleepFor(absl::Milliseconds(200));
+  for (int i = 0; i < 3; ++i) {
+    const absl::Time queued = absl::Now();
+    const std::string key = Enqueue("sandbox", receiver.url("/h"),
+                                    absl::StrCat("media_buy:mb_", i));
+    ASSERT_TRUE(adcp::testing::Eventually(
+        [&] {
+          return receiver.requests().size() == static_cast<size_t>(i + 1);
+        },
+        absl::Seconds(5)));
+    EXPECT_LT(absl::Now() - queued, absl::Seconds(2));
+    EXPECT_EQ(KeyOf(receiver.requests().back()), key);
+  }
+  EXPECT_EQ(Events("sandbox").size(), 3u);
+  dispatcher->Stop();
 }
 
 TEST_F(WebhookDispatcherTest, OneTenantsSlowReceiverDoesNotHoldUpAnother) {

@@ -7,13 +7,10 @@
 
 namespace adcp::media_buy {
 
-namespace {
-
-std::string ContextOf(const std::string& tenant_id, const std::string& kid) {
+std::string WebhookKeys::SealingContext(const std::string& tenant_id,
+                                        const std::string& kid) {
   return absl::StrCat(tenant_id, "/", kid);
 }
-
-}  // namespace
 
 WebhookKeys::WebhookKeys(PgPool& pool, std::optional<httpsig::KeyVault> vault,
                          absl::Duration overlap)
@@ -24,7 +21,7 @@ absl::StatusOr<WebhookSigningKey> WebhookKeys::Open(
     const std::string& sealed) const {
   ASSIGN_OR_RETURN(httpsig::Jwk key, httpsig::Jwk::FromJson(jwk));
   ASSIGN_OR_RETURN(std::string d,
-                   vault_->Open(sealed, ContextOf(tenant_id, key.kid)));
+                   vault_->Open(sealed, SealingContext(tenant_id, key.kid)));
   return WebhookSigningKey{.public_key = std::move(key), .d = std::move(d)};
 }
 
@@ -49,7 +46,8 @@ absl::StatusOr<WebhookSigningKey> WebhookKeys::ForSigning(
             "webhook-signing");
         ASSIGN_OR_RETURN(
             std::string sealed,
-            vault_->Seal(pair.d, ContextOf(tenant_id, pair.public_key.kid)));
+            vault_->Seal(pair.d,
+                         SealingContext(tenant_id, pair.public_key.kid)));
         SigningKeyRow fresh{.kid = pair.public_key.kid,
                             .public_jwk = httpsig::PublicJwk(pair.public_key),
                             .sealed_d = std::move(sealed)};

@@ -40,6 +40,12 @@ class WebhookKeys {
   // A new key signs from now; the old one stays published for the overlap.
   absl::Status Rotate(const std::string& tenant_id);
 
+  // The vault that seals the keys (and the buyers' push secrets).
+  const std::optional<httpsig::KeyVault>& vault() const { return vault_; }
+  // What a key's private scalar is sealed under: "<tenant_id>/<kid>".
+  static std::string SealingContext(const std::string& tenant_id,
+                                    const std::string& kid);
+
  private:
   absl::StatusOr<WebhookSigningKey> Open(const std::string& tenant_id,
                                          const nlohmann::json& jwk,

@@ -11,22 +11,22 @@ namespace adcp::media_buy {
 
 absl::StatusOr<http::ClientRequest> WebhookRequest(const OutboxEvent& event,
                                                    const WebhookSigningKey* key,
+                                                   const std::string& secret,
                                                    absl::Time now) {
   http::ClientRequest request{.method = "POST",
                               .url = event.url,
                               .headers = {{"Content-Type", "application/json"}},
                               .body = event.payload};
   if (event.scheme == kSchemeBearer) {
-    request.headers["Authorization"] =
-        absl::StrCat("Bearer ", event.credentials);
+    request.headers["Authorization"] = absl::StrCat("Bearer ", secret);
     return request;
   }
   if (event.scheme == kSchemeHmac) {
     const std::string timestamp = absl::StrCat(absl::ToUnixSeconds(now));
     request.headers["X-ADCP-Timestamp"] = timestamp;
     request.headers["X-ADCP-Signature"] = absl::StrCat(
-        "sha256=", HmacSha256Hex(event.credentials,
-                                 absl::StrCat(timestamp, ".", event.payload)));
+        "sha256=",
+        HmacSha256Hex(secret, absl::StrCat(timestamp, ".", event.payload)));
     return request;
   }
   if (key == nullptr)

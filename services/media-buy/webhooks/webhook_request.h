@@ -13,11 +13,13 @@ namespace adcp::media_buy {
 
 // rfc9421: AdCP's webhook profile (tag adcp/webhook-signing/v1; @method,
 // @target-uri, @authority, content-type, content-digest) with `key`, valid
-// for five minutes from `now`. Bearer: Authorization: Bearer <credentials>.
+// for five minutes from `now`. Bearer: Authorization: Bearer <secret>.
 // HMAC-SHA256: X-ADCP-Timestamp and X-ADCP-Signature: sha256=<hex HMAC of
-// "<timestamp>.<body>">. `key` may be null for the legacy schemes.
+// "<timestamp>.<body>"> keyed by <secret>. `key` may be null for the legacy
+// schemes; `secret` (the event's credentials, opened) is empty for rfc9421.
 absl::StatusOr<http::ClientRequest> WebhookRequest(const OutboxEvent& event,
                                                    const WebhookSigningKey* key,
+                                                   const std::string& secret,
                                                    absl::Time now);
 
 }  // namespace adcp::media_buy
